@@ -1,0 +1,140 @@
+/**
+ * Issue 2 targets: ingest ≥ 50,000 samples/s over HTTP into the embedded
+ * store, and the report of a 60-minute call (audio + video, producer +
+ * consumer, a sample every 2 s) in p50 ≤ 20 ms, p99 ≤ 50 ms and ≤ 1.5× the
+ * time `JSON.stringify` alone takes for the same response object.
+ * Load comes from the same generator as `peer-report simulate`.
+ */
+import http from 'node:http';
+import { startBenchServer, pct, round, pool, type BenchServer } from './support.ts';
+import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
+import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
+import type { TelemetryBatch } from '../src/model/telemetry.ts';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function get(url: string, token: string): Promise<{ status: number; text: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), ms: performance.now() - started }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function createPeers(s: BenchServer, n: number, joinedAt: number): Promise<{ peerId: string; token: string }[]> {
+  const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}`;
+  const meeting = JSON.parse((await post(`${base}/meetings`, s.token, JSON.stringify({ title: 'bench' }))).text).data.id;
+  const peers = [];
+  for (let i = 0; i < n; i++) {
+    const p = JSON.parse((await post(`${base}/meetings/${meeting}/participants`, s.token, JSON.stringify({ custom_participant_id: `u${i}`, preset_name: 'host', name: `User ${i}` }))).text).data;
+    const j = JSON.parse((await post(`${s.url}/ingest/v1/join`, p.token, JSON.stringify({ joined_at: joinedAt, client: { user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' } }))).text).data;
+    peers.push({ peerId: j.peer_id as string, token: p.token as string });
+  }
+  return peers;
+}
+
+/** Sends pre-generated batches of `peers` peers, each peer's batches in order, `concurrency` peers at a time. */
+export async function ingestRun(s: BenchServer, opts: { peers: number; minutes: number; batchSeconds: number; concurrency: number; urls?: string[] }) {
+  // With several server processes (`urls`), a peer's batches go to each in turn, as behind a round-robin load balancer.
+  const urls = opts.urls ?? [s.url];
+  const startMs = Date.now() - opts.minutes * 60_000;
+  const peers = await createPeers(s, opts.peers, startMs);
+  const bodies = peers.map((p, i) =>
+    [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: opts.minutes, batchSeconds: opts.batchSeconds, seed: i + 1, batchIdPrefix: `${p.peerId}-` })].map(
+      (b: TelemetryBatch) => ({ body: JSON.stringify(b), samples: b.samples?.length ?? 0 }),
+    ),
+  );
+  const total = bodies.flat().reduce((a, b) => a + b.samples, 0);
+  const requests = bodies.flat().length;
+  const started = performance.now();
+  await pool(
+    peers.map((p, i) => async () => {
+      for (const [k, b] of bodies[i].entries()) {
+        const r = await post(`${urls[(i + k) % urls.length]}/ingest/v1/peers/${p.peerId}/batches`, p.token, b.body);
+        if (r.status !== 200) throw new Error(`ingest failed ${r.status}: ${r.text.slice(0, 200)}`);
+      }
+    }),
+    opts.concurrency,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { samples: total, requests, seconds: round(seconds, 3), samplesPerSecond: Math.round(total / seconds), requestsPerSecond: Math.round(requests / seconds) };
+}
+
+/** Report latency for one 60-minute peer, against JSON.stringify of the same object. */
+export async function reportRun(s: BenchServer, iterations: number) {
+  const startMs = Date.now() - 60 * 60_000;
+  const [peer] = await createPeers(s, 1, startMs);
+  for (const b of syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: 60, batchSeconds: 10, seed: 42, batchIdPrefix: `${peer.peerId}-` })) {
+    const r = await post(`${s.url}/ingest/v1/peers/${peer.peerId}/batches`, peer.token, JSON.stringify(b));
+    if (r.status !== 200) throw new Error(`ingest failed ${r.status}`);
+  }
+  // The call ends: a finished peer's report is immutable (and cacheable when the cache is on).
+  await post(`${s.url}/ingest/v1/peers/${peer.peerId}/leave`, peer.token, '{}');
+  const url = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${peer.peerId}`;
+  for (let i = 0; i < 20; i++) await get(url, s.token); // warm-up
+  const times: number[] = [];
+  let text = '';
+  for (let i = 0; i < iterations; i++) {
+    const r = await get(url, s.token);
+    if (r.status !== 200) throw new Error(`report failed ${r.status}`);
+    times.push(r.ms);
+    text = r.text;
+  }
+  const obj = JSON.parse(text);
+  const q = obj.data.participant.peer_report.quality;
+  const stringifyTimes: number[] = [];
+  for (let i = 0; i < 20; i++) JSON.stringify(obj);
+  for (let i = 0; i < Math.min(iterations, 100); i++) {
+    const t0 = performance.now();
+    JSON.stringify(obj);
+    stringifyTimes.push(performance.now() - t0);
+  }
+  const p50 = pct(times, 50);
+  const stringifyP50 = pct(stringifyTimes, 50);
+  return {
+    bytes: text.length,
+    samplesInReport: q.audio_producer.length + q.audio_consumer.length + q.video_producer.length + q.video_consumer.length,
+    p50Ms: round(p50),
+    p99Ms: round(pct(times, 99)),
+    stringifyP50Ms: round(stringifyP50),
+    ratioToStringify: round(p50 / stringifyP50),
+  };
+}
+
+/** Runs the issue-2 benchmarks on the embedded store (or `env.DATABASE_URL`). */
+export async function benchIngestReport(env: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const s = await startBenchServer(env);
+  try {
+    out.ingest_batches_of_10s_1_remote = await ingestRun(s, { peers: 40, minutes: 10, batchSeconds: 10, concurrency: 32 });
+    out.ingest_batches_of_60s_1_remote = await ingestRun(s, { peers: 40, minutes: 10, batchSeconds: 60, concurrency: 32 });
+    out.report_60min_peer_cached = await reportRun(s, 200);
+  } finally {
+    await s.stop();
+  }
+  // The honest figure: every request assembles the report from the database.
+  const cold = await startBenchServer({ ...env, PEER_REPORT_REPORT_CACHE_MB: '0' });
+  try {
+    out.report_60min_peer_uncached = await reportRun(cold, 200);
+  } finally {
+    await cold.stop();
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+/**
+ * Benchmark plumbing: a server in its own process (so the load generator does
+ * not share its event loop), credentials, and latency statistics.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../src/store/open-database.ts';
+import { createApiToken } from '../src/store/api-tokens.ts';
+import { createApp } from '../src/store/apps.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A server child process. */
+export interface BenchServer {
+  url: string;
+  token: string;
+  accountId: string;
+  appId: string;
+  dataDir: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `peer-report serve` in a child process on a fresh data directory (or `env.DATABASE_URL`). */
+export async function startBenchServer(env: NodeJS.ProcessEnv = {}, dataDir?: string, workers = 1): Promise<BenchServer> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-bench-'));
+  const accountId = 'benchaccount';
+  // Credentials are created before the server starts (same database).
+  const db = await openDatabase({ dataDir: dir, databaseUrl: env.DATABASE_URL });
+  const { token } = await createApiToken(db.db, accountId, 'Realtime Admin');
+  const app = await createApp(db.db, accountId, 'bench');
+  await db.close();
+  const child = spawn(process.execPath, [...(env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ') : []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dir, '--workers', String(workers)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  // Let the server finish loading its GeoIP/ASN tables (background work at start) before measuring.
+  await new Promise((r) => setTimeout(r, 3000));
+  return {
+    url,
+    token,
+    accountId,
+    appId: app.id,
+    dataDir: dir,
+    child,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** p-th percentile (linear interpolation) of `values`. */
+export function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const idx = (s.length - 1) * (p / 100);
+  const lo = Math.floor(idx);
+  const hi = Math.ceil(idx);
+  return s[lo] + (s[hi] - s[lo]) * (idx - lo);
+}
+
+/** Rounds to `d` decimals. */
+export const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+
+/** Runs `tasks` with at most `limit` in flight. */
+export async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, tasks.length) }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        out[i] = await tasks[i]();
+      }
+    }),
+  );
+  return out;
+}

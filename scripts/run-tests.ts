@@ -1,0 +1,82 @@
+/**
+ * Runs the whole test suite with Node's test runner: every `test/**\/*.test.ts`
+ * on the embedded store, then the storage-touching suites again on PostgreSQL
+ * (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test). Set
+ * PEER_REPORT_SKIP_POSTGRES=1 to skip the second pass (it is never skipped in CI).
+ * Extra arguments are passed to `node --test` (e.g. a file list).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
+
+function findTests(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'fixtures' ? [] : findTests(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+/** Folders whose tests touch storage and so run on both backends. */
+const STORAGE_SUITES = ['test/api', 'test/storage', 'test/sessions', 'test/import', 'test/ingest'];
+
+const totals = { pass: 0, fail: 0, skipped: 0 };
+
+function run(files: string[], env: NodeJS.ProcessEnv, label: string): number {
+  if (files.length === 0) return 0;
+  console.log(`\n=== ${label}: ${files.length} test files ===`);
+  const tap = path.join(os.tmpdir(), `peer-report-tests-${process.pid}-${Date.now()}.tap`);
+  const res = spawnSync(
+    process.execPath,
+    [
+      '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000',
+      '--test-reporter=spec', '--test-reporter-destination=stdout',
+      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      ...files.map((f) => path.relative(root, f)),
+    ],
+    { cwd: root, stdio: 'inherit', env },
+  );
+  const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  fs.rmSync(tap, { force: true });
+  const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  totals.pass += count('pass');
+  totals.fail += count('fail') + count('cancelled');
+  totals.skipped += count('skipped');
+  return res.status ?? 1;
+}
+
+async function postgresReachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const args = process.argv.slice(2);
+const all = args.length ? args.map((a) => path.resolve(root, a)) : findTests(path.join(root, 'test')).sort();
+let failed = run(all, { ...process.env, TEST_DATABASE_URL: '' }, 'embedded store (SQLite)');
+
+const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+if (process.env.PEER_REPORT_SKIP_POSTGRES !== '1') {
+  const storageFiles = all.filter((f) => STORAGE_SUITES.some((s) => path.relative(root, f).startsWith(s)));
+  if (await postgresReachable(pgUrl)) {
+    failed ||= run(storageFiles, { ...process.env, TEST_DATABASE_URL: pgUrl }, `PostgreSQL (${new URL(pgUrl).host})`);
+  } else if (process.env.CI) {
+    console.error(`PostgreSQL is not reachable at ${pgUrl}; CI requires it.`);
+    failed = 1;
+  } else {
+    console.warn(`\nPostgreSQL not reachable at ${pgUrl}: storage suites ran on the embedded store only.`);
+  }
+}
+console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
+console.log(`${totals.pass} passed, ${totals.fail} failed`);
+process.exit(failed || (totals.fail > 0 ? 1 : 0));

@@ -1,0 +1,53 @@
+/**
+ * Binary storage of metric rows: one chunk of rows becomes a column-major
+ * Float64 array (NaN = absent), so the report decodes thousands of rows with a
+ * typed-array view instead of parsing JSON objects. Layout: a Float64 header
+ * [format version, row count, column count], then each column's values.
+ */
+import type { MetricRow } from './metric-row.ts';
+
+/** Column order of the packed format (version 1). Never reorder; append only with a version bump. */
+const COLUMNS = ['t', 'd', 'mos', 'loss', 'rtt', 'jit', 'jb', 'fps', 'w', 'h', 'br', 'pk', 'pl', 'by', 'kf', 'fr', 'ql', 'nv', 'fz', 'fb', 'cr'] as const;
+const FORMAT_VERSION = 1;
+const QL_CODES: Record<string, number> = { b: 1, c: 2, o: 3 };
+const QL_NAMES = [undefined, 'b', 'c', 'o'] as const;
+
+/** Packs rows into bytes. */
+export function packMetricRows(rows: readonly MetricRow[]): Buffer {
+  const n = rows.length;
+  const k = COLUMNS.length;
+  const out = new Float64Array(3 + n * k);
+  out[0] = FORMAT_VERSION;
+  out[1] = n;
+  out[2] = k;
+  for (let c = 0; c < k; c++) {
+    const key = COLUMNS[c];
+    const base = 3 + c * n;
+    for (let i = 0; i < n; i++) {
+      const v = (rows[i] as unknown as Record<string, unknown>)[key];
+      out[base + i] = v === undefined ? NaN : key === 'ql' ? (QL_CODES[v as string] ?? NaN) : (v as number);
+    }
+  }
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Unpacks bytes made by {@link packMetricRows}, appending the rows to `into`. */
+export function unpackMetricRows(bytes: Uint8Array, into: MetricRow[] = []): MetricRow[] {
+  // Copy when the view is not 8-byte aligned (Float64Array needs alignment).
+  const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
+  const f = new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);
+  if (f[0] !== FORMAT_VERSION) throw new Error(`unknown metric format version ${f[0]}`);
+  const n = f[1];
+  const k = f[2];
+  for (let i = 0; i < n; i++) {
+    const row: Record<string, unknown> = {};
+    for (let c = 0; c < k; c++) {
+      const v = f[3 + c * n + i];
+      if (v !== v) continue; // NaN: absent
+      const key = COLUMNS[c];
+      row[key] = key === 'ql' ? QL_NAMES[v] : v;
+    }
+    into.push(row as unknown as MetricRow);
+  }
+  return into;
+}

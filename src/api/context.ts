@@ -1,0 +1,31 @@
+/** What every request handler can reach. */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { StoreDialect } from '../store/store-dialect.ts';
+import type { ServerConfig } from '../config.ts';
+import type { GeoLookup } from '../geo/geo-lookup.ts';
+import type { ApiTokenRecord } from '../store/api-tokens.ts';
+import type { BatchWriter } from '../ingest/batch-writer.ts';
+import type { ParticipantRecord } from '../store/participants.ts';
+import type { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
+import type { ReportCache } from '../report/report-cache.ts';
+
+/** Process-wide services. */
+export interface AppContext {
+  db: Kysely<Database>;
+  dialect: StoreDialect;
+  config: ServerConfig;
+  geo: GeoLookup;
+  writer: BatchWriter;
+  participantTokens: ParticipantTokenCache;
+  reportCache: ReportCache;
+}
+
+/** Hono environment: per-request variables. */
+export interface AppEnv {
+  Variables: {
+    ctx: AppContext;
+    token: ApiTokenRecord;
+    participant: ParticipantRecord;
+  };
+}

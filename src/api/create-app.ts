@@ -1,0 +1,60 @@
+/**
+ * The HTTP application: the RealtimeKit-compatible account API (mounted at
+ * both `/client/v4` and `/`, so either SDK baseURL works), the ingest API, the
+ * collector bundle and the dashboard.
+ */
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { AppContext, AppEnv } from './context.ts';
+import { ApiError, errorBody } from './errors.ts';
+import { requireAccountToken } from './auth.ts';
+import { appsRoutes } from './routes/apps.ts';
+import { meetingsRoutes } from './routes/meetings.ts';
+import { peerReportRoutes } from './routes/peer-report.ts';
+import { ingestRoutes } from './routes/ingest.ts';
+import { collectorAssetRoutes } from './routes/collector-assets.ts';
+import { extraAccountRoutes, extraPublicRoutes } from './route-registry.ts';
+
+/** Builds the Hono app around process-wide services. */
+export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('ctx', ctx);
+    const started = performance.now();
+    await next();
+    if (ctx.config.logRequests) {
+      // Paths only: query strings may carry an access token.
+      console.log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
+    }
+  });
+
+  const account = new Hono<AppEnv>();
+  account.use('/accounts/:account_id/*', requireAccountToken());
+  account.route('/', appsRoutes());
+  // Literal `peer-report` segment first, before any `/sessions/:session_id` route.
+  account.route('/', peerReportRoutes());
+  for (const routes of extraAccountRoutes()) account.route('/', routes);
+  account.route('/', meetingsRoutes());
+
+  app.get('/healthz', (c) => c.json({ success: true, data: { status: 'ok', store: ctx.dialect } }));
+  app.route('/', ingestRoutes());
+  app.route('/', collectorAssetRoutes());
+  for (const routes of extraPublicRoutes()) app.route('/', routes);
+  app.route('/client/v4', account);
+  app.route('/', account);
+
+  app.notFound((c) => {
+    const err = new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, undefined, 7003);
+    return c.json(errorBody(err), 404);
+  });
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorBody(err), err.status);
+    if (err instanceof HTTPException) {
+      const e = new ApiError(err.status as ApiError['status'], err.message || 'request failed');
+      return c.json(errorBody(e), e.status);
+    }
+    console.error('internal error:', err instanceof Error ? err.stack : err);
+    return c.json(errorBody(new ApiError(500, 'internal server error')), 500);
+  });
+  return app;
+}

@@ -1,0 +1,19 @@
+/**
+ * Route modules beyond the core (sessions listing, dump import, dashboard).
+ * Each feature adds its routes here, so `create-app.ts` stays the one place
+ * that orders them.
+ */
+import type { Hono } from 'hono';
+import type { AppEnv } from './context.ts';
+import { importRoutes } from './routes/import.ts';
+import { sessionsRoutes } from './routes/sessions.ts';
+
+/** Routes under `/accounts/{account_id}/…` (token-authenticated). */
+export function extraAccountRoutes(): Hono<AppEnv>[] {
+  return [importRoutes(), sessionsRoutes()];
+}
+
+/** Routes outside the account API (own authentication or none). */
+export function extraPublicRoutes(): Hono<AppEnv>[] {
+  return [];
+}

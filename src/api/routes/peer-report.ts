@@ -1,0 +1,39 @@
+/** `GET …/{app_id}/sessions/peer-report/{peer_id}`: the peer report. */
+import { Hono } from 'hono';
+import type { AppEnv } from '../context.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import { isUuid } from '../../util/uuid.ts';
+import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
+import { loadPeerData } from '../../report/load-peer-data.ts';
+import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
+import { peerVersion } from '../../report/load-peer-data.ts';
+
+/** Routes of the peer report. */
+export function peerReportRoutes(): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  r.get('/accounts/:account_id/realtime/kit/:app_id/sessions/peer-report/:peer_id', async (c) => {
+    const ctx = c.get('ctx');
+    const peerId = c.req.param('peer_id');
+    if (!isUuid(peerId)) throw badRequest('peer_id', `expected a UUID, got '${peerId}'`);
+    const sections = parseReportFilters(c.req.queries('filters') ?? []);
+    const includePeerEvents = parseBooleanParam('include_peer_events', c.req.query('include_peer_events'));
+    const accountId = c.req.param('account_id');
+    const appId = c.req.param('app_id');
+    const version = await peerVersion(ctx.db, accountId, appId, peerId);
+    if (!version) throw notFound(`peer '${peerId}'`);
+    if (version.expiredAt !== null) {
+      throw new ApiError(404, `peer '${peerId}' expired: its telemetry was removed on ${new Date(version.expiredAt).toISOString()} (retention ${ctx.config.retentionDays} days)`, 'peer_id');
+    }
+    // A live peer's duration moves with the clock: only finished peers are served from the cache.
+    const key = version.live ? undefined : `${peerId}|${[...sections].sort().join(',')}|${includePeerEvents}|${version.stamp}`;
+    let body = key ? ctx.reportCache.get(key) : undefined;
+    if (!body) {
+      const data = await loadPeerData(ctx.db, accountId, appId, peerId, sections);
+      if (!data) throw notFound(`peer '${peerId}'`);
+      body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
+      if (key) ctx.reportCache.set(key, body);
+    }
+    return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, { 'content-type': 'application/json; charset=utf-8' });
+  });
+  return r;
+}

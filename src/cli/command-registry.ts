@@ -1,0 +1,8 @@
+/** Commands beyond the core ones (e.g. `import`); each feature adds its command here. */
+import type { Command } from 'commander';
+import { importCommand } from './commands/import.ts';
+
+/** Extra commands, in help order. */
+export function extraCommands(): Command[] {
+  return [importCommand()];
+}

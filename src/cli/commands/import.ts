@@ -1,0 +1,53 @@
+/**
+ * `peer-report import <file> --account <id> --app <id>`: imports a recorded
+ * call (webrtc-internals dump, rtcstats dump, getStats() snapshot; gzip or
+ * not) into the database and prints one line per created peer:
+ * `<peer_id>\t<client>\tformat=…\tsession=…\tpcs=…\tsamples=…\t<joined>..<left>[\tcomplete_from=…]`.
+ * Notes about what the dump could not tell go to stderr.
+ */
+import { Command, Option } from 'commander';
+import { importDump, type ImportResult } from '../../import/import-dump.ts';
+import { findApp } from '../../store/apps.ts';
+import { openDatabase } from '../../store/open-database.ts';
+
+/** The tab-separated line of one created peer. */
+export function peerLine(result: ImportResult, peer: ImportResult['peers'][number]): string {
+  const fields = [
+    peer.peer_id,
+    peer.label,
+    `format=${result.format}`,
+    `session=${result.session_id}`,
+    `pcs=${peer.pcs.length}`,
+    `samples=${peer.samples}`,
+    `${new Date(peer.joined_at).toISOString()}..${new Date(peer.left_at).toISOString()}`,
+  ];
+  if (peer.partial) fields.push(`complete_from=${new Date(peer.partial.complete_from).toISOString()}`);
+  return fields.join('\t');
+}
+
+/** The `import` command. */
+export function importCommand(): Command {
+  return new Command('import')
+    .description('import a recorded call (webrtc-internals or rtcstats dump, getStats() snapshot; gzip or not); prints one line per created peer, peer_id first')
+    .argument('<file>', 'dump file')
+    .requiredOption('--account <id>', 'account id')
+    .requiredOption('--app <id>', 'app id (must exist in the account)')
+    .option('--title <title>', 'meeting title (default: the file name)')
+    .addOption(new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA'))
+    .action(async (file: string, opts) => {
+      const db = await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined });
+      try {
+        if (!(await findApp(db.db, opts.account, opts.app))) throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
+        const title = opts.title ?? `Imported ${file.split('/').pop()}`;
+        const result = await importDump(db, file, { accountId: opts.account, appId: opts.app, title });
+        for (const peer of result.peers) {
+          process.stdout.write(`${peerLine(result, peer)}\n`);
+          for (const note of peer.notes) process.stderr.write(`note (${peer.label}): ${note}\n`);
+          if (peer.partial) process.stderr.write(`partial (${peer.label}): ${peer.partial.reason}\n`);
+        }
+        for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+}

@@ -1,0 +1,307 @@
+/**
+ * Durable, idempotent, group-committed telemetry writes.
+ *
+ * Requests queue their batches here; the writer drains the queue in one
+ * transaction per flush (group commit), so the fsync of a durable commit is
+ * shared by every batch that arrived meanwhile, and answers each request only
+ * after the commit. A batch whose `batch_id` is already stored for the peer is
+ * acknowledged as a duplicate and changes nothing; a sample not newer than the
+ * stream's last stored sample is skipped, so retries never count twice.
+ *
+ * Per-interval quality rows are derived here, at ingest, from the previous
+ * stored sample of the same stream (`stream_state`), and stored
+ * pre-serialised in `quality_chunks`: the report then only splices strings.
+ */
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Database, QualityChunksTable, StreamStateTable } from '../store/schema.ts';
+import type { StoreDialect } from '../store/store-dialect.ts';
+import type { CandidatePairSample, StreamSample, TelemetryBatch } from '../model/telemetry.ts';
+import { streamKey } from '../model/telemetry.ts';
+import { deriveInterval } from '../analytics/stream-interval.ts';
+import { packMetricRows } from '../analytics/metric-packing.ts';
+import type { MetricRow } from '../analytics/metric-row.ts';
+import { clientMetadata } from './client-metadata.ts';
+
+/** Outcome of one batch. */
+export type BatchOutcome =
+  | { status: 'stored'; samples: number; skipped: number }
+  | { status: 'duplicate' }
+  | { status: 'peer_closed' }
+  | { status: 'unknown_peer' };
+
+interface Job {
+  peerId: string;
+  participantId: string;
+  batch: TelemetryBatch;
+  receivedAt: number;
+  resolve(outcome: BatchOutcome): void;
+  reject(err: unknown): void;
+  /** Chunks derived before the transaction, outside the write lock. */
+  pre?: DerivedChunks;
+}
+
+/** How long after an explicit leave a peer still takes batches (ms). */
+export const LATE_BATCH_GRACE_MS = 10_000;
+
+/** How long a flush under load waits for more batches to join its group (ms). */
+const GROUP_WINDOW_MS = 4;
+
+/** Largest number of batches committed together. */
+const MAX_GROUP = 256;
+
+/** Queues batches and commits them in groups. */
+export class BatchWriter {
+  #queue: Job[] = [];
+  #flushing = false;
+  #scheduled = false;
+  #closed = false;
+  #lastFlush = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+  ) {}
+
+  /** Stores `batch` for `peerId`; resolves after the commit. */
+  write(peerId: string, participantId: string, batch: TelemetryBatch): Promise<BatchOutcome> {
+    if (this.#closed) return Promise.reject(new Error('batch writer is closed'));
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ peerId, participantId, batch, receivedAt: Date.now(), resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Waits for queued batches, then refuses new ones. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#queue.length > 0 || this.#flushing) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  #schedule(): void {
+    if (this.#flushing || this.#scheduled) return;
+    this.#scheduled = true;
+    // The commit's fsync blocks this thread, so nothing queues while it runs:
+    // wait a moment (when the last flush was recent, i.e. under load) so that
+    // requests already on the wire join this group and share its fsync.
+    const busy = performance.now() - this.#lastFlush < GROUP_WINDOW_MS * 4;
+    if (busy) setTimeout(() => void this.#flush(), GROUP_WINDOW_MS);
+    else setImmediate(() => void this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    this.#lastFlush = performance.now();
+    this.#flushing = true;
+    const jobs = this.#queue.splice(0, MAX_GROUP);
+    // A stable lock order (by peer) keeps concurrent writers on PostgreSQL deadlock-free.
+    jobs.sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0));
+    // The CPU-heavy derivation runs before the transaction, so the write lock
+    // (shared by every server process on one database) is held only for the writes.
+    for (const job of jobs) await precompute(this.db, job);
+    try {
+      const outcomes = await this.db.transaction().execute(async (tx) => {
+        const out: BatchOutcome[] = [];
+        for (const job of jobs) out.push(await writeBatch(tx, this.dialect, job));
+        return out;
+      });
+      jobs.forEach((job, i) => job.resolve(outcomes[i]));
+    } catch (groupError) {
+      if (jobs.length === 1) {
+        jobs[0].reject(groupError);
+      } else {
+        // One bad batch must not fail the others: retry each on its own.
+        for (const job of jobs) {
+          try {
+            job.resolve(await this.db.transaction().execute((tx) => writeBatch(tx, this.dialect, job)));
+          } catch (err) {
+            job.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.#flushing = false;
+      if (this.#queue.length > 0) this.#schedule();
+    }
+  }
+}
+
+type Tx = Transaction<Database>;
+
+async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<BatchOutcome> {
+  const { peerId, batch, receivedAt } = job;
+  let peerQuery = tx.selectFrom('peers').select(['status', 'left_at', 'leave_reason', 'account_id']).where('id', '=', peerId).where('participant_id', '=', job.participantId);
+  if (dialect === 'postgres') peerQuery = peerQuery.forUpdate();
+  const peer = await peerQuery.executeTakeFirst();
+  if (!peer) return { status: 'unknown_peer' };
+
+  const inserted = await tx
+    .insertInto('peer_batches')
+    .values({ peer_id: peerId, batch_id: batch.batch_id, received_at: receivedAt })
+    .onConflict((oc) => oc.columns(['peer_id', 'batch_id']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'duplicate' };
+  // On page hide the last batch and the leave travel as separate keepalive
+  // requests and may arrive in either order: a batch that lands shortly after
+  // an explicit leave still belongs to the peer. After a timeout it does not
+  // (the client rejoins and resends).
+  const lateAfterLeave =
+    peer.status !== 'live' && peer.leave_reason !== 'timeout' && peer.left_at !== null && receivedAt - Number(peer.left_at) <= LATE_BATCH_GRACE_MS;
+  if (peer.status !== 'live' && !lateAfterLeave) {
+    // Undo the batch-id record: the client will rejoin and resend under a new peer.
+    await tx.deleteFrom('peer_batches').where('peer_id', '=', peerId).where('batch_id', '=', batch.batch_id).execute();
+    return { status: 'peer_closed' };
+  }
+
+  const peerUpdate: Record<string, unknown> = lateAfterLeave ? { updated_at: receivedAt } : { last_seen_at: receivedAt, updated_at: receivedAt };
+  if (batch.client) peerUpdate.client = JSON.stringify(clientMetadata(batch.client));
+  if (batch.precall) peerUpdate.precall = JSON.stringify(batch.precall);
+  await tx.updateTable('peers').set(peerUpdate).where('id', '=', peerId).execute();
+
+  if (batch.events?.length) {
+    await tx
+      .insertInto('peer_events')
+      .values(batch.events.map((e) => ({ peer_id: peerId, ts: e.ts, name: e.name, pc: e.pc ?? null, metadata: e.metadata ? JSON.stringify(e.metadata) : null })))
+      .execute();
+  }
+  const deviceRows = [
+    ...(batch.device_updates ?? []).map((u) => ({ peer_id: peerId, ts: u.ts, kind: u.kind, payload: JSON.stringify({ added: u.added, removed: u.removed }) })),
+    ...(batch.selected_devices ?? []).map((u) => ({ peer_id: peerId, ts: u.ts, kind: 'selected', payload: JSON.stringify(u.device) })),
+  ];
+  if (deviceRows.length) await tx.insertInto('device_updates').values(deviceRows).execute();
+  if (batch.pc_metadata?.length) {
+    await tx
+      .insertInto('pc_metadata')
+      .values(batch.pc_metadata.map((m) => ({ peer_id: peerId, pc: m.pc, ts: m.ts, payload: JSON.stringify(m) })))
+      .execute();
+  }
+  if (batch.candidate_pairs?.length) {
+    // One row per pair: the newest sample of each pair in this batch (an upsert may touch a row once).
+    const latest = new Map<string, CandidatePairSample>();
+    for (const pair of batch.candidate_pairs) {
+      const key = `${pair.pc}|${pair.id}`;
+      const seen = latest.get(key);
+      if (!seen || seen.ts <= pair.ts) latest.set(key, pair);
+    }
+    await tx
+      .insertInto('candidate_pairs')
+      .values([...latest.values()].map((pair) => ({ peer_id: peerId, pc: pair.pc, pair_id: pair.id, ts: pair.ts, selected: pair.selected ? 1 : 0, roles: 0, payload: JSON.stringify(pair) })))
+      .onConflict((oc) =>
+        oc
+          .columns(['peer_id', 'pc', 'pair_id'])
+          .doUpdateSet((eb) => ({ ts: eb.ref('excluded.ts'), selected: eb.ref('excluded.selected'), payload: eb.ref('excluded.payload') }))
+          .where('candidate_pairs.ts', '<=', (eb) => eb.ref('excluded.ts')),
+      )
+      .execute();
+  }
+
+  let stored = 0;
+  let skipped = 0;
+  if (batch.samples?.length) {
+    const keys = job.pre?.keys ?? streamKeysOf(batch.samples);
+    const known = await loadStreamStates(tx, peerId, keys);
+    // Derived before the transaction (outside the write lock) from the same
+    // stream states? Use it; otherwise (a concurrent batch of this peer moved a
+    // stream on meanwhile) derive again from the states read under the lock.
+    const derived = job.pre && sameStates(job.pre.known, known) ? job.pre : deriveStreamChunks(peerId, batch.samples, known);
+    for (const chunk of derived.chunks) {
+      chunk.account_id = peer.account_id;
+      chunk.received_at = receivedAt;
+    }
+    stored = derived.stored;
+    skipped = derived.skipped;
+    if (derived.chunks.length) await tx.insertInto('quality_chunks').values(derived.chunks).execute();
+    if (derived.states.length) {
+      await tx
+        .insertInto('stream_state')
+        .values(derived.states)
+        .onConflict((oc) => oc.columns(['peer_id', 'stream_key']).doUpdateSet((eb) => ({ last_ts: eb.ref('excluded.last_ts'), last_sample: eb.ref('excluded.last_sample') })))
+        .execute();
+    }
+  }
+  return { status: 'stored', samples: stored, skipped };
+}
+
+type KnownState = { stream_key: string; last_ts: number; last_sample: string };
+
+/** What a batch's samples turn into: chunk rows, new stream states, counts. */
+export interface DerivedChunks {
+  keys: string[];
+  /** The stream states the derivation started from (stream key → last_ts). */
+  known: Map<string, number>;
+  chunks: Insertable<QualityChunksTable>[];
+  states: StreamStateTable[];
+  stored: number;
+  skipped: number;
+}
+
+function streamKeysOf(samples: readonly StreamSample[]): string[] {
+  return [...new Set(samples.map(streamKey))];
+}
+
+async function loadStreamStates(db: Kysely<Database> | Transaction<Database>, peerId: string, keys: string[]): Promise<KnownState[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.selectFrom('stream_state').select(['stream_key', 'last_ts', 'last_sample']).where('peer_id', '=', peerId).where('stream_key', 'in', keys).execute();
+  return rows.map((r) => ({ ...r, last_ts: Number(r.last_ts) }));
+}
+
+function sameStates(before: Map<string, number>, now: KnownState[]): boolean {
+  if (before.size !== now.length) return false;
+  for (const s of now) if (before.get(s.stream_key) !== s.last_ts) return false;
+  return true;
+}
+
+/**
+ * Derives the per-interval report rows of a batch's samples from the streams'
+ * last stored samples (pure CPU work: no I/O). Samples not newer than their
+ * stream's last stored sample are skipped.
+ */
+export function deriveStreamChunks(peerId: string, samples: readonly StreamSample[], known: KnownState[]): DerivedChunks {
+  const byStream = new Map<string, StreamSample[]>();
+  for (const s of samples) {
+    const key = streamKey(s);
+    let list = byStream.get(key);
+    if (!list) byStream.set(key, (list = []));
+    list.push(s);
+  }
+  const stateByKey = new Map(known.map((s) => [s.stream_key, s]));
+  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map(known.map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0 };
+  for (const [key, list] of byStream) {
+    list.sort((a, b) => a.ts - b.ts);
+    const state = stateByKey.get(key);
+    let prev: StreamSample | undefined = state ? (JSON.parse(state.last_sample) as StreamSample) : undefined;
+    let lastTs = state ? state.last_ts : -Infinity;
+    const rows: string[] = [];
+    const metrics: MetricRow[] = [];
+    let series = '';
+    let firstTs = 0;
+    for (const sample of list) {
+      if (sample.ts <= lastTs) {
+        out.skipped++;
+        continue;
+      }
+      const derived = deriveInterval(prev, sample);
+      if (rows.length === 0) firstTs = sample.ts;
+      series = derived.series;
+      rows.push(JSON.stringify(derived.row));
+      metrics.push(derived.metrics);
+      prev = sample;
+      lastTs = sample.ts;
+      out.stored++;
+    }
+    if (rows.length === 0 || !prev) continue;
+    out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
+    out.states.push({ peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
+  }
+  return out;
+}
+
+/** Derives a job's chunks before its transaction; a failure here is retried inside it. */
+async function precompute(db: Kysely<Database>, job: Job): Promise<void> {
+  const samples = job.batch.samples;
+  if (!samples?.length) return;
+  try {
+    job.pre = deriveStreamChunks(job.peerId, samples, await loadStreamStates(db, job.peerId, streamKeysOf(samples)));
+  } catch {
+    job.pre = undefined;
+  }
+}

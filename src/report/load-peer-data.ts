@@ -1,0 +1,102 @@
+/**
+ * Reads everything one peer report needs, scoped to the account and app so a
+ * token of another tenant can never reach another account's peer.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, PeersTable, QualityChunksTable } from '../store/schema.ts';
+import type { ReportFilter } from './report-filters.ts';
+
+/** Raw rows of one peer. */
+export interface PeerReportData {
+  peer: PeersTable;
+  participant: { id: string; custom_participant_id: string; name: string | null; preset_name: string } | undefined;
+  events: { ts: number; name: string; pc: string | null; metadata: string | null }[];
+  deviceUpdates: { ts: number; kind: string; payload: string }[];
+  pcMetadata: { pc: string; ts: number; payload: string }[];
+  candidatePairs: { pc: string; pair_id: string; ts: number; selected: number; payload: string }[];
+  chunks: Pick<QualityChunksTable, 'series' | 'stream_key' | 'first_ts' | 'rows_json' | 'metrics'>[];
+  /** Stream keys of every stored stream (for transport roles), even when quality is filtered out. */
+  streamKeys: string[];
+  /** Other peers of the same session (for `quality_stats.peer_ids`). */
+  sessionPeerIds: string[];
+}
+
+/**
+ * A cheap fingerprint of everything a report of this peer depends on: the
+ * peer's and its session's `updated_at` (bumped by every batch, join and
+ * leave). Undefined when the peer does not exist in this account and app.
+ */
+export async function peerVersion(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  peerId: string,
+): Promise<{ stamp: string; live: boolean; expiredAt: number | null } | undefined> {
+  const row = await db
+    .selectFrom('peers')
+    .innerJoin('sessions', 'sessions.id', 'peers.session_id')
+    .select(['peers.updated_at as p', 'sessions.updated_at as s', 'peers.status as status', 'peers.expired_at as expired_at'])
+    .where('peers.id', '=', peerId)
+    .where('peers.account_id', '=', accountId)
+    .where('peers.app_id', '=', appId)
+    .executeTakeFirst();
+  return row ? { stamp: `${row.p}:${row.s}`, live: row.status === 'live', expiredAt: row.expired_at === null ? null : Number(row.expired_at) } : undefined;
+}
+
+/** Loads the peer, or undefined when it does not exist in this account and app. */
+export async function loadPeerData(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  peerId: string,
+  sections: ReadonlySet<ReportFilter>,
+): Promise<PeerReportData | undefined> {
+  const peer = await db
+    .selectFrom('peers')
+    .selectAll()
+    .where('id', '=', peerId)
+    .where('account_id', '=', accountId)
+    .where('app_id', '=', appId)
+    .executeTakeFirst();
+  if (!peer) return undefined;
+
+  const wantEvents = sections.has('events');
+  const wantDevices = sections.has('device_info');
+  const wantNetwork = sections.has('precall_network_information');
+  const wantQuality = sections.has('quality_stats');
+
+  const [participant, events, deviceUpdates, pcMetadata, candidatePairs, chunks, streamKeys, sessionPeers] = await Promise.all([
+    db.selectFrom('participants').select(['id', 'custom_participant_id', 'name', 'preset_name']).where('id', '=', peer.participant_id).executeTakeFirst(),
+    wantEvents || wantNetwork
+      ? db.selectFrom('peer_events').select(['ts', 'name', 'pc', 'metadata']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute()
+      : [],
+    wantDevices ? db.selectFrom('device_updates').select(['ts', 'kind', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute() : [],
+    wantNetwork ? db.selectFrom('pc_metadata').select(['pc', 'ts', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute() : [],
+    wantNetwork
+      ? db.selectFrom('candidate_pairs').select(['pc', 'pair_id', 'ts', 'selected', 'payload']).where('peer_id', '=', peerId).orderBy('ts').execute()
+      : [],
+    wantQuality
+      ? db
+          .selectFrom('quality_chunks')
+          .select(['series', 'stream_key', 'first_ts', 'rows_json', 'metrics'])
+          .where('peer_id', '=', peerId)
+          .orderBy('series')
+          .orderBy('stream_key')
+          .orderBy('first_ts')
+          .execute()
+      : [],
+    wantNetwork ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute() : [],
+    wantQuality ? db.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).orderBy('joined_at').execute() : [],
+  ]);
+  return {
+    peer,
+    participant,
+    events: events.map((e) => ({ ...e, ts: Number(e.ts) })),
+    deviceUpdates: deviceUpdates.map((d) => ({ ...d, ts: Number(d.ts) })),
+    pcMetadata: pcMetadata.map((p) => ({ ...p, ts: Number(p.ts) })),
+    candidatePairs: candidatePairs.map((p) => ({ ...p, ts: Number(p.ts) })),
+    chunks,
+    streamKeys: streamKeys.map((s) => s.stream_key),
+    sessionPeerIds: sessionPeers.map((p) => p.id),
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Opens the configured database: the embedded SQLite file under `dataDir`
+ * (the zero-setup default) or PostgreSQL when `databaseUrl` is given.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from './schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+import { migrateToLatest } from './migrate.ts';
+import { withStatementCache } from './cached-statements.ts';
+
+/** Where to store data. */
+export interface DatabaseOptions {
+  /** Directory of the embedded database (default `./data`). */
+  dataDir?: string;
+  /** `postgres://...`; when set, PostgreSQL is used instead of the embedded database. */
+  databaseUrl?: string;
+}
+
+/** An open database handle. */
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  dialect: StoreDialect;
+  /** Human-readable location, for logs (never includes credentials). */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the database described by `options`. */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenDatabase> {
+  if (options.databaseUrl) {
+    const { openPostgres } = await import('./postgres/open-postgres.ts');
+    return openPostgres(options.databaseUrl);
+  }
+  const dataDir = path.resolve(options.dataDir ?? './data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'peer-report.sqlite');
+  const sqlite = new SQLite(file);
+  // WAL lets readers (and the `token create` CLI) work next to the server.
+  sqlite.pragma('journal_mode = WAL');
+  const sync = (process.env.PEER_REPORT_SQLITE_SYNCHRONOUS ?? 'full').toLowerCase();
+  if (sync !== 'full' && sync !== 'normal') throw new Error(`PEER_REPORT_SQLITE_SYNCHRONOUS: expected full or normal, got '${sync}'`);
+  // full (default): each commit is fsynced, so an acknowledged batch survives power loss.
+  // normal: the WAL is fsynced at checkpoints only; a batch survives a crash of the
+  // process but the last ones may be lost with the machine (operator's choice).
+  sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  await migrateToLatest(db, 'sqlite');
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    close: () => db.destroy(),
+  };
+}

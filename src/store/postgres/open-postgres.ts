@@ -1,0 +1,28 @@
+/**
+ * PostgreSQL backend: a `pg` pool behind Kysely, migrated on open. BIGINT
+ * columns hold epoch milliseconds, well inside JavaScript's safe integers, so
+ * they are parsed as numbers.
+ */
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Database } from '../schema.ts';
+import type { OpenDatabase } from '../open-database.ts';
+import { migrateToLatest } from '../migrate.ts';
+
+pg.types.setTypeParser(20, (v) => Number(v)); // int8
+pg.types.setTypeParser(1700, (v) => Number(v)); // numeric
+
+/** Opens a PostgreSQL database by URL. */
+export async function openPostgres(url: string, poolSize = Number(process.env.PEER_REPORT_PG_POOL ?? 10)): Promise<OpenDatabase> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  await migrateToLatest(db, 'postgres', rows[0]?.schema ?? 'public');
+  const u = new URL(url);
+  return {
+    db,
+    dialect: 'postgres',
+    location: `postgres://${u.host}${u.pathname}`,
+    close: () => db.destroy(),
+  };
+}

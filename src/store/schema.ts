@@ -1,0 +1,181 @@
+/**
+ * Table types for Kysely. One schema serves both backends (embedded SQLite
+ * and PostgreSQL). Times are epoch milliseconds (BIGINT), JSON documents are
+ * TEXT holding serialised JSON (stored pre-serialised so the report can splice
+ * them into the response without parsing them again).
+ */
+import type { Generated } from 'kysely';
+
+export interface ApiTokensTable {
+  id: string;
+  account_id: string;
+  /** SHA-256 of the token (hex). The token itself is never stored. */
+  token_hash: string;
+  /** `Realtime Admin` (read/write) or `Realtime` (read only). */
+  permission: string;
+  name: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AppsTable {
+  id: string;
+  account_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface MeetingsTable {
+  id: string;
+  account_id: string;
+  app_id: string;
+  title: string | null;
+  status: string;
+  /** The remaining create/update fields, echoed back as sent. */
+  config: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ParticipantsTable {
+  id: string;
+  account_id: string;
+  app_id: string;
+  meeting_id: string;
+  custom_participant_id: string;
+  name: string | null;
+  picture: string | null;
+  preset_name: string;
+  token_hash: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  account_id: string;
+  app_id: string;
+  meeting_id: string;
+  status: 'LIVE' | 'ENDED';
+  started_at: number;
+  ended_at: number | null;
+  live_participants: number;
+  max_concurrent_participants: number;
+  /** Sum of the closed peers' minutes (live peers are added at read time). */
+  minutes_consumed: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PeersTable {
+  id: string;
+  account_id: string;
+  app_id: string;
+  meeting_id: string;
+  session_id: string;
+  participant_id: string;
+  status: 'live' | 'left';
+  joined_at: number;
+  left_at: number | null;
+  last_seen_at: number;
+  leave_reason: string | null;
+  /** Serialised {@link import('../model/peer-metadata.ts').PeerClientMetadata}. */
+  client: string;
+  /** Serialised IP information (looked up at join, IP truncated unless configured). */
+  ip_info: string | null;
+  /** Serialised precall result, when the client ran one. */
+  precall: string | null;
+  /** Where the data came from: `live` or `import:<format>`. */
+  source: string;
+  /** When retention removed this peer's telemetry (its identity stays). */
+  expired_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PeerBatchesTable {
+  peer_id: string;
+  batch_id: string;
+  received_at: number;
+}
+
+export interface PeerEventsTable {
+  id: Generated<number>;
+  peer_id: string;
+  ts: number;
+  name: string;
+  pc: string | null;
+  metadata: string | null;
+}
+
+export interface DeviceUpdatesTable {
+  id: Generated<number>;
+  peer_id: string;
+  ts: number;
+  /** `audioinput`, `videoinput`, `audiooutput` or `selected`. */
+  kind: string;
+  payload: string;
+}
+
+export interface PcMetadataTable {
+  id: Generated<number>;
+  peer_id: string;
+  pc: string;
+  ts: number;
+  payload: string;
+}
+
+export interface CandidatePairsTable {
+  peer_id: string;
+  pc: string;
+  pair_id: string;
+  ts: number;
+  selected: number;
+  /** Whether the pair's PC produces and/or consumes media (bit 1 produce, bit 2 consume). */
+  roles: number;
+  payload: string;
+}
+
+export interface StreamStateTable {
+  peer_id: string;
+  stream_key: string;
+  series: string;
+  last_ts: number;
+  last_sample: string;
+}
+
+export interface QualityChunksTable {
+  id: Generated<number>;
+  /** Distribution key (shard by account). */
+  account_id: string;
+  peer_id: string;
+  series: string;
+  stream_key: string;
+  first_ts: number;
+  last_ts: number;
+  n: number;
+  /** Per-sample report objects, serialised as UTF-8 JSON and comma-joined (no brackets). */
+  rows_json: Buffer;
+  /** Metric rows for the cumulative aggregates, packed by `src/analytics/metric-packing.ts`. */
+  metrics: Buffer;
+  /** Epoch ms when stored: the partition key (PostgreSQL) and the retention clock. */
+  received_at: number;
+}
+
+/** The whole database, for Kysely. */
+export interface Database {
+  api_tokens: ApiTokensTable;
+  apps: AppsTable;
+  meetings: MeetingsTable;
+  participants: ParticipantsTable;
+  sessions: SessionsTable;
+  peers: PeersTable;
+  peer_batches: PeerBatchesTable;
+  peer_events: PeerEventsTable;
+  device_updates: DeviceUpdatesTable;
+  pc_metadata: PcMetadataTable;
+  candidate_pairs: CandidatePairsTable;
+  stream_state: StreamStateTable;
+  quality_chunks: QualityChunksTable;
+}

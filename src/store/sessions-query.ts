@@ -1,0 +1,115 @@
+/**
+ * Read queries of the sessions resource: an app's sessions (filtered, sorted,
+ * paged) and a session's peers. Ordering always ends with the id as a
+ * tie-break, so pages are stable: no duplicates and no gaps between pages of
+ * an unchanged result.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database, PeersTable, SessionsTable } from './schema.ts';
+
+/** A session row with its meeting's title. */
+export type SessionRow = SessionsTable & { meeting_title: string | null };
+
+/** Filters of the sessions listing. */
+export interface SessionListQuery {
+  accountId: string;
+  appId: string;
+  meetingId?: string;
+  /** Sessions started at or after (epoch ms). */
+  startTime?: number;
+  /** Sessions started at or before (epoch ms). */
+  endTime?: number;
+  status?: 'LIVE' | 'ENDED';
+  /** Meeting title (substring, case-insensitive), meeting id or session id (exact). */
+  search?: string;
+  sortBy: 'createdAt' | 'minutesConsumed';
+  sortOrder: 'asc' | 'desc';
+  offset: number;
+  limit: number;
+}
+
+/** Escapes LIKE wildcards. */
+function likePattern(s: string): string {
+  return `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** A page of an app's sessions and the total count of the filtered set. */
+export async function listSessions(db: Kysely<Database>, q: SessionListQuery): Promise<{ rows: SessionRow[]; total: number }> {
+  let base = db.selectFrom('sessions').where('sessions.account_id', '=', q.accountId).where('sessions.app_id', '=', q.appId);
+  if (q.meetingId) base = base.where('sessions.meeting_id', '=', q.meetingId);
+  if (q.startTime !== undefined) base = base.where('sessions.started_at', '>=', q.startTime);
+  if (q.endTime !== undefined) base = base.where('sessions.started_at', '<=', q.endTime);
+  if (q.status) base = base.where('sessions.status', '=', q.status);
+  if (q.search) {
+    const term = q.search;
+    // Meeting titles first (one indexed scan of the app's meetings), then the
+    // sessions of those meetings through the (meeting_id, status) index.
+    const titled = await db
+      .selectFrom('meetings')
+      .select('id')
+      .where('account_id', '=', q.accountId)
+      .where('app_id', '=', q.appId)
+      .where(sql<string>`lower(title)`, 'like', sql<string>`${likePattern(term)} escape '\\'`)
+      .limit(10_000)
+      .execute();
+    const meetingIds = [...titled.map((m) => m.id), term];
+    base = base.where((eb) => eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', meetingIds)]));
+  }
+  const countRow = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const sortColumn = q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
+  const rows = await base
+    .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
+    .selectAll('sessions')
+    .select('meetings.title as meeting_title')
+    .orderBy(sortColumn, q.sortOrder)
+    .orderBy('sessions.id', q.sortOrder)
+    .offset(q.offset)
+    .limit(q.limit)
+    .execute();
+  return { rows: rows as SessionRow[], total: Number(countRow.n) };
+}
+
+/** One session of the app, with its meeting title. */
+export async function findSession(db: Kysely<Database>, accountId: string, appId: string, sessionId: string): Promise<SessionRow | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
+    .selectAll('sessions')
+    .select('meetings.title as meeting_title')
+    .where('sessions.id', '=', sessionId)
+    .where('sessions.account_id', '=', accountId)
+    .where('sessions.app_id', '=', appId)
+    .executeTakeFirst();
+  return row as SessionRow | undefined;
+}
+
+/** Minutes of the still-live peers of each session, up to `now` (not yet in `minutes_consumed`). */
+export async function liveMinutes(db: Kysely<Database>, sessionIds: string[], now: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (sessionIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('peers')
+    .select(['session_id', 'joined_at'])
+    .where('session_id', 'in', sessionIds)
+    .where('status', '=', 'live')
+    .execute();
+  for (const r of rows) out.set(r.session_id, (out.get(r.session_id) ?? 0) + Math.max(0, now - Number(r.joined_at)) / 60000);
+  return out;
+}
+
+/** A peer of a session with its participant's names. */
+export type SessionPeerRow = PeersTable & { custom_participant_id: string | null; display_name: string | null; preset_name: string | null };
+
+/** Every peer of a session (sessions hold at most thousands of peers), oldest join first. */
+export async function sessionPeers(db: Kysely<Database>, sessionId: string): Promise<SessionPeerRow[]> {
+  const rows = await db
+    .selectFrom('peers')
+    .leftJoin('participants', 'participants.id', 'peers.participant_id')
+    .selectAll('peers')
+    .select(['participants.custom_participant_id as custom_participant_id', 'participants.name as display_name', 'participants.preset_name as preset_name'])
+    .where('peers.session_id', '=', sessionId)
+    .orderBy('peers.joined_at')
+    .orderBy('peers.id')
+    .execute();
+  return rows as SessionPeerRow[];
+}

@@ -1,0 +1,2 @@
+/** The storage backends peer-report runs on. */
+export type StoreDialect = 'sqlite' | 'postgres';

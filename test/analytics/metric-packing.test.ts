@@ -1,0 +1,36 @@
+/** Packed metric rows decode to exactly the rows that were packed. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { packMetricRows, unpackMetricRows } from '../../src/analytics/metric-packing.ts';
+import type { MetricRow } from '../../src/analytics/metric-row.ts';
+
+const num = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 });
+const row: fc.Arbitrary<MetricRow> = fc.record(
+  {
+    t: fc.integer({ min: 946684800000, max: 4102444800000 }),
+    d: num, mos: num, loss: num, rtt: num, jit: num, jb: num, fps: num, w: num, h: num, br: num, pk: num, pl: num, by: num, kf: num, fr: num,
+    ql: fc.constantFrom('b', 'c', 'o') as fc.Arbitrary<'b' | 'c' | 'o'>,
+    nv: fc.constant(1 as const), fz: num, fb: num, cr: fc.constant(1 as const),
+  },
+  { requiredKeys: ['t'], noNullPrototype: true },
+);
+
+test('round trip keeps every present key and value, and no absent key', () => {
+  fc.assert(
+    fc.property(fc.array(row, { maxLength: 40 }), (rows) => {
+      const back = unpackMetricRows(packMetricRows(rows));
+      assert.deepEqual(back, rows);
+    }),
+  );
+});
+
+test('unaligned buffers decode too, and a wrong version is refused', () => {
+  const packed = packMetricRows([{ t: 1_700_000_000_000, mos: 4.1, ql: 'b' }]);
+  const shifted = Buffer.alloc(packed.length + 3);
+  packed.copy(shifted, 3);
+  assert.deepEqual(unpackMetricRows(shifted.subarray(3)), [{ t: 1_700_000_000_000, mos: 4.1, ql: 'b' }]);
+  const bad = Buffer.from(packed);
+  bad.writeDoubleLE(99, 0);
+  assert.throws(() => unpackMetricRows(bad), /version/);
+});

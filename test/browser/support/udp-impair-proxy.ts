@@ -1,0 +1,122 @@
+/**
+ * A UDP proxy that impairs traffic: sits between the browser and the TURN
+ * server and, per direction, drops a set share of datagrams (seeded PRNG, so
+ * a run is reproducible) and delays the rest. The kernel here has no netem;
+ * this proxy is the impairment.
+ *
+ * Each client address gets its own upstream socket, so the TURN server sees
+ * one 5-tuple per browser socket (as it would without the proxy).
+ */
+import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+
+/** Impairment of one direction. */
+export interface Impairment {
+  /** Share of datagrams dropped, 0..1. */
+  loss: number;
+  /** Added one-way delay, ms. */
+  delayMs: number;
+}
+
+export interface ImpairProxyOptions {
+  /** Where datagrams go (the TURN server). */
+  target: { host: string; port: number };
+  /** Client → target (the browser's uplink). */
+  upstream?: Impairment;
+  /** Target → client. */
+  downstream?: Impairment;
+  /** PRNG seed (default 1). */
+  seed?: number;
+  host?: string;
+}
+
+/** Per-direction counters. */
+export interface DirectionCounters {
+  forwarded: number;
+  dropped: number;
+}
+
+export interface ImpairProxy {
+  port: number;
+  host: string;
+  counters: { upstream: DirectionCounters; downstream: DirectionCounters };
+  /** Changes the impairment while running (e.g. `{ loss: 1, delayMs: 0 }` cuts the network). */
+  setImpairment(direction: 'upstream' | 'downstream', impairment: Impairment): void;
+  close(): Promise<void>;
+}
+
+/** mulberry32: a small, fast, seedable PRNG returning [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Starts the proxy on a free UDP port. */
+export async function startImpairProxy(options: ImpairProxyOptions): Promise<ImpairProxy> {
+  const host = options.host ?? '127.0.0.1';
+  const random = mulberry32(options.seed ?? 1);
+  const impair = {
+    upstream: options.upstream ?? { loss: 0, delayMs: 0 },
+    downstream: options.downstream ?? { loss: 0, delayMs: 0 },
+  };
+  const counters = { upstream: { forwarded: 0, dropped: 0 }, downstream: { forwarded: 0, dropped: 0 } };
+  const front = dgram.createSocket('udp4');
+  const sessions = new Map<string, dgram.Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  const pass = (dir: 'upstream' | 'downstream', send: () => void) => {
+    const { loss, delayMs } = impair[dir];
+    if (loss > 0 && random() < loss) {
+      counters[dir].dropped++;
+      return;
+    }
+    counters[dir].forwarded++;
+    if (delayMs <= 0) return send();
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!closed) send();
+    }, delayMs);
+    timers.add(t);
+  };
+
+  front.on('message', (msg, rinfo) => {
+    const key = `${rinfo.address}:${rinfo.port}`;
+    let up = sessions.get(key);
+    if (!up) {
+      const socket = dgram.createSocket('udp4');
+      socket.on('message', (reply) => pass('downstream', () => front.send(reply, rinfo.port, rinfo.address, () => {})));
+      socket.on('error', () => {});
+      socket.bind(0, host);
+      sessions.set(key, socket);
+      up = socket;
+    }
+    const s = up;
+    pass('upstream', () => s.send(msg, options.target.port, options.target.host, () => {}));
+  });
+  front.on('error', () => {});
+  await new Promise<void>((resolve) => front.bind(0, host, resolve));
+
+  return {
+    port: (front.address() as AddressInfo).port,
+    host,
+    counters,
+    setImpairment(direction, impairment) {
+      impair[direction] = impairment;
+    },
+    async close() {
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const s of sessions.values()) s.close();
+      sessions.clear();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** Paths of the real dumps (read-only, shared) and of our own recorded fixtures. */
+import { fileURLToPath } from 'node:url';
+
+const REALDATA = new URL('../../../shared/fixtures/realdata/', import.meta.url);
+
+/** Absolute path of a file under `../shared/fixtures/realdata/`. */
+export function realdata(relative: string): string {
+  return fileURLToPath(new URL(relative, REALDATA));
+}
+
+/** Absolute path of a file under `test/fixtures/`. */
+export function ownFixture(relative: string): string {
+  return fileURLToPath(new URL(`../fixtures/${relative}`, import.meta.url));
+}
+
+/** The jitsi dump `name` and its expected-results file. */
+export function jitsi(name: string): { dump: string; expected: string } {
+  return {
+    dump: realdata(`jitsi-rtcstats-server/dumps/${name}`),
+    expected: realdata(`jitsi-rtcstats-server/expected-results/${name}${name.startsWith('59c86272') || name === 'chrome-standard-multiple-p2p' ? '' : '-result'}.json`),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Format detection and error paths of the parsing layer: every real file is
+ * recognised from its content, and unsupported or corrupt input fails with a
+ * DumpFormatError that names the line or key.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { DumpFormatError } from '../../src/import/dump-format-error.ts';
+import { parseDump } from '../../src/import/parse-dump.ts';
+import { ownFixture, realdata } from './fixture-paths.ts';
+
+const EXPECTED_FORMATS: [string, string][] = [
+  ['jitsi-rtcstats-server/dumps/chrome-relay', 'rtcstats'],
+  ['jitsi-rtcstats-server/dumps/firefox-relay', 'rtcstats'],
+  ['jitsi-rtcstats-server/dumps/google-standard-stats-p2p', 'rtcstats'],
+  ['jitsi-rtcstats-server/dumps/google-legacy-stats-p2p', 'rtcstats-legacy'],
+  ['jitsi-rtcstats-server/dumps/google-legacy-screenshare-p2p', 'rtcstats-legacy'],
+  ['fippo-rtcstats-server/dumps/jest-sfu', 'rtcstats'],
+  ['rtcstats-rtcstats/gumonly.jsonl', 'rtcstats-v3'],
+  ['rtcstats-rtcstats/gumonly-internals.gz', 'webrtc-internals'],
+  ['skyway-rtcstats-wrapper/chrome-77.0.3842.0.json', 'getstats-snapshot'],
+];
+
+test('formats are detected from the content, gzip or not', async () => {
+  for (const [file, format] of EXPECTED_FORMATS) {
+    const parsed = await parseDump(realdata(file));
+    assert.equal(parsed.format, format, file);
+  }
+  const internals = await parseDump(ownFixture('webrtc-internals/chromium-156-two-tabs.json.gz'));
+  assert.equal(internals.format, 'webrtc-internals');
+  assert.equal(internals.gzipped, true);
+});
+
+test('a gzipped rtcstats dump parses exactly like the plain one', async () => {
+  const raw = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'));
+  const plain = await parseDump(raw);
+  const zipped = await parseDump(gzipSync(raw));
+  assert.equal(plain.gzipped, false);
+  assert.equal(zipped.gzipped, true);
+  assert.deepEqual(zipped.clients, plain.clients);
+});
+
+async function rejection(input: string | Uint8Array): Promise<DumpFormatError> {
+  try {
+    await parseDump(input);
+  } catch (err) {
+    assert.ok(err instanceof DumpFormatError, `expected DumpFormatError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the import to fail');
+}
+
+test('the 2016 client format is refused naming its key', async () => {
+  const err = await rejection(realdata('jitsi-rtcstats-server/dumps/clienttest.json'));
+  assert.equal(err.key, 'peerConnections');
+  assert.match(err.message, /2016 rtcstats client format/);
+});
+
+test('a corrupt line of an rtcstats dump is reported with its line number', async () => {
+  const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split('\n');
+  const broken = [...lines];
+  broken[20] = broken[20].slice(0, 40); // cut line 21 in the middle
+  const err = await rejection(Buffer.from(broken.join('\n')));
+  assert.equal(err.line, 21);
+  assert.match(err.message, /not valid JSON/);
+
+  const wrongShape = [...lines];
+  wrongShape[9] = '{"not": "an array"}';
+  assert.equal((await rejection(Buffer.from(wrongShape.join('\n')))).line, 10);
+});
+
+test('a truncated webrtc-internals dump is reported as corrupt JSON; unknown text as unsupported', async () => {
+  const text = readFileSync(ownFixture('webrtc-internals/chromium-156-two-tabs.json.gz'));
+  const { gunzipSync } = await import('node:zlib');
+  const json = gunzipSync(text).toString('utf8');
+  const err = await rejection(Buffer.from(json.slice(0, Math.floor(json.length / 2))));
+  assert.equal(err.key, '$');
+  assert.match(err.message, /truncated or corrupt/);
+  const unknown = await rejection(Buffer.from('hello, this is a support ticket\n'));
+  assert.equal(unknown.line, 1);
+  assert.match(unknown.message, /unsupported file/);
+  const empty = await rejection(Buffer.from('\n\n'));
+  assert.match(empty.message, /empty/);
+});
+
+test('a broken gzip stream fails instead of importing half a file', async () => {
+  const zipped = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
+  await assert.rejects(parseDump(zipped.subarray(0, zipped.length - 100)), /unexpected end of file|incorrect header|invalid/i);
+});
+
+test('a webrtc-internals series that is not an array names its key', async () => {
+  const doc = {
+    PeerConnections: { '1-1': { pid: 1, updateLog: [], stats: { 'T01-bytesSent': { statsType: 'transport', values: '{oops' } } } },
+    getUserMedia: [],
+  };
+  const err = await rejection(Buffer.from(JSON.stringify(doc)));
+  assert.equal(err.key, 'PeerConnections.1-1.stats.T01-bytesSent.values');
+});

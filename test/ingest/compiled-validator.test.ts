@@ -1,0 +1,61 @@
+/** The compiled (Ajv) batch validator agrees with the zod schema it is generated from. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { compileValidator, pointerToField } from '../../src/ingest/compiled-validator.ts';
+import { telemetryBatchSchema } from '../../src/ingest/ingest-schemas.ts';
+import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
+import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+
+const validate = compileValidator(telemetryBatchSchema);
+const [batch] = [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs: Date.parse('2026-01-01T00:00:00Z'), minutes: 0.2, seed: 3, batchIdPrefix: 'validator' })];
+
+test('a valid batch passes both, and unknown keys are dropped like zod strips them', () => {
+  const withExtra = { ...structuredClone(batch), unknown_top: 1, samples: batch.samples!.map((s) => ({ ...s, extra_field: 'x' })) };
+  const fast = validate(withExtra);
+  assert.ok(fast.ok);
+  assert.ok(telemetryBatchSchema.safeParse(withExtra).success);
+  assert.equal('unknown_top' in (fast.ok ? fast.value : {}), false);
+  assert.equal('extra_field' in (fast.ok ? fast.value.samples![0] : {}), false);
+});
+
+test('record entries (event metadata) are kept', () => {
+  const b = structuredClone(batch);
+  b.events = [{ ts: b.samples![0].ts, name: 'connection_state_change', pc: 'pc-1', metadata: { state: 'connected', previous: 'connecting', n: 2 } }];
+  const fast = validate(b);
+  assert.ok(fast.ok);
+  assert.deepEqual(fast.ok && fast.value.events![0].metadata, { state: 'connected', previous: 'connecting', n: 2 });
+});
+
+test('pointers become field paths', () => {
+  assert.equal(pointerToField('/samples/3/ts'), 'samples[3].ts');
+  assert.equal(pointerToField(''), 'body');
+  assert.equal(pointerToField('/client/client_hints/brands/0/brand'), 'client.client_hints.brands[0].brand');
+});
+
+test('random corruptions: both validators accept or reject the same batches', () => {
+  const paths: ((b: any, v: unknown) => void)[] = [
+    (b, v) => (b.samples[1].ts = v),
+    (b, v) => (b.samples[0].ssrc = v),
+    (b, v) => (b.samples[2].direction = v),
+    (b, v) => (b.samples[2].media = v),
+    (b, v) => (b.samples[0].jitter_ms = v),
+    (b, v) => (b.batch_id = v),
+    (b, v) => (b.candidate_pairs[0].local.port = v),
+    (b, v) => (b.events[0].metadata = v),
+  ];
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: paths.length - 1 }),
+      fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constantFrom('producer', 'video', 'consumer', 1_700_000_000_000)),
+      (which, value) => {
+        const b = structuredClone(batch) as any;
+        paths[which](b, value);
+        const z = telemetryBatchSchema.safeParse(structuredClone(b)).success;
+        const a = validate(b).ok;
+        assert.equal(a, z, `path ${which} value ${String(value)}`);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
