@@ -2,16 +2,14 @@
  * Benchmark plumbing: a server in its own process (so the load generator does
  * not share its event loop), credentials, and latency statistics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/store/open-database.ts';
 import { createApiToken } from '../src/store/api-tokens.ts';
 import { createApp } from '../src/store/apps.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { spawnServerProcess } from '../test/support/server-process.ts';
 
 /** A server child process. */
 export interface BenchServer {
@@ -33,31 +31,19 @@ export async function startBenchServer(env: NodeJS.ProcessEnv = {}, dataDir?: st
   const { token } = await createApiToken(db.db, accountId, 'Realtime Admin');
   const app = await createApp(db.db, accountId, 'bench');
   await db.close();
-  const child = spawn(process.execPath, [...(env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ') : []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dir, '--workers', String(workers)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
+  const server = await spawnServerProcess({ dataDir: dir, env, workers, nodeFlags: env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ') : [] });
+  server.child.stderr!.pipe(process.stderr);
   // Let the server finish loading its GeoIP/ASN tables (background work at start) before measuring.
   await new Promise((r) => setTimeout(r, 3000));
   return {
-    url,
+    url: server.url,
     token,
     accountId,
     appId: app.id,
     dataDir: dir,
-    child,
+    child: server.child,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await server.stop();
       if (!dataDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -36,13 +36,18 @@ export async function joinPeer(
   if (dialect === 'postgres') lockMeeting = lockMeeting.forUpdate();
   await lockMeeting.executeTakeFirst();
 
-  let session = await tx
+  // Lock the live session too: a concurrent close of its last peer (another
+  // process) either ends it first, and PostgreSQL's re-check of the WHERE
+  // clause after the lock wait skips it so a new session starts, or waits for
+  // this join and then sees the new live peer.
+  let findSession = tx
     .selectFrom('sessions')
     .select(['id', 'max_concurrent_participants'])
     .where('meeting_id', '=', participant.meeting_id)
     .where('status', '=', 'LIVE')
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
+    .orderBy('created_at', 'desc');
+  if (dialect === 'postgres') findSession = findSession.forUpdate();
+  let session = await findSession.executeTakeFirst();
   if (!session) {
     session = { id: randomUUID(), max_concurrent_participants: 0 };
     await tx

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -38,6 +38,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'peer-report.sqlite');
   const sqlite = new SQLite(file);
+  // Wait (rather than fail) while another process holds the write lock.
+  sqlite.pragma('busy_timeout = 5000');
   // WAL lets readers (and the `token create` CLI) work next to the server.
   sqlite.pragma('journal_mode = WAL');
   const sync = (process.env.PEER_REPORT_SQLITE_SYNCHRONOUS ?? 'full').toLowerCase();
@@ -46,9 +48,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   // normal: the WAL is fsynced at checkpoints only; a batch survives a crash of the
   // process but the last ones may be lost with the machine (operator's choice).
   sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
-  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new MigratingSqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db, 'sqlite');
   return {
     db,
@@ -56,4 +57,22 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
     location: file,
     close: () => db.destroy(),
   };
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's adapter says it does not,
+ * so its migrator would run unlocked. Saying so makes every migration run in
+ * one `BEGIN IMMEDIATE` transaction (see cached-statements), which serialises
+ * several processes starting at once on one data directory.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class MigratingSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }

@@ -1,0 +1,47 @@
+/**
+ * Runs `peer-report serve` as a real child process (the binary operators run),
+ * for tests and benchmarks that need several server processes on one store.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A `peer-report serve` child process. */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts `peer-report serve` on a random port; `env` configures it (DATABASE_URL, PEER_REPORT_*). */
+export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[] }): Promise<ServerProcess> {
+  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', opts.dataDir, '--workers', String(opts.workers ?? 1)];
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`peer-report serve exited with ${code}: ${out}${err}`)));
+  });
+  return {
+    url,
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
