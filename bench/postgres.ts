@@ -5,8 +5,10 @@
  * round-robin load balancer); two processes should ingest ≥ 1.3× one.
  * PostgreSQL runs on the same 2 cores, so the bench also reports where the
  * CPU time went: server processes, PostgreSQL backends, the load generator.
+ * Set PEER_REPORT_TEST_POSTGRES_URL to use another server than 127.0.0.1:5432/test.
  */
 import fs from 'node:fs';
+import pg from 'pg';
 import { startBenchServer, round, type BenchServer } from './support.ts';
 import { ingestRun, reportRun } from './ingest-report.ts';
 import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
@@ -59,11 +61,11 @@ async function withCpuSplit<T extends { seconds: number }>(servers: BenchServer[
   };
 }
 
-async function ingestWith(processes: number) {
+async function ingestWith(processes: number, writeConcurrency: number) {
   const { url, schema } = await freshPostgresUrl(BASE_URL);
   const servers: BenchServer[] = [];
   try {
-    for (let i = 0; i < processes; i++) servers.push(await startBenchServer({ DATABASE_URL: url }));
+    for (let i = 0; i < processes; i++) servers.push(await startBenchServer({ DATABASE_URL: url, PEER_REPORT_PG_WRITE_CONCURRENCY: String(writeConcurrency) }));
     const [first] = servers;
     const urls = servers.map((s) => s.url);
     await ingestRun(first, { peers: 8, minutes: 2, batchSeconds: 10, concurrency: 8, urls }); // warm-up: pools, JIT, plans
@@ -71,10 +73,34 @@ async function ingestWith(processes: number) {
       batches_of_10s: await withCpuSplit(servers, () => ingestRun(first, { peers: 40, minutes: 10, batchSeconds: 10, concurrency: 32, urls })),
       batches_of_60s: await withCpuSplit(servers, () => ingestRun(first, { peers: 40, minutes: 10, batchSeconds: 60, concurrency: 32, urls })),
     };
-    return runs;
+    const peerHours = (8 * 2 + 40 * 10 + 40 * 10) / 60;
+    return { ...runs, storage: await storageUse(url, schema, peerHours) };
   } finally {
     for (const s of servers) await s.stop();
     await dropPostgresSchema(BASE_URL, schema);
+  }
+}
+
+/** Bytes on disk (tables, indexes, TOAST) of every table in `schema`, per peer-hour ingested. */
+async function storageUse(url: string, schema: string, peerHours: number) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; bytes: string }>(
+      `select c.relname as name, pg_total_relation_size(c.oid) as bytes
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = $1 and c.relkind = 'r'`,
+      [schema],
+    );
+    const total = rows.reduce((a, r) => a + Number(r.bytes), 0);
+    const chunks = rows.filter((r) => r.name.startsWith('quality_chunks')).reduce((a, r) => a + Number(r.bytes), 0);
+    return {
+      peer_hours: round(peerHours),
+      bytes_per_peer_hour: Math.round(total / peerHours),
+      quality_chunk_bytes_per_peer_hour: Math.round(chunks / peerHours),
+    };
+  } finally {
+    await client.end();
   }
 }
 
@@ -89,17 +115,25 @@ async function reportOnPostgres() {
   }
 }
 
-/** Runs the PostgreSQL benchmarks: ingest with 1 and 2 processes, uncached report latency. */
+/**
+ * Runs the PostgreSQL benchmarks: ingest with 1 and 2 processes, with the
+ * default 4 group transactions in flight per process and with 1 (the
+ * single-flight writer the embedded store uses), and uncached report latency.
+ */
 export async function benchPostgres(): Promise<Record<string, unknown>> {
-  const one = await ingestWith(1);
-  const two = await ingestWith(2);
-  return {
-    ingest_1_process: one,
-    ingest_2_processes: two,
-    speedup_2_over_1: {
-      batches_of_10s: round(two.batches_of_10s.samplesPerSecond / one.batches_of_10s.samplesPerSecond),
-      batches_of_60s: round(two.batches_of_60s.samplesPerSecond / one.batches_of_60s.samplesPerSecond),
-    },
-    report_60min_peer_uncached: await reportOnPostgres(),
-  };
+  const out: Record<string, unknown> = {};
+  for (const concurrency of [4, 1]) {
+    const one = await ingestWith(1, concurrency);
+    const two = await ingestWith(2, concurrency);
+    out[`write_concurrency_${concurrency}`] = {
+      ingest_1_process: one,
+      ingest_2_processes: two,
+      speedup_2_over_1: {
+        batches_of_10s: round(two.batches_of_10s.samplesPerSecond / one.batches_of_10s.samplesPerSecond),
+        batches_of_60s: round(two.batches_of_60s.samplesPerSecond / one.batches_of_60s.samplesPerSecond),
+      },
+    };
+  }
+  out.report_60min_peer_uncached = await reportOnPostgres();
+  return out;
 }

@@ -30,6 +30,8 @@ export interface ServerConfig {
   reportCacheMb: number;
   /** Log requests to stdout. */
   logRequests: boolean;
+  /** PostgreSQL only: ingest group transactions in flight at once per process. */
+  pgWriteConcurrency: number;
 }
 
 /** Reads configuration from `env`, overridden by `overrides`. */
@@ -51,6 +53,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     maintenanceIntervalMs: num(env.PEER_REPORT_MAINTENANCE_INTERVAL_MS, 3_600_000),
     logRequests: env.PEER_REPORT_LOG_REQUESTS === '1',
     reportCacheMb: num(env.PEER_REPORT_REPORT_CACHE_MB, 256),
+    pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;

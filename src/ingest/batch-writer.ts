@@ -49,18 +49,30 @@ const GROUP_WINDOW_MS = 4;
 /** Largest number of batches committed together. */
 const MAX_GROUP = 256;
 
+
 /** Queues batches and commits them in groups. */
 export class BatchWriter {
   #queue: Job[] = [];
-  #flushing = false;
+  #inFlight = 0;
   #scheduled = false;
   #closed = false;
   #lastFlush = 0;
 
+  readonly #concurrentGroups: number;
+
+  /**
+   * `pgWriteConcurrency`: group transactions in flight at once on PostgreSQL.
+   * SQLite has one writer, so one there; on PostgreSQL a group spends most of
+   * its time waiting on round trips, and several in flight (each on its own
+   * pooled connection, peers locked in one global order) keep the process busy.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
-  ) {}
+    pgWriteConcurrency = 4,
+  ) {
+    this.#concurrentGroups = dialect === 'postgres' ? pgWriteConcurrency : 1;
+  }
 
   /** Stores `batch` for `peerId`; resolves after the commit. */
   write(peerId: string, participantId: string, batch: TelemetryBatch): Promise<BatchOutcome> {
@@ -74,11 +86,11 @@ export class BatchWriter {
   /** Waits for queued batches, then refuses new ones. */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#queue.length > 0 || this.#flushing) await new Promise((r) => setTimeout(r, 5));
+    while (this.#queue.length > 0 || this.#inFlight > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
   #schedule(): void {
-    if (this.#flushing || this.#scheduled) return;
+    if (this.#inFlight >= this.#concurrentGroups || this.#scheduled) return;
     this.#scheduled = true;
     // The commit's fsync blocks this thread, so nothing queues while it runs:
     // wait a moment (when the last flush was recent, i.e. under load) so that
@@ -91,8 +103,9 @@ export class BatchWriter {
   async #flush(): Promise<void> {
     this.#scheduled = false;
     this.#lastFlush = performance.now();
-    this.#flushing = true;
+    this.#inFlight++;
     const jobs = this.#queue.splice(0, MAX_GROUP);
+    if (this.#queue.length > 0) this.#schedule();
     // A stable lock order (by peer) keeps concurrent writers on PostgreSQL deadlock-free.
     jobs.sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0));
     // The CPU-heavy derivation runs before the transaction, so the write lock
@@ -119,7 +132,7 @@ export class BatchWriter {
         }
       }
     } finally {
-      this.#flushing = false;
+      this.#inFlight--;
       if (this.#queue.length > 0) this.#schedule();
     }
   }
@@ -136,7 +149,7 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
 
   const inserted = await tx
     .insertInto('peer_batches')
-    .values({ peer_id: peerId, batch_id: batch.batch_id, received_at: receivedAt })
+    .values({ peer_id: peerId, account_id: peer.account_id, batch_id: batch.batch_id, received_at: receivedAt })
     .onConflict((oc) => oc.columns(['peer_id', 'batch_id']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'duplicate' };
@@ -160,18 +173,18 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
   if (batch.events?.length) {
     await tx
       .insertInto('peer_events')
-      .values(batch.events.map((e) => ({ peer_id: peerId, ts: e.ts, name: e.name, pc: e.pc ?? null, metadata: e.metadata ? JSON.stringify(e.metadata) : null })))
+      .values(batch.events.map((e) => ({ peer_id: peerId, account_id: peer.account_id, ts: e.ts, name: e.name, pc: e.pc ?? null, metadata: e.metadata ? JSON.stringify(e.metadata) : null })))
       .execute();
   }
   const deviceRows = [
-    ...(batch.device_updates ?? []).map((u) => ({ peer_id: peerId, ts: u.ts, kind: u.kind, payload: JSON.stringify({ added: u.added, removed: u.removed }) })),
-    ...(batch.selected_devices ?? []).map((u) => ({ peer_id: peerId, ts: u.ts, kind: 'selected', payload: JSON.stringify(u.device) })),
+    ...(batch.device_updates ?? []).map((u) => ({ peer_id: peerId, account_id: peer.account_id, ts: u.ts, kind: u.kind, payload: JSON.stringify({ added: u.added, removed: u.removed }) })),
+    ...(batch.selected_devices ?? []).map((u) => ({ peer_id: peerId, account_id: peer.account_id, ts: u.ts, kind: 'selected', payload: JSON.stringify(u.device) })),
   ];
   if (deviceRows.length) await tx.insertInto('device_updates').values(deviceRows).execute();
   if (batch.pc_metadata?.length) {
     await tx
       .insertInto('pc_metadata')
-      .values(batch.pc_metadata.map((m) => ({ peer_id: peerId, pc: m.pc, ts: m.ts, payload: JSON.stringify(m) })))
+      .values(batch.pc_metadata.map((m) => ({ peer_id: peerId, account_id: peer.account_id, pc: m.pc, ts: m.ts, payload: JSON.stringify(m) })))
       .execute();
   }
   if (batch.candidate_pairs?.length) {
@@ -184,7 +197,7 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
     }
     await tx
       .insertInto('candidate_pairs')
-      .values([...latest.values()].map((pair) => ({ peer_id: peerId, pc: pair.pc, pair_id: pair.id, ts: pair.ts, selected: pair.selected ? 1 : 0, roles: 0, payload: JSON.stringify(pair) })))
+      .values([...latest.values()].map((pair) => ({ peer_id: peerId, account_id: peer.account_id, pc: pair.pc, pair_id: pair.id, ts: pair.ts, selected: pair.selected ? 1 : 0, roles: 0, payload: JSON.stringify(pair) })))
       .onConflict((oc) =>
         oc
           .columns(['peer_id', 'pc', 'pair_id'])
@@ -207,6 +220,7 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
       chunk.account_id = peer.account_id;
       chunk.received_at = receivedAt;
     }
+    for (const state of derived.states) state.account_id = peer.account_id;
     stored = derived.stored;
     skipped = derived.skipped;
     if (derived.chunks.length) await tx.insertInto('quality_chunks').values(derived.chunks).execute();
@@ -290,7 +304,7 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     }
     if (rows.length === 0 || !prev) continue;
     out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
-    out.states.push({ peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
+    out.states.push({ account_id: '', peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
   }
   return out;
 }

@@ -32,7 +32,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const geo = new GeoLookup();
   geo.warm();
-  const writer = new BatchWriter(database.db, database.dialect);
+  const writer = new BatchWriter(database.db, database.dialect, config.pgWriteConcurrency);
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
   const app = createHttpApp(context);
 

@@ -7,6 +7,7 @@ import type { StoreDialect } from './store-dialect.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as sessionsIndexes from './migrations/002-sessions-indexes.ts';
 import * as peerExpiry from './migrations/003-peer-expiry.ts';
+import * as accountKeys from './migrations/004-account-keys.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '001-initial': initial,
   '002-sessions-indexes': sessionsIndexes,
   '003-peer-expiry': peerExpiry,
+  '004-account-keys': accountKeys,
 };
 
 class StaticProvider implements MigrationProvider {

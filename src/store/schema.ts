@@ -95,12 +95,16 @@ export interface PeersTable {
 }
 
 export interface PeerBatchesTable {
+  /** Distribution key (shard by account), as on every telemetry table. */
+  account_id: string;
   peer_id: string;
   batch_id: string;
   received_at: number;
 }
 
 export interface PeerEventsTable {
+  /** Distribution key (shard by account), as on every telemetry table. */
+  account_id: string;
   id: Generated<number>;
   peer_id: string;
   ts: number;
@@ -110,6 +114,8 @@ export interface PeerEventsTable {
 }
 
 export interface DeviceUpdatesTable {
+  /** Distribution key (shard by account), as on every telemetry table. */
+  account_id: string;
   id: Generated<number>;
   peer_id: string;
   ts: number;
@@ -119,6 +125,8 @@ export interface DeviceUpdatesTable {
 }
 
 export interface PcMetadataTable {
+  /** Distribution key (shard by account), as on every telemetry table. */
+  account_id: string;
   id: Generated<number>;
   peer_id: string;
   pc: string;
@@ -127,6 +135,8 @@ export interface PcMetadataTable {
 }
 
 export interface CandidatePairsTable {
+  /** Distribution key (shard by account), as on every telemetry table. */
+  account_id: string;
   peer_id: string;
   pc: string;
   pair_id: string;
@@ -138,6 +148,8 @@ export interface CandidatePairsTable {
 }
 
 export interface StreamStateTable {
+  /** Distribution key (shard by account), as on every telemetry table. */
+  account_id: string;
   peer_id: string;
   stream_key: string;
   series: string;

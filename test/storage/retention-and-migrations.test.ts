@@ -81,6 +81,18 @@ describe('retention', () => {
   });
 });
 
+describe('distribution key', () => {
+  test('every telemetry row carries its account', async () => {
+    const [peer] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'clean', minutes: 0.5, peers: 1, seed: 3 });
+    const db = t.server.context.db;
+    for (const table of ['peer_batches', 'peer_events', 'candidate_pairs', 'stream_state', 'quality_chunks'] as const) {
+      const rows = await db.selectFrom(table).select('account_id').where('peer_id', '=', peer.peerId).execute();
+      assert.ok(rows.length > 0, `${table} has rows`);
+      assert.ok(rows.every((r) => r.account_id === t.accountId), table);
+    }
+  });
+});
+
 describe('migrations', () => {
   test('an existing database at version 001 is upgraded in place, keeping its data', { skip: pg ? 'the SQLite file case covers the runner' : false }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-migrate-'));
@@ -93,11 +105,19 @@ describe('migrations', () => {
       const first = await only001.migrateToLatest();
       assert.equal(first.error, undefined);
       await db.insertInto('apps').values({ id: 'app-1', account_id: 'acc', name: 'kept', created_at: 1 }).execute();
+      await db
+        .insertInto('peers')
+        .values({ id: 'peer-1', account_id: 'acc', app_id: 'app-1', meeting_id: 'm', session_id: 's', participant_id: 'p', status: 'left', joined_at: 1, last_seen_at: 2, client: '{}', source: 'live', created_at: 1, updated_at: 2 })
+        .execute();
+      await db.insertInto('peer_batches').values({ peer_id: 'peer-1', batch_id: 'batch-0001', received_at: 2 }).execute();
       await migrateToLatest(db, 'sqlite');
+      // 004 gave the per-peer tables their account (the distribution key), filled from the peer.
+      const batch = await db.selectFrom('peer_batches').selectAll().executeTakeFirstOrThrow();
+      assert.equal(batch.account_id, 'acc');
       const app = await db.selectFrom('apps').selectAll().where('id', '=', 'app-1').executeTakeFirst();
       assert.equal(app?.name, 'kept');
       const applied = (await db.selectFrom('kysely_migration').select('name').orderBy('name').execute()).map((r) => r.name);
-      assert.deepEqual(applied, ['001-initial', '002-sessions-indexes', '003-peer-expiry']);
+      assert.deepEqual(applied, ['001-initial', '002-sessions-indexes', '003-peer-expiry', '004-account-keys']);
       const cols = (await sql<{ name: string }>`select name from pragma_table_info('peers')`.execute(db)).rows.map((r) => r.name);
       assert.ok(cols.includes('expired_at'));
       await db.destroy();
