@@ -104,11 +104,12 @@ async function storageUse(url: string, schema: string, peerHours: number) {
   }
 }
 
-async function reportOnPostgres() {
+/** Uncached report latency of a 60-minute peer on PostgreSQL, live and finished. */
+export async function benchPostgresReport() {
   const { url, schema } = await freshPostgresUrl(BASE_URL);
-  const s = await startBenchServer({ DATABASE_URL: url, PEER_REPORT_REPORT_CACHE_MB: '0' });
+  const s = await startBenchServer({ DATABASE_URL: url, PEER_REPORT_REPORT_CACHE_MB: '0', PEER_REPORT_COMPACT_AFTER_MS: '0', PEER_REPORT_SWEEP_INTERVAL_MS: '500' });
   try {
-    return await reportRun(s, 100);
+    return await reportRun(s, 100, { live: true });
   } finally {
     await s.stop();
     await dropPostgresSchema(BASE_URL, schema);
@@ -134,6 +135,6 @@ export async function benchPostgres(): Promise<Record<string, unknown>> {
       },
     };
   }
-  out.report_60min_peer_uncached = await reportOnPostgres();
+  out.report_60min_peer_uncached = await benchPostgresReport();
   return out;
 }

@@ -30,6 +30,8 @@ export interface ServerConfig {
   reportCacheMb: number;
   /** Log requests to stdout. */
   logRequests: boolean;
+  /** A finished peer's quality chunks are merged this long after it left (ms). */
+  compactAfterMs: number;
   /** PostgreSQL only: ingest group transactions in flight at once per process. */
   pgWriteConcurrency: number;
 }
@@ -53,6 +55,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     maintenanceIntervalMs: num(env.PEER_REPORT_MAINTENANCE_INTERVAL_MS, 3_600_000),
     logRequests: env.PEER_REPORT_LOG_REQUESTS === '1',
     reportCacheMb: num(env.PEER_REPORT_REPORT_CACHE_MB, 256),
+    compactAfterMs: num(env.PEER_REPORT_COMPACT_AFTER_MS, 60_000),
     pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
   };
   const merged = { ...base };

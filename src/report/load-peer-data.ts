@@ -3,7 +3,9 @@
  * token of another tenant can never reach another account's peer.
  */
 import type { Kysely } from 'kysely';
-import type { Database, PeersTable, QualityChunksTable } from '../store/schema.ts';
+import type { Database, PeersTable } from '../store/schema.ts';
+import type { StoreDialect } from '../store/store-dialect.ts';
+import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-read.ts';
 import type { ReportFilter } from './report-filters.ts';
 
 /** Raw rows of one peer. */
@@ -14,7 +16,7 @@ export interface PeerReportData {
   deviceUpdates: { ts: number; kind: string; payload: string }[];
   pcMetadata: { pc: string; ts: number; payload: string }[];
   candidatePairs: { pc: string; pair_id: string; ts: number; selected: number; payload: string }[];
-  chunks: Pick<QualityChunksTable, 'series' | 'stream_key' | 'first_ts' | 'rows_json' | 'metrics'>[];
+  chunks: StoredChunk[];
   /** Stream keys of every stored stream (for transport roles), even when quality is filtered out. */
   streamKeys: string[];
   /** Other peers of the same session (for `quality_stats.peer_ids`). */
@@ -46,6 +48,7 @@ export async function peerVersion(
 /** Loads the peer, or undefined when it does not exist in this account and app. */
 export async function loadPeerData(
   db: Kysely<Database>,
+  dialect: StoreDialect,
   accountId: string,
   appId: string,
   peerId: string,
@@ -75,16 +78,7 @@ export async function loadPeerData(
     wantNetwork
       ? db.selectFrom('candidate_pairs').select(['pc', 'pair_id', 'ts', 'selected', 'payload']).where('peer_id', '=', peerId).orderBy('ts').execute()
       : [],
-    wantQuality
-      ? db
-          .selectFrom('quality_chunks')
-          .select(['series', 'stream_key', 'first_ts', 'rows_json', 'metrics'])
-          .where('peer_id', '=', peerId)
-          .orderBy('series')
-          .orderBy('stream_key')
-          .orderBy('first_ts')
-          .execute()
-      : [],
+    wantQuality ? readQualityChunks(db, dialect, peerId) : [],
     wantNetwork ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute() : [],
     wantQuality ? db.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).orderBy('joined_at').execute() : [],
   ]);

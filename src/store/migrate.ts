@@ -8,6 +8,7 @@ import * as initial from './migrations/001-initial.ts';
 import * as sessionsIndexes from './migrations/002-sessions-indexes.ts';
 import * as peerExpiry from './migrations/003-peer-expiry.ts';
 import * as accountKeys from './migrations/004-account-keys.ts';
+import * as chunkCompaction from './migrations/005-chunk-compaction.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '002-sessions-indexes': sessionsIndexes,
   '003-peer-expiry': peerExpiry,
   '004-account-keys': accountKeys,
+  '005-chunk-compaction': chunkCompaction,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -90,6 +90,8 @@ export interface PeersTable {
   source: string;
   /** When retention removed this peer's telemetry (its identity stays). */
   expired_at: number | null;
+  /** When its quality chunks were merged, one per stream (src/store/chunk-compaction.ts). */
+  chunks_compacted_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -117,7 +117,7 @@ describe('migrations', () => {
       const app = await db.selectFrom('apps').selectAll().where('id', '=', 'app-1').executeTakeFirst();
       assert.equal(app?.name, 'kept');
       const applied = (await db.selectFrom('kysely_migration').select('name').orderBy('name').execute()).map((r) => r.name);
-      assert.deepEqual(applied, ['001-initial', '002-sessions-indexes', '003-peer-expiry', '004-account-keys']);
+      assert.deepEqual(applied, ['001-initial', '002-sessions-indexes', '003-peer-expiry', '004-account-keys', '005-chunk-compaction']);
       const cols = (await sql<{ name: string }>`select name from pragma_table_info('peers')`.execute(db)).rows.map((r) => r.name);
       assert.ok(cols.includes('expired_at'));
       await db.destroy();

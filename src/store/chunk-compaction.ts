@@ -1,0 +1,102 @@
+/**
+ * Compaction of a finished peer's quality chunks.
+ *
+ * Ingest stores one chunk per stream per batch (a 60-minute peer: ~1,440
+ * rows), which keeps every write small. Once the peer has left and its late
+ * batches can no longer arrive, its chunks are merged into one per stream:
+ * the stored rows are concatenated in order (they are comma-joined JSON
+ * already) and the metric columns re-packed, so the report reads a handful of
+ * rows instead of thousands and produces the same bytes. Runs in the
+ * background (every process's sweeper), one peer per transaction, each peer
+ * once: the peer row is locked and re-checked, so processes never merge twice.
+ */
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, QualityChunksTable } from './schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
+import type { MetricRow } from '../analytics/metric-row.ts';
+
+type ChunkRow = Pick<QualityChunksTable, 'account_id' | 'series' | 'stream_key' | 'first_ts' | 'last_ts' | 'n' | 'rows_json' | 'metrics' | 'received_at'> & { id: number };
+
+/** Merges consecutive chunks of one stream (ordered by `first_ts`) into one row. Pure. */
+export function mergeChunks(peerId: string, chunks: readonly ChunkRow[]): Insertable<QualityChunksTable> {
+  const metrics: MetricRow[] = [];
+  for (const c of chunks) unpackMetricRows(c.metrics, metrics);
+  const parts: Buffer[] = [];
+  for (const c of chunks) {
+    if (parts.length) parts.push(COMMA);
+    parts.push(Buffer.from(c.rows_json));
+  }
+  const first = chunks[0];
+  return {
+    account_id: first.account_id,
+    peer_id: peerId,
+    series: first.series,
+    stream_key: first.stream_key,
+    first_ts: Math.min(...chunks.map((c) => Number(c.first_ts))),
+    last_ts: Math.max(...chunks.map((c) => Number(c.last_ts))),
+    n: chunks.reduce((a, c) => a + Number(c.n), 0),
+    rows_json: Buffer.concat(parts),
+    metrics: packMetricRows(metrics),
+    // Kept as long as the newest data it holds (retention is by storage time).
+    received_at: Math.max(...chunks.map((c) => Number(c.received_at))),
+  };
+}
+
+const COMMA = Buffer.from(',');
+
+/** Compacts one peer's chunks; returns how many chunk rows it removed (0 if already compacted). */
+export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
+    if (dialect === 'postgres') lock = lock.forUpdate();
+    const peer = await lock.executeTakeFirst();
+    if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
+    const chunks = (await tx
+      .selectFrom('quality_chunks')
+      .select(['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'rows_json', 'metrics', 'received_at'])
+      .where('peer_id', '=', peerId)
+      .orderBy('series')
+      .orderBy('stream_key')
+      .orderBy('first_ts')
+      .execute()) as ChunkRow[];
+    const groups = new Map<string, ChunkRow[]>();
+    for (const c of chunks) {
+      const key = `${c.series}\u0000${c.stream_key}`;
+      const list = groups.get(key);
+      if (list) list.push(c);
+      else groups.set(key, [c]);
+    }
+    let removed = 0;
+    for (const group of groups.values()) {
+      if (group.length < 2) continue;
+      await tx.deleteFrom('quality_chunks').where('peer_id', '=', peerId).where('id', 'in', group.map((c) => c.id)).execute();
+      await tx.insertInto('quality_chunks').values(mergeChunks(peerId, group)).execute();
+      removed += group.length - 1;
+    }
+    await tx.updateTable('peers').set({ chunks_compacted_at: now }).where('id', '=', peerId).execute();
+    return removed;
+  });
+}
+
+/**
+ * Compacts up to `limit` peers that left at least `afterMs` ago (late batches
+ * are accepted for a short grace after a leave). Returns the peers compacted.
+ */
+export async function compactFinishedPeers(db: Kysely<Database>, dialect: StoreDialect, now: number, afterMs: number, limit = 20): Promise<string[]> {
+  const due = await db
+    .selectFrom('peers')
+    .select('id')
+    .where('chunks_compacted_at', 'is', null)
+    .where('status', '=', 'left')
+    .where('left_at', '<', now - afterMs)
+    .where('expired_at', 'is', null)
+    .limit(limit)
+    .execute();
+  const done: string[] = [];
+  for (const { id } of due) {
+    await compactPeerChunks(db, dialect, id, now);
+    done.push(id);
+  }
+  return done;
+}
