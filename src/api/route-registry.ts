@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import type { AppEnv } from './context.ts';
 import { importRoutes } from './routes/import.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
+import { dashboardRoutes } from './routes/dashboard-assets.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
@@ -15,5 +16,5 @@ export function extraAccountRoutes(): Hono<AppEnv>[] {
 
 /** Routes outside the account API (own authentication or none). */
 export function extraPublicRoutes(): Hono<AppEnv>[] {
-  return [];
+  return [dashboardRoutes()];
 }

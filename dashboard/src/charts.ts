@@ -1,0 +1,84 @@
+/**
+ * Time-series charts of one stream (uPlot): MOS, round-trip time, jitter,
+ * loss and bitrate per sample interval, as the report's per-sample arrays
+ * carry them (values are per interval, never cumulative).
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+/** One per-sample row of the report (the fields charted here). */
+export interface SampleRow {
+  timestamp?: string;
+  mos_quality?: number;
+  rtt?: number;
+  jitter?: number;
+  packets_lost?: number;
+  packets_sent?: number;
+  packets_received?: number;
+  bytes_sent?: number;
+  bytes_received?: number;
+}
+
+/** Columns for uPlot: x = seconds since epoch; null where a value is absent. */
+export function seriesOf(rows: readonly SampleRow[]): { x: number[]; mos: (number | null)[]; rtt: (number | null)[]; jitter: (number | null)[]; loss: (number | null)[]; kbps: (number | null)[] } {
+  const out = { x: [] as number[], mos: [] as (number | null)[], rtt: [] as (number | null)[], jitter: [] as (number | null)[], loss: [] as (number | null)[], kbps: [] as (number | null)[] };
+  let prevT: number | undefined;
+  for (const r of rows) {
+    const t = r.timestamp ? Date.parse(r.timestamp) / 1000 : NaN;
+    if (!Number.isFinite(t)) continue;
+    const packets = r.packets_received ?? r.packets_sent;
+    const bytes = r.bytes_received ?? r.bytes_sent;
+    const seconds = prevT === undefined ? undefined : t - prevT;
+    out.x.push(t);
+    out.mos.push(r.mos_quality ?? null);
+    out.rtt.push(r.rtt ?? null);
+    out.jitter.push(r.jitter ?? null);
+    out.loss.push(packets !== undefined && r.packets_lost !== undefined && packets + r.packets_lost > 0 ? (100 * r.packets_lost) / (packets + r.packets_lost) : null);
+    out.kbps.push(bytes !== undefined && seconds && seconds > 0 ? (bytes * 8) / seconds / 1000 : null);
+    prevT = t;
+  }
+  return out;
+}
+
+/** Draws the MOS chart and the network chart of one stream into `into`. */
+export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]): void {
+  const s = seriesOf(rows);
+  const width = Math.max(320, Math.min(into.clientWidth || 900, 1100));
+  const mos = h('div', 'chart chart-mos');
+  const net = h('div', 'chart chart-net');
+  into.append(mos, net);
+  new uPlot(
+    {
+      width,
+      height: 180,
+      scales: { mos: { range: [1, 4.5] } },
+      series: [{}, { label: 'MOS', scale: 'mos', stroke: '#2f7d32', width: 2, value: (_u, v) => (v == null ? '—' : v.toFixed(2)) }],
+      axes: [{}, { scale: 'mos', label: 'MOS' }],
+    },
+    [s.x, s.mos],
+    mos,
+  );
+  new uPlot(
+    {
+      width,
+      height: 200,
+      scales: { ms: {}, pct: { range: [0, 100] }, kbps: {} },
+      series: [
+        {},
+        { label: 'RTT (ms)', scale: 'ms', stroke: '#1565c0' },
+        { label: 'jitter (ms)', scale: 'ms', stroke: '#6a1b9a' },
+        { label: 'loss (%)', scale: 'pct', stroke: '#c62828' },
+        { label: 'bitrate (kbps)', scale: 'kbps', stroke: '#8d6e63' },
+      ],
+      axes: [{}, { scale: 'ms', label: 'ms' }, { scale: 'pct', side: 1, label: '%', grid: { show: false } }],
+    },
+    [s.x, s.rtt, s.jitter, s.loss, s.kbps],
+    net,
+  );
+}
+
+function h(tag: string, className: string): HTMLElement {
+  const el = document.createElement(tag);
+  el.className = className;
+  return el;
+}
