@@ -13,8 +13,9 @@ import { parseDump } from '../src/import/parse-dump.ts';
 import { RtcstatsDeltaState } from '../src/import/rtcstats-delta.ts';
 import { createApp } from '../src/store/apps.ts';
 import { openDatabase } from '../src/store/open-database.ts';
+import { realdataPath } from '../test/support/realdata.ts';
 
-const SOURCE = fileURLToPath(new URL('../../shared/fixtures/realdata/jitsi-rtcstats-server/dumps/google-standard-stats-sfu', import.meta.url));
+const SOURCE = realdataPath('jitsi-rtcstats-server/dumps/google-standard-stats-sfu');
 
 /** Fields that only grow during a call (cumulative W3C counters). */
 const CUMULATIVE = /^(packets|bytes|headerBytes|frames(Decoded|Encoded|Received|Sent|Dropped|Assembled)|keyFrames|total|jitterBuffer(Delay|EmittedCount|TargetDelay|MinimumDelay)|concealedSamples|silentConcealedSamples|concealmentEvents|insertedSamples|removedSamples|nackCount|pliCount|firCount|qpSum|retransmitted|fec|requests|responses|consentRequests|roundTripTimeMeasurements|hugeFramesSent|messages|lastPacket)/;

@@ -1,11 +1,10 @@
 /** Paths of the real dumps (read-only, shared) and of our own recorded fixtures. */
 import { fileURLToPath } from 'node:url';
+import { realdataPath } from '../support/realdata.ts';
 
-const REALDATA = new URL('../../../shared/fixtures/realdata/', import.meta.url);
-
-/** Absolute path of a file under `../shared/fixtures/realdata/`. */
+/** Absolute path of a file under the shared realdata directory (see test/support/realdata.ts). */
 export function realdata(relative: string): string {
-  return fileURLToPath(new URL(relative, REALDATA));
+  return realdataPath(relative);
 }
 
 /** Absolute path of a file under `test/fixtures/`. */

@@ -9,12 +9,14 @@ import { test } from 'node:test';
 import type { StreamSample } from '../../src/model/telemetry.ts';
 import { normalizeStatsReport } from '../../src/normalize/normalize-stats-report.ts';
 import type { RawStat } from '../../src/normalize/types.ts';
+import path from 'node:path';
+import { realdataPath } from '../support/realdata.ts';
 
-const DIR = new URL('../../../shared/fixtures/realdata/skyway-rtcstats-wrapper/', import.meta.url);
+const DIR = realdataPath('skyway-rtcstats-wrapper/');
 
 /** The file as `[id, stat]` pairs (all three skyway files use that layout). */
 function load(name: string): [string, RawStat][] {
-  return JSON.parse(readFileSync(new URL(name, DIR), 'utf8')) as [string, RawStat][];
+  return JSON.parse(readFileSync(path.join(DIR, name), 'utf8')) as [string, RawStat][];
 }
 
 function statsOf(pairs: [string, RawStat][]): RawStat[] {
