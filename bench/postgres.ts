@@ -65,7 +65,7 @@ async function ingestWith(processes: number, writeConcurrency: number) {
   const { url, schema } = await freshPostgresUrl(BASE_URL);
   const servers: BenchServer[] = [];
   try {
-    for (let i = 0; i < processes; i++) servers.push(await startBenchServer({ DATABASE_URL: url, PEER_REPORT_PG_WRITE_CONCURRENCY: String(writeConcurrency) }));
+    for (let i = 0; i < processes; i++) servers.push(await startBenchServer({ DATABASE_URL: url, PEER_REPORT_PG_WRITE_CONCURRENCY: String(writeConcurrency), PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000' }));
     const [first] = servers;
     const urls = servers.map((s) => s.url);
     await ingestRun(first, { peers: 8, minutes: 2, batchSeconds: 10, concurrency: 8, urls }); // warm-up: pools, JIT, plans
@@ -107,7 +107,7 @@ async function storageUse(url: string, schema: string, peerHours: number) {
 /** Uncached report latency of a 60-minute peer on PostgreSQL, live and finished. */
 export async function benchPostgresReport() {
   const { url, schema } = await freshPostgresUrl(BASE_URL);
-  const s = await startBenchServer({ DATABASE_URL: url, PEER_REPORT_REPORT_CACHE_MB: '0', PEER_REPORT_COMPACT_AFTER_MS: '0', PEER_REPORT_SWEEP_INTERVAL_MS: '500' });
+  const s = await startBenchServer({ DATABASE_URL: url, PEER_REPORT_REPORT_CACHE_MB: '0', PEER_REPORT_COMPACT_AFTER_MS: '0', PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000', PEER_REPORT_SWEEP_INTERVAL_MS: '500' });
   try {
     return await reportRun(s, 100, { live: true });
   } finally {

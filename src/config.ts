@@ -32,6 +32,8 @@ export interface ServerConfig {
   logRequests: boolean;
   /** A finished peer's quality chunks are merged this long after it left (ms). */
   compactAfterMs: number;
+  /** A live peer's per-batch chunks are merged this often (ms). */
+  mergeLiveEveryMs: number;
   /** PostgreSQL only: ingest group transactions in flight at once per process. */
   pgWriteConcurrency: number;
 }
@@ -56,6 +58,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     logRequests: env.PEER_REPORT_LOG_REQUESTS === '1',
     reportCacheMb: num(env.PEER_REPORT_REPORT_CACHE_MB, 256),
     compactAfterMs: num(env.PEER_REPORT_COMPACT_AFTER_MS, 60_000),
+    mergeLiveEveryMs: num(env.PEER_REPORT_MERGE_LIVE_EVERY_MS, 600_000),
     pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
   };
   const merged = { ...base };

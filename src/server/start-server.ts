@@ -13,7 +13,7 @@ import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { closeTimedOutPeers } from '../ingest/peer-lifecycle.ts';
 import { applyRetention, ensurePartitions } from '../store/retention.ts';
-import { compactFinishedPeers } from '../store/chunk-compaction.ts';
+import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
 
@@ -49,6 +49,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     closeTimedOutPeers(database.db, database.dialect, Date.now(), config.peerTimeoutMs)
       .catch((err) => console.error('peer timeout sweep failed:', (err as Error).message))
       .then(() => compactFinishedPeers(database.db, database.dialect, Date.now(), config.compactAfterMs))
+      .then(() => mergeLivePeers(database.db, database.dialect, Date.now(), config.mergeLiveEveryMs))
       .catch((err) => console.error('chunk compaction failed:', (err as Error).message))
       .finally(() => (sweeping = false));
   }, config.sweepIntervalMs);

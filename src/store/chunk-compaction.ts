@@ -1,5 +1,5 @@
 /**
- * Compaction of a finished peer's quality chunks.
+ * Compaction of quality chunks: a finished peer's, and a live peer's recent ones.
  *
  * Ingest stores one chunk per stream per batch (a 60-minute peer: ~1,440
  * rows), which keeps every write small. Once the peer has left and its late
@@ -9,8 +9,10 @@
  * rows instead of thousands and produces the same bytes. Runs in the
  * background (every process's sweeper), one peer per transaction, each peer
  * once: the peer row is locked and re-checked, so processes never merge twice.
+ * While a peer is live, the chunks written since its last merge are merged
+ * every few minutes, so a long live call's report reads tens of rows too.
  */
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, QualityChunksTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
@@ -45,36 +47,69 @@ export function mergeChunks(peerId: string, chunks: readonly ChunkRow[]): Insert
 
 const COMMA = Buffer.from(',');
 
-/** Compacts one peer's chunks; returns how many chunk rows it removed (0 if already compacted). */
+/** Groups chunks (already in report order) by stream. */
+function byStream(chunks: readonly ChunkRow[]): ChunkRow[][] {
+  const groups = new Map<string, ChunkRow[]>();
+  for (const c of chunks) {
+    const key = `${c.series}\u0000${c.stream_key}`;
+    const list = groups.get(key);
+    if (list) list.push(c);
+    else groups.set(key, [c]);
+  }
+  return [...groups.values()];
+}
+
+/** Replaces each stream's chunks among `chunks` by one merged row; returns the rows removed and the highest new id. */
+async function mergeStreams(tx: Transaction<Database>, peerId: string, chunks: readonly ChunkRow[]): Promise<{ removed: number; maxId: number }> {
+  let removed = 0;
+  let maxId = 0;
+  for (const group of byStream(chunks)) {
+    if (group.length < 2) {
+      maxId = Math.max(maxId, Number(group[0].id));
+      continue;
+    }
+    await tx.deleteFrom('quality_chunks').where('peer_id', '=', peerId).where('id', 'in', group.map((c) => c.id)).execute();
+    const inserted = await tx.insertInto('quality_chunks').values(mergeChunks(peerId, group)).returning('id').executeTakeFirstOrThrow();
+    maxId = Math.max(maxId, Number(inserted.id));
+    removed += group.length - 1;
+  }
+  return { removed, maxId };
+}
+
+const CHUNK_COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'rows_json', 'metrics', 'received_at'] as const;
+
+/** Compacts one finished peer's chunks into one per stream; returns how many chunk rows it removed (0 if already compacted). */
 export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
   return db.transaction().execute(async (tx) => {
     let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
-    const chunks = (await tx
-      .selectFrom('quality_chunks')
-      .select(['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'rows_json', 'metrics', 'received_at'])
-      .where('peer_id', '=', peerId)
-      .orderBy('series')
-      .orderBy('stream_key')
-      .orderBy('first_ts')
-      .execute()) as ChunkRow[];
-    const groups = new Map<string, ChunkRow[]>();
-    for (const c of chunks) {
-      const key = `${c.series}\u0000${c.stream_key}`;
-      const list = groups.get(key);
-      if (list) list.push(c);
-      else groups.set(key, [c]);
-    }
-    let removed = 0;
-    for (const group of groups.values()) {
-      if (group.length < 2) continue;
-      await tx.deleteFrom('quality_chunks').where('peer_id', '=', peerId).where('id', 'in', group.map((c) => c.id)).execute();
-      await tx.insertInto('quality_chunks').values(mergeChunks(peerId, group)).execute();
-      removed += group.length - 1;
-    }
+    const chunks = (await tx.selectFrom('quality_chunks').select(CHUNK_COLUMNS).where('peer_id', '=', peerId).orderBy('series').orderBy('stream_key').orderBy('first_ts').execute()) as ChunkRow[];
+    const { removed } = await mergeStreams(tx, peerId, chunks);
     await tx.updateTable('peers').set({ chunks_compacted_at: now }).where('id', '=', peerId).execute();
+    return removed;
+  });
+}
+
+/**
+ * Merges a live peer's per-batch chunks written since its last merge into one
+ * row per stream (earlier merged rows are left as they are, so a long call is
+ * never rewritten). Ingest only appends chunks newer than every stored one, so
+ * the merged row keeps its place in the report order. Returns the rows removed.
+ */
+export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    let lock = tx.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId);
+    if (dialect === 'postgres') lock = lock.forUpdate();
+    const peer = await lock.executeTakeFirst();
+    if (!peer || peer.status !== 'live') return 0;
+    let q = tx.selectFrom('quality_chunks').select(CHUNK_COLUMNS).where('peer_id', '=', peerId);
+    if (peer.chunks_merged_upto !== null) q = q.where('id', '>', Number(peer.chunks_merged_upto));
+    const chunks = (await q.orderBy('series').orderBy('stream_key').orderBy('first_ts').execute()) as ChunkRow[];
+    const { removed, maxId } = await mergeStreams(tx, peerId, chunks);
+    const upto = Math.max(maxId, Number(peer.chunks_merged_upto ?? 0));
+    await tx.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: upto }).where('id', '=', peerId).execute();
     return removed;
   });
 }
@@ -96,6 +131,24 @@ export async function compactFinishedPeers(db: Kysely<Database>, dialect: StoreD
   const done: string[] = [];
   for (const { id } of due) {
     await compactPeerChunks(db, dialect, id, now);
+    done.push(id);
+  }
+  return done;
+}
+
+/** Merges the recent chunks of up to `limit` live peers not merged for `everyMs`. Returns the peers merged. */
+export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect, now: number, everyMs: number, limit = 20): Promise<string[]> {
+  const due = await db
+    .selectFrom('peers')
+    .select('id')
+    .where('status', '=', 'live')
+    .where((eb) => eb.or([eb('chunks_merged_at', 'is', null), eb('chunks_merged_at', '<', now - everyMs)]))
+    .where('joined_at', '<', now - everyMs)
+    .limit(limit)
+    .execute();
+  const done: string[] = [];
+  for (const { id } of due) {
+    await mergeLivePeerChunks(db, dialect, id, now);
     done.push(id);
   }
   return done;

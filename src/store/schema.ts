@@ -92,6 +92,10 @@ export interface PeersTable {
   expired_at: number | null;
   /** When its quality chunks were merged, one per stream (src/store/chunk-compaction.ts). */
   chunks_compacted_at: number | null;
+  /** When a live peer's per-batch chunks were last merged into one per stream. */
+  chunks_merged_at: number | null;
+  /** Highest chunk id that merge wrote: chunks above it are per-batch chunks still to merge. */
+  chunks_merged_upto: number | null;
   created_at: number;
   updated_at: number;
 }

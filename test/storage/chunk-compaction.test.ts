@@ -1,18 +1,22 @@
 /**
- * Compaction of finished peers' quality chunks, on the backend TEST_DATABASE_URL
- * selects: one chunk per stream afterwards, the report byte-for-byte the same,
- * live peers untouched, and concurrent compactions of one peer merge it once.
+ * Compaction of quality chunks, on the backend TEST_DATABASE_URL selects:
+ * finished peers end with one chunk per stream and the report byte-for-byte
+ * the same; concurrent compactions of one peer merge it once; a live peer's
+ * recent chunks are merged in steps while it keeps sending, and its report
+ * stays the same as a peer's never merged.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { runSimulation } from '../../src/simulate/simulate-run.ts';
-import { compactFinishedPeers, compactPeerChunks } from '../../src/store/chunk-compaction.ts';
+import { compactFinishedPeers, compactPeerChunks, mergeLivePeerChunks, mergeLivePeers } from '../../src/store/chunk-compaction.ts';
+import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
+import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 
 let t: TestServer;
 before(async () => {
   // No report cache (every read is assembled from the store); no compaction by the server itself.
-  t = await startTestServer({ reportCacheMb: 0, peerTimeoutMs: 600_000, compactAfterMs: 3_600_000 });
+  t = await startTestServer({ reportCacheMb: 0, peerTimeoutMs: 600_000, compactAfterMs: 3_600_000, mergeLiveEveryMs: 86_400_000 });
 });
 after(() => t.close());
 
@@ -68,5 +72,49 @@ describe('chunk compaction', () => {
     assert.ok(removed.includes(0), 'the second one found it done');
     assert.equal((await chunkCount(p.peerId)).chunks, counts.streams);
     assert.equal(await reportText(p.peerId), before);
+  });
+
+  test("a live peer's recent chunks are merged in steps; its report matches a never-merged twin's", async () => {
+    const post = (path: string, token: string, body: unknown) =>
+      fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const kit = `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}`;
+    const meeting = ((await (await post(`${kit}/meetings`, t.token, { title: 'twins' })).json()) as { data: { id: string } }).data.id;
+    const startMs = Date.now() - 30 * 60_000;
+    const join = async (name: string) => {
+      const p = ((await (await post(`${kit}/meetings/${meeting}/participants`, t.token, { custom_participant_id: name, preset_name: 'host' })).json()) as { data: { token: string } }).data;
+      const j = ((await (await post('/ingest/v1/join', p.token, { joined_at: startMs })).json()) as { data: { peer_id: string } }).data;
+      return { token: p.token, peerId: j.peer_id };
+    };
+    const live = await join('live');
+    const twin = await join('twin');
+    const batches = [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: 3, seed: 16, batchIdPrefix: 'twin-batch-' })];
+    const { db, dialect } = t.server.context;
+    const quality = async (peerId: string) => {
+      const p = JSON.parse(await reportText(peerId)).data.participant;
+      return { quality: p.peer_report.quality, stats: { ...p.quality_stats, peer_ids: undefined, end_time: undefined } };
+    };
+    // Send in three parts; merge the live peer after each of the first two.
+    const thirds = [batches.slice(0, 6), batches.slice(6, 12), batches.slice(12)];
+    for (const [i, part] of thirds.entries()) {
+      for (const b of part) {
+        assert.equal((await post(`/ingest/v1/peers/${live.peerId}/batches`, live.token, b)).status, 200);
+        assert.equal((await post(`/ingest/v1/peers/${twin.peerId}/batches`, twin.token, b)).status, 200);
+      }
+      if (i < 2) {
+        // (A live report's duration runs with the clock: compare its quality parts.)
+        const before = await quality(live.peerId);
+        assert.ok((await mergeLivePeerChunks(db, dialect, live.peerId, Date.now())) > 0, `merge ${i} removed chunks`);
+        assert.deepEqual(await quality(live.peerId), before, `merge ${i}: the same quality`);
+      }
+    }
+    const merged = await chunkCount(live.peerId);
+    const never = await chunkCount(twin.peerId);
+    assert.equal(merged.streams, never.streams);
+    // Per stream: the two merged rows plus one chunk per batch of the last third.
+    assert.equal(merged.chunks, merged.streams * (2 + thirds[2].length));
+    assert.equal(never.chunks, never.streams * batches.length);
+    assert.deepEqual(await quality(live.peerId), await quality(twin.peerId));
+    // The sweeper's selection: a peer merged just now is not due again.
+    assert.ok(!(await mergeLivePeers(db, dialect, Date.now(), 60_000, 1000)).includes(live.peerId));
   });
 });
