@@ -69,7 +69,8 @@ const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:54
 if (process.env.PEER_REPORT_SKIP_POSTGRES !== '1') {
   const storageFiles = all.filter((f) => STORAGE_SUITES.some((s) => path.relative(root, f).startsWith(s)));
   if (await postgresReachable(pgUrl)) {
-    failed ||= run(storageFiles, { ...process.env, TEST_DATABASE_URL: pgUrl }, `PostgreSQL (${new URL(pgUrl).host})`);
+    // Both passes always run (a failure in the first must not hide the second).
+    failed = run(storageFiles, { ...process.env, TEST_DATABASE_URL: pgUrl }, `PostgreSQL (${new URL(pgUrl).host})`) || failed;
   } else if (process.env.CI) {
     console.error(`PostgreSQL is not reachable at ${pgUrl}; CI requires it.`);
     failed = 1;

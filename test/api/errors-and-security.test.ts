@@ -307,7 +307,7 @@ describe('ingest: participant scope, idempotency, validation', () => {
 describe('timeouts and rejoins', () => {
   let ts: TestServer;
   before(async () => {
-    ts = await startTestServer({ peerTimeoutMs: 600 });
+    ts = await startTestServer({ peerTimeoutMs: 1500 });
   });
   after(() => ts.close());
 
@@ -323,7 +323,7 @@ describe('timeouts and rejoins', () => {
     const [b1, b2] = [...syntheticBatches({ profile: CALL_PROFILES.clean, startMs: Date.now() - 60_000, minutes: 0.5, seed: 9, batchIdPrefix: randomUUID() })];
     const first = (await post('/join', {})).body.data;
     assert.equal((await post(`/peers/${first.peer_id}/batches`, b1)).status, 200);
-    // Wait for the sweeper (200 ms) to close the peer after 600 ms of silence.
+    // Wait for the sweeper (200 ms) to close the peer after 1.5 s of silence.
     let report: any;
     for (let i = 0; i < 50; i++) {
       await new Promise((r) => setTimeout(r, 200));

@@ -221,7 +221,7 @@ describe('two server processes, one store', () => {
 describe('two processes sweeping timeouts at once', () => {
   let c: Cluster;
   before(async () => {
-    c = await startCluster({ PEER_REPORT_PEER_TIMEOUT_MS: '1500', PEER_REPORT_SWEEP_INTERVAL_MS: '100' });
+    c = await startCluster({ PEER_REPORT_PEER_TIMEOUT_MS: '3000', PEER_REPORT_SWEEP_INTERVAL_MS: '100' });
   });
   after(() => c?.close());
 
@@ -234,8 +234,8 @@ describe('two processes sweeping timeouts at once', () => {
     assert.ok(peers.every((p) => p.sessionId === sessionId));
     const active = n - 1;
     const batches: TelemetryBatch[] = [...syntheticBatches({ profile: CALL_PROFILES.clean, startMs, minutes: 1, batchSeconds: 2, seed: 5, batchIdPrefix: 'active-batch-' })];
-    // The active peer sends every 300 ms, alternating processes, for 4.5 s (three timeouts).
-    for (let k = 0; k < 15; k++) {
+    // The active peer sends every 300 ms, alternating processes, for 7.5 s (two and a half timeouts).
+    for (let k = 0; k < 25; k++) {
       const r = await post(`${(k % 2 ? c.a : c.b).url}/ingest/v1/peers/${peers[active].peerId}/batches`, tokens[active], batches[k]);
       assert.equal(r.status, 200, `batch ${k}: ${JSON.stringify(r.body)}`);
       await new Promise((res) => setTimeout(res, 300));
@@ -250,7 +250,7 @@ describe('two processes sweeping timeouts at once', () => {
     assert.ok(Math.abs(Number(s.minutes_consumed) - expectedMinutes(rows)) < 1e-6, 'each timed-out peer counted once');
 
     // The active peer goes silent: it times out too, and the session ends at its last sign of life.
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 20_000;
     do {
       await new Promise((res) => setTimeout(res, 200));
       s = await sessionRow(c, sessionId);
@@ -262,7 +262,7 @@ describe('two processes sweeping timeouts at once', () => {
     assert.ok(Math.abs(Number(s.minutes_consumed) - expectedMinutes(rows)) < 1e-6, 'each peer counted once');
     // A batch after the timeout is refused (the client must rejoin), by either process.
     for (const server of [c.a, c.b]) {
-      const late = await post(`${server.url}/ingest/v1/peers/${peers[active].peerId}/batches`, tokens[active], batches[20]);
+      const late = await post(`${server.url}/ingest/v1/peers/${peers[active].peerId}/batches`, tokens[active], batches[28]);
       assert.equal(late.status, 409);
     }
   });
