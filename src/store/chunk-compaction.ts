@@ -128,12 +128,7 @@ export async function compactFinishedPeers(db: Kysely<Database>, dialect: StoreD
     .where('expired_at', 'is', null)
     .limit(limit)
     .execute();
-  const done: string[] = [];
-  for (const { id } of due) {
-    await compactPeerChunks(db, dialect, id, now);
-    done.push(id);
-  }
-  return done;
+  return forEachPeer(due, (id) => compactPeerChunks(db, dialect, id, now));
 }
 
 /** Merges the recent chunks of up to `limit` live peers not merged for `everyMs`. Returns the peers merged. */
@@ -146,10 +141,11 @@ export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect
     .where('joined_at', '<', now - everyMs)
     .limit(limit)
     .execute();
-  const done: string[] = [];
-  for (const { id } of due) {
-    await mergeLivePeerChunks(db, dialect, id, now);
-    done.push(id);
-  }
-  return done;
+  return forEachPeer(due, (id) => mergeLivePeerChunks(db, dialect, id, now));
+}
+
+/** Runs `work` for each peer in turn (one transaction each); returns their ids. */
+async function forEachPeer(peers: readonly { id: string }[], work: (id: string) => Promise<unknown>): Promise<string[]> {
+  for (const { id } of peers) await work(id);
+  return peers.map((p) => p.id);
 }
