@@ -5,6 +5,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { h } from './dom.ts';
 
 /** One per-sample row of the report (the fields charted here). */
 export interface SampleRow {
@@ -44,8 +45,8 @@ export function seriesOf(rows: readonly SampleRow[]): { x: number[]; mos: (numbe
 export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]): void {
   const s = seriesOf(rows);
   const width = Math.max(320, Math.min(into.clientWidth || 900, 1100));
-  const mos = h('div', 'chart chart-mos');
-  const net = h('div', 'chart chart-net');
+  const mos = h('div', { class: 'chart chart-mos' });
+  const net = h('div', { class: 'chart chart-net' });
   into.append(mos, net);
   new uPlot(
     {
@@ -75,10 +76,4 @@ export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]):
     [s.x, s.rtt, s.jitter, s.loss, s.kbps],
     net,
   );
-}
-
-function h(tag: string, className: string): HTMLElement {
-  const el = document.createElement(tag);
-  el.className = className;
-  return el;
 }

@@ -27,7 +27,7 @@ export function mergeChunks(peerId: string, chunks: readonly ChunkRow[]): Insert
   const parts: Buffer[] = [];
   for (const c of chunks) {
     if (parts.length) parts.push(COMMA);
-    parts.push(Buffer.from(c.rows_json));
+    parts.push(c.rows_json);
   }
   const first = chunks[0];
   return {

@@ -3,15 +3,13 @@
  * build:dashboard`) at `/dashboard/`. The page holds no secrets: it asks for
  * an API token and reads the same account API as the SDKs, same origin.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { notFound } from '../errors.ts';
+import { readDistFile } from '../dist-assets.ts';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dashboard/dist');
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json', '.html': 'text/html; charset=utf-8' };
 const HEADERS = {
   'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
@@ -19,24 +17,16 @@ const HEADERS = {
   'cache-control': 'no-cache',
 };
 
-async function asset(file: string): Promise<Uint8Array<ArrayBuffer>> {
-  try {
-    const bytes = await fs.readFile(path.join(DIST, file));
-    return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
-  } catch {
-    throw notFound(`dashboard file '${file}' (run \`npm run build:dashboard\`)`);
-  }
+async function serve(c: Context<AppEnv>, file: string): Promise<Response> {
+  const { body, type } = await readDistFile(DIST, file, 'dashboard', 'build:dashboard');
+  return c.body(body, 200, { ...HEADERS, 'content-type': type });
 }
 
 /** Routes serving the dashboard. */
 export function dashboardRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get('/dashboard', (c) => c.redirect('/dashboard/', 301));
-  r.get('/dashboard/', async (c) => c.body(await asset('index.html'), 200, { ...HEADERS, 'content-type': TYPES['.html'] }));
-  r.get('/dashboard/:file', async (c) => {
-    const file = c.req.param('file');
-    if (!/^[\w.-]+$/.test(file) || file.startsWith('.')) throw notFound(`dashboard file '${file}'`);
-    return c.body(await asset(file), 200, { ...HEADERS, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-  });
+  r.get('/dashboard/', (c) => serve(c, 'index.html'));
+  r.get('/dashboard/:file', (c) => serve(c, c.req.param('file')));
   return r;
 }
