@@ -1,8 +1,17 @@
 /**
  * Versioned migrations, applied in order and recorded in the
  * `kysely_migration` table, so an existing database upgrades in place.
+ *
+ * The runner is ours rather than Kysely's `Migrator`: that one introspects
+ * every table of every schema in the database before it starts
+ * (`has_schema_privilege`, `pg_get_serial_sequence` by name), which fails with
+ * "schema … does not exist" whenever another schema of the same database is
+ * dropped at that moment (several deployments or test runs sharing one
+ * PostgreSQL database). This one touches only its own schema. It keeps
+ * Kysely's bookkeeping table (same name and columns), so databases migrated
+ * by earlier versions upgrade in place.
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { StoreDialect } from './store-dialect.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as sessionsIndexes from './migrations/002-sessions-indexes.ts';
@@ -13,7 +22,7 @@ import * as chunkCompaction from './migrations/005-chunk-compaction.ts';
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
 /** All migrations, by name; names sort in application order. */
-const MIGRATIONS: Record<string, DialectMigration> = {
+export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '001-initial': initial,
   '002-sessions-indexes': sessionsIndexes,
   '003-peer-expiry': peerExpiry,
@@ -21,25 +30,36 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '005-chunk-compaction': chunkCompaction,
 };
 
-class StaticProvider implements MigrationProvider {
-  constructor(private readonly dialect: StoreDialect) {}
-  async getMigrations(): Promise<Record<string, Migration>> {
-    const out: Record<string, Migration> = {};
-    for (const [name, m] of Object.entries(MIGRATIONS)) {
-      out[name] = { up: (db) => m.up(db, this.dialect) };
+/** The bookkeeping table (Kysely's name and layout). */
+const MIGRATION_TABLE = 'kysely_migration';
+
+/**
+ * Brings the schema to the newest version, all pending migrations in one
+ * transaction; throws naming the failing migration. Serialised between
+ * processes: `BEGIN IMMEDIATE` on SQLite (see cached-statements), a
+ * transaction-scoped advisory lock per schema on PostgreSQL.
+ */
+export async function migrateToLatest(db: Kysely<any>, dialect: StoreDialect): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('peer-report migrations ' || coalesce(current_schema(), '')))`.execute(tx);
+    await sql`create table if not exists ${sql.table(MIGRATION_TABLE)} (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(tx);
+    const applied = new Set((await tx.selectFrom(MIGRATION_TABLE).select('name').execute()).map((r) => String(r.name)));
+    const unknown = [...applied].filter((name) => !(name in MIGRATIONS));
+    if (unknown.length > 0) {
+      throw new Error(`the database was migrated by a newer peer-report (migrations ${unknown.join(', ')} are unknown to this version); upgrade peer-report`);
     }
-    return out;
-  }
+    for (const [name, migration] of Object.entries(MIGRATIONS)) {
+      if (applied.has(name)) continue;
+      await runOne(tx, dialect, name, migration);
+    }
+  });
 }
 
-/** Brings the schema to the newest version; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>, dialect: StoreDialect, schema?: string): Promise<void> {
-  // On PostgreSQL the bookkeeping tables live in the connection's schema (several
-  // databases may share a server, e.g. one schema per test or per tenant group).
-  const migrator = new Migrator({ db, provider: new StaticProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`database migration ${failed?.migrationName ?? '?'} failed: ${String((error as Error).message ?? error)}`);
+async function runOne(tx: Transaction<any>, dialect: StoreDialect, name: string, migration: DialectMigration): Promise<void> {
+  try {
+    await migration.up(tx, dialect);
+  } catch (err) {
+    throw new Error(`database migration ${name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+  await tx.insertInto(MIGRATION_TABLE).values({ name, timestamp: new Date().toISOString() }).execute();
 }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -49,7 +49,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   // process but the last ones may be lost with the machine (operator's choice).
   sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new MigratingSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db, 'sqlite');
   return {
     db,
@@ -57,22 +57,4 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
     location: file,
     close: () => db.destroy(),
   };
-}
-
-/**
- * SQLite runs DDL inside transactions, but Kysely's adapter says it does not,
- * so its migrator would run unlocked. Saying so makes every migration run in
- * one `BEGIN IMMEDIATE` transaction (see cached-statements), which serialises
- * several processes starting at once on one data directory.
- */
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-}
-
-class MigratingSqliteDialect extends SqliteDialect {
-  override createAdapter(): DialectAdapter {
-    return new TransactionalDdlSqliteAdapter();
-  }
 }

@@ -4,7 +4,7 @@
  * they are parsed as numbers.
  */
 import pg from 'pg';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../schema.ts';
 import type { OpenDatabase } from '../open-database.ts';
 import { migrateToLatest } from '../migrate.ts';
@@ -16,8 +16,7 @@ pg.types.setTypeParser(1700, (v) => Number(v)); // numeric
 export async function openPostgres(url: string, poolSize = Number(process.env.PEER_REPORT_PG_POOL ?? 10)): Promise<OpenDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  await migrateToLatest(db, 'postgres', rows[0]?.schema ?? 'public');
+  await migrateToLatest(db, 'postgres');
   const u = new URL(url);
   return {
     db,
