@@ -11,7 +11,7 @@ import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
 import type { TelemetryBatch } from '../src/model/telemetry.ts';
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 function post(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -58,19 +58,22 @@ export async function ingestRun(s: BenchServer, opts: { peers: number; minutes: 
   // With several server processes (`urls`), a peer's batches go to each in turn, as behind a round-robin load balancer.
   const urls = opts.urls ?? [s.url];
   const startMs = Date.now() - opts.minutes * 60_000;
-  const peers = await createPeers(s, opts.peers, startMs);
-  const bodies = peers.map((p, i) =>
-    [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: opts.minutes, batchSeconds: opts.batchSeconds, seed: i + 1, batchIdPrefix: `${p.peerId}-` })].map(
+  // Bodies first: generating them takes longer than the server keeps idle connections.
+  const bodies = Array.from({ length: opts.peers }, (_, i) =>
+    [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: opts.minutes, batchSeconds: opts.batchSeconds, seed: i + 1, batchIdPrefix: `bench-peer-${i}-` })].map(
       (b: TelemetryBatch) => ({ body: JSON.stringify(b), samples: b.samples?.length ?? 0 }),
     ),
   );
+  const peers = await createPeers(s, opts.peers, startMs);
   const total = bodies.flat().reduce((a, b) => a + b.samples, 0);
   const requests = bodies.flat().length;
   const started = performance.now();
   await pool(
     peers.map((p, i) => async () => {
       for (const [k, b] of bodies[i].entries()) {
-        const r = await post(`${urls[(i + k) % urls.length]}/ingest/v1/peers/${p.peerId}/batches`, p.token, b.body);
+        const url = `${urls[(i + k) % urls.length]}/ingest/v1/peers/${p.peerId}/batches`;
+        // A kept-alive connection the server just closed: resend, as the collector does (batches are idempotent).
+        const r = await post(url, p.token, b.body).catch((e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? post(url, p.token, b.body) : Promise.reject(e)));
         if (r.status !== 200) throw new Error(`ingest failed ${r.status}: ${r.text.slice(0, 200)}`);
       }
     }),
@@ -138,14 +141,28 @@ export async function reportRun(s: BenchServer, iterations: number, opts: { live
 export async function benchIngestReport(env: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const compact = { PEER_REPORT_COMPACT_AFTER_MS: '0', PEER_REPORT_SWEEP_INTERVAL_MS: '500' };
-  // Ingest figures without background merging of the live peers' chunks.
+  // Ingest figures without background merging of the live peers' chunks. Load:
+  // 200 peers, 128 of them sending at once (each peer's batches in order, the
+  // next one after the previous was acknowledged), after a warm-up run.
+  const load = { peers: 200, minutes: 10, concurrency: 128 };
   const s = await startBenchServer({ ...env, ...compact, PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000' });
   try {
-    out.ingest_batches_of_10s_1_remote = await ingestRun(s, { peers: 40, minutes: 10, batchSeconds: 10, concurrency: 32 });
-    out.ingest_batches_of_60s_1_remote = await ingestRun(s, { peers: 40, minutes: 10, batchSeconds: 60, concurrency: 32 });
+    await ingestRun(s, { ...load, peers: 40, batchSeconds: 10 }); // warm-up (JIT, caches)
+    out.ingest_batches_of_10s = await ingestRun(s, { ...load, batchSeconds: 10 });
+    out.ingest_batches_of_60s = await ingestRun(s, { ...load, minutes: 20, batchSeconds: 60 });
+    out.ingest_batches_of_10s_32_in_flight = await ingestRun(s, { ...load, peers: 40, concurrency: 32, batchSeconds: 10 });
     out.report_60min_peer_cached = await reportRun(s, 200);
   } finally {
     await s.stop();
+  }
+  // The same without ingest worker threads (everything on the event loop), for comparison.
+  const inline = await startBenchServer({ ...env, ...compact, PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000', PEER_REPORT_INGEST_WORKERS: '0' });
+  try {
+    await ingestRun(inline, { ...load, peers: 40, batchSeconds: 10 });
+    out.ingest_batches_of_10s_no_workers = await ingestRun(inline, { ...load, batchSeconds: 10 });
+    out.ingest_batches_of_60s_no_workers = await ingestRun(inline, { ...load, minutes: 20, batchSeconds: 60 });
+  } finally {
+    await inline.stop();
   }
   // The honest figure: every request assembles the report from the database.
   // Time is compressed (60 minutes ingested in seconds), so live merging runs every second instead of every 10 minutes.

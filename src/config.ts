@@ -3,6 +3,7 @@
  * (`PEER_REPORT_*`, `DATABASE_URL`). Defaults run a single server on the
  * embedded database in `./data`.
  */
+import os from 'node:os';
 
 /** Everything the server needs to know. */
 export interface ServerConfig {
@@ -36,7 +37,12 @@ export interface ServerConfig {
   mergeLiveEveryMs: number;
   /** PostgreSQL only: ingest group transactions in flight at once per process. */
   pgWriteConcurrency: number;
+  /** Worker threads that parse, validate and derive ingest batches (0: on the event loop). */
+  ingestWorkers: number;
 }
+
+/** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
+const DEFAULT_INGEST_WORKERS = Math.min(4, Math.max(1, os.availableParallelism() - 1));
 
 /** Reads configuration from `env`, overridden by `overrides`. */
 export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -60,6 +66,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     compactAfterMs: num(env.PEER_REPORT_COMPACT_AFTER_MS, 60_000),
     mergeLiveEveryMs: num(env.PEER_REPORT_MERGE_LIVE_EVERY_MS, 600_000),
     pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
+    ingestWorkers: Math.max(0, Math.floor(num(env.PEER_REPORT_INGEST_WORKERS, DEFAULT_INGEST_WORKERS))),
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;

@@ -65,25 +65,32 @@ export function isJsonContentType(header: string | undefined): boolean {
 }
 
 /**
- * Parses and validates a JSON body. `allowTextPlain` admits `text/plain`
+ * Checks that the request declares a JSON body and reads it as text; `null`
+ * for an empty body when `allowEmpty`. `allowTextPlain` admits `text/plain`
  * (what `navigator.sendBeacon` sends without a CORS preflight).
  */
+export async function readJsonText(c: Context, maxBytes: number, opts: { allowEmpty?: boolean; allowTextPlain?: boolean } = {}): Promise<string | null> {
+  const type = c.req.header('content-type');
+  const declaredLength = c.req.header('content-length');
+  const emptyBody = !type && (declaredLength === undefined || declaredLength === '0');
+  if (emptyBody && opts.allowEmpty) return null;
+  const textPlain = opts.allowTextPlain && type?.split(';')[0].trim().toLowerCase() === 'text/plain';
+  if (!isJsonContentType(type) && !textPlain) {
+    throw new ApiError(415, `unsupported content type '${type ?? '(none)'}'; send application/json`, 'Content-Type');
+  }
+  const text = await readBodyText(c, maxBytes);
+  return text.trim() === '' && opts.allowEmpty ? null : text;
+}
+
+/** Parses and validates a JSON body (see {@link readJsonText} for the options). */
 export async function readJsonBody<S extends z.ZodType>(
   c: Context,
   schema: S,
   maxBytes: number,
   opts: { allowEmpty?: boolean; allowTextPlain?: boolean; validator?: (value: unknown) => ValidationResult<z.infer<S>> } = {},
 ): Promise<z.infer<S>> {
-  const type = c.req.header('content-type');
-  const declaredLength = c.req.header('content-length');
-  const emptyBody = !type && (declaredLength === undefined || declaredLength === '0');
-  if (emptyBody && opts.allowEmpty) return schema.parse({});
-  const textPlain = opts.allowTextPlain && type?.split(';')[0].trim().toLowerCase() === 'text/plain';
-  if (!isJsonContentType(type) && !textPlain) {
-    throw new ApiError(415, `unsupported content type '${type ?? '(none)'}'; send application/json`, 'Content-Type');
-  }
-  const text = await readBodyText(c, maxBytes);
-  if (text.trim() === '' && opts.allowEmpty) return schema.parse({});
+  const text = await readJsonText(c, maxBytes, opts);
+  if (text === null) return schema.parse({});
   let json: unknown;
   try {
     json = JSON.parse(text);

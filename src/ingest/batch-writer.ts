@@ -12,15 +12,15 @@
  * stored sample of the same stream (`stream_state`), and stored
  * pre-serialised in `quality_chunks`: the report then only splices strings.
  */
-import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { Database, QualityChunksTable, StreamStateTable } from '../store/schema.ts';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import type { CandidatePairSample, StreamSample, TelemetryBatch } from '../model/telemetry.ts';
 import { streamKey } from '../model/telemetry.ts';
-import { deriveInterval } from '../analytics/stream-interval.ts';
-import { packMetricRows } from '../analytics/metric-packing.ts';
-import type { MetricRow } from '../analytics/metric-row.ts';
 import { clientMetadata } from './client-metadata.ts';
+import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
+import { parseBatch } from './batch-preparation.ts';
+import { PreparePool } from './prepare-pool.ts';
 
 /** Outcome of one batch. */
 export type BatchOutcome =
@@ -29,10 +29,16 @@ export type BatchOutcome =
   | { status: 'peer_closed' }
   | { status: 'unknown_peer' };
 
+/** Outcome of a batch submitted as request text: also "invalid", naming the field. */
+export type SubmitOutcome = (BatchOutcome & { batchId: string }) | { status: 'invalid'; field: string; message: string };
+
 interface Job {
   peerId: string;
   participantId: string;
+  /** The batch; its samples may have been derived already (`pre`) and dropped. */
   batch: TelemetryBatch;
+  /** The request text, when the batch came as one (re-parsed if `pre` went stale). */
+  text?: string;
   receivedAt: number;
   resolve(outcome: BatchOutcome): void;
   reject(err: unknown): void;
@@ -70,15 +76,37 @@ export class BatchWriter {
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
     pgWriteConcurrency = 4,
+    private readonly pool: PreparePool = new PreparePool(0),
   ) {
     this.#concurrentGroups = dialect === 'postgres' ? pgWriteConcurrency : 1;
+  }
+
+  /**
+   * Stores the batch in `text` (a request body) for `peerId`; resolves after
+   * the commit, or with `invalid` when the text is not a valid batch. The
+   * parsing, validation and derivation run in the prepare pool, from the
+   * peer's stream states as stored now; the write checks them again under
+   * the lock and derives anew if another batch of the peer moved on meanwhile.
+   */
+  async submit(peerId: string, participantId: string, text: string): Promise<SubmitOutcome> {
+    if (this.#closed) throw new Error('batch writer is closed');
+    const receivedAt = Date.now();
+    const known = await this.db.selectFrom('stream_state').select(['stream_key', 'last_ts', 'last_sample']).where('peer_id', '=', peerId).execute();
+    const prepared = await this.pool.prepare(text, peerId, known.map((r) => ({ ...r, last_ts: Number(r.last_ts) })));
+    if (!prepared.ok) return { status: 'invalid', field: prepared.field, message: prepared.message };
+    const outcome = await this.#enqueue({ peerId, participantId, batch: prepared.batch, text, pre: prepared.derived, receivedAt });
+    return { ...outcome, batchId: prepared.batch.batch_id };
   }
 
   /** Stores `batch` for `peerId`; resolves after the commit. */
   write(peerId: string, participantId: string, batch: TelemetryBatch): Promise<BatchOutcome> {
     if (this.#closed) return Promise.reject(new Error('batch writer is closed'));
+    return this.#enqueue({ peerId, participantId, batch, receivedAt: Date.now() });
+  }
+
+  #enqueue(job: Omit<Job, 'resolve' | 'reject'>): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ peerId, participantId, batch, receivedAt: Date.now(), resolve, reject });
+      this.#queue.push({ ...job, resolve, reject });
       this.#schedule();
     });
   }
@@ -110,7 +138,7 @@ export class BatchWriter {
     jobs.sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0));
     // The CPU-heavy derivation runs before the transaction, so the write lock
     // (shared by every server process on one database) is held only for the writes.
-    for (const job of jobs) await precompute(this.db, job);
+    for (const job of jobs) if (job.text === undefined) await precompute(this.db, job);
     try {
       const outcomes = await this.db.transaction().execute(async (tx) => {
         const out: BatchOutcome[] = [];
@@ -209,13 +237,13 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
 
   let stored = 0;
   let skipped = 0;
-  if (batch.samples?.length) {
-    const keys = job.pre?.keys ?? streamKeysOf(batch.samples);
+  if (job.pre || batch.samples?.length) {
+    const keys = job.pre?.keys ?? streamKeysOf(batch.samples!);
     const known = await loadStreamStates(tx, peerId, keys);
     // Derived before the transaction (outside the write lock) from the same
     // stream states? Use it; otherwise (a concurrent batch of this peer moved a
     // stream on meanwhile) derive again from the states read under the lock.
-    const derived = job.pre && sameStates(job.pre.known, known) ? job.pre : deriveStreamChunks(peerId, batch.samples, known);
+    const derived = job.pre && sameStates(job.pre.known, known) ? job.pre : deriveStreamChunks(peerId, samplesOf(job), known);
     for (const chunk of derived.chunks) {
       chunk.account_id = peer.account_id;
       chunk.received_at = receivedAt;
@@ -235,17 +263,13 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
   return { status: 'stored', samples: stored, skipped };
 }
 
-type KnownState = { stream_key: string; last_ts: number; last_sample: string };
 
-/** What a batch's samples turn into: chunk rows, new stream states, counts. */
-export interface DerivedChunks {
-  keys: string[];
-  /** The stream states the derivation started from (stream key → last_ts). */
-  known: Map<string, number>;
-  chunks: Insertable<QualityChunksTable>[];
-  states: StreamStateTable[];
-  stored: number;
-  skipped: number;
+/** A job's samples: kept on the batch, or parsed again from its (validated) text. */
+function samplesOf(job: Job): StreamSample[] {
+  if (job.batch.samples) return job.batch.samples;
+  const parsed = parseBatch(job.text ?? '{}');
+  if (!parsed.ok) throw new Error(`batch ${job.batch.batch_id} no longer parses: ${parsed.message}`);
+  return parsed.batch.samples ?? [];
 }
 
 function streamKeysOf(samples: readonly StreamSample[]): string[] {
@@ -262,51 +286,6 @@ function sameStates(before: Map<string, number>, now: KnownState[]): boolean {
   if (before.size !== now.length) return false;
   for (const s of now) if (before.get(s.stream_key) !== s.last_ts) return false;
   return true;
-}
-
-/**
- * Derives the per-interval report rows of a batch's samples from the streams'
- * last stored samples (pure CPU work: no I/O). Samples not newer than their
- * stream's last stored sample are skipped.
- */
-export function deriveStreamChunks(peerId: string, samples: readonly StreamSample[], known: KnownState[]): DerivedChunks {
-  const byStream = new Map<string, StreamSample[]>();
-  for (const s of samples) {
-    const key = streamKey(s);
-    let list = byStream.get(key);
-    if (!list) byStream.set(key, (list = []));
-    list.push(s);
-  }
-  const stateByKey = new Map(known.map((s) => [s.stream_key, s]));
-  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map(known.map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0 };
-  for (const [key, list] of byStream) {
-    list.sort((a, b) => a.ts - b.ts);
-    const state = stateByKey.get(key);
-    let prev: StreamSample | undefined = state ? (JSON.parse(state.last_sample) as StreamSample) : undefined;
-    let lastTs = state ? state.last_ts : -Infinity;
-    const rows: string[] = [];
-    const metrics: MetricRow[] = [];
-    let series = '';
-    let firstTs = 0;
-    for (const sample of list) {
-      if (sample.ts <= lastTs) {
-        out.skipped++;
-        continue;
-      }
-      const derived = deriveInterval(prev, sample);
-      if (rows.length === 0) firstTs = sample.ts;
-      series = derived.series;
-      rows.push(JSON.stringify(derived.row));
-      metrics.push(derived.metrics);
-      prev = sample;
-      lastTs = sample.ts;
-      out.stored++;
-    }
-    if (rows.length === 0 || !prev) continue;
-    out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
-    out.states.push({ account_id: '', peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
-  }
-  return out;
 }
 
 /** Derives a job's chunks before its transaction; a failure here is retried inside it. */

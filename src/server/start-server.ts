@@ -9,6 +9,7 @@ import { loadConfig, type ServerConfig } from '../config.ts';
 import { openDatabase, type OpenDatabase } from '../store/open-database.ts';
 import { GeoLookup } from '../geo/geo-lookup.ts';
 import { BatchWriter } from '../ingest/batch-writer.ts';
+import { PreparePool } from '../ingest/prepare-pool.ts';
 import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { closeTimedOutPeers } from '../ingest/peer-lifecycle.ts';
@@ -33,7 +34,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const geo = new GeoLookup();
   geo.warm();
-  const writer = new BatchWriter(database.db, database.dialect, config.pgWriteConcurrency);
+  const preparePool = new PreparePool(config.ingestWorkers);
+  const writer = new BatchWriter(database.db, database.dialect, config.pgWriteConcurrency, preparePool);
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
   const app = createHttpApp(context);
 
@@ -83,6 +85,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await writer.close();
+      await preparePool.close();
       while (sweeping) await new Promise((r) => setTimeout(r, 10));
       await database.close();
     },

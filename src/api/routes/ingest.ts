@@ -13,18 +13,14 @@ import { cors } from 'hono/cors';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AppEnv } from '../context.ts';
 import { ApiError, badRequest } from '../errors.ts';
-import { readJsonBody } from '../request-body.ts';
-import { joinRequestSchema, leaveRequestSchema, telemetryBatchSchema } from '../../ingest/ingest-schemas.ts';
+import { readJsonBody, readJsonText } from '../request-body.ts';
+import { joinRequestSchema, leaveRequestSchema } from '../../ingest/ingest-schemas.ts';
 import { bearerToken } from '../auth.ts';
-import { compileValidator } from '../../ingest/compiled-validator.ts';
-
-const validateBatch = compileValidator(telemetryBatchSchema);
 import type { ParticipantRecord } from '../../store/participants.ts';
 import { clientMetadata } from '../../ingest/client-metadata.ts';
 import { clientAddress } from '../../geo/ip-address.ts';
 import { joinPeer, closePeer, inheritStreamState } from '../../ingest/peer-lifecycle.ts';
 import { isUuid } from '../../util/uuid.ts';
-import type { TelemetryBatch } from '../../model/telemetry.ts';
 
 async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord> {
   // `access_token` in the query exists for navigator.sendBeacon, which cannot set headers.
@@ -96,17 +92,20 @@ export function ingestRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const participant = await requireParticipant(c);
     const peerId = peerParam(c);
-    const batch = (await readJsonBody(c, telemetryBatchSchema, ctx.config.maxIngestBodyBytes, { allowTextPlain: true, validator: validateBatch })) as TelemetryBatch;
-    const outcome = await ctx.writer.write(peerId, participant.id, batch);
+    // Parsed, validated and derived in the writer's worker threads.
+    const text = (await readJsonText(c, ctx.config.maxIngestBodyBytes, { allowTextPlain: true })) ?? '';
+    const outcome = await ctx.writer.submit(peerId, participant.id, text);
     switch (outcome.status) {
+      case 'invalid':
+        throw badRequest(outcome.field, outcome.message);
       case 'unknown_peer':
         throw new ApiError(404, `peer '${peerId}' not found for this participant`, 'peer_id');
       case 'peer_closed':
         throw new ApiError(409, `peer '${peerId}' has left (or timed out); join again to continue`, 'peer_id');
       case 'duplicate':
-        return c.json({ success: true, data: { batch_id: batch.batch_id, duplicate: true } });
+        return c.json({ success: true, data: { batch_id: outcome.batchId, duplicate: true } });
       case 'stored':
-        return c.json({ success: true, data: { batch_id: batch.batch_id, duplicate: false, samples: outcome.samples, skipped_samples: outcome.skipped } });
+        return c.json({ success: true, data: { batch_id: outcome.batchId, duplicate: false, samples: outcome.samples, skipped_samples: outcome.skipped } });
     }
   });
 

@@ -1,0 +1,73 @@
+/**
+ * Derivation of a batch's samples into stored report rows (pure CPU work, no
+ * I/O): per stream, each sample's per-interval row against the previous
+ * sample, serialised once as the JSON the report splices in, plus packed
+ * metric columns for the aggregates.
+ */
+import type { Insertable } from 'kysely';
+import type { QualityChunksTable, StreamStateTable } from '../store/schema.ts';
+import type { StreamSample } from '../model/telemetry.ts';
+import { streamKey } from '../model/telemetry.ts';
+import { deriveInterval } from '../analytics/stream-interval.ts';
+import { packMetricRows } from '../analytics/metric-packing.ts';
+import type { MetricRow } from '../analytics/metric-row.ts';
+
+/** A stream's last stored sample. */
+export type KnownState = { stream_key: string; last_ts: number; last_sample: string };
+
+/** What a batch's samples turn into: chunk rows, new stream states, counts. */
+export interface DerivedChunks {
+  keys: string[];
+  /** The stream states the derivation started from (stream key → last_ts). */
+  known: Map<string, number>;
+  chunks: Insertable<QualityChunksTable>[];
+  states: StreamStateTable[];
+  stored: number;
+  skipped: number;
+}
+
+/**
+ * Derives the per-interval report rows of a batch's samples from the streams'
+ * last stored samples (pure CPU work: no I/O). Samples not newer than their
+ * stream's last stored sample are skipped.
+ */
+export function deriveStreamChunks(peerId: string, samples: readonly StreamSample[], known: readonly KnownState[]): DerivedChunks {
+  const byStream = new Map<string, StreamSample[]>();
+  for (const s of samples) {
+    const key = streamKey(s);
+    let list = byStream.get(key);
+    if (!list) byStream.set(key, (list = []));
+    list.push(s);
+  }
+  const stateByKey = new Map(known.map((s) => [s.stream_key, s]));
+  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map(known.map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0 };
+  for (const [key, list] of byStream) {
+    list.sort((a, b) => a.ts - b.ts);
+    const state = stateByKey.get(key);
+    let prev: StreamSample | undefined = state ? (JSON.parse(state.last_sample) as StreamSample) : undefined;
+    let lastTs = state ? state.last_ts : -Infinity;
+    const rows: string[] = [];
+    const metrics: MetricRow[] = [];
+    let series = '';
+    let firstTs = 0;
+    for (const sample of list) {
+      if (sample.ts <= lastTs) {
+        out.skipped++;
+        continue;
+      }
+      const derived = deriveInterval(prev, sample);
+      if (rows.length === 0) firstTs = sample.ts;
+      series = derived.series;
+      rows.push(JSON.stringify(derived.row));
+      metrics.push(derived.metrics);
+      prev = sample;
+      lastTs = sample.ts;
+      out.stored++;
+    }
+    if (rows.length === 0 || !prev) continue;
+    out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
+    out.states.push({ account_id: '', peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
+  }
+  return out;
+}
+
