@@ -71,7 +71,7 @@ export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]):
         { label: 'loss (%)', scale: 'pct', stroke: '#c62828' },
         { label: 'bitrate (kbps)', scale: 'kbps', stroke: '#8d6e63' },
       ],
-      axes: [{}, { scale: 'ms', label: 'ms' }, { scale: 'pct', side: 1, label: '%', grid: { show: false } }],
+      axes: [{}, { scale: 'ms', label: 'ms' }, { scale: 'pct', side: 1, label: '%', grid: { show: false } }, { scale: 'kbps', side: 1, label: 'kbps', grid: { show: false } }],
     },
     [s.x, s.rtt, s.jitter, s.loss, s.kbps],
     net,

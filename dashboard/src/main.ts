@@ -25,6 +25,7 @@ async function render(): Promise<void> {
   try {
     if (parts[0] === 'apps' && parts[2] === 'sessions' && parts[3]) await sessionPage(root, c, parts[1], parts[3]);
     else if (parts[0] === 'apps' && parts[2] === 'peers' && parts[3]) await peerPage(root, c, parts[1], parts[3]);
+    else if (parts[0] === 'apps' && parts[2] === 'page' && /^\d+$/.test(parts[3] ?? '')) await sessionsPage(root, c, parts[1], Math.max(1, Number(parts[3])));
     else if (parts[0] === 'apps' && parts[1]) await sessionsPage(root, c, parts[1]);
     else await appsPage(root, c);
   } catch (err) {

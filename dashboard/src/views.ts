@@ -28,13 +28,26 @@ export async function appsPage(root: HTMLElement, c: Credentials): Promise<void>
   );
 }
 
-/** Sessions of an app, newest first. */
-export async function sessionsPage(root: HTMLElement, c: Credentials, appId: string): Promise<void> {
-  const body = await apiGet(c, `/${appId}/sessions?per_page=100`);
+/** Sessions shown per page. */
+export const SESSIONS_PER_PAGE = 25;
+
+/** Sessions of an app, newest first, a page at a time; and a box to open a peer by its id. */
+export async function sessionsPage(root: HTMLElement, c: Credentials, appId: string, pageNo = 1): Promise<void> {
+  const body = await apiGet(c, `/${appId}/sessions?per_page=${SESSIONS_PER_PAGE}&page_no=${pageNo}`);
   const sessions = body.data.sessions as Record<string, any>[];
+  const total = Number(body.paging?.total_count ?? sessions.length);
+  const pages = Math.max(1, Math.ceil(total / SESSIONS_PER_PAGE));
+  const peerInput = h('input', { name: 'peer_id', placeholder: 'peer id', size: '38', class: 'mono', required: '' });
+  const findPeer = h('form', { class: 'find-peer' }, h('label', {}, 'Open a peer ', peerInput), h('button', { type: 'submit' }, 'Open'));
+  findPeer.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/apps/${appId}/peers/${encodeURIComponent(peerInput.value.trim())}`;
+  });
+  const pageLink = (n: number, text: string, rel: string) => h('a', { href: `#/apps/${appId}/page/${n}`, rel }, text);
   root.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, 'apps'), ' / sessions'),
-    h('h1', {}, `Sessions (${body.paging?.total_count ?? sessions.length})`),
+    h('h1', {}, `Sessions (${total})`),
+    findPeer,
     h('table', { class: 'list' },
       h('tr', {}, ['started', 'meeting', 'status', 'participants (max)', 'minutes'].map((t) => h('th', {}, t))),
       sessions.map((s) =>
@@ -46,6 +59,11 @@ export async function sessionsPage(root: HTMLElement, c: Credentials, appId: str
           h('td', { class: 'num' }, fmt(s.minutes_consumed, 1)),
         ),
       ),
+    ),
+    h('nav', { class: 'pager' },
+      pageNo > 1 ? pageLink(pageNo - 1, '← newer', 'prev') : null,
+      h('span', { class: 'page-of' }, `page ${pageNo} of ${pages}`),
+      pageNo < pages ? pageLink(pageNo + 1, 'older →', 'next') : null,
     ),
   );
 }

@@ -3,7 +3,7 @@
  * an API token, walk apps → sessions → session → peer, and find the peer's
  * figures (the same as the API's), one MOS chart and one network chart per
  * stream, no script errors (the page runs under a strict CSP); a wrong token
- * shows the API's 401.
+ * shows the API's 401. Sessions come a page at a time, and a peer opens by its id.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -74,6 +74,42 @@ describe('dashboard', () => {
     }
     const browserCell = await page.locator('table.facts tr:has(th:text("browser")) td').first().textContent();
     assert.match(browserCell ?? '', /Chrome 131/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('sessions a page at a time, newest first; a peer opened by its id', async () => {
+    // 27 more sessions (one short call each, now), newer than the simulated one: 28 in all, two pages of 25.
+    const api = `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}`;
+    const post = async (url: string, token: string, body: unknown) => {
+      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      assert.ok(res.ok, `${url}: ${res.status}`);
+      return ((await res.json()) as { data: Record<string, any> }).data;
+    };
+    for (let i = 0; i < 27; i++) {
+      const meeting = await post(`${api}/meetings`, t.token, { title: `extra ${i}` });
+      const participant = await post(`${api}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: `extra-${i}`, preset_name: 'host', name: `Extra ${i}` });
+      const joined = await post(`${t.url}/ingest/v1/join`, participant.token, {});
+      await post(`${t.url}/ingest/v1/peers/${joined.peer_id}/leave`, participant.token, {});
+    }
+    const { page, errors } = await openPage();
+    await signIn(page, t.accountId, t.readToken);
+    await page.click('text=test app');
+    await page.waitForSelector('.page-of');
+    assert.equal(await page.locator('.page-of').textContent(), 'page 1 of 2');
+    assert.equal(await page.locator('h1').textContent(), 'Sessions (28)');
+    assert.equal(await page.locator('table.list tr').count(), 26, 'a header and 25 sessions');
+    assert.equal(await page.locator('a[rel=prev]').count(), 0);
+    assert.equal(await page.locator(`a[href="#/apps/${t.appId}/sessions/${peers[0].sessionId}"]`).count(), 0, 'the oldest session is not on the first page');
+    await page.click('a[rel=next]');
+    await page.waitForSelector('text=page 2 of 2');
+    assert.equal(await page.locator('table.list tr').count(), 4, 'a header and 3 sessions');
+    assert.equal(await page.locator(`a[href="#/apps/${t.appId}/sessions/${peers[0].sessionId}"]`).count(), 1);
+    assert.equal(await page.locator('a[rel=next]').count(), 0);
+    await page.fill('input[name=peer_id]', ` ${peers[1].peerId} `);
+    await page.click('form.find-peer button');
+    await page.waitForSelector('table.quality-summary');
+    assert.equal(await page.evaluate(() => location.hash), `#/apps/${t.appId}/peers/${peers[1].peerId}`);
     assert.deepEqual(errors, []);
     await page.close();
   });
