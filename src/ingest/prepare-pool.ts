@@ -17,18 +17,22 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
+  startedAt: number;
 }
+
+/** A worker that dies sooner than this after its start is not replaced (it cannot start). */
+const MIN_LIFETIME_MS = 5_000;
 
 /**
  * The worker's entry: registers the TypeScript loader (tsx, a runtime
  * dependency; loader hooks of the process do not reach worker threads), then
  * loads the worker module.
  */
-function workerEntry(): URL {
+function workerEntry(workerModule: URL): URL {
   const code = [
     `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});`,
     'register();',
-    `await import(${JSON.stringify(new URL('./prepare-worker.ts', import.meta.url).href)});`,
+    `await import(${JSON.stringify(workerModule.href)});`,
   ].join('\n');
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
@@ -39,12 +43,16 @@ export class PreparePool {
   #nextId = 1;
   #closed = false;
 
-  constructor(readonly size: number) {
+  /** `workerModule`: the worker's code (prepare-worker.ts; another module only in tests). */
+  constructor(
+    readonly size: number,
+    private readonly workerModule = new URL('./prepare-worker.ts', import.meta.url),
+  ) {
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
   }
 
   #spawn(): PoolWorker {
-    const w: PoolWorker = { worker: new Worker(workerEntry()), pending: new Map() };
+    const w: PoolWorker = { worker: new Worker(workerEntry(this.workerModule)), pending: new Map(), startedAt: Date.now() };
     w.worker.unref();
     w.worker.on('message', (msg: { id: number; prepared?: PreparedBatch; error?: string }) => {
       const p = w.pending.get(msg.id);
@@ -63,7 +71,17 @@ export class PreparePool {
     for (const p of w.pending.values()) p.reject(err);
     w.pending.clear();
     const i = this.#workers.indexOf(w);
-    if (i >= 0) this.#workers.splice(i, 1, ...(this.#closed ? [] : [this.#spawn()]));
+    if (i < 0) return; // closed, or already handled (an error is followed by an exit)
+    if (this.#closed) return void this.#workers.splice(i, 1);
+    const message = err instanceof Error ? err.message : String(err);
+    if (Date.now() - w.startedAt < MIN_LIFETIME_MS) {
+      // It cannot start (a broken install, say): prepare on the event loop rather than respawn in a loop.
+      this.#workers.splice(i, 1);
+      console.error(`ingest worker failed soon after its start (${message}); ${this.#workers.length} left${this.#workers.length ? '' : ', preparing batches on the event loop'}`);
+    } else {
+      this.#workers.splice(i, 1, this.#spawn());
+      console.error(`ingest worker died (${message}); replaced`);
+    }
   }
 
   /** Parses, validates and derives `text` for `peerId` from its stored stream states. */

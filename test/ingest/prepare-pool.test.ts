@@ -68,3 +68,19 @@ test('samples not newer than the stored state are skipped, on the workers as inl
   const next = await pool.prepare(JSON.stringify(second), 'p', after1);
   assert.ok(next.ok && next.derived && next.derived.stored === second.samples!.length);
 });
+
+test('workers that cannot start are not respawned in a loop: batches are prepared on the event loop', async () => {
+  const broken = new PreparePool(2, new URL('./fixtures/broken-worker.ts', import.meta.url));
+  try {
+    const text = JSON.stringify([...syntheticBatches({ profile: CALL_PROFILES.clean, startMs: 1_700_000_000_000, minutes: 0.2, batchSeconds: 10, seed: 5, batchIdPrefix: 'batch-of-peer-1-' })][0]);
+    // Until both workers have failed, a batch may be refused with the worker's error; then it is prepared inline.
+    let prepared: PreparedBatch | undefined;
+    for (let i = 0; i < 100 && !prepared; i++) {
+      prepared = await broken.prepare(text, 'p', []).catch(() => undefined);
+      if (!prepared) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(prepared, prepareBatch(text, 'p', []));
+  } finally {
+    await broken.close();
+  }
+});
