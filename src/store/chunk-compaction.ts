@@ -16,6 +16,7 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, QualityChunksTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
+import { rowsAsText } from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 
 type ChunkRow = Pick<QualityChunksTable, 'account_id' | 'series' | 'stream_key' | 'first_ts' | 'last_ts' | 'n' | 'rows_json' | 'metrics' | 'received_at'> & { id: number };
@@ -76,7 +77,17 @@ async function mergeStreams(tx: Transaction<Database>, peerId: string, chunks: r
   return { removed, maxId };
 }
 
-const CHUNK_COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'rows_json', 'metrics', 'received_at'] as const;
+const CHUNK_COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'metrics', 'received_at'] as const;
+
+/** A peer's chunks (those after `afterId` when given), in report order (rows read as text on PostgreSQL, like the report does). */
+async function readChunks(tx: Transaction<Database>, dialect: StoreDialect, peerId: string, afterId: number | null): Promise<ChunkRow[]> {
+  let q = tx.selectFrom('quality_chunks').where('peer_id', '=', peerId);
+  if (afterId !== null) q = q.where('id', '>', afterId);
+  q = q.orderBy('series').orderBy('stream_key').orderBy('first_ts');
+  if (dialect === 'sqlite') return (await q.select([...CHUNK_COLUMNS, 'rows_json']).execute()) as ChunkRow[];
+  const rows = await q.select([...CHUNK_COLUMNS, rowsAsText()]).execute();
+  return rows.map(({ rows_text, ...r }) => ({ ...r, rows_json: Buffer.from(rows_text, 'utf8') })) as ChunkRow[];
+}
 
 /** Compacts one finished peer's chunks into one per stream; returns how many chunk rows it removed (0 if already compacted). */
 export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
@@ -85,8 +96,7 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
-    const chunks = (await tx.selectFrom('quality_chunks').select(CHUNK_COLUMNS).where('peer_id', '=', peerId).orderBy('series').orderBy('stream_key').orderBy('first_ts').execute()) as ChunkRow[];
-    const { removed } = await mergeStreams(tx, peerId, chunks);
+    const { removed } = await mergeStreams(tx, peerId, await readChunks(tx, dialect, peerId, null));
     await tx.updateTable('peers').set({ chunks_compacted_at: now }).where('id', '=', peerId).execute();
     return removed;
   });
@@ -104,9 +114,7 @@ export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDi
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.status !== 'live') return 0;
-    let q = tx.selectFrom('quality_chunks').select(CHUNK_COLUMNS).where('peer_id', '=', peerId);
-    if (peer.chunks_merged_upto !== null) q = q.where('id', '>', Number(peer.chunks_merged_upto));
-    const chunks = (await q.orderBy('series').orderBy('stream_key').orderBy('first_ts').execute()) as ChunkRow[];
+    const chunks = await readChunks(tx, dialect, peerId, peer.chunks_merged_upto === null ? null : Number(peer.chunks_merged_upto));
     const { removed, maxId } = await mergeStreams(tx, peerId, chunks);
     const upto = Math.max(maxId, Number(peer.chunks_merged_upto ?? 0));
     await tx.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: upto }).where('id', '=', peerId).execute();

@@ -15,6 +15,11 @@ export type StoredChunk = Pick<QualityChunksTable, 'series' | 'stream_key' | 'fi
 export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string): Promise<StoredChunk[]> {
   const base = db.selectFrom('quality_chunks').where('peer_id', '=', peerId).orderBy('series').orderBy('stream_key').orderBy('first_ts').orderBy('id');
   if (dialect === 'sqlite') return base.select(['series', 'stream_key', 'first_ts', 'rows_json', 'metrics']).execute();
-  const rows = await base.select(['series', 'stream_key', 'first_ts', 'metrics', sql<string>`convert_from(rows_json, 'UTF8')`.as('rows_text')]).execute();
-  return rows.map((r) => ({ series: r.series, stream_key: r.stream_key, first_ts: r.first_ts, metrics: r.metrics, rows_json: Buffer.from(r.rows_text, 'utf8') }));
+  const rows = await base.select(['series', 'stream_key', 'first_ts', 'metrics', rowsAsText()]).execute();
+  return rows.map(({ rows_text, ...r }) => ({ ...r, rows_json: Buffer.from(rows_text, 'utf8') }));
+}
+
+/** PostgreSQL: `rows_json` read as text (`rows_text`), see above. */
+export function rowsAsText() {
+  return sql<string>`convert_from(rows_json, 'UTF8')`.as('rows_text');
 }
