@@ -71,3 +71,19 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
   return out;
 }
 
+
+/**
+ * Derived chunks that crossed a thread boundary carry their bytes as plain
+ * Uint8Arrays: makes them Buffers again (no copy), as the drivers bind them.
+ */
+export function reviveDerived(d: DerivedChunks): DerivedChunks {
+  for (const c of d.chunks) {
+    c.rows_json = toBuffer(c.rows_json as Uint8Array);
+    c.metrics = toBuffer(c.metrics as Uint8Array);
+  }
+  return d;
+}
+
+function toBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}

@@ -5,9 +5,10 @@
  * with it, so they run beside the event loop instead of on it. With no
  * workers (`size` 0) batches are prepared inline.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../util/ts-worker.ts';
 import { prepareBatch, type PreparedBatch } from './batch-preparation.ts';
-import type { KnownState } from './derive-stream-chunks.ts';
+import { reviveDerived, type KnownState } from './derive-stream-chunks.ts';
 
 interface Pending {
   resolve(p: PreparedBatch): void;
@@ -22,20 +23,6 @@ interface PoolWorker {
 
 /** A worker that dies sooner than this after its start is not replaced (it cannot start). */
 const MIN_LIFETIME_MS = 5_000;
-
-/**
- * The worker's entry: registers the TypeScript loader (tsx, a runtime
- * dependency; loader hooks of the process do not reach worker threads), then
- * loads the worker module.
- */
-function workerEntry(workerModule: URL): URL {
-  const code = [
-    `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});`,
-    'register();',
-    `await import(${JSON.stringify(workerModule.href)});`,
-  ].join('\n');
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
 
 /** Prepares batches on `size` worker threads (inline when 0). */
 export class PreparePool {
@@ -52,14 +39,14 @@ export class PreparePool {
   }
 
   #spawn(): PoolWorker {
-    const w: PoolWorker = { worker: new Worker(workerEntry(this.workerModule)), pending: new Map(), startedAt: Date.now() };
+    const w: PoolWorker = { worker: startTsWorker(this.workerModule), pending: new Map(), startedAt: Date.now() };
     w.worker.unref();
     w.worker.on('message', (msg: { id: number; prepared?: PreparedBatch; error?: string }) => {
       const p = w.pending.get(msg.id);
       if (!p) return;
       w.pending.delete(msg.id);
       if (msg.error !== undefined) p.reject(new Error(`ingest worker: ${msg.error}`));
-      else p.resolve(revive(msg.prepared!));
+      else p.resolve(reviveBatch(msg.prepared!));
     });
     // A worker that dies fails its batches (the clients retry) and is replaced.
     w.worker.on('error', (err) => this.#fail(w, err));
@@ -111,17 +98,7 @@ export class PreparePool {
   }
 }
 
-/** Buffers arrive from a worker as plain Uint8Arrays: make them Buffers again (no copy). */
-function revive(p: PreparedBatch): PreparedBatch {
-  if (p.ok && p.derived) {
-    for (const c of p.derived.chunks) {
-      c.rows_json = toBuffer(c.rows_json as Uint8Array);
-      c.metrics = toBuffer(c.metrics as Uint8Array);
-    }
-  }
+function reviveBatch(p: PreparedBatch): PreparedBatch {
+  if (p.ok && p.derived) reviveDerived(p.derived);
   return p;
-}
-
-function toBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
