@@ -68,6 +68,7 @@ export async function loadPeerData(
   const wantNetwork = sections.has('precall_network_information');
   const wantQuality = sections.has('quality_stats');
 
+  // Every list has a total order (ties broken by a key), so the same stored data always gives the same bytes.
   const [participant, events, deviceUpdates, pcMetadata, candidatePairs, chunks, streamKeys, sessionPeers] = await Promise.all([
     db.selectFrom('participants').select(['id', 'custom_participant_id', 'name', 'preset_name']).where('id', '=', peer.participant_id).executeTakeFirst(),
     wantEvents || wantNetwork
@@ -76,11 +77,11 @@ export async function loadPeerData(
     wantDevices ? db.selectFrom('device_updates').select(['ts', 'kind', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute() : [],
     wantNetwork ? db.selectFrom('pc_metadata').select(['pc', 'ts', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute() : [],
     wantNetwork
-      ? db.selectFrom('candidate_pairs').select(['pc', 'pair_id', 'ts', 'selected', 'payload']).where('peer_id', '=', peerId).orderBy('ts').execute()
+      ? db.selectFrom('candidate_pairs').select(['pc', 'pair_id', 'ts', 'selected', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('pc').orderBy('pair_id').execute()
       : [],
     wantQuality ? readQualityChunks(db, dialect, peerId) : [],
     wantNetwork ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute() : [],
-    wantQuality ? db.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).orderBy('joined_at').execute() : [],
+    wantQuality ? db.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).orderBy('joined_at').orderBy('id').execute() : [],
   ]);
   return {
     peer,
