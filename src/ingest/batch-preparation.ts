@@ -2,10 +2,9 @@
  * The CPU-heavy part of storing a telemetry batch, as one pure function of the
  * request text: parse the JSON, validate it against the batch schema, derive
  * the per-interval quality rows of its samples from the streams' last stored
- * samples. Runs in the ingest worker threads (see derive-pool), or inline.
+ * samples. Runs in the ingest worker threads (see prepare-pool), or inline.
  */
 import type { TelemetryBatch } from '../model/telemetry.ts';
-import { streamKey } from '../model/telemetry.ts';
 import { compileValidator } from './compiled-validator.ts';
 import { telemetryBatchSchema } from './ingest-schemas.ts';
 import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
@@ -43,7 +42,5 @@ export function prepareBatch(text: string, peerId: string, known: readonly Known
   const parsed = parseBatch(text);
   if (!parsed.ok) return parsed;
   const { samples, ...rest } = parsed.batch;
-  if (!samples?.length) return { ok: true, batch: rest };
-  const keys = new Set(samples.map(streamKey));
-  return { ok: true, batch: rest, derived: deriveStreamChunks(peerId, samples, known.filter((k) => keys.has(k.stream_key))) };
+  return samples?.length ? { ok: true, batch: rest, derived: deriveStreamChunks(peerId, samples, known) } : { ok: true, batch: rest };
 }

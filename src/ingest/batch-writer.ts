@@ -55,7 +55,6 @@ const GROUP_WINDOW_MS = 4;
 /** Largest number of batches committed together. */
 const MAX_GROUP = 256;
 
-
 /** Queues batches and commits them in groups. */
 export class BatchWriter {
   #queue: Job[] = [];
@@ -91,8 +90,7 @@ export class BatchWriter {
   async submit(peerId: string, participantId: string, text: string): Promise<SubmitOutcome> {
     if (this.#closed) throw new Error('batch writer is closed');
     const receivedAt = Date.now();
-    const known = await this.db.selectFrom('stream_state').select(['stream_key', 'last_ts', 'last_sample']).where('peer_id', '=', peerId).execute();
-    const prepared = await this.pool.prepare(text, peerId, known.map((r) => ({ ...r, last_ts: Number(r.last_ts) })));
+    const prepared = await this.pool.prepare(text, peerId, await loadStreamStates(this.db, peerId));
     if (!prepared.ok) return { status: 'invalid', field: prepared.field, message: prepared.message };
     const outcome = await this.#enqueue({ peerId, participantId, batch: prepared.batch, text, pre: prepared.derived, receivedAt });
     return { ...outcome, batchId: prepared.batch.batch_id };
@@ -263,7 +261,6 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
   return { status: 'stored', samples: stored, skipped };
 }
 
-
 /** A job's samples: kept on the batch, or parsed again from its (validated) text. */
 function samplesOf(job: Job): StreamSample[] {
   if (job.batch.samples) return job.batch.samples;
@@ -276,9 +273,12 @@ function streamKeysOf(samples: readonly StreamSample[]): string[] {
   return [...new Set(samples.map(streamKey))];
 }
 
-async function loadStreamStates(db: Kysely<Database> | Transaction<Database>, peerId: string, keys: string[]): Promise<KnownState[]> {
-  if (keys.length === 0) return [];
-  const rows = await db.selectFrom('stream_state').select(['stream_key', 'last_ts', 'last_sample']).where('peer_id', '=', peerId).where('stream_key', 'in', keys).execute();
+/** The peer's stored stream states: of the streams `keys` when given, else all. */
+async function loadStreamStates(db: Kysely<Database> | Transaction<Database>, peerId: string, keys?: string[]): Promise<KnownState[]> {
+  if (keys?.length === 0) return [];
+  let q = db.selectFrom('stream_state').select(['stream_key', 'last_ts', 'last_sample']).where('peer_id', '=', peerId);
+  if (keys) q = q.where('stream_key', 'in', keys);
+  const rows = await q.execute();
   return rows.map((r) => ({ ...r, last_ts: Number(r.last_ts) }));
 }
 

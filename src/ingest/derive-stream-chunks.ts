@@ -18,7 +18,7 @@ export type KnownState = { stream_key: string; last_ts: number; last_sample: str
 /** What a batch's samples turn into: chunk rows, new stream states, counts. */
 export interface DerivedChunks {
   keys: string[];
-  /** The stream states the derivation started from (stream key → last_ts). */
+  /** The stored states of this batch's streams the derivation started from (stream key → last_ts). */
   known: Map<string, number>;
   chunks: Insertable<QualityChunksTable>[];
   states: StreamStateTable[];
@@ -28,8 +28,9 @@ export interface DerivedChunks {
 
 /**
  * Derives the per-interval report rows of a batch's samples from the streams'
- * last stored samples (pure CPU work: no I/O). Samples not newer than their
- * stream's last stored sample are skipped.
+ * last stored samples (pure CPU work: no I/O); `known` may hold states of
+ * other streams too. Samples not newer than their stream's last stored sample
+ * are skipped.
  */
 export function deriveStreamChunks(peerId: string, samples: readonly StreamSample[], known: readonly KnownState[]): DerivedChunks {
   const byStream = new Map<string, StreamSample[]>();
@@ -39,8 +40,8 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     if (!list) byStream.set(key, (list = []));
     list.push(s);
   }
-  const stateByKey = new Map(known.map((s) => [s.stream_key, s]));
-  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map(known.map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0 };
+  const stateByKey = new Map(known.filter((s) => byStream.has(s.stream_key)).map((s) => [s.stream_key, s]));
+  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map([...stateByKey.values()].map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0 };
   for (const [key, list] of byStream) {
     list.sort((a, b) => a.ts - b.ts);
     const state = stateByKey.get(key);

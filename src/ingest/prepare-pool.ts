@@ -72,14 +72,8 @@ export class PreparePool {
   }
 
   /** Parses, validates and derives `text` for `peerId` from its stored stream states. */
-  prepare(text: string, peerId: string, known: KnownState[]): Promise<PreparedBatch> {
-    if (this.#workers.length === 0) {
-      try {
-        return Promise.resolve(prepareBatch(text, peerId, known));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
+  async prepare(text: string, peerId: string, known: KnownState[]): Promise<PreparedBatch> {
+    if (this.#workers.length === 0) return prepareBatch(text, peerId, known);
     // The least busy worker takes it.
     let w = this.#workers[0];
     for (const c of this.#workers) if (c.pending.size < w.pending.size) w = c;

@@ -16,13 +16,11 @@ import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { Database, QualityChunksTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
-import { rowsAsText } from './quality-chunks-read.ts';
+import { readQualityChunks, type StoredChunk } from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 
-type ChunkRow = Pick<QualityChunksTable, 'account_id' | 'series' | 'stream_key' | 'first_ts' | 'last_ts' | 'n' | 'rows_json' | 'metrics' | 'received_at'> & { id: number };
-
 /** Merges consecutive chunks of one stream (ordered by `first_ts`) into one row. Pure. */
-export function mergeChunks(peerId: string, chunks: readonly ChunkRow[]): Insertable<QualityChunksTable> {
+export function mergeChunks(peerId: string, chunks: readonly StoredChunk[]): Insertable<QualityChunksTable> {
   const metrics: MetricRow[] = [];
   for (const c of chunks) unpackMetricRows(c.metrics, metrics);
   const parts: Buffer[] = [];
@@ -49,8 +47,8 @@ export function mergeChunks(peerId: string, chunks: readonly ChunkRow[]): Insert
 const COMMA = Buffer.from(',');
 
 /** Groups chunks (already in report order) by stream. */
-function byStream(chunks: readonly ChunkRow[]): ChunkRow[][] {
-  const groups = new Map<string, ChunkRow[]>();
+function byStream(chunks: readonly StoredChunk[]): StoredChunk[][] {
+  const groups = new Map<string, StoredChunk[]>();
   for (const c of chunks) {
     const key = `${c.series}\u0000${c.stream_key}`;
     const list = groups.get(key);
@@ -61,7 +59,7 @@ function byStream(chunks: readonly ChunkRow[]): ChunkRow[][] {
 }
 
 /** Replaces each stream's chunks among `chunks` by one merged row; returns the rows removed and the highest new id. */
-async function mergeStreams(tx: Transaction<Database>, peerId: string, chunks: readonly ChunkRow[]): Promise<{ removed: number; maxId: number }> {
+async function mergeStreams(tx: Transaction<Database>, peerId: string, chunks: readonly StoredChunk[]): Promise<{ removed: number; maxId: number }> {
   let removed = 0;
   let maxId = 0;
   for (const group of byStream(chunks)) {
@@ -77,18 +75,6 @@ async function mergeStreams(tx: Transaction<Database>, peerId: string, chunks: r
   return { removed, maxId };
 }
 
-const CHUNK_COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'metrics', 'received_at'] as const;
-
-/** A peer's chunks (those after `afterId` when given), in report order (rows read as text on PostgreSQL, like the report does). */
-async function readChunks(tx: Transaction<Database>, dialect: StoreDialect, peerId: string, afterId: number | null): Promise<ChunkRow[]> {
-  let q = tx.selectFrom('quality_chunks').where('peer_id', '=', peerId);
-  if (afterId !== null) q = q.where('id', '>', afterId);
-  q = q.orderBy('series').orderBy('stream_key').orderBy('first_ts');
-  if (dialect === 'sqlite') return (await q.select([...CHUNK_COLUMNS, 'rows_json']).execute()) as ChunkRow[];
-  const rows = await q.select([...CHUNK_COLUMNS, rowsAsText()]).execute();
-  return rows.map(({ rows_text, ...r }) => ({ ...r, rows_json: Buffer.from(rows_text, 'utf8') })) as ChunkRow[];
-}
-
 /** Compacts one finished peer's chunks into one per stream; returns how many chunk rows it removed (0 if already compacted). */
 export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
   return db.transaction().execute(async (tx) => {
@@ -96,7 +82,7 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
-    const { removed } = await mergeStreams(tx, peerId, await readChunks(tx, dialect, peerId, null));
+    const { removed } = await mergeStreams(tx, peerId, await readQualityChunks(tx, dialect, peerId));
     await tx.updateTable('peers').set({ chunks_compacted_at: now }).where('id', '=', peerId).execute();
     return removed;
   });
@@ -114,7 +100,7 @@ export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDi
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.status !== 'live') return 0;
-    const chunks = await readChunks(tx, dialect, peerId, peer.chunks_merged_upto === null ? null : Number(peer.chunks_merged_upto));
+    const chunks = await readQualityChunks(tx, dialect, peerId, peer.chunks_merged_upto === null ? undefined : Number(peer.chunks_merged_upto));
     const { removed, maxId } = await mergeStreams(tx, peerId, chunks);
     const upto = Math.max(maxId, Number(peer.chunks_merged_upto ?? 0));
     await tx.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: upto }).where('id', '=', peerId).execute();

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { sdk7 } from '../support/sdk.ts';
+import { postJson } from '../support/post-json.ts';
 
 let t: TestServer;
 before(async () => {
@@ -17,26 +18,19 @@ before(async () => {
 });
 after(() => t.close());
 
-async function post(url: string, token: string, body: unknown): Promise<Record<string, any>> {
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await res.json()) as { data: Record<string, any> };
-  assert.ok(res.ok, JSON.stringify(json));
-  return json.data;
-}
-
 test('peers that joined at the same instant, and pairs sampled at the same instant, come in key order', async () => {
   const api = `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}`;
-  const meeting = await post(`${api}/meetings`, t.token, { title: 'ties' });
+  const meeting = await postJson(`${api}/meetings`, t.token, { title: 'ties' });
   const joinedAt = Date.now() - 60_000;
   const peers: { peerId: string; token: string }[] = [];
   for (let i = 0; i < 6; i++) {
-    const p = await post(`${api}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: `tie-${i}`, preset_name: 'host', name: `Tie ${i}` });
-    const j = await post(`${t.url}/ingest/v1/join`, p.token, { joined_at: joinedAt });
+    const p = await postJson(`${api}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: `tie-${i}`, preset_name: 'host', name: `Tie ${i}` });
+    const j = await postJson(`${t.url}/ingest/v1/join`, p.token, { joined_at: joinedAt });
     peers.push({ peerId: j.peer_id, token: p.token });
   }
   // Three transports sampled at one instant, stored in an order that is not the key order.
   const ts = joinedAt + 10_000;
-  await post(`${t.url}/ingest/v1/peers/${peers[0].peerId}/batches`, peers[0].token, {
+  await postJson(`${t.url}/ingest/v1/peers/${peers[0].peerId}/batches`, peers[0].token, {
     batch_id: `batch-${randomUUID()}`,
     candidate_pairs: ['pc-c', 'pc-a', 'pc-b'].map((pc) => ({ ts, pc, id: `${pc}-pair`, state: 'succeeded', selected: true })),
   });

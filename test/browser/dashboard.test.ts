@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { buildDashboard } from '../../dashboard/build.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { sdk7 } from '../support/sdk.ts';
+import { postJson } from '../support/post-json.ts';
 import { runSimulation, type SimulatedPeer } from '../../src/simulate/simulate-run.ts';
 import { chromiumMissing, launchChromium } from './support/chromium.ts';
 
@@ -81,16 +82,11 @@ describe('dashboard', () => {
   test('sessions a page at a time, newest first; a peer opened by its id', async () => {
     // 27 more sessions (one short call each, now), newer than the simulated one: 28 in all, two pages of 25.
     const api = `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}`;
-    const post = async (url: string, token: string, body: unknown) => {
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      assert.ok(res.ok, `${url}: ${res.status}`);
-      return ((await res.json()) as { data: Record<string, any> }).data;
-    };
     for (let i = 0; i < 27; i++) {
-      const meeting = await post(`${api}/meetings`, t.token, { title: `extra ${i}` });
-      const participant = await post(`${api}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: `extra-${i}`, preset_name: 'host', name: `Extra ${i}` });
-      const joined = await post(`${t.url}/ingest/v1/join`, participant.token, {});
-      await post(`${t.url}/ingest/v1/peers/${joined.peer_id}/leave`, participant.token, {});
+      const meeting = await postJson(`${api}/meetings`, t.token, { title: `extra ${i}` });
+      const participant = await postJson(`${api}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: `extra-${i}`, preset_name: 'host', name: `Extra ${i}` });
+      const joined = await postJson(`${t.url}/ingest/v1/join`, participant.token, {});
+      await postJson(`${t.url}/ingest/v1/peers/${joined.peer_id}/leave`, participant.token, {});
     }
     const { page, errors } = await openPage();
     await signIn(page, t.accountId, t.readToken);
