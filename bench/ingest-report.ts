@@ -6,7 +6,7 @@
  * Load comes from the same generator as `peer-report simulate`.
  */
 import http from 'node:http';
-import { startBenchServer, pct, round, pool, type BenchServer } from './support.ts';
+import { startBenchServer, pct, round, pool, processCpuSeconds, machineCpuSeconds, type BenchServer } from './support.ts';
 import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
 import type { TelemetryBatch } from '../src/model/telemetry.ts';
@@ -67,6 +67,7 @@ export async function ingestRun(s: BenchServer, opts: { peers: number; minutes: 
   const peers = await createPeers(s, opts.peers, startMs);
   const total = bodies.flat().reduce((a, b) => a + b.samples, 0);
   const requests = bodies.flat().length;
+  const cpu0 = { server: processCpuSeconds(s.child.pid!), bench: processCpuSeconds('self'), machine: machineCpuSeconds() };
   const started = performance.now();
   await pool(
     peers.map((p, i) => async () => {
@@ -80,7 +81,14 @@ export async function ingestRun(s: BenchServer, opts: { peers: number; minutes: 
     opts.concurrency,
   );
   const seconds = (performance.now() - started) / 1000;
-  return { samples: total, requests, seconds: round(seconds, 3), samplesPerSecond: Math.round(total / seconds), requestsPerSecond: Math.round(requests / seconds) };
+  const machine = machineCpuSeconds();
+  // Where the CPU went: per request, in the (first) server process and in this load generator; and how busy the machine was.
+  const cpu = {
+    serverCpuMsPerRequest: round(((processCpuSeconds(s.child.pid!) - cpu0.server) * 1000) / requests, 3),
+    benchCpuMsPerRequest: round(((processCpuSeconds('self') - cpu0.bench) * 1000) / requests, 3),
+    machineBusy: round(1 - (machine.idle - cpu0.machine.idle) / (machine.total - cpu0.machine.total)),
+  };
+  return { samples: total, requests, seconds: round(seconds, 3), samplesPerSecond: Math.round(total / seconds), requestsPerSecond: Math.round(requests / seconds), ...cpu };
 }
 
 /** Latency of `iterations` report requests, against JSON.stringify of the same object. */

@@ -75,3 +75,15 @@ export async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promi
   );
   return out;
 }
+
+/** CPU seconds (user + system) used so far by process `pid` (Linux /proc; 'self' for this one). */
+export function processCpuSeconds(pid: number | 'self'): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The machine's CPU time so far: total and idle (seconds summed over cores, Linux /proc/stat). */
+export function machineCpuSeconds(): { total: number; idle: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0) / 100, idle: (f[3] + f[4]) / 100 };
+}

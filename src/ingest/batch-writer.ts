@@ -13,14 +13,18 @@
  * pre-serialised in `quality_chunks`: the report then only splices strings.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Database, StreamStateTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
-import type { CandidatePairSample, StreamSample, TelemetryBatch } from '../model/telemetry.ts';
-import { streamKey } from '../model/telemetry.ts';
-import { clientMetadata } from './client-metadata.ts';
+import type { StreamSample, TelemetryBatch } from '../model/telemetry.ts';
+import { SqliteBatchStatements } from '../store/sqlite-batch-statements.ts';
 import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
 import { parseBatch } from './batch-preparation.ts';
 import { PreparePool } from './prepare-pool.ts';
+import { StreamStateCache } from './stream-state-cache.ts';
+import { batchAcceptance, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
+
+export { LATE_BATCH_GRACE_MS } from './batch-rows.ts';
 
 /** Outcome of one batch. */
 export type BatchOutcome =
@@ -44,10 +48,27 @@ interface Job {
   reject(err: unknown): void;
   /** Chunks derived before the transaction, outside the write lock. */
   pre?: DerivedChunks;
+  /** The stream states the write stored (set by the write, for the state cache). */
+  written?: StreamStateTable[];
 }
 
-/** How long after an explicit leave a peer still takes batches (ms). */
-export const LATE_BATCH_GRACE_MS = 10_000;
+/** Options of a {@link BatchWriter}. */
+export interface BatchWriterOptions {
+  /**
+   * Group transactions in flight at once on PostgreSQL (default 4). SQLite has
+   * one writer, so one there; on PostgreSQL a group spends most of its time
+   * waiting on round trips, and several in flight (each on its own pooled
+   * connection, peers locked in one global order) keep the process busy.
+   */
+  pgWriteConcurrency?: number;
+  /** Where batches are parsed, validated and derived (default: inline). */
+  pool?: PreparePool;
+  /**
+   * The embedded store's connection (the one under `db`): batches are then
+   * written through prepared statements, synchronously, instead of Kysely.
+   */
+  sqlite?: BetterSqlite3.Database;
+}
 
 /** How long a flush under load waits for more batches to join its group (ms). */
 const GROUP_WINDOW_MS = 4;
@@ -64,20 +85,18 @@ export class BatchWriter {
   #lastFlush = 0;
 
   readonly #concurrentGroups: number;
+  readonly #pool: PreparePool;
+  readonly #sqlite?: SqliteBatchStatements;
+  readonly #states = new StreamStateCache();
 
-  /**
-   * `pgWriteConcurrency`: group transactions in flight at once on PostgreSQL.
-   * SQLite has one writer, so one there; on PostgreSQL a group spends most of
-   * its time waiting on round trips, and several in flight (each on its own
-   * pooled connection, peers locked in one global order) keep the process busy.
-   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
-    pgWriteConcurrency = 4,
-    private readonly pool: PreparePool = new PreparePool(0),
+    options: BatchWriterOptions = {},
   ) {
-    this.#concurrentGroups = dialect === 'postgres' ? pgWriteConcurrency : 1;
+    this.#concurrentGroups = dialect === 'postgres' ? (options.pgWriteConcurrency ?? 4) : 1;
+    this.#pool = options.pool ?? new PreparePool(0);
+    if (options.sqlite) this.#sqlite = new SqliteBatchStatements(options.sqlite);
   }
 
   /**
@@ -90,7 +109,9 @@ export class BatchWriter {
   async submit(peerId: string, participantId: string, text: string): Promise<SubmitOutcome> {
     if (this.#closed) throw new Error('batch writer is closed');
     const receivedAt = Date.now();
-    const prepared = await this.pool.prepare(text, peerId, await loadStreamStates(this.db, peerId));
+    let known = this.#states.get(peerId);
+    if (!known) this.#states.set(peerId, (known = await loadStreamStates(this.db, peerId)));
+    const prepared = await this.#pool.prepare(text, peerId, known);
     if (!prepared.ok) return { status: 'invalid', field: prepared.field, message: prepared.message };
     const outcome = await this.#enqueue({ peerId, participantId, batch: prepared.batch, text, pre: prepared.derived, receivedAt });
     return { ...outcome, batchId: prepared.batch.batch_id };
@@ -138,22 +159,18 @@ export class BatchWriter {
     // (shared by every server process on one database) is held only for the writes.
     for (const job of jobs) if (job.text === undefined) await precompute(this.db, job);
     try {
-      const outcomes = await this.db.transaction().execute(async (tx) => {
-        const out: BatchOutcome[] = [];
-        for (const job of jobs) out.push(await writeBatch(tx, this.dialect, job));
-        return out;
-      });
-      jobs.forEach((job, i) => job.resolve(outcomes[i]));
+      const outcomes = await this.#writeGroup(jobs);
+      jobs.forEach((job, i) => this.#done(job, outcomes[i]));
     } catch (groupError) {
       if (jobs.length === 1) {
-        jobs[0].reject(groupError);
+        this.#failed(jobs[0], groupError);
       } else {
         // One bad batch must not fail the others: retry each on its own.
         for (const job of jobs) {
           try {
-            job.resolve(await this.db.transaction().execute((tx) => writeBatch(tx, this.dialect, job)));
+            this.#done(job, (await this.#writeGroup([job]))[0]);
           } catch (err) {
-            job.reject(err);
+            this.#failed(job, err);
           }
         }
       }
@@ -161,6 +178,31 @@ export class BatchWriter {
       this.#inFlight--;
       if (this.#queue.length > 0) this.#schedule();
     }
+  }
+
+  /** Writes `jobs` in one transaction. */
+  async #writeGroup(jobs: Job[]): Promise<BatchOutcome[]> {
+    for (const job of jobs) job.written = undefined;
+    const sqlite = this.#sqlite;
+    if (sqlite) {
+      // Holding Kysely's connection keeps its other queries (joins, reports) off it meanwhile.
+      return this.db.connection().execute(async () => sqlite.inTransaction(() => jobs.map((job) => writeBatchSqlite(sqlite, job))));
+    }
+    return this.db.transaction().execute(async (tx) => {
+      const out: BatchOutcome[] = [];
+      for (const job of jobs) out.push(await writeBatch(tx, this.dialect, job));
+      return out;
+    });
+  }
+
+  #done(job: Job, outcome: BatchOutcome): void {
+    if (job.written) this.#states.update(job.peerId, job.written);
+    job.resolve(outcome);
+  }
+
+  #failed(job: Job, err: unknown): void {
+    this.#states.forget(job.peerId);
+    job.reject(err);
   }
 }
 
@@ -172,58 +214,33 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
   if (dialect === 'postgres') peerQuery = peerQuery.forUpdate();
   const peer = await peerQuery.executeTakeFirst();
   if (!peer) return { status: 'unknown_peer' };
+  const account = peer.account_id;
 
   const inserted = await tx
     .insertInto('peer_batches')
-    .values({ peer_id: peerId, account_id: peer.account_id, batch_id: batch.batch_id, received_at: receivedAt })
+    .values({ peer_id: peerId, account_id: account, batch_id: batch.batch_id, received_at: receivedAt })
     .onConflict((oc) => oc.columns(['peer_id', 'batch_id']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'duplicate' };
-  // On page hide the last batch and the leave travel as separate keepalive
-  // requests and may arrive in either order: a batch that lands shortly after
-  // an explicit leave still belongs to the peer. After a timeout it does not
-  // (the client rejoins and resends).
-  const lateAfterLeave =
-    peer.status !== 'live' && peer.leave_reason !== 'timeout' && peer.left_at !== null && receivedAt - Number(peer.left_at) <= LATE_BATCH_GRACE_MS;
-  if (peer.status !== 'live' && !lateAfterLeave) {
+  const acceptance = batchAcceptance(peer, receivedAt);
+  if (acceptance === 'closed') {
     // Undo the batch-id record: the client will rejoin and resend under a new peer.
     await tx.deleteFrom('peer_batches').where('peer_id', '=', peerId).where('batch_id', '=', batch.batch_id).execute();
     return { status: 'peer_closed' };
   }
+  await tx.updateTable('peers').set(peerUpdateOf(batch, receivedAt, acceptance === 'late')).where('id', '=', peerId).execute();
 
-  const peerUpdate: Record<string, unknown> = lateAfterLeave ? { updated_at: receivedAt } : { last_seen_at: receivedAt, updated_at: receivedAt };
-  if (batch.client) peerUpdate.client = JSON.stringify(clientMetadata(batch.client));
-  if (batch.precall) peerUpdate.precall = JSON.stringify(batch.precall);
-  await tx.updateTable('peers').set(peerUpdate).where('id', '=', peerId).execute();
-
-  if (batch.events?.length) {
-    await tx
-      .insertInto('peer_events')
-      .values(batch.events.map((e) => ({ peer_id: peerId, account_id: peer.account_id, ts: e.ts, name: e.name, pc: e.pc ?? null, metadata: e.metadata ? JSON.stringify(e.metadata) : null })))
-      .execute();
-  }
-  const deviceRows = [
-    ...(batch.device_updates ?? []).map((u) => ({ peer_id: peerId, account_id: peer.account_id, ts: u.ts, kind: u.kind, payload: JSON.stringify({ added: u.added, removed: u.removed }) })),
-    ...(batch.selected_devices ?? []).map((u) => ({ peer_id: peerId, account_id: peer.account_id, ts: u.ts, kind: 'selected', payload: JSON.stringify(u.device) })),
-  ];
-  if (deviceRows.length) await tx.insertInto('device_updates').values(deviceRows).execute();
-  if (batch.pc_metadata?.length) {
-    await tx
-      .insertInto('pc_metadata')
-      .values(batch.pc_metadata.map((m) => ({ peer_id: peerId, account_id: peer.account_id, pc: m.pc, ts: m.ts, payload: JSON.stringify(m) })))
-      .execute();
-  }
-  if (batch.candidate_pairs?.length) {
-    // One row per pair: the newest sample of each pair in this batch (an upsert may touch a row once).
-    const latest = new Map<string, CandidatePairSample>();
-    for (const pair of batch.candidate_pairs) {
-      const key = `${pair.pc}|${pair.id}`;
-      const seen = latest.get(key);
-      if (!seen || seen.ts <= pair.ts) latest.set(key, pair);
-    }
+  const events = eventRows(batch, peerId, account);
+  if (events.length) await tx.insertInto('peer_events').values(events).execute();
+  const devices = deviceRows(batch, peerId, account);
+  if (devices.length) await tx.insertInto('device_updates').values(devices).execute();
+  const pcs = pcMetadataRows(batch, peerId, account);
+  if (pcs.length) await tx.insertInto('pc_metadata').values(pcs).execute();
+  const pairs = candidatePairRows(batch, peerId, account);
+  if (pairs.length) {
     await tx
       .insertInto('candidate_pairs')
-      .values([...latest.values()].map((pair) => ({ peer_id: peerId, account_id: peer.account_id, pc: pair.pc, pair_id: pair.id, ts: pair.ts, selected: pair.selected ? 1 : 0, roles: 0, payload: JSON.stringify(pair) })))
+      .values(pairs)
       .onConflict((oc) =>
         oc
           .columns(['peer_id', 'pc', 'pair_id'])
@@ -233,32 +250,62 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
       .execute();
   }
 
-  let stored = 0;
-  let skipped = 0;
-  if (job.pre || batch.samples?.length) {
-    const keys = job.pre?.keys ?? streamKeysOf(batch.samples!);
-    const known = await loadStreamStates(tx, peerId, keys);
-    // Derived before the transaction (outside the write lock) from the same
-    // stream states? Use it; otherwise (a concurrent batch of this peer moved a
-    // stream on meanwhile) derive again from the states read under the lock.
-    const derived = job.pre && sameStates(job.pre.known, known) ? job.pre : deriveStreamChunks(peerId, samplesOf(job), known);
-    for (const chunk of derived.chunks) {
-      chunk.account_id = peer.account_id;
-      chunk.received_at = receivedAt;
-    }
-    for (const state of derived.states) state.account_id = peer.account_id;
-    stored = derived.stored;
-    skipped = derived.skipped;
-    if (derived.chunks.length) await tx.insertInto('quality_chunks').values(derived.chunks).execute();
-    if (derived.states.length) {
-      await tx
-        .insertInto('stream_state')
-        .values(derived.states)
-        .onConflict((oc) => oc.columns(['peer_id', 'stream_key']).doUpdateSet((eb) => ({ last_ts: eb.ref('excluded.last_ts'), last_sample: eb.ref('excluded.last_sample') })))
-        .execute();
-    }
+  if (!job.pre && !batch.samples?.length) return { status: 'stored', samples: 0, skipped: 0 };
+  const keys = job.pre?.keys ?? streamKeysOf(batch.samples!);
+  const known = await loadStreamStates(tx, peerId, keys);
+  // Derived before the transaction (outside the write lock) from the same
+  // stream states? Use it; otherwise (a concurrent batch of this peer moved a
+  // stream on meanwhile) derive again from the states read under the lock.
+  const derived = job.pre && sameStates(job.pre.known, known) ? job.pre : deriveStreamChunks(peerId, samplesOf(job), known);
+  stamp(job, derived, account, receivedAt);
+  if (derived.chunks.length) await tx.insertInto('quality_chunks').values(derived.chunks).execute();
+  if (derived.states.length) {
+    await tx
+      .insertInto('stream_state')
+      .values(derived.states)
+      .onConflict((oc) => oc.columns(['peer_id', 'stream_key']).doUpdateSet((eb) => ({ last_ts: eb.ref('excluded.last_ts'), last_sample: eb.ref('excluded.last_sample') })))
+      .execute();
   }
-  return { status: 'stored', samples: stored, skipped };
+  return { status: 'stored', samples: derived.stored, skipped: derived.skipped };
+}
+
+/** {@link writeBatch} on the embedded store: the same decisions and rows, through prepared statements, synchronously. */
+function writeBatchSqlite(s: SqliteBatchStatements, job: Job): BatchOutcome {
+  const { peerId, batch, receivedAt } = job;
+  const peer = s.peer(peerId, job.participantId);
+  if (!peer) return { status: 'unknown_peer' };
+  const account = peer.account_id;
+  if (!s.insertBatchId(peerId, account, batch.batch_id, receivedAt)) return { status: 'duplicate' };
+  const acceptance = batchAcceptance(peer, receivedAt);
+  if (acceptance === 'closed') {
+    s.deleteBatchId(peerId, batch.batch_id);
+    return { status: 'peer_closed' };
+  }
+  s.updatePeer(peerId, peerUpdateOf(batch, receivedAt, acceptance === 'late'));
+  s.insertEvents(eventRows(batch, peerId, account));
+  s.insertDeviceUpdates(deviceRows(batch, peerId, account));
+  s.insertPcMetadata(pcMetadataRows(batch, peerId, account));
+  s.upsertCandidatePairs(candidatePairRows(batch, peerId, account));
+
+  if (!job.pre && !batch.samples?.length) return { status: 'stored', samples: 0, skipped: 0 };
+  const keys = new Set(job.pre?.keys ?? streamKeysOf(batch.samples!));
+  // The stored times alone tell whether the early derivation still holds; the sample bodies are read only when it does not.
+  const times = s.streamStateTimes(peerId).filter((t) => keys.has(t.stream_key));
+  const derived = job.pre && sameStates(job.pre.known, times) ? job.pre : deriveStreamChunks(peerId, samplesOf(job), s.streamStates(peerId));
+  stamp(job, derived, account, receivedAt);
+  s.insertChunks(derived.chunks);
+  s.upsertStreamStates(derived.states);
+  return { status: 'stored', samples: derived.stored, skipped: derived.skipped };
+}
+
+/** Sets the stored-row fields known only at write time, and notes the states written. */
+function stamp(job: Job, derived: DerivedChunks, accountId: string, receivedAt: number): void {
+  for (const chunk of derived.chunks) {
+    chunk.account_id = accountId;
+    chunk.received_at = receivedAt;
+  }
+  for (const state of derived.states) state.account_id = accountId;
+  job.written = derived.states;
 }
 
 /** A job's samples: kept on the batch, or parsed again from its (validated) text. */
@@ -269,10 +316,6 @@ function samplesOf(job: Job): StreamSample[] {
   return parsed.batch.samples ?? [];
 }
 
-function streamKeysOf(samples: readonly StreamSample[]): string[] {
-  return [...new Set(samples.map(streamKey))];
-}
-
 /** The peer's stored stream states: of the streams `keys` when given, else all. */
 async function loadStreamStates(db: Kysely<Database> | Transaction<Database>, peerId: string, keys?: string[]): Promise<KnownState[]> {
   if (keys?.length === 0) return [];
@@ -280,12 +323,6 @@ async function loadStreamStates(db: Kysely<Database> | Transaction<Database>, pe
   if (keys) q = q.where('stream_key', 'in', keys);
   const rows = await q.execute();
   return rows.map((r) => ({ ...r, last_ts: Number(r.last_ts) }));
-}
-
-function sameStates(before: Map<string, number>, now: KnownState[]): boolean {
-  if (before.size !== now.length) return false;
-  for (const s of now) if (before.get(s.stream_key) !== s.last_ts) return false;
-  return true;
 }
 
 /** Derives a job's chunks before its transaction; a failure here is retried inside it. */

@@ -35,7 +35,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const geo = new GeoLookup();
   geo.warm();
   const preparePool = new PreparePool(config.ingestWorkers);
-  const writer = new BatchWriter(database.db, database.dialect, config.pgWriteConcurrency, preparePool);
+  const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite });
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
   const app = createHttpApp(context);
 

@@ -23,6 +23,8 @@ export interface DatabaseOptions {
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: StoreDialect;
+  /** The embedded store's connection under `db` (absent on PostgreSQL), for the ingest's prepared statements. */
+  sqlite?: SQLite.Database;
   /** Human-readable location, for logs (never includes credentials). */
   location: string;
   close(): Promise<void>;
@@ -49,11 +51,20 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   // process but the last ones may be lost with the machine (operator's choice).
   sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
   sqlite.pragma('cache_size = -65536');
+  // Checkpoint every ~40 MB of WAL instead of SQLite's default ~4 MB: the
+  // ingest rewrites the same hot pages (indexes, stream states, peer rows) in
+  // every group commit, and a checkpoint copies each page once however often
+  // it changed, so a longer window copies far less (measured: +15-20 %
+  // ingest with 10 s batches). The file is truncated back to 64 MB after a
+  // checkpoint so that a burst does not leave it large.
+  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma('journal_size_limit = 67108864');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db, 'sqlite');
   return {
     db,
     dialect: 'sqlite',
+    sqlite,
     location: file,
     close: () => db.destroy(),
   };
