@@ -7,13 +7,10 @@
  * through `JSON.stringify` with placeholders where the big arrays belong.
  */
 import { randomBytes } from 'node:crypto';
-import { QUALITY_SERIES, type QualitySeries, type CandidatePairSample, type PcMetadata, type PrecallResult } from '../model/telemetry.ts';
+import { QUALITY_SERIES, type CandidatePairSample, type PcMetadata, type PrecallResult } from '../model/telemetry.ts';
 import type { PeerClientMetadata } from '../model/peer-metadata.ts';
 import type { IpInformation } from '../geo/geo-lookup.ts';
-import type { MetricRow } from '../analytics/stream-interval.ts';
-import { cumulativeFor } from '../analytics/cumulative.ts';
-import { unpackMetricRows } from '../analytics/metric-packing.ts';
-import { qualitySummary } from '../analytics/quality-summary.ts';
+import { computeQualityAggregates } from './quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 import { peerEventsOf } from './peer-events.ts';
 import type { PeerReportData } from './load-peer-data.ts';
@@ -255,25 +252,21 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
   let quality: Json | undefined;
   if (sections.has('quality_stats')) {
     const rowsBySeries = new Map<string, Buffer[]>();
-    const metricsBySeries = new Map<string, MetricRow[]>();
     for (const c of data.chunks) {
       let r = rowsBySeries.get(c.series);
       if (!r) rowsBySeries.set(c.series, (r = []));
       if (r.length) r.push(COMMA);
       r.push(c.rows_json);
-      let m = metricsBySeries.get(c.series);
-      if (!m) metricsBySeries.set(c.series, (m = []));
-      unpackMetricRows(c.metrics, m);
     }
+    const aggregates = data.aggregates ?? computeQualityAggregates(data.chunks);
     quality = {};
     for (const series of QUALITY_SERIES) {
       const token = `__peer_report_${nonce}_${series}__`;
       splices.set(`"${token}"`, [OPEN, ...(rowsBySeries.get(series) ?? []), CLOSE]);
       quality[series] = token;
-      quality[`${series}_cumulative`] = cumulativeFor(series, metricsBySeries.get(series) ?? []);
+      quality[`${series}_cumulative`] = aggregates.cumulative[series];
     }
-    const bySeries: Partial<Record<QualitySeries, MetricRow[]>> = Object.fromEntries(metricsBySeries) as Partial<Record<QualitySeries, MetricRow[]>>;
-    qualityStats = { ...qualitySummary(bySeries), peer_ids: data.sessionPeerIds };
+    qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds };
   }
 
   const participantJson: Json = dropUndefined({

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database, PeersTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-read.ts';
+import { storedQualityAggregates, type QualityAggregates } from './quality-aggregates.ts';
 import type { ReportFilter } from './report-filters.ts';
 
 /** Raw rows of one peer. */
@@ -17,6 +18,8 @@ export interface PeerReportData {
   pcMetadata: { pc: string; ts: number; payload: string }[];
   candidatePairs: { pc: string; pair_id: string; ts: number; selected: number; payload: string }[];
   chunks: StoredChunk[];
+  /** The finished peer's stored aggregates when they cover `chunks` (then `chunks` come without metric columns). */
+  aggregates?: QualityAggregates;
   /** Stream keys of every stored stream (for transport roles), even when quality is filtered out. */
   streamKeys: string[];
   /** Other peers of the same session (for `quality_stats.peer_ids`). */
@@ -79,10 +82,17 @@ export async function loadPeerData(
     wantNetwork
       ? db.selectFrom('candidate_pairs').select(['pc', 'pair_id', 'ts', 'selected', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('pc').orderBy('pair_id').execute()
       : [],
-    wantQuality ? readQualityChunks(db, dialect, peerId) : [],
+    wantQuality ? readQualityChunks(db, dialect, peerId, { withoutMetrics: peer.quality_aggregates !== null }) : [],
     wantNetwork ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute() : [],
     wantQuality ? db.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).orderBy('joined_at').orderBy('id').execute() : [],
   ]);
+  let aggregates: QualityAggregates | undefined;
+  let qualityChunks = chunks;
+  if (wantQuality && peer.quality_aggregates !== null) {
+    aggregates = storedQualityAggregates(peer, chunks.map((c) => c.id));
+    // Stale (a chunk stored after them): the aggregates are computed from the metric columns after all.
+    if (!aggregates) qualityChunks = await readQualityChunks(db, dialect, peerId);
+  }
   return {
     peer,
     participant,
@@ -90,7 +100,8 @@ export async function loadPeerData(
     deviceUpdates: deviceUpdates.map((d) => ({ ...d, ts: Number(d.ts) })),
     pcMetadata: pcMetadata.map((p) => ({ ...p, ts: Number(p.ts) })),
     candidatePairs: candidatePairs.map((p) => ({ ...p, ts: Number(p.ts) })),
-    chunks,
+    chunks: qualityChunks,
+    aggregates,
     streamKeys: streamKeys.map((s) => s.stream_key),
     sessionPeerIds: sessionPeers.map((p) => p.id),
   };

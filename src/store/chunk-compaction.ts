@@ -18,6 +18,7 @@ import type { StoreDialect } from './store-dialect.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
 import { readQualityChunks, type StoredChunk } from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
+import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 
 /** Merges consecutive chunks of one stream (ordered by `first_ts`) into one row. Pure. */
 export function mergeChunks(peerId: string, chunks: readonly StoredChunk[]): Insertable<QualityChunksTable> {
@@ -82,8 +83,15 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
-    const { removed } = await mergeStreams(tx, peerId, await readQualityChunks(tx, dialect, peerId));
-    await tx.updateTable('peers').set({ chunks_compacted_at: now }).where('id', '=', peerId).execute();
+    const chunks = await readQualityChunks(tx, dialect, peerId);
+    const { removed, maxId } = await mergeStreams(tx, peerId, chunks);
+    // A finished peer's aggregates no longer change: computed once, here. Merging keeps every
+    // series' metric rows in the same order, so these are the aggregates of the merged chunks.
+    await tx
+      .updateTable('peers')
+      .set({ chunks_compacted_at: now, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks)), quality_aggregates_upto: maxId })
+      .where('id', '=', peerId)
+      .execute();
     return removed;
   });
 }
@@ -100,7 +108,7 @@ export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDi
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.status !== 'live') return 0;
-    const chunks = await readQualityChunks(tx, dialect, peerId, peer.chunks_merged_upto === null ? undefined : Number(peer.chunks_merged_upto));
+    const chunks = await readQualityChunks(tx, dialect, peerId, { afterId: peer.chunks_merged_upto === null ? undefined : Number(peer.chunks_merged_upto) });
     const { removed, maxId } = await mergeStreams(tx, peerId, chunks);
     const upto = Math.max(maxId, Number(peer.chunks_merged_upto ?? 0));
     await tx.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: upto }).where('id', '=', peerId).execute();

@@ -18,6 +18,7 @@ import * as sessionsIndexes from './migrations/002-sessions-indexes.ts';
 import * as peerExpiry from './migrations/003-peer-expiry.ts';
 import * as accountKeys from './migrations/004-account-keys.ts';
 import * as chunkCompaction from './migrations/005-chunk-compaction.ts';
+import * as qualityAggregates from './migrations/006-quality-aggregates.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -28,6 +29,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '003-peer-expiry': peerExpiry,
   '004-account-keys': accountKeys,
   '005-chunk-compaction': chunkCompaction,
+  '006-quality-aggregates': qualityAggregates,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

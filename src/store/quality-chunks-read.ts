@@ -12,14 +12,31 @@ import type { StoreDialect } from './store-dialect.ts';
 /** One stored chunk. */
 export type StoredChunk = Pick<QualityChunksTable, 'account_id' | 'series' | 'stream_key' | 'first_ts' | 'last_ts' | 'n' | 'rows_json' | 'metrics' | 'received_at'> & { id: number };
 
-const COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'metrics', 'received_at'] as const;
+const COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'received_at'] as const;
 
-/** The chunks of `peerId` (those with an id above `afterId` when given), ordered for the report. */
-export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, afterId?: number): Promise<StoredChunk[]> {
+/** What to read besides the rows. */
+export interface ChunkReadOptions {
+  /** Only chunks with an id above this one. */
+  afterId?: number;
+  /** Leave the packed metric columns out (`metrics` comes back empty): the caller has the aggregates. */
+  withoutMetrics?: boolean;
+}
+
+const NO_METRICS = Buffer.alloc(0);
+
+/** The chunks of `peerId`, ordered for the report. */
+export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, options: ChunkReadOptions = {}): Promise<StoredChunk[]> {
   let q = db.selectFrom('quality_chunks').where('peer_id', '=', peerId);
-  if (afterId !== undefined) q = q.where('id', '>', afterId);
+  if (options.afterId !== undefined) q = q.where('id', '>', options.afterId);
   q = q.orderBy('series').orderBy('stream_key').orderBy('first_ts').orderBy('id');
-  if (dialect === 'sqlite') return (await q.select([...COLUMNS, 'rows_json']).execute()) as StoredChunk[];
-  const rows = await q.select([...COLUMNS, sql<string>`convert_from(rows_json, 'UTF8')`.as('rows_text')]).execute();
-  return rows.map(({ rows_text, ...r }) => ({ ...r, rows_json: Buffer.from(rows_text, 'utf8') })) as StoredChunk[];
+  const columns = options.withoutMetrics ? COLUMNS : ([...COLUMNS, 'metrics'] as const);
+  const rows =
+    dialect === 'sqlite'
+      ? ((await q.select([...columns, 'rows_json']).execute()) as StoredChunk[])
+      : (await q.select([...columns, sql<string>`convert_from(rows_json, 'UTF8')`.as('rows_text')]).execute()).map(({ rows_text, ...r }) => ({
+          ...r,
+          rows_json: Buffer.from(rows_text, 'utf8'),
+        })) as StoredChunk[];
+  if (options.withoutMetrics) for (const r of rows) r.metrics = NO_METRICS;
+  return rows;
 }

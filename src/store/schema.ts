@@ -96,6 +96,10 @@ export interface PeersTable {
   chunks_merged_at: number | null;
   /** Highest chunk id that merge wrote: chunks above it are per-batch chunks still to merge. */
   chunks_merged_upto: number | null;
+  /** A finished peer's quality aggregates (JSON), stored by compaction (src/report/quality-aggregates.ts). */
+  quality_aggregates: string | null;
+  /** Highest chunk id `quality_aggregates` covers. */
+  quality_aggregates_upto: number | null;
   created_at: number;
   updated_at: number;
 }

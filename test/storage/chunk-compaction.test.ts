@@ -53,10 +53,32 @@ describe('chunk compaction', () => {
     assert.ok(done.includes(a.peerId) && done.includes(b.peerId));
     const after = await chunkCount(a.peerId);
     assert.deepEqual(after, { chunks: counts.streams, streams: counts.streams });
+    // Its aggregates were computed once and stored: the report below is assembled from them.
+    const stored = await db.selectFrom('peers').select(['quality_aggregates', 'quality_aggregates_upto']).where('id', '=', a.peerId).executeTakeFirstOrThrow();
+    assert.ok(stored.quality_aggregates && Number(stored.quality_aggregates_upto) > 0);
     assertSameText(await reportText(a.peerId), before.a, "peer a's report");
     assertSameText(await reportText(b.peerId), before.b, "peer b's report");
     // Each peer once.
     assert.deepEqual(await compactFinishedPeers(db, dialect, Date.now(), 0, 1000), []);
+  });
+
+  test("stored aggregates a chunk came after are not used: the report is computed from the chunks", async () => {
+    const [p] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'congested-4g', minutes: 2, peers: 1, seed: 15 });
+    const { db, dialect } = t.server.context;
+    await compactPeerChunks(db, dialect, p.peerId, Date.now());
+    const compacted = await reportText(p.peerId);
+    // A chunk stored after the compaction (as a late batch would): a copy of the peer's first one, an hour later.
+    const first = await db.selectFrom('quality_chunks').selectAll().where('peer_id', '=', p.peerId).orderBy('id').executeTakeFirstOrThrow();
+    const { id: _id, ...copy } = first;
+    await db.insertInto('quality_chunks').values({ ...copy, first_ts: Number(first.first_ts) + 3_600_000, last_ts: Number(first.last_ts) + 3_600_000 }).execute();
+    const withLateChunk = await reportText(p.peerId);
+    // The same data without stored aggregates is the reference.
+    await db.updateTable('peers').set({ quality_aggregates: null, quality_aggregates_upto: null }).where('id', '=', p.peerId).execute();
+    assertSameText(withLateChunk, await reportText(p.peerId), 'the report with a late chunk');
+    const series = first.series;
+    const count = (text: string) => (JSON.parse(text) as { data: { participant: { peer_report: { quality: Record<string, { avg?: number }[]> } } } }).data.participant.peer_report.quality[series].length;
+    assert.ok(count(withLateChunk) > count(compacted), 'the late rows are in the report');
+    assert.notEqual(withLateChunk.indexOf(`"${series}_cumulative"`), -1);
   });
 
   test('a live peer is left alone; a peer that left less than the delay ago waits', async () => {

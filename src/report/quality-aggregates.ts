@@ -1,0 +1,48 @@
+/**
+ * The aggregate parts of a peer report's quality: each series' `_cumulative`
+ * object and the `quality_stats` summary, computed from the stored metric rows
+ * (pure). A live peer's are computed on each request; a finished peer's are
+ * computed once when its chunks are compacted and stored with it (they can no
+ * longer change), so its report only splices stored bytes and parses a few KB.
+ */
+import { QUALITY_SERIES, type QualitySeries } from '../model/telemetry.ts';
+import type { MetricRow } from '../analytics/metric-row.ts';
+import { cumulativeFor } from '../analytics/cumulative.ts';
+import { unpackMetricRows } from '../analytics/metric-packing.ts';
+import { qualitySummary } from '../analytics/quality-summary.ts';
+
+/** A report's quality aggregates. */
+export interface QualityAggregates {
+  /** `<series>_cumulative` of every series (an empty object for a series without rows). */
+  cumulative: Record<QualitySeries, Record<string, unknown>>;
+  /** `quality_stats` without `peer_ids`. */
+  summary: Record<string, unknown>;
+}
+
+/** Computes the aggregates of `chunks` (in report order: series, stream, time). */
+export function computeQualityAggregates(chunks: readonly { series: string; metrics: Uint8Array }[]): QualityAggregates {
+  const metricsBySeries = new Map<string, MetricRow[]>();
+  for (const c of chunks) {
+    let m = metricsBySeries.get(c.series);
+    if (!m) metricsBySeries.set(c.series, (m = []));
+    unpackMetricRows(c.metrics, m);
+  }
+  const cumulative = {} as Record<QualitySeries, Record<string, unknown>>;
+  for (const series of QUALITY_SERIES) cumulative[series] = cumulativeFor(series, metricsBySeries.get(series) ?? []);
+  return { cumulative, summary: qualitySummary(Object.fromEntries(metricsBySeries) as Partial<Record<QualitySeries, MetricRow[]>>) };
+}
+
+/**
+ * The aggregates stored with a peer, when they cover exactly its chunks
+ * `chunkIds` (a chunk stored after them, or one they count that is gone,
+ * makes them stale); undefined otherwise.
+ */
+export function storedQualityAggregates(
+  peer: { quality_aggregates: string | null; quality_aggregates_upto: number | string | null },
+  chunkIds: readonly (number | string)[],
+): QualityAggregates | undefined {
+  if (peer.quality_aggregates === null || peer.quality_aggregates_upto === null) return undefined;
+  const upto = Number(peer.quality_aggregates_upto);
+  const newest = chunkIds.reduce<number>((max, id) => Math.max(max, Number(id)), 0);
+  return newest === upto ? (JSON.parse(peer.quality_aggregates) as QualityAggregates) : undefined;
+}
