@@ -6,7 +6,7 @@
  * workers (`size` 0) batches are prepared inline.
  */
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../util/ts-worker.ts';
+import { startTsWorker, WORKER_READY } from '../util/ts-worker.ts';
 import { prepareBatch, type PreparedBatch } from './batch-preparation.ts';
 import { reviveDerived, type KnownState } from './derive-stream-chunks.ts';
 
@@ -19,6 +19,8 @@ interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
   startedAt: number;
+  /** Settles when the worker has loaded its code, or has failed to. */
+  started: Promise<void>;
 }
 
 /** A worker that dies sooner than this after its start is not replaced (it cannot start). */
@@ -39,12 +41,21 @@ export class PreparePool {
   }
 
   #spawn(): PoolWorker {
-    const w: PoolWorker = { worker: startTsWorker(this.workerModule), pending: new Map(), startedAt: Date.now() };
+    const worker = startTsWorker(this.workerModule);
+    const started = new Promise<void>((resolve) => {
+      const done = () => resolve();
+      worker.on('message', (msg: unknown) => msg === WORKER_READY && done());
+      worker.once('exit', done);
+    });
+    const w: PoolWorker = { worker, pending: new Map(), startedAt: Date.now(), started };
+    // An idle worker does not keep the process alive; one with batches in hand does.
     w.worker.unref();
     w.worker.on('message', (msg: { id: number; prepared?: PreparedBatch; error?: string }) => {
+      if (typeof msg !== 'object') return;
       const p = w.pending.get(msg.id);
       if (!p) return;
       w.pending.delete(msg.id);
+      if (w.pending.size === 0) w.worker.unref();
       if (msg.error !== undefined) p.reject(new Error(`ingest worker: ${msg.error}`));
       else p.resolve(reviveBatch(msg.prepared!));
     });
@@ -71,6 +82,18 @@ export class PreparePool {
     }
   }
 
+  /**
+   * Settles when every worker has loaded its code (or failed to, and batches
+   * go inline), or after `timeoutMs`: a server that waits for this before it
+   * listens does not hold its first batches while workers boot.
+   */
+  async ready(timeoutMs = 15_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(this.#workers.map((w) => w.started)), timeout]);
+    clearTimeout(timer);
+  }
+
   /** Parses, validates and derives `text` for `peerId` from its stored stream states. */
   async prepare(text: string, peerId: string, known: KnownState[]): Promise<PreparedBatch> {
     if (this.#workers.length === 0) return prepareBatch(text, peerId, known);
@@ -79,6 +102,7 @@ export class PreparePool {
     for (const c of this.#workers) if (c.pending.size < w.pending.size) w = c;
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      if (w.pending.size === 0) w.worker.ref();
       w.pending.set(id, { resolve, reject });
       w.worker.postMessage({ id, text, peerId, known });
     });

@@ -31,10 +31,15 @@ export interface RunningServer {
 /** Starts the server with `overrides` on top of the environment's configuration. */
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  // Workers load their code while the database opens; the first batches must not wait for that.
+  const preparePool = new PreparePool(config.ingestWorkers);
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }).catch(async (err: unknown) => {
+    await preparePool.close();
+    throw err;
+  });
   const geo = new GeoLookup();
   geo.warm();
-  const preparePool = new PreparePool(config.ingestWorkers);
+  await preparePool.ready();
   const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite });
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
   const app = createHttpApp(context);

@@ -340,7 +340,8 @@ describe('timeouts and rejoins', () => {
 
     const second = (await post('/join', { previous_peer_id: first.peer_id })).body.data;
     assert.notEqual(second.peer_id, first.peer_id);
-    assert.equal((await post(`/peers/${second.peer_id}/batches`, b2)).status, 200);
+    const accepted = await post(`/peers/${second.peer_id}/batches`, b2);
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
     const r2 = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(second.peer_id, { account_id: ts.accountId, app_id: ts.appId, filters: 'quality_stats' });
     const rows = r2.data!.participant!.peer_report!.quality!.audio_producer!;
     const sentInB2 = b2.samples!.filter((s) => s.media === 'audio' && s.direction === 'producer');

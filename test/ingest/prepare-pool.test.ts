@@ -84,3 +84,17 @@ test('workers that cannot start are not respawned in a loop: batches are prepare
     await broken.close();
   }
 });
+
+test('ready() waits for the workers to load their code; for workers that cannot start, until they failed', async () => {
+  const text = JSON.stringify([...syntheticBatches({ profile: CALL_PROFILES.clean, startMs: 1_700_000_000_000, minutes: 0.2, batchSeconds: 10, seed: 6, batchIdPrefix: 'batch-of-peer-1-' })][0]);
+  const fresh = new PreparePool(1);
+  const broken = new PreparePool(2, new URL('./fixtures/broken-worker.ts', import.meta.url));
+  try {
+    await Promise.all([fresh.ready(), broken.ready()]);
+    assert.deepEqual(await fresh.prepare(text, 'p', []), prepareBatch(text, 'p', []));
+    // Both broken workers are gone by now: the first batch is prepared inline, not refused.
+    assert.deepEqual(await broken.prepare(text, 'p', []), prepareBatch(text, 'p', []));
+  } finally {
+    await Promise.all([fresh.close(), broken.close()]);
+  }
+});
