@@ -1,13 +1,26 @@
 /**
- * Developer aid: the uncached report figures alone (a finished 60-minute
- * peer, compacted). `node --import tsx bench/quick-report.ts [iterations]`.
+ * Developer aid: the uncached report figures alone (a 60-minute peer;
+ * finished and compacted, and live first with LIVE=1), on the embedded store
+ * or, with PG=1, on a fresh schema of the local PostgreSQL.
+ * `node --import tsx bench/quick-report.ts [iterations]`; RUNS repeats.
  */
 import { startBenchServer } from './support.ts';
 import { reportRun } from './ingest-report.ts';
+import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
 
-const s = await startBenchServer({ PEER_REPORT_COMPACT_AFTER_MS: '0', PEER_REPORT_SWEEP_INTERVAL_MS: '500', PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000', PEER_REPORT_REPORT_CACHE_MB: '0' });
+const BASE_URL = process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const pg = process.env.PG ? await freshPostgresUrl(BASE_URL) : undefined;
+const s = await startBenchServer({
+  PEER_REPORT_COMPACT_AFTER_MS: '0',
+  PEER_REPORT_SWEEP_INTERVAL_MS: '500',
+  PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000',
+  PEER_REPORT_REPORT_CACHE_MB: '0',
+  ...(pg ? { DATABASE_URL: pg.url } : {}),
+});
 try {
   for (let i = 0; i < Number(process.env.RUNS ?? 1); i++) console.log(JSON.stringify(await reportRun(s, Number(process.argv[2] ?? 200), { live: Boolean(process.env.LIVE) })));
 } finally {
   await s.stop();
+  if (pg && !process.env.KEEP) await dropPostgresSchema(BASE_URL, pg.schema);
+  if (pg && process.env.KEEP) console.log('kept schema', pg.schema);
 }

@@ -146,8 +146,17 @@ export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect
   return forEachPeer(due, (id) => mergeLivePeerChunks(db, dialect, id, now));
 }
 
-/** Runs `work` for each peer in turn (one transaction each); returns their ids. */
+/**
+ * Runs `work` for each peer in turn (one transaction each); returns their ids.
+ * Between peers it yields to the event loop: on SQLite a transaction runs
+ * without letting I/O in (every statement is synchronous, the awaits between
+ * them are microtasks), so without the yield a sweep of 20 long calls held
+ * the requests waiting meanwhile for hundreds of milliseconds.
+ */
 async function forEachPeer(peers: readonly { id: string }[], work: (id: string) => Promise<unknown>): Promise<string[]> {
-  for (const { id } of peers) await work(id);
+  for (const { id } of peers) {
+    await work(id);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   return peers.map((p) => p.id);
 }
