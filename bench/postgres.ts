@@ -9,22 +9,14 @@
  */
 import fs from 'node:fs';
 import pg from 'pg';
-import { startBenchServer, round, type BenchServer } from './support.ts';
+import { startBenchServer, round, processCpuSeconds, type BenchServer } from './support.ts';
 import { ingestRun, reportRun } from './ingest-report.ts';
 import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
 
 const BASE_URL = process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const TICK_MS = 10; // USER_HZ = 100 on Linux
-
-/** CPU milliseconds (user + system) of one process, from /proc. */
+/** CPU milliseconds (user + system) of one process, from /proc (0 once it has exited). */
 function cpuMsOf(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
-  } catch {
-    return 0; // exited
-  }
+  return processCpuSeconds(pid) * 1000;
 }
 
 /** Sum of CPU ms over every process whose command name is `postgres`. */

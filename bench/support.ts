@@ -76,10 +76,15 @@ export async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promi
   return out;
 }
 
-/** CPU seconds (user + system) used so far by process `pid` (Linux /proc; 'self' for this one). */
+/** CPU seconds (user + system) used so far by process `pid` (Linux /proc; 'self' for this one); 0 once it has exited. */
 export function processCpuSeconds(pid: number | 'self'): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return 0;
+  }
 }
 
 /** The machine's CPU time so far: total and idle (seconds summed over cores, Linux /proc/stat). */
