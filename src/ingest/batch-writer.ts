@@ -24,8 +24,6 @@ import { PreparePool } from './prepare-pool.ts';
 import { StreamStateCache } from './stream-state-cache.ts';
 import { batchAcceptance, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
 
-export { LATE_BATCH_GRACE_MS } from './batch-rows.ts';
-
 /** Outcome of one batch. */
 export type BatchOutcome =
   | { status: 'stored'; samples: number; skipped: number }
@@ -103,8 +101,9 @@ export class BatchWriter {
    * Stores the batch in `text` (a request body) for `peerId`; resolves after
    * the commit, or with `invalid` when the text is not a valid batch. The
    * parsing, validation and derivation run in the prepare pool, from the
-   * peer's stream states as stored now; the write checks them again under
-   * the lock and derives anew if another batch of the peer moved on meanwhile.
+   * peer's stream states as this process last saw them (the state cache, read
+   * from the database on a miss); the write checks them again under the lock
+   * and derives anew if another batch of the peer moved on meanwhile.
    */
   async submit(peerId: string, participantId: string, text: string): Promise<SubmitOutcome> {
     if (this.#closed) throw new Error('batch writer is closed');

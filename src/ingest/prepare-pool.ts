@@ -42,16 +42,14 @@ export class PreparePool {
 
   #spawn(): PoolWorker {
     const worker = startTsWorker(this.workerModule);
-    const started = new Promise<void>((resolve) => {
-      const done = () => resolve();
-      worker.on('message', (msg: unknown) => msg === WORKER_READY && done());
-      worker.once('exit', done);
-    });
+    let markStarted!: () => void;
+    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    worker.once('exit', () => markStarted());
     const w: PoolWorker = { worker, pending: new Map(), startedAt: Date.now(), started };
     // An idle worker does not keep the process alive; one with batches in hand does.
     w.worker.unref();
-    w.worker.on('message', (msg: { id: number; prepared?: PreparedBatch; error?: string }) => {
-      if (typeof msg !== 'object') return;
+    w.worker.on('message', (msg: typeof WORKER_READY | { id: number; prepared?: PreparedBatch; error?: string }) => {
+      if (msg === WORKER_READY) return markStarted();
       const p = w.pending.get(msg.id);
       if (!p) return;
       w.pending.delete(msg.id);
