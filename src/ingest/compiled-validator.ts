@@ -22,7 +22,7 @@ export function pointerToField(pointer: string): string {
  * Marks every object schema with declared `properties` and no
  * `additionalProperties` as closed, so `removeAdditional: true` strips unknown
  * keys there (zod's `strip`) while records (`additionalProperties: {...}`)
- * keep their entries.
+ * keep their entries; and every number as finite, as zod's numbers are.
  */
 function closeObjects<T>(node: T): T {
   if (Array.isArray(node)) {
@@ -30,6 +30,8 @@ function closeObjects<T>(node: T): T {
   } else if (node && typeof node === 'object') {
     const o = node as Record<string, unknown>;
     if (o.type === 'object' && o.properties && o.additionalProperties === undefined) o.additionalProperties = false;
+    // JSON Schema's "number" admits Infinity and NaN (`1e999` parses to Infinity); zod's does not.
+    if (o.type === 'number' || (Array.isArray(o.type) && o.type.includes('number'))) o.finite = true;
     for (const v of Object.values(o)) closeObjects(v);
   }
   return node;
@@ -38,6 +40,7 @@ function closeObjects<T>(node: T): T {
 /** Compiles `schema` into a validator with zod's semantics and Ajv's speed. */
 export function compileValidator<S extends z.ZodType>(schema: S): (value: unknown) => ValidationResult<z.infer<S>> {
   const ajv = new Ajv2020({ allErrors: false, strict: false, removeAdditional: true });
+  ajv.addKeyword({ keyword: 'finite', type: 'number', schemaType: 'boolean', errors: false, validate: (on: boolean, data: number) => !on || Number.isFinite(data) });
   const validate = ajv.compile(closeObjects(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' })));
   return (value) => {
     if (validate(value)) return { ok: true, value: value as z.infer<S> };

@@ -33,6 +33,17 @@ test('pointers become field paths', () => {
   assert.equal(pointerToField('/client/client_hints/brands/0/brand'), 'client.client_hints.brands[0].brand');
 });
 
+test('Infinity and NaN are refused by both, naming the field (JSON\'s 1e999 parses to Infinity)', () => {
+  for (const value of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, JSON.parse('1e999')]) {
+    const b = structuredClone(batch) as any;
+    b.samples[0].jitter_ms = value;
+    assert.equal(telemetryBatchSchema.safeParse(structuredClone(b)).success, false);
+    const fast = validate(b);
+    assert.equal(fast.ok, false, `jitter_ms ${value}`);
+    assert.equal(!fast.ok && fast.field, 'samples[0].jitter_ms');
+  }
+});
+
 test('random corruptions: both validators accept or reject the same batches', () => {
   const paths: ((b: any, v: unknown) => void)[] = [
     (b, v) => (b.samples[1].ts = v),
