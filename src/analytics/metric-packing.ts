@@ -39,15 +39,39 @@ export function unpackMetricRows(bytes: Uint8Array, into: MetricRow[] = []): Met
   if (f[0] !== FORMAT_VERSION) throw new Error(`unknown metric format version ${f[0]}`);
   const n = f[1];
   const k = f[2];
+  if (k !== COLUMNS.length) throw new Error(`metric format version 1 with ${k} columns, expected ${COLUMNS.length}`);
+  const col = (c: number, i: number): number | undefined => {
+    const v = f[3 + c * n + i];
+    return v !== v ? undefined : v; // NaN: absent
+  };
   for (let i = 0; i < n; i++) {
-    const row: Record<string, unknown> = {};
-    for (let c = 0; c < k; c++) {
-      const v = f[3 + c * n + i];
-      if (v !== v) continue; // NaN: absent
-      const key = COLUMNS[c];
-      row[key] = key === 'ql' ? QL_NAMES[v] : v;
-    }
-    into.push(row as unknown as MetricRow);
+    // Every row gets every key (undefined when absent), in one order: the
+    // aggregates then read objects of a single shape, ~3× faster than rows
+    // whose keys vary from row to row.
+    const ql = col(16, i);
+    into.push({
+      t: col(0, i) as number,
+      d: col(1, i),
+      mos: col(2, i),
+      loss: col(3, i),
+      rtt: col(4, i),
+      jit: col(5, i),
+      jb: col(6, i),
+      fps: col(7, i),
+      w: col(8, i),
+      h: col(9, i),
+      br: col(10, i),
+      pk: col(11, i),
+      pl: col(12, i),
+      by: col(13, i),
+      kf: col(14, i),
+      fr: col(15, i),
+      ql: ql === undefined ? undefined : QL_NAMES[ql],
+      nv: col(17, i) as 1 | undefined,
+      fz: col(18, i),
+      fb: col(19, i),
+      cr: col(20, i) as 1 | undefined,
+    });
   }
   return into;
 }
