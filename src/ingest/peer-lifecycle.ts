@@ -12,6 +12,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, PeersTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import type { ParticipantRecord } from '../store/participants.ts';
+import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
 type Tx = Transaction<Database> | Kysely<Database>;
 
@@ -189,6 +190,8 @@ export async function closeTimedOutPeers(db: Kysely<Database>, dialect: StoreDia
       return closePeer(tx, dialect, p.id, cur.last_seen_at, 'timeout');
     });
     if (done) closed.push(p.id);
+    // One peer per transaction, and requests in between: a sweep may close hundreds of peers.
+    await yieldToEventLoop();
   }
   return closed;
 }

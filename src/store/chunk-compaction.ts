@@ -2,26 +2,42 @@
  * Compaction of quality chunks: a finished peer's, and a live peer's recent ones.
  *
  * Ingest stores one chunk per stream per batch (a 60-minute peer: ~1,440
- * rows), which keeps every write small. Once the peer has left and its late
- * batches can no longer arrive, its chunks are merged into one per stream:
- * the stored rows are concatenated in order (they are comma-joined JSON
- * already) and the metric columns re-packed, so the report reads a handful of
- * rows instead of thousands and produces the same bytes. Runs in the
- * background (every process's sweeper), one peer per transaction, each peer
- * once: the peer row is locked and re-checked, so processes never merge twice.
- * While a peer is live, the chunks written since its last merge are merged
- * every few minutes, so a long live call's report reads tens of rows too.
+ * rows), which keeps every write small. Every few minutes while a peer is
+ * live, and once after it has left (when its late batches can no longer
+ * arrive), the chunks written since the last merge are merged: per stream,
+ * consecutive chunks up to {@link MAX_MERGE_BYTES} of stored rows become one
+ * row (the stored rows are concatenated in order: they are comma-joined JSON
+ * already; the metric columns are re-packed), so the report reads tens of rows
+ * instead of thousands and produces the same bytes. Rows merged earlier are
+ * never rewritten.
+ *
+ * Runs in the background (every process's sweeper). Each merge is its own
+ * short transaction, and the sweeper rests after each one as long as it took:
+ * on SQLite a transaction holds the event loop, and rewriting a whole
+ * 60-minute call at once held it for ~60 ms. A merge re-reads its chunks under
+ * the peer's lock and gives up when another process merged them first, so
+ * processes never merge twice. The merged row keeps the id of the newest chunk
+ * it replaces, so a chunk written meanwhile stays above the merge mark and is
+ * merged next time. A finished peer's aggregates are computed and stored in a
+ * last transaction.
  */
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, QualityChunksTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
-import { readQualityChunks, type StoredChunk } from './quality-chunks-read.ts';
+import { readChunkSummaries, readQualityChunks, type ChunkSummary, type StoredChunk } from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { computeQualityAggregates } from '../report/quality-aggregates.ts';
+import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
-/** Merges consecutive chunks of one stream (ordered by `first_ts`) into one row. Pure. */
-export function mergeChunks(peerId: string, chunks: readonly StoredChunk[]): Insertable<QualityChunksTable> {
+/** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
+export const MAX_MERGE_BYTES = 256 * 1024;
+
+/** The merged contents of consecutive chunks of one stream (ordered by `first_ts`). Pure. */
+export function mergeChunks(
+  peerId: string,
+  chunks: readonly StoredChunk[],
+): Pick<QualityChunksTable, 'account_id' | 'peer_id' | 'series' | 'stream_key' | 'first_ts' | 'last_ts' | 'n' | 'rows_json' | 'metrics' | 'received_at'> {
   const metrics: MetricRow[] = [];
   for (const c of chunks) unpackMetricRows(c.metrics, metrics);
   const parts: Buffer[] = [];
@@ -47,73 +63,113 @@ export function mergeChunks(peerId: string, chunks: readonly StoredChunk[]): Ins
 
 const COMMA = Buffer.from(',');
 
-/** Groups chunks (already in report order) by stream. */
-function byStream(chunks: readonly StoredChunk[]): StoredChunk[][] {
-  const groups = new Map<string, StoredChunk[]>();
+/**
+ * Plans merges (pure): runs of consecutive chunks of one stream (`chunks` in
+ * report order) holding at most `maxBytes` of rows together; a run of one
+ * chunk is left alone. Returns each run's chunk ids.
+ */
+export function planMerges(chunks: readonly ChunkSummary[], maxBytes = MAX_MERGE_BYTES): number[][] {
+  const runs: number[][] = [];
+  let run: number[] = [];
+  let bytes = 0;
+  let stream = '';
+  const close = () => {
+    if (run.length > 1) runs.push(run);
+    run = [];
+    bytes = 0;
+  };
   for (const c of chunks) {
     const key = `${c.series}\u0000${c.stream_key}`;
-    const list = groups.get(key);
-    if (list) list.push(c);
-    else groups.set(key, [c]);
+    if (key !== stream || (run.length > 0 && bytes + c.bytes > maxBytes)) close();
+    stream = key;
+    run.push(c.id);
+    bytes += c.bytes;
   }
-  return [...groups.values()];
-}
-
-/** Replaces each stream's chunks among `chunks` by one merged row; returns the rows removed and the highest new id. */
-async function mergeStreams(tx: Transaction<Database>, peerId: string, chunks: readonly StoredChunk[]): Promise<{ removed: number; maxId: number }> {
-  let removed = 0;
-  let maxId = 0;
-  for (const group of byStream(chunks)) {
-    if (group.length < 2) {
-      maxId = Math.max(maxId, Number(group[0].id));
-      continue;
-    }
-    await tx.deleteFrom('quality_chunks').where('peer_id', '=', peerId).where('id', 'in', group.map((c) => c.id)).execute();
-    const inserted = await tx.insertInto('quality_chunks').values(mergeChunks(peerId, group)).returning('id').executeTakeFirstOrThrow();
-    maxId = Math.max(maxId, Number(inserted.id));
-    removed += group.length - 1;
-  }
-  return { removed, maxId };
-}
-
-/** Compacts one finished peer's chunks into one per stream; returns how many chunk rows it removed (0 if already compacted). */
-export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
-    if (dialect === 'postgres') lock = lock.forUpdate();
-    const peer = await lock.executeTakeFirst();
-    if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
-    const chunks = await readQualityChunks(tx, dialect, peerId);
-    const { removed, maxId } = await mergeStreams(tx, peerId, chunks);
-    // A finished peer's aggregates no longer change: computed once, here. Merging keeps every
-    // series' metric rows in the same order, so these are the aggregates of the merged chunks.
-    await tx
-      .updateTable('peers')
-      .set({ chunks_compacted_at: now, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks)), quality_aggregates_upto: maxId })
-      .where('id', '=', peerId)
-      .execute();
-    return removed;
-  });
+  close();
+  return runs;
 }
 
 /**
- * Merges a live peer's per-batch chunks written since its last merge into one
- * row per stream (earlier merged rows are left as they are, so a long call is
- * never rewritten). Ingest only appends chunks newer than every stored one, so
- * the merged row keeps its place in the report order. Returns the rows removed.
+ * Merges the chunks `ids` (one run of {@link planMerges}) in one transaction,
+ * unless the peer was compacted meanwhile or another process merged any of
+ * them first. Returns the rows removed.
  */
-export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
+async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: string, ids: readonly number[]): Promise<number> {
   return db.transaction().execute(async (tx) => {
-    let lock = tx.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId);
+    let lock = tx.selectFrom('peers').select('chunks_compacted_at').where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
-    if (!peer || peer.status !== 'live') return 0;
-    const chunks = await readQualityChunks(tx, dialect, peerId, { afterId: peer.chunks_merged_upto === null ? undefined : Number(peer.chunks_merged_upto) });
-    const { removed, maxId } = await mergeStreams(tx, peerId, chunks);
-    const upto = Math.max(maxId, Number(peer.chunks_merged_upto ?? 0));
-    await tx.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: upto }).where('id', '=', peerId).execute();
-    return removed;
+    if (!peer || peer.chunks_compacted_at !== null) return 0;
+    const chunks = await readQualityChunks(tx, dialect, peerId, { ids });
+    if (chunks.length !== ids.length) return 0;
+    const keep = Math.max(...ids);
+    const merged = mergeChunks(peerId, chunks);
+    await tx
+      .updateTable('quality_chunks')
+      .set({ first_ts: merged.first_ts, last_ts: merged.last_ts, n: merged.n, rows_json: merged.rows_json, metrics: merged.metrics, received_at: merged.received_at })
+      .where('peer_id', '=', peerId)
+      .where('id', '=', keep)
+      .execute();
+    await tx
+      .deleteFrom('quality_chunks')
+      .where('peer_id', '=', peerId)
+      .where('id', 'in', ids.filter((id) => id !== keep))
+      .execute();
+    return ids.length - 1;
   });
+}
+
+/** Merges the chunks of `peerId` above its merge mark, run by run, resting after each. Returns the rows removed and the highest id seen. */
+async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, mark: number | null): Promise<{ removed: number; maxId: number }> {
+  const tail = await readChunkSummaries(db, peerId, mark ?? undefined);
+  let removed = 0;
+  for (const run of planMerges(tail)) {
+    const started = performance.now();
+    removed += await mergeRun(db, dialect, peerId, run);
+    await restAfterWork(started);
+  }
+  return { removed, maxId: tail.reduce((max, c) => Math.max(max, c.id), Number(mark ?? 0)) };
+}
+
+/**
+ * Compacts one finished peer: merges its chunks written since the last merge,
+ * then stores its aggregates. Returns the chunk rows removed (0 if it was
+ * already compacted or is live).
+ */
+export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
+  const peer = await db.selectFrom('peers').select(['chunks_compacted_at', 'status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
+  if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
+  const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto === null ? null : Number(peer.chunks_merged_upto));
+  await db.transaction().execute(async (tx) => {
+    let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
+    if (dialect === 'postgres') lock = lock.forUpdate();
+    const current = await lock.executeTakeFirst();
+    if (!current || current.chunks_compacted_at !== null || current.status === 'live') return;
+    // A finished peer's aggregates no longer change: computed once, here, from the metric columns alone.
+    const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
+    const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
+    await tx
+      .updateTable('peers')
+      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks)), quality_aggregates_upto: upto })
+      .where('id', '=', peerId)
+      .execute();
+  });
+  return removed;
+}
+
+/**
+ * Merges a live peer's chunks written since its last merge (earlier merged
+ * rows are left as they are, so a long call is never rewritten). Ingest only
+ * appends chunks newer than every stored one, so a merged row keeps its place
+ * in the report order. Returns the rows removed.
+ */
+export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
+  const peer = await db.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
+  if (!peer || peer.status !== 'live') return 0;
+  const mark = peer.chunks_merged_upto === null ? null : Number(peer.chunks_merged_upto);
+  const { removed, maxId } = await mergeTail(db, dialect, peerId, mark);
+  await db.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: maxId }).where('id', '=', peerId).execute();
+  return removed;
 }
 
 /**
@@ -146,17 +202,11 @@ export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect
   return forEachPeer(due, (id) => mergeLivePeerChunks(db, dialect, id, now));
 }
 
-/**
- * Runs `work` for each peer in turn (one transaction each); returns their ids.
- * Between peers it yields to the event loop: on SQLite a transaction runs
- * without letting I/O in (every statement is synchronous, the awaits between
- * them are microtasks), so without the yield a sweep of 20 long calls held
- * the requests waiting meanwhile for hundreds of milliseconds.
- */
+/** Runs `work` for each peer in turn (it rests after each merge), yielding between peers; returns their ids. */
 async function forEachPeer(peers: readonly { id: string }[], work: (id: string) => Promise<unknown>): Promise<string[]> {
   for (const { id } of peers) {
     await work(id);
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
   return peers.map((p) => p.id);
 }

@@ -18,19 +18,28 @@ const COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_t
 export interface ChunkReadOptions {
   /** Only chunks with an id above this one. */
   afterId?: number;
+  /** Only these chunks. */
+  ids?: readonly number[];
   /** Leave the packed metric columns out (`metrics` comes back empty): the caller has the aggregates. */
   withoutMetrics?: boolean;
+  /** Leave the stored rows out (`rows_json` comes back empty): the caller wants the metrics only. */
+  withoutRows?: boolean;
 }
 
-const NO_METRICS = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
 
 /** The chunks of `peerId`, ordered for the report. */
 export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, options: ChunkReadOptions = {}): Promise<StoredChunk[]> {
   let q = db.selectFrom('quality_chunks').where('peer_id', '=', peerId);
   if (options.afterId !== undefined) q = q.where('id', '>', options.afterId);
+  if (options.ids) q = q.where('id', 'in', [...options.ids]);
   const columns = options.withoutMetrics ? COLUMNS : ([...COLUMNS, 'metrics'] as const);
   let rows: StoredChunk[];
-  if (dialect === 'sqlite') {
+  if (options.withoutRows) {
+    rows = (await q.select(columns).execute()) as StoredChunk[];
+    for (const r of rows) r.rows_json = EMPTY;
+    rows.sort(reportOrder);
+  } else if (dialect === 'sqlite') {
     // The (peer_id, series, stream_key, first_ts) index gives this order for free.
     rows = (await q.select([...columns, 'rows_json']).orderBy('series').orderBy('stream_key').orderBy('first_ts').orderBy('id').execute()) as StoredChunk[];
   } else {
@@ -41,12 +50,35 @@ export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDial
     rows = text.map(({ rows_text, ...r }) => ({ ...r, rows_json: Buffer.from(rows_text, 'utf8') })) as StoredChunk[];
     rows.sort(reportOrder);
   }
-  if (options.withoutMetrics) for (const r of rows) r.metrics = NO_METRICS;
+  if (options.withoutMetrics) for (const r of rows) r.metrics = EMPTY;
   return rows;
 }
 
+/** What compaction plans its merges from: a chunk without its contents. */
+export interface ChunkSummary {
+  id: number;
+  series: string;
+  stream_key: string;
+  first_ts: number;
+  /** Bytes of stored rows. */
+  bytes: number;
+}
+
+/** Summaries of the chunks of `peerId` (above `afterId` when given), in report order. */
+export async function readChunkSummaries(db: Kysely<Database>, peerId: string, afterId?: number): Promise<ChunkSummary[]> {
+  let q = db
+    .selectFrom('quality_chunks')
+    .select(['id', 'series', 'stream_key', 'first_ts', sql<number>`length(rows_json)`.as('bytes')])
+    .where('peer_id', '=', peerId);
+  if (afterId !== undefined) q = q.where('id', '>', afterId);
+  const rows = await q.execute();
+  return rows
+    .map((r) => ({ id: Number(r.id), series: r.series, stream_key: r.stream_key, first_ts: Number(r.first_ts), bytes: Number(r.bytes) }))
+    .sort(reportOrder);
+}
+
 /** Report order: series, stream, first sample time, id (strings by code unit, as SQLite's BINARY collation). */
-function reportOrder(a: StoredChunk, b: StoredChunk): number {
+function reportOrder(a: Pick<StoredChunk, 'series' | 'stream_key' | 'first_ts' | 'id'>, b: Pick<StoredChunk, 'series' | 'stream_key' | 'first_ts' | 'id'>): number {
   if (a.series !== b.series) return a.series < b.series ? -1 : 1;
   if (a.stream_key !== b.stream_key) return a.stream_key < b.stream_key ? -1 : 1;
   return Number(a.first_ts) - Number(b.first_ts) || Number(a.id) - Number(b.id);

@@ -213,6 +213,38 @@ describe('ingest: participant scope, idempotency, validation', () => {
     assert.equal(full.body.data.participant.peer_report.metadata.device_info.os, 'Mac OS');
   });
 
+  test('CORS: the collector can post from another origin and read every answer, errors included', async () => {
+    const p = await newParticipant();
+    const origin = 'https://app.example';
+    const preflight = await fetch(`${t.url}/ingest/v1/join`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,content-encoding' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /POST/);
+    for (const h of ['Authorization', 'Content-Type', 'Content-Encoding']) assert.match(preflight.headers.get('access-control-allow-headers') ?? '', new RegExp(h));
+    const post = (path: string, token: string, body: unknown) =>
+      fetch(`${t.url}/ingest/v1${path}`, { method: 'POST', headers: { origin, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const join = await post('/join', p.token, {});
+    assert.equal(join.status, 201);
+    assert.equal(join.headers.get('access-control-allow-origin'), '*');
+    const peerId = ((await join.json()) as any).data.peer_id;
+    const ok = await post(`/peers/${peerId}/batches`, p.token, batches(5)[0]);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.headers.get('access-control-allow-origin'), '*');
+    assert.equal(ok.headers.get('content-type'), 'application/json');
+    for (const [res, status] of [
+      [await post(`/peers/${peerId}/batches`, 'not-a-token', batches(5)[1]), 401],
+      [await post(`/peers/${peerId}/batches`, p.token, { batch_id: 'short' }), 400],
+      [await post(`/peers/${randomUUID()}/batches`, p.token, batches(5)[1]), 404],
+    ] as const) {
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*', `allow-origin on the ${status}`);
+      assertEnvelope(await res.json(), status);
+    }
+  });
+
   test("a participant token writes only its own peer's telemetry", async () => {
     const a = await newParticipant();
     const b = await newParticipant();

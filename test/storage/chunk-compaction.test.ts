@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { runSimulation } from '../../src/simulate/simulate-run.ts';
-import { compactFinishedPeers, compactPeerChunks, mergeLivePeerChunks, mergeLivePeers } from '../../src/store/chunk-compaction.ts';
+import { compactFinishedPeers, compactPeerChunks, mergeLivePeerChunks, mergeLivePeers, MAX_MERGE_BYTES } from '../../src/store/chunk-compaction.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 
@@ -81,6 +81,51 @@ describe('chunk compaction', () => {
     assert.notEqual(withLateChunk.indexOf(`"${series}_cumulative"`), -1);
   });
 
+  test('a long call is merged in runs of bounded size, and its report stays byte-for-byte the same', async () => {
+    const [p] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'lossy-wifi', minutes: 40, peers: 1, seed: 17 });
+    const before = await reportText(p.peerId);
+    const { db, dialect } = t.server.context;
+    const counts = await chunkCount(p.peerId);
+    assert.ok((await compactPeerChunks(db, dialect, p.peerId, Date.now())) > 0);
+    const rows = await db
+      .selectFrom('quality_chunks')
+      .select(['series', 'stream_key', (eb) => eb.fn<number>('length', ['rows_json']).as('bytes'), 'n'])
+      .where('peer_id', '=', p.peerId)
+      .execute();
+    assert.ok(rows.length > counts.streams, `some stream needed more than one run (${rows.length} rows for ${counts.streams} streams)`);
+    assert.ok(rows.length < counts.chunks / 10, `and far fewer rows than before (${rows.length} of ${counts.chunks})`);
+    const perBatch = Math.max(...rows.map((r) => Number(r.bytes) / Number(r.n))) * 5 * 1.5; // a batch holds ≤ 5 samples of a stream
+    for (const r of rows) assert.ok(Number(r.bytes) <= MAX_MERGE_BYTES + perBatch, `a merged row of ${r.bytes} bytes`);
+    assertSameText(await reportText(p.peerId), before, 'the report');
+  });
+
+  test('after a leave only the chunks written since the last live merge are merged; merged rows are not rewritten', async () => {
+    const post = (path: string, token: string, body: unknown) =>
+      fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const kit = `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}`;
+    const meeting = ((await (await post(`${kit}/meetings`, t.token, { title: 'tail' })).json()) as { data: { id: string } }).data.id;
+    const participant = ((await (await post(`${kit}/meetings/${meeting}/participants`, t.token, { custom_participant_id: 'tail', preset_name: 'host' })).json()) as { data: { token: string } }).data;
+    const startMs = Date.now() - 10 * 60_000;
+    const peerId = ((await (await post('/ingest/v1/join', participant.token, { joined_at: startMs })).json()) as { data: { peer_id: string } }).data.peer_id;
+    const batches = [...syntheticBatches({ profile: CALL_PROFILES.clean, startMs, minutes: 3, seed: 18, batchIdPrefix: 'tail-batch-' })];
+    const send = async (part: typeof batches) => {
+      for (const b of part) assert.equal((await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b)).status, 200);
+    };
+    await send(batches.slice(0, 9));
+    const { db, dialect } = t.server.context;
+    assert.ok((await mergeLivePeerChunks(db, dialect, peerId, Date.now())) > 0);
+    const rowsOf = () => db.selectFrom('quality_chunks').select(['id', 'n', 'first_ts', 'last_ts', 'rows_json']).where('peer_id', '=', peerId).orderBy('id').execute();
+    const merged = await rowsOf();
+    await send(batches.slice(9));
+    assert.equal((await post(`/ingest/v1/peers/${peerId}/leave`, participant.token, {})).status, 200);
+    const before = await reportText(peerId);
+    assert.ok((await compactPeerChunks(db, dialect, peerId, Date.now())) > 0);
+    const after = await rowsOf();
+    for (const m of merged) assert.deepEqual(after.find((a) => a.id === m.id), m, `merged row ${m.id} kept as it was`);
+    assert.equal(after.length, merged.length * 2, 'one more row per stream: the merged tail');
+    assertSameText(await reportText(peerId), before, 'the report');
+  });
+
   test('a live peer is left alone; a peer that left less than the delay ago waits', async () => {
     const [live] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'clean', minutes: 1, peers: 1, seed: 12, leave: false });
     const { db, dialect } = t.server.context;
@@ -98,8 +143,7 @@ describe('chunk compaction', () => {
     const counts = await chunkCount(p.peerId);
     const { db, dialect } = t.server.context;
     const removed = await Promise.all([compactPeerChunks(db, dialect, p.peerId, Date.now()), compactPeerChunks(db, dialect, p.peerId, Date.now())]);
-    assert.equal(removed[0] + removed[1], counts.chunks - counts.streams);
-    assert.ok(removed.includes(0), 'the second one found it done');
+    assert.equal(removed[0] + removed[1], counts.chunks - counts.streams, 'every chunk merged once, by one or the other');
     assert.equal((await chunkCount(p.peerId)).chunks, counts.streams);
     assertSameText(await reportText(p.peerId), before, "the report");
   });
