@@ -37,11 +37,38 @@ function closeObjects<T>(node: T): T {
   return node;
 }
 
+/**
+ * Moves the item schema of every array of objects into `$defs`, referenced:
+ * with `inlineRefs: false` Ajv then compiles each into a function of its own.
+ * Inlined, the telemetry batch compiled into one function of 87 KB of
+ * bytecode, above what V8 optimises (60 KB), so it only ever ran in the
+ * interpreter.
+ */
+function hoistArrayItems(root: Record<string, unknown>): Record<string, unknown> {
+  const defs: Record<string, unknown> = ((root.$defs as Record<string, unknown> | undefined) ?? {});
+  let n = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    for (const v of Object.values(o)) visit(v);
+    const items = o.items as Record<string, unknown> | undefined;
+    if (o.type === 'array' && items && typeof items === 'object' && items.type === 'object') {
+      const name = `items${n++}`;
+      defs[name] = items;
+      o.items = { $ref: `#/$defs/${name}` };
+    }
+  };
+  visit(root);
+  if (n > 0) root.$defs = defs;
+  return root;
+}
+
 /** Compiles `schema` into a validator with zod's semantics and Ajv's speed. */
 export function compileValidator<S extends z.ZodType>(schema: S): (value: unknown) => ValidationResult<z.infer<S>> {
-  const ajv = new Ajv2020({ allErrors: false, strict: false, removeAdditional: true });
+  const ajv = new Ajv2020({ allErrors: false, strict: false, removeAdditional: true, inlineRefs: false });
   ajv.addKeyword({ keyword: 'finite', type: 'number', schemaType: 'boolean', errors: false, validate: (on: boolean, data: number) => !on || Number.isFinite(data) });
-  const validate = ajv.compile(closeObjects(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' })));
+  const validate = ajv.compile(hoistArrayItems(closeObjects(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>)));
   return (value) => {
     if (validate(value)) return { ok: true, value: value as z.infer<S> };
     const e = validate.errors?.[0];
