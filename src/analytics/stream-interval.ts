@@ -163,10 +163,6 @@ function limitationCode(durations: Durations | undefined, reason: StreamSample['
   return reason === undefined || reason === 'none' ? undefined : REASON_CODE[reason];
 }
 
-function put(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (value !== undefined) target[key] = value;
-}
-
 function roundOpt(value: number | undefined, dp: number): number | undefined {
   return value === undefined ? undefined : round(value, dp);
 }
@@ -310,114 +306,126 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
   }
   const mos = detail.mos;
 
-  // RealtimeKit row, keys in schema order, then the additive keys.
-  const row: Record<string, unknown> = {};
+  // RealtimeKit row, keys in schema order, then the additive keys. An
+  // undefined value is an absent key: JSON.stringify leaves it out. (Object
+  // literals: one shape per series, built and serialised on V8's fast paths.)
   const timestamp = Number.isFinite(cur.ts) ? new Date(cur.ts).toISOString() : undefined;
-  const lostOut = dLost;
   const jitterOut = roundOpt(jitter, 3);
   const jbOut = roundOpt(jbMs, 3);
   const rttOut = roundOpt(rtt, 3);
+  let row: Record<string, unknown>;
   if (audio && consumer) {
-    put(row, 'bytes_received', dBytes);
-    put(row, 'concealment_events', delta(cur, base, 'concealment_events'));
-    put(row, 'consumer_id', cur.consumer_id);
-    put(row, 'jitter', jitterOut);
-    put(row, 'jitter_buffer_delay', jbOut);
-    put(row, 'jitter_buffer_emitted_count', dEmitted);
-    put(row, 'mid', cur.mid);
-    put(row, 'mos_quality', mos);
-    put(row, 'packets_lost', lostOut);
-    put(row, 'packets_received', dPackets);
-    put(row, 'peer_id', cur.remote_peer_id);
-    put(row, 'producer_id', cur.producer_id);
-    put(row, 'ssrc', cur.ssrc);
-    put(row, 'timestamp', timestamp);
+    row = {
+      bytes_received: dBytes,
+      concealment_events: delta(cur, base, 'concealment_events'),
+      consumer_id: cur.consumer_id,
+      jitter: jitterOut,
+      jitter_buffer_delay: jbOut,
+      jitter_buffer_emitted_count: dEmitted,
+      mid: cur.mid,
+      mos_quality: mos,
+      packets_lost: dLost,
+      packets_received: dPackets,
+      peer_id: cur.remote_peer_id,
+      producer_id: cur.producer_id,
+      ssrc: cur.ssrc,
+      timestamp,
+    };
   } else if (audio) {
-    put(row, 'bytes_sent', dBytes);
-    put(row, 'jitter', jitterOut);
-    put(row, 'mid', cur.mid);
-    put(row, 'mos_quality', mos);
-    put(row, 'packets_lost', lostOut);
-    put(row, 'packets_sent', dPackets);
-    put(row, 'producer_id', cur.producer_id);
-    put(row, 'rtt', rttOut);
-    put(row, 'ssrc', cur.ssrc);
-    put(row, 'timestamp', timestamp);
+    row = {
+      bytes_sent: dBytes,
+      jitter: jitterOut,
+      mid: cur.mid,
+      mos_quality: mos,
+      packets_lost: dLost,
+      packets_sent: dPackets,
+      producer_id: cur.producer_id,
+      rtt: rttOut,
+      ssrc: cur.ssrc,
+      timestamp,
+    };
   } else if (consumer) {
-    put(row, 'bytes_received', dBytes);
-    put(row, 'consumer_id', cur.consumer_id);
-    put(row, 'fir_count', dFir);
-    put(row, 'frame_height', num(cur.frame_height));
-    put(row, 'frame_width', num(cur.frame_width));
-    put(row, 'frames_decoded', dFrames);
-    put(row, 'frames_dropped', delta(cur, base, 'frames_dropped'));
-    put(row, 'frames_per_second', roundOpt(fps, 2));
-    put(row, 'jitter', jitterOut);
-    put(row, 'jitter_buffer_delay', jbOut);
-    put(row, 'jitter_buffer_emitted_count', dEmitted);
-    put(row, 'key_frames_decoded', dKeyFrames);
-    put(row, 'mid', cur.mid);
-    put(row, 'mos_quality', mos);
-    put(row, 'packets_lost', lostOut);
-    put(row, 'packets_received', dPackets);
-    put(row, 'peer_id', cur.remote_peer_id);
-    put(row, 'producer_id', cur.producer_id);
-    put(row, 'ssrc', cur.ssrc);
-    put(row, 'timestamp', timestamp);
+    row = {
+      bytes_received: dBytes,
+      consumer_id: cur.consumer_id,
+      fir_count: dFir,
+      frame_height: num(cur.frame_height),
+      frame_width: num(cur.frame_width),
+      frames_decoded: dFrames,
+      frames_dropped: delta(cur, base, 'frames_dropped'),
+      frames_per_second: roundOpt(fps, 2),
+      jitter: jitterOut,
+      jitter_buffer_delay: jbOut,
+      jitter_buffer_emitted_count: dEmitted,
+      key_frames_decoded: dKeyFrames,
+      mid: cur.mid,
+      mos_quality: mos,
+      packets_lost: dLost,
+      packets_received: dPackets,
+      peer_id: cur.remote_peer_id,
+      producer_id: cur.producer_id,
+      ssrc: cur.ssrc,
+      timestamp,
+    };
   } else {
-    put(row, 'bytes_sent', dBytes);
-    put(row, 'fir_count', dFir);
-    put(row, 'frame_height', num(cur.frame_height));
-    put(row, 'frame_width', num(cur.frame_width));
-    put(row, 'frames_encoded', dFrames);
-    put(row, 'frames_per_second', roundOpt(fps, 2));
-    put(row, 'jitter', jitterOut);
-    put(row, 'key_frames_encoded', dKeyFrames);
-    put(row, 'mid', cur.mid);
-    put(row, 'mos_quality', mos);
-    put(row, 'packets_lost', lostOut);
-    put(row, 'packets_sent', dPackets);
-    put(row, 'pli_count', dPli);
-    put(row, 'producer_id', cur.producer_id);
+    let qld: Record<string, number> | undefined;
     if (durations !== undefined) {
-      const qld: Record<string, number> = {};
+      qld = {};
       for (const key of LIMITATION_KEYS) if (durations[key] !== undefined) qld[key] = round(durations[key] as number, 3);
-      row.quality_limitation_durations = qld;
     }
-    put(row, 'quality_limitation_reason', cur.quality_limitation_reason);
-    put(row, 'quality_limitation_resolution_changes', delta(cur, base, 'quality_limitation_resolution_changes'));
-    put(row, 'rtt', rttOut);
-    put(row, 'ssrc', cur.ssrc);
-    put(row, 'timestamp', timestamp);
+    row = {
+      bytes_sent: dBytes,
+      fir_count: dFir,
+      frame_height: num(cur.frame_height),
+      frame_width: num(cur.frame_width),
+      frames_encoded: dFrames,
+      frames_per_second: roundOpt(fps, 2),
+      jitter: jitterOut,
+      key_frames_encoded: dKeyFrames,
+      mid: cur.mid,
+      mos_quality: mos,
+      packets_lost: dLost,
+      packets_sent: dPackets,
+      pli_count: dPli,
+      producer_id: cur.producer_id,
+      quality_limitation_durations: qld,
+      quality_limitation_reason: cur.quality_limitation_reason,
+      quality_limitation_resolution_changes: delta(cur, base, 'quality_limitation_resolution_changes'),
+      rtt: rttOut,
+      ssrc: cur.ssrc,
+      timestamp,
+    };
   }
-  put(row, 'interval_s', roundOpt(dtS, 3));
-  put(row, 'loss_pct', roundOpt(loss, 3));
-  put(row, 'bitrate_bps', bitrate === undefined ? undefined : Math.round(bitrate));
+  row.interval_s = roundOpt(dtS, 3);
+  row.loss_pct = roundOpt(loss, 3);
+  row.bitrate_bps = bitrate === undefined ? undefined : Math.round(bitrate);
   row.mos_detail = compactMosDetail(detail, row);
-  if (reset !== undefined) row.counter_reset = true;
+  row.counter_reset = reset !== undefined ? true : undefined;
 
-  // Compact metrics row.
-  const metrics: MetricRow = { t: cur.ts };
-  if (dtS !== undefined) metrics.d = round(dtS, 3);
-  if (mos !== undefined) metrics.mos = mos;
-  if (loss !== undefined) metrics.loss = round(loss, 2);
-  if (rtt !== undefined) metrics.rtt = round(rtt, 1);
-  if (jitter !== undefined) metrics.jit = round(jitter, 2);
-  if (jbMs !== undefined) metrics.jb = round(jbMs, 1);
-  if (fps !== undefined) metrics.fps = round(fps, 1);
-  if (!audio && num(cur.frame_width) !== undefined) metrics.w = cur.frame_width;
-  if (!audio && num(cur.frame_height) !== undefined) metrics.h = cur.frame_height;
-  if (bitrate !== undefined) metrics.br = Math.round(bitrate);
-  if (dPackets !== undefined) metrics.pk = dPackets;
-  if (dLost !== undefined) metrics.pl = dLost;
-  if (dBytes !== undefined) metrics.by = dBytes;
-  if (dKeyFrames !== undefined) metrics.kf = dKeyFrames;
-  if (dFrames !== undefined) metrics.fr = dFrames;
-  if (ql !== undefined) metrics.ql = ql;
-  if (noVideo !== undefined) metrics.nv = noVideo;
-  if (freezeRatio !== undefined) metrics.fz = round(freezeRatio, 3);
-  if (feedback !== undefined) metrics.fb = feedback;
-  if (reset !== undefined) metrics.cr = 1;
+  // Compact metrics row (one shape: every key, undefined when absent).
+  const metrics: MetricRow = {
+    t: cur.ts,
+    d: dtS === undefined ? undefined : round(dtS, 3),
+    mos,
+    loss: loss === undefined ? undefined : round(loss, 2),
+    rtt: rtt === undefined ? undefined : round(rtt, 1),
+    jit: jitter === undefined ? undefined : round(jitter, 2),
+    jb: jbMs === undefined ? undefined : round(jbMs, 1),
+    fps: fps === undefined ? undefined : round(fps, 1),
+    w: !audio && num(cur.frame_width) !== undefined ? cur.frame_width : undefined,
+    h: !audio && num(cur.frame_height) !== undefined ? cur.frame_height : undefined,
+    br: bitrate === undefined ? undefined : Math.round(bitrate),
+    pk: dPackets,
+    pl: dLost,
+    by: dBytes,
+    kf: dKeyFrames,
+    fr: dFrames,
+    ql,
+    nv: noVideo,
+    fz: freezeRatio === undefined ? undefined : round(freezeRatio, 3),
+    fb: feedback,
+    cr: reset !== undefined ? 1 : undefined,
+  };
 
   return { series, row, metrics };
 }

@@ -1,0 +1,31 @@
+/**
+ * Developer aid: what the ingest worker spends per sample (JSON parse,
+ * validation, derivation, MOS, serialising the rows), alone in one thread,
+ * on the `simulate` generator's batches. `node --import tsx
+ * bench/quick-prepare.ts` with optional env B (seconds of call per batch,
+ * default 10) and RUNS (default 5).
+ */
+import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
+import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
+import { prepareBatch } from '../src/ingest/batch-preparation.ts';
+import type { KnownState } from '../src/ingest/derive-stream-chunks.ts';
+
+const batchSeconds = Number(process.env.B ?? 10);
+const peers = Array.from({ length: 20 }, (_, p) =>
+  [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs: 1_764_000_000_000, minutes: 30, batchSeconds, seed: p + 1, batchIdPrefix: `bench-peer-${p}-` })].map((b) => JSON.stringify(b)),
+);
+for (let run = 0; run < Number(process.env.RUNS ?? 5); run++) {
+  let samples = 0;
+  const started = performance.now();
+  for (const texts of peers) {
+    let known: KnownState[] = [];
+    for (const text of texts) {
+      const out = prepareBatch(text, 'bench-peer', known);
+      if (!out.ok) throw new Error(`${out.field}: ${out.message}`);
+      if (!out.derived) continue;
+      samples += out.derived.stored;
+      known = out.derived.states.map((s) => ({ stream_key: s.stream_key, last_ts: s.last_ts, last_sample: s.last_sample }));
+    }
+  }
+  console.log(JSON.stringify({ samples, usPerSample: Math.round(((performance.now() - started) * 1000 * 100) / samples) / 100 }));
+}
