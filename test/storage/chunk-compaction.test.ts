@@ -36,6 +36,23 @@ function assertSameText(actual: string, expected: string, what: string): void {
   assert.fail(`${what} differs at character ${i}: …${expected.slice(Math.max(0, i - 200), i + 200)}… became …${actual.slice(Math.max(0, i - 200), i + 200)}…`);
 }
 
+function post(path: string, token: string, body: unknown): Promise<Response> {
+  return fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** A new meeting with one joined peer per name, joined at `startMs`, through the API. */
+async function joinPeers(title: string, names: string[], startMs: number): Promise<{ token: string; peerId: string }[]> {
+  const kit = `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}`;
+  const meeting = ((await (await post(`${kit}/meetings`, t.token, { title })).json()) as { data: { id: string } }).data.id;
+  const peers = [];
+  for (const name of names) {
+    const p = ((await (await post(`${kit}/meetings/${meeting}/participants`, t.token, { custom_participant_id: name, preset_name: 'host' })).json()) as { data: { token: string } }).data;
+    const j = ((await (await post('/ingest/v1/join', p.token, { joined_at: startMs })).json()) as { data: { peer_id: string } }).data;
+    peers.push({ token: p.token, peerId: j.peer_id });
+  }
+  return peers;
+}
+
 async function chunkCount(peerId: string): Promise<{ chunks: number; streams: number }> {
   const rows = await t.server.context.db.selectFrom('quality_chunks').select(['series', 'stream_key']).where('peer_id', '=', peerId).execute();
   return { chunks: rows.length, streams: new Set(rows.map((r) => `${r.series}|${r.stream_key}`)).size };
@@ -100,16 +117,11 @@ describe('chunk compaction', () => {
   });
 
   test('after a leave only the chunks written since the last live merge are merged; merged rows are not rewritten', async () => {
-    const post = (path: string, token: string, body: unknown) =>
-      fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const kit = `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}`;
-    const meeting = ((await (await post(`${kit}/meetings`, t.token, { title: 'tail' })).json()) as { data: { id: string } }).data.id;
-    const participant = ((await (await post(`${kit}/meetings/${meeting}/participants`, t.token, { custom_participant_id: 'tail', preset_name: 'host' })).json()) as { data: { token: string } }).data;
     const startMs = Date.now() - 10 * 60_000;
-    const peerId = ((await (await post('/ingest/v1/join', participant.token, { joined_at: startMs })).json()) as { data: { peer_id: string } }).data.peer_id;
+    const [{ token, peerId }] = await joinPeers('tail', ['tail'], startMs);
     const batches = [...syntheticBatches({ profile: CALL_PROFILES.clean, startMs, minutes: 3, seed: 18, batchIdPrefix: 'tail-batch-' })];
     const send = async (part: typeof batches) => {
-      for (const b of part) assert.equal((await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b)).status, 200);
+      for (const b of part) assert.equal((await post(`/ingest/v1/peers/${peerId}/batches`, token, b)).status, 200);
     };
     await send(batches.slice(0, 9));
     const { db, dialect } = t.server.context;
@@ -117,7 +129,7 @@ describe('chunk compaction', () => {
     const rowsOf = () => db.selectFrom('quality_chunks').select(['id', 'n', 'first_ts', 'last_ts', 'rows_json']).where('peer_id', '=', peerId).orderBy('id').execute();
     const merged = await rowsOf();
     await send(batches.slice(9));
-    assert.equal((await post(`/ingest/v1/peers/${peerId}/leave`, participant.token, {})).status, 200);
+    assert.equal((await post(`/ingest/v1/peers/${peerId}/leave`, token, {})).status, 200);
     const before = await reportText(peerId);
     assert.ok((await compactPeerChunks(db, dialect, peerId, Date.now())) > 0);
     const after = await rowsOf();
@@ -149,18 +161,8 @@ describe('chunk compaction', () => {
   });
 
   test("a live peer's recent chunks are merged in steps; its report matches a never-merged twin's", async () => {
-    const post = (path: string, token: string, body: unknown) =>
-      fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const kit = `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}`;
-    const meeting = ((await (await post(`${kit}/meetings`, t.token, { title: 'twins' })).json()) as { data: { id: string } }).data.id;
     const startMs = Date.now() - 30 * 60_000;
-    const join = async (name: string) => {
-      const p = ((await (await post(`${kit}/meetings/${meeting}/participants`, t.token, { custom_participant_id: name, preset_name: 'host' })).json()) as { data: { token: string } }).data;
-      const j = ((await (await post('/ingest/v1/join', p.token, { joined_at: startMs })).json()) as { data: { peer_id: string } }).data;
-      return { token: p.token, peerId: j.peer_id };
-    };
-    const live = await join('live');
-    const twin = await join('twin');
+    const [live, twin] = await joinPeers('twins', ['live', 'twin'], startMs);
     const batches = [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: 3, seed: 16, batchIdPrefix: 'twin-batch-' })];
     const { db, dialect } = t.server.context;
     const quality = async (peerId: string) => {
