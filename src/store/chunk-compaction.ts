@@ -120,15 +120,16 @@ async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: str
 }
 
 /** Merges the chunks of `peerId` above its merge mark, run by run, resting after each. Returns the rows removed and the highest id seen. */
-async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, mark: number | null): Promise<{ removed: number; maxId: number }> {
-  const tail = await readChunkSummaries(db, peerId, mark ?? undefined);
+async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, storedMark: number | string | null): Promise<{ removed: number; maxId: number }> {
+  const mark = storedMark === null ? undefined : Number(storedMark);
+  const tail = await readChunkSummaries(db, peerId, mark);
   let removed = 0;
   for (const run of planMerges(tail)) {
     const started = performance.now();
     removed += await mergeRun(db, dialect, peerId, run);
     await restAfterWork(started);
   }
-  return { removed, maxId: tail.reduce((max, c) => Math.max(max, c.id), Number(mark ?? 0)) };
+  return { removed, maxId: tail.reduce((max, c) => Math.max(max, c.id), mark ?? 0) };
 }
 
 /**
@@ -139,7 +140,7 @@ async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: st
 export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
   const peer = await db.selectFrom('peers').select(['chunks_compacted_at', 'status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
   if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
-  const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto === null ? null : Number(peer.chunks_merged_upto));
+  const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
   await db.transaction().execute(async (tx) => {
     let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
@@ -166,8 +167,7 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
 export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
   const peer = await db.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
   if (!peer || peer.status !== 'live') return 0;
-  const mark = peer.chunks_merged_upto === null ? null : Number(peer.chunks_merged_upto);
-  const { removed, maxId } = await mergeTail(db, dialect, peerId, mark);
+  const { removed, maxId } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
   await db.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: maxId }).where('id', '=', peerId).execute();
   return removed;
 }
