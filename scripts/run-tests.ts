@@ -3,7 +3,8 @@
  * on the embedded store, then the storage-touching suites again on PostgreSQL
  * (TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test). Set
  * PEER_REPORT_SKIP_POSTGRES=1 to skip the second pass (it is never skipped in CI).
- * Extra arguments are passed to `node --test` (e.g. a file list).
+ * Extra arguments are passed to `node --test` (e.g. a file list). It first runs scripts/setup-test-env.sh, which
+ * installs Debian's chromium and coturn and starts a local PostgreSQL when they are missing.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -66,6 +67,14 @@ async function postgresReachable(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+// The machine's part of the set-up (browsers, coturn, PostgreSQL), so the README's one test command works on a fresh
+// machine: a missing `/usr/bin/chromium` otherwise fails every browser test.
+const setup = spawnSync('bash', [path.join(root, 'scripts/setup-test-env.sh')], { cwd: root, stdio: 'inherit' });
+if (setup.status !== 0) {
+  console.error('scripts/setup-test-env.sh failed: the browser tests need chromium and coturn (Debian packages).');
+  process.exit(setup.status ?? 1);
 }
 
 const args = process.argv.slice(2);
