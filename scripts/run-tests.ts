@@ -77,6 +77,15 @@ if (setup.status !== 0) {
   process.exit(setup.status ?? 1);
 }
 
+// The suite runs the compiled JavaScript that production runs (bin/peer-report.js loads dist/): build it from the
+// sources as they are now, so no stale dist/ is ever tested.
+const build = spawnSync('npm', ['run', '--silent', 'build:server'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('npm run build:server failed');
+  process.exit(build.status ?? 1);
+}
+process.env.PEER_REPORT_FROM_SOURCE = '0';
+
 const args = process.argv.slice(2);
 const all = args.length ? args.map((a) => path.resolve(root, a)) : findTests(path.join(root, 'test')).sort();
 const isSolo = (f: string) => SOLO_FILES.includes(path.relative(root, f));

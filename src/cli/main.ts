@@ -1,13 +1,10 @@
 #!/usr/bin/env node
 /**
- * `peer-report` command line: serve, token, simulate, import.
+ * `peer-report` command line (commands in ./command-registry.ts).
  * Exit codes: 0 success, 1 runtime failure, 2 usage error.
  */
 import { Command, CommanderError } from 'commander';
-import { serveCommand } from './commands/serve.ts';
-import { tokenCommand } from './commands/token.ts';
-import { simulateCommand } from './commands/simulate.ts';
-import { extraCommands } from './command-registry.ts';
+import { COMMANDS } from './command-registry.ts';
 
 const program = new Command();
 program
@@ -16,10 +13,14 @@ program
   .version('0.1.0')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
-program.addCommand(serveCommand());
-program.addCommand(tokenCommand());
-program.addCommand(simulateCommand());
-for (const cmd of extraCommands()) program.addCommand(cmd);
+
+// Only the command being run (or asked about, `help <command>`) is loaded; the others are listed by name and
+// description. The first argument that is not an option names it (the top level has no options taking a value).
+const words = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
+const invoked = words[0] === 'help' ? words[1] : words[0];
+for (const entry of COMMANDS) {
+  program.addCommand(entry.name === invoked ? await entry.load() : new Command(entry.name).description(entry.description));
+}
 
 // Usage errors of every (sub)command surface as CommanderError (exit code 2), not process.exit(1).
 const applyToAll = (cmd: Command) => {

@@ -5,11 +5,8 @@
  * samples. Runs in the ingest worker threads (see prepare-pool), or inline.
  */
 import type { TelemetryBatch } from '../model/telemetry.ts';
-import { compileValidator } from './compiled-validator.ts';
-import { telemetryBatchSchema } from './ingest-schemas.ts';
+import { validateBatch } from './batch-validator.ts';
 import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
-
-const validateBatch = compileValidator(telemetryBatchSchema);
 
 /** A batch ready to be written, or why it cannot be. */
 export type PreparedBatch =
@@ -31,7 +28,7 @@ export function parseBatch(text: string): { ok: true; batch: TelemetryBatch } | 
     return { ok: false, field: 'body', message: `malformed JSON (${(e as Error).message})` };
   }
   const checked = validateBatch(json);
-  return checked.ok ? { ok: true, batch: checked.value as TelemetryBatch } : checked;
+  return checked.ok ? { ok: true, batch: checked.value } : checked;
 }
 
 /**

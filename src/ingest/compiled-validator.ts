@@ -7,7 +7,7 @@
  * (event metadata) are kept.
  */
 import { z } from 'zod';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, _, type ErrorObject } from 'ajv/dist/2020.js';
 
 /** Outcome of a validation. */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
@@ -64,13 +64,35 @@ function hoistArrayItems(root: Record<string, unknown>): Record<string, unknown>
   return root;
 }
 
-/** Compiles `schema` into a validator with zod's semantics and Ajv's speed. */
-export function compileValidator<S extends z.ZodType>(schema: S): (value: unknown) => ValidationResult<z.infer<S>> {
-  const ajv = new Ajv2020({ allErrors: false, strict: false, removeAdditional: true, inlineRefs: false });
-  ajv.addKeyword({ keyword: 'finite', type: 'number', schemaType: 'boolean', errors: false, validate: (on: boolean, data: number) => !on || Number.isFinite(data) });
-  const validate = ajv.compile(hoistArrayItems(closeObjects(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>)));
+/**
+ * The Ajv instance for these schemas. The `finite` keyword is generated code (not a function called at run
+ * time), so the validator can also be written out as standalone JavaScript (scripts/build-validators.ts).
+ */
+export function makeAjv(options: { code?: { source?: boolean; esm?: boolean } } = {}): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: false, strict: false, removeAdditional: true, inlineRefs: false, ...options });
+  ajv.addKeyword({
+    keyword: 'finite',
+    type: 'number',
+    schemaType: 'boolean',
+    code(cxt) {
+      if (cxt.schema === true) cxt.fail(_`!Number.isFinite(${cxt.data})`);
+    },
+  });
+  return ajv;
+}
+
+/** `schema` as the JSON Schema Ajv compiles: zod's export, objects closed, numbers finite, array items hoisted. */
+export function validatorJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return hoistArrayItems(closeObjects(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>));
+}
+
+/** An Ajv validate function: true, or false with `errors` set. */
+export type AjvValidate = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/** Wraps an Ajv validate function (compiled now, or standalone) into a {@link ValidationResult} producer. */
+export function toValidator<T>(validate: AjvValidate): (value: unknown) => ValidationResult<T> {
   return (value) => {
-    if (validate(value)) return { ok: true, value: value as z.infer<S> };
+    if (validate(value)) return { ok: true, value: value as T };
     const e = validate.errors?.[0];
     const field = pointerToField(e?.instancePath ?? '');
     const missing = e?.keyword === 'required' ? (e.params as { missingProperty?: string }).missingProperty : undefined;
@@ -80,4 +102,9 @@ export function compileValidator<S extends z.ZodType>(schema: S): (value: unknow
       message: e?.message ?? 'invalid value',
     };
   };
+}
+
+/** Compiles `schema` into a validator with zod's semantics and Ajv's speed. */
+export function compileValidator<S extends z.ZodType>(schema: S): (value: unknown) => ValidationResult<z.infer<S>> {
+  return toValidator<z.infer<S>>(makeAjv().compile(validatorJsonSchema(schema)));
 }

@@ -6,7 +6,7 @@
  * workers (`size` 0) batches are prepared inline.
  */
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker, WORKER_READY } from '../util/ts-worker.ts';
+import { siblingModule, startModuleWorker, WORKER_READY } from '../util/module-worker.ts';
 import { prepareBatch, type PreparedBatch } from './batch-preparation.ts';
 import { reviveDerived, type KnownState } from './derive-stream-chunks.ts';
 
@@ -35,13 +35,13 @@ export class PreparePool {
   /** `workerModule`: the worker's code (prepare-worker.ts; another module only in tests). */
   constructor(
     readonly size: number,
-    private readonly workerModule = new URL('./prepare-worker.ts', import.meta.url),
+    private readonly workerModule = siblingModule('prepare-worker', import.meta.url),
   ) {
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
   }
 
   #spawn(): PoolWorker {
-    const worker = startTsWorker(this.workerModule);
+    const worker = startModuleWorker(this.workerModule);
     let markStarted!: () => void;
     const started = new Promise<void>((resolve) => (markStarted = resolve));
     worker.once('exit', () => markStarted());

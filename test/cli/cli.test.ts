@@ -8,19 +8,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binEnv } from '../support/server-process.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/peer-report.js');
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: binEnv({ DATABASE_URL: '', ...env }), timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function startServe(dataDir: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir, ...extra], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: '' },
+    env: binEnv({ DATABASE_URL: '' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -90,7 +91,7 @@ describe('peer-report CLI', () => {
         body: '{"name":"cli app"}',
       })).json()) as { data: { app: { id: string } } };
       const sim = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const p = spawn(process.execPath, [bin, 'simulate', '--url', url, '--token', token, '--account', 'acct-cli', '--app', app.data.app.id, '--profile', 'congested-4g', '--minutes', '1', '--peers', '3'], { cwd: root });
+        const p = spawn(process.execPath, [bin, 'simulate', '--url', url, '--token', token, '--account', 'acct-cli', '--app', app.data.app.id, '--profile', 'congested-4g', '--minutes', '1', '--peers', '3'], { cwd: root, env: binEnv() });
         let stdout = '';
         p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
         p.on('exit', (code) => resolve({ code, stdout }));

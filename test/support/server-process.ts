@@ -8,6 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * The environment of a spawned `peer-report`: the TypeScript sources (what was just edited) unless the caller
+ * chose otherwise; `npm test` builds dist/ first and sets PEER_REPORT_FROM_SOURCE=0, so the suite runs the
+ * compiled JavaScript that production runs.
+ */
+export function binEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PEER_REPORT_FROM_SOURCE: process.env.PEER_REPORT_FROM_SOURCE ?? '1', ...env };
+}
+
 /** A `peer-report serve` child process. */
 export interface ServerProcess {
   url: string;
@@ -21,7 +30,7 @@ export interface ServerProcess {
 /** Starts `peer-report serve` on a random port; `env` configures it (DATABASE_URL, PEER_REPORT_*). */
 export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[] }): Promise<ServerProcess> {
   const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', opts.dataDir, '--workers', String(opts.workers ?? 1)];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: binEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
