@@ -69,8 +69,11 @@ function figures(rows: readonly MetricRow[]): Record<string, unknown> {
   let byteSeconds = 0;
   let noMedia = 0;
   let ended = false;
-  const sums = { nk: 0, rx: 0, fc: 0, fd: 0 };
-  const seen = { nk: false, rx: false, fc: false, fd: false };
+  // Sums of the repair counters; NaN until one interval has the value (then absent from the output).
+  let nk = NaN;
+  let rx = NaN;
+  let fc = NaN;
+  let fd = NaN;
   const loss = new Stat();
   const mos = new Stat();
   const rtt = new Stat();
@@ -96,13 +99,10 @@ function figures(rows: readonly MetricRow[]): Record<string, unknown> {
       bytes += r.by;
       byteSeconds += d;
     }
-    for (const k of ['nk', 'rx', 'fc', 'fd'] as const) {
-      const v = r[k];
-      if (v !== undefined) {
-        sums[k] += v;
-        seen[k] = true;
-      }
-    }
+    if (r.nk !== undefined) nk = (nk === nk ? nk : 0) + r.nk;
+    if (r.rx !== undefined) rx = (rx === rx ? rx : 0) + r.rx;
+    if (r.fc !== undefined) fc = (fc === fc ? fc : 0) + r.fc;
+    if (r.fd !== undefined) fd = (fd === fd ? fd : 0) + r.fd;
     if (r.te === 1) ended = true;
     loss.add(r.loss);
     mos.add(r.mos);
@@ -130,10 +130,10 @@ function figures(rows: readonly MetricRow[]): Record<string, unknown> {
   put(out, 'jitter_avg', jit.avg(2));
   put(out, 'jitter_buffer_avg', jb.avg(1));
   if (byteSeconds > 0) out.bitrate_kbps = round((bytes * 8) / byteSeconds / 1000, 2);
-  if (seen.nk) out.nack_count = sums.nk;
-  if (seen.rx) out.retransmitted_packets = sums.rx;
-  if (seen.fc) out.freeze_count = sums.fc;
-  if (seen.fd) out.freeze_duration_ms = sums.fd;
+  if (nk === nk) out.nack_count = nk;
+  if (rx === rx) out.retransmitted_packets = rx;
+  if (fc === fc) out.freeze_count = fc;
+  if (fd === fd) out.freeze_duration_ms = fd;
   put(out, 'concealed_samples_pct_avg', cs.avg(2));
   if (ab.n > 0) out.available_outgoing_bitrate_kbps = { avg: round(ab.sum / ab.n, 1), min: round(ab.min, 1) };
   put(out, 'target_bitrate_kbps_avg', tb.avg(1));
@@ -166,11 +166,12 @@ function identity(t: TrackInput): Record<string, unknown> {
 /** `track_stats` and `remote_peer_stats` of a peer's streams (in the given order: the report's). */
 export function trackSummaries(tracks: readonly TrackInput[]): { track_stats: Record<string, unknown>[]; remote_peer_stats: Record<string, unknown>[] } {
   const trackStats: Record<string, unknown>[] = [];
-  const byPeer = new Map<string, { peer_id: string; series: QualitySeries; ssrcs: number[]; rows: MetricRow[] }>();
+  const byPeer = new Map<string, { peer_id: string; series: QualitySeries; ssrcs: number[]; tracks: (readonly MetricRow[])[]; single: Record<string, unknown> }>();
   for (const t of tracks) {
     if (t.rows.length === 0) continue;
     const id = identity(t);
-    const entry = { ...id, ...figures(t.rows) };
+    const own = figures(t.rows);
+    const entry: Record<string, unknown> = { ...id, ...own };
     const { episodes, truncated } = degradationEpisodes(t.rows, timeOrder(t.rows));
     entry.episodes = episodes;
     if (truncated) entry.episodes_truncated = true;
@@ -179,12 +180,13 @@ export function trackSummaries(tracks: readonly TrackInput[]): { track_stats: Re
     if (peer === undefined) continue;
     const groupKey = `${peer}\u0000${t.series}`;
     let g = byPeer.get(groupKey);
-    if (!g) byPeer.set(groupKey, (g = { peer_id: peer, series: t.series, ssrcs: [], rows: [] }));
+    if (!g) byPeer.set(groupKey, (g = { peer_id: peer, series: t.series, ssrcs: [], tracks: [], single: own }));
     g.ssrcs.push(id.ssrc as number);
-    for (const r of t.rows) g.rows.push(r);
+    g.tracks.push(t.rows);
   }
   const remotePeerStats = [...byPeer.values()]
     .sort((a, b) => (a.peer_id < b.peer_id ? -1 : a.peer_id > b.peer_id ? 1 : a.series < b.series ? -1 : a.series > b.series ? 1 : 0))
-    .map((g) => ({ peer_id: g.peer_id, series: g.series, ssrcs: g.ssrcs, ...figures(g.rows) }));
+    // One track: its figures as they are; several: computed over all their intervals.
+    .map((g) => ({ peer_id: g.peer_id, series: g.series, ssrcs: g.ssrcs, ...(g.tracks.length === 1 ? g.single : figures(g.tracks.flat())) }));
   return { track_stats: trackStats, remote_peer_stats: remotePeerStats };
 }

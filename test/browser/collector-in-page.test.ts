@@ -187,6 +187,6 @@ test('a real call: rows name their connection and remote peer, carry NACK and fr
   assert.deepEqual(ended.map((e) => [e.metadata?.pc, e.metadata?.kind, e.metadata?.direction]), [['to-b', 'video', 'send']]);
   const meta = (report.peer_report?.metadata?.pc_metadata ?? []) as { pc: string; remote_peer_id?: string }[];
   assert.deepEqual([...new Set(meta.map((m) => `${m.pc}:${m.remote_peer_id}`))].sort(), ['from-a:peer-a', 'to-b:peer-b']);
-  const tracks = (report.quality_stats as { track_stats?: { series: string; pc_id: string; peer_id?: string; track_ended?: boolean }[] }).track_stats ?? [];
+  const tracks = ((report as { quality_stats?: unknown }).quality_stats as { track_stats?: { series: string; pc_id: string; peer_id?: string; track_ended?: boolean }[] }).track_stats ?? [];
   assert.ok(tracks.some((t) => t.series === 'video_producer' && t.pc_id === 'to-b' && t.peer_id === 'peer-b' && t.track_ended === true));
 });
