@@ -27,6 +27,8 @@ export class TrackWatch {
   /** Reads every transceiver's tracks and emits what changed since the last poll. */
   poll(pc: RTCPeerConnection): void {
     const endedMids = new Set<string>();
+    // Plan B browsers (Chrome < 72) have no transceivers: no track state then, rather than a failed round.
+    if (typeof pc.getTransceivers !== 'function') return;
     for (const t of pc.getTransceivers()) {
       this.check(t.sender.track, 'send', t.mid, endedMids);
       this.check(t.receiver.track, 'recv', t.mid, endedMids);
