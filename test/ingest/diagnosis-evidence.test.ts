@@ -148,6 +148,13 @@ test('a mesh peer: rows name connection and remote peer, carry the evidence, and
   const stored = await db.selectFrom('peers').select('quality_aggregates').where('id', '=', peerId).executeTakeFirstOrThrow();
   assert.match(stored.quality_aggregates ?? '', /"remote_peer_stats"/, 'stored with the finished peer');
   check(await report(peerId), 'finished');
+
+  // Aggregates stored by an earlier version (no per-track aggregates) are computed again, not served without them.
+  const old = JSON.parse(stored.quality_aggregates as string) as { summary: Record<string, unknown> };
+  delete old.summary.track_stats;
+  delete old.summary.remote_peer_stats;
+  await db.updateTable('peers').set({ quality_aggregates: JSON.stringify(old) }).where('id', '=', peerId).execute();
+  check(await report(peerId), 'stored before the per-track aggregates');
 });
 
 test('bad evidence values are refused with the field named, the same on both stores', async () => {
