@@ -9,8 +9,8 @@
  *   connection id, SSRC and the app ids known from its last sample
  *   (`peer_id` = remote peer, `producer_id`, `consumer_id`, `track_id`, `mid`,
  *   `rid`), its figures and its own degradation episodes.
- * - `remote_peer_stats`: the tracks of one remote peer and series pooled
- *   (entries only for streams whose remote peer is known).
+ * - `remote_peer_stats`: the tracks of one remote peer and series pooled, with
+ *   their episodes (entries only for streams whose remote peer is known).
  *
  * Figures of an entry (over its intervals; averages over the intervals that
  * have the value): `start`/`end` (ISO), `sample_count`, `duration_s` (Σ d),
@@ -163,6 +163,20 @@ function identity(t: TrackInput): Record<string, unknown> {
   return out;
 }
 
+/** Adds the degradation episodes of `rows` (episodes.ts: same kinds and thresholds as the series' own) to `out`. */
+function withEpisodes(out: Record<string, unknown>, rows: readonly MetricRow[]): Record<string, unknown> {
+  const { episodes, truncated } = degradationEpisodes(rows, timeOrder(rows));
+  out.episodes = episodes;
+  if (truncated) out.episodes_truncated = true;
+  return out;
+}
+
+/** Figures and episodes over the intervals of several tracks. */
+function pooled(tracks: readonly (readonly MetricRow[])[]): Record<string, unknown> {
+  const rows = tracks.flat();
+  return withEpisodes(figures(rows), rows);
+}
+
 /** `track_stats` and `remote_peer_stats` of a peer's streams (in the given order: the report's). */
 export function trackSummaries(tracks: readonly TrackInput[]): { track_stats: Record<string, unknown>[]; remote_peer_stats: Record<string, unknown>[] } {
   const trackStats: Record<string, unknown>[] = [];
@@ -171,10 +185,8 @@ export function trackSummaries(tracks: readonly TrackInput[]): { track_stats: Re
     if (t.rows.length === 0) continue;
     const id = identity(t);
     const own = figures(t.rows);
+    withEpisodes(own, t.rows);
     const entry: Record<string, unknown> = { ...id, ...own };
-    const { episodes, truncated } = degradationEpisodes(t.rows, timeOrder(t.rows));
-    entry.episodes = episodes;
-    if (truncated) entry.episodes_truncated = true;
     trackStats.push(entry);
     const peer = id.peer_id as string | undefined;
     if (peer === undefined) continue;
@@ -187,6 +199,6 @@ export function trackSummaries(tracks: readonly TrackInput[]): { track_stats: Re
   const remotePeerStats = [...byPeer.values()]
     .sort((a, b) => (a.peer_id < b.peer_id ? -1 : a.peer_id > b.peer_id ? 1 : a.series < b.series ? -1 : a.series > b.series ? 1 : 0))
     // One track: its figures as they are; several: computed over all their intervals.
-    .map((g) => ({ peer_id: g.peer_id, series: g.series, ssrcs: g.ssrcs, ...(g.tracks.length === 1 ? g.single : figures(g.tracks.flat())) }));
+    .map((g) => ({ peer_id: g.peer_id, series: g.series, ssrcs: g.ssrcs, ...(g.tracks.length === 1 ? g.single : pooled(g.tracks)) }));
   return { track_stats: trackStats, remote_peer_stats: remotePeerStats };
 }

@@ -27,10 +27,10 @@ test('remote peers are split: 10 % from A and none from C stay 10 % and 0 %, eac
   assert.equal(track_stats[0].consumer_id, 'c-a');
   assert.equal((track_stats[0].episodes as { kind: string }[])[0].kind, 'loss');
   assert.deepEqual((track_stats[1].episodes as unknown[]).length, 0);
-  assert.deepEqual(remote_peer_stats.map((s) => [s.peer_id, s.series, s.ssrcs, s.loss_avg, s.sample_count]), [
-    ['A', 'audio_consumer', [12, 13], 2, 20],
-    ['A', 'video_consumer', [11], 10, 10],
-    ['C', 'video_consumer', [22], 0, 10],
+  assert.deepEqual(remote_peer_stats.map((s) => [s.peer_id, s.series, s.ssrcs, s.loss_avg, s.sample_count, (s.episodes as { kind: string }[]).map((e) => e.kind)]), [
+    ['A', 'audio_consumer', [12, 13], 2, 20, []],
+    ['A', 'video_consumer', [11], 10, 10, ['loss']],
+    ['C', 'video_consumer', [22], 0, 10, []],
   ]);
 });
 
