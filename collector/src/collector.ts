@@ -97,7 +97,6 @@ export class PeerReportCollector {
   private readonly pcs = new Map<RTCPeerConnection, ObservedPc>();
   private readonly tracks = new Map<string, TrackInfo>();
   private readonly screenTracks = new Set<string>();
-  private readonly trackState = new Map<string, boolean>();
   private readonly selectedByKind = new Map<string, string>();
   private readonly devices: DeviceWatcher;
   private joining: Promise<JoinResult | null> | undefined;
@@ -263,7 +262,7 @@ export class PeerReportCollector {
     p.contentType === 'screenshare' ||
     (p.trackIdentifier !== undefined && (this.screenTracks.has(p.trackIdentifier) || this.tracks.get(p.trackIdentifier)?.screenshare === true));
 
-  /** Selected devices, mute state and screen tracks, read from the local tracks being sent. */
+  /** Selected devices and screen tracks, read from the local tracks being sent (track state: track-watch.ts). */
   private checkSenders(o: ObservedPc): void {
     for (const sender of o.pc.getSenders()) {
       const track = sender.track;
@@ -278,13 +277,8 @@ export class PeerReportCollector {
           this.buffer.selected_devices.push({ ts: Date.now(), device });
         }
       }
-      const live = track.enabled && !track.muted;
-      const before = this.trackState.get(track.id);
-      if (before !== live && (before !== undefined || !live)) {
-        this.buffer.events.push({ ts: Date.now(), name: live ? 'unmute' : 'mute', pc: o.id, metadata: { kind: track.kind, track_id: track.id } });
-      }
-      this.trackState.set(track.id, live);
     }
+    o.tracks.poll(o.pc);
   }
 
   private async sampleOne(o: ObservedPc): Promise<number> {
@@ -311,7 +305,9 @@ export class PeerReportCollector {
   }
 
   private tag(s: StreamSample, o: ObservedPc): StreamSample {
-    if (s.direction === 'consumer' && o.opts.remotePeerId) s.remote_peer_id = o.opts.remotePeerId;
+    // The connection's remote peer, on outgoing samples too: in a mesh it says which copy of a stream goes to whom.
+    if (o.opts.remotePeerId) s.remote_peer_id = o.opts.remotePeerId;
+    if (o.tracks.isEnded(s)) s.track_ended = true;
     const info = s.track_id !== undefined ? this.tracks.get(s.track_id) : undefined;
     if (info?.producer_id) s.producer_id = info.producer_id;
     if (info?.consumer_id) s.consumer_id = info.consumer_id;

@@ -4,6 +4,7 @@
  */
 import type { CandidatePairSample, PcMetadata, TelemetryEvent } from '../../src/model/telemetry.ts';
 import { PairFilter } from './pair-filter.ts';
+import { TrackWatch } from './track-watch.ts';
 
 /** How the app describes a connection to `observe()`. */
 export interface ObserveOptions {
@@ -11,7 +12,7 @@ export interface ObserveOptions {
   id?: string;
   /** Where it goes, e.g. `sfu` or `p2p` (reported in `pc_metadata.role`). */
   role?: string;
-  /** Remote peer id stamped on this connection's consumer samples (P2P calls). */
+  /** Remote peer id stamped on this connection's samples (both directions) and its `pc_metadata` (P2P calls). */
   remotePeerId?: string;
   /** Also report the local and remote SDP in `pc_metadata.sdp` (off by default: several KB each). */
   includeSdp?: boolean;
@@ -40,6 +41,8 @@ export class ObservedPc {
   readonly pairs = new PairFilter();
   /** Candidate types (`host`, `srflx`, `relay`, ...) gathered locally. */
   readonly localTypes = new Set<string>();
+  /** Sent and received tracks: ended / muted / enabled changes. */
+  readonly tracks = new TrackWatch((name, metadata) => this.emit(name, metadata));
   private readonly off: (() => void)[] = [];
   private readonly last: Record<string, string> = {};
   private selected: string | undefined;
@@ -137,6 +140,7 @@ export class ObservedPc {
     meta.relay_connectivity = this.localTypes.has('relay');
     meta.turn_connectivity = this.turn;
     if (this.opts.role) meta.role = this.opts.role;
+    if (this.opts.remotePeerId) meta.remote_peer_id = this.opts.remotePeerId.slice(0, 256);
     const urls = (config.iceServers ?? []).flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]));
     if (urls.length) meta.ice_servers = urls.slice(0, 32).map((u) => String(u).slice(0, 1024));
     if (config.iceTransportPolicy) meta.ice_transport_policy = config.iceTransportPolicy;

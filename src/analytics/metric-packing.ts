@@ -7,8 +7,12 @@
 import type { MetricRow } from './metric-row.ts';
 
 /** Column order of the packed format (version 1). Never reorder; append only with a version bump. */
-const COLUMNS = ['t', 'd', 'mos', 'loss', 'rtt', 'jit', 'jb', 'fps', 'w', 'h', 'br', 'pk', 'pl', 'by', 'kf', 'fr', 'ql', 'nv', 'fz', 'fb', 'cr'] as const;
-const FORMAT_VERSION = 1;
+const COLUMNS_V1 = ['t', 'd', 'mos', 'loss', 'rtt', 'jit', 'jb', 'fps', 'w', 'h', 'br', 'pk', 'pl', 'by', 'kf', 'fr', 'ql', 'nv', 'fz', 'fb', 'cr'] as const;
+/** Version 2 appends the diagnosis evidence (interval-evidence.ts); version 1 chunks still decode (those columns absent). */
+const COLUMNS = [...COLUMNS_V1, 'nk', 'rx', 'rp', 'fc', 'fd', 'cs', 'ab', 'tb', 'te'] as const;
+const FORMAT_VERSION = 2;
+/** Column count of each format version this build reads. */
+const COLUMN_COUNTS: Record<number, number> = { 1: COLUMNS_V1.length, 2: COLUMNS.length };
 const QL_CODES: Record<string, number> = { b: 1, c: 2, o: 3 };
 const QL_NAMES = [undefined, 'b', 'c', 'o'] as const;
 
@@ -36,11 +40,13 @@ export function unpackMetricRows(bytes: Uint8Array, into: MetricRow[] = []): Met
   // Copy when the view is not 8-byte aligned (Float64Array needs alignment).
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   const f = new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 8);
-  if (f[0] !== FORMAT_VERSION) throw new Error(`unknown metric format version ${f[0]}`);
+  const expected = COLUMN_COUNTS[f[0]];
+  if (expected === undefined) throw new Error(`unknown metric format version ${f[0]}`);
   const n = f[1];
   const k = f[2];
-  if (k !== COLUMNS.length) throw new Error(`metric format version 1 with ${k} columns, expected ${COLUMNS.length}`);
+  if (k !== expected) throw new Error(`metric format version ${f[0]} with ${k} columns, expected ${expected}`);
   const col = (c: number, i: number): number | undefined => {
+    if (c >= k) return undefined; // a column the chunk's older format does not have
     const v = f[3 + c * n + i];
     return v !== v ? undefined : v; // NaN: absent
   };
@@ -71,6 +77,15 @@ export function unpackMetricRows(bytes: Uint8Array, into: MetricRow[] = []): Met
       fz: col(18, i),
       fb: col(19, i),
       cr: col(20, i) as 1 | undefined,
+      nk: col(21, i),
+      rx: col(22, i),
+      rp: col(23, i),
+      fc: col(24, i),
+      fd: col(25, i),
+      cs: col(26, i),
+      ab: col(27, i),
+      tb: col(28, i),
+      te: col(29, i) as 1 | undefined,
     });
   }
   return into;

@@ -46,4 +46,21 @@ export interface MetricRow {
   fb?: number;
   /** 1 when the counters were reset before this sample (deltas count from 0). */
   cr?: 1;
+  /** NACKs in the interval (sent by a consumer, received by a producer). */
+  nk?: number;
+  /** Retransmitted packets in the interval. */
+  rx?: number;
+  /** Packets counted lost earlier that arrived in this interval (late or repaired); totals subtract them. */
+  rp?: number;
+  /** Video consumer: freezes and frozen time (ms) in the interval. */
+  fc?: number;
+  fd?: number;
+  /** Audio consumer: concealed samples, percent of the samples received in the interval. */
+  cs?: number;
+  /** Producer: available outgoing bitrate of the selected pair at the end of the interval, kbit/s. */
+  ab?: number;
+  /** Video producer: encoder target bitrate at the end of the interval, kbit/s. */
+  tb?: number;
+  /** 1 when the stream's track had ended. */
+  te?: 1;
 }

@@ -19,6 +19,8 @@
  *   consumers plus packets sent by the producers; `total_*_packets_lost`: packets
  *   lost in both directions (consumer losses plus losses the remote receivers
  *   reported for our producers). Screen-share series count as audio / video.
+ *   Packets counted lost and received later (`rp`, late or retransmitted) are
+ *   subtracted per series, never below 0 (also in `audio_stats`/`video_stats`).
  * - `peer_ids`: left empty; the caller fills it.
  * - `audio_stats` / `video_stats`: one summary per series that has rows:
  *   `{series, sample_count, packets, packets_lost, loss_avg, mos_avg,
@@ -61,6 +63,7 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
   const video = !isAudioSeries(series);
   let packets = 0;
   let lost = 0;
+  let repaired = 0;
   let bytes = 0;
   let byteSeconds = 0;
   const loss = new Mean();
@@ -73,6 +76,7 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
   for (const r of rows) {
     if (r.pk !== undefined) packets += r.pk;
     if (r.pl !== undefined) lost += r.pl;
+    if (r.rp !== undefined) repaired += r.rp;
     if (r.by !== undefined && r.d !== undefined && r.d > 0) {
       bytes += r.by;
       byteSeconds += r.d;
@@ -87,7 +91,7 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
       width.add(r.w);
     }
   }
-  const out: Record<string, unknown> = { series, sample_count: rows.length, packets, packets_lost: lost };
+  const out: Record<string, unknown> = { series, sample_count: rows.length, packets, packets_lost: netLost(lost, repaired) };
   const put = (key: string, value: number | undefined): void => {
     if (value !== undefined) out[key] = value;
   };
@@ -102,6 +106,14 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
     put('width_avg', width.value(1));
   }
   return out;
+}
+
+/**
+ * Packets lost net of those that arrived later (`rp`, late or retransmitted:
+ * the cumulative `packetsLost` went down), never below 0.
+ */
+export function netLost(lost: number, repaired: number): number {
+  return Math.max(0, lost - repaired);
 }
 
 /** Participant-level `quality_stats` from the rows of each series (missing series are skipped). */
@@ -129,11 +141,15 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
     if (rows === undefined || rows.length === 0) continue;
     const audio = isAudioSeries(series);
     const consumer = isConsumerSeries(series);
+    let seriesLost = 0;
+    let seriesRepaired = 0;
     for (const r of rows) {
       if (!Number.isFinite(r.t)) continue;
       const s = rowStart(r);
       if (s < start) start = s;
       if (r.t > end) end = r.t;
+      if (r.pl !== undefined) seriesLost += r.pl;
+      if (r.rp !== undefined) seriesRepaired += r.rp;
       mos.add(r.mos);
       if (audio) {
         if (r.by !== undefined) {
@@ -141,7 +157,6 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
           audioHasBytes = true;
         }
         if (r.pk !== undefined) audioPackets += r.pk;
-        if (r.pl !== undefined) audioLost += r.pl;
         if (consumer && r.pk !== undefined && r.pk > 0) {
           if (r.t < firstAudio) firstAudio = r.t;
           if (r.t > lastAudio) lastAudio = r.t;
@@ -152,13 +167,14 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
           videoHasBytes = true;
         }
         if (r.pk !== undefined) videoPackets += r.pk;
-        if (r.pl !== undefined) videoLost += r.pl;
         if (consumer && r.pk !== undefined && r.pk > 0) {
           if (r.t < firstVideo) firstVideo = r.t;
           if (r.t > lastVideo) lastVideo = r.t;
         }
       }
     }
+    if (audio) audioLost += netLost(seriesLost, seriesRepaired);
+    else videoLost += netLost(seriesLost, seriesRepaired);
     (audio ? audioStats : videoStats).push(seriesSummary(series, rows));
   }
 

@@ -22,6 +22,7 @@ import { audioMos } from './audio-mos.ts';
 import type { MetricRow } from './metric-row.ts';
 import { clamp, compactMosDetail, round, type MosResult } from './mos-result.ts';
 import { videoMos } from './video-mos.ts';
+import { intervalEvidence } from './interval-evidence.ts';
 
 export type { MetricRow } from './metric-row.ts';
 
@@ -82,7 +83,7 @@ const MONOTONIC_COUNTERS: readonly NumericKey[] = [
   'frames_sent', 'frames_dropped', 'key_frames_decoded', 'key_frames_encoded', 'jitter_buffer_delay_s',
   'jitter_buffer_emitted_count', 'concealment_events', 'concealed_samples', 'total_samples_received',
   'nack_count', 'pli_count', 'fir_count', 'freeze_count', 'total_freezes_duration_s',
-  'retransmitted_packets', 'quality_limitation_resolution_changes',
+  'retransmitted_packets', 'quality_limitation_resolution_changes', 'retransmitted_bytes', 'fec_packets',
 ];
 
 /** Why `cur` cannot be diffed against `prev`, or undefined when it can. */
@@ -297,11 +298,21 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
   if (rttSource !== undefined) detail.inputs.rtt_source = rttSource;
   if (lossSource !== undefined) detail.inputs.loss_source = lossSource;
   if (reset !== undefined) detail.inputs.counter_reset = reset;
-  if (cur.active === false) {
+  if (cur.track_ended === true) {
+    delete detail.mos;
+    delete detail.impairments;
+    detail.reason = 'no score: track ended (stopped), no media from it in this interval';
+  } else if (cur.active === false) {
     delete detail.mos;
     delete detail.impairments;
     detail.reason = 'no score: track inactive (muted or disabled) in this interval';
+  } else if (audio && consumer && dPackets === 0) {
+    delete detail.mos;
+    delete detail.impairments;
+    detail.reason = 'no score: no media received in the interval (sender muted, stopped or cut off, or the path is down)';
   } else if (audio && dPackets === 0) {
+    delete detail.mos;
+    delete detail.impairments;
     detail.reason = 'no score: no packets in the interval (muted, paused or DTX silence), loss cannot be computed';
   }
   const mos = detail.mos;
@@ -401,6 +412,9 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
   row.bitrate_bps = bitrate === undefined ? undefined : Math.round(bitrate);
   row.mos_detail = compactMosDetail(detail, row);
   row.counter_reset = reset !== undefined ? true : undefined;
+  // Diagnosis evidence (interval-evidence.ts): additive keys after the others.
+  const evidence = intervalEvidence(cur, base, audio, consumer);
+  Object.assign(row, evidence);
 
   // Compact metrics row (one shape: every key, undefined when absent).
   const metrics: MetricRow = {
@@ -425,6 +439,15 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
     fz: freezeRatio === undefined ? undefined : round(freezeRatio, 3),
     fb: feedback,
     cr: reset !== undefined ? 1 : undefined,
+    nk: evidence.nack_count,
+    rx: evidence.retransmitted_packets,
+    rp: evidence.packets_repaired,
+    fc: evidence.freeze_count,
+    fd: evidence.freeze_duration_ms,
+    cs: evidence.concealed_samples_pct,
+    ab: evidence.available_outgoing_bitrate_kbps,
+    tb: evidence.target_bitrate_kbps,
+    te: evidence.track_ended === true ? 1 : undefined,
   };
 
   return { series, row, metrics };

@@ -234,9 +234,9 @@ export function interpretTrace(rawMethod: string, value: unknown): TraceAction[]
     case 'navigator.mediaDevices.ondevicechange':
       return [{ kind: 'event', name: 'device_change' }];
     case 'MediaStreamTrack.onmute':
-      return [{ kind: 'event', name: 'mute', metadata: { track: text(value, 256) } }];
+      return [{ kind: 'event', name: 'track_muted', metadata: { track: text(value, 256) } }];
     case 'MediaStreamTrack.onunmute':
-      return [{ kind: 'event', name: 'unmute', metadata: { track: text(value, 256) } }];
+      return [{ kind: 'event', name: 'track_unmuted', metadata: { track: text(value, 256) } }];
     case 'MediaStreamTrack.onended':
       return [{ kind: 'event', name: 'track_ended', metadata: { track: text(value, 256) } }];
     case 'setVideoType': {

@@ -44,6 +44,7 @@ export const streamSampleSchema = z.object({
   pli_count: nonNeg.optional(),
   fir_count: nonNeg.optional(),
   retransmitted_packets: nonNeg.optional(),
+  retransmitted_bytes: nonNeg.optional(),
   fec_packets: nonNeg.optional(),
   jitter_buffer_delay_s: nonNeg.optional(),
   jitter_buffer_emitted_count: nonNeg.optional(),
@@ -86,6 +87,8 @@ export const streamSampleSchema = z.object({
   encoder_implementation: shortText.optional(),
   decoder_implementation: shortText.optional(),
   active: z.boolean().optional(),
+  available_outgoing_bitrate: nonNeg.optional(),
+  track_ended: z.boolean().optional(),
 });
 
 const candidateSchema = z.object({
@@ -158,6 +161,7 @@ const pcMetadataSchema = z.object({
   relay_connectivity: z.boolean().optional(),
   turn_connectivity: z.boolean().optional(),
   role: shortText.optional(),
+  remote_peer_id: shortText.optional(),
   ice_servers: z.array(z.string().max(1024)).max(32).optional(),
   ice_transport_policy: shortText.optional(),
   sdp: z.array(z.string().max(65536)).max(8).optional(),

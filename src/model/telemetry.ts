@@ -89,6 +89,8 @@ export interface StreamSample {
   pli_count?: number;
   fir_count?: number;
   retransmitted_packets?: number;
+  /** `retransmittedBytesSent` (producer) or `retransmittedBytesReceived` (consumer), cumulative. */
+  retransmitted_bytes?: number;
   fec_packets?: number;
 
   /** Consumer: `jitterBufferDelay` (s, cumulative) and `jitterBufferEmittedCount`. */
@@ -142,6 +144,10 @@ export interface StreamSample {
   decoder_implementation?: string;
   /** Whether the track is active/enabled at this instant (muted tracks send no media). */
   active?: boolean;
+  /** Producer: `availableOutgoingBitrate` (bits/s) of the selected candidate pair of the stream's transport at this instant. */
+  available_outgoing_bitrate?: number;
+  /** True when the stream's track has ended (`readyState === 'ended'`, e.g. after `track.stop()`). */
+  track_ended?: boolean;
 }
 
 /** One ICE candidate, as in an `RTCIceCandidateStats`. */
@@ -226,6 +232,8 @@ export interface PcMetadata {
   turn_connectivity?: boolean;
   /** Where this PC goes: `sfu` or `p2p`, when the app knows. */
   role?: string;
+  /** The remote peer at the other end of this PC (P2P), when the app knows. */
+  remote_peer_id?: string;
   /** ICE servers configured (URLs only; credentials are never sent). */
   ice_servers?: string[];
   ice_transport_policy?: string;

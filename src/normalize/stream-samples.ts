@@ -101,6 +101,8 @@ function baseSample(ctx: SampleContext, stat: RawStat, direction: StreamDirectio
     }
   }
   setIfDefined(sample, 'track_id', trackId);
+  // Chrome < 110 and Safari report the track's state on their `track` stat; a live report's caller may also stamp it.
+  if (bool(track?.ended) === true) sample.track_ended = true;
   setIfDefined(sample, 'nack_count', num(stat.nackCount));
   setIfDefined(sample, 'pli_count', num(stat.pliCount));
   setIfDefined(sample, 'fir_count', num(stat.firCount));
@@ -140,7 +142,10 @@ function producerSample(ctx: SampleContext, out: RawStat, links: RemoteLinks): S
   setIfDefined(sample, 'bytes', num(out.bytesSent));
   setIfDefined(sample, 'header_bytes', num(out.headerBytesSent));
   setIfDefined(sample, 'retransmitted_packets', num(out.retransmittedPacketsSent));
+  setIfDefined(sample, 'retransmitted_bytes', num(out.retransmittedBytesSent));
   setIfDefined(sample, 'fec_packets', num(out.fecPacketsSent));
+  // The bandwidth estimate at this instant, so each interval carries its own value (not one last value per pair).
+  setIfDefined(sample, 'available_outgoing_bitrate', num(selectedPairFor(ctx.selected, out.transportId)?.availableOutgoingBitrate));
   if (rib) {
     setIfDefined(sample, 'packets_lost', num(rib.packetsLost));
     setIfDefined(sample, 'fraction_lost', num(rib.fractionLost));
@@ -182,6 +187,7 @@ function consumerSample(ctx: SampleContext, inb: RawStat, links: RemoteLinks): S
   setIfDefined(sample, 'packets_lost', num(inb.packetsLost));
   setIfDefined(sample, 'jitter_ms', secondsToMs(num(inb.jitter)));
   setIfDefined(sample, 'retransmitted_packets', num(inb.retransmittedPacketsReceived));
+  setIfDefined(sample, 'retransmitted_bytes', num(inb.retransmittedBytesReceived));
   setIfDefined(sample, 'fec_packets', num(inb.fecPacketsReceived));
   applyRtt(ctx, sample, inb, links.for(inb, 'remote-outbound-rtp'), 'remote-outbound-rtp');
   setIfDefined(sample, 'jitter_buffer_delay_s', field('jitterBufferDelay'));

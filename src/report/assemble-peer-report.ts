@@ -239,6 +239,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
         relay_connectivity: p.relay_connectivity,
         turn_connectivity: p.turn_connectivity,
         role: p.role,
+        remote_peer_id: p.remote_peer_id,
         sdp: p.sdp,
         timestamp: iso(p.ts),
       });
@@ -258,7 +259,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
       if (r.length) r.push(COMMA);
       r.push(c.rows_json);
     }
-    const aggregates = data.aggregates ?? computeQualityAggregates(data.chunks);
+    const aggregates = data.aggregates ?? computeQualityAggregates(data.chunks, data.lastSamples);
     quality = {};
     for (const series of QUALITY_SERIES) {
       const token = `__peer_report_${nonce}_${series}__`;

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database, PeersTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-read.ts';
+import { readLastSamples } from '../store/stream-last-samples.ts';
 import { storedQualityAggregates, type QualityAggregates } from './quality-aggregates.ts';
 import type { ReportFilter } from './report-filters.ts';
 
@@ -24,6 +25,8 @@ export interface PeerReportData {
   streamKeys: string[];
   /** Other peers of the same session (for `quality_stats.peer_ids`). */
   sessionPeerIds: string[];
+  /** Stream key → the stream's stored last sample (JSON), when the aggregates are computed (they name the tracks). */
+  lastSamples?: Map<string, string>;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function loadPeerData(
   const wantQuality = sections.has('quality_stats');
 
   // Every list has a total order (ties broken by a key), so the same stored data always gives the same bytes.
-  const [participant, events, deviceUpdates, pcMetadata, candidatePairs, chunks, streamKeys, sessionPeers] = await Promise.all([
+  const [participant, events, deviceUpdates, pcMetadata, candidatePairs, chunks, streamKeys, sessionPeers, lastSamples] = await Promise.all([
     db.selectFrom('participants').select(['id', 'custom_participant_id', 'name', 'preset_name']).where('id', '=', peer.participant_id).executeTakeFirst(),
     wantEvents || wantNetwork
       ? db.selectFrom('peer_events').select(['ts', 'name', 'pc', 'metadata']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute()
@@ -85,13 +88,15 @@ export async function loadPeerData(
     wantQuality ? readQualityChunks(db, dialect, peerId, { withoutMetrics: peer.quality_aggregates !== null }) : [],
     wantNetwork ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute() : [],
     wantQuality ? db.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).orderBy('joined_at').orderBy('id').execute() : [],
+    wantQuality && peer.quality_aggregates === null ? readLastSamples(db, peerId) : undefined,
   ]);
   let aggregates: QualityAggregates | undefined;
   let qualityChunks = chunks;
+  let samples = lastSamples;
   if (wantQuality && peer.quality_aggregates !== null) {
     aggregates = storedQualityAggregates(peer, chunks.map((c) => c.id));
     // Stale (a chunk stored after them): the aggregates are computed from the metric columns after all.
-    if (!aggregates) qualityChunks = await readQualityChunks(db, dialect, peerId);
+    if (!aggregates) [qualityChunks, samples] = await Promise.all([readQualityChunks(db, dialect, peerId), readLastSamples(db, peerId)]);
   }
   return {
     peer,
@@ -104,5 +109,6 @@ export async function loadPeerData(
     aggregates,
     streamKeys: streamKeys.map((s) => s.stream_key),
     sessionPeerIds: sessionPeers.map((p) => p.id),
+    lastSamples: samples,
   };
 }

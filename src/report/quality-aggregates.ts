@@ -10,6 +10,8 @@ import type { MetricRow } from '../analytics/metric-row.ts';
 import { cumulativeFor } from '../analytics/cumulative.ts';
 import { unpackMetricRows } from '../analytics/metric-packing.ts';
 import { qualitySummary } from '../analytics/quality-summary.ts';
+import { trackSummaries, type TrackInput } from '../analytics/track-summary.ts';
+import type { StreamSample } from '../model/telemetry.ts';
 
 /** A report's quality aggregates. */
 export interface QualityAggregates {
@@ -19,17 +21,41 @@ export interface QualityAggregates {
   summary: Record<string, unknown>;
 }
 
-/** Computes the aggregates of `chunks` (in report order: series, stream, time). */
-export function computeQualityAggregates(chunks: readonly { series: string; metrics: Uint8Array }[]): QualityAggregates {
+/**
+ * Computes the aggregates of `chunks` (in report order: series, stream, time).
+ * `lastSamples` (stream key → the stream's stored last sample, JSON) names the
+ * tracks of `quality_stats.track_stats` / `remote_peer_stats` (track-summary.ts).
+ */
+export function computeQualityAggregates(
+  chunks: readonly { series: string; stream_key?: string; metrics: Uint8Array }[],
+  lastSamples: ReadonlyMap<string, string> = new Map(),
+): QualityAggregates {
   const metricsBySeries = new Map<string, MetricRow[]>();
+  const tracks = new Map<string, TrackInput>();
   for (const c of chunks) {
     let m = metricsBySeries.get(c.series);
     if (!m) metricsBySeries.set(c.series, (m = []));
+    const from = m.length;
     unpackMetricRows(c.metrics, m);
+    if (c.stream_key === undefined) continue;
+    const trackKey = `${c.series}\u0000${c.stream_key}`;
+    let t = tracks.get(trackKey);
+    if (!t) tracks.set(trackKey, (t = { series: c.series as QualitySeries, stream_key: c.stream_key, last: lastSampleOf(lastSamples.get(c.stream_key)), rows: [] }));
+    for (let i = from; i < m.length; i++) (t.rows as MetricRow[]).push(m[i]);
   }
   const cumulative = {} as Record<QualitySeries, Record<string, unknown>>;
   for (const series of QUALITY_SERIES) cumulative[series] = cumulativeFor(series, metricsBySeries.get(series) ?? []);
-  return { cumulative, summary: qualitySummary(Object.fromEntries(metricsBySeries) as Partial<Record<QualitySeries, MetricRow[]>>) };
+  const summary = qualitySummary(Object.fromEntries(metricsBySeries) as Partial<Record<QualitySeries, MetricRow[]>>);
+  return { cumulative, summary: { ...summary, ...trackSummaries([...tracks.values()]) } };
+}
+
+function lastSampleOf(json: string | undefined): Partial<StreamSample> | undefined {
+  if (json === undefined) return undefined;
+  try {
+    return JSON.parse(json) as Partial<StreamSample>;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -44,5 +70,8 @@ export function storedQualityAggregates(
   if (peer.quality_aggregates === null || peer.quality_aggregates_upto === null) return undefined;
   const upto = Number(peer.quality_aggregates_upto);
   const newest = chunkIds.reduce<number>((max, id) => Math.max(max, Number(id)), 0);
-  return newest === upto ? (JSON.parse(peer.quality_aggregates) as QualityAggregates) : undefined;
+  if (newest !== upto) return undefined;
+  const stored = JSON.parse(peer.quality_aggregates) as QualityAggregates;
+  // Stored before the per-track aggregates existed: computed again (and complete) instead.
+  return Array.isArray(stored.summary.track_stats) ? stored : undefined;
 }

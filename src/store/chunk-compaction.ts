@@ -28,6 +28,7 @@ import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts
 import { readChunkSummaries, readQualityChunks, type ChunkSummary, type StoredChunk } from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { computeQualityAggregates } from '../report/quality-aggregates.ts';
+import { readLastSamples } from './stream-last-samples.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
@@ -148,10 +149,11 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     if (!current || current.chunks_compacted_at !== null || current.status === 'live') return;
     // A finished peer's aggregates no longer change: computed once, here, from the metric columns alone.
     const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
+    const lastSamples = await readLastSamples(tx, peerId);
     const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
     await tx
       .updateTable('peers')
-      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks)), quality_aggregates_upto: upto })
+      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks, lastSamples)), quality_aggregates_upto: upto })
       .where('id', '=', peerId)
       .execute();
   });

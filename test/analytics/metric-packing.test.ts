@@ -12,6 +12,7 @@ const row: fc.Arbitrary<MetricRow> = fc.record(
     d: num, mos: num, loss: num, rtt: num, jit: num, jb: num, fps: num, w: num, h: num, br: num, pk: num, pl: num, by: num, kf: num, fr: num,
     ql: fc.constantFrom('b', 'c', 'o') as fc.Arbitrary<'b' | 'c' | 'o'>,
     nv: fc.constant(1 as const), fz: num, fb: num, cr: fc.constant(1 as const),
+    nk: num, rx: num, rp: num, fc: num, fd: num, cs: num, ab: num, tb: num, te: fc.constant(1 as const),
   },
   { requiredKeys: ['t'], noNullPrototype: true },
 );
@@ -47,4 +48,21 @@ test('unaligned buffers decode too, and a wrong version is refused', () => {
   const bad = Buffer.from(packed);
   bad.writeDoubleLE(99, 0);
   assert.throws(() => unpackMetricRows(bad), /version/);
+});
+
+test('chunks stored in format version 1 (before the diagnosis evidence) still decode, without those columns', () => {
+  // Version 1 layout, written by hand: header [1, n, 21], then 21 columns of n values (NaN = absent).
+  const v1 = ['t', 'd', 'mos', 'loss', 'rtt', 'jit', 'jb', 'fps', 'w', 'h', 'br', 'pk', 'pl', 'by', 'kf', 'fr', 'ql', 'nv', 'fz', 'fb', 'cr'];
+  const f = new Float64Array(3 + 2 * v1.length).fill(NaN);
+  f[0] = 1;
+  f[1] = 2;
+  f[2] = v1.length;
+  f[3] = 1_700_000_000_000;
+  f[4] = 1_700_000_002_000;
+  f[3 + 2 * v1.indexOf('pl') + 1] = 7;
+  const rows = unpackMetricRows(Buffer.from(f.buffer));
+  assert.deepEqual(rows.map(present), [{ t: 1_700_000_000_000 }, { t: 1_700_000_002_000, pl: 7 }]);
+  assert.ok('rp' in rows[0] && rows[0].rp === undefined, 'the new columns are present as undefined keys (one shape)');
+  f[2] = 22;
+  assert.throws(() => unpackMetricRows(Buffer.from(f.buffer)), /columns/);
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cumulativeFor } from '../../src/analytics/cumulative.ts';
 import { deriveInterval, ROW_ADDITIVE_KEYS, ROW_SCHEMA_KEYS } from '../../src/analytics/stream-interval.ts';
+import { EVIDENCE_ROW_KEYS } from '../../src/analytics/interval-evidence.ts';
 import type { MosResult } from '../../src/analytics/mos-result.ts';
 import type { StreamSample } from '../../src/model/telemetry.ts';
 
@@ -289,7 +290,7 @@ describe('deriveInterval: row shape', () => {
       const d = deriveInterval(prev, cur);
       assert.equal(d.series, series);
       const kind = series.replace('screenshare_', '') as keyof typeof ROW_SCHEMA_KEYS;
-      const allowed = new Set<string>([...ROW_SCHEMA_KEYS[kind], ...ROW_ADDITIVE_KEYS]);
+      const allowed = new Set<string>([...ROW_SCHEMA_KEYS[kind], ...ROW_ADDITIVE_KEYS, ...EVIDENCE_ROW_KEYS]);
       for (const key of Object.keys(d.row)) assert.ok(allowed.has(key), `unexpected key ${key}`);
       assert.ok('mos_detail' in d.row);
       assert.equal(d.row.timestamp, new Date(cur.ts).toISOString());
@@ -301,6 +302,7 @@ describe('deriveInterval: row shape', () => {
     const prev = audioConsumer(1, { packets: 1, bytes: 80, packets_lost: 0, jitter_buffer_delay_s: 0, jitter_buffer_emitted_count: 0, concealment_events: 0 });
     const cur = audioConsumer(2, { packets: 51, bytes: 4080, packets_lost: 0, jitter_buffer_delay_s: 2.4, jitter_buffer_emitted_count: 48000, concealment_events: 0 });
     const d = deriveInterval(prev, cur);
-    assert.deepEqual(Object.keys(d.row).filter((k) => !(ROW_ADDITIVE_KEYS as readonly string[]).includes(k)), [...ROW_SCHEMA_KEYS.audio_consumer]);
+    const additive: readonly string[] = [...ROW_ADDITIVE_KEYS, ...EVIDENCE_ROW_KEYS];
+    assert.deepEqual(Object.keys(d.row).filter((k) => !additive.includes(k)), [...ROW_SCHEMA_KEYS.audio_consumer]);
   });
 });
