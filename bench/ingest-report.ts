@@ -20,25 +20,40 @@ function post(url: string, token: string, body: string): Promise<{ status: numbe
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
     });
-    req.on('error', reject);
+    req.on('error', (e) => reject(new Error(`POST ${new URL(url).pathname}: ${e.message}`)));
     req.end(body);
   });
 }
 
-function get(url: string, token: string): Promise<{ status: number; text: string; ms: number }> {
+function get(url: string, token: string, acceptEncoding = 'identity'): Promise<{ status: number; text: string; ms: number; wireBytes: number; coding?: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      .get(url, { agent, headers: { authorization: `Bearer ${token}`, 'accept-encoding': acceptEncoding } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const ms = performance.now() - started; // time to the last byte (decoding it is the client's cost)
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString(), ms });
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, text: res.headers['content-encoding'] ? '' : body.toString(), ms, wireBytes: body.length, coding: res.headers['content-encoding'] });
         });
       })
-      .on('error', reject);
+      .on('error', (e) => reject(new Error(`GET ${new URL(url).pathname} (accept-encoding ${acceptEncoding}): ${e.message}`)));
   });
+}
+
+/** The same report asked for in `coding`: bytes on the wire and time to the last byte. */
+async function measureCompressedReport(url: string, token: string, iterations: number, coding: 'br' | 'gzip') {
+  for (let i = 0; i < 20; i++) await get(url, token, coding); // warm-up (and the compressed cache, when on)
+  const times: number[] = [];
+  let wireBytes = 0;
+  for (let i = 0; i < iterations; i++) {
+    const r = await get(url, token, coding);
+    if (r.status !== 200 || r.coding !== coding) throw new Error(`report in ${coding} failed: ${r.status} ${r.coding}`);
+    times.push(r.ms);
+    wireBytes = r.wireBytes;
+  }
+  return { wireBytes, p50Ms: round(pct(times, 50)), p99Ms: round(pct(times, 99)) };
 }
 
 async function createPeers(s: BenchServer, n: number, joinedAt: number): Promise<{ peerId: string; token: string }[]> {
@@ -141,7 +156,12 @@ export async function reportRun(s: BenchServer, iterations: number, opts: { live
   // The call ends: a finished peer's report is immutable (and cacheable when the cache is on).
   await post(`${s.url}/ingest/v1/peers/${peer.peerId}/leave`, peer.token, '{}');
   await new Promise((r) => setTimeout(r, 2000)); // the sweeper compacts it
-  const finished = await measureReport(url, s.token, iterations);
+  // The compressed answers first: measureReport ends with seconds of client-side JSON work, after which the
+  // agent's idle keep-alive sockets are past the server's 5 s keep-alive timeout.
+  const brotli = await measureCompressedReport(url, s.token, iterations, 'br');
+  const gzip = await measureCompressedReport(url, s.token, iterations, 'gzip');
+  const identity = await measureReport(url, s.token, iterations);
+  const finished = { ...identity, brotli, gzip, brotliP50RatioToIdentity: round(brotli.p50Ms / identity.p50Ms) };
   return live ? { live, finished } : finished;
 }
 

@@ -8,10 +8,11 @@
  * Run: `npm run build:collector` (or `node --import tsx collector/build.ts`).
  */
 import { build, type BuildOptions } from 'esbuild';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { writeBuiltAsset } from '../scripts/write-built-asset.ts';
 
 /** ESM gzip budget in bytes. */
 export const GZIP_BUDGET_BYTES = 15 * 1024;
@@ -35,14 +36,8 @@ export async function buildCollector(): Promise<{ esmGzip: number; iifeGzip: num
   };
   const esm = await build({ ...common, format: 'esm', outfile: ESM_FILE, write: false });
   const iife = await build({ ...common, format: 'iife', globalName: 'PeerReportCollector', outfile: IIFE_FILE, write: false });
-  // Each file is written aside and renamed into place: a server reading dist/
-  // while another build runs never serves a half-written bundle.
   mkdirSync(DIST_DIR, { recursive: true });
-  for (const out of [...esm.outputFiles, ...iife.outputFiles]) {
-    const tmp = `${out.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, out.contents);
-    renameSync(tmp, out.path);
-  }
+  for (const out of [...esm.outputFiles, ...iife.outputFiles]) writeBuiltAsset(out.path, out.contents);
   const gz = (file: string) => gzipSync(esm.outputFiles.concat(iife.outputFiles).find((f) => f.path === file)!.contents, { level: 9 }).length;
   const esmGzip = gz(ESM_FILE);
   const iifeGzip = gz(IIFE_FILE);

@@ -6,7 +6,8 @@
  * Run: `npm run build:dashboard` (part of `npm install` through `prepare`).
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeBuiltAsset } from '../scripts/write-built-asset.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,14 +33,10 @@ export async function buildDashboard(): Promise<Record<string, number>> {
   mkdirSync(DASHBOARD_DIST, { recursive: true });
   const sizes: Record<string, number> = {};
   for (const out of result.outputFiles) {
-    const tmp = `${out.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, out.contents);
-    renameSync(tmp, out.path);
+    writeBuiltAsset(out.path, out.contents);
     sizes[out.path.slice(DASHBOARD_DIST.length + 1)] = out.contents.length;
   }
-  const tmp = join(DASHBOARD_DIST, `index.html.${process.pid}.tmp`);
-  copyFileSync(join(here, 'index.html'), tmp);
-  renameSync(tmp, join(DASHBOARD_DIST, 'index.html'));
+  writeBuiltAsset(join(DASHBOARD_DIST, 'index.html'), readFileSync(join(here, 'index.html')));
   return sizes;
 }
 

@@ -13,6 +13,7 @@ import { meetingsRoutes } from './routes/meetings.ts';
 import { peerReportRoutes } from './routes/peer-report.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { collectorAssetRoutes } from './routes/collector-assets.ts';
+import { compressResponses } from './compress-responses.ts';
 import { extraAccountRoutes, extraPublicRoutes } from './route-registry.ts';
 
 /** Builds the Hono app around process-wide services. */
@@ -27,6 +28,7 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
       console.log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
     }
   });
+  app.use('*', compressResponses());
 
   const account = new Hono<AppEnv>();
   account.use('/accounts/:account_id/*', requireAccountToken());

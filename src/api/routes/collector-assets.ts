@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { readDistFile } from '../dist-assets.ts';
+import { codingHeaders, readDistFile } from '../dist-assets.ts';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../collector/dist');
 
@@ -11,9 +11,10 @@ const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export function collectorAssetRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get('/collector/v1/:file', async (c) => {
-    const { body, type } = await readDistFile(DIST, c.req.param('file'), 'collector', 'build:collector');
-    return c.body(body, 200, {
-      'content-type': type,
+    const file = await readDistFile(DIST, c.req.param('file'), 'collector', 'build:collector', c.req.header('accept-encoding'));
+    return c.body(file.body, 200, {
+      ...codingHeaders(file),
+      'content-type': file.type,
       'cache-control': 'public, max-age=300',
       'access-control-allow-origin': '*',
     });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { readDistFile } from '../dist-assets.ts';
+import { codingHeaders, readDistFile } from '../dist-assets.ts';
 
 const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dashboard/dist');
 const HEADERS = {
@@ -18,8 +18,8 @@ const HEADERS = {
 };
 
 async function serve(c: Context<AppEnv>, file: string): Promise<Response> {
-  const { body, type } = await readDistFile(DIST, file, 'dashboard', 'build:dashboard');
-  return c.body(body, 200, { ...HEADERS, 'content-type': type });
+  const dist = await readDistFile(DIST, file, 'dashboard', 'build:dashboard', c.req.header('accept-encoding'));
+  return c.body(dist.body, 200, { ...HEADERS, ...codingHeaders(dist), 'content-type': dist.type });
 }
 
 /** Routes serving the dashboard. */

@@ -1,5 +1,5 @@
 /** `GET …/{app_id}/sessions/peer-report/{peer_id}`: the peer report. */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { isUuid } from '../../util/uuid.ts';
@@ -7,6 +7,14 @@ import { parseBooleanParam, parseReportFilters } from '../../report/report-filte
 import { loadPeerData } from '../../report/load-peer-data.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
 import { peerVersion } from '../../report/load-peer-data.ts';
+import { preferredCoding, type ContentCoding } from '../content-encoding.ts';
+import { compressBody, MIN_COMPRESSED_BYTES } from '../compression.ts';
+
+function sendReport(c: Context<AppEnv>, body: Buffer, coding: ContentCoding | undefined): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', vary: 'Accept-Encoding' };
+  if (coding) headers['content-encoding'] = coding;
+  return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, headers);
+}
 
 /** Routes of the peer report. */
 export function peerReportRoutes(): Hono<AppEnv> {
@@ -26,6 +34,12 @@ export function peerReportRoutes(): Hono<AppEnv> {
     }
     // A live peer's duration moves with the clock: only finished peers are served from the cache.
     const key = version.live ? undefined : `${peerId}|${[...sections].sort().join(',')}|${includePeerEvents}|${version.stamp}`;
+    // A finished report is compressed once, in the client's coding, and cached so (a live one is compressed per
+    // request by the compression middleware).
+    const coding = preferredCoding(c.req.header('accept-encoding'));
+    const packedKey = key && coding ? `${key}|${coding}` : undefined;
+    const packed = packedKey ? ctx.reportCache.get(packedKey) : undefined;
+    if (packed) return sendReport(c, packed, coding);
     let body = key ? ctx.reportCache.get(key) : undefined;
     if (!body) {
       const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections);
@@ -33,7 +47,12 @@ export function peerReportRoutes(): Hono<AppEnv> {
       body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
       if (key) ctx.reportCache.set(key, body);
     }
-    return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, { 'content-type': 'application/json; charset=utf-8' });
+    if (packedKey && coding && ctx.reportCache.enabled && body.byteLength >= MIN_COMPRESSED_BYTES) {
+      const compressed = await compressBody(body, coding, true);
+      ctx.reportCache.set(packedKey, compressed);
+      return sendReport(c, compressed, coding);
+    }
+    return sendReport(c, body, undefined);
   });
   return r;
 }
