@@ -131,6 +131,33 @@ function snake(name: string): string {
   return name.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/** Methods read elsewhere (stats, client description) or recorded for the record only: known, so never reported as skipped. */
+const KNOWN_WITHOUT_ACTION = new Set([
+  'getstats', 'getStats', 'connectionInfo', 'createAnswer', 'createOfferOnSuccess', 'createAnswerOnSuccess',
+  'setLocalDescriptionOnSuccess', 'setRemoteDescriptionOnSuccess', 'addIceCandidateOnSuccess', 'setConfiguration',
+  'onnegotiationneeded', 'ontrack', 'ondatachannel', 'onaddstream', 'onremovestream', 'onremovetrack',
+  'addStream', 'removeStream', 'addTrack', 'removeTrack', 'addTransceiver', 'createDataChannel',
+  'transceiverAdded', 'transceiverModified', 'transceiverRemoved', 'addTrackOnSuccess', 'addTransceiverOnSuccess',
+  'setCodecPreferences', 'setHeaderExtensionsToNegotiate', 'setParameters', 'replaceTrack', 'MediaStreamTrack.stop',
+  'MediaStreamTrack.applyConstraints', 'HTMLMediaElement.resize',
+]);
+
+/** Methods {@link interpretTrace} reads (whatever their value). */
+const INTERPRETED = new Set([
+  'create', 'constraints', 'createOffer', 'restartIce', 'setLocalDescription', 'setRemoteDescription', 'onicecandidate',
+  'addIceCandidate', 'onicecandidateerror', 'close', 'navigator.mediaDevices.getUserMedia', 'navigator.mediaDevices.getDisplayMedia',
+  'navigator.mediaDevices.getUserMediaOnSuccess', 'navigator.mediaDevices.getDisplayMediaOnSuccess',
+  'navigator.mediaDevices.getUserMediaOnFailure', 'navigator.mediaDevices.getDisplayMediaOnFailure',
+  'navigator.mediaDevices.enumerateDevices', 'navigator.mediaDevices.ondevicechange', 'MediaStreamTrack.onmute',
+  'MediaStreamTrack.onunmute', 'MediaStreamTrack.onended', 'setVideoType',
+]);
+
+/** True when `method` (any recorded spelling) is one the importers read or knowingly pass over. */
+export function isKnownTraceMethod(rawMethod: string): boolean {
+  const method = canonicalMethod(rawMethod);
+  return STATE_EVENTS[method] !== undefined || INTERPRETED.has(method) || KNOWN_WITHOUT_ACTION.has(method) || KNOWN_WITHOUT_ACTION.has(rawMethod) || /OnFailure$/.test(method);
+}
+
 /**
  * Interprets one API call/event. `value` is already decoded (JSON values as
  * objects); unknown methods produce no action.

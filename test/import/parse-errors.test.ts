@@ -66,9 +66,15 @@ test('a corrupt line of an rtcstats dump is reported with its line number', asyn
   assert.equal(err.line, 21);
   assert.match(err.message, /not valid JSON/);
 
+});
+
+test('a line of another shape is skipped and named in the warnings, not fatal', async () => {
+  const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split('\n');
   const wrongShape = [...lines];
   wrongShape[9] = '{"not": "an array"}';
-  assert.equal((await rejection(Buffer.from(wrongShape.join('\n')))).line, 10);
+  const parsed = await parseDump(Buffer.from(wrongShape.join('\n')));
+  assert.ok(parsed.warnings.some((w) => /1 line skipped: not a JSON array.*\(line 10\)/.test(w)), parsed.warnings.join('\n'));
+  assert.ok(parsed.clients.length > 0);
 });
 
 test('a truncated webrtc-internals dump is reported as corrupt JSON; unknown text as unsupported', async () => {
