@@ -15,6 +15,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { ApiError, ERROR_CODES, notFound } from '../errors.ts';
+import { DumpCompressionError } from '../../import/dump-compression-error.ts';
 import { findApp } from '../../store/apps.ts';
 import { importDump, type ImportResult } from '../../import/import-dump.ts';
 import { DumpFormatError } from '../../import/dump-format-error.ts';
@@ -64,6 +65,9 @@ export function importRoutes(): Hono<AppEnv> {
       return c.json({ success: true, data: importResponse(result) }, 201);
     } catch (err) {
       if (err instanceof DumpTooLargeError) throw new ApiError(413, `request body too large: ${err.message}`, 'body', ERROR_CODES.body_too_large);
+      if (err instanceof DumpCompressionError) {
+        throw new ApiError(422, err.message, 'body', err.problem === 'unsupported' ? ERROR_CODES.unreadable_dump : ERROR_CODES.corrupt_compression);
+      }
       if (err instanceof DumpFormatError) throw new ApiError(422, err.message, err.line !== undefined ? `body:line ${err.line}` : err.key !== undefined ? `body:${err.key}` : 'body', ERROR_CODES.unreadable_dump);
       throw err;
     }
