@@ -14,15 +14,26 @@ const STATE_EVENTS: Record<string, string> = {
   ondtlsstatechange: 'dtls_state_change',
 };
 
-/** Callbacks that webrtc-internals of older Chrome logged without the `on` prefix. */
+/**
+ * Callbacks that webrtc-internals logged without the `on` prefix (lower case in
+ * later Chrome, camel case in Chrome 86 and its neighbours: `iceConnectionStateChange`,
+ * `onIceCandidate`, `onRenegotiationNeeded`...); matched case-insensitively.
+ */
 const UNPREFIXED = new Set([
   'signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange', 'icegatheringstatechange',
   'icecandidate', 'icecandidateerror', 'negotiationneeded', 'track', 'datachannel', 'dtlsstatechange',
+  'addstream', 'removestream', 'removetrack',
 ]);
+
+/** Old spellings of the same callbacks. */
+const RENAMED: Record<string, string> = { renegotiationneeded: 'negotiationneeded' };
 
 /** The method name with the `on` prefix restored and webrtc-internals' `navigator.` prefixes kept as rtcstats writes them. */
 export function canonicalMethod(method: string): string {
-  if (UNPREFIXED.has(method)) return `on${method}`;
+  const lower = method.toLowerCase();
+  const bare = lower.startsWith('on') && !UNPREFIXED.has(lower) ? lower.slice(2) : lower;
+  const callback = RENAMED[bare] ?? bare;
+  if (UNPREFIXED.has(callback)) return `on${callback}`;
   if (method === 'getUserMedia' || method === 'getUserMediaOnSuccess' || method === 'getUserMediaOnFailure' ||
       method === 'getDisplayMedia' || method === 'getDisplayMediaOnSuccess' || method === 'getDisplayMediaOnFailure') {
     return `navigator.mediaDevices.${method}`;

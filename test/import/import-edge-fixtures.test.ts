@@ -8,7 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { interpretTrace } from '../../src/import/api-trace.ts';
 import { DumpFormatError } from '../../src/import/dump-format-error.ts';
 import { importDump } from '../../src/import/import-dump.ts';
 import { parseDump } from '../../src/import/parse-dump.ts';
@@ -149,5 +151,96 @@ describe('6. one SSRC switching camera -> screen -> camera (jitsi setVideoType)'
       [...camera, ...screen].reduce((a, r) => a + ((r as { packets_sent?: number }).packets_sent ?? 0), 0),
       lastCounters(name, 'packetsSent').get(ssrc),
     );
+  });
+});
+
+/** The Chrome 86 fixture's document, its stats span (from the series' ISO start/end times) and its updateLog. */
+function chrome86(name: string): { span: { from: number; to: number }; log: { time: string; type: string; value: string }[] } {
+  const doc = JSON.parse(gunzipSync(readFileSync(edge(name))).toString('utf8')) as {
+    PeerConnections: Record<string, { updateLog: { time: string; type: string; value: string }[]; stats: Record<string, { startTime: string; endTime: string }> }>;
+  };
+  const pc = Object.values(doc.PeerConnections)[0]!;
+  const series = Object.values(pc.stats);
+  return {
+    span: { from: Math.min(...series.map((s) => Date.parse(s.startTime))), to: Math.max(...series.map((s) => Date.parse(s.endTime))) },
+    log: pc.updateLog,
+  };
+}
+
+describe('2. Chrome 86 webrtc-internals: event times without a zone', () => {
+  for (const [name, offset, order] of [
+    ['webrtc-internals-chrome86-en-us-utc+3.json.gz', '+03:00', 'month first'],
+    ['webrtc-internals-chrome86-en-gb-day-first.json.gz', '+00:00', 'day first'],
+  ] as const) {
+    test(`${name}: the event clock is anchored to the stats (UTC${offset}, ${order}); joined_at/left_at enclose the stats, not more`, async () => {
+      const { span, log } = chrome86(name);
+      const parsed = await parseDump(edge(name));
+      assert.ok(parsed.warnings.some((w) => w.includes(`UTC${offset}`) && w.includes(order)), parsed.warnings.join('\n'));
+      const client = parsed.clients[0]!;
+      // The setup events precede the first stats by seconds; nothing lies after the last stats by more than a second.
+      assert.ok(client.joined_at <= span.from && span.from - client.joined_at < 5000, `joined ${new Date(client.joined_at).toISOString()} vs stats ${new Date(span.from).toISOString()}`);
+      assert.ok(client.left_at >= span.to && client.left_at - span.to < 2000, `left ${new Date(client.left_at).toISOString()} vs stats ${new Date(span.to).toISOString()}`);
+      const events = client.batches.flatMap((b) => b.events ?? []).filter((e) => e.name.endsWith('_state_change'));
+      assert.equal(events.length, log.filter((e) => /StateChange$/.test(e.type)).length);
+      for (const e of events) assert.ok(e.ts >= span.from - 5000 && e.ts <= span.to + 2000, `${e.name} at ${new Date(e.ts).toISOString()}`);
+    });
+  }
+
+  test('through the store: the 4-minute call lasts 4 minutes, the 15 s recording 15 seconds', async () => {
+    for (const name of ['webrtc-internals-chrome86-en-us-utc+3.json.gz', 'webrtc-internals-chrome86-en-gb-day-first.json.gz']) {
+      const { span } = chrome86(name);
+      const report = await importAndRead(name);
+      const seconds = (Date.parse(report.left_at!) - Date.parse(report.joined_at!)) / 1000;
+      const statsSeconds = (span.to - span.from) / 1000;
+      assert.ok(seconds >= statsSeconds && seconds < statsSeconds + 6, `${name}: ${seconds} s for ${statsSeconds} s of stats`);
+    }
+  });
+
+  test('any format: an event on another clock does not stretch joined_at/left_at', async () => {
+    const name = 'rtcstats-firefox97-late-counters.jsonl';
+    const lines = readFileSync(edge(name), 'utf8').trimEnd().split('\n');
+    const stamps = lines.map((l) => JSON.parse(l) as unknown[]).filter((e) => e[0] === 'getstats').map((e) => e[3] as number);
+    const last = Math.max(...stamps);
+    const first = Math.min(...stamps);
+    lines.push(JSON.stringify(['oniceconnectionstatechange', 'PC_0', 'closed', last + 3 * 3600_000]));
+    lines.unshift(JSON.stringify(['navigator.mediaDevices.getUserMedia', null, { audio: true }, first - 90 * 86_400_000]));
+    const parsed = await parseDump(Buffer.from(lines.join('\n')));
+    const client = parsed.clients[0]!;
+    assert.ok(client.left_at <= last + 1000, `left ${new Date(client.left_at).toISOString()}`);
+    assert.ok(client.joined_at >= first - 5000, `joined ${new Date(client.joined_at).toISOString()}`);
+    assert.ok(client.notes.some((n) => /2 recorded times lie .* outside the stats/.test(n)), client.notes.join('\n'));
+    // The events are kept as recorded.
+    assert.ok(client.batches.flatMap((b) => b.events ?? []).some((e) => e.ts === last + 3 * 3600_000));
+  });
+});
+
+describe('3. Chrome 86 webrtc-internals: camel-case state changes', () => {
+  test('become the same events as modern dumps; the reconnect and the failure are visible', async () => {
+    const name = 'webrtc-internals-chrome86-en-us-utc+3.json.gz';
+    const { log } = chrome86(name);
+    const report = await importAndRead(name);
+    const events = report.peer_report.metadata.events ?? [];
+    const expected: [string, string][] = [
+      ['iceConnectionStateChange', 'ice_connection_state_change'],
+      ['connectionStateChange', 'connection_state_change'],
+      ['signalingStateChange', 'signaling_state_change'],
+      ['iceGatheringStateChange', 'ice_gathering_state_change'],
+    ];
+    for (const [chrome86Name, event] of expected) {
+      const states = log.filter((e) => e.type === chrome86Name).map((e) => e.value);
+      assert.ok(states.length > 0, chrome86Name);
+      assert.deepEqual(events.filter((e) => e.name === event).map((e) => e.metadata?.state), states, event);
+    }
+    const ice = events.filter((e) => e.name === 'ice_connection_state_change').map((e) => e.metadata?.state);
+    assert.deepEqual(ice.slice(ice.indexOf('disconnected')), ['disconnected', 'connected', 'failed'], 'reconnect, then failure');
+  });
+
+  test('every spelling of the state callbacks maps to the same event', () => {
+    for (const spelling of ['iceConnectionStateChange', 'oniceconnectionstatechange', 'iceconnectionstatechange', 'onIceConnectionStateChange']) {
+      assert.deepEqual(interpretTrace(spelling, 'failed'), [{ kind: 'event', name: 'ice_connection_state_change', metadata: { state: 'failed' } }], spelling);
+    }
+    assert.equal(interpretTrace('onIceCandidate', 'sdpMid: 0, sdpMLineIndex: 0, candidate: candidate:1 1 udp 1 192.0.2.1 5000 typ relay')[0]?.kind, 'candidate');
+    assert.equal(interpretTrace('iceCandidateError', { url: 'turn:x', errorCode: 701 })[0]?.kind, 'event');
+    assert.equal(interpretTrace('dtlsStateChange', 'failed')[0]?.kind, 'event');
   });
 });
