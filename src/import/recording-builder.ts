@@ -295,6 +295,7 @@ export class RecordingBuilder {
         if (pair.remote?.candidate_type) metadata.remote_type = pair.remote.candidate_type;
         if (pair.local?.protocol) metadata.protocol = pair.local.protocol;
         if (pair.local?.relay_protocol) metadata.relay_protocol = pair.local.relay_protocol;
+        if (pair.local?.relay_protocol_inferred) metadata.relay_protocol_inferred = true;
         pc.events.push({ ts: at, name: 'selected_candidate_pair_change', pc: pc.id, metadata });
         pc.selected_pair = pair.id;
       }
