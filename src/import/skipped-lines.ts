@@ -10,15 +10,18 @@ const METHODS_LISTED = 10;
 
 /** Counts skipped lines by reason and by unknown method. */
 export class SkippedLines {
-  private readonly byReason = new Map<string, { count: number; lines: number[] }>();
+  /** What is counted: `line` (line formats) or `entry` (JSON documents). */
+  constructor(private readonly unit: 'line' | 'entry' = 'line') {}
+
+  private readonly byReason = new Map<string, { count: number; places: string[] }>();
   private readonly byMethod = new Map<string, number>();
 
-  /** A line skipped because its shape is not one the format defines. */
-  shape(reason: string, line: number): void {
+  /** A line (1-based number) or a JSON entry (key path) skipped because its shape is not one the format defines. */
+  shape(reason: string, where: number | string): void {
     let entry = this.byReason.get(reason);
-    if (!entry) this.byReason.set(reason, (entry = { count: 0, lines: [] }));
+    if (!entry) this.byReason.set(reason, (entry = { count: 0, places: [] }));
     entry.count++;
-    if (entry.lines.length < LINES_LISTED) entry.lines.push(line);
+    if (entry.places.length < LINES_LISTED) entry.places.push(typeof where === 'number' ? `line ${where}` : where);
   }
 
   /** A well-formed line of a method the importer does not read. */
@@ -36,9 +39,8 @@ export class SkippedLines {
   /** One warning per reason, and one for all unknown methods. */
   warnings(): string[] {
     const out: string[] = [];
-    for (const [reason, { count, lines }] of this.byReason) {
-      const where = `line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}${count > lines.length ? ', ...' : ''}`;
-      out.push(`${count} line${count > 1 ? 's' : ''} skipped: ${reason} (${where})`);
+    for (const [reason, { count, places }] of this.byReason) {
+      out.push(`${count} ${this.unit}${count > 1 ? 's' : ''} skipped: ${reason} (${places.join(', ')}${count > places.length ? ', ...' : ''})`);
     }
     if (this.byMethod.size > 0) {
       const total = [...this.byMethod.values()].reduce((a, b) => a + b, 0);

@@ -12,6 +12,7 @@ import { snapshotsOf, statSeriesOf, MAX_SERIES_VALUES, type PcSeries } from './i
 import { convertLegacyGoogStats, isLegacyGoogStats } from './legacy-goog-stats.ts';
 import type { ParsedDump } from './parsed-dump.ts';
 import { RecordingBuilder } from './recording-builder.ts';
+import { SkippedLines } from './skipped-lines.ts';
 import { formatOffset, inferEventClock, parseZonelessTime, zonelessToEpoch, type EventClock, type ZonelessTime } from './zoneless-event-clock.ts';
 
 type Json = Record<string, unknown>;
@@ -115,7 +116,7 @@ function preparePeerConnection(key: string, pc: Json): PreparedPc {
   return { key, pc, log, series, snapshots: [...snapshotsOf(series)] };
 }
 
-function importPeerConnection(builder: RecordingBuilder, prepared: PreparedPc, timeOf: TimeReader, legacySeen: { value: boolean }): void {
+function importPeerConnection(builder: RecordingBuilder, prepared: PreparedPc, timeOf: TimeReader, legacySeen: { value: boolean }, skipped: SkippedLines): void {
   const { key, pc, log, series, snapshots } = prepared;
   const path = `PeerConnections.${key}`;
   const label = groupLabel(pc.pid ?? key.split('-')[0]);
@@ -128,12 +129,14 @@ function importPeerConnection(builder: RecordingBuilder, prepared: PreparedPc, t
     const constraints = decodeValue(pc.constraints);
     if (constraints && typeof constraints === 'object') builder.trace(label, key, 'constraints', constraints, firstTs);
   }
+  // Entries of other shapes are skipped and counted (skipped-lines.ts), as odd rtcstats lines are.
   log.forEach((raw, index) => {
-    if (typeof raw !== 'object' || raw === null) throw new DumpFormatError('webrtc-internals dump: updateLog entries must be objects', { key: `${path}.updateLog[${index}]` });
+    const where = `${path}.updateLog[${index}]`;
+    if (typeof raw !== 'object' || raw === null) return skipped.shape('updateLog entry that is not an object', where);
     const entry = raw as Json;
-    if (typeof entry.type !== 'string') throw new DumpFormatError('webrtc-internals dump: updateLog entry without type', { key: `${path}.updateLog[${index}]` });
+    if (typeof entry.type !== 'string') return skipped.shape('updateLog entry without type', where);
     const ts = timeOf(entry);
-    if (ts === undefined) throw new DumpFormatError('webrtc-internals dump: updateLog entry without timestamp/time', { key: `${path}.updateLog[${index}]` });
+    if (ts === undefined) return skipped.shape('updateLog entry without a readable timestamp/time', where);
     // Chrome before ~M90 logged `pc.close()` as `stop`.
     builder.trace(label, key, entry.type === 'stop' ? 'close' : entry.type, decodeValue(entry.value), ts);
   });
@@ -198,14 +201,15 @@ export function parseWebrtcInternals(doc: Json): ParsedDump {
   const timeOf = eventTimeReader(doc, prepared, dumpWarnings);
   importGetUserMedia(builder, doc.getUserMedia, timeOf);
   const legacySeen = { value: false };
-  for (const pc of prepared) importPeerConnection(builder, pc, timeOf, legacySeen);
+  const skipped = new SkippedLines('entry');
+  for (const pc of prepared) importPeerConnection(builder, pc, timeOf, legacySeen, skipped);
   if (builder.isEmpty()) {
     throw new DumpFormatError('webrtc-internals dump holds neither peer connections nor getUserMedia calls: nothing to import', { key: 'PeerConnections' });
   }
   // One browser made the dump: every tab shares its user agent and device figures.
   builder.describeEveryClient(clientFacts);
   const clients = builder.build();
-  const warnings = [...dumpWarnings, ...builder.warnings];
+  const warnings = [...dumpWarnings, ...skipped.warnings(), ...builder.warnings];
   if (legacySeen.value) warnings.push('this dump holds legacy (goog*) stats; they were converted to standard stats');
   return { format: 'webrtc-internals', clients, warnings };
 }

@@ -83,6 +83,17 @@ describe('1. rtcstats lines of other shapes or unknown methods', () => {
   });
 });
 
+test('1, webrtc-internals too: updateLog entries of other shapes are skipped and counted', async () => {
+  const doc = JSON.parse(gunzipSync(readFileSync(edge('webrtc-internals-chrome86-en-gb-day-first.json.gz'))).toString('utf8')) as { PeerConnections: Record<string, { updateLog: unknown[] }> };
+  const [key, pc] = Object.entries(doc.PeerConnections)[0]!;
+  const good = pc.updateLog.length;
+  pc.updateLog.push('not an object', { time: '08/11/2020, 10:58:50', value: 'no type' }, { type: 'iceConnectionStateChange', value: 'checking' });
+  const parsed = await parseDump(Buffer.from(JSON.stringify(doc)));
+  const warned = parsed.warnings.join('\n');
+  for (const i of [good, good + 1, good + 2]) assert.ok(warned.includes(`PeerConnections.${key}.updateLog[${i}]`), `entry ${i} named: ${warned}`);
+  assert.ok(parsed.clients[0]!.batches.some((b) => (b.samples ?? []).length > 0));
+});
+
 describe('4. a counter absent from a stream\'s first report', () => {
   const name = 'rtcstats-firefox97-late-counters.jsonl';
 
