@@ -52,12 +52,11 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     let metrics: MetricRow[] = [];
     let series = '';
     let firstTs = 0;
-    let chunkLastTs = 0;
     // One chunk per run of one series: an SSRC that switches camera -> screen -> camera
     // (jitsi's setVideoType) has its rows in each series for the time it spent there.
     const flush = (): void => {
       if (rows.length === 0) return;
-      out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: chunkLastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
+      out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
       rows = [];
       metrics = [];
     };
@@ -74,7 +73,6 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
       metrics.push(derived.metrics);
       prev = withCarriedCounters(prev, sample);
       lastTs = sample.ts;
-      chunkLastTs = sample.ts;
       out.stored++;
     }
     if (rows.length === 0 || !prev) continue;
