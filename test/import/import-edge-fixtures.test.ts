@@ -105,6 +105,10 @@ describe('4. a counter absent from a stream\'s first report', () => {
     assert.equal(totals.get('producer|1111')?.packets, sent.get(1111), 'audio sent: the late packetsSent counts from zero');
     assert.equal(totals.get('consumer|3333')?.packets, received.get(3333), 'audio received: the late packetsReceived counts from zero');
     assert.equal(totals.get('consumer|3333')?.lost, lastCounters(name, 'packetsLost').get(3333), 'late packetsLost counts from zero');
+    const sumOf = (series: string, field: string, ssrc: number): number =>
+      ((report.peer_report.quality[series] ?? []) as unknown as Record<string, number>[]).filter((r) => r.ssrc === ssrc).reduce((a, r) => a + (r[field] ?? 0), 0);
+    assert.equal(sumOf('audio_producer', 'bytes_sent', 1111), lastCounters(name, 'bytesSent').get(1111), 'late bytesSent counts from zero');
+    assert.equal(sumOf('audio_consumer', 'bytes_received', 3333), lastCounters(name, 'bytesReceived').get(3333), 'late bytesReceived counts from zero');
     // The video streams appear at report 8 with running counters: as any first sample, from a zero baseline.
     assert.equal(totals.get('producer|2222')?.packets, sent.get(2222));
     assert.equal(totals.get('consumer|4444')?.packets, received.get(4444));
