@@ -117,6 +117,7 @@ export class ObservedPc {
         remote_candidate_type: sel.remote?.candidate_type ?? null,
         protocol: sel.local?.protocol ?? null,
         relay_protocol: sel.local?.relay_protocol ?? null,
+        relay_protocol_inferred: sel.local?.relay_protocol_inferred ?? false,
       });
       this.selected = sel.id;
       this.turn = sel.local?.candidate_type === 'relay' || sel.remote?.candidate_type === 'relay';

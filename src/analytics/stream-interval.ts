@@ -78,7 +78,7 @@ type NumericKey = {
 }[keyof StreamSample];
 
 /** Cumulative counters that never decrease while a stream keeps its counters. */
-const MONOTONIC_COUNTERS: readonly NumericKey[] = [
+export const MONOTONIC_COUNTERS: readonly NumericKey[] = [
   'packets', 'bytes', 'header_bytes', 'frames_decoded', 'frames_encoded', 'frames_received',
   'frames_sent', 'frames_dropped', 'key_frames_decoded', 'key_frames_encoded', 'jitter_buffer_delay_s',
   'jitter_buffer_emitted_count', 'concealment_events', 'concealed_samples', 'total_samples_received',
@@ -87,7 +87,7 @@ const MONOTONIC_COUNTERS: readonly NumericKey[] = [
 ];
 
 /** Why `cur` cannot be diffed against `prev`, or undefined when it can. */
-function resetReason(prev: StreamSample, cur: StreamSample): string | undefined {
+export function resetReason(prev: StreamSample, cur: StreamSample): string | undefined {
   if (prev.ssrc !== cur.ssrc) return 'ssrc';
   if (cur.ts < prev.ts) return 'timestamp';
   if (prev.codec !== undefined && cur.codec !== undefined && prev.codec !== cur.codec) return 'codec';
@@ -103,13 +103,19 @@ function num(value: number | undefined): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** cur − base for a counter; zero baseline when there is no base; undefined when either side is unknown. */
+/**
+ * cur − base for a counter; zero baseline when there is no base, or when the
+ * base lacks the counter: callers carry counters forward (carry-counters.ts),
+ * so a base without it means the stream never reported it before, and a W3C
+ * counter that appears late (Firefox 97's first outbound report has no
+ * `packetsSent`) counts from 0. Undefined when `cur` lacks it.
+ */
 function delta(cur: StreamSample, base: StreamSample | undefined, key: NumericKey): number | undefined {
   const c = num(cur[key]);
   if (c === undefined) return undefined;
   if (base === undefined) return c;
   const b = num(base[key]);
-  return b === undefined ? undefined : c - b;
+  return b === undefined ? c : c - b;
 }
 
 function sumDefined(...values: (number | undefined)[]): number | undefined {
@@ -129,8 +135,8 @@ const LIMITATION_KEYS = ['bandwidth', 'cpu', 'none', 'other'] as const;
 function limitationDeltas(cur: StreamSample, base: StreamSample | undefined): Durations | undefined {
   const c = cur.quality_limitation_durations;
   if (c === undefined) return undefined;
+  // A base without durations never had them (they are carried forward): zero baseline, as delta().
   const b = base?.quality_limitation_durations;
-  if (base !== undefined && b === undefined) return undefined;
   const out: Durations = {};
   for (const key of LIMITATION_KEYS) {
     const cv = num(c[key]);

@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppContext, AppEnv } from './context.ts';
-import { ApiError, errorBody } from './errors.ts';
+import { ApiError, ERROR_CODES, errorBody } from './errors.ts';
 import { requireAccountToken } from './auth.ts';
 import { appsRoutes } from './routes/apps.ts';
 import { meetingsRoutes } from './routes/meetings.ts';
@@ -46,7 +46,7 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
   app.route('/', account);
 
   app.notFound((c) => {
-    const err = new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, undefined, 7003);
+    const err = new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, undefined, ERROR_CODES.no_route);
     return c.json(errorBody(err), 404);
   });
   app.onError((err, c) => {
@@ -56,7 +56,7 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
       return c.json(errorBody(e), e.status);
     }
     console.error('internal error:', err instanceof Error ? err.stack : err);
-    return c.json(errorBody(new ApiError(500, 'internal server error')), 500);
+    return c.json(errorBody(new ApiError(500, 'internal server error', undefined, ERROR_CODES.internal)), 500);
   });
   return app;
 }

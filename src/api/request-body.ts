@@ -6,7 +6,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { ApiError, badRequest } from './errors.ts';
+import { ApiError, badRequest, ERROR_CODES } from './errors.ts';
 import { describeZodError } from '../ingest/ingest-schemas.ts';
 import type { ValidationResult } from '../ingest/compiled-validator.ts';
 
@@ -14,7 +14,7 @@ import type { ValidationResult } from '../ingest/compiled-validator.ts';
 async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new ApiError(413, `request body too large: ${declared} bytes, limit ${maxBytes}`, 'body');
+    throw new ApiError(413, `request body too large: ${declared} bytes, limit ${maxBytes}`, 'body', ERROR_CODES.body_too_large);
   }
   // On Node, read the socket's IncomingMessage directly: much cheaper than the
   // Web-stream wrapper of the Request object.
@@ -31,7 +31,7 @@ async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
     if (total > maxBytes) {
       // Discard the rest (the connection is not reused) and answer 413.
       (incoming as unknown as { resume?: () => void } | undefined)?.resume?.();
-      throw new ApiError(413, `request body too large: more than ${maxBytes} bytes`, 'body');
+      throw new ApiError(413, `request body too large: more than ${maxBytes} bytes`, 'body', ERROR_CODES.body_too_large);
     }
     chunks.push(chunk);
   }
@@ -46,12 +46,12 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
   const raw = await readRawBody(c, maxBytes);
   const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return raw.toString('utf8');
-  if (encoding !== 'gzip') throw new ApiError(415, `unsupported content encoding '${encoding}'; send gzip or identity`, 'Content-Encoding');
+  if (encoding !== 'gzip') throw new ApiError(415, `unsupported content encoding '${encoding}'; send gzip or identity`, 'Content-Encoding', ERROR_CODES.unsupported_media_type);
   try {
     return gunzipSync(raw, { maxOutputLength: maxBytes }).toString('utf8');
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ApiError(413, `request body too large: more than ${maxBytes} bytes once decompressed`, 'body');
+      throw new ApiError(413, `request body too large: more than ${maxBytes} bytes once decompressed`, 'body', ERROR_CODES.body_too_large);
     }
     throw badRequest('body', `malformed gzip body (${(e as Error).message})`);
   }
@@ -76,7 +76,7 @@ export async function readJsonText(c: Context, maxBytes: number, opts: { allowEm
   if (emptyBody && opts.allowEmpty) return null;
   const textPlain = opts.allowTextPlain && type?.split(';')[0].trim().toLowerCase() === 'text/plain';
   if (!isJsonContentType(type) && !textPlain) {
-    throw new ApiError(415, `unsupported content type '${type ?? '(none)'}'; send application/json`, 'Content-Type');
+    throw new ApiError(415, `unsupported content type '${type ?? '(none)'}'; send application/json`, 'Content-Type', ERROR_CODES.unsupported_media_type);
   }
   const text = await readBodyText(c, maxBytes);
   return text.trim() === '' && opts.allowEmpty ? null : text;

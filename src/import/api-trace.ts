@@ -14,15 +14,26 @@ const STATE_EVENTS: Record<string, string> = {
   ondtlsstatechange: 'dtls_state_change',
 };
 
-/** Callbacks that webrtc-internals of older Chrome logged without the `on` prefix. */
+/**
+ * Callbacks that webrtc-internals logged without the `on` prefix (lower case in
+ * later Chrome, camel case in Chrome 86 and its neighbours: `iceConnectionStateChange`,
+ * `onIceCandidate`, `onRenegotiationNeeded`...); matched case-insensitively.
+ */
 const UNPREFIXED = new Set([
   'signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange', 'icegatheringstatechange',
   'icecandidate', 'icecandidateerror', 'negotiationneeded', 'track', 'datachannel', 'dtlsstatechange',
+  'addstream', 'removestream', 'removetrack',
 ]);
+
+/** Old spellings of the same callbacks. */
+const RENAMED: Record<string, string> = { renegotiationneeded: 'negotiationneeded' };
 
 /** The method name with the `on` prefix restored and webrtc-internals' `navigator.` prefixes kept as rtcstats writes them. */
 export function canonicalMethod(method: string): string {
-  if (UNPREFIXED.has(method)) return `on${method}`;
+  const lower = method.toLowerCase();
+  const bare = lower.startsWith('on') && !UNPREFIXED.has(lower) ? lower.slice(2) : lower;
+  const callback = RENAMED[bare] ?? bare;
+  if (UNPREFIXED.has(callback)) return `on${callback}`;
   if (method === 'getUserMedia' || method === 'getUserMediaOnSuccess' || method === 'getUserMediaOnFailure' ||
       method === 'getDisplayMedia' || method === 'getDisplayMediaOnSuccess' || method === 'getDisplayMediaOnFailure') {
     return `navigator.mediaDevices.${method}`;
@@ -129,6 +140,33 @@ function errorText(value: unknown): string {
 /** snake_case of a camelCase API name (`setRemoteDescriptionOnFailure` -> `set_remote_description_on_failure`). */
 function snake(name: string): string {
   return name.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/** Methods read elsewhere (stats, client description) or recorded for the record only: known, so never reported as skipped. */
+const KNOWN_WITHOUT_ACTION = new Set([
+  'getstats', 'getStats', 'connectionInfo', 'createAnswer', 'createOfferOnSuccess', 'createAnswerOnSuccess',
+  'setLocalDescriptionOnSuccess', 'setRemoteDescriptionOnSuccess', 'addIceCandidateOnSuccess', 'setConfiguration',
+  'onnegotiationneeded', 'ontrack', 'ondatachannel', 'onaddstream', 'onremovestream', 'onremovetrack',
+  'addStream', 'removeStream', 'addTrack', 'removeTrack', 'addTransceiver', 'createDataChannel',
+  'transceiverAdded', 'transceiverModified', 'transceiverRemoved', 'addTrackOnSuccess', 'addTransceiverOnSuccess',
+  'setCodecPreferences', 'setHeaderExtensionsToNegotiate', 'setParameters', 'replaceTrack', 'MediaStreamTrack.stop',
+  'MediaStreamTrack.applyConstraints', 'HTMLMediaElement.resize',
+]);
+
+/** Methods {@link interpretTrace} reads (whatever their value). */
+const INTERPRETED = new Set([
+  'create', 'constraints', 'createOffer', 'restartIce', 'setLocalDescription', 'setRemoteDescription', 'onicecandidate',
+  'addIceCandidate', 'onicecandidateerror', 'close', 'navigator.mediaDevices.getUserMedia', 'navigator.mediaDevices.getDisplayMedia',
+  'navigator.mediaDevices.getUserMediaOnSuccess', 'navigator.mediaDevices.getDisplayMediaOnSuccess',
+  'navigator.mediaDevices.getUserMediaOnFailure', 'navigator.mediaDevices.getDisplayMediaOnFailure',
+  'navigator.mediaDevices.enumerateDevices', 'navigator.mediaDevices.ondevicechange', 'MediaStreamTrack.onmute',
+  'MediaStreamTrack.onunmute', 'MediaStreamTrack.onended', 'setVideoType',
+]);
+
+/** True when `method` (any recorded spelling) is one the importers read or knowingly pass over. */
+export function isKnownTraceMethod(rawMethod: string): boolean {
+  const method = canonicalMethod(rawMethod);
+  return STATE_EVENTS[method] !== undefined || INTERPRETED.has(method) || KNOWN_WITHOUT_ACTION.has(method) || KNOWN_WITHOUT_ACTION.has(rawMethod) || /OnFailure$/.test(method);
 }
 
 /**

@@ -2,7 +2,7 @@
  * Recognises a dump format from its content (never from the file name). Pure.
  *
  * - `RTCStatsDump` on line 1: rtcstats v3.
- * - a first line that is a complete JSON array `[string, string | null, ...]`: rtcstats line dump.
+ * - a first line that is a complete JSON array `[string, string | null, ...]`: rtcstats line dump (any arity).
  * - otherwise a JSON document: webrtc-internals (`PeerConnections` + `getUserMedia`/`UserAgent`),
  *   or a getStats() snapshot (`[[id, stat], ...]`, `[stat, ...]`, `{id: stat}`); see {@link classifyJsonDocument}.
  */
@@ -18,7 +18,8 @@ export function detectFromFirstLine(firstLine: string): FirstLineVerdict {
   if (line.startsWith('[')) {
     try {
       const entry: unknown = JSON.parse(line);
-      if (Array.isArray(entry) && entry.length >= 4 && typeof entry[0] === 'string' && (entry[1] === null || typeof entry[1] === 'string') && typeof entry[entry.length - 1] !== 'object') {
+      // `[method, pcId | null, ...]` on one line; its arity is the line parser's business (odd lines are skipped there).
+      if (Array.isArray(entry) && entry.length >= 2 && typeof entry[0] === 'string' && (entry[1] === null || typeof entry[1] === 'string')) {
         return 'rtcstats-lines';
       }
     } catch {

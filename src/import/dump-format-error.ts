@@ -3,7 +3,7 @@
  * (1-based line for line formats, JSON key path for documents).
  */
 export class DumpFormatError extends Error {
-  override readonly name = 'DumpFormatError';
+  override readonly name: string = 'DumpFormatError';
   /** 1-based line number, for line-oriented formats. */
   readonly line?: number;
   /** JSON key path (e.g. `PeerConnections.8-1.stats.OT01-bytesSent`), for JSON documents. */

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip, type Gunzip } from 'node:zlib';
+import { DumpCompressionError, otherCompression } from './dump-compression-error.ts';
 
 /** Where a dump comes from: a file path, a byte stream (HTTP upload) or bytes already in memory. */
 export type DumpInput = string | Readable | Uint8Array;
@@ -69,6 +70,11 @@ class AutoGunzip extends Transform {
     if (!this.decided) {
       this.decided = true;
       this.gzipped = chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
+      const other = otherCompression(chunk);
+      if (other) {
+        done(new DumpCompressionError('unsupported', other));
+        return;
+      }
       if (this.gzipped) {
         let produced = 0;
         const gunzip = createGunzip();
@@ -81,7 +87,7 @@ class AutoGunzip extends Transform {
           }
           this.push(data);
         });
-        gunzip.on('error', (err) => this.destroy(err));
+        gunzip.on('error', (err) => this.destroy(DumpCompressionError.fromZlib(err)));
         this.gunzip = gunzip;
       }
     }
@@ -143,6 +149,20 @@ export async function openDumpText(input: DumpInput, options: OpenDumpOptions = 
       raw.destroy();
     },
   };
+}
+
+/**
+ * Reads a gzipped dump to its end, to tell a parse error caused by damaged
+ * compressed bytes (the gzip check fails at the end) from a genuine one:
+ * throws the {@link DumpCompressionError} if the stream is damaged.
+ */
+export async function verifyCompressedRest(text: DumpText): Promise<void> {
+  if (!text.gzipped) return;
+  try {
+    for (;;) if ((await text.lines.next()).done) return;
+  } catch (err) {
+    if (err instanceof DumpCompressionError) throw err;
+  }
 }
 
 /** Joins the remaining lines of a JSON document into one string (one copy of the text). */

@@ -6,7 +6,8 @@
  */
 import { classifyJsonDocument, detectFromFirstLine } from './detect-format.ts';
 import { DumpFormatError } from './dump-format-error.ts';
-import { collectRest, openDumpText, type DumpInput, type OpenDumpOptions } from './dump-source.ts';
+import { DumpCompressionError } from './dump-compression-error.ts';
+import { collectRest, openDumpText, verifyCompressedRest, type DumpInput, type OpenDumpOptions } from './dump-source.ts';
 import { parseGetStatsSnapshot } from './getstats-snapshot.ts';
 import type { ParsedDump } from './parsed-dump.ts';
 import { RtcstatsLineParser } from './rtcstats-lines.ts';
@@ -51,6 +52,10 @@ export async function parseDump(input: DumpInput, options: OpenDumpOptions = {})
     parser.consume(first, lineNo);
     for await (const line of text.lines) parser.consume(line, ++lineNo);
     return { ...parser.finish(), gzipped: text.gzipped };
+  } catch (err) {
+    // Damaged gzip bytes may decompress into garbage before the gzip check fails: say so, not "invalid JSON".
+    if (err instanceof DumpFormatError && !(err instanceof DumpCompressionError)) await verifyCompressedRest(text);
+    throw err;
   } finally {
     text.close();
   }

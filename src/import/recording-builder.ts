@@ -37,6 +37,8 @@ const EVENTS_PER_BATCH = 2000;
 const PAIRS_PER_BATCH = 2000;
 const PC_METADATA_PER_BATCH = 256;
 const MAX_SDP_CHARS = 65536;
+/** Events may lie this far (or the stats' own span, if longer) outside a client's stats and still set joined_at / left_at. */
+const EVENT_MARGIN_MS = 2 * 60_000;
 
 const isoTime = (ts: number): string => new Date(ts).toISOString();
 
@@ -293,6 +295,7 @@ export class RecordingBuilder {
         if (pair.remote?.candidate_type) metadata.remote_type = pair.remote.candidate_type;
         if (pair.local?.protocol) metadata.protocol = pair.local.protocol;
         if (pair.local?.relay_protocol) metadata.relay_protocol = pair.local.relay_protocol;
+        if (pair.local?.relay_protocol_inferred) metadata.relay_protocol_inferred = true;
         pc.events.push({ ts: at, name: 'selected_candidate_pair_change', pc: pc.id, metadata });
         pc.selected_pair = pair.id;
       }
@@ -368,9 +371,8 @@ export class RecordingBuilder {
       if (span) times.push(...span);
     }
     if (times.length === 0) return undefined;
-    const joined_at = Math.min(...times);
-    const left_at = Math.max(...times);
     const notes = [...group.notes];
+    const [joined_at, left_at] = this.supportedSpan(pcs, times, notes);
     if (pcs.length === 0) notes.push('the dump holds no peer connections: only getUserMedia/device information was imported');
     for (const pc of pcs) {
       notes.push(...pc.notes);
@@ -408,6 +410,30 @@ export class RecordingBuilder {
     const client: ParsedClient = { label, client: group.client, joined_at, left_at, batches, pcs: pcs.map((pc) => pc.id), notes };
     if (group.partial) client.partial = group.partial;
     return client;
+  }
+
+  /**
+   * `joined_at` / `left_at` of a client: the span of everything it recorded,
+   * except that events far outside its stats (more than the stats' own span,
+   * and at least {@link EVENT_MARGIN_MS}) do not stretch it: such a time is on
+   * another clock (a misread zone, a swapped day and month, a rewritten
+   * record), not telemetry. The events themselves are kept, and a note says so.
+   */
+  private supportedSpan(pcs: PcRecord[], times: number[], notes: string[]): [number, number] {
+    const statsTimes = pcs.flatMap((pc) => (pc.first_stats !== undefined && pc.last_stats !== undefined ? [pc.first_stats, pc.last_stats] : []));
+    if (statsTimes.length === 0) return [Math.min(...times), Math.max(...times)];
+    const from = Math.min(...statsTimes);
+    const to = Math.max(...statsTimes);
+    const margin = Math.max(EVENT_MARGIN_MS, to - from);
+    const supported = times.filter((t) => t >= from - margin && t <= to + margin);
+    const outside = times.length - supported.length;
+    if (outside > 0) {
+      notes.push(
+        `${outside} recorded time${outside > 1 ? 's lie' : ' lies'} more than ${Math.round(margin / 1000)} s outside the stats (${isoTime(from)} to ${isoTime(to)}); ` +
+          'joined_at and left_at follow the stats there: those times are on another clock than the stats (their events are kept as recorded)',
+      );
+    }
+    return [Math.min(from, ...supported), Math.max(to, ...supported)];
   }
 
   private pcMetadata(pc: PcRecord, fallbackTs: number): PcMetadata {

@@ -10,6 +10,8 @@ import { convertLegacyGoogStats, isLegacyGoogStats } from './legacy-goog-stats.t
 import type { ParsedDump } from './parsed-dump.ts';
 import { RecordingBuilder } from './recording-builder.ts';
 import { RtcstatsDeltaState } from './rtcstats-delta.ts';
+import { isKnownTraceMethod } from './api-trace.ts';
+import { SkippedLines } from './skipped-lines.ts';
 
 const CLIENT = 'rtcstats';
 const DAY_MS = 24 * 3600 * 1000;
@@ -23,6 +25,7 @@ export class RtcstatsLineParser {
   private firstEventTs?: number;
   private lastEventTs?: number;
   private lines = 0;
+  private readonly skipped = new SkippedLines();
 
   /** Parses one line (1-based `lineNo` for error messages). */
   consume(line: string, lineNo: number): void {
@@ -31,14 +34,27 @@ export class RtcstatsLineParser {
     try {
       entry = JSON.parse(line);
     } catch (err) {
+      // Corrupt bytes, not an unexpected record: the file itself is damaged.
       throw new DumpFormatError(`rtcstats dump: line is not valid JSON (${(err as Error).message})`, { line: lineNo });
     }
-    if (!Array.isArray(entry) || entry.length < 4) {
-      throw new DumpFormatError('rtcstats dump: expected a JSON array [method, pcId, value, timestamp]', { line: lineNo });
+    // Lines of other shapes (other writers, newer clients: `["e2eRtt", null, {...}]` without a
+    // timestamp) are skipped and counted, as jitsi's extractor does; see finish() for "nothing usable".
+    if (!Array.isArray(entry)) {
+      this.skipped.shape('not a JSON array [method, pcId, value, timestamp]', lineNo);
+      return;
+    }
+    if (entry.length < 4) {
+      this.skipped.shape(`${entry.length} elements instead of [method, pcId, value, timestamp]`, lineNo);
+      return;
     }
     const [method, pcId, value, ts] = entry as [unknown, unknown, unknown, unknown];
-    if (typeof method !== 'string' || (pcId !== null && typeof pcId !== 'string') || typeof ts !== 'number') {
-      throw new DumpFormatError('rtcstats dump: expected [method: string, pcId: string | null, value, timestamp: number]', { line: lineNo });
+    if (typeof method !== 'string' || (pcId !== null && typeof pcId !== 'string') || typeof ts !== 'number' || !Number.isFinite(ts)) {
+      this.skipped.shape('expected [method: string, pcId: string | null, value, timestamp: number]', lineNo);
+      return;
+    }
+    if (!isKnownTraceMethod(method)) {
+      this.skipped.unknownMethod(method);
+      return;
     }
     this.lines++;
     if (method === 'connectionInfo') {
@@ -52,7 +68,8 @@ export class RtcstatsLineParser {
     if (method === 'getstats' || method === 'getStats') {
       if (pcId === null) return;
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new DumpFormatError('rtcstats dump: getstats value must be an object of stats', { line: lineNo });
+        this.skipped.shape('getstats value that is not an object of stats', lineNo);
+        return;
       }
       this.getstats(pcId, value as Record<string, unknown>, ts);
       return;
@@ -83,7 +100,10 @@ export class RtcstatsLineParser {
 
   /** The parsed dump. */
   finish(): ParsedDump {
-    if (this.lines === 0) throw new DumpFormatError('rtcstats dump: the file holds no records', { line: 1 });
+    if (this.lines === 0 || this.builder.isEmpty()) {
+      const skipped = this.skipped.warnings();
+      throw new DumpFormatError(`rtcstats dump: the file holds no usable records${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`, { line: 1 });
+    }
     if (this.connectionInfoTs !== undefined && this.firstEventTs !== undefined) {
       const days = Math.abs(this.connectionInfoTs - this.firstEventTs) / DAY_MS;
       if (days > 1) {
@@ -94,7 +114,8 @@ export class RtcstatsLineParser {
         );
       }
     }
-    return { format: this.legacy ? 'rtcstats-legacy' : 'rtcstats', clients: this.builder.build(), warnings: this.builder.warnings };
+    const clients = this.builder.build();
+    return { format: this.legacy ? 'rtcstats-legacy' : 'rtcstats', clients, warnings: [...this.skipped.warnings(), ...this.builder.warnings] };
   }
 }
 

@@ -9,6 +9,8 @@
  */
 import type { RawStat } from '../normalize/types.ts';
 import { DumpFormatError } from './dump-format-error.ts';
+import { isKnownTraceMethod } from './api-trace.ts';
+import { SkippedLines } from './skipped-lines.ts';
 import type { ParsedDump } from './parsed-dump.ts';
 import { RecordingBuilder } from './recording-builder.ts';
 import { V3_METHODS, V3_STATS_PROPERTIES, V3_STATS_TYPES } from './rtcstats-v3-tables.ts';
@@ -57,6 +59,7 @@ export class RtcstatsV3Parser {
   private time = 0;
   private magic = false;
   private header = false;
+  private readonly skipped = new SkippedLines();
 
   consume(line: string, lineNo: number): void {
     if (!this.magic) {
@@ -82,14 +85,28 @@ export class RtcstatsV3Parser {
       return;
     }
     if (!Array.isArray(entry)) return; // The format allows (and readers ignore) non-array lines.
-    if (entry.length < 4) throw new DumpFormatError('rtcstats v3 dump: expected [method, pcId, value, ..., deltaMs]', { line: lineNo });
+    // Lines of other shapes are skipped and counted (see SkippedLines), never fatal on their own.
+    if (entry.length < 4) {
+      this.skipped.shape(`${entry.length} elements instead of [method, pcId, value, ..., deltaMs]`, lineNo);
+      return;
+    }
     const delta = entry[entry.length - 1];
-    if (typeof delta !== 'number') throw new DumpFormatError('rtcstats v3 dump: the last element must be the time delta in ms', { line: lineNo });
+    if (typeof delta !== 'number' || !Number.isFinite(delta)) {
+      this.skipped.shape('the last element is not the time delta in ms', lineNo);
+      return;
+    }
     this.time += delta;
     const method = V3_METHODS[String(entry[0])] ?? String(entry[0]);
     const pcId = entry[1];
-    if (pcId !== null && typeof pcId !== 'string') throw new DumpFormatError('rtcstats v3 dump: pcId must be a string or null', { line: lineNo });
+    if (pcId !== null && typeof pcId !== 'string') {
+      this.skipped.shape('pcId is neither a string nor null', lineNo);
+      return;
+    }
     const value = entry[2];
+    if (!isKnownTraceMethod(method)) {
+      this.skipped.unknownMethod(method);
+      return;
+    }
     if (pcId === null) {
       if (method === 'create') {
         // Client description: hardwareConcurrency, userAgentData, deviceMemory, screen.
@@ -102,7 +119,10 @@ export class RtcstatsV3Parser {
       return;
     }
     if (method === 'getStats') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DumpFormatError('rtcstats v3 dump: getStats value must be an object', { line: lineNo });
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        this.skipped.shape('getStats value that is not an object', lineNo);
+        return;
+      }
       this.getStats(pcId, value as Record<string, unknown>);
       return;
     }
@@ -149,7 +169,11 @@ export class RtcstatsV3Parser {
 
   finish(): ParsedDump {
     if (!this.header) throw new DumpFormatError('rtcstats v3 dump: missing metadata line', { line: 2 });
-    if (this.builder.isEmpty()) throw new DumpFormatError('rtcstats v3 dump holds no records: nothing to import', { line: 3 });
-    return { format: 'rtcstats-v3', clients: this.builder.build(), warnings: this.builder.warnings };
+    if (this.builder.isEmpty()) {
+      const skipped = this.skipped.warnings();
+      throw new DumpFormatError(`rtcstats v3 dump holds no usable records: nothing to import${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`, { line: 3 });
+    }
+    const clients = this.builder.build();
+    return { format: 'rtcstats-v3', clients, warnings: [...this.skipped.warnings(), ...this.builder.warnings] };
   }
 }

@@ -7,6 +7,7 @@
 import type { CandidatePairSample, StreamSample, TelemetryBatch } from '../model/telemetry.ts';
 import { streamKey } from '../model/telemetry.ts';
 import { clientMetadata } from './client-metadata.ts';
+import { inferRelayProtocol } from '../normalize/relay-protocol.ts';
 
 /** How long after an explicit leave a peer still takes batches (ms). */
 export const LATE_BATCH_GRACE_MS = 10_000;
@@ -61,6 +62,8 @@ export function pcMetadataRows(batch: Omit<TelemetryBatch, 'samples'>, peerId: s
 export function candidatePairRows(batch: Omit<TelemetryBatch, 'samples'>, peerId: string, accountId: string) {
   const latest = new Map<string, CandidatePairSample>();
   for (const pair of batch.candidate_pairs ?? []) {
+    // Collectors older than the inference (and other clients) send Safari's relay candidates without it.
+    if (pair.local) inferRelayProtocol(pair.local);
     const key = `${pair.pc}|${pair.id}`;
     const seen = latest.get(key);
     if (!seen || seen.ts <= pair.ts) latest.set(key, pair);

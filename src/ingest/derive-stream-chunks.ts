@@ -9,6 +9,7 @@ import type { QualityChunksTable, StreamStateTable } from '../store/schema.ts';
 import type { StreamSample } from '../model/telemetry.ts';
 import { streamKey } from '../model/telemetry.ts';
 import { deriveInterval } from '../analytics/stream-interval.ts';
+import { withCarriedCounters } from '../analytics/carry-counters.ts';
 import { packMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 
@@ -47,26 +48,35 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     const state = stateByKey.get(key);
     let prev: StreamSample | undefined = state ? (JSON.parse(state.last_sample) as StreamSample) : undefined;
     let lastTs = state ? state.last_ts : -Infinity;
-    const rows: string[] = [];
-    const metrics: MetricRow[] = [];
+    let rows: string[] = [];
+    let metrics: MetricRow[] = [];
     let series = '';
     let firstTs = 0;
+    // One chunk per run of one series: an SSRC that switches camera -> screen -> camera
+    // (jitsi's setVideoType) has its rows in each series for the time it spent there.
+    const flush = (): void => {
+      if (rows.length === 0) return;
+      out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
+      rows = [];
+      metrics = [];
+    };
     for (const sample of list) {
       if (sample.ts <= lastTs) {
         out.skipped++;
         continue;
       }
       const derived = deriveInterval(prev, sample);
+      if (rows.length > 0 && derived.series !== series) flush();
       if (rows.length === 0) firstTs = sample.ts;
       series = derived.series;
       rows.push(JSON.stringify(derived.row));
       metrics.push(derived.metrics);
-      prev = sample;
+      prev = withCarriedCounters(prev, sample);
       lastTs = sample.ts;
       out.stored++;
     }
     if (rows.length === 0 || !prev) continue;
-    out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
+    flush();
     out.states.push({ account_id: '', peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
   }
   return out;

@@ -99,6 +99,7 @@ const candidateSchema = z.object({
   candidate_type: shortText.optional(),
   network_type: shortText.optional(),
   relay_protocol: shortText.optional(),
+  relay_protocol_inferred: z.boolean().optional(),
   url: z.string().max(1024).optional(),
   related_address: shortText.optional(),
   related_port: z.number().int().min(0).max(65535).optional(),

@@ -159,6 +159,8 @@ export interface CandidateInfo {
   candidate_type?: 'host' | 'srflx' | 'prflx' | 'relay' | string;
   network_type?: string;
   relay_protocol?: string;
+  /** True when `relay_protocol` was not reported (Safari) but read from the TURN `url` (src/normalize/relay-protocol.ts). */
+  relay_protocol_inferred?: boolean;
   url?: string;
   related_address?: string;
   related_port?: number;

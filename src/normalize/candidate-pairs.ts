@@ -6,6 +6,7 @@ import type { CandidateInfo, CandidatePairSample } from '../model/telemetry.ts';
 import { StatIndex } from './stat-index.ts';
 import type { RawStat, TransportSummary } from './types.ts';
 import { bool, num, secondsToMs, setIfDefined, str } from './values.ts';
+import { inferRelayProtocol } from './relay-protocol.ts';
 
 /** Candidate type spellings of old browsers (Firefox < 60 and Chrome's legacy stats) mapped to W3C values. */
 const CANDIDATE_TYPE_ALIASES: Record<string, string> = {
@@ -40,7 +41,7 @@ export function candidateInfo(stat: RawStat): CandidateInfo {
   setIfDefined(info, 'url', str(stat.url));
   setIfDefined(info, 'related_address', str(stat.relatedAddress));
   setIfDefined(info, 'related_port', num(stat.relatedPort));
-  return info;
+  return inferRelayProtocol(info);
 }
 
 function pairBytes(pair: RawStat): number {

@@ -66,6 +66,7 @@ export function candidatePairStats(p: CandidatePairSample): Json {
     local_candidate_type: p.local?.candidate_type,
     local_candidate_url: p.local?.url,
     local_candidate_relay_protocol: p.local?.relay_protocol,
+    local_candidate_relay_protocol_inferred: p.local?.relay_protocol_inferred,
     remote_candidate_address: p.remote?.address,
     remote_candidate_id: p.remote?.id,
     remote_candidate_port: p.remote?.port,

@@ -36,6 +36,9 @@ async function raw(path: string, init: RequestInit & { token?: string | null } =
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
+/** The documented code of each kind met below (README Errors, docs/openapi.yaml). */
+const CODE = { invalid_request: 1001, not_found: 1002, body_too_large: 1006, unsupported_media_type: 1007, no_route: 7003, authentication: 10000 };
+
 function assertEnvelope(body: any, status: number, fieldPattern?: RegExp) {
   assert.equal(body.success, false);
   assert.equal(body.result, null);
@@ -43,7 +46,10 @@ function assertEnvelope(body: any, status: number, fieldPattern?: RegExp) {
   assert.equal(body.errors.length, 1);
   assert.equal(typeof body.errors[0].message, 'string');
   assert.equal(body.error.message, body.errors[0].message);
-  if (status !== 401 && status !== 403) assert.equal(body.error.code, status);
+  // Cloudflare's common error schema: codes >= 1000, never the HTTP status; the same in both envelopes.
+  assert.ok(Number.isInteger(body.errors[0].code) && body.errors[0].code >= 1000, `code ${body.errors[0].code} for ${status}`);
+  assert.equal(body.error.code, body.errors[0].code);
+  if (status !== 401 && status !== 403) assert.notEqual(body.error.code, status);
   if (fieldPattern) assert.match(body.errors[0].message, fieldPattern);
 }
 
@@ -55,6 +61,7 @@ describe('error statuses carry both envelopes', () => {
     const r = await raw(reportPath('not-a-uuid'));
     assert.equal(r.status, 400);
     assertEnvelope(r.body, 400, /peer_id/);
+    assert.equal(r.body.errors[0].code, CODE.invalid_request);
   });
   test('400 for an unknown filter names the value', async () => {
     const r = await raw(`${reportPath(peer.peerId)}?filters=device_info,bogus`);
@@ -78,17 +85,27 @@ describe('error statuses carry both envelopes', () => {
     const a = await raw(reportPath(randomUUID()));
     assert.equal(a.status, 404);
     assertEnvelope(a.body, 404, /peer/);
+    assert.equal(a.body.errors[0].code, CODE.not_found);
     const b = await raw(reportPath(peer.peerId, randomUUID()));
     assert.equal(b.status, 404);
+    assertEnvelope(b.body, 404);
+  });
+  test('an unknown route answers 404 with Cloudflare\'s no-route code', async () => {
+    const r = await raw(`/client/v4/accounts/${t.accountId}/realtime/kit/nothing-here`);
+    assert.equal(r.status, 404);
+    assertEnvelope(r.body, 404);
+    assert.equal(r.body.errors[0].code, CODE.no_route);
   });
   test('415 for a non-JSON body, 413 for an oversized one, 400 for malformed JSON', async () => {
     const path = `/client/v4/accounts/${t.accountId}/realtime/kit/apps`;
     const a = await raw(path, { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(a.status, 415);
     assertEnvelope(a.body, 415, /content type/);
+    assert.equal(a.body.errors[0].code, CODE.unsupported_media_type);
     const b = await raw(path, { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(200_000) }), headers: { 'content-type': 'application/json' } });
     assert.equal(b.status, 413);
     assertEnvelope(b.body, 413);
+    assert.equal(b.body.errors[0].code, CODE.body_too_large);
     const c = await raw(path, { method: 'POST', body: '{"name":', headers: { 'content-type': 'application/json' } });
     assert.equal(c.status, 400);
     assertEnvelope(c.body, 400, /JSON/);

@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -105,6 +107,27 @@ describe('HTTP upload', () => {
     assert.equal((await upload(t, Buffer.from('x'), t.token, '00000000-0000-4000-8000-000000000000')).status, 404);
   });
 
+  test('a truncated or corrupt gzip upload gets 422 saying so (not 500, not zlib text); an empty body is refused too', async () => {
+    const zipped = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
+    const truncated = await upload(t, zipped.subarray(0, zipped.length - 100));
+    assert.equal(truncated.status, 422, JSON.stringify(truncated.body));
+    assert.match(truncated.body.errors![0].message, /gzip stream is truncated/);
+    assert.equal((truncated.body.errors![0] as { code?: number }).code, 1009);
+    const damaged = Buffer.from(zipped);
+    damaged[zipped.length - 6] = damaged[zipped.length - 6]! ^ 0xff;
+    const corrupt = await upload(t, damaged);
+    assert.equal(corrupt.status, 422);
+    assert.match(corrupt.body.errors![0].message, /gzip stream is corrupt/);
+    const zip = await upload(t, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]));
+    assert.equal(zip.status, 422);
+    assert.match(zip.body.errors![0].message, /compressed with zip/);
+    const empty = await upload(t, new Uint8Array(0));
+    assert.ok(empty.status === 400 || empty.status === 422, `empty body: ${empty.status}`);
+    assert.match(empty.body.errors![0].message, /empty|send the dump file/);
+    const meetings = await t.server.context.db.selectFrom('meetings').select('id').where('title', 'like', '%chrome-relay%').execute();
+    assert.equal(meetings.length, 0, 'nothing stored');
+  });
+
   test('bodies over the limit get 413, compressed or once decompressed', async () => {
     const small = await startTestServer({ maxImportBodyBytes: 100_000 });
     try {
@@ -152,6 +175,26 @@ describe('CLI', () => {
     );
     assert.equal((await t.server.context.db.selectFrom('meetings').select('id').execute()).length, before);
   });
+});
+
+test('CLI: a truncated gzip file fails with the same words as the API, not zlib\'s', { skip: process.env.TEST_DATABASE_URL ? 'shares the embedded database file' : false }, async () => {
+  const zipped = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
+  const dir = mkdtempSync(join(tmpdir(), 'peer-report-gz-'));
+  const file = join(dir, 'cut.json.gz');
+  writeFileSync(file, zipped.subarray(0, zipped.length - 100));
+  try {
+    await assert.rejects(
+      promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'import', file, '--account', t.accountId, '--app', t.appId, '--data', t.dataDir]),
+      (err: { code?: number; stderr?: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(err.stderr ?? '', /error: the gzip stream is truncated/);
+        assert.doesNotMatch(err.stderr ?? '', /unexpected end of file|Z_BUF_ERROR|at .*\.ts:\d+/);
+        return true;
+      },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a failure while storing rolls the whole import back', async () => {

@@ -66,9 +66,15 @@ test('a corrupt line of an rtcstats dump is reported with its line number', asyn
   assert.equal(err.line, 21);
   assert.match(err.message, /not valid JSON/);
 
+});
+
+test('a line of another shape is skipped and named in the warnings, not fatal', async () => {
+  const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split('\n');
   const wrongShape = [...lines];
   wrongShape[9] = '{"not": "an array"}';
-  assert.equal((await rejection(Buffer.from(wrongShape.join('\n')))).line, 10);
+  const parsed = await parseDump(Buffer.from(wrongShape.join('\n')));
+  assert.ok(parsed.warnings.some((w) => /1 line skipped: not a JSON array.*\(line 10\)/.test(w)), parsed.warnings.join('\n'));
+  assert.ok(parsed.clients.length > 0);
 });
 
 test('a truncated webrtc-internals dump is reported as corrupt JSON; unknown text as unsupported', async () => {
@@ -87,7 +93,34 @@ test('a truncated webrtc-internals dump is reported as corrupt JSON; unknown tex
 
 test('a broken gzip stream fails instead of importing half a file', async () => {
   const zipped = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
-  await assert.rejects(parseDump(zipped.subarray(0, zipped.length - 100)), /unexpected end of file|incorrect header|invalid/i);
+  await assert.rejects(parseDump(zipped.subarray(0, zipped.length - 100)), /the gzip stream is truncated/);
+});
+
+test('every broken or foreign compression says so in its own words, never zlib\'s', async () => {
+  const rtcstats = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
+  const internals = readFileSync(ownFixture('webrtc-internals/chromium-156-two-tabs.json.gz'));
+  const flip = (buf: Buffer, at: number): Buffer => {
+    const out = Buffer.from(buf);
+    out[at] = out[at]! ^ 0xff;
+    return out;
+  };
+  const cases: [string, Buffer, RegExp][] = [];
+  for (const [name, z] of [['rtcstats', rtcstats], ['webrtc-internals', internals]] as const) {
+    for (const cut of [2, 10, 100, Math.floor(z.length / 2), z.length - 8, z.length - 1]) cases.push([`${name} cut at ${cut}`, z.subarray(0, cut), /gzip stream is truncated/]);
+    // A damaged byte inside the data: garbage may decompress before the gzip check fails; the check decides.
+    cases.push([`${name} damaged data`, flip(z, Math.floor(z.length / 2)), /gzip stream is corrupt/]);
+    cases.push([`${name} damaged checksum`, flip(z, z.length - 6), /gzip stream is corrupt/]);
+  }
+  cases.push(['gzip magic then garbage', Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not deflate data at all')]), /gzip stream is corrupt/]);
+  cases.push(['zip', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]), /compressed with zip; only gzip/]);
+  cases.push(['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00]), /compressed with zstd; only gzip/]);
+  cases.push(['gzip of an empty file', gzipSync(Buffer.alloc(0)), /empty/]);
+  cases.push(['gzip of text', gzipSync(Buffer.from('hello, this is a support ticket\n')), /unsupported file/]);
+  for (const [name, bytes, message] of cases) {
+    const err = await rejection(bytes);
+    assert.match(err.message, message, name);
+    assert.doesNotMatch(err.message, /unexpected end of file|incorrect (header|data) check|invalid (block|distance|stored)|Z_[A-Z_]+/, name);
+  }
 });
 
 test('a webrtc-internals series that is not an array names its key', async () => {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { parseDump } from '../../src/import/parse-dump.ts';
 import { RtcstatsDeltaState } from '../../src/import/rtcstats-delta.ts';
 import type { RawStat } from '../../src/normalize/types.ts';
-import { jitsi } from './fixture-paths.ts';
+import { jitsi, realdata } from './fixture-paths.ts';
 import { encodeRtcstatsV3, type RecordingEvent } from './v3-encoder.ts';
 
 function decodedRecording(file: string): { userAgent: string; events: RecordingEvent[] } {
@@ -59,3 +59,15 @@ for (const name of ['google-standard-stats-p2p', 'chrome-standard-multiple-p2p',
     assert.deepEqual(eventsOf(b), eventsOf(a));
   });
 }
+
+test('rtcstats v3: lines of other shapes or unknown methods are skipped and counted, not fatal', async () => {
+  const lines = readFileSync(realdata('rtcstats-rtcstats/gumonly.jsonl'), 'utf8').trimEnd().split('\n');
+  const before = await parseDump(Buffer.from(lines.join('\n')));
+  const odd = ['[60, null]', '[60, null, {"audio": true}, "soon"]', '[60, 7, {}, 0]', '["e2eRtt", null, {"rtt": 1}, 0]'];
+  const withOdd = [...lines.slice(0, 3), ...odd, ...lines.slice(3)];
+  const parsed = await parseDump(Buffer.from(withOdd.join('\n')));
+  assert.deepEqual(parsed.clients.map((c) => c.batches), before.clients.map((c) => c.batches), 'the rest imports as before');
+  const warned = parsed.warnings.join('\n');
+  for (const line of [4, 5, 6]) assert.match(warned, new RegExp(`line ${line}\\b`), warned);
+  assert.match(warned, /e2eRtt x1/);
+});

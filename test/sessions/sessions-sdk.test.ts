@@ -60,6 +60,14 @@ describe('getSessions', () => {
     assert.deepEqual(new Set(ended.data!.sessions!.map((s) => s.id)), new Set([good[0].sessionId, bad[0].sessionId]));
     const byMeeting = await cf.realtimeKit.sessions.getSessions(t.appId, { account_id: t.accountId, associated_id: bad[0].meetingId });
     assert.deepEqual(byMeeting.data!.sessions!.map((s) => s.id), [bad[0].sessionId]);
+    // A V1 meeting id (a room name) is not a UUID: an empty list, like an unknown UUID, through both SDKs.
+    for (const associated_id of ['abcdef-ghijkl', 'room-1', randomUUID()]) {
+      const none6 = await cf.realtimeKit.sessions.getSessions(t.appId, { account_id: t.accountId, associated_id });
+      assert.deepEqual(none6.data!.sessions, [], associated_id);
+      assert.deepEqual(none6.paging, { start_offset: 0, end_offset: 0, total_count: 0 });
+      const none7 = await sdk7(t.baseURL, t.token).realtimeKit.sessions.getSessions(t.appId, { account_id: t.accountId, associated_id });
+      assert.deepEqual(none7.data!.sessions, [], associated_id);
+    }
     const byTitle = await cf.realtimeKit.sessions.getSessions(t.appId, { account_id: t.accountId, search: 'CONGESTED' });
     assert.deepEqual(byTitle.data!.sessions!.map((s) => s.id), [bad[0].sessionId]);
     const bySessionId = await cf.realtimeKit.sessions.getSessions(t.appId, { account_id: t.accountId, search: live[0].sessionId });
@@ -108,7 +116,6 @@ describe('getSessions', () => {
       [{ status: 'DONE' }, /status/],
       [{ start_time: 'yesterday' }, /start_time/],
       [{ start_time: '2026-02-01T00:00:00Z', end_time: '2026-01-01T00:00:00Z' }, /end_time/],
-      [{ associated_id: 'room-1' }, /associated_id/],
     ];
     for (const [query, field] of cases) {
       const err = await cf.realtimeKit.sessions.getSessions(t.appId, { account_id: t.accountId, ...(query as object) }).catch((e: unknown) => e);

@@ -14,7 +14,8 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { ApiError, notFound } from '../errors.ts';
+import { ApiError, ERROR_CODES, notFound } from '../errors.ts';
+import { DumpCompressionError } from '../../import/dump-compression-error.ts';
 import { findApp } from '../../store/apps.ts';
 import { importDump, type ImportResult } from '../../import/import-dump.ts';
 import { DumpFormatError } from '../../import/dump-format-error.ts';
@@ -52,9 +53,9 @@ export function importRoutes(): Hono<AppEnv> {
     if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
     const limit = ctx.config.maxImportBodyBytes;
     const declared = Number(c.req.header('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, `request body too large: ${declared} bytes, limit ${limit}`, 'body');
+    if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, `request body too large: ${declared} bytes, limit ${limit}`, 'body', ERROR_CODES.body_too_large);
     const body = c.req.raw.body;
-    if (!body) throw new ApiError(400, 'body: send the dump file as the request body', 'body');
+    if (!body) throw new ApiError(400, 'body: send the dump file as the request body', 'body', ERROR_CODES.invalid_request);
     const title = c.req.query('title') ?? c.req.header('x-file-name') ?? undefined;
     try {
       const result = await importDump(ctx, Readable.fromWeb(body as WebReadableStream<Uint8Array>), { accountId, appId, title: title ? title.slice(0, 256) : undefined }, {
@@ -63,8 +64,11 @@ export function importRoutes(): Hono<AppEnv> {
       });
       return c.json({ success: true, data: importResponse(result) }, 201);
     } catch (err) {
-      if (err instanceof DumpTooLargeError) throw new ApiError(413, `request body too large: ${err.message}`, 'body');
-      if (err instanceof DumpFormatError) throw new ApiError(422, err.message, err.line !== undefined ? `body:line ${err.line}` : err.key !== undefined ? `body:${err.key}` : 'body');
+      if (err instanceof DumpTooLargeError) throw new ApiError(413, `request body too large: ${err.message}`, 'body', ERROR_CODES.body_too_large);
+      if (err instanceof DumpCompressionError) {
+        throw new ApiError(422, err.message, 'body', err.problem === 'unsupported' ? ERROR_CODES.unreadable_dump : ERROR_CODES.corrupt_compression);
+      }
+      if (err instanceof DumpFormatError) throw new ApiError(422, err.message, err.line !== undefined ? `body:line ${err.line}` : err.key !== undefined ? `body:${err.key}` : 'body', ERROR_CODES.unreadable_dump);
       throw err;
     }
   });

@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AppEnv } from '../context.ts';
-import { ApiError, badRequest } from '../errors.ts';
+import { ApiError, badRequest, ERROR_CODES } from '../errors.ts';
 import { readJsonBody, readJsonText } from '../request-body.ts';
 import { joinRequestSchema, leaveRequestSchema } from '../../ingest/ingest-schemas.ts';
 import { bearerToken } from '../auth.ts';
@@ -25,9 +25,9 @@ import { isUuid } from '../../util/uuid.ts';
 async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord> {
   // `access_token` in the query exists for navigator.sendBeacon, which cannot set headers.
   const token = bearerToken(c.req.header('authorization')) ?? c.req.query('access_token');
-  if (!token) throw new ApiError(401, 'missing participant token', 'Authorization');
+  if (!token) throw new ApiError(401, 'missing participant token', 'Authorization', ERROR_CODES.authentication);
   const p = await c.get('ctx').participantTokens.lookup(token);
-  if (!p) throw new ApiError(401, 'invalid participant token (unknown, refreshed or deleted participant)', 'Authorization');
+  if (!p) throw new ApiError(401, 'invalid participant token (unknown, refreshed or deleted participant)', 'Authorization', ERROR_CODES.authentication);
   return p;
 }
 
@@ -106,9 +106,9 @@ export function ingestRoutes(): Hono<AppEnv> {
       case 'invalid':
         throw badRequest(outcome.field, outcome.message);
       case 'unknown_peer':
-        throw new ApiError(404, `peer '${peerId}' not found for this participant`, 'peer_id');
+        throw new ApiError(404, `peer '${peerId}' not found for this participant`, 'peer_id', ERROR_CODES.not_found);
       case 'peer_closed':
-        throw new ApiError(409, `peer '${peerId}' has left (or timed out); join again to continue`, 'peer_id');
+        throw new ApiError(409, `peer '${peerId}' has left (or timed out); join again to continue`, 'peer_id', ERROR_CODES.peer_left);
       case 'duplicate':
         return c.json({ success: true, data: { batch_id: outcome.batchId, duplicate: true } });
       case 'stored':
@@ -122,7 +122,7 @@ export function ingestRoutes(): Hono<AppEnv> {
     const peerId = peerParam(c);
     const body = await readJsonBody(c, leaveRequestSchema, ctx.config.maxApiBodyBytes, { allowEmpty: true, allowTextPlain: true });
     const peer = await ctx.db.selectFrom('peers').select(['id', 'status']).where('id', '=', peerId).where('participant_id', '=', participant.id).executeTakeFirst();
-    if (!peer) throw new ApiError(404, `peer '${peerId}' not found for this participant`, 'peer_id');
+    if (!peer) throw new ApiError(404, `peer '${peerId}' not found for this participant`, 'peer_id', ERROR_CODES.not_found);
     const now = Date.now();
     const at = body.ts && body.ts <= now && now - body.ts < 24 * 3_600_000 ? body.ts : now;
     const closed = await ctx.db.transaction().execute((tx) => closePeer(tx, ctx.dialect, peerId, at, body.reason ?? 'left'));

@@ -1,7 +1,7 @@
 /** `GET …/{app_id}/sessions/peer-report/{peer_id}`: the peer report. */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { ApiError, badRequest, notFound } from '../errors.ts';
+import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
 import { loadPeerData } from '../../report/load-peer-data.ts';
@@ -30,7 +30,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
     const version = await peerVersion(ctx.db, accountId, appId, peerId);
     if (!version) throw notFound(`peer '${peerId}'`);
     if (version.expiredAt !== null) {
-      throw new ApiError(404, `peer '${peerId}' expired: its telemetry was removed on ${new Date(version.expiredAt).toISOString()} (retention ${ctx.config.retentionDays} days)`, 'peer_id');
+      throw new ApiError(404, `peer '${peerId}' expired: its telemetry was removed on ${new Date(version.expiredAt).toISOString()} (retention ${ctx.config.retentionDays} days)`, 'peer_id', ERROR_CODES.peer_expired);
     }
     // A live peer's duration moves with the clock: only finished peers are served from the cache.
     const key = version.live ? undefined : `${peerId}|${[...sections].sort().join(',')}|${includePeerEvents}|${version.stamp}`;

@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { ApiError, badRequest, notFound } from '../errors.ts';
+import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
 import { findApp } from '../../store/apps.ts';
 import { findSession, listSessions, liveMinutes, sessionPeers, type SessionPeerRow, type SessionRow } from '../../store/sessions-query.ts';
@@ -144,7 +144,6 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const { accountId, appId } = await requireApp(c);
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
     const associated = c.req.query('associated_id');
-    if (associated && !isUuid(associated)) throw badRequest('associated_id', `expected a meeting id (UUID), got '${associated}'`);
     const startTime = timeParam(c, 'start_time');
     const endTime = timeParam(c, 'end_time');
     if (startTime !== undefined && endTime !== undefined && startTime > endTime) throw badRequest('end_time', 'must not be before start_time');
@@ -152,6 +151,11 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const status = statusRaw ? enumParam(c, 'status', ['LIVE', 'ENDED'] as const, 'LIVE') : undefined;
     const sortBy = enumParam(c, 'sort_by', ['createdAt', 'minutesConsumed'] as const, 'createdAt');
     const sortOrder = enumParam(c, 'sort_order', ['ASC', 'DESC'] as const, 'DESC');
+    // A RealtimeKit V1 meeting id is a room name (`abcdef-ghijkl`): no meeting here has one, so the
+    // answer is the empty list an unknown UUID gets (validated parameters above still answer 400).
+    if (associated && !isUuid(associated)) {
+      return c.json({ success: true, data: { sessions: [] }, paging: pagingBlock(page, 0, 0) });
+    }
     const { rows, total } = await listSessions(ctx.db, {
       accountId,
       appId,
@@ -176,7 +180,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
   // Literal sub-resources before `:session_id` matching.
   const noChat = (what: string) => async (c: Context<AppEnv>) => {
     await requireSession(c);
-    throw new ApiError(404, `this server records call quality only: it has no ${what} for any session`);
+    throw new ApiError(404, `this server records call quality only: it has no ${what} for any session`, undefined, ERROR_CODES.not_recorded);
   };
   r.get(`${base}/:session_id/chat`, noChat('chat messages'));
   r.get(`${base}/:session_id/transcript`, noChat('transcripts'));
