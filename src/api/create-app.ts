@@ -6,7 +6,8 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppContext, AppEnv } from './context.ts';
-import { ApiError, ERROR_CODES, errorBody } from './errors.ts';
+import { ApiError, ERROR_CODES, badRequest, errorBody } from './errors.ts';
+import { InvalidInput } from '../util/invalid-input.ts';
 import { requireAccountToken } from './auth.ts';
 import { appsRoutes } from './routes/apps.ts';
 import { meetingsRoutes } from './routes/meetings.ts';
@@ -51,6 +52,10 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
   });
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err), err.status);
+    if (err instanceof InvalidInput) {
+      const e = badRequest(err.field, err.reason);
+      return c.json(errorBody(e), e.status);
+    }
     if (err instanceof HTTPException) {
       const e = new ApiError(err.status as ApiError['status'], err.message || 'request failed');
       return c.json(errorBody(e), e.status);
