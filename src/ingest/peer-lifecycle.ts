@@ -146,8 +146,12 @@ export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, a
   let lockSession = tx.selectFrom('sessions').select('id').where('id', '=', peer.session_id);
   if (dialect === 'postgres') lockSession = lockSession.forUpdate();
   await lockSession.executeTakeFirst();
-  const leftAt = Math.max(at, peer.joined_at);
+  // The peer left no earlier than its last stored sample (a client clock ahead of the server's, a leave
+  // dated before the last batch): its identity times enclose its telemetry.
+  const lastSample = await tx.selectFrom('stream_state').select((eb) => eb.fn.max('last_ts').as('m')).where('peer_id', '=', peerId).executeTakeFirst();
+  const lastTs = lastSample?.m === null || lastSample?.m === undefined ? Number.NEGATIVE_INFINITY : Number(lastSample.m);
   const now = Date.now();
+  const leftAt = Math.max(at, peer.joined_at, Math.min(lastTs, now + 60_000));
   await tx.updateTable('peers').set({ status: 'left', left_at: leftAt, leave_reason: reason, updated_at: now }).where('id', '=', peerId).execute();
   const minutes = (leftAt - peer.joined_at) / 60000;
   await tx
