@@ -13,6 +13,7 @@ import type { IpInformation } from '../geo/geo-lookup.ts';
 import { computeQualityAggregates } from './quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 import { peerEventsOf } from './peer-events.ts';
+import { rowsInTimeOrder } from './time-ordered-rows.ts';
 import type { PeerReportData } from './load-peer-data.ts';
 import type { ReportFilter } from './report-filters.ts';
 
@@ -126,7 +127,6 @@ function ipInformationBlock(ip: IpInformation): Json {
 
 const OPEN = Buffer.from('[');
 const CLOSE = Buffer.from(']');
-const COMMA = Buffer.from(',');
 
 /**
  * Replaces each quoted placeholder of `splices` in `json` by its stored bytes,
@@ -251,13 +251,14 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
   let qualityStats: Json | undefined;
   let quality: Json | undefined;
   if (sections.has('quality_stats')) {
-    const rowsBySeries = new Map<string, Buffer[]>();
+    const chunksBySeries = new Map<string, (typeof data.chunks)[number][]>();
     for (const c of data.chunks) {
-      let r = rowsBySeries.get(c.series);
-      if (!r) rowsBySeries.set(c.series, (r = []));
-      if (r.length) r.push(COMMA);
-      r.push(c.rows_json);
+      const r = chunksBySeries.get(c.series);
+      if (r) r.push(c);
+      else chunksBySeries.set(c.series, [c]);
     }
+    // Every per-sample array in time order, whatever streams (connections, tracks) it mixes.
+    const rowsBySeries = new Map([...chunksBySeries].map(([series, chunks]) => [series, rowsInTimeOrder(chunks)]));
     const aggregates = data.aggregates ?? computeQualityAggregates(data.chunks);
     quality = {};
     for (const series of QUALITY_SERIES) {
