@@ -22,14 +22,19 @@
  * - `peer_ids`: left empty; the caller fills it.
  * - `audio_stats` / `video_stats`: one summary per series that has rows:
  *   `{series, sample_count, packets, packets_lost, loss_avg, mos_avg,
- *   bitrate_kbps, rtt_avg, jitter_avg, jitter_buffer_avg, [fps_avg, width_avg]}`
- *   with averages over the samples that have the value, and `bitrate_kbps` the
- *   duration-weighted per-stream mean Σ bytes × 8 / Σ d.
+ *   bitrate_kbps, rtt_avg, jitter_avg, jitter_buffer_avg, [fps_avg, width_avg],
+ *   loss_p90, rtt_p90, jitter_p90}`
+ *   with averages over the samples that have the value, `*_p90` the 90th
+ *   percentile of the same values (percentile.ts: a steady 210 ms RTT reads
+ *   210, where the share of samples ≥ 250 ms reads 0), and `bitrate_kbps` the
+ *   duration-weighted per-stream mean Σ bytes × 8 / Σ d. Units: loss in %,
+ *   RTT, jitter and jitter-buffer delay in ms.
  */
 import { QUALITY_SERIES, type QualitySeries } from '../model/telemetry.ts';
 import { rowStart } from './episodes.ts';
 import type { MetricRow } from './metric-row.ts';
 import { round } from './mos-result.ts';
+import { percentile } from './percentile.ts';
 
 function isAudioSeries(series: QualitySeries): boolean {
   return series.startsWith('audio_') || series.startsWith('screenshare_audio_');
@@ -57,16 +62,30 @@ class Mean {
   }
 }
 
+/** A {@link Mean} that keeps its values for a percentile. */
+class Distribution extends Mean {
+  readonly values: number[] = [];
+  override add(v: number | undefined): void {
+    if (v === undefined || !Number.isFinite(v)) return;
+    super.add(v);
+    this.values.push(v);
+  }
+  p90(dp: number): number | undefined {
+    const p = percentile(this.values, 0.9);
+    return p === undefined ? undefined : round(p, dp);
+  }
+}
+
 function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Record<string, unknown> {
   const video = !isAudioSeries(series);
   let packets = 0;
   let lost = 0;
   let bytes = 0;
   let byteSeconds = 0;
-  const loss = new Mean();
+  const loss = new Distribution();
   const mos = new Mean();
-  const rtt = new Mean();
-  const jit = new Mean();
+  const rtt = new Distribution();
+  const jit = new Distribution();
   const jb = new Mean();
   const fps = new Mean();
   const width = new Mean();
@@ -97,6 +116,9 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
   put('rtt_avg', rtt.value(1));
   put('jitter_avg', jit.value(2));
   put('jitter_buffer_avg', jb.value(1));
+  put('loss_p90', loss.p90(2));
+  put('rtt_p90', rtt.p90(1));
+  put('jitter_p90', jit.p90(2));
   if (video) {
     put('fps_avg', fps.value(2));
     put('width_avg', width.value(1));

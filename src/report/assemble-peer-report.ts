@@ -14,6 +14,7 @@ import { computeQualityAggregates } from './quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 import { peerEventsOf } from './peer-events.ts';
 import { rowsInTimeOrder } from './time-ordered-rows.ts';
+import { qualityTracks } from './quality-tracks.ts';
 import type { PeerReportData } from './load-peer-data.ts';
 import type { ReportFilter } from './report-filters.ts';
 
@@ -51,7 +52,8 @@ export function candidatePairStats(p: CandidatePairSample): Json {
     bytes_received: p.bytes_received,
     bytes_sent: p.bytes_sent,
     current_round_trip_time: p.current_rtt_ms,
-    total_round_trip_time: p.total_rtt_s,
+    // Every time in the report is in ms (RealtimeKit's `rtt` thresholds are "100ms_or_greater"); W3C gives seconds.
+    total_round_trip_time: p.total_rtt_s === undefined ? undefined : Math.round(p.total_rtt_s * 1_000_000) / 1000,
     last_packet_received_timestamp: p.last_packet_received_timestamp,
     last_packet_sent_timestamp: p.last_packet_sent_timestamp,
     packets_discarded_on_send: p.packets_discarded_on_send,
@@ -267,7 +269,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
       quality[series] = token;
       quality[`${series}_cumulative`] = aggregates.cumulative[series];
     }
-    qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds };
+    qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds, tracks: qualityTracks(data.chunks) };
   }
 
   const participantJson: Json = dropUndefined({

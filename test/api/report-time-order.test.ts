@@ -57,4 +57,16 @@ test('an SFU call: two remote participants received at once', async () => {
   const batches = [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs: Date.now() - 90_000, minutes: 1, seed: 3, remotePeerIds: ['remote-a', 'remote-b'], batchIdPrefix: randomUUID() })];
   for (const b of batches) await postJson(`${t.url}/ingest/v1/peers/${peerId}/batches`, token, b);
   await assertArraysInTimeOrder(peerId, ['audio_consumer', 'video_consumer']);
+  // The per-track grouping (issue 12 item 10a): every row names its track, and quality_stats lists the tracks.
+  const r = await sdk7(t.baseURL, t.readToken).realtimeKit.sessions.getParticipantDataFromPeerID(peerId, { account_id: t.accountId, app_id: t.appId, filters: 'quality_stats' });
+  const participant = r.data!.participant! as Record<string, any>;
+  const tracks = (participant.quality_stats.tracks as { series: string; track: string; ssrc: number; sample_count: number }[]).filter((x) => x.series === 'video_consumer');
+  assert.equal(tracks.length, 2);
+  const rows = participant.peer_report.quality.video_consumer as { track: string; ssrc: number; peer_id: string }[];
+  for (const track of tracks) {
+    const mine = rows.filter((row) => row.track === track.track);
+    assert.equal(mine.length, track.sample_count);
+    assert.ok(mine.every((row) => row.ssrc === track.ssrc));
+    assert.equal(new Set(mine.map((row) => row.peer_id)).size, 1, 'one remote peer per track');
+  }
 });
