@@ -12,6 +12,10 @@
  *   Absent when the span is 0 or no byte counts are known.
  * - `average_quality`: mean MOS over every audio and video sample that has one
  *   (sample mean, all series). Absent when no sample was scored.
+ * - `average_network_quality` (additive): the same mean of the network's share
+ *   of each scored sample ({@link networkQualityOf}): a clean network with a
+ *   small, slow camera picture reads high here and lower in `average_quality`.
+ *   Per series: `network_quality_avg`.
  * - `first_/last_audio_packet_received`, `first_/last_video_packet_received`:
  *   ISO timestamp of the first / last sample of a *consumer* series that counted
  *   received packets (pk > 0).
@@ -35,6 +39,7 @@ import { rowStart } from './episodes.ts';
 import type { MetricRow } from './metric-row.ts';
 import { round } from './mos-result.ts';
 import { percentile } from './percentile.ts';
+import { videoNetworkMos } from './video-mos.ts';
 
 function isAudioSeries(series: QualitySeries): boolean {
   return series.startsWith('audio_') || series.startsWith('screenshare_audio_');
@@ -76,6 +81,17 @@ class Distribution extends Mean {
   }
 }
 
+/**
+ * The network's share of a scored interval's MOS (docs/quality-model.md, "Network and content"):
+ * the audio score itself (the E-model's inputs are all network figures), the video score with its
+ * coding terms at their best (video-mos.ts `videoNetworkMos`). Undefined for an unscored interval.
+ */
+export function networkQualityOf(r: MetricRow, video: boolean): number | undefined {
+  if (r.mos === undefined) return undefined;
+  if (!video) return r.mos;
+  return videoNetworkMos({ rtt_ms: r.rtt, jitter_buffer_delay_ms: r.jb, loss_pct: r.loss, freeze_ratio: r.fz });
+}
+
 function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Record<string, unknown> {
   const video = !isAudioSeries(series);
   let packets = 0;
@@ -84,6 +100,7 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
   let byteSeconds = 0;
   const loss = new Distribution();
   const mos = new Mean();
+  const network = new Mean();
   const rtt = new Distribution();
   const jit = new Distribution();
   const jb = new Mean();
@@ -98,6 +115,7 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
     }
     loss.add(r.loss);
     mos.add(r.mos);
+    network.add(networkQualityOf(r, video));
     rtt.add(r.rtt);
     jit.add(r.jit);
     jb.add(r.jb);
@@ -112,6 +130,7 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
   };
   put('loss_avg', loss.value(2));
   put('mos_avg', mos.value(2));
+  put('network_quality_avg', network.value(2));
   put('bitrate_kbps', byteSeconds > 0 ? round((bytes * 8) / byteSeconds / 1000, 2) : undefined);
   put('rtt_avg', rtt.value(1));
   put('jitter_avg', jit.value(2));
@@ -131,6 +150,7 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
   const mos = new Mean();
+  const network = new Mean();
   let audioBytes = 0;
   let videoBytes = 0;
   let audioHasBytes = false;
@@ -157,6 +177,7 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
       if (s < start) start = s;
       if (r.t > end) end = r.t;
       mos.add(r.mos);
+      network.add(networkQualityOf(r, !audio));
       if (audio) {
         if (r.by !== undefined) {
           audioBytes += r.by;
@@ -191,6 +212,8 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
   out.audio_stats = audioStats;
   const avg = mos.value(2);
   if (avg !== undefined) out.average_quality = avg;
+  const networkAvg = network.value(2);
+  if (networkAvg !== undefined) out.average_network_quality = networkAvg;
   out.end = hasRows ? iso(end) : null;
   if (firstAudio !== Number.POSITIVE_INFINITY) out.first_audio_packet_received = iso(firstAudio);
   if (firstVideo !== Number.POSITIVE_INFINITY) out.first_video_packet_received = iso(firstVideo);

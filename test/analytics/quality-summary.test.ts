@@ -61,6 +61,19 @@ describe('qualitySummary', () => {
     assert.equal('rtt_p90' in none, false);
   });
 
+  it('network quality next to MOS: a clean network with a poor camera picture (issue 12 item 15)', () => {
+    // Audio scored 4.3 on a clean path; video scored 2.6 for its content, on a clean path (rtt 20, no loss).
+    const audio: MetricRow[] = [1, 2, 3].map((i) => ({ t: at(i * 2), d: 2, mos: 4.3, loss: 0, rtt: 20 }));
+    const video: MetricRow[] = [1, 2, 3].map((i) => ({ t: at(i * 2), d: 2, mos: 2.6, loss: 0, rtt: 20, jb: 40, fz: 0 }));
+    const q = qualitySummary({ audio_consumer: audio, video_consumer: video });
+    assert.equal(q.average_quality, 3.45);
+    assert.ok((q.average_network_quality as number) > 4.3, `network ${q.average_network_quality}`);
+    const v = (q.video_stats as Record<string, unknown>[])[0];
+    assert.equal(v.mos_avg, 2.6);
+    assert.ok((v.network_quality_avg as number) > 4.3);
+    assert.equal((q.audio_stats as Record<string, unknown>[])[0].network_quality_avg, 4.3, 'audio: the E-model score is all network');
+  });
+
   it('has null start/end and zero totals without rows', () => {
     const q = qualitySummary({});
     assert.equal(q.start, null);
