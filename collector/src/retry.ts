@@ -20,3 +20,15 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
 }
+
+/**
+ * The cap of the retry delay once the server has announced its peer timeout
+ * (`heartbeat_timeout_s` in the join answer): at most a sixth of it (5 s of
+ * the default 30 s), so that after a server outage or a network error the next
+ * attempt comes well within the timeout, the peer is not closed for the wait,
+ * and its telemetry goes on without a gap.
+ */
+export function retryCeilingMs(retryMaxMs: number, heartbeatTimeoutS: number | undefined): number {
+  if (heartbeatTimeoutS === undefined || !(heartbeatTimeoutS > 0)) return retryMaxMs;
+  return Math.max(1, Math.min(retryMaxMs, (heartbeatTimeoutS * 1000) / 6));
+}

@@ -5,7 +5,7 @@
  */
 import type { JoinRequest, TelemetryBatch } from '../../src/model/telemetry.ts';
 import { postJson, sendOnPageHide, type HttpResult } from './http.ts';
-import { backoffDelay, isRetriable } from './retry.ts';
+import { backoffDelay, isRetriable, retryCeilingMs } from './retry.ts';
 
 /** What the server answers to a join. */
 export interface JoinResult {
@@ -70,12 +70,19 @@ export class Uploader {
   private joinBody: JoinRequest | undefined;
   private joining = false;
   private rejoins = 0;
+  /** The peer timeout the server announced at the last join (kept across a rejoin). */
+  private timeoutS: number | undefined;
 
   constructor(private readonly o: UploaderOptions) {}
 
   /** Batches not yet acknowledged (including the one in flight). */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** The retry cap: the configured one, kept well under the server's announced peer timeout. */
+  private retryMaxMs(): number {
+    return retryCeilingMs(this.o.retryMaxMs, this.timeoutS);
   }
 
   private url(path: string): string {
@@ -111,6 +118,7 @@ export class Uploader {
       const data = (r.body as { data?: JoinResult } | undefined)?.data;
       if (ok(r) && data?.peer_id) {
         this.peer = data;
+        if (typeof data.heartbeat_timeout_s === 'number') this.timeoutS = data.heartbeat_timeout_s;
         this.pump();
         return data;
       }
@@ -120,7 +128,7 @@ export class Uploader {
         break;
       }
       this.stats.retries++;
-      await sleep(backoffDelay(attempt, this.o.retryBaseMs, this.o.retryMaxMs));
+      await sleep(backoffDelay(attempt, this.o.retryBaseMs, this.retryMaxMs()));
     }
     return undefined;
   }
@@ -183,7 +191,7 @@ export class Uploader {
         this.timer = setTimeout(() => {
           this.timer = undefined;
           this.pump();
-        }, backoffDelay(attempts, this.o.retryBaseMs, this.o.retryMaxMs));
+        }, backoffDelay(attempts, this.o.retryBaseMs, this.retryMaxMs()));
       }
     });
   }
@@ -216,7 +224,7 @@ export class Uploader {
       for (let attempt = 1; attempt <= 3 && !this.closed; attempt++) {
         const r = await this.post(this.peerUrl('leave'), json);
         if (ok(r) || !isRetriable(r.status)) break;
-        await sleep(backoffDelay(attempt, this.o.retryBaseMs, this.o.retryMaxMs));
+        await sleep(backoffDelay(attempt, this.o.retryBaseMs, this.retryMaxMs()));
       }
     }
     this.close();

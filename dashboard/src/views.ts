@@ -103,26 +103,39 @@ export async function peerPage(root: HTMLElement, c: Credentials, appId: string,
   const pairs = [...(meta.candidate_pairs?.producing_transport ?? []), ...(meta.candidate_pairs?.consuming_transport ?? [])] as Record<string, any>[];
   const events = (meta.events ?? []) as Record<string, any>[];
   const streams = STREAMS.filter((k) => Array.isArray(quality[k]) && quality[k].length > 0);
+  const qstats = (p.quality_stats ?? {}) as Record<string, any>;
+  // Per-stream averages and p90 (RTT and jitter in ms, loss in %) from quality_stats.
+  const streamStats = new Map<string, Record<string, any>>([...(qstats.audio_stats ?? []), ...(qstats.video_stats ?? [])].map((x: Record<string, any>) => [x.series, x]));
   root.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, 'apps'), ' / ', h('a', { href: `#/apps/${appId}` }, 'sessions'), ' / ', h('a', { href: `#/apps/${appId}/sessions/${p.session_id}` }, 'session'), ' / peer'),
     h('h1', {}, p.display_name ?? p.id),
     h('section', { class: 'cards' },
       h('div', { class: 'card' }, h('h2', {}, 'Participant'), facts([['peer', p.id], ['custom id', p.custom_participant_id], ['role', p.role], ['joined', p.joined_at], ['left', p.left_at ?? 'live'], ['minutes', fmt(p.duration, 1)]])),
-      h('div', { class: 'card' }, h('h2', {}, 'Device'), facts([['browser', [browser.browser, browser.browser_version].filter(Boolean).join(' ')], ['OS', [device.os, device.os_version].filter(Boolean).join(' ')], ['device', device.device_type], ['CPUs', device.cpus], ['WebGL', device.webgl_support]])),
+      h('div', { class: 'card' }, h('h2', {}, 'Device'), facts([['browser', [browser.browser, browser.browser_version].filter(Boolean).join(' ')], ['OS', [device.os, device.os_version].filter(Boolean).join(' ')], ['device', device.device_type], ['CPUs', device.cpus], ['WebGL', typeof browser.webgl_support === 'boolean' ? (browser.webgl_support ? 'yes' : 'no') : undefined]])),
       h('div', { class: 'card' }, h('h2', {}, 'Network'), facts([['address', ip.ipv4 ?? ip.ip], ['city', [ip.city, ip.region, ip.country].filter(Boolean).join(', ')], ['ASN', ip.asn?.asn ?? ip.asn], ['network', ip.asn?.name ?? ip.org], ['timezone', ip.timezone]])),
       h('div', { class: 'card' }, h('h2', {}, 'Precall test'), facts([['RTT ms', precall.rtt ?? precall.RTT], ['jitter ms', precall.jitter], ['throughput kbps', precall.throughput ?? precall.network_quality?.throughput], ['loss', precall.fractional_loss], ['relay works', precall.relay_connectivity ?? precall.turn_connectivity]])),
     ),
     h('h2', {}, 'Quality'),
+    // The network's share first: a small camera picture lowers the MOS of a clean call (docs/quality-model.md).
+    h('p', { class: 'quality-overall' }, `network quality ${fmt(qstats.average_network_quality)} · MOS ${fmt(qstats.average_quality)} (1–4.5)`),
     streams.length ? h('table', { class: 'list quality-summary' },
-      h('tr', {}, ['stream', 'samples', 'MOS avg', 'p50', 'p90', 'loss ≥ 5 %', 'RTT ≥ 250 ms'].map((t) => h('th', {}, t))),
+      h('tr', {}, ['stream', 'samples', 'network', 'MOS avg', 'p50', 'p90', 'RTT avg ms', 'RTT p90', 'loss avg %', 'loss p90', 'jitter avg ms', 'jitter p90', 'loss ≥ 5 %', 'RTT ≥ 250 ms'].map((t) => h('th', {}, t))),
       streams.map((k) => {
         const cum = quality[`${k}_cumulative`] ?? {};
+        const st = streamStats.get(k) ?? {};
         return h('tr', { 'data-stream': k },
           h('td', {}, k.replace(/_/g, ' ')),
           h('td', { class: 'num' }, quality[k].length),
+          h('td', { class: 'num network-avg' }, fmt(st.network_quality_avg)),
           h('td', { class: 'num mos-avg' }, fmt(cum.quality_mos?.avg)),
           h('td', { class: 'num' }, fmt(cum.quality_mos?.p50)),
           h('td', { class: 'num' }, fmt(cum.quality_mos?.p90)),
+          h('td', { class: 'num rtt-avg' }, fmt(st.rtt_avg, 0)),
+          h('td', { class: 'num rtt-p90' }, fmt(st.rtt_p90, 0)),
+          h('td', { class: 'num loss-avg' }, fmt(st.loss_avg, 1)),
+          h('td', { class: 'num loss-p90' }, fmt(st.loss_p90, 1)),
+          h('td', { class: 'num jitter-avg' }, fmt(st.jitter_avg, 1)),
+          h('td', { class: 'num jitter-p90' }, fmt(st.jitter_p90, 1)),
           h('td', { class: 'num' }, pct(cum.packet_loss?.['5_or_greater_event_fraction'])),
           h('td', { class: 'num' }, pct(cum.rtt?.['250ms_or_greater_event_fraction'])),
         );
@@ -132,7 +145,7 @@ export async function peerPage(root: HTMLElement, c: Credentials, appId: string,
     h('h2', {}, 'Candidate pairs'),
     pairs.length ? h('table', { class: 'list' },
       h('tr', {}, ['local', 'protocol', 'relay', 'remote', 'RTT ms'].map((t) => h('th', {}, t))),
-      pairs.map((x) => h('tr', {}, h('td', {}, x.local_candidate_type), h('td', {}, x.local_candidate_protocol), h('td', {}, x.local_candidate_relay_protocol), h('td', {}, x.remote_candidate_type), h('td', { class: 'num' }, fmt(typeof x.current_round_trip_time === 'number' ? x.current_round_trip_time * 1000 : undefined, 0)))),
+      pairs.map((x) => h('tr', {}, h('td', {}, x.local_candidate_type), h('td', {}, x.local_candidate_protocol), h('td', {}, x.local_candidate_relay_protocol), h('td', {}, x.remote_candidate_type), h('td', { class: 'num pair-rtt' }, fmt(x.current_round_trip_time, 0)))),
     ) : h('p', {}, 'No candidate pairs.'),
     h('h2', {}, `Events (${events.length})`),
     h('ol', { class: 'events' }, events.slice(0, 500).map((e) => h('li', {}, h('time', {}, e.timestamp ?? ''), ' ', e.name ?? e.type ?? ''))),

@@ -12,6 +12,10 @@
  *   Absent when the span is 0 or no byte counts are known.
  * - `average_quality`: mean MOS over every audio and video sample that has one
  *   (sample mean, all series). Absent when no sample was scored.
+ * - `average_network_quality` (additive): the same mean of the network's share
+ *   of each scored sample ({@link networkQualityOf}): a clean network with a
+ *   small, slow camera picture reads high here and lower in `average_quality`.
+ *   Per series: `network_quality_avg`.
  * - `first_/last_audio_packet_received`, `first_/last_video_packet_received`:
  *   ISO timestamp of the first / last sample of a *consumer* series that counted
  *   received packets (pk > 0).
@@ -24,14 +28,20 @@
  * - `peer_ids`: left empty; the caller fills it.
  * - `audio_stats` / `video_stats`: one summary per series that has rows:
  *   `{series, sample_count, packets, packets_lost, loss_avg, mos_avg,
- *   bitrate_kbps, rtt_avg, jitter_avg, jitter_buffer_avg, [fps_avg, width_avg]}`
- *   with averages over the samples that have the value, and `bitrate_kbps` the
- *   duration-weighted per-stream mean Σ bytes × 8 / Σ d.
+ *   bitrate_kbps, rtt_avg, jitter_avg, jitter_buffer_avg, [fps_avg, width_avg],
+ *   loss_p90, rtt_p90, jitter_p90}`
+ *   with averages over the samples that have the value, `*_p90` the 90th
+ *   percentile of the same values (percentile.ts: a steady 210 ms RTT reads
+ *   210, where the share of samples ≥ 250 ms reads 0), and `bitrate_kbps` the
+ *   duration-weighted per-stream mean Σ bytes × 8 / Σ d. Units: loss in %,
+ *   RTT, jitter and jitter-buffer delay in ms.
  */
 import { QUALITY_SERIES, type QualitySeries } from '../model/telemetry.ts';
 import { rowStart } from './episodes.ts';
 import type { MetricRow } from './metric-row.ts';
 import { round } from './mos-result.ts';
+import { percentile } from './percentile.ts';
+import { videoNetworkMos } from './video-mos.ts';
 
 function isAudioSeries(series: QualitySeries): boolean {
   return series.startsWith('audio_') || series.startsWith('screenshare_audio_');
@@ -59,6 +69,31 @@ class Mean {
   }
 }
 
+/** A {@link Mean} that keeps its values for a percentile. */
+class Distribution extends Mean {
+  readonly values: number[] = [];
+  override add(v: number | undefined): void {
+    if (v === undefined || !Number.isFinite(v)) return;
+    super.add(v);
+    this.values.push(v);
+  }
+  p90(dp: number): number | undefined {
+    const p = percentile(this.values, 0.9);
+    return p === undefined ? undefined : round(p, dp);
+  }
+}
+
+/**
+ * The network's share of a scored interval's MOS (docs/quality-model.md, "Network and content"):
+ * the audio score itself (the E-model's inputs are all network figures), the video score with its
+ * coding terms at their best (video-mos.ts `videoNetworkMos`). Undefined for an unscored interval.
+ */
+export function networkQualityOf(r: MetricRow, video: boolean): number | undefined {
+  if (r.mos === undefined) return undefined;
+  if (!video) return r.mos;
+  return videoNetworkMos({ rtt_ms: r.rtt, jitter_buffer_delay_ms: r.jb, loss_pct: r.loss, freeze_ratio: r.fz });
+}
+
 function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Record<string, unknown> {
   const video = !isAudioSeries(series);
   let packets = 0;
@@ -66,10 +101,11 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
   let repaired = 0;
   let bytes = 0;
   let byteSeconds = 0;
-  const loss = new Mean();
+  const loss = new Distribution();
   const mos = new Mean();
-  const rtt = new Mean();
-  const jit = new Mean();
+  const network = new Mean();
+  const rtt = new Distribution();
+  const jit = new Distribution();
   const jb = new Mean();
   const fps = new Mean();
   const width = new Mean();
@@ -83,6 +119,7 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
     }
     loss.add(r.loss);
     mos.add(r.mos);
+    network.add(networkQualityOf(r, video));
     rtt.add(r.rtt);
     jit.add(r.jit);
     jb.add(r.jb);
@@ -97,10 +134,14 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
   };
   put('loss_avg', loss.value(2));
   put('mos_avg', mos.value(2));
+  put('network_quality_avg', network.value(2));
   put('bitrate_kbps', byteSeconds > 0 ? round((bytes * 8) / byteSeconds / 1000, 2) : undefined);
   put('rtt_avg', rtt.value(1));
   put('jitter_avg', jit.value(2));
   put('jitter_buffer_avg', jb.value(1));
+  put('loss_p90', loss.p90(2));
+  put('rtt_p90', rtt.p90(1));
+  put('jitter_p90', jit.p90(2));
   if (video) {
     put('fps_avg', fps.value(2));
     put('width_avg', width.value(1));
@@ -121,6 +162,7 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
   const mos = new Mean();
+  const network = new Mean();
   let audioBytes = 0;
   let videoBytes = 0;
   let audioHasBytes = false;
@@ -151,6 +193,7 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
       if (r.pl !== undefined) seriesLost += r.pl;
       if (r.rp !== undefined) seriesRepaired += r.rp;
       mos.add(r.mos);
+      network.add(networkQualityOf(r, !audio));
       if (audio) {
         if (r.by !== undefined) {
           audioBytes += r.by;
@@ -185,6 +228,8 @@ export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly 
   out.audio_stats = audioStats;
   const avg = mos.value(2);
   if (avg !== undefined) out.average_quality = avg;
+  const networkAvg = network.value(2);
+  if (networkAvg !== undefined) out.average_network_quality = networkAvg;
   out.end = hasRows ? iso(end) : null;
   if (firstAudio !== Number.POSITIVE_INFINITY) out.first_audio_packet_received = iso(firstAudio);
   if (firstVideo !== Number.POSITIVE_INFINITY) out.first_video_packet_received = iso(firstVideo);

@@ -68,7 +68,7 @@ export const ROW_SCHEMA_KEYS = {
 } as const;
 
 /** Additive keys a row may carry besides the schema keys. */
-export const ROW_ADDITIVE_KEYS = ['mos_detail', 'interval_s', 'loss_pct', 'bitrate_bps', 'counter_reset'] as const;
+export const ROW_ADDITIVE_KEYS = ['mos_detail', 'interval_s', 'loss_pct', 'bitrate_bps', 'counter_reset', 'rtt', 'network_quality', 'track'] as const;
 
 /** Default expected frame rate of camera video (rtcscore's expected-fps term). */
 const CAMERA_EXPECTED_FPS = 30;
@@ -413,6 +413,11 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
       timestamp,
     };
   }
+  // Consumer schemas have no `rtt`: the connection's RTT (remote-outbound-rtp, else the selected candidate
+  // pair's current RTT of this pc at this time) is added to them, so their charts and summaries have it too.
+  if (consumer) row.rtt = rttOut;
+  // The network's share of the score, shown before `mos_quality` (docs/quality-model.md, "Network and content").
+  row.network_quality = mos === undefined ? undefined : audio ? mos : detail.impairments?.network_mos;
   row.interval_s = roundOpt(dtS, 3);
   row.loss_pct = roundOpt(loss, 3);
   row.bitrate_bps = bitrate === undefined ? undefined : Math.round(bitrate);

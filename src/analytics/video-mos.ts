@@ -161,6 +161,7 @@ export function videoMos(input: VideoMosInput): MosResult {
   const notes: string[] = [];
   if (rtt === undefined) notes.push('rtt unknown: no rtt/2 delay term');
   if (loss === undefined) notes.push('loss unknown: no loss term');
+  const network = videoNetworkMos({ rtt_ms: rtt, jitter_buffer_delay_ms: jb, loss_pct: loss, freeze_ratio: freeze });
   const result: MosResult = {
     mos: round(final, 2),
     method: VIDEO_METHOD,
@@ -172,8 +173,42 @@ export function videoMos(input: VideoMosInput): MosResult {
       delay_penalty: round(delayPenalty, 3),
       loss_factor: round(lossFactor, 4),
       freeze_factor: round(freezeFactor, 4),
+      // The two halves of the score (docs/quality-model.md, "Network and content"): what the sender chose
+      // to send (bits per pixel, frame rate) and what the network did to it (delay, loss, freezes).
+      content_mos: round(clamp(base - fpsPenalty, 1, 4.5), 2),
+      ...(network === undefined ? {} : { network_mos: network }),
     },
   };
   if (notes.length > 0) result.reason = notes.join('; ');
   return result;
+}
+
+/** The network figures of one video interval (see {@link videoNetworkMos}). */
+export interface VideoNetworkInput {
+  rtt_ms?: number;
+  jitter_buffer_delay_ms?: number;
+  loss_pct?: number;
+  freeze_ratio?: number;
+}
+
+/**
+ * The network's share of a video interval's score: `rtcscore-video-ext@1`
+ * with the coding terms at their best (4.5, as if the sender had sent a full
+ * picture at its full frame rate), so only delay, loss and freezes lower it:
+ *   1 + (4.5 − 0.002 · (jitter_buffer_delay_ms + rtt_ms / 2) − 1) · exp(−loss / 12.5) · (1 − freeze_ratio).
+ * A clean network reads ~4.4 whatever the camera sends; a small, slow camera
+ * picture lowers `content_mos` and `mos_quality`, not this. Undefined when
+ * neither loss nor RTT is known (nothing says the network was fine).
+ */
+export function videoNetworkMos(input: VideoNetworkInput): number | undefined {
+  const rtt = finiteNonNegative(input.rtt_ms);
+  const lossRaw = finite(input.loss_pct);
+  const loss = lossRaw === undefined ? undefined : clamp(lossRaw, 0, 100);
+  if (rtt === undefined && loss === undefined) return undefined;
+  const jb = finiteNonNegative(input.jitter_buffer_delay_ms);
+  const fzRaw = finite(input.freeze_ratio);
+  const freeze = fzRaw === undefined ? 0 : clamp(fzRaw, 0, 1);
+  const delayed = clamp(4.5 - DELAY_SLOPE * ((jb ?? 0) + (rtt ?? 0) / 2), 1, 4.5);
+  const lossFactor = loss === undefined ? 1 : Math.exp(-loss / LOSS_DECAY_PCT);
+  return round(clamp(1 + (delayed - 1) * lossFactor * (1 - freeze), 1, 4.5), 2);
 }

@@ -18,6 +18,8 @@ export interface PeerForBatch {
   left_at: number | string | null;
   leave_reason: string | null;
   account_id: string;
+  joined_at: number | string;
+  session_id: string;
 }
 
 /**
@@ -38,6 +40,51 @@ export function peerUpdateOf(batch: Omit<TelemetryBatch, 'samples'>, receivedAt:
   if (batch.client) update.client = JSON.stringify(clientMetadata(batch.client));
   if (batch.precall) update.precall = JSON.stringify(batch.precall);
   return update;
+}
+
+/** How far back a sample may widen a peer's `joined_at` (the same window a join may be dated back). */
+export const MAX_SAMPLE_AGE_MS = 24 * 3_600_000;
+
+/** The changes a batch's stored samples make to the peer's span, and to its session. */
+export interface PeerSpanChange {
+  peer: { joined_at?: number; left_at?: number };
+  /** The session starts no later than this. */
+  sessionStartsBy?: number;
+  /** Minutes to add to the session's `minutes_consumed` (a peer already closed got longer). */
+  addMinutes: number;
+}
+
+/**
+ * Keeps a peer's identity times around its telemetry: `joined_at` moves back to
+ * the batch's first stored sample when that is earlier (a rejoined collector
+ * resends the samples it took while cut off, all older than its new join), and
+ * a closed peer's `left_at` moves forward to the last one (a late batch after
+ * the leave). Samples dated more than a day before `receivedAt` (a wrong
+ * client clock) never move them. Undefined when nothing changes.
+ */
+export function peerSpanChange(
+  peer: Pick<PeerForBatch, 'joined_at' | 'left_at'>,
+  chunks: readonly { first_ts: number; last_ts: number }[],
+  receivedAt: number,
+): PeerSpanChange | undefined {
+  if (chunks.length === 0) return undefined;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const c of chunks) {
+    if (c.first_ts >= receivedAt - MAX_SAMPLE_AGE_MS && c.first_ts < first) first = c.first_ts;
+    if (c.last_ts > last) last = c.last_ts;
+  }
+  const joinedAt = Number(peer.joined_at);
+  const leftAt = peer.left_at === null ? null : Number(peer.left_at);
+  const change: PeerSpanChange = { peer: {}, addMinutes: 0 };
+  if (first < joinedAt) {
+    change.peer.joined_at = first;
+    change.sessionStartsBy = first;
+  }
+  if (leftAt !== null && last > leftAt && last <= receivedAt + 60_000) change.peer.left_at = last;
+  if (change.peer.joined_at === undefined && change.peer.left_at === undefined) return undefined;
+  if (leftAt !== null) change.addMinutes = ((change.peer.left_at ?? leftAt) - (change.peer.joined_at ?? joinedAt) - (leftAt - joinedAt)) / 60_000;
+  return change;
 }
 
 /** Event rows of a batch. */

@@ -12,7 +12,7 @@
  * stored sample of the same stream (`stream_state`), and stored
  * pre-serialised in `quality_chunks`: the report then only splices strings.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, StreamStateTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
@@ -22,7 +22,7 @@ import { deriveStreamChunks, type DerivedChunks, type KnownState } from './deriv
 import { parseBatch } from './batch-preparation.ts';
 import { PreparePool } from './prepare-pool.ts';
 import { StreamStateCache } from './stream-state-cache.ts';
-import { batchAcceptance, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
+import { batchAcceptance, peerSpanChange, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
 
 /** Outcome of one batch. */
 export type BatchOutcome =
@@ -209,7 +209,7 @@ type Tx = Transaction<Database>;
 
 async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<BatchOutcome> {
   const { peerId, batch, receivedAt } = job;
-  let peerQuery = tx.selectFrom('peers').select(['status', 'left_at', 'leave_reason', 'account_id']).where('id', '=', peerId).where('participant_id', '=', job.participantId);
+  let peerQuery = tx.selectFrom('peers').select(['status', 'left_at', 'leave_reason', 'account_id', 'joined_at', 'session_id']).where('id', '=', peerId).where('participant_id', '=', job.participantId);
   if (dialect === 'postgres') peerQuery = peerQuery.forUpdate();
   const peer = await peerQuery.executeTakeFirst();
   if (!peer) return { status: 'unknown_peer' };
@@ -265,6 +265,19 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
       .onConflict((oc) => oc.columns(['peer_id', 'stream_key']).doUpdateSet((eb) => ({ last_ts: eb.ref('excluded.last_ts'), last_sample: eb.ref('excluded.last_sample') })))
       .execute();
   }
+  const span = peerSpanChange(peer, derived.chunks as { first_ts: number; last_ts: number }[], receivedAt);
+  if (span) {
+    await tx.updateTable('peers').set(span.peer).where('id', '=', peerId).execute();
+    const startsBy = span.sessionStartsBy;
+    await tx
+      .updateTable('sessions')
+      .set((eb) => ({
+        minutes_consumed: eb('minutes_consumed', '+', span.addMinutes),
+        ...(startsBy !== undefined ? { started_at: sql<number>`CASE WHEN started_at > ${startsBy} THEN ${startsBy} ELSE started_at END` } : {}),
+      }))
+      .where('id', '=', peer.session_id)
+      .execute();
+  }
   return { status: 'stored', samples: derived.stored, skipped: derived.skipped };
 }
 
@@ -294,6 +307,11 @@ function writeBatchSqlite(s: SqliteBatchStatements, job: Job): BatchOutcome {
   stamp(job, derived, account, receivedAt);
   s.insertChunks(derived.chunks);
   s.upsertStreamStates(derived.states);
+  const span = peerSpanChange(peer, derived.chunks as { first_ts: number; last_ts: number }[], receivedAt);
+  if (span) {
+    s.updatePeer(peerId, span.peer);
+    s.widenSession(peer.session_id, span.sessionStartsBy, span.addMinutes);
+  }
   return { status: 'stored', samples: derived.stored, skipped: derived.skipped };
 }
 

@@ -67,6 +67,9 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
       }
       const derived = deriveInterval(prev, sample);
       if (rows.length > 0 && derived.series !== series) flush();
+      // Additive: which track (connection, direction, SSRC) the row belongs to, so a client can draw one line per
+      // track where a series mixes several (SFU participants, simulcast layers, a replaced SSRC, a second connection).
+      derived.row.track = key;
       if (rows.length === 0) firstTs = sample.ts;
       series = derived.series;
       rows.push(JSON.stringify(derived.row));

@@ -30,7 +30,7 @@ export async function joinPeer(
   tx: Tx,
   dialect: StoreDialect,
   participant: ParticipantRecord,
-  fields: Pick<PeersTable, 'client' | 'ip_info' | 'precall' | 'source'> & { joinedAt: number },
+  fields: Pick<PeersTable, 'client' | 'ip_info' | 'precall' | 'source'> & { joinedAt: number; previousPeerId?: string },
 ): Promise<JoinedPeer> {
   const now = Date.now();
   let lockMeeting = tx.selectFrom('meetings').select('id').where('id', '=', participant.meeting_id);
@@ -49,6 +49,7 @@ export async function joinPeer(
     .orderBy('created_at', 'desc');
   if (dialect === 'postgres') findSession = findSession.forUpdate();
   let session = await findSession.executeTakeFirst();
+  if (!session && fields.previousPeerId) session = await reopenSessionOfRejoin(tx, participant, fields.previousPeerId, now);
   if (!session) {
     session = { id: randomUUID(), max_concurrent_participants: 0 };
     await tx
@@ -94,6 +95,33 @@ export async function joinPeer(
     .execute();
   await refreshSessionCounts(tx, session.id, now);
   return { peerId, sessionId: session.id, meetingId: participant.meeting_id, participantId: participant.id, joinedAt: fields.joinedAt };
+}
+
+/** How long after its session ended a rejoin still continues that session. */
+export const REJOIN_REOPENS_WITHIN_MS = 10 * 60_000;
+
+/**
+ * The session a rejoin continues when the meeting has no live session: the
+ * previous peer's (same participant), reopened, when it is the meeting's
+ * newest and ended less than {@link REJOIN_REOPENS_WITHIN_MS} ago. Every peer
+ * of a call cut off for longer than the timeout (the same failing network, a
+ * one-person session) then comes back into the session it was in, instead of
+ * splitting one call into two sessions. Runs under the meeting's lock.
+ */
+async function reopenSessionOfRejoin(tx: Tx, participant: ParticipantRecord, previousPeerId: string, now: number): Promise<{ id: string; max_concurrent_participants: number } | undefined> {
+  const previous = await tx
+    .selectFrom('peers')
+    .innerJoin('sessions', 'sessions.id', 'peers.session_id')
+    .select(['sessions.id as id', 'sessions.status as status', 'sessions.ended_at as ended_at', 'sessions.created_at as created_at', 'sessions.max_concurrent_participants as max_concurrent_participants'])
+    .where('peers.id', '=', previousPeerId)
+    .where('peers.participant_id', '=', participant.id)
+    .where('sessions.meeting_id', '=', participant.meeting_id)
+    .executeTakeFirst();
+  if (!previous || previous.status !== 'ENDED' || previous.ended_at === null || Number(previous.ended_at) < now - REJOIN_REOPENS_WITHIN_MS) return undefined;
+  const newer = await tx.selectFrom('sessions').select('id').where('meeting_id', '=', participant.meeting_id).where('created_at', '>', previous.created_at).executeTakeFirst();
+  if (newer) return undefined;
+  await tx.updateTable('sessions').set({ status: 'LIVE', ended_at: null, updated_at: now }).where('id', '=', previous.id).execute();
+  return { id: previous.id, max_concurrent_participants: previous.max_concurrent_participants };
 }
 
 /**
@@ -146,8 +174,12 @@ export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, a
   let lockSession = tx.selectFrom('sessions').select('id').where('id', '=', peer.session_id);
   if (dialect === 'postgres') lockSession = lockSession.forUpdate();
   await lockSession.executeTakeFirst();
-  const leftAt = Math.max(at, peer.joined_at);
+  // The peer left no earlier than its last stored sample (a client clock ahead of the server's, a leave
+  // dated before the last batch): its identity times enclose its telemetry.
+  const lastSample = await tx.selectFrom('stream_state').select((eb) => eb.fn.max('last_ts').as('m')).where('peer_id', '=', peerId).executeTakeFirst();
+  const lastTs = lastSample?.m === null || lastSample?.m === undefined ? Number.NEGATIVE_INFINITY : Number(lastSample.m);
   const now = Date.now();
+  const leftAt = Math.max(at, peer.joined_at, Math.min(lastTs, now + 60_000));
   await tx.updateTable('peers').set({ status: 'left', left_at: leftAt, leave_reason: reason, updated_at: now }).where('id', '=', peerId).execute();
   const minutes = (leftAt - peer.joined_at) / 60000;
   await tx
@@ -170,8 +202,14 @@ export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, a
   return true;
 }
 
-/** Closes every live peer not heard from since `now - timeoutMs`, at its last-seen time. */
-export async function closeTimedOutPeers(db: Kysely<Database>, dialect: StoreDialect, now: number, timeoutMs: number): Promise<string[]> {
+/**
+ * Closes every live peer not heard from since `now - timeoutMs`, at its
+ * last-seen time. Silence is counted from the later of the peer's last contact
+ * and `resumedAt`, when the service came back after being down (see
+ * store/service-liveness.ts): no peer is closed within `timeoutMs` of it.
+ */
+export async function closeTimedOutPeers(db: Kysely<Database>, dialect: StoreDialect, now: number, timeoutMs: number, resumedAt = 0): Promise<string[]> {
+  if (resumedAt >= now - timeoutMs) return [];
   const stale = await db
     .selectFrom('peers')
     .select(['id', 'last_seen_at'])

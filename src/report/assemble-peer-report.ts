@@ -13,6 +13,8 @@ import type { IpInformation } from '../geo/geo-lookup.ts';
 import { computeQualityAggregates } from './quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 import { peerEventsOf } from './peer-events.ts';
+import { rowsInTimeOrder } from './time-ordered-rows.ts';
+import { qualityTracks } from './quality-tracks.ts';
 import type { PeerReportData } from './load-peer-data.ts';
 import type { ReportFilter } from './report-filters.ts';
 
@@ -50,7 +52,8 @@ export function candidatePairStats(p: CandidatePairSample): Json {
     bytes_received: p.bytes_received,
     bytes_sent: p.bytes_sent,
     current_round_trip_time: p.current_rtt_ms,
-    total_round_trip_time: p.total_rtt_s,
+    // Every time in the report is in ms (RealtimeKit's `rtt` thresholds are "100ms_or_greater"); W3C gives seconds.
+    total_round_trip_time: p.total_rtt_s === undefined ? undefined : Math.round(p.total_rtt_s * 1_000_000) / 1000,
     last_packet_received_timestamp: p.last_packet_received_timestamp,
     last_packet_sent_timestamp: p.last_packet_sent_timestamp,
     packets_discarded_on_send: p.packets_discarded_on_send,
@@ -127,7 +130,6 @@ function ipInformationBlock(ip: IpInformation): Json {
 
 const OPEN = Buffer.from('[');
 const CLOSE = Buffer.from(']');
-const COMMA = Buffer.from(',');
 
 /**
  * Replaces each quoted placeholder of `splices` in `json` by its stored bytes,
@@ -253,13 +255,14 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
   let qualityStats: Json | undefined;
   let quality: Json | undefined;
   if (sections.has('quality_stats')) {
-    const rowsBySeries = new Map<string, Buffer[]>();
+    const chunksBySeries = new Map<string, (typeof data.chunks)[number][]>();
     for (const c of data.chunks) {
-      let r = rowsBySeries.get(c.series);
-      if (!r) rowsBySeries.set(c.series, (r = []));
-      if (r.length) r.push(COMMA);
-      r.push(c.rows_json);
+      const r = chunksBySeries.get(c.series);
+      if (r) r.push(c);
+      else chunksBySeries.set(c.series, [c]);
     }
+    // Every per-sample array in time order, whatever streams (connections, tracks) it mixes.
+    const rowsBySeries = new Map([...chunksBySeries].map(([series, chunks]) => [series, rowsInTimeOrder(chunks)]));
     const aggregates = data.aggregates ?? computeQualityAggregates(data.chunks, data.lastSamples);
     quality = {};
     for (const series of QUALITY_SERIES) {
@@ -268,7 +271,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
       quality[series] = token;
       quality[`${series}_cumulative`] = aggregates.cumulative[series];
     }
-    qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds };
+    qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds, tracks: qualityTracks(data.chunks) };
   }
 
   const participantJson: Json = dropUndefined({

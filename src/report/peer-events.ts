@@ -25,8 +25,12 @@ export function peerEventsOf(peer: Pick<PeersTable, 'id' | 'participant_id' | 's
     session_id: peer.session_id,
     socket_session_id: null,
   };
+  // The peer row is written when the join reaches the server, but a client may date its join earlier (a
+  // rejoin after a cut, a replayed call) and its samples may widen it further back: the peer cannot have
+  // been created after it joined.
+  const createdAt = Math.min(peer.created_at, peer.joined_at);
   const events: Record<string, unknown>[] = [
-    { ...base, id: nameUuid(`${peer.id}/PEER_CREATED`), event_name: 'PEER_CREATED', created_at: iso(peer.created_at), updated_at: iso(peer.created_at), minutes_consumed: 0 },
+    { ...base, id: nameUuid(`${peer.id}/PEER_CREATED`), event_name: 'PEER_CREATED', created_at: iso(createdAt), updated_at: iso(createdAt), minutes_consumed: 0 },
     { ...base, id: nameUuid(`${peer.id}/PEER_JOINING`), event_name: 'PEER_JOINING', created_at: iso(peer.joined_at), updated_at: iso(peer.joined_at), minutes_consumed: 0 },
   ];
   if (peer.left_at !== null) {

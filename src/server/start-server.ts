@@ -13,6 +13,7 @@ import { PreparePool } from '../ingest/prepare-pool.ts';
 import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { closeTimedOutPeers } from '../ingest/peer-lifecycle.ts';
+import { markServiceAlive, outageGapMs } from '../store/service-liveness.ts';
 import { applyRetention, ensurePartitions } from '../store/retention.ts';
 import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
 import { createHttpApp } from '../api/create-app.ts';
@@ -44,6 +45,12 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
   const app = createHttpApp(context);
 
+  // The service is alive from now on; silence before now may be its own downtime (store/service-liveness.ts).
+  const outageGap = outageGapMs(config.sweepIntervalMs, config.peerTimeoutMs);
+  await markServiceAlive(database.db, Date.now(), outageGap).catch(async (err: unknown) => {
+    await Promise.all([preparePool.close(), database.close()]);
+    throw err;
+  });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });
@@ -53,7 +60,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const sweeper = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    closeTimedOutPeers(database.db, database.dialect, Date.now(), config.peerTimeoutMs)
+    markServiceAlive(database.db, Date.now(), outageGap)
+      .then((resumedAt) => closeTimedOutPeers(database.db, database.dialect, Date.now(), config.peerTimeoutMs, resumedAt))
       .catch((err) => console.error('peer timeout sweep failed:', (err as Error).message))
       .then(() => compactFinishedPeers(database.db, database.dialect, Date.now(), config.compactAfterMs))
       .then(() => mergeLivePeers(database.db, database.dialect, Date.now(), config.mergeLiveEveryMs))

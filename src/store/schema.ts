@@ -185,6 +185,13 @@ export interface QualityChunksTable {
   received_at: number;
 }
 
+/** One row (id 1): when any process of the service was last alive, and when the service last resumed after a gap (migration 016). */
+export interface ServiceLivenessTable {
+  id: number;
+  alive_at: number;
+  resumed_at: number;
+}
+
 /** The whole database, for Kysely. */
 export interface Database {
   api_tokens: ApiTokensTable;
@@ -200,4 +207,5 @@ export interface Database {
   candidate_pairs: CandidatePairsTable;
   stream_state: StreamStateTable;
   quality_chunks: QualityChunksTable;
+  service_liveness: ServiceLivenessTable;
 }

@@ -32,10 +32,11 @@ export class SqliteBatchStatements {
   readonly #states: BetterSqlite3.Statement;
   readonly #insertChunk: BetterSqlite3.Statement;
   readonly #upsertState: BetterSqlite3.Statement;
+  readonly #widenSession: BetterSqlite3.Statement;
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
-    this.#peer = db.prepare('SELECT status, left_at, leave_reason, account_id FROM peers WHERE id = ? AND participant_id = ?');
+    this.#peer = db.prepare('SELECT status, left_at, leave_reason, account_id, joined_at, session_id FROM peers WHERE id = ? AND participant_id = ?');
     this.#insertBatchId = db.prepare('INSERT INTO peer_batches (peer_id, account_id, batch_id, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (peer_id, batch_id) DO NOTHING');
     this.#deleteBatchId = db.prepare('DELETE FROM peer_batches WHERE peer_id = ? AND batch_id = ?');
     this.#insertEvent = db.prepare('INSERT INTO peer_events (peer_id, account_id, ts, name, pc, metadata) VALUES (@peer_id, @account_id, @ts, @name, @pc, @metadata)');
@@ -54,6 +55,9 @@ export class SqliteBatchStatements {
     this.#upsertState = db.prepare(
       'INSERT INTO stream_state (account_id, peer_id, stream_key, series, last_ts, last_sample) VALUES (@account_id, @peer_id, @stream_key, @series, @last_ts, @last_sample) ' +
         'ON CONFLICT (peer_id, stream_key) DO UPDATE SET last_ts = excluded.last_ts, last_sample = excluded.last_sample',
+    );
+    this.#widenSession = db.prepare(
+      'UPDATE sessions SET started_at = CASE WHEN @starts_by IS NOT NULL AND started_at > @starts_by THEN @starts_by ELSE started_at END, minutes_consumed = minutes_consumed + @minutes WHERE id = @id',
     );
   }
 
@@ -83,6 +87,11 @@ export class SqliteBatchStatements {
     let stmt = this.#peerUpdates.get(sql);
     if (!stmt) this.#peerUpdates.set(sql, (stmt = this.#db.prepare(sql)));
     stmt.run({ ...fields, id: peerId });
+  }
+
+  /** Moves the session's start back to `startsBy` (when earlier) and adds `minutes` to its minutes consumed. */
+  widenSession(sessionId: string, startsBy: number | undefined, minutes: number): void {
+    this.#widenSession.run({ id: sessionId, starts_by: startsBy ?? null, minutes });
   }
 
   insertEvents(rows: readonly Row[]): void {

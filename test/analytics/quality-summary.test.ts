@@ -45,6 +45,35 @@ describe('qualitySummary', () => {
     assert.equal(videoStats[0].bitrate_kbps, 800);
   });
 
+  it('per stream: average and p90 of RTT, loss and jitter (a steady 210 ms RTT reads 210, not "0 % ≥ 250 ms")', () => {
+    // RTT 210 ms on every sample, one sample at 400; loss 10 % on every sample; jitter 1..10 ms.
+    const rows: MetricRow[] = Array.from({ length: 10 }, (_, i) => ({ t: at(i * 2 + 2), d: 2, pk: 90, pl: 10, loss: 10, rtt: i === 9 ? 400 : 210, jit: i + 1 }));
+    const stats = (qualitySummary({ audio_producer: rows }).audio_stats as Record<string, unknown>[])[0];
+    assert.equal(stats.rtt_avg, 229);
+    // 90th percentile by linear interpolation between closest ranks: rank 8.1 of 0..9 → 210 + 0.1 × 190.
+    assert.equal(stats.rtt_p90, 229);
+    assert.equal(stats.loss_avg, 10);
+    assert.equal(stats.loss_p90, 10);
+    assert.equal(stats.jitter_avg, 5.5);
+    assert.equal(stats.jitter_p90, 9.1);
+    // A series without the value has no key (never 0).
+    const none = (qualitySummary({ audio_producer: [{ t: at(1), d: 1 }] }).audio_stats as Record<string, unknown>[])[0];
+    assert.equal('rtt_p90' in none, false);
+  });
+
+  it('network quality next to MOS: a clean network with a poor camera picture (issue 12 item 15)', () => {
+    // Audio scored 4.3 on a clean path; video scored 2.6 for its content, on a clean path (rtt 20, no loss).
+    const audio: MetricRow[] = [1, 2, 3].map((i) => ({ t: at(i * 2), d: 2, mos: 4.3, loss: 0, rtt: 20 }));
+    const video: MetricRow[] = [1, 2, 3].map((i) => ({ t: at(i * 2), d: 2, mos: 2.6, loss: 0, rtt: 20, jb: 40, fz: 0 }));
+    const q = qualitySummary({ audio_consumer: audio, video_consumer: video });
+    assert.equal(q.average_quality, 3.45);
+    assert.ok((q.average_network_quality as number) > 4.3, `network ${q.average_network_quality}`);
+    const v = (q.video_stats as Record<string, unknown>[])[0];
+    assert.equal(v.mos_avg, 2.6);
+    assert.ok((v.network_quality_avg as number) > 4.3);
+    assert.equal((q.audio_stats as Record<string, unknown>[])[0].network_quality_avg, 4.3, 'audio: the E-model score is all network');
+  });
+
   it('has null start/end and zero totals without rows', () => {
     const q = qualitySummary({});
     assert.equal(q.start, null);

@@ -306,3 +306,21 @@ describe('deriveInterval: row shape', () => {
     assert.deepEqual(Object.keys(d.row).filter((k) => !additive.includes(k)), [...ROW_SCHEMA_KEYS.audio_consumer]);
   });
 });
+
+describe('deriveInterval: consumer rows carry the connection RTT (issue 12 item 13)', () => {
+  it('audio and video consumers: `rtt` in ms from the selected candidate pair (or remote-outbound-rtp)', () => {
+    const prev = audioConsumer(1, { packets: 1, bytes: 80, packets_lost: 0 });
+    const cur = audioConsumer(2, { packets: 51, bytes: 4080, packets_lost: 0, rtt_ms: 212.5, rtt_source: 'candidate-pair' });
+    const audio = deriveInterval(prev, cur);
+    assert.equal(audio.row.rtt, 212.5);
+    assert.equal(audio.metrics.rtt, 212.5);
+    const video = deriveInterval(
+      { ...prev, media: 'video', codec: 'video/VP8', frames_decoded: 10 },
+      { ...cur, media: 'video', codec: 'video/VP8', frames_decoded: 70, rtt_ms: 48, rtt_source: 'remote-outbound-rtp' },
+    );
+    assert.equal(video.series, 'video_consumer');
+    assert.equal(video.row.rtt, 48);
+    // No RTT known: no key (never a 0).
+    assert.equal('rtt' in JSON.parse(JSON.stringify(deriveInterval(prev, { ...cur, rtt_ms: undefined }).row)), false);
+  });
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { videoMos, VIDEO_METHOD } from '../../src/analytics/video-mos.ts';
+import { videoMos, videoNetworkMos, VIDEO_METHOD } from '../../src/analytics/video-mos.ts';
 
 describe('videoMos', () => {
   it('scores a clean 720p30 VP8 stream from bits per pixel per frame', () => {
@@ -79,5 +79,36 @@ describe('videoMos', () => {
         return mLoss <= m0 && mRtt <= m0 && mFz <= m0;
       }),
     );
+  });
+});
+
+describe('videoMos: network and content apart (issue 12 item 15)', () => {
+  it('a clean network with a small, slow camera: a low score, but the network share reads clean', () => {
+    // 320x240 at ~20 fps, 150 kbit/s, 20 ms RTT, no loss, 40 ms jitter buffer: the issue's "bad call" on a perfect network.
+    const r = videoMos({ codec: 'video/VP8', bitrate_bps: 150_000, frame_width: 320, frame_height: 240, frames_per_second: 20, expected_fps: 30, loss_pct: 0, rtt_ms: 20, jitter_buffer_delay_ms: 40, freeze_ratio: 0 });
+    assert.ok(r.mos! < 3, `mos ${r.mos}`);
+    const imp = r.impairments!;
+    assert.ok(imp.network_mos >= 4.3, `network ${imp.network_mos}`);
+    assert.ok(Math.abs(imp.content_mos - r.mos!) < 0.15, `content ${imp.content_mos} explains the score ${r.mos}`);
+    assert.equal(videoNetworkMos({ rtt_ms: 20, jitter_buffer_delay_ms: 40, loss_pct: 0, freeze_ratio: 0 }), imp.network_mos);
+  });
+
+  it('a lossy network with a full picture: the network share is what is low', () => {
+    const r = videoMos({ codec: 'video/VP8', bitrate_bps: 2_500_000, frame_width: 1280, frame_height: 720, frames_per_second: 30, expected_fps: 30, loss_pct: 10, rtt_ms: 300, jitter_buffer_delay_ms: 200, freeze_ratio: 0.2 });
+    const imp = r.impairments!;
+    assert.ok(imp.content_mos >= 4, `content ${imp.content_mos}`);
+    assert.ok(imp.network_mos < 2.5, `network ${imp.network_mos}`);
+  });
+
+  it('the network share never rises with loss, RTT, buffer delay or freezes, and needs loss or RTT', () => {
+    let last = 5;
+    for (const loss of [0, 1, 2, 5, 10, 25]) {
+      const n = videoNetworkMos({ loss_pct: loss, rtt_ms: 50 })!;
+      assert.ok(n <= last);
+      last = n;
+    }
+    assert.ok(videoNetworkMos({ rtt_ms: 400 })! < videoNetworkMos({ rtt_ms: 40 })!);
+    assert.ok(videoNetworkMos({ rtt_ms: 40, freeze_ratio: 0.5 })! < videoNetworkMos({ rtt_ms: 40 })!);
+    assert.equal(videoNetworkMos({ jitter_buffer_delay_ms: 40 }), undefined);
   });
 });

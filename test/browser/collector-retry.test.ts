@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { backoffDelay, isRetriable } from '../../collector/src/retry.ts';
+import { backoffDelay, isRetriable, retryCeilingMs } from '../../collector/src/retry.ts';
 
 test('network errors, 408, 429 and 5xx are retried; other 4xx are final', () => {
   for (const s of [0, 408, 429, 500, 502, 503, 504]) assert.equal(isRetriable(s), true, String(s));
@@ -19,5 +19,17 @@ test('backoff doubles from the base, is capped, and keeps at least half of the n
       const d = backoffDelay(attempt, 1000, 30_000, () => r);
       return d >= Math.floor(nominal / 2) && d <= nominal;
     }),
+  );
+});
+
+test('once the server announced its peer timeout, the retry cap is at most a sixth of it', () => {
+  assert.equal(retryCeilingMs(30_000, 30), 5_000);
+  assert.equal(retryCeilingMs(30_000, 180), 30_000);
+  assert.equal(retryCeilingMs(2_000, 30), 2_000);
+  assert.equal(retryCeilingMs(30_000, undefined), 30_000);
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 10 }), (timeoutS, attempt) =>
+      backoffDelay(attempt, 1000, retryCeilingMs(30_000, timeoutS)) <= (timeoutS * 1000) / 6 + 1,
+    ),
   );
 });

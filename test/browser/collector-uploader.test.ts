@@ -170,3 +170,23 @@ test('a 409 (the server closed the peer) makes it join again as a new peer and r
   assert.equal(u.peer?.peer_id, 'peer-2');
   u.close();
 });
+
+test('after network errors the retry delay stays well under the peer timeout the server announced', async () => {
+  let failures = 0;
+  const { url, seen } = await scriptedServer((req) => {
+    // The server announces a 0.3 s peer timeout: retries must come within a sixth of it (50 ms).
+    if (req.path.endsWith('/join')) return { status: 201, body: { success: true, data: { peer_id: 'peer-1', heartbeat_timeout_s: 0.3 } } };
+    return failures++ < 3 ? 'hang-up' : ack(req);
+  });
+  // Configured backoff far above the timeout: without the cap the first retry alone would wait 5-10 s.
+  const { u, acks } = uploader(url, { retryBaseMs: 10_000, retryMaxMs: 60_000 });
+  try {
+    await u.join({});
+    u.enqueue(batch('b1'));
+    for (let i = 0; i < 60 && acks.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(acks.map((a) => a.batch_id), ['b1'], `acknowledged after ${seen.length - 1} attempts`);
+    assert.equal(acks[0].attempts, 4);
+  } finally {
+    u.close();
+  }
+});

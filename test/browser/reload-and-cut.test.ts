@@ -157,3 +157,41 @@ test('a cut longer than the peer timeout: the server closes the peer, the collec
   assert.deepEqual(accountingProblems(acked, reported), []);
   for (const [key, samples] of acked) assert.equal(reported.get(key)?.length, samples.size, key);
 });
+
+test('page reload mid-call: the other side carries on over a new connection; every per-sample array stays in time order', { timeout: 180_000 }, async () => {
+  const meeting = await createMeeting(env.server, 2, 'reload-order');
+  const a = await PeerPage.open(env.browser, env.pages.url, env.collectorEsmUrl);
+  const b = await PeerPage.open(env.browser, env.pages.url, env.collectorEsmUrl);
+  env.defer(() => a.close());
+  env.defer(() => b.close());
+  const common = { sampleIntervalMs: 500, batchIntervalMs: 1000 };
+  await a.setup({ ...common, server: env.server.url, token: meeting.participants[0].token });
+  // B's second connection gets an id that sorts before the first's ('call-2|…' < 'call|…'), as stored keys do.
+  await b.setup({ ...common, server: env.server.url, token: meeting.participants[1].token, pcId: 'call' });
+  await connectPeers(a, b);
+  await until('B to upload samples of its first connection', () => b.acks.filter((x) => x.samples.some((s) => s.key.startsWith('call|'))).length >= 3);
+
+  // A reloads: it joins again; B replaces its connection and the call goes on over the new one.
+  await a.reload();
+  await a.setup({ ...common, server: env.server.url, token: meeting.participants[0].token });
+  await b.call('newConnection', { pcId: 'call-2' });
+  await connectPeers(a, b);
+  await until('B to upload samples of its second connection', () => b.acks.filter((x) => x.samples.some((s) => s.key.startsWith('call-2|'))).length >= 3);
+  await endCall([a, b]);
+
+  const report = await waitForReport(meeting, await b.peerId(), hasLeft);
+  const quality = (report.peer_report?.quality ?? {}) as Record<string, unknown>;
+  let checked = 0;
+  for (const [key, value] of Object.entries(quality)) {
+    if (key.endsWith('_cumulative') || !Array.isArray(value) || value.length === 0) continue;
+    const series = value as { timestamp: string; track?: string }[];
+    const times = series.map((r) => Date.parse(r.timestamp));
+    for (let i = 1; i < times.length; i++) assert.ok(times[i - 1] <= times[i], `${key}[${i}] goes back ${(times[i - 1] - times[i]) / 1000} s`);
+    checked++;
+  }
+  // Sent audio and video at least (what B receives depends on how fast A's reloaded page got going on a busy machine).
+  assert.ok(checked >= 2, `arrays checked: ${checked}`);
+  const producerTracks = new Set((quality.audio_producer as { track?: string }[]).map((r) => r.track?.split('|')[0]));
+  assert.deepEqual([...producerTracks].sort(), ['call', 'call-2'], 'both connections are in the report');
+  assert.deepEqual(await b.call('errors'), []);
+});

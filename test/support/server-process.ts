@@ -27,9 +27,9 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `peer-report serve` on a random port; `env` configures it (DATABASE_URL, PEER_REPORT_*). */
-export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[] }): Promise<ServerProcess> {
-  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', opts.dataDir, '--workers', String(opts.workers ?? 1)];
+/** Starts `peer-report serve` on `port` (default: a random one); `env` configures it (DATABASE_URL, PEER_REPORT_*). */
+export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[]; port?: number }): Promise<ServerProcess> {
+  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--data', opts.dataDir, '--workers', String(opts.workers ?? 1)];
   const child = spawn(process.execPath, args, { env: binEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

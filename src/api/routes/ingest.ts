@@ -76,6 +76,7 @@ export function ingestRoutes(): Hono<AppEnv> {
         precall: body.precall ? JSON.stringify(body.precall) : null,
         source: 'live',
         joinedAt,
+        previousPeerId: body.previous_peer_id,
       });
       if (body.previous_peer_id) await inheritStreamState(tx, participant.id, body.previous_peer_id, peer.peerId);
       return peer;

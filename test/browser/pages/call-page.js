@@ -110,6 +110,19 @@ window.harness = {
   async accept(sdp) {
     await pc.setRemoteDescription({ type: 'answer', sdp });
   },
+  /**
+   * Replaces the connection by a new RTCPeerConnection (what an app does after a failed ICE restart, or when the
+   * other side reloaded): the old one is closed, the new one carries the same tracks and is observed under `pcId`.
+   */
+  async newConnection(o) {
+    pc.close();
+    pc = new RTCPeerConnection({ iceServers: o.iceServers ?? [], iceTransportPolicy: o.iceTransportPolicy ?? 'all' });
+    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    pc.ontrack = (e) => {
+      document.getElementById('remote').srcObject = e.streams[0];
+    };
+    collector.observe(pc, { id: o.pcId, role: 'p2p' });
+  },
   connectionState() {
     return pc.connectionState;
   },
