@@ -22,6 +22,7 @@ import { deriveStreamChunks, type DerivedChunks, type KnownState } from './deriv
 import { parseBatch } from './batch-preparation.ts';
 import { PreparePool } from './prepare-pool.ts';
 import { StreamStateCache } from './stream-state-cache.ts';
+import { redactBatchAddresses } from './redact-addresses.ts';
 import { batchAcceptance, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
 
 /** Outcome of one batch. */
@@ -66,6 +67,8 @@ export interface BatchWriterOptions {
    * written through prepared statements, synchronously, instead of Kysely.
    */
   sqlite?: BetterSqlite3.Database;
+  /** Store client addresses whole (`--keep-full-ip`); by default they are truncated (ingest/redact-addresses.ts). */
+  keepFullIp?: boolean;
 }
 
 /** How long a flush under load waits for more batches to join its group (ms). */
@@ -86,6 +89,7 @@ export class BatchWriter {
   readonly #pool: PreparePool;
   readonly #sqlite?: SqliteBatchStatements;
   readonly #states = new StreamStateCache();
+  readonly #keepFullIp: boolean;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -95,6 +99,7 @@ export class BatchWriter {
     this.#concurrentGroups = dialect === 'postgres' ? (options.pgWriteConcurrency ?? 4) : 1;
     this.#pool = options.pool ?? new PreparePool(0);
     if (options.sqlite) this.#sqlite = new SqliteBatchStatements(options.sqlite);
+    this.#keepFullIp = options.keepFullIp ?? false;
   }
 
   /**
@@ -123,6 +128,8 @@ export class BatchWriter {
   }
 
   #enqueue(job: Omit<Job, 'resolve' | 'reject'>): Promise<BatchOutcome> {
+    // The one place every batch (live or imported) passes before storage.
+    if (!this.#keepFullIp) job.batch = redactBatchAddresses(job.batch);
     return new Promise((resolve, reject) => {
       this.#queue.push({ ...job, resolve, reject });
       this.#schedule();

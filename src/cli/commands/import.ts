@@ -33,13 +33,14 @@ export function importCommand(): Command {
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--app <id>', 'app id (must exist in the account)')
     .option('--title <title>', 'meeting title (default: the file name)')
+    .addOption(new Option('--keep-full-ip', 'store client addresses whole (default: truncated to /24 and /48)').env('PEER_REPORT_KEEP_FULL_IP'))
     .addOption(new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA'))
     .action(async (file: string, opts) => {
       const db = await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined });
       try {
         if (!(await findApp(db.db, opts.account, opts.app))) throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
         const title = opts.title ?? `Imported ${file.split('/').pop()}`;
-        const result = await importDump(db, file, { accountId: opts.account, appId: opts.app, title });
+        const result = await importDump({ ...db, config: { keepFullIp: Boolean(opts.keepFullIp) && opts.keepFullIp !== '0' && opts.keepFullIp !== 'false' } }, file, { accountId: opts.account, appId: opts.app, title });
         for (const peer of result.peers) {
           process.stdout.write(`${peerLine(result, peer)}\n`);
           for (const note of peer.notes) process.stderr.write(`note (${peer.label}): ${note}\n`);
