@@ -16,6 +16,10 @@ export interface ApiTokensTable {
   name: string | null;
   created_at: number;
   revoked_at: number | null;
+  /** Epoch ms after which the token is refused (null: never; migration 010). */
+  expires_at: number | null;
+  /** Epoch ms of the last authenticated request, written at most once a minute (migration 010). */
+  last_used_at: number | null;
 }
 
 export interface AppsTable {
