@@ -14,6 +14,7 @@ import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { closeTimedOutPeers } from '../ingest/peer-lifecycle.ts';
 import { applyRetention, ensurePartitions } from '../store/retention.ts';
+import { applySummaryRetention } from '../store/summary-retention.ts';
 import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
@@ -67,6 +68,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     try {
       await ensurePartitions(database.db, database.dialect, Date.now());
       await applyRetention(database.db, database.dialect, Date.now(), config.retentionDays);
+      await applySummaryRetention(database.db, Date.now(), config.summaryRetentionDays);
     } catch (err) {
       console.error('storage maintenance failed:', (err as Error).message);
     }
