@@ -23,14 +23,17 @@ export interface DerivedChunks {
   chunks: Insertable<QualityChunksTable>[];
   states: StreamStateTable[];
   stored: number;
+  /** Samples not newer than their stream's last stored sample (the `late` ones). */
   skipped: number;
+  /** Those samples: the write tries to place them between stored chunks (ingest/late-samples.ts). */
+  late: StreamSample[];
 }
 
 /**
  * Derives the per-interval report rows of a batch's samples from the streams'
  * last stored samples (pure CPU work: no I/O); `known` may hold states of
  * other streams too. Samples not newer than their stream's last stored sample
- * are skipped.
+ * are left out (`late`: the write may place them between stored chunks).
  */
 export function deriveStreamChunks(peerId: string, samples: readonly StreamSample[], known: readonly KnownState[]): DerivedChunks {
   const byStream = new Map<string, StreamSample[]>();
@@ -41,7 +44,7 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     list.push(s);
   }
   const stateByKey = new Map(known.filter((s) => byStream.has(s.stream_key)).map((s) => [s.stream_key, s]));
-  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map([...stateByKey.values()].map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0 };
+  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map([...stateByKey.values()].map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0, late: [] };
   for (const [key, list] of byStream) {
     list.sort((a, b) => a.ts - b.ts);
     const state = stateByKey.get(key);
@@ -51,13 +54,18 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     const metrics: MetricRow[] = [];
     let series = '';
     let firstTs = 0;
+    let firstSample: StreamSample | undefined;
     for (const sample of list) {
       if (sample.ts <= lastTs) {
         out.skipped++;
+        out.late.push(sample);
         continue;
       }
       const derived = deriveInterval(prev, sample);
-      if (rows.length === 0) firstTs = sample.ts;
+      if (rows.length === 0) {
+        firstTs = sample.ts;
+        firstSample = sample;
+      }
       series = derived.series;
       rows.push(JSON.stringify(derived.row));
       metrics.push(derived.metrics);
@@ -66,8 +74,9 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
       out.stored++;
     }
     if (rows.length === 0 || !prev) continue;
-    out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
-    out.states.push({ account_id: '', peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
+    const lastSample = JSON.stringify(prev);
+    out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics), first_sample: JSON.stringify(firstSample), last_sample: lastSample });
+    out.states.push({ account_id: '', peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: lastSample });
   }
   return out;
 }

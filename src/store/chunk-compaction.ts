@@ -90,6 +90,28 @@ export function planMerges(chunks: readonly ChunkSummary[], maxBytes = MAX_MERGE
 }
 
 /**
+ * Plans the merges of the chunks above the merge mark (pure): `all` is every
+ * chunk of the peer in report order. A chunk at or below the mark (merged
+ * earlier) splits the runs: a late batch's chunk sits between merged chunks in
+ * time, and merging it with newer chunks would put the merged row before the
+ * merged chunks in between.
+ */
+export function planTailMerges(all: readonly ChunkSummary[], mark: number | undefined, maxBytes = MAX_MERGE_BYTES): number[][] {
+  const runs: number[][] = [];
+  let segment: ChunkSummary[] = [];
+  for (const c of all) {
+    if (mark === undefined || c.id > mark) {
+      segment.push(c);
+      continue;
+    }
+    runs.push(...planMerges(segment, maxBytes));
+    segment = [];
+  }
+  runs.push(...planMerges(segment, maxBytes));
+  return runs;
+}
+
+/**
  * Merges the chunks `ids` (one run of {@link planMerges}) in one transaction,
  * unless the peer was compacted meanwhile or another process merged any of
  * them first. Returns the rows removed.
@@ -104,9 +126,13 @@ async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: str
     if (chunks.length !== ids.length) return 0;
     const keep = Math.max(...ids);
     const merged = mergeChunks(peerId, chunks);
+    // The merged row's end samples: the first chunk's first, the last chunk's last (chunks come in time order).
+    const ends = new Map((await tx.selectFrom('quality_chunks').select(['id', 'first_sample', 'last_sample']).where('peer_id', '=', peerId).where('id', 'in', [...ids]).execute()).map((e) => [Number(e.id), e]));
+    const firstSample = ends.get(Number(chunks[0].id))?.first_sample ?? null;
+    const lastSample = ends.get(Number(chunks[chunks.length - 1].id))?.last_sample ?? null;
     await tx
       .updateTable('quality_chunks')
-      .set({ first_ts: merged.first_ts, last_ts: merged.last_ts, n: merged.n, rows_json: merged.rows_json, metrics: merged.metrics, received_at: merged.received_at })
+      .set({ first_ts: merged.first_ts, last_ts: merged.last_ts, n: merged.n, rows_json: merged.rows_json, metrics: merged.metrics, received_at: merged.received_at, first_sample: firstSample, last_sample: lastSample })
       .where('peer_id', '=', peerId)
       .where('id', '=', keep)
       .execute();
@@ -122,14 +148,14 @@ async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: str
 /** Merges the chunks of `peerId` above its merge mark, run by run, resting after each. Returns the rows removed and the highest id seen. */
 async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, storedMark: number | string | null): Promise<{ removed: number; maxId: number }> {
   const mark = storedMark === null ? undefined : Number(storedMark);
-  const tail = await readChunkSummaries(db, peerId, mark);
+  const all = await readChunkSummaries(db, peerId);
   let removed = 0;
-  for (const run of planMerges(tail)) {
+  for (const run of planTailMerges(all, mark)) {
     const started = performance.now();
     removed += await mergeRun(db, dialect, peerId, run);
     await restAfterWork(started);
   }
-  return { removed, maxId: tail.reduce((max, c) => Math.max(max, c.id), mark ?? 0) };
+  return { removed, maxId: all.reduce((max, c) => Math.max(max, c.id), mark ?? 0) };
 }
 
 /**
@@ -160,9 +186,10 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
 
 /**
  * Merges a live peer's chunks written since its last merge (earlier merged
- * rows are left as they are, so a long call is never rewritten). Ingest only
- * appends chunks newer than every stored one, so a merged row keeps its place
- * in the report order. Returns the rows removed.
+ * rows are left as they are, so a long call is never rewritten). A late
+ * batch's chunk between merged ones is merged only with its neighbours above
+ * the mark (planTailMerges), so every row keeps its place in the report order.
+ * Returns the rows removed.
  */
 export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
   const peer = await db.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();

@@ -20,6 +20,7 @@ import * as accountKeys from './migrations/004-account-keys.ts';
 import * as chunkCompaction from './migrations/005-chunk-compaction.ts';
 import * as qualityAggregates from './migrations/006-quality-aggregates.ts';
 import * as tokenLifecycle from './migrations/010-token-lifecycle.ts';
+import * as chunkEndSamples from './migrations/011-chunk-end-samples.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -32,6 +33,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '005-chunk-compaction': chunkCompaction,
   '006-quality-aggregates': qualityAggregates,
   '010-token-lifecycle': tokenLifecycle,
+  '011-chunk-end-samples': chunkEndSamples,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

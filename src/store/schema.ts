@@ -187,6 +187,9 @@ export interface QualityChunksTable {
   metrics: Buffer;
   /** Epoch ms when stored: the partition key (PostgreSQL) and the retention clock. */
   received_at: number;
+  /** The cumulative samples at the chunk's first and last row (JSON; migration 011): a late batch fills the gap between two chunks from them (ingest/late-samples.ts). */
+  first_sample: string | null;
+  last_sample: string | null;
 }
 
 /** The whole database, for Kysely. */
