@@ -30,6 +30,14 @@ import type { MetricRow } from '../analytics/metric-row.ts';
 import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
+/**
+ * A live peer's chunks are merged only once they are this old: until then a
+ * batch that went missing in between (a retry race) can still be placed in its
+ * gap (ingest/late-samples.ts); once chunks around a gap are merged, its
+ * samples are skipped (`skipped_samples` in the answer).
+ */
+export const LATE_BATCH_SETTLE_MS = 60_000;
+
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
 export const MAX_MERGE_BYTES = 256 * 1024;
 
@@ -94,13 +102,15 @@ export function planMerges(chunks: readonly ChunkSummary[], maxBytes = MAX_MERGE
  * chunk of the peer in report order. A chunk at or below the mark (merged
  * earlier) splits the runs: a late batch's chunk sits between merged chunks in
  * time, and merging it with newer chunks would put the merged row before the
- * merged chunks in between.
+ * merged chunks in between. Chunks stored at or after `settledBefore` are
+ * left for a later merge (they split the runs too): a late batch whose gap was
+ * merged away could no longer be placed (ingest/late-samples.ts).
  */
-export function planTailMerges(all: readonly ChunkSummary[], mark: number | undefined, maxBytes = MAX_MERGE_BYTES): number[][] {
+export function planTailMerges(all: readonly ChunkSummary[], mark: number | undefined, maxBytes = MAX_MERGE_BYTES, settledBefore = Infinity): number[][] {
   const runs: number[][] = [];
   let segment: ChunkSummary[] = [];
   for (const c of all) {
-    if (mark === undefined || c.id > mark) {
+    if ((mark === undefined || c.id > mark) && (c.received_at ?? 0) < settledBefore) {
       segment.push(c);
       continue;
     }
@@ -146,16 +156,19 @@ async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: str
 }
 
 /** Merges the chunks of `peerId` above its merge mark, run by run, resting after each. Returns the rows removed and the highest id seen. */
-async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, storedMark: number | string | null): Promise<{ removed: number; maxId: number }> {
+async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, storedMark: number | string | null, settledBefore = Infinity): Promise<{ removed: number; maxId: number }> {
   const mark = storedMark === null ? undefined : Number(storedMark);
   const all = await readChunkSummaries(db, peerId);
   let removed = 0;
-  for (const run of planTailMerges(all, mark)) {
+  for (const run of planTailMerges(all, mark, MAX_MERGE_BYTES, settledBefore)) {
     const started = performance.now();
     removed += await mergeRun(db, dialect, peerId, run);
     await restAfterWork(started);
   }
-  return { removed, maxId: all.reduce((max, c) => Math.max(max, c.id), mark ?? 0) };
+  // The new mark stays below the first chunk left unmerged for being too recent.
+  const unsettled = all.filter((c) => (mark === undefined || c.id > mark) && (c.received_at ?? 0) >= settledBefore).map((c) => c.id);
+  const maxId = unsettled.length ? Math.min(...unsettled) - 1 : all.reduce((max, c) => Math.max(max, c.id), mark ?? 0);
+  return { removed, maxId };
 }
 
 /**
@@ -191,10 +204,10 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
  * the mark (planTailMerges), so every row keeps its place in the report order.
  * Returns the rows removed.
  */
-export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
+export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number, settleMs = 0): Promise<number> {
   const peer = await db.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
   if (!peer || peer.status !== 'live') return 0;
-  const { removed, maxId } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
+  const { removed, maxId } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto, now - settleMs);
   await db.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: maxId }).where('id', '=', peerId).execute();
   return removed;
 }
@@ -226,7 +239,7 @@ export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect
     .where('joined_at', '<', now - everyMs)
     .limit(limit)
     .execute();
-  return forEachPeer(due, (id) => mergeLivePeerChunks(db, dialect, id, now));
+  return forEachPeer(due, (id) => mergeLivePeerChunks(db, dialect, id, now, LATE_BATCH_SETTLE_MS));
 }
 
 /** Runs `work` for each peer in turn (it rests after each merge), yielding between peers; returns their ids. */
