@@ -16,25 +16,28 @@
  */
 import ipaddr from 'ipaddr.js';
 import type { CandidateInfo, CandidatePairSample, PcMetadata, TelemetryBatch, TelemetryEvent } from '../model/telemetry.ts';
-import { truncateIp } from '../geo/ip-address.ts';
+import { truncateIp, unmapIpv4 } from '../geo/ip-address.ts';
 
-const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])/g;
+const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)/g;
 // A run of hex groups and colons not inside a longer one (SDP fingerprints are 32 groups: never a match).
-const IPV6 = /(?<![0-9a-fA-F:])(?:[0-9a-fA-F]{0,4}:){2,7}(?:[0-9a-fA-F]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?![0-9a-fA-F:])/g;
+const IPV6 = /(?<![0-9a-fA-F:])(?:[0-9a-fA-F]{0,4}:){2,8}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4})(?![0-9a-fA-F:]|\.\d)/g;
 
 /** The truncated form of one address; anything that is not an IP address (mDNS names, garbage) is returned as it is. */
 export function redactAddress(address: string): string {
-  const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  const bracketed = address.startsWith('[') && address.endsWith(']');
+  const bare = bracketed ? address.slice(1, -1) : address;
   if (!ipaddr.isValid(bare)) return address;
-  const cut = truncateIp(bare);
+  // An IPv4-mapped IPv6 address is the IPv4 address: cut to /24, not to a /48 of zeros.
+  const cut = truncateIp(unmapIpv4(bare));
   if (cut === undefined) return address;
-  return bare === address ? cut : `[${cut}]`;
+  return bracketed ? `[${cut}]` : cut;
 }
 
 /** `text` with every IPv4 and IPv6 literal in it truncated. */
 export function redactAddressesInText(text: string): string {
   if (!text.includes('.') && !text.includes(':')) return text;
-  return text.replace(IPV4, (m) => redactAddress(m)).replace(IPV6, (m) => (ipaddr.IPv6.isValid(m) ? redactAddress(m) : m));
+  // IPv6 first: an IPv4-mapped address (`::ffff:1.2.3.4`) is one address, not an IPv4 one after some colons.
+  return text.replace(IPV6, (m) => (ipaddr.IPv6.isValid(m) ? redactAddress(m) : m)).replace(IPV4, (m) => redactAddress(m));
 }
 
 /**
