@@ -79,6 +79,9 @@ export async function eraseParticipants(db: Kysely<Database>, dialect: StoreDial
         .where('id', '=', sessionId)
         .execute();
       await refreshSessionCounts(tx, sessionId, now);
+      // An ended session ends with its last remaining peer (the erased one may have been the last to leave).
+      const last = await tx.selectFrom('peers').select((eb) => eb.fn.max('left_at').as('m')).where('session_id', '=', sessionId).executeTakeFirstOrThrow();
+      if (last.m !== null) await tx.updateTable('sessions').set({ ended_at: Number(last.m) }).where('id', '=', sessionId).where('status', '=', 'ENDED').execute();
     }
     const r = await tx.deleteFrom('participants').where('id', 'in', participantIds).executeTakeFirst();
     deleted.participants = Number(r.numDeletedRows);

@@ -85,6 +85,7 @@ async function assertSessionConsistent(t: TestServer, sessionId: string): Promis
   assert.ok(Math.abs(Number(s.minutes_consumed) - minutes) < 1e-6, `minutes_consumed ${s.minutes_consumed} vs ${minutes}`);
   assert.equal(Number(s.live_participants), new Set(peers.filter((p) => p.status === 'live').map((p) => p.participant_id)).size);
   assert.equal(s.status, peers.some((p) => p.status === 'live') ? 'LIVE' : 'ENDED');
+  if (s.status === 'ENDED' && peers.length > 0) assert.equal(Number(s.ended_at), Math.max(...peers.map((p) => Number(p.left_at))), 'ended with its last remaining peer');
 }
 
 describe('deleting a participant', () => {
@@ -144,8 +145,13 @@ describe('deleting a participant', () => {
     const carol1 = await addPerson(t, m1.id, 'carol');
     const carol2 = await addPerson(t, m2.id, 'carol');
     const dave = await addPerson(t, m1.id, 'dave');
+    await call(t, dave, 5, true);
     await call(t, carol1, 4);
-    await call(t, dave, 5);
+    // Dave leaves last but says he left earlier: the session ends at carol's leave, until carol is erased.
+    await postJson(`${t.url}/ingest/v1/peers/${dave.peers[0].peerId}/leave`, dave.token, { ts: Date.now() - 90_000 });
+    const ended = await t.server.context.db.selectFrom('sessions').select(['status', 'ended_at']).where('id', '=', dave.peers[0].sessionId).executeTakeFirstOrThrow();
+    const carolLeft = await t.server.context.db.selectFrom('peers').select('left_at').where('id', '=', carol1.peers[0].peerId).executeTakeFirstOrThrow();
+    assert.deepEqual([ended.status, Number(ended.ended_at)], ['ENDED', Number(carolLeft.left_at)]);
     await call(t, carol2, 6, true); // alone and live in meeting two
     const missing = await del(`${api(t)}/participant-data`, t.token);
     assert.equal(missing.status, 400);
