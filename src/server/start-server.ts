@@ -64,13 +64,19 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   sweeper.unref();
 
   // Storage maintenance: partitions ahead (PostgreSQL) and retention, at start and hourly.
+  let maintaining = false;
   const maintain = async () => {
+    // A pass longer than the interval must not start a second one beside it (they would pile up).
+    if (maintaining) return;
+    maintaining = true;
     try {
       await ensurePartitions(database.db, database.dialect, Date.now());
       await applyRetention(database.db, database.dialect, Date.now(), config.retentionDays);
       await applySummaryRetention(database.db, Date.now(), config.summaryRetentionDays);
     } catch (err) {
       console.error('storage maintenance failed:', (err as Error).message);
+    } finally {
+      maintaining = false;
     }
   };
   await maintain();

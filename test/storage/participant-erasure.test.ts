@@ -185,7 +185,7 @@ describe('deleting a participant', () => {
 describe('retention by level', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ peerTimeoutMs: 600_000, retentionDays: 7, summaryRetentionDays: 30, maintenanceIntervalMs: 300 });
+    t = await startTestServer({ peerTimeoutMs: 600_000, retentionDays: 7, summaryRetentionDays: 30, maintenanceIntervalMs: 1_000 });
   });
   after(() => t.close());
 
@@ -202,7 +202,7 @@ describe('retention by level', () => {
       else await db.updateTable('quality_chunks').set({ received_at: now - age }).where('peer_id', '=', peerId).execute();
     }
     // The server's own maintenance applies both levels.
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const tenRows = await rowsOf(t, [ten]);
       const fortyRows = await rowsOf(t, [forty]);
