@@ -9,10 +9,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { postJson } from '../support/post-json.ts';
 import { ownFixture } from '../import/fixture-paths.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/peer-report.js', import.meta.url));
 
 /** Addresses of the person (must never be stored whole by default). */
 const PERSONAL = ['81.2.69.142', '192.168.1.23', '10.0.0.7', '2a02:1234:5678:9abc::1', '2a02:1234:5678:9abc:0:0:0:1'];
@@ -109,6 +114,27 @@ describe('client addresses, by default', () => {
     const stored = await storedTexts(t, peerIds);
     assert.ok(stored.includes('192.0.2.0'), 'candidate pairs were imported');
     for (const address of ['192.0.2.2', 'fd00::2', 'fd00:0:0:0:0:0:0:2']) assert.ok(!stored.includes(address), `${address} stored whole`);
+  });
+});
+
+describe('client addresses in a dump imported by the CLI', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ peerTimeoutMs: 600_000 });
+  });
+  after(() => t.close());
+
+  test('are truncated, unless --keep-full-ip', async () => {
+    const run = async (...extra: string[]) => {
+      const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'import', ownFixture('webrtc-internals/chromium-156-loopback.json.gz'), '--account', t.accountId, '--app', t.appId, '--data', t.dataDir, ...extra], {
+        env: { ...process.env, DATABASE_URL: t.databaseUrl ?? '', PEER_REPORT_KEEP_FULL_IP: '' },
+      });
+      return stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+    };
+    const cut = await storedTexts(t, await run());
+    assert.ok(cut.includes('192.0.2.0') && !cut.includes('192.0.2.2'), 'truncated by default');
+    const whole = await storedTexts(t, await run('--keep-full-ip'));
+    assert.ok(whole.includes('192.0.2.2'), 'kept with --keep-full-ip');
   });
 });
 
