@@ -25,6 +25,8 @@ export interface ServerConfig {
   maxImportBodyBytes: number;
   /** Days of telemetry to keep (0 = forever). */
   retentionDays: number;
+  /** Days a finished peer's summary (peer row, stored aggregates) is kept (0 = forever); see store/summary-retention.ts. */
+  summaryRetentionDays: number;
   /** How often partitions and retention are maintained (ms). */
   maintenanceIntervalMs: number;
   /** Memory for cached reports of finished peers, MiB (0 disables the cache). */
@@ -60,6 +62,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     maxIngestBodyBytes: num(env.PEER_REPORT_MAX_INGEST_BODY, 4 * 1024 * 1024),
     maxImportBodyBytes: num(env.PEER_REPORT_MAX_IMPORT_BODY, 64 * 1024 * 1024),
     retentionDays: num(env.PEER_REPORT_RETENTION_DAYS, 0),
+    summaryRetentionDays: num(env.PEER_REPORT_SUMMARY_RETENTION_DAYS, 0),
     maintenanceIntervalMs: num(env.PEER_REPORT_MAINTENANCE_INTERVAL_MS, 3_600_000),
     logRequests: env.PEER_REPORT_LOG_REQUESTS === '1',
     reportCacheMb: num(env.PEER_REPORT_REPORT_CACHE_MB, 256),

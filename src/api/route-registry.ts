@@ -8,10 +8,12 @@ import type { AppEnv } from './context.ts';
 import { importRoutes } from './routes/import.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
 import { dashboardRoutes } from './routes/dashboard-assets.ts';
+import { tokensRoutes } from './routes/tokens.ts';
+import { participantDataRoutes } from './routes/participant-data.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes()];
+  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes()];
 }
 
 /** Routes outside the account API (own authentication or none). */

@@ -34,4 +34,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'import a recorded call (webrtc-internals or rtcstats dump, getStats() snapshot; gzip or not)',
     load: async () => (await import('./commands/import.ts')).importCommand(),
   },
+  {
+    name: 'delete-participant',
+    description: "erase a participant's data: peers, telemetry, reports and derived rows, in one transaction",
+    load: async () => (await import('./commands/delete-participant.ts')).deleteParticipantCommand(),
+  },
 ];

@@ -29,6 +29,8 @@ export interface ImportTarget {
 export interface ImportStore {
   db: Kysely<Database>;
   dialect: StoreDialect;
+  /** The server's configuration: `keepFullIp` keeps client addresses whole (default: truncated). */
+  config?: { keepFullIp: boolean };
 }
 
 /** One created peer. */
@@ -105,7 +107,7 @@ export async function storeParsedDump(store: ImportStore, parsed: ParsedDump & {
       });
       joined.push({ client, participant, peer });
     }
-    const writer = new TransactionBatchWriter(tx, store.dialect);
+    const writer = new TransactionBatchWriter(tx, store.dialect, store.config?.keepFullIp ?? false);
     try {
       for (const { client, participant, peer } of joined) {
         for (const batch of client.batches) await writer.write(peer.peerId, participant.id, batch);

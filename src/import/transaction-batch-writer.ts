@@ -31,8 +31,8 @@ function insideTransaction(tx: Transaction<Database>): Kysely<Database> {
 export class TransactionBatchWriter {
   private readonly writer: BatchWriter;
 
-  constructor(tx: Transaction<Database>, dialect: StoreDialect) {
-    this.writer = new BatchWriter(insideTransaction(tx), dialect);
+  constructor(tx: Transaction<Database>, dialect: StoreDialect, keepFullIp = false) {
+    this.writer = new BatchWriter(insideTransaction(tx), dialect, { keepFullIp });
   }
 
   /** Stores one batch for the peer; rejects when the ingest refuses it. */

@@ -22,6 +22,9 @@ import { deriveStreamChunks, type DerivedChunks, type KnownState } from './deriv
 import { parseBatch } from './batch-preparation.ts';
 import { PreparePool } from './prepare-pool.ts';
 import { StreamStateCache } from './stream-state-cache.ts';
+import { redactBatchAddresses } from './redact-addresses.ts';
+import { fillGap, groupLateSamples } from './late-samples.ts';
+import { streamKey } from '../model/telemetry.ts';
 import { batchAcceptance, peerSpanChange, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
 
 /** Outcome of one batch. */
@@ -66,6 +69,8 @@ export interface BatchWriterOptions {
    * written through prepared statements, synchronously, instead of Kysely.
    */
   sqlite?: BetterSqlite3.Database;
+  /** Store client addresses whole (`--keep-full-ip`); by default they are truncated (ingest/redact-addresses.ts). */
+  keepFullIp?: boolean;
 }
 
 /** How long a flush under load waits for more batches to join its group (ms). */
@@ -86,6 +91,7 @@ export class BatchWriter {
   readonly #pool: PreparePool;
   readonly #sqlite?: SqliteBatchStatements;
   readonly #states = new StreamStateCache();
+  readonly #keepFullIp: boolean;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -95,6 +101,7 @@ export class BatchWriter {
     this.#concurrentGroups = dialect === 'postgres' ? (options.pgWriteConcurrency ?? 4) : 1;
     this.#pool = options.pool ?? new PreparePool(0);
     if (options.sqlite) this.#sqlite = new SqliteBatchStatements(options.sqlite);
+    this.#keepFullIp = options.keepFullIp ?? false;
   }
 
   /**
@@ -123,6 +130,8 @@ export class BatchWriter {
   }
 
   #enqueue(job: Omit<Job, 'resolve' | 'reject'>): Promise<BatchOutcome> {
+    // The one place every batch (live or imported) passes before storage.
+    if (!this.#keepFullIp) job.batch = redactBatchAddresses(job.batch);
     return new Promise((resolve, reject) => {
       this.#queue.push({ ...job, resolve, reject });
       this.#schedule();
@@ -258,6 +267,20 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
   const derived = job.pre && sameStates(job.pre.known, known) ? job.pre : deriveStreamChunks(peerId, samplesOf(job), known);
   stamp(job, derived, account, receivedAt);
   if (derived.chunks.length) await tx.insertInto('quality_chunks').values(derived.chunks).execute();
+  let lateStored = 0;
+  for (const [key, samples] of lateByStream(derived)) {
+    const edges = (await tx.selectFrom('quality_chunks').select(['id', 'first_ts', 'last_ts', 'first_sample', 'last_sample']).where('peer_id', '=', peerId).where('stream_key', '=', key).execute())
+      .map((e) => ({ ...e, id: Number(e.id), first_ts: Number(e.first_ts), last_ts: Number(e.last_ts) }))
+      .sort((a, b) => a.first_ts - b.first_ts || a.id - b.id);
+    for (const group of groupLateSamples(samples, edges).groups) {
+      const head = await tx.selectFrom('quality_chunks').select(['rows_json', 'metrics']).where('peer_id', '=', peerId).where('id', '=', group.next.id).executeTakeFirstOrThrow();
+      const fill = fillGap(peerId, key, group, head);
+      if (!fill) continue;
+      await tx.updateTable('quality_chunks').set({ rows_json: fill.next.rows_json, metrics: fill.next.metrics }).where('peer_id', '=', peerId).where('id', '=', fill.next.id).execute();
+      await tx.insertInto('quality_chunks').values({ ...fill.chunk, account_id: account, received_at: receivedAt }).execute();
+      lateStored += fill.chunk.n;
+    }
+  }
   if (derived.states.length) {
     await tx
       .insertInto('stream_state')
@@ -278,7 +301,7 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
       .where('id', '=', peer.session_id)
       .execute();
   }
-  return { status: 'stored', samples: derived.stored, skipped: derived.skipped };
+  return { status: 'stored', samples: derived.stored + lateStored, skipped: derived.skipped - lateStored };
 }
 
 /** {@link writeBatch} on the embedded store: the same decisions and rows, through prepared statements, synchronously. */
@@ -312,7 +335,29 @@ function writeBatchSqlite(s: SqliteBatchStatements, job: Job): BatchOutcome {
     s.updatePeer(peerId, span.peer);
     s.widenSession(peer.session_id, span.sessionStartsBy, span.addMinutes);
   }
-  return { status: 'stored', samples: derived.stored, skipped: derived.skipped };
+  let lateStored = 0;
+  for (const [key, samples] of lateByStream(derived)) {
+    for (const group of groupLateSamples(samples, s.chunkEdges(peerId, key)).groups) {
+      const fill = fillGap(peerId, key, group, s.chunkHead(peerId, group.next.id));
+      if (!fill) continue;
+      s.rewriteChunk(peerId, fill.next.id, fill.next.rows_json, fill.next.metrics);
+      s.insertChunks([{ ...fill.chunk, account_id: account, received_at: receivedAt }]);
+      lateStored += fill.chunk.n;
+    }
+  }
+  return { status: 'stored', samples: derived.stored + lateStored, skipped: derived.skipped - lateStored };
+}
+
+/** A derivation's late samples (older than their stream's stored state), by stream. */
+function lateByStream(derived: DerivedChunks): Map<string, StreamSample[]> {
+  const out = new Map<string, StreamSample[]>();
+  for (const sample of derived.late ?? []) {
+    const key = streamKey(sample);
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    list.push(sample);
+  }
+  return out;
 }
 
 /** Sets the stored-row fields known only at write time, and notes the states written. */

@@ -24,14 +24,17 @@ export interface DerivedChunks {
   chunks: Insertable<QualityChunksTable>[];
   states: StreamStateTable[];
   stored: number;
+  /** Samples not newer than their stream's last stored sample (the `late` ones). */
   skipped: number;
+  /** Those samples: the write tries to place them between stored chunks (ingest/late-samples.ts). */
+  late: StreamSample[];
 }
 
 /**
  * Derives the per-interval report rows of a batch's samples from the streams'
  * last stored samples (pure CPU work: no I/O); `known` may hold states of
  * other streams too. Samples not newer than their stream's last stored sample
- * are skipped.
+ * are left out (`late`: the write may place them between stored chunks).
  */
 export function deriveStreamChunks(peerId: string, samples: readonly StreamSample[], known: readonly KnownState[]): DerivedChunks {
   const byStream = new Map<string, StreamSample[]>();
@@ -42,7 +45,7 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     list.push(s);
   }
   const stateByKey = new Map(known.filter((s) => byStream.has(s.stream_key)).map((s) => [s.stream_key, s]));
-  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map([...stateByKey.values()].map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0 };
+  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map([...stateByKey.values()].map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0, late: [] };
   for (const [key, list] of byStream) {
     list.sort((a, b) => a.ts - b.ts);
     const state = stateByKey.get(key);
@@ -52,17 +55,20 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     let metrics: MetricRow[] = [];
     let series = '';
     let firstTs = 0;
+    let firstSample: StreamSample | undefined;
     // One chunk per run of one series: an SSRC that switches camera -> screen -> camera
-    // (jitsi's setVideoType) has its rows in each series for the time it spent there.
+    // (jitsi's setVideoType) has its rows in each series for the time it spent there. Each chunk keeps the
+    // cumulative samples at its two ends, so a late batch can be placed between two chunks (late-samples.ts).
     const flush = (): void => {
       if (rows.length === 0) return;
-      out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics) });
+      out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics), first_sample: JSON.stringify(firstSample), last_sample: JSON.stringify(prev) });
       rows = [];
       metrics = [];
     };
     for (const sample of list) {
       if (sample.ts <= lastTs) {
         out.skipped++;
+        out.late.push(sample);
         continue;
       }
       const derived = deriveInterval(prev, sample);
@@ -70,7 +76,10 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
       // Additive: which track (connection, direction, SSRC) the row belongs to, so a client can draw one line per
       // track where a series mixes several (SFU participants, simulcast layers, a replaced SSRC, a second connection).
       derived.row.track = key;
-      if (rows.length === 0) firstTs = sample.ts;
+      if (rows.length === 0) {
+        firstTs = sample.ts;
+        firstSample = sample;
+      }
       series = derived.series;
       rows.push(JSON.stringify(derived.row));
       metrics.push(derived.metrics);

@@ -15,6 +15,7 @@ import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { closeTimedOutPeers } from '../ingest/peer-lifecycle.ts';
 import { markServiceAlive, outageGapMs } from '../store/service-liveness.ts';
 import { applyRetention, ensurePartitions } from '../store/retention.ts';
+import { applySummaryRetention } from '../store/summary-retention.ts';
 import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
@@ -41,7 +42,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const geo = new GeoLookup();
   geo.warm();
   await preparePool.ready();
-  const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite });
+  const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite, keepFullIp: config.keepFullIp });
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
   const app = createHttpApp(context);
 
@@ -71,12 +72,19 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   sweeper.unref();
 
   // Storage maintenance: partitions ahead (PostgreSQL) and retention, at start and hourly.
+  let maintaining = false;
   const maintain = async () => {
+    // A pass longer than the interval must not start a second one beside it (they would pile up).
+    if (maintaining) return;
+    maintaining = true;
     try {
       await ensurePartitions(database.db, database.dialect, Date.now());
       await applyRetention(database.db, database.dialect, Date.now(), config.retentionDays);
+      await applySummaryRetention(database.db, Date.now(), config.summaryRetentionDays);
     } catch (err) {
       console.error('storage maintenance failed:', (err as Error).message);
+    } finally {
+      maintaining = false;
     }
   };
   await maintain();

@@ -31,6 +31,14 @@ import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
+/**
+ * A live peer's chunks are merged only once they are this old: until then a
+ * batch that went missing in between (a retry race) can still be placed in its
+ * gap (ingest/late-samples.ts); once chunks around a gap are merged, its
+ * samples are skipped (`skipped_samples` in the answer).
+ */
+export const LATE_BATCH_SETTLE_MS = 60_000;
+
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
 export const MAX_MERGE_BYTES = 256 * 1024;
 
@@ -91,6 +99,30 @@ export function planMerges(chunks: readonly ChunkSummary[], maxBytes = MAX_MERGE
 }
 
 /**
+ * Plans the merges of the chunks above the merge mark (pure): `all` is every
+ * chunk of the peer in report order. A chunk at or below the mark (merged
+ * earlier) splits the runs: a late batch's chunk sits between merged chunks in
+ * time, and merging it with newer chunks would put the merged row before the
+ * merged chunks in between. Chunks stored at or after `settledBefore` are
+ * left for a later merge (they split the runs too): a late batch whose gap was
+ * merged away could no longer be placed (ingest/late-samples.ts).
+ */
+export function planTailMerges(all: readonly ChunkSummary[], mark: number | undefined, maxBytes = MAX_MERGE_BYTES, settledBefore = Infinity): number[][] {
+  const runs: number[][] = [];
+  let segment: ChunkSummary[] = [];
+  for (const c of all) {
+    if ((mark === undefined || c.id > mark) && (c.received_at ?? 0) < settledBefore) {
+      segment.push(c);
+      continue;
+    }
+    runs.push(...planMerges(segment, maxBytes));
+    segment = [];
+  }
+  runs.push(...planMerges(segment, maxBytes));
+  return runs;
+}
+
+/**
  * Merges the chunks `ids` (one run of {@link planMerges}) in one transaction,
  * unless the peer was compacted meanwhile or another process merged any of
  * them first. Returns the rows removed.
@@ -105,9 +137,13 @@ async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: str
     if (chunks.length !== ids.length) return 0;
     const keep = Math.max(...ids);
     const merged = mergeChunks(peerId, chunks);
+    // The merged row's end samples: the first chunk's first, the last chunk's last (chunks come in time order).
+    const ends = new Map((await tx.selectFrom('quality_chunks').select(['id', 'first_sample', 'last_sample']).where('peer_id', '=', peerId).where('id', 'in', [...ids]).execute()).map((e) => [Number(e.id), e]));
+    const firstSample = ends.get(Number(chunks[0].id))?.first_sample ?? null;
+    const lastSample = ends.get(Number(chunks[chunks.length - 1].id))?.last_sample ?? null;
     await tx
       .updateTable('quality_chunks')
-      .set({ first_ts: merged.first_ts, last_ts: merged.last_ts, n: merged.n, rows_json: merged.rows_json, metrics: merged.metrics, received_at: merged.received_at })
+      .set({ first_ts: merged.first_ts, last_ts: merged.last_ts, n: merged.n, rows_json: merged.rows_json, metrics: merged.metrics, received_at: merged.received_at, first_sample: firstSample, last_sample: lastSample })
       .where('peer_id', '=', peerId)
       .where('id', '=', keep)
       .execute();
@@ -121,16 +157,19 @@ async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: str
 }
 
 /** Merges the chunks of `peerId` above its merge mark, run by run, resting after each. Returns the rows removed and the highest id seen. */
-async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, storedMark: number | string | null): Promise<{ removed: number; maxId: number }> {
+async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, storedMark: number | string | null, settledBefore = Infinity): Promise<{ removed: number; maxId: number }> {
   const mark = storedMark === null ? undefined : Number(storedMark);
-  const tail = await readChunkSummaries(db, peerId, mark);
+  const all = await readChunkSummaries(db, peerId);
   let removed = 0;
-  for (const run of planMerges(tail)) {
+  for (const run of planTailMerges(all, mark, MAX_MERGE_BYTES, settledBefore)) {
     const started = performance.now();
     removed += await mergeRun(db, dialect, peerId, run);
     await restAfterWork(started);
   }
-  return { removed, maxId: tail.reduce((max, c) => Math.max(max, c.id), mark ?? 0) };
+  // The new mark stays below the first chunk left unmerged for being too recent.
+  const unsettled = all.filter((c) => (mark === undefined || c.id > mark) && (c.received_at ?? 0) >= settledBefore).map((c) => c.id);
+  const maxId = unsettled.length ? Math.min(...unsettled) - 1 : all.reduce((max, c) => Math.max(max, c.id), mark ?? 0);
+  return { removed, maxId };
 }
 
 /**
@@ -162,14 +201,15 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
 
 /**
  * Merges a live peer's chunks written since its last merge (earlier merged
- * rows are left as they are, so a long call is never rewritten). Ingest only
- * appends chunks newer than every stored one, so a merged row keeps its place
- * in the report order. Returns the rows removed.
+ * rows are left as they are, so a long call is never rewritten). A late
+ * batch's chunk between merged ones is merged only with its neighbours above
+ * the mark (planTailMerges), so every row keeps its place in the report order.
+ * Returns the rows removed.
  */
-export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
+export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number, settleMs = 0): Promise<number> {
   const peer = await db.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
   if (!peer || peer.status !== 'live') return 0;
-  const { removed, maxId } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
+  const { removed, maxId } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto, now - settleMs);
   await db.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: maxId }).where('id', '=', peerId).execute();
   return removed;
 }
@@ -201,7 +241,7 @@ export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect
     .where('joined_at', '<', now - everyMs)
     .limit(limit)
     .execute();
-  return forEachPeer(due, (id) => mergeLivePeerChunks(db, dialect, id, now));
+  return forEachPeer(due, (id) => mergeLivePeerChunks(db, dialect, id, now, LATE_BATCH_SETTLE_MS));
 }
 
 /** Runs `work` for each peer in turn (it rests after each merge), yielding between peers; returns their ids. */

@@ -62,18 +62,20 @@ export interface ChunkSummary {
   first_ts: number;
   /** Bytes of stored rows. */
   bytes: number;
+  /** When it was stored (epoch ms). */
+  received_at?: number;
 }
 
 /** Summaries of the chunks of `peerId` (above `afterId` when given), in report order. */
 export async function readChunkSummaries(db: Kysely<Database>, peerId: string, afterId?: number): Promise<ChunkSummary[]> {
   let q = db
     .selectFrom('quality_chunks')
-    .select(['id', 'series', 'stream_key', 'first_ts', sql<number>`length(rows_json)`.as('bytes')])
+    .select(['id', 'series', 'stream_key', 'first_ts', 'received_at', sql<number>`length(rows_json)`.as('bytes')])
     .where('peer_id', '=', peerId);
   if (afterId !== undefined) q = q.where('id', '>', afterId);
   const rows = await q.execute();
   return rows
-    .map((r) => ({ id: Number(r.id), series: r.series, stream_key: r.stream_key, first_ts: Number(r.first_ts), bytes: Number(r.bytes) }))
+    .map((r) => ({ id: Number(r.id), series: r.series, stream_key: r.stream_key, first_ts: Number(r.first_ts), bytes: Number(r.bytes), received_at: Number(r.received_at) }))
     .sort(reportOrder);
 }
 

@@ -16,6 +16,10 @@ export interface ApiTokensTable {
   name: string | null;
   created_at: number;
   revoked_at: number | null;
+  /** Epoch ms after which the token is refused (null: never; migration 010). */
+  expires_at: number | null;
+  /** Epoch ms of the last authenticated request, written at most once a minute (migration 010). */
+  last_used_at: number | null;
 }
 
 export interface AppsTable {
@@ -183,6 +187,9 @@ export interface QualityChunksTable {
   metrics: Buffer;
   /** Epoch ms when stored: the partition key (PostgreSQL) and the retention clock. */
   received_at: number;
+  /** The cumulative samples at the chunk's first and last row (JSON; migration 011): a late batch fills the gap between two chunks from them (ingest/late-samples.ts). */
+  first_sample: string | null;
+  last_sample: string | null;
 }
 
 /** One row (id 1): when any process of the service was last alive, and when the service last resumed after a gap (migration 016). */

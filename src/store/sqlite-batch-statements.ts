@@ -12,6 +12,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { KnownState } from '../ingest/derive-stream-chunks.ts';
 import type { PeerForBatch } from '../ingest/batch-rows.ts';
+import type { ChunkEdge, ChunkHead } from '../ingest/late-samples.ts';
 import type { Insertable } from 'kysely';
 import type { QualityChunksTable, StreamStateTable } from './schema.ts';
 
@@ -33,6 +34,9 @@ export class SqliteBatchStatements {
   readonly #insertChunk: BetterSqlite3.Statement;
   readonly #upsertState: BetterSqlite3.Statement;
   readonly #widenSession: BetterSqlite3.Statement;
+  readonly #chunkEdges: BetterSqlite3.Statement;
+  readonly #chunkHead: BetterSqlite3.Statement;
+  readonly #rewriteChunk: BetterSqlite3.Statement;
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -49,9 +53,12 @@ export class SqliteBatchStatements {
     this.#stateTimes = db.prepare('SELECT stream_key, last_ts FROM stream_state WHERE peer_id = ?');
     this.#states = db.prepare('SELECT stream_key, last_ts, last_sample FROM stream_state WHERE peer_id = ?');
     this.#insertChunk = db.prepare(
-      'INSERT INTO quality_chunks (account_id, received_at, peer_id, series, stream_key, first_ts, last_ts, n, rows_json, metrics) ' +
-        'VALUES (@account_id, @received_at, @peer_id, @series, @stream_key, @first_ts, @last_ts, @n, @rows_json, @metrics)',
+      'INSERT INTO quality_chunks (account_id, received_at, peer_id, series, stream_key, first_ts, last_ts, n, rows_json, metrics, first_sample, last_sample) ' +
+        'VALUES (@account_id, @received_at, @peer_id, @series, @stream_key, @first_ts, @last_ts, @n, @rows_json, @metrics, @first_sample, @last_sample)',
     );
+    this.#chunkEdges = db.prepare('SELECT id, first_ts, last_ts, first_sample, last_sample FROM quality_chunks WHERE peer_id = ? AND stream_key = ? ORDER BY first_ts, id');
+    this.#chunkHead = db.prepare('SELECT rows_json, metrics FROM quality_chunks WHERE peer_id = ? AND id = ?');
+    this.#rewriteChunk = db.prepare('UPDATE quality_chunks SET rows_json = ?, metrics = ? WHERE peer_id = ? AND id = ?');
     this.#upsertState = db.prepare(
       'INSERT INTO stream_state (account_id, peer_id, stream_key, series, last_ts, last_sample) VALUES (@account_id, @peer_id, @stream_key, @series, @last_ts, @last_sample) ' +
         'ON CONFLICT (peer_id, stream_key) DO UPDATE SET last_ts = excluded.last_ts, last_sample = excluded.last_sample',
@@ -123,6 +130,21 @@ export class SqliteBatchStatements {
 
   insertChunks(chunks: readonly Insertable<QualityChunksTable>[]): void {
     for (const c of chunks) this.#insertChunk.run(c);
+  }
+
+  /** One stream's stored chunks, bounds and end samples only, in time order. */
+  chunkEdges(peerId: string, streamKey: string): ChunkEdge[] {
+    return this.#chunkEdges.all(peerId, streamKey) as ChunkEdge[];
+  }
+
+  /** A chunk's stored rows and metric columns. */
+  chunkHead(peerId: string, id: number): ChunkHead {
+    return this.#chunkHead.get(peerId, id) as ChunkHead;
+  }
+
+  /** Replaces a chunk's rows and metric columns (its first row derived again after a late batch). */
+  rewriteChunk(peerId: string, id: number, rowsJson: Buffer, metrics: Buffer): void {
+    this.#rewriteChunk.run(rowsJson, metrics, peerId, id);
   }
 
   upsertStreamStates(states: readonly StreamStateTable[]): void {

@@ -50,7 +50,7 @@ async function dump(store: OpenDatabase, peerIds: string[]): Promise<Record<stri
     pc_metadata: ['id', 'peer_id', 'pc', 'ts', 'payload'],
     candidate_pairs: ['peer_id', 'pc', 'pair_id', 'ts', 'selected', 'roles', 'payload'],
     stream_state: ['peer_id', 'stream_key', 'series', 'last_ts', 'last_sample'],
-    quality_chunks: ['id', 'peer_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'rows_json', 'metrics'],
+    quality_chunks: ['id', 'peer_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'rows_json', 'metrics', 'first_sample', 'last_sample'],
     peers: ['id', 'status', 'client', 'precall', 'leave_reason'],
   } as const;
   for (const [table, columns] of Object.entries(tables)) {
@@ -81,7 +81,7 @@ test('prepared statements and Kysely store the same rows: retries, stale samples
     for (const batch of callA) await send(a, batch);
     await send(a, callA[3]); // a retry: duplicate
     await send(a, { ...callA[2], batch_id: 'batch-of-a-again' }); // samples already stored: skipped
-    for (const batch of callB.slice(0, 6)) await send(b, batch);
+    for (const batch of [...callB.slice(0, 2), callB[3], callB[2], ...callB.slice(4, 6)]) await send(b, batch); // one late batch, placed in its gap
     // b leaves; a batch right after its leave still lands, c timed out and is refused.
     await store.db.transaction().execute((tx) => closePeer(tx, store.dialect, b, Date.now(), 'left'));
     await send(b, callB[6]);

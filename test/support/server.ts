@@ -27,6 +27,8 @@ export interface TestServer {
   appId: string;
   server: RunningServer;
   dataDir: string;
+  /** The PostgreSQL URL of this server's own schema (when TEST_DATABASE_URL is set), for other processes on the same store. */
+  databaseUrl?: string;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     appId: app.id,
     server,
     dataDir,
+    databaseUrl: pg?.url,
     async close() {
       await server.close();
       if (pg) await dropPostgresSchema(process.env.TEST_DATABASE_URL!, pg.schema);

@@ -6,6 +6,7 @@
  * Notes about what the dump could not tell go to stderr.
  */
 import { Command, Option } from 'commander';
+import { loadConfig } from '../../config.ts';
 import { importDump, type ImportResult } from '../../import/import-dump.ts';
 import { findApp } from '../../store/apps.ts';
 import { openDatabase } from '../../store/open-database.ts';
@@ -33,13 +34,14 @@ export function importCommand(): Command {
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--app <id>', 'app id (must exist in the account)')
     .option('--title <title>', 'meeting title (default: the file name)')
+    .option('--keep-full-ip', 'store client addresses whole (default: truncated to /24 and /48; also PEER_REPORT_KEEP_FULL_IP=1)')
     .addOption(new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA'))
     .action(async (file: string, opts) => {
       const db = await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined });
       try {
         if (!(await findApp(db.db, opts.account, opts.app))) throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
         const title = opts.title ?? `Imported ${file.split('/').pop()}`;
-        const result = await importDump(db, file, { accountId: opts.account, appId: opts.app, title });
+        const result = await importDump({ ...db, config: { keepFullIp: Boolean(opts.keepFullIp) || loadConfig().keepFullIp } }, file, { accountId: opts.account, appId: opts.app, title });
         for (const peer of result.peers) {
           process.stdout.write(`${peerLine(result, peer)}\n`);
           for (const note of peer.notes) process.stderr.write(`note (${peer.label}): ${note}\n`);
