@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppContext, AppEnv } from './context.ts';
-import { ApiError, errorBody } from './errors.ts';
+import { ApiError, errorBody, errorHeaders } from './errors.ts';
 import { requireAccountToken } from './auth.ts';
 import { appsRoutes } from './routes/apps.ts';
 import { meetingsRoutes } from './routes/meetings.ts';
@@ -14,6 +14,9 @@ import { peerReportRoutes } from './routes/peer-report.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { collectorAssetRoutes } from './routes/collector-assets.ts';
 import { extraAccountRoutes, extraPublicRoutes } from './route-registry.ts';
+import { storableParams } from './storable-params.ts';
+import { noStoreJson } from './no-store.ts';
+import { clientAbortError, isClientAbort } from './client-abort.ts';
 
 /** Builds the Hono app around process-wide services. */
 export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
@@ -27,6 +30,9 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
       console.log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
     }
   });
+
+  app.use('*', noStoreJson());
+  app.use('*', storableParams());
 
   const account = new Hono<AppEnv>();
   account.use('/accounts/:account_id/*', requireAccountToken());
@@ -48,11 +54,12 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
     return c.json(errorBody(err), 404);
   });
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorBody(err), err.status);
+    if (err instanceof ApiError) return c.json(errorBody(err), err.status, errorHeaders(err));
     if (err instanceof HTTPException) {
       const e = new ApiError(err.status as ApiError['status'], err.message || 'request failed');
       return c.json(errorBody(e), e.status);
     }
+    if (isClientAbort(err)) return c.json(errorBody(clientAbortError()), 400);
     console.error('internal error:', err instanceof Error ? err.stack : err);
     return c.json(errorBody(new ApiError(500, 'internal server error')), 500);
   });

@@ -30,6 +30,15 @@ export class ApiError extends Error {
 export const badRequest = (field: string, message: string) => new ApiError(400, `${field}: ${message}`, field);
 /** 404 for an unknown resource. */
 export const notFound = (what: string) => new ApiError(404, `${what} not found`);
+/** 429: the client sends too fast; it may try again after `retryAfterS` seconds (sent as `Retry-After`). */
+export const tooManyRequests = (field: string, message: string, retryAfterS: number) =>
+  Object.assign(new ApiError(429, message, field), { retryAfterS: Math.max(1, Math.ceil(retryAfterS)) });
+
+/** HTTP headers that go with the error response of `err` (`Retry-After` of a 429). */
+export function errorHeaders(err: ApiError): Record<string, string> {
+  const retryAfterS = (err as ApiError & { retryAfterS?: number }).retryAfterS;
+  return retryAfterS === undefined ? {} : { 'Retry-After': String(retryAfterS) };
+}
 
 /** The JSON error body for `err`. */
 export function errorBody(err: ApiError): Record<string, unknown> {

@@ -7,6 +7,7 @@
 import type { TelemetryBatch } from '../model/telemetry.ts';
 import { compileValidator } from './compiled-validator.ts';
 import { telemetryBatchSchema } from './ingest-schemas.ts';
+import { findUnstorableInParsedJson } from '../util/storable-text.ts';
 import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
 
 const validateBatch = compileValidator(telemetryBatchSchema);
@@ -30,6 +31,8 @@ export function parseBatch(text: string): { ok: true; batch: TelemetryBatch } | 
   } catch (e) {
     return { ok: false, field: 'body', message: `malformed JSON (${(e as Error).message})` };
   }
+  const unstorable = findUnstorableInParsedJson(text, json);
+  if (unstorable) return { ok: false, ...unstorable };
   const checked = validateBatch(json);
   return checked.ok ? { ok: true, batch: checked.value as TelemetryBatch } : checked;
 }

@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AppEnv } from '../context.ts';
-import { ApiError, badRequest } from '../errors.ts';
+import { ApiError, badRequest, tooManyRequests } from '../errors.ts';
 import { readJsonBody, readJsonText } from '../request-body.ts';
 import { joinRequestSchema, leaveRequestSchema } from '../../ingest/ingest-schemas.ts';
 import { bearerToken } from '../auth.ts';
@@ -21,6 +21,7 @@ import { clientMetadata } from '../../ingest/client-metadata.ts';
 import { clientAddress } from '../../geo/ip-address.ts';
 import { joinPeer, closePeer, inheritStreamState } from '../../ingest/peer-lifecycle.ts';
 import { isUuid } from '../../util/uuid.ts';
+import { enforceLivePeerCap } from '../../ingest/live-peer-cap.ts';
 
 async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord> {
   // `access_token` in the query exists for navigator.sendBeacon, which cannot set headers.
@@ -28,6 +29,8 @@ async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord
   if (!token) throw new ApiError(401, 'missing participant token', 'Authorization');
   const p = await c.get('ctx').participantTokens.lookup(token);
   if (!p) throw new ApiError(401, 'invalid participant token (unknown, refreshed or deleted participant)', 'Authorization');
+  const waitS = c.get('ctx').ingestLimiter?.take(p.id) ?? 0;
+  if (waitS > 0) throw tooManyRequests('Authorization', `too many ingest requests for this participant; retry in ${Math.ceil(waitS)} s`, waitS);
   return p;
 }
 
@@ -80,6 +83,7 @@ export function ingestRoutes(): Hono<AppEnv> {
       if (body.previous_peer_id) await inheritStreamState(tx, participant.id, body.previous_peer_id, peer.peerId);
       return peer;
     });
+    await enforceLivePeerCap(ctx.db, ctx.dialect, participant.id, joined.peerId, ctx.config.maxLivePeersPerParticipant, Date.now());
     return c.json(
       {
         success: true,
