@@ -51,7 +51,10 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const app = createHttpApp(context);
 
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: httpServerOptions(config) }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: httpServerOptions(config), autoCleanupIncoming: false }, () => resolve(s));
+    // autoCleanupIncoming: false leaves an unread body (a 413, a 401 before the body) to Node, which reads and
+    // discards it to its end (bounded by the request timeout): Hono's cleanup reset such a connection after
+    // 500 ms, under a client still sending, which could lose the answer.
     applyConnectionLimits(s as Server, config);
   });
   const bound = server.address() as AddressInfo;
