@@ -109,12 +109,12 @@ describe('ingest limits per participant', () => {
   test('beyond its burst a participant gets 429 with Retry-After and the envelope; another participant is not slowed', async () => {
     const a = await newParticipant(t.url, t.token, t.accountId, t.appId);
     const b = await newParticipant(t.url, t.token, t.accountId, t.appId);
-    const answers = [];
-    for (let i = 0; i < 14; i++) answers.push(await call(t.url, 'POST', '/ingest/v1/join', a.token, {}));
-    // 10 at once, then 2 per second: 14 joins in well under 2 s cannot all pass.
+    // 10 at once, then 2 per second: 20 joins sent together cannot all pass, and the burst does.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call(t.url, 'POST', '/ingest/v1/join', a.token, {})));
     const limited = answers.filter((r) => r.status === 429);
     assert.ok(limited.length >= 1, `429s: ${answers.map((r) => r.status).join(',')}`);
-    assert.ok(answers.slice(0, 10).every((r) => r.status === 201), 'the burst is allowed');
+    assert.ok(answers.filter((r) => r.status === 201).length >= 10, 'the burst is allowed');
+    assert.equal(answers.filter((r) => r.status !== 201 && r.status !== 429).length, 0);
     const r = limited[0];
     assert.ok(Number(r.headers.get('retry-after')) >= 1);
     assert.equal(r.json.success, false);

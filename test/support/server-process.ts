@@ -11,6 +11,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** A `peer-report serve` child process. */
 export interface ServerProcess {
   url: string;
+  /** The start-up line. */
+  line: string;
   child: ChildProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
@@ -19,22 +21,25 @@ export interface ServerProcess {
 }
 
 /** Starts `peer-report serve` on a random port; `env` configures it (DATABASE_URL, PEER_REPORT_*). */
-export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[] }): Promise<ServerProcess> {
-  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data', opts.dataDir, '--workers', String(opts.workers ?? 1)];
+export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[]; host?: string | null; args?: string[] }): Promise<ServerProcess> {
+  // `host: null` passes no --host (the environment or the default decides).
+  const host = opts.host === null ? [] : ['--host', opts.host ?? '127.0.0.1'];
+  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', '0', ...host, '--data', opts.dataDir, '--workers', String(opts.workers ?? 1), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, line] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve(m[1]);
+      const m = /listening on (http:\/\/[^\s]+).*/.exec(out);
+      if (m) resolve([m[1], m[0]]);
     });
     child.once('exit', (code) => reject(new Error(`peer-report serve exited with ${code}: ${out}${err}`)));
   });
   return {
     url,
+    line,
     child,
     stderr: () => err,
     async stop() {

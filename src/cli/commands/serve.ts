@@ -39,7 +39,7 @@ async function runWorker(opts: ServeOptions, port: number): Promise<void> {
   const server = await startServer({
     port,
     // Undefined unless given: loadConfig then reads PEER_REPORT_HOST or applies its default.
-    host: opts.host,
+    host: opts.host || undefined,
     dataDir: opts.data,
     keepFullIp: opts.keepFullIp ? true : undefined,
     trustedProxies: opts.trustedProxy,
