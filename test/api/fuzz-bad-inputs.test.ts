@@ -18,7 +18,7 @@ import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
-const CONCURRENCY = 8;
+const CONCURRENCY = 24;
 
 let t: TestServer;
 let reference: SimulatedPeer;

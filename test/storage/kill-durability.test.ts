@@ -22,6 +22,7 @@ import { createApiToken } from '../../src/store/api-tokens.ts';
 import { createApp } from '../../src/store/apps.ts';
 import { syntheticBatches, samplesPerStream } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+import type { TelemetryBatch } from '../../src/model/telemetry.ts';
 
 const PEERS = 6;
 const MINUTES = 2;
@@ -69,13 +70,13 @@ test(`${KILLS} kill -9 under ingest load: every acknowledged batch is stored, ev
   const app = await createApp(db.db, accountId, 'kill -9');
   const startMs = Date.now() - (MINUTES + 1) * 60_000;
 
-  const peers = [];
+  const peers: { token: string; peerId: string; batches: TelemetryBatch[]; acked: string[] }[] = [];
   for (let i = 0; i < PEERS; i++) {
     const p = await newParticipant(url, token, accountId, app.id);
     const j = await call(url, 'POST', '/ingest/v1/join', p.token, { joined_at: startMs });
     assert.equal(j.status, 201, j.text);
     const batches = [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: MINUTES, batchSeconds: 4, seed: i + 1, batchIdPrefix: `kill-${i}-` })];
-    peers.push({ token: p.token, peerId: j.json.data.peer_id as string, batches, acked: [] as string[] });
+    peers.push({ token: p.token, peerId: j.json.data.peer_id as string, batches, acked: [] });
   }
 
   let uploading = true;
