@@ -1,6 +1,6 @@
 /**
  * A join flood against other peers' ingest (issue 11, item 5): one participant
- * sends joins as fast as 16 connections allow while 8 other peers upload
+ * sends joins as fast as 4 connections allow while 8 other peers upload
  * their batches at a steady pace. Measures those peers' batch p50 without the
  * flood and with it, and their ratio (must stay within 2x), with the server's
  * default limits (per-participant rate limit and live-peer cap) and, for
@@ -14,7 +14,7 @@ import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const PHASE_MS = Number(process.env.FLOOD_PHASE_MS ?? 10_000);
 const STEADY_PEERS = 8;
-const FLOOD_CONNECTIONS = 16;
+const FLOOD_CONNECTIONS = 4;
 
 function post(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -95,6 +95,6 @@ export async function benchJoinFlood(): Promise<Record<string, unknown>> {
   return {
     phase_seconds: PHASE_MS / 1000,
     with_default_limits: await run({}),
-    without_limits: await run({ PEER_REPORT_INGEST_RATE: '0', PEER_REPORT_MAX_LIVE_PEERS: '0' }),
+    without_limits: await run({ PEER_REPORT_INGEST_RATE: '0', PEER_REPORT_JOIN_RATE: '0', PEER_REPORT_MAX_LIVE_PEERS: '0' }),
   };
 }

@@ -53,6 +53,10 @@ export interface ServerConfig {
   ingestRatePerSecond: number;
   /** Ingest requests a participant may send in a burst (token bucket size). */
   ingestBurst: number;
+  /** Joins per second per participant (a second, stricter bucket: a join costs transactions, a live client joins once). */
+  joinRatePerSecond: number;
+  /** Joins a participant may send in a burst. */
+  joinBurst: number;
   /** Live peers per participant; a join beyond it closes that participant's oldest live peers. */
   maxLivePeersPerParticipant: number;
 }
@@ -91,6 +95,8 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     maxConnections: num(env.PEER_REPORT_MAX_CONNECTIONS, 10_000),
     ingestRatePerSecond: num(env.PEER_REPORT_INGEST_RATE, 50),
     ingestBurst: num(env.PEER_REPORT_INGEST_BURST, 500),
+    joinRatePerSecond: num(env.PEER_REPORT_JOIN_RATE, 0.2),
+    joinBurst: num(env.PEER_REPORT_JOIN_BURST, 20),
     maxLivePeersPerParticipant: num(env.PEER_REPORT_MAX_LIVE_PEERS, 8),
   };
   const merged = { ...base };

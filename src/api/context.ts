@@ -22,6 +22,8 @@ export interface AppContext {
   reportCache: ReportCache;
   /** Ingest requests per participant (absent: unlimited). */
   ingestLimiter?: RateLimiter;
+  /** Joins per participant, on top of the ingest limit (absent: unlimited). */
+  joinLimiter?: RateLimiter;
 }
 
 /** Hono environment: per-request variables. */

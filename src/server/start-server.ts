@@ -47,7 +47,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   geo.warm();
   await preparePool.ready();
   const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite });
-  const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024), ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst) };
+  const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024), ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst), joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst) };
   const app = createHttpApp(context);
 
   const server: ServerType = await new Promise((resolve) => {

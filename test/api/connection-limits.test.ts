@@ -124,6 +124,24 @@ describe('ingest limits per participant', () => {
     assert.equal((await call(t.url, 'POST', '/ingest/v1/join', b.token, {})).status, 201);
   });
 
+  test('joins have their own, stricter bucket: refused (429) before any SQL, while the participant\'s batches still pass', async () => {
+    const strict = await startTestServer({ joinRatePerSecond: 0.01, joinBurst: 3, ingestRatePerSecond: 0 });
+    try {
+      const p = await newParticipant(strict.url, strict.token, strict.accountId, strict.appId);
+      const joins = [];
+      for (let i = 0; i < 5; i++) joins.push(await call(strict.url, 'POST', '/ingest/v1/join', p.token, {}));
+      assert.deepEqual(joins.map((j) => j.status), [201, 201, 201, 429, 429]);
+      assert.ok(Number(joins[3].headers.get('retry-after')) >= 1);
+      assert.match(joins[3].json.error.message, /joins/);
+      const peers = await strict.server.context.db.selectFrom('peers').select('id').where('participant_id', '=', p.participantId).execute();
+      assert.equal(peers.length, 3, 'a refused join created no peer');
+      const batch = await call(strict.url, 'POST', `/ingest/v1/peers/${joins[2].json.data.peer_id}/batches`, p.token, { batch_id: 'after-refused-joins' });
+      assert.equal(batch.status, 200, batch.text);
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('a join beyond the cap of live peers closes the participant\'s oldest live peers', async () => {
     const p = await newParticipant(t.url, t.token, t.accountId, t.appId);
     const peers: string[] = [];

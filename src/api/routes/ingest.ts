@@ -66,6 +66,9 @@ export function ingestRoutes(): Hono<AppEnv> {
   r.post('/ingest/v1/join', async (c) => {
     const ctx = c.get('ctx');
     const participant = await requireParticipant(c);
+    // Refused before any SQL: a join flood must cost the server next to nothing.
+    const waitS = ctx.joinLimiter?.take(participant.id) ?? 0;
+    if (waitS > 0) throw tooManyRequests('Authorization', `too many joins for this participant; retry in ${Math.ceil(waitS)} s`, waitS);
     const body = await readJsonBody(c, joinRequestSchema, ctx.config.maxIngestBodyBytes, { allowEmpty: true });
     const ip = clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), ctx.config.trustedProxies);
     const ipInfo = ip ? await ctx.geo.lookup(ip, ctx.config.keepFullIp) : undefined;

@@ -25,6 +25,16 @@ interface ServeOptions {
   ingestRate?: string;
   ingestBurst?: string;
   maxLivePeers?: string;
+  joinRate?: string;
+  joinBurst?: string;
+}
+
+/** A non-negative number flag (fractions allowed), or undefined when not given. */
+function numberFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a non-negative number, got '${value}'`);
+  return n;
 }
 
 /** A non-negative integer flag, or undefined when not given (the environment's value or the default then applies). */
@@ -49,7 +59,9 @@ async function runWorker(opts: ServeOptions, port: number): Promise<void> {
     requestTimeoutMs: intFlag('request-timeout-ms', opts.requestTimeoutMs),
     keepAliveTimeoutMs: intFlag('keep-alive-timeout-ms', opts.keepAliveTimeoutMs),
     maxConnections: intFlag('max-connections', opts.maxConnections),
-    ingestRatePerSecond: intFlag('ingest-rate', opts.ingestRate),
+    ingestRatePerSecond: numberFlag('ingest-rate', opts.ingestRate),
+    joinRatePerSecond: numberFlag('join-rate', opts.joinRate),
+    joinBurst: intFlag('join-burst', opts.joinBurst),
     ingestBurst: intFlag('ingest-burst', opts.ingestBurst),
     maxLivePeersPerParticipant: intFlag('max-live-peers', opts.maxLivePeers),
   });
@@ -118,6 +130,8 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-connections <n>', 'concurrent connections per process (default 10000)').env('PEER_REPORT_MAX_CONNECTIONS'))
     .addOption(new Option('--ingest-rate <n>', 'ingest requests per second per participant, 0 = unlimited (default 50)').env('PEER_REPORT_INGEST_RATE'))
     .addOption(new Option('--ingest-burst <n>', 'ingest requests a participant may send at once (default 500)').env('PEER_REPORT_INGEST_BURST'))
+    .addOption(new Option('--join-rate <n>', 'joins per second per participant, 0 = unlimited (default 0.2)').env('PEER_REPORT_JOIN_RATE'))
+    .addOption(new Option('--join-burst <n>', 'joins a participant may send at once (default 20)').env('PEER_REPORT_JOIN_BURST'))
     .addOption(new Option('--max-live-peers <n>', 'live peers per participant; a join beyond closes the oldest (default 8)').env('PEER_REPORT_MAX_LIVE_PEERS'))
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
