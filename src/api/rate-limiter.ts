@@ -24,6 +24,11 @@ export class RateLimiter {
     this.#maxKeys = maxKeys;
   }
 
+  /** Buckets held (for tests and metrics). */
+  get size(): number {
+    return this.#buckets.size;
+  }
+
   /**
    * Takes one token of `key`'s bucket: 0 when the request may go, else the
    * seconds until a token is available again (the `Retry-After`).
