@@ -25,9 +25,9 @@ export function storableParams(): MiddlewareHandler {
     if (url.includes('%')) {
       const q = url.indexOf('?');
       const segments = (q < 0 ? url : url.slice(0, q)).split('/').slice(3);
-      for (const segment of segments) {
+      for (const [i, segment] of segments.entries()) {
         const why = unstorableReason(decoded(segment));
-        if (why) throw badRequest('path', `segment '${encodeURIComponent(decoded(segment).replace(/\u0000/g, ''))}...': ${why}`);
+        if (why) throw badRequest('path', `path segment ${i + 1}: ${why}`);
       }
       if (q >= 0) {
         for (const [name, values] of Object.entries(c.req.queries())) {
