@@ -88,7 +88,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
 
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     boundTo: bound.family === 'IPv6' ? `[${bound.address}]:${port}` : `${bound.address}:${port}`,
     port,
     config,

@@ -86,7 +86,10 @@ export function ingestRoutes(): Hono<AppEnv> {
       if (body.previous_peer_id) await inheritStreamState(tx, participant.id, body.previous_peer_id, peer.peerId);
       return peer;
     });
-    await enforceLivePeerCap(ctx.db, ctx.dialect, participant.id, joined.peerId, ctx.config.maxLivePeersPerParticipant, Date.now());
+    // The join has committed: a failure to close older peers must not fail it (the next join or the timeout sweeper closes them).
+    await enforceLivePeerCap(ctx.db, ctx.dialect, participant.id, joined.peerId, ctx.config.maxLivePeersPerParticipant, Date.now()).catch((err: unknown) =>
+      console.error('live peer cap failed:', (err as Error).message),
+    );
     return c.json(
       {
         success: true,
