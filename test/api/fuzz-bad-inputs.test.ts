@@ -24,7 +24,7 @@ let t: TestServer;
 let reference: SimulatedPeer;
 before(async () => {
   // No rate limit: the fuzzer is one participant sending as fast as it can, and 429s would hide the inputs.
-  t = await startTestServer({ ingestRatePerSecond: 0, maxIngestBodyBytes: 256 * 1024 });
+  t = await startTestServer({ ingestRatePerSecond: 0, joinRatePerSecond: 0, maxIngestBodyBytes: 256 * 1024 });
   [reference] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'lossy-wifi', minutes: 1, peers: 1 });
 });
 after(() => t.close());
