@@ -41,6 +41,26 @@ export interface ServerConfig {
   pgWriteConcurrency: number;
   /** Worker threads that parse, validate and derive ingest batches (0: on the event loop). */
   ingestWorkers: number;
+  /** A connection that sends nothing (no request started) is closed after this long (ms). */
+  idleTimeoutMs: number;
+  /** A request's headers must have arrived this long after it began (ms). */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must have arrived this long after it began (ms). */
+  requestTimeoutMs: number;
+  /** A kept-alive connection waits this long for its next request (ms). */
+  keepAliveTimeoutMs: number;
+  /** Concurrent connections per process; beyond it new connections are closed at once. */
+  maxConnections: number;
+  /** Ingest requests per second per participant (token bucket refill; 0 disables the limit). */
+  ingestRatePerSecond: number;
+  /** Ingest requests a participant may send in a burst (token bucket size). */
+  ingestBurst: number;
+  /** Joins per second per participant (a second, stricter bucket: a join costs transactions, a live client joins once). */
+  joinRatePerSecond: number;
+  /** Joins a participant may send in a burst. */
+  joinBurst: number;
+  /** Live peers per participant; a join beyond it closes that participant's oldest live peers. */
+  maxLivePeersPerParticipant: number;
 }
 
 /** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
@@ -51,7 +71,8 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
   const num = (v: string | undefined, d: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
   const base: ServerConfig = {
     port: num(env.PORT ?? env.PEER_REPORT_PORT, 8787),
-    host: env.PEER_REPORT_HOST ?? '0.0.0.0',
+    // Loopback unless told otherwise: exposing the server is a decision (see README, Security and operations).
+    host: env.PEER_REPORT_HOST || '127.0.0.1',
     dataDir: env.PEER_REPORT_DATA ?? './data',
     databaseUrl: env.DATABASE_URL || undefined,
     trustedProxies: (env.PEER_REPORT_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
@@ -70,6 +91,16 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     mergeLiveEveryMs: num(env.PEER_REPORT_MERGE_LIVE_EVERY_MS, 600_000),
     pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
     ingestWorkers: Math.max(0, Math.floor(num(env.PEER_REPORT_INGEST_WORKERS, DEFAULT_INGEST_WORKERS))),
+    idleTimeoutMs: num(env.PEER_REPORT_IDLE_TIMEOUT_MS, 10_000),
+    headersTimeoutMs: num(env.PEER_REPORT_HEADERS_TIMEOUT_MS, 20_000),
+    requestTimeoutMs: num(env.PEER_REPORT_REQUEST_TIMEOUT_MS, 120_000),
+    keepAliveTimeoutMs: num(env.PEER_REPORT_KEEP_ALIVE_TIMEOUT_MS, 5_000),
+    maxConnections: num(env.PEER_REPORT_MAX_CONNECTIONS, 10_000),
+    ingestRatePerSecond: num(env.PEER_REPORT_INGEST_RATE, 50),
+    ingestBurst: num(env.PEER_REPORT_INGEST_BURST, 500),
+    joinRatePerSecond: num(env.PEER_REPORT_JOIN_RATE, 0.2),
+    joinBurst: num(env.PEER_REPORT_JOIN_BURST, 20),
+    maxLivePeersPerParticipant: num(env.PEER_REPORT_MAX_LIVE_PEERS, 8),
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;

@@ -50,6 +50,8 @@ export interface CollectorOptions {
   maxQueuedBatches?: number;
   /** Abort a request that takes longer than this, ms (default 15000). */
   requestTimeoutMs?: number;
+  /** A batch answered with the same server error (5xx but 503) this many times in a row is given up (default 5). */
+  maxServerErrorAttempts?: number;
   /** Called on errors the collector swallowed (it never throws into the app). */
   onError?: (error: CollectorError) => void;
   /** Called for every batch the server acknowledged. */
@@ -122,6 +124,7 @@ export class PeerReportCollector {
       retryMaxMs: options.retryMaxMs ?? 30_000,
       maxQueuedBatches: options.maxQueuedBatches ?? 120,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      maxServerErrorAttempts: options.maxServerErrorAttempts,
       onError: (code, message, status) => this.error(code, message, status),
       onAck: (ack, batch) => this.safe(() => this.o.onBatch?.(ack, batch)),
       onRejoin: (previous, current) =>

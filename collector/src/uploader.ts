@@ -44,6 +44,12 @@ export interface UploaderOptions {
   retryMaxMs: number;
   maxQueuedBatches: number;
   requestTimeoutMs: number;
+  /**
+   * A batch answered with the same server error (5xx other than 503) this many
+   * times in a row is given up (`batch_given_up`), so that a batch the server
+   * cannot store never blocks the batches behind it.
+   */
+  maxServerErrorAttempts?: number;
   onError(code: string, message: string, status?: number): void;
   onAck(ack: BatchAck, batch: TelemetryBatch): void;
   /** The server closed the peer (timeout) and the uploader joined again as a new peer. */
@@ -52,6 +58,15 @@ export interface UploaderOptions {
 
 /** Rejoins in a row without an acknowledged batch before the uploader gives up. */
 const MAX_REJOINS = 3;
+
+/** Default of {@link UploaderOptions.maxServerErrorAttempts}. */
+const MAX_SERVER_ERROR_ATTEMPTS = 5;
+
+/**
+ * Whether `status` may be the server failing on this very batch: a 5xx, except
+ * 503 (the server says it is unavailable, whatever the batch).
+ */
+const batchMayBeAtFault = (status: number) => status >= 500 && status !== 503;
 
 const ok = (r: HttpResult) => r.status >= 200 && r.status < 300;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -72,6 +87,8 @@ export class Uploader {
   private rejoins = 0;
   /** The peer timeout the server announced at the last join (kept across a rejoin). */
   private timeoutS: number | undefined;
+  /** The head batch's last server error and how many times in a row it came. */
+  private serverError = { status: 0, times: 0 };
 
   constructor(private readonly o: UploaderOptions) {}
 
@@ -172,7 +189,20 @@ export class Uploader {
         });
         return;
       }
-      if (ok(r) || !isRetriable(r.status)) {
+      if (batchMayBeAtFault(r.status)) {
+        this.serverError = r.status === this.serverError.status ? { status: r.status, times: this.serverError.times + 1 } : { status: r.status, times: 1 };
+      } else {
+        this.serverError = { status: 0, times: 0 };
+      }
+      if (this.serverError.times >= (this.o.maxServerErrorAttempts ?? MAX_SERVER_ERROR_ATTEMPTS)) {
+        // The same server error again and again: this batch is the problem (it could never be stored), not the network.
+        this.queue.shift();
+        this.attempt = 0;
+        this.serverError = { status: 0, times: 0 };
+        this.stats.batches_dropped++;
+        this.o.onError('batch_given_up', `batch ${batch.batch_id} given up after ${attempts} attempts answered HTTP ${r.status}`, r.status);
+        this.pump();
+      } else if (ok(r) || !isRetriable(r.status)) {
         this.queue.shift();
         this.attempt = 0;
         if (ok(r)) {

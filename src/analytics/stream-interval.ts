@@ -84,6 +84,8 @@ export const MONOTONIC_COUNTERS: readonly NumericKey[] = [
   'jitter_buffer_emitted_count', 'concealment_events', 'concealed_samples', 'total_samples_received',
   'nack_count', 'pli_count', 'fir_count', 'freeze_count', 'total_freezes_duration_s',
   'retransmitted_packets', 'quality_limitation_resolution_changes', 'retransmitted_bytes', 'fec_packets',
+  // Diffed for the interval's RTT: backwards means the stream's counters restarted.
+  'total_rtt_s', 'rtt_measurements',
 ];
 
 /** Why `cur` cannot be diffed against `prev`, or undefined when it can. */

@@ -9,6 +9,7 @@ import type { BatchWriter } from '../ingest/batch-writer.ts';
 import type { ParticipantRecord } from '../store/participants.ts';
 import type { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import type { ReportCache } from '../report/report-cache.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 /** Process-wide services. */
 export interface AppContext {
@@ -19,6 +20,10 @@ export interface AppContext {
   writer: BatchWriter;
   participantTokens: ParticipantTokenCache;
   reportCache: ReportCache;
+  /** Ingest requests per participant (absent: unlimited). */
+  ingestLimiter?: RateLimiter;
+  /** Joins per participant, on top of the ingest limit (absent: unlimited). */
+  joinLimiter?: RateLimiter;
 }
 
 /** Hono environment: per-request variables. */

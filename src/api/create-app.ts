@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppContext, AppEnv } from './context.ts';
-import { ApiError, ERROR_CODES, badRequest, errorBody } from './errors.ts';
+import { ApiError, ERROR_CODES, badRequest, errorBody, errorHeaders } from './errors.ts';
 import { InvalidInput } from '../util/invalid-input.ts';
 import { requireAccountToken } from './auth.ts';
 import { appsRoutes } from './routes/apps.ts';
@@ -16,6 +16,9 @@ import { ingestRoutes } from './routes/ingest.ts';
 import { collectorAssetRoutes } from './routes/collector-assets.ts';
 import { compressResponses } from './compress-responses.ts';
 import { extraAccountRoutes, extraPublicRoutes } from './route-registry.ts';
+import { storableParams } from './storable-params.ts';
+import { noStoreJson } from './no-store.ts';
+import { clientAbortError, isClientAbort } from './client-abort.ts';
 
 /** Builds the Hono app around process-wide services. */
 export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
@@ -30,6 +33,9 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
     }
   });
   app.use('*', compressResponses());
+
+  app.use('*', noStoreJson());
+  app.use('*', storableParams());
 
   const account = new Hono<AppEnv>();
   account.use('/accounts/:account_id/*', requireAccountToken());
@@ -51,7 +57,7 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
     return c.json(errorBody(err), 404);
   });
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(errorBody(err), err.status);
+    if (err instanceof ApiError) return c.json(errorBody(err), err.status, errorHeaders(err));
     if (err instanceof InvalidInput) {
       const e = badRequest(err.field, err.reason);
       return c.json(errorBody(e), e.status);
@@ -60,6 +66,7 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
       const e = new ApiError(err.status as ApiError['status'], err.message || 'request failed');
       return c.json(errorBody(e), e.status);
     }
+    if (isClientAbort(err)) return c.json(errorBody(clientAbortError()), 400);
     console.error('internal error:', err instanceof Error ? err.stack : err);
     return c.json(errorBody(new ApiError(500, 'internal server error', undefined, ERROR_CODES.internal)), 500);
   });

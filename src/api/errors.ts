@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   corrupt_compression: 1009,
   /** 500: a fault of the server. */
   internal: 1010,
+  /** 429: the client sends too fast (per participant token); `Retry-After` says when to try again. */
+  rate_limited: 1011,
   /** 404: no route for this method and path (Cloudflare's own code). */
   no_route: 7003,
   /** 401/403: missing, invalid or insufficient token (Cloudflare's own code). */
@@ -79,6 +81,16 @@ export const notFound = (what: string) => new ApiError(404, `${what} not found`,
 /** The code rendered for `err`: its own when >= 1000, else the default of its status (an HTTP status passed as code stays valid). */
 export function publicErrorCode(err: ApiError): number {
   return Number.isInteger(err.code) && err.code >= 1000 ? err.code : defaultErrorCode(err.status);
+}
+
+/** 429: the client sends too fast; it may try again after `retryAfterS` seconds (sent as `Retry-After`). */
+export const tooManyRequests = (field: string, message: string, retryAfterS: number) =>
+  Object.assign(new ApiError(429, message, field, ERROR_CODES.rate_limited), { retryAfterS: Math.max(1, Math.ceil(retryAfterS)) });
+
+/** HTTP headers that go with the error response of `err` (`Retry-After` of a 429). */
+export function errorHeaders(err: ApiError): Record<string, string> {
+  const retryAfterS = (err as ApiError & { retryAfterS?: number }).retryAfterS;
+  return retryAfterS === undefined ? {} : { 'Retry-After': String(retryAfterS) };
 }
 
 /** The JSON error body for `err`. */

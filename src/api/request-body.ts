@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { ApiError, badRequest, ERROR_CODES } from './errors.ts';
 import { describeZodError } from '../ingest/ingest-schemas.ts';
 import type { ValidationResult } from '../ingest/compiled-validator.ts';
+import { findUnstorableInParsedJson } from '../util/storable-text.ts';
 
 /** Reads the raw request bytes, refusing more than `maxBytes` on the wire. */
 async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
@@ -19,9 +20,11 @@ async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
   // On Node, read the socket's IncomingMessage directly: much cheaper than the
   // Web-stream wrapper of the Request object.
   const incoming = (c.env as { incoming?: NodeJS.ReadableStream } | undefined)?.incoming;
+  // destroyOnReturn: false: leaving the loop early (413) must not destroy the request, and with it the
+  // socket, before the 413 is written: the client would see a connection reset instead of the answer.
   const source: AsyncIterable<Uint8Array> | undefined =
     incoming && typeof (incoming as { readableEnded?: boolean }).readableEnded === 'boolean'
-      ? (incoming as AsyncIterable<Buffer>)
+      ? (incoming as unknown as { iterator(o: { destroyOnReturn: boolean }): AsyncIterable<Buffer> }).iterator({ destroyOnReturn: false })
       : (c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? undefined;
   if (!source) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
@@ -29,7 +32,7 @@ async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
   for await (const chunk of source) {
     total += chunk.byteLength;
     if (total > maxBytes) {
-      // Discard the rest (the connection is not reused) and answer 413.
+      // Discard the rest as it arrives (bounded by the request timeout) and answer 413 at once.
       (incoming as unknown as { resume?: () => void } | undefined)?.resume?.();
       throw new ApiError(413, `request body too large: more than ${maxBytes} bytes`, 'body', ERROR_CODES.body_too_large);
     }
@@ -97,6 +100,8 @@ export async function readJsonBody<S extends z.ZodType>(
   } catch (e) {
     throw badRequest('body', `malformed JSON (${(e as Error).message})`);
   }
+  const unstorable = findUnstorableInParsedJson(text, json);
+  if (unstorable) throw badRequest(unstorable.field, unstorable.message);
   if (opts.validator) {
     const checked = opts.validator(json);
     if (!checked.ok) throw badRequest(checked.field, checked.message);

@@ -5,6 +5,8 @@
  * the ingest reject a whole batch, so it is dropped (counted) instead.
  */
 import type { CandidateInfo, CandidatePairSample, StreamSample } from '../model/telemetry.ts';
+import { MAX_COUNTER, fieldMax } from '../ingest/physical-bounds.ts';
+import { scrubUnstorable } from '../util/storable-text.ts';
 
 /** Sample fields that may legitimately be negative (duplicated packets make `packetsLost` negative). */
 const SIGNED_FIELDS = new Set(['packets_lost', 'ts', 'ssrc']);
@@ -16,12 +18,15 @@ function cleanNumbers(obj: Record<string, unknown>, signed: Set<string>): number
   for (const key in obj) {
     const value = obj[key];
     if (typeof value === 'number') {
-      if (!Number.isFinite(value) || (value < 0 && !signed.has(key))) {
+      // Beyond its physical bound (physical-bounds.ts) the ingest schema would refuse the whole batch.
+      if (!Number.isFinite(value) || (value < 0 && !signed.has(key)) || value > fieldMax(key) || value < -MAX_COUNTER) {
         delete obj[key];
         dropped++;
       }
-    } else if (typeof value === 'string' && value.length > MAX_TEXT) {
-      obj[key] = value.slice(0, MAX_TEXT);
+    } else if (typeof value === 'string') {
+      const text = value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value;
+      // A recording is taken as it is: text a store cannot keep is replaced (U+FFFD), not refused.
+      obj[key] = scrubUnstorable(text);
     }
   }
   return dropped;

@@ -6,6 +6,7 @@
  */
 import type { TelemetryBatch } from '../model/telemetry.ts';
 import { validateBatch } from './batch-validator.ts';
+import { findUnstorableInParsedJson } from '../util/storable-text.ts';
 import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
 
 /** A batch ready to be written, or why it cannot be. */
@@ -27,6 +28,8 @@ export function parseBatch(text: string): { ok: true; batch: TelemetryBatch } | 
   } catch (e) {
     return { ok: false, field: 'body', message: `malformed JSON (${(e as Error).message})` };
   }
+  const unstorable = findUnstorableInParsedJson(text, json);
+  if (unstorable) return { ok: false, ...unstorable };
   const checked = validateBatch(json);
   return checked.ok ? { ok: true, batch: checked.value } : checked;
 }

@@ -4,13 +4,16 @@
  * field path (e.g. `samples[3].ts`).
  */
 import { z } from 'zod';
+import { MAX_COUNTER, fieldMax } from './physical-bounds.ts';
 
 const MAX_TS = 4102444800000; // 2100-01-01: anything later is a unit mistake (µs or ns).
 const MIN_TS = 946684800000; // 2000-01-01: anything earlier is a unit mistake (s) or a zero clock.
 
 const ts = z.number().int().min(MIN_TS).max(MAX_TS);
-const count = z.number().finite();
-const nonNeg = z.number().finite().min(0);
+const count = z.number().finite().min(-MAX_COUNTER).max(MAX_COUNTER);
+const nonNeg = z.number().finite().min(0).max(MAX_COUNTER);
+/** A non-negative figure with its own physical bound (see physical-bounds.ts). */
+const bounded = (key: string) => z.number().finite().min(0).max(fieldMax(key));
 const shortText = z.string().max(256);
 const id = z.string().min(1).max(128);
 
@@ -25,7 +28,7 @@ export const streamSampleSchema = z.object({
   ssrc: z.number().int().min(0).max(4294967295),
   mid: shortText.optional(),
   codec: shortText.optional(),
-  clock_rate: nonNeg.optional(),
+  clock_rate: bounded('clock_rate').optional(),
   producer_id: shortText.optional(),
   consumer_id: shortText.optional(),
   remote_peer_id: shortText.optional(),
@@ -35,8 +38,8 @@ export const streamSampleSchema = z.object({
   header_bytes: nonNeg.optional(),
   packets_lost: count.optional(),
   fraction_lost: z.number().min(0).max(1).optional(),
-  jitter_ms: nonNeg.optional(),
-  rtt_ms: nonNeg.optional(),
+  jitter_ms: bounded('jitter_ms').optional(),
+  rtt_ms: bounded('rtt_ms').optional(),
   rtt_source: z.enum(['remote-inbound-rtp', 'remote-outbound-rtp', 'candidate-pair']).optional(),
   total_rtt_s: nonNeg.optional(),
   rtt_measurements: nonNeg.optional(),
@@ -55,13 +58,13 @@ export const streamSampleSchema = z.object({
   total_samples_received: nonNeg.optional(),
   inserted_samples_for_deceleration: nonNeg.optional(),
   removed_samples_for_acceleration: nonNeg.optional(),
-  audio_level: nonNeg.optional(),
+  audio_level: bounded('audio_level').optional(),
   total_audio_energy: nonNeg.optional(),
   dtx: z.boolean().optional(),
   fec: z.boolean().optional(),
-  frame_width: nonNeg.optional(),
-  frame_height: nonNeg.optional(),
-  frames_per_second: nonNeg.optional(),
+  frame_width: bounded('frame_width').optional(),
+  frame_height: bounded('frame_height').optional(),
+  frames_per_second: bounded('frames_per_second').optional(),
   frames_encoded: nonNeg.optional(),
   frames_decoded: nonNeg.optional(),
   frames_dropped: nonNeg.optional(),
@@ -120,7 +123,7 @@ const candidatePairSchema = z.object({
   packets_received: nonNeg.optional(),
   bytes_discarded_on_send: nonNeg.optional(),
   packets_discarded_on_send: nonNeg.optional(),
-  current_rtt_ms: nonNeg.optional(),
+  current_rtt_ms: bounded('current_rtt_ms').optional(),
   total_rtt_s: nonNeg.optional(),
   responses_received: nonNeg.optional(),
   available_outgoing_bitrate: nonNeg.optional(),
@@ -171,9 +174,9 @@ const pcMetadataSchema = z.object({
 /** Precall network test result. */
 export const precallSchema = z.object({
   ts,
-  backend_rtt_ms: nonNeg.optional(),
-  rtt_ms: nonNeg.optional(),
-  jitter_ms: nonNeg.optional(),
+  backend_rtt_ms: bounded('backend_rtt_ms').optional(),
+  rtt_ms: bounded('rtt_ms').optional(),
+  jitter_ms: bounded('jitter_ms').optional(),
   throughput_kbps: nonNeg.optional(),
   fractional_loss: z.number().min(0).max(1).optional(),
   effective_network_type: shortText.optional(),
@@ -200,7 +203,7 @@ export const clientInfoSchema = z.object({
     })
     .optional(),
   cpus: z.number().int().min(0).max(4096).optional(),
-  memory_gb: nonNeg.optional(),
+  memory_gb: bounded('memory_gb').optional(),
   is_mobile: z.boolean().optional(),
   webgl_support: z.boolean().nullable().optional(),
   sdk_name: shortText.optional(),

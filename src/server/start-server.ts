@@ -4,6 +4,7 @@
  * of it, waiting for queued telemetry to commit.
  */
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadConfig, type ServerConfig } from '../config.ts';
 import { openDatabase, type OpenDatabase } from '../store/open-database.ts';
@@ -19,10 +20,15 @@ import { applySummaryRetention } from '../store/summary-retention.ts';
 import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
+import { RateLimiter } from '../api/rate-limiter.ts';
+import { applyConnectionLimits, httpServerOptions } from './connection-limits.ts';
 
 /** A running server. */
 export interface RunningServer {
+  /** Where clients on this machine reach the server (a loopback address when bound to every interface). */
   url: string;
+  /** The address and port the listener is bound to, as the OS reports it (`0.0.0.0:8787`, `[::1]:8787`). */
+  boundTo: string;
   port: number;
   config: ServerConfig;
   context: AppContext;
@@ -43,7 +49,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   geo.warm();
   await preparePool.ready();
   const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite, keepFullIp: config.keepFullIp });
-  const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
+  const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024), ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst), joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst) };
   const app = createHttpApp(context);
 
   // The service is alive from now on; silence before now may be its own downtime (store/service-liveness.ts).
@@ -53,9 +59,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     throw err;
   });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: httpServerOptions(config), autoCleanupIncoming: false }, () => resolve(s));
+    // autoCleanupIncoming: false leaves an unread body (a 413, a 401 before the body) to Node, which reads and
+    // discards it to its end (bounded by the request timeout): Hono's cleanup reset such a connection after
+    // 500 ms, under a client still sending, which could lose the answer.
+    applyConnectionLimits(s as Server, config);
   });
-  const port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  const port = bound.port;
 
   let sweeping = false;
   const sweeper = setInterval(() => {
@@ -93,7 +104,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
 
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    boundTo: bound.family === 'IPv6' ? `[${bound.address}]:${port}` : `${bound.address}:${port}`,
     port,
     config,
     context,

@@ -36,12 +36,19 @@ export interface SimulatedPeer {
 }
 
 async function call(f: typeof fetch, url: string, token: string, method: string, body?: unknown): Promise<any> {
-  const res = await f(url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
+  let res: Response;
+  let text: string;
+  // A replayed call sends far faster than a live one: past the ingest's rate limit it waits as told (429 Retry-After).
+  for (;;) {
+    res = await f(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    text = await res.text();
+    if (res.status !== 429) break;
+    await new Promise((r) => setTimeout(r, Math.max(1, Number(res.headers.get('retry-after')) || 1) * 1000));
+  }
   if (!res.ok) throw new Error(`${method} ${new URL(url).pathname} failed with ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }

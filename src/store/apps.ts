@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, AppsTable } from './schema.ts';
+import { containsIgnoringCase } from './like-pattern.ts';
 
 /** Creates an app. */
 export async function createApp(db: Kysely<Database>, accountId: string, name: string): Promise<AppsTable> {
@@ -22,7 +23,7 @@ export async function listApps(
   opts: { offset: number; limit: number; search?: string; order: 'asc' | 'desc' },
 ): Promise<{ rows: AppsTable[]; total: number }> {
   let q = db.selectFrom('apps').where('account_id', '=', accountId);
-  if (opts.search) q = q.where('name', 'like', `%${opts.search.replace(/[%_\\]/g, '')}%`);
+  if (opts.search) q = q.where(containsIgnoringCase('name', opts.search));
   const total = Number((await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const rows = await q.selectAll().orderBy('created_at', opts.order).orderBy('id', opts.order).offset(opts.offset).limit(opts.limit).execute();
   return { rows, total };

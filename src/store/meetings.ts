@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database, MeetingsTable } from './schema.ts';
+import { containsIgnoringCase } from './like-pattern.ts';
 
 /** Creates a meeting; `config` holds every other create field, echoed back as sent. */
 export async function createMeeting(
@@ -62,8 +63,8 @@ export async function listMeetings(
 ): Promise<{ rows: MeetingsTable[]; total: number }> {
   let q = db.selectFrom('meetings').where('account_id', '=', accountId).where('app_id', '=', appId);
   if (opts.search) {
-    const s = `%${opts.search.replace(/[%_\\]/g, '')}%`;
-    q = q.where((eb) => eb.or([eb('title', 'like', s), eb('id', '=', opts.search!)]));
+    const term = opts.search;
+    q = q.where((eb) => eb.or([containsIgnoringCase('title', term), eb('id', '=', term)]));
   }
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.startTime !== undefined) q = q.where('created_at', '>=', opts.startTime);

@@ -19,6 +19,7 @@ import * as peerExpiry from './migrations/003-peer-expiry.ts';
 import * as accountKeys from './migrations/004-account-keys.ts';
 import * as chunkCompaction from './migrations/005-chunk-compaction.ts';
 import * as qualityAggregates from './migrations/006-quality-aggregates.ts';
+import * as peersParticipantLive from './migrations/007-peers-participant-live.ts';
 import * as tokenLifecycle from './migrations/010-token-lifecycle.ts';
 import * as chunkEndSamples from './migrations/011-chunk-end-samples.ts';
 import * as serviceLiveness from './migrations/016-service-liveness.ts';
@@ -33,6 +34,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '004-account-keys': accountKeys,
   '005-chunk-compaction': chunkCompaction,
   '006-quality-aggregates': qualityAggregates,
+  '007-peers-participant-live': peersParticipantLive,
   '010-token-lifecycle': tokenLifecycle,
   '011-chunk-end-samples': chunkEndSamples,
   '016-service-liveness': serviceLiveness,

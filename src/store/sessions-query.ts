@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database, PeersTable, SessionsTable } from './schema.ts';
+import { likePattern } from './like-pattern.ts';
 
 /** A session row with its meeting's title. */
 export type SessionRow = SessionsTable & { meeting_title: string | null };
@@ -26,11 +27,6 @@ export interface SessionListQuery {
   sortOrder: 'asc' | 'desc';
   offset: number;
   limit: number;
-}
-
-/** Escapes LIKE wildcards. */
-function likePattern(s: string): string {
-  return `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** A page of an app's sessions and the total count of the filtered set. */

@@ -324,3 +324,42 @@ describe('deriveInterval: consumer rows carry the connection RTT (issue 12 item 
     assert.equal('rtt' in JSON.parse(JSON.stringify(deriveInterval(prev, { ...cur, rtt_ms: undefined }).row)), false);
   });
 });
+
+describe('deriveInterval: any cumulative counter going backwards', () => {
+  /** Every cumulative counter of the telemetry contract (issue 11: a counter that goes backwards is a reset, never a negative delta). */
+  const COUNTERS = [
+    'packets', 'bytes', 'header_bytes', 'nack_count', 'pli_count', 'fir_count', 'retransmitted_packets', 'fec_packets',
+    'jitter_buffer_delay_s', 'jitter_buffer_emitted_count', 'jitter_buffer_target_delay_s', 'concealment_events', 'concealed_samples',
+    'silent_concealed_samples', 'total_samples_received', 'inserted_samples_for_deceleration', 'removed_samples_for_acceleration',
+    'total_audio_energy', 'frames_encoded', 'frames_decoded', 'frames_dropped', 'frames_received', 'frames_sent', 'key_frames_encoded',
+    'key_frames_decoded', 'freeze_count', 'total_freezes_duration_s', 'pause_count', 'total_pauses_duration_s', 'total_encode_time_s',
+    'total_decode_time_s', 'qp_sum', 'quality_limitation_resolution_changes', 'total_rtt_s', 'rtt_measurements',
+  ] as const;
+  const shapes: Partial<StreamSample>[] = [
+    { media: 'audio', direction: 'consumer' },
+    { media: 'audio', direction: 'producer' },
+    { media: 'video', direction: 'consumer', codec: 'video/VP8', clock_rate: 90000 },
+    { media: 'video', direction: 'producer', codec: 'video/VP8', clock_rate: 90000 },
+  ];
+  it('never yields a negative figure, and is flagged as a reset wherever the counter is diffed', () => {
+    for (const shape of shapes) {
+      for (const key of COUNTERS) {
+        const full = Object.fromEntries(COUNTERS.map((k) => [k, 5000])) as Partial<StreamSample>;
+        const prev = audioConsumer(1, { ...shape, ...full, rtt_ms: undefined });
+        const cur = audioConsumer(2, { ...shape, ...full, rtt_ms: undefined, ...Object.fromEntries(COUNTERS.map((k) => [k, 5100])), [key]: 10 });
+        const d = deriveInterval(prev, cur);
+        assertNoNegativeNumbers(d.row, `${shape.media}_${shape.direction} ${key}: row`);
+        assertNoNegativeNumbers(d.metrics, `${shape.media}_${shape.direction} ${key}: metrics`);
+      }
+    }
+  });
+  it('a round-trip-time counter going backwards is a reset, not a negative RTT', () => {
+    const prev = audioConsumer(1, { packets: 100, bytes: 8000, total_rtt_s: 30, rtt_measurements: 300, rtt_ms: undefined });
+    const cur = audioConsumer(2, { packets: 150, bytes: 12000, total_rtt_s: 0.5, rtt_measurements: 310, rtt_ms: undefined });
+    const d = deriveInterval(prev, cur);
+    assert.equal(d.row.counter_reset, true);
+    assert.equal((d.row.mos_detail as MosResult).inputs.counter_reset, 'counter:total_rtt_s');
+    assertNoNegativeNumbers(d.row);
+    assertNoNegativeNumbers(d.metrics);
+  });
+});

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { binEnv } from '../support/server-process.ts';
 import { postJson } from '../support/post-json.ts';
 import { ownFixture } from '../import/fixture-paths.ts';
 
@@ -127,7 +128,7 @@ describe('client addresses in a dump imported by the CLI', () => {
   test('are truncated, unless --keep-full-ip', async () => {
     const run = async (...extra: string[]) => {
       const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'import', ownFixture('webrtc-internals/chromium-156-loopback.json.gz'), '--account', t.accountId, '--app', t.appId, '--data', t.dataDir, ...extra], {
-        env: { ...process.env, DATABASE_URL: t.databaseUrl ?? '', PEER_REPORT_KEEP_FULL_IP: '' },
+        env: binEnv({ DATABASE_URL: t.databaseUrl ?? '', PEER_REPORT_KEEP_FULL_IP: '' }),
       });
       return stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
     };

@@ -56,6 +56,8 @@ function uploader(url: string, extra: Partial<ConstructorParameters<typeof Uploa
     onAck: (a) => acks.push(a),
     ...extra,
   });
+  // A failed assertion must not leave the uploader retrying (and the test process running).
+  after(() => u.close());
   return { u, acks, errors };
 }
 
@@ -189,4 +191,43 @@ test('after network errors the retry delay stays well under the peer timeout the
   } finally {
     u.close();
   }
+});
+
+test('a batch that keeps getting the same server error is given up after a bounded number of attempts; the next one still goes out', async () => {
+  // The server fails on one batch for good (a poison batch), as a 500 would for text PostgreSQL refuses.
+  const { url, seen } = await scriptedServer((req) => (req.path.endsWith('/join') ? joined : req.body.batch_id === 'poison' ? { status: 500 } : ack(req)));
+  const { u, acks, errors } = uploader(url, { maxServerErrorAttempts: 4 });
+  await u.join({});
+  u.enqueue(batch('poison'));
+  u.enqueue(batch('after'));
+  assert.equal(await u.drain(5000), true);
+  assert.deepEqual(seen.slice(1).map((s) => s.body.batch_id), ['poison', 'poison', 'poison', 'poison', 'after']);
+  assert.deepEqual(acks.map((a) => a.batch_id), ['after']);
+  assert.deepEqual(errors, ['batch_given_up']);
+  assert.equal(u.stats.batches_dropped, 1);
+  u.close();
+});
+
+test('503 and network errors are not counted against the batch: an outage never drops it', async () => {
+  const { url, seen } = await scriptedServer((req, n) => (req.path.endsWith('/join') ? joined : n <= 8 ? (n % 2 ? { status: 503 } : 'hang-up') : ack(req)));
+  const { u, acks, errors } = uploader(url, { maxServerErrorAttempts: 2 });
+  await u.join({});
+  u.enqueue(batch('kept'));
+  assert.equal(await u.drain(5000), true);
+  assert.equal(seen.length, 10);
+  assert.deepEqual(acks.map((a) => a.batch_id), ['kept']);
+  assert.deepEqual(errors, []);
+  u.close();
+});
+
+test('the count is per error: alternating server errors are the server, not the batch, and are retried', async () => {
+  const { url, seen } = await scriptedServer((req, n) => (req.path.endsWith('/join') ? joined : n <= 6 ? { status: n % 2 ? 500 : 502 } : ack(req)));
+  const { u, acks, errors } = uploader(url, { maxServerErrorAttempts: 2 });
+  await u.join({});
+  u.enqueue(batch('flaky'));
+  assert.equal(await u.drain(5000), true);
+  assert.equal(seen.length, 8);
+  assert.deepEqual(acks.map((a) => a.batch_id), ['flaky']);
+  assert.deepEqual(errors, []);
+  u.close();
 });

@@ -92,4 +92,20 @@ for (const [form, validate] of [['compiled', compiled], ['standalone', standalon
       { numRuns: 400 },
     );
   });
+
+  test(`${form}: physical bounds: both validators refuse the same figures, at the same field`, () => {
+    const keys = ['rtt_ms', 'jitter_ms', 'bytes', 'packets', 'packets_lost', 'frames_per_second', 'frame_width', 'frame_height', 'audio_level', 'clock_rate', 'total_rtt_s', 'qp_sum'];
+    const near = [0, -1, -(2 ** 53), 1, 1.0000001, 60_000, 60_000.5, 1_000, 1_001, 16_384, 16_385, 1_000_000, 1_000_001, 2 ** 53 - 1, 2 ** 53, 1e308, -1e308];
+    fc.assert(
+      fc.property(fc.constantFrom(...keys), fc.oneof(fc.constantFrom(...near), fc.double({ noNaN: true, noDefaultInfinity: true })), fc.nat(3), (key, value, i) => {
+        const b = structuredClone(batch) as any;
+        b.samples[i][key] = value;
+        const zod = telemetryBatchSchema.safeParse(structuredClone(b));
+        const fast = validate(b);
+        assert.equal(fast.ok, zod.success, `${key} = ${value}`);
+        if (!fast.ok) assert.equal(fast.field, `samples[${i}].${key}`);
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+  });
 }

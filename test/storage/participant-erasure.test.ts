@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { binEnv } from '../support/server-process.ts';
 import { postJson } from '../support/post-json.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
@@ -171,7 +172,7 @@ describe('deleting a participant', () => {
     const meeting = await postJson(`${api(t)}/meetings`, t.token, { title: 'cli' });
     const erin = await addPerson(t, meeting.id, 'erin');
     await call(t, erin, 7);
-    const env = { ...process.env, DATABASE_URL: t.databaseUrl ?? '' };
+    const env = binEnv({ DATABASE_URL: t.databaseUrl ?? '' });
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/peer-report.js'), 'delete-participant', '--account', t.accountId, '--app', t.appId, '--participant', erin.participantId, '--data', t.dataDir], { cwd: root, env });
     const out = JSON.parse(stdout) as { peer_ids: string[]; deleted_rows: Record<string, number> };
     assert.deepEqual(out.peer_ids, [erin.peers[0].peerId]);

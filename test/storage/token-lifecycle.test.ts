@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { spawnServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { binEnv, spawnServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { TOKEN_CACHE_TTL_MS } from '../../src/api/auth.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,7 +32,7 @@ after(async () => {
 
 /** Runs the CLI on the test server's store. */
 async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const env = { ...process.env, DATABASE_URL: t.databaseUrl ?? '' };
+  const env = binEnv({ DATABASE_URL: t.databaseUrl ?? '' });
   try {
     const r = await promisify(execFile)(process.execPath, [bin, ...args, '--data', t.dataDir], { cwd: root, env, timeout: 120_000 });
     return { ...r, code: 0 };

@@ -20,6 +20,8 @@ export function binEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 /** A `peer-report serve` child process. */
 export interface ServerProcess {
   url: string;
+  /** The start-up line. */
+  line: string;
   child: ChildProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
@@ -28,22 +30,25 @@ export interface ServerProcess {
 }
 
 /** Starts `peer-report serve` on `port` (default: a random one); `env` configures it (DATABASE_URL, PEER_REPORT_*). */
-export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[]; port?: number }): Promise<ServerProcess> {
-  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', String(opts.port ?? 0), '--host', '127.0.0.1', '--data', opts.dataDir, '--workers', String(opts.workers ?? 1)];
+export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[]; port?: number; host?: string | null; args?: string[] }): Promise<ServerProcess> {
+  // `host: null` passes no --host (the environment or the default decides).
+  const host = opts.host === null ? [] : ['--host', opts.host ?? '127.0.0.1'];
+  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', String(opts.port ?? 0), ...host, '--data', opts.dataDir, '--workers', String(opts.workers ?? 1), ...(opts.args ?? [])];
   const child = spawn(process.execPath, args, { env: binEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, line] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve(m[1]);
+      const m = /listening on (http:\/\/[^\s]+).*/.exec(out);
+      if (m) resolve([m[1], m[0]]);
     });
     child.once('exit', (code) => reject(new Error(`peer-report serve exited with ${code}: ${out}${err}`)));
   });
   return {
     url,
+    line,
     child,
     stderr: () => err,
     async stop() {

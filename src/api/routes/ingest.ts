@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AppEnv } from '../context.ts';
-import { ApiError, badRequest, ERROR_CODES } from '../errors.ts';
+import { ApiError, badRequest, ERROR_CODES, tooManyRequests } from '../errors.ts';
 import { readJsonBody, readJsonText } from '../request-body.ts';
 import { joinRequestSchema, leaveRequestSchema } from '../../ingest/ingest-schemas.ts';
 import { bearerToken } from '../auth.ts';
@@ -21,6 +21,7 @@ import { clientMetadata } from '../../ingest/client-metadata.ts';
 import { clientAddress } from '../../geo/ip-address.ts';
 import { joinPeer, closePeer, inheritStreamState } from '../../ingest/peer-lifecycle.ts';
 import { isUuid } from '../../util/uuid.ts';
+import { enforceLivePeerCap } from '../../ingest/live-peer-cap.ts';
 
 async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord> {
   // `access_token` in the query exists for navigator.sendBeacon, which cannot set headers.
@@ -28,6 +29,8 @@ async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord
   if (!token) throw new ApiError(401, 'missing participant token', 'Authorization', ERROR_CODES.authentication);
   const p = await c.get('ctx').participantTokens.lookup(token);
   if (!p) throw new ApiError(401, 'invalid participant token (unknown, refreshed or deleted participant)', 'Authorization', ERROR_CODES.authentication);
+  const waitS = c.get('ctx').ingestLimiter?.take(p.id) ?? 0;
+  if (waitS > 0) throw tooManyRequests('Authorization', `too many ingest requests for this participant; retry in ${Math.ceil(waitS)} s`, waitS);
   return p;
 }
 
@@ -63,6 +66,9 @@ export function ingestRoutes(): Hono<AppEnv> {
   r.post('/ingest/v1/join', async (c) => {
     const ctx = c.get('ctx');
     const participant = await requireParticipant(c);
+    // Refused before any SQL: a join flood must cost the server next to nothing.
+    const waitS = ctx.joinLimiter?.take(participant.id) ?? 0;
+    if (waitS > 0) throw tooManyRequests('Authorization', `too many joins for this participant; retry in ${Math.ceil(waitS)} s`, waitS);
     const body = await readJsonBody(c, joinRequestSchema, ctx.config.maxIngestBodyBytes, { allowEmpty: true });
     const ip = clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), ctx.config.trustedProxies);
     const ipInfo = ip ? await ctx.geo.lookup(ip, ctx.config.keepFullIp) : undefined;
@@ -81,6 +87,10 @@ export function ingestRoutes(): Hono<AppEnv> {
       if (body.previous_peer_id) await inheritStreamState(tx, participant.id, body.previous_peer_id, peer.peerId);
       return peer;
     });
+    // The join has committed: a failure to close older peers must not fail it (the next join or the timeout sweeper closes them).
+    await enforceLivePeerCap(ctx.db, ctx.dialect, participant.id, joined.peerId, ctx.config.maxLivePeersPerParticipant, Date.now()).catch((err: unknown) =>
+      console.error('live peer cap failed:', (err as Error).message),
+    );
     return c.json(
       {
         success: true,

@@ -65,6 +65,8 @@ interface SessionParticipant {
   json: Record<string, unknown>;
   joinedAt: number;
   duration: number;
+  /** Its `peer_events`, computed only for the entries of the requested page. */
+  events?: () => unknown[];
 }
 
 function peerParticipant(p: SessionPeerRow, now: number, includeEvents: boolean): SessionParticipant {
@@ -86,13 +88,18 @@ function peerParticipant(p: SessionPeerRow, now: number, includeEvents: boolean)
       status: p.status === 'live' ? 'LIVE' : 'LEFT',
       created_at: iso(p.created_at),
       updated_at: iso(p.updated_at),
-      ...(includeEvents ? { peer_events: peerEventsOf(p) } : {}),
     },
+    events: includeEvents ? () => peerEventsOf(p) : undefined,
   };
 }
 
-/** `view=consolidated`: one entry per participant, durations summed over its peers. */
-function consolidate(peers: SessionPeerRow[], now: number, includeEvents: boolean): SessionParticipant[] {
+/**
+ * `view=consolidated`: one entry per participant, durations summed over its peers.
+ * An entry lists (`peer_ids`, `peer_events`) at most `maxPeers` of its peers, the
+ * latest, and says how many it has (`peers_total`): paging bounds the answer even
+ * for a participant that joined thousands of times.
+ */
+function consolidate(peers: SessionPeerRow[], now: number, includeEvents: boolean, maxPeers: number): SessionParticipant[] {
   const byParticipant = new Map<string, SessionPeerRow[]>();
   for (const p of peers) {
     const list = byParticipant.get(p.participant_id) ?? [];
@@ -103,7 +110,8 @@ function consolidate(peers: SessionPeerRow[], now: number, includeEvents: boolea
     const first = peerParticipant(list[0], now, false);
     const duration = round2(list.reduce((acc, p) => acc + minutesBetween(p.joined_at, p.left_at ?? now), 0));
     const live = list.some((p) => p.left_at === null);
-    const leftAt = live ? undefined : Math.max(...list.map((p) => p.left_at as number));
+    const leftAt = live ? undefined : list.reduce((m, p) => Math.max(m, p.left_at as number), 0);
+    const listed = list.length > maxPeers ? list.slice(list.length - maxPeers) : list;
     return {
       joinedAt: list[0].joined_at,
       duration,
@@ -112,9 +120,10 @@ function consolidate(peers: SessionPeerRow[], now: number, includeEvents: boolea
         left_at: iso(leftAt),
         duration,
         status: live ? 'LIVE' : 'LEFT',
-        peer_ids: list.map((p) => p.id),
-        ...(includeEvents ? { peer_events: list.flatMap((p) => peerEventsOf(p)) } : {}),
+        peer_ids: listed.map((p) => p.id),
+        peers_total: list.length,
       },
+      events: includeEvents ? () => listed.flatMap((p) => peerEventsOf(p)) : undefined,
     };
   });
 }
@@ -205,7 +214,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const view = enumParam(c, 'view', ['raw', 'consolidated'] as const, 'raw');
     const now = Date.now();
     const peers = await sessionPeers(ctx.db, s.id);
-    let list = view === 'consolidated' ? consolidate(peers, now, includeEvents) : peers.map((p) => peerParticipant(p, now, includeEvents));
+    let list = view === 'consolidated' ? consolidate(peers, now, includeEvents, page.perPage) : peers.map((p) => peerParticipant(p, now, includeEvents));
     const search = c.req.query('search')?.trim().toLowerCase();
     if (search) {
       list = list.filter(({ json }) =>
@@ -217,7 +226,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
       const d = sortBy === 'duration' ? a.duration - b.duration : a.joinedAt - b.joinedAt;
       return d !== 0 ? d * dir : String(a.json.id) < String(b.json.id) ? -dir : dir;
     });
-    const pageItems = list.slice(page.offset, page.offset + page.perPage).map((x) => x.json);
+    const pageItems = list.slice(page.offset, page.offset + page.perPage).map((x) => (x.events ? { ...x.json, peer_events: x.events() } : x.json));
     const paging = pagingBlock(page, pageItems.length, list.length);
     return c.json({ success: true, data: { participants: pageItems, paging }, paging });
   });
