@@ -9,6 +9,7 @@ import type { BatchWriter } from '../ingest/batch-writer.ts';
 import type { ParticipantRecord } from '../store/participants.ts';
 import type { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import type { ReportCache } from '../report/report-cache.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
 /** Process-wide services. */
 export interface AppContext {
@@ -19,6 +20,8 @@ export interface AppContext {
   writer: BatchWriter;
   participantTokens: ParticipantTokenCache;
   reportCache: ReportCache;
+  /** Operator metrics (`GET /metrics`); also where other modules register theirs. */
+  metrics: ServerMetrics;
 }
 
 /** Hono environment: per-request variables. */

@@ -14,6 +14,7 @@ import { peerReportRoutes } from './routes/peer-report.ts';
 import { ingestRoutes } from './routes/ingest.ts';
 import { collectorAssetRoutes } from './routes/collector-assets.ts';
 import { extraAccountRoutes, extraPublicRoutes } from './route-registry.ts';
+import { ingestRequestMetrics } from '../metrics/metrics-routes.ts';
 
 /** Builds the Hono app around process-wide services. */
 export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
@@ -37,6 +38,7 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
   account.route('/', meetingsRoutes());
 
   app.get('/healthz', (c) => c.json({ success: true, data: { status: 'ok', store: ctx.dialect } }));
+  app.use('/ingest/*', ingestRequestMetrics());
   app.route('/', ingestRoutes());
   app.route('/', collectorAssetRoutes());
   for (const routes of extraPublicRoutes()) app.route('/', routes);

@@ -8,6 +8,7 @@ import type { AppEnv } from './context.ts';
 import { importRoutes } from './routes/import.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
 import { dashboardRoutes } from './routes/dashboard-assets.ts';
+import { metricsRoutes } from '../metrics/metrics-routes.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
@@ -16,5 +17,5 @@ export function extraAccountRoutes(): Hono<AppEnv>[] {
 
 /** Routes outside the account API (own authentication or none). */
 export function extraPublicRoutes(): Hono<AppEnv>[] {
-  return [dashboardRoutes()];
+  return [dashboardRoutes(), metricsRoutes()];
 }
