@@ -9,10 +9,11 @@ import { importRoutes } from './routes/import.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
 import { dashboardRoutes } from './routes/dashboard-assets.ts';
 import { metricsRoutes } from '../metrics/metrics-routes.ts';
+import { exportRoutes } from './routes/export.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes()];
+  return [importRoutes(), sessionsRoutes(), exportRoutes()];
 }
 
 /** Routes outside the account API (own authentication or none). */
