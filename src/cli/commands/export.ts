@@ -25,7 +25,8 @@ interface ExportOptions {
 
 /** The `export` command. */
 export function exportCommand(): Command {
-  return new Command('export')
+  const command = new Command('export');
+  return command
     .description("write an app's finished peers' summaries (identity, device, network, per-stream quality) as NDJSON or CSV to stdout; the next cursor goes to stderr")
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--app <id>', 'app id (must exist in the account)')
@@ -40,7 +41,8 @@ export function exportCommand(): Command {
       try {
         params = parseExportParams((name) => (opts as unknown as Record<string, string | undefined>)[name]);
       } catch (err) {
-        if (err instanceof ExportParamError) throw new Error(`--${err.field}: ${err.message}`);
+        // A usage error (exit 2), like commander's own.
+        if (err instanceof ExportParamError) command.error(`error: --${err.field}: ${err.message}`, { exitCode: 2, code: 'peer-report.invalidOption' });
         throw err;
       }
       const db = await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined });
