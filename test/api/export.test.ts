@@ -16,6 +16,7 @@ import { createApiToken } from '../../src/store/api-tokens.ts';
 import { createApp } from '../../src/store/apps.ts';
 import { compactPeerChunks } from '../../src/store/chunk-compaction.ts';
 import { parsePromText, promValue } from '../support/prometheus-text.ts';
+import { parseCsv } from '../support/csv.ts';
 import { EXPORT_COLUMNS } from '../../src/export/export-row.ts';
 import { QUALITY_SERIES } from '../../src/model/telemetry.ts';
 import type { PeersTable } from '../../src/store/schema.ts';
@@ -62,50 +63,6 @@ async function ndjson(query: string, appId?: string): Promise<Row[]> {
   if (text === '') return [];
   assert.ok(text.endsWith('\n'));
   return text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as Row);
-}
-
-/** RFC 4180 records (quoted fields may hold commas, quotes doubled, CR and LF). */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === '"' && field === '') {
-      i++;
-      while (true) {
-        const q = text.indexOf('"', i);
-        assert.ok(q >= 0, 'unterminated quoted field');
-        field += text.slice(i, q);
-        if (text[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-    } else if (ch === ',') {
-      record.push(field);
-      field = '';
-      i++;
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      i += 2;
-    } else {
-      assert.notEqual(ch, '\n', 'bare LF outside a quoted field');
-      assert.notEqual(ch, '"', 'quote inside an unquoted field');
-      field += ch;
-      i++;
-    }
-  }
-  assert.equal(field, '', 'last record without CRLF');
-  assert.equal(record.length, 0, 'last record without CRLF');
-  return records;
 }
 
 const orderKey = (r: Row) => `${String(r.left_at)}|${String(r.peer_id)}`;

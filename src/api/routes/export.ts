@@ -12,22 +12,26 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { findApp } from '../../store/apps.ts';
-import { ExportParamError, parseExportParams } from '../../export/export-params.ts';
+import { ExportParamError, parseExportParams, type ExportParams } from '../../export/export-params.ts';
 import { exportPeerPages, exportText } from '../../export/export-peers.ts';
 import { EXPORT_CONTENT_TYPES } from '../../export/export-format.ts';
+
+/** The checked query parameters; a bad one is a 400 naming it. */
+function queryParams(get: (name: string) => string | undefined): ExportParams {
+  try {
+    return parseExportParams(get);
+  } catch (err) {
+    if (err instanceof ExportParamError) throw badRequest(err.field, err.message);
+    throw err;
+  }
+}
 
 /** Routes of the export. */
 export function exportRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get('/accounts/:account_id/realtime/kit/:app_id/export/peers', async (c) => {
     const ctx = c.get('ctx');
-    let params;
-    try {
-      params = parseExportParams((name) => c.req.query(name));
-    } catch (err) {
-      if (err instanceof ExportParamError) throw badRequest(err.field, err.message);
-      throw err;
-    }
+    const params = queryParams((name) => c.req.query(name));
     const accountId = c.req.param('account_id');
     const appId = c.req.param('app_id');
     if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);

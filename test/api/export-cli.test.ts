@@ -1,6 +1,7 @@
 /**
  * `peer-report export` as an operator runs it (a real process on the
- * database of a running server, on the store TEST_DATABASE_URL selects): the
+ * database of a running server, on the store TEST_DATABASE_URL selects; here
+ * rather than in test/cli so that it runs on both stores): the
  * same bytes as the API route, the next cursor on stderr, resumption with
  * `--cursor`, usage errors naming the option.
  */
