@@ -5,7 +5,9 @@
  *
  * Hot-path recording (ingest requests, batches, group commits, query timings)
  * goes through label children created once and kept, so a request costs a few
- * counter increments and histogram observations, no label hashing. Gauges that
+ * counter increments and histogram observations and builds no label objects
+ * (measured in CPU time: ~0.8 µs per ingest request, plus ~0.4 µs for the
+ * counting middleware, bench/quick-metrics-overhead.ts). Gauges that
  * need a database query are read at scrape time through a {@link CachedReading}
  * (at most one query per TTL whatever the scrape rate).
  *
