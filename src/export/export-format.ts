@@ -2,7 +2,7 @@
  * Text encodings of export rows (pure): CSV per RFC 4180 (a header row, CRLF
  * line ends, a field quoted when it holds a comma, a double quote, CR or LF,
  * with inner quotes doubled; `null` as an empty field; booleans `true` /
- * `false`) and NDJSON (one JSON object per line, LF).
+ * `false`; a list as its JSON text) and NDJSON (one JSON object per line, LF).
  */
 import { EXPORT_COLUMNS, type ExportRow, type ExportValue } from './export-row.ts';
 
@@ -21,7 +21,7 @@ const NEEDS_QUOTES = /[",\r\n]/;
 /** One CSV field. */
 export function csvField(v: ExportValue): string {
   if (v === null) return '';
-  const s = String(v);
+  const s = Array.isArray(v) ? JSON.stringify(v) : String(v);
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -24,7 +24,8 @@
  *   `<series>_loss_pct_avg`, `<series>_rtt_ms_avg`, `<series>_jitter_ms_avg`,
  *   `<series>_bitrate_kbps` (the series' entry of `quality_stats.audio_stats`
  *   / `video_stats`); empty for a series the peer did not have;
- * - diagnosis: `verdict`, `issues` (empty until the diagnosis fills them);
+ * - diagnosis: `verdict`, `issues` (a list: NDJSON carries it as is, CSV as
+ *   its JSON text; empty until the diagnosis fills them);
  * - `cursor`: this row's position in the export order; pass it as `cursor`
  *   to continue after this row.
  */
@@ -34,8 +35,8 @@ import type { IpInformation } from '../geo/geo-lookup.ts';
 import type { QualityAggregates } from '../report/quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 
-/** A cell: CSV writes `null` as an empty field. */
-export type ExportValue = string | number | boolean | null;
+/** A cell: CSV writes `null` as an empty field and a list (the diagnosis' `issues`) as its JSON text. */
+export type ExportValue = string | number | boolean | null | readonly unknown[];
 
 /** One exported peer, keyed by {@link EXPORT_COLUMNS}. */
 export type ExportRow = Record<string, ExportValue>;

@@ -37,6 +37,7 @@ describe('CSV encoding', () => {
     assert.equal(csvField(null), '');
     assert.equal(csvField(false), 'false');
     assert.equal(csvField(4.25), '4.25');
+    assert.equal(csvField([{ kind: 'loss' }, 'rtt']), '"[{""kind"":""loss""},""rtt""]"');
   });
 });
 
