@@ -15,6 +15,7 @@
  * {@link ServerMetrics.setWebhookBacklogSource} and
  * {@link ServerMetrics.webhookDelivery}.
  */
+import cluster from 'node:cluster';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IngestObserver } from '../ingest/ingest-observer.ts';
 import { CachedReading } from './cached-reading.ts';
@@ -66,6 +67,8 @@ export class ServerMetrics implements IngestObserver {
   constructor(stores: StoreGaugeSources, options: { gaugeTtlMs?: number } = {}) {
     const registers = [this.registry];
     const ttl = options.gaugeTtlMs ?? DB_GAUGE_TTL_MS;
+    // `serve --workers N`: the workers share one port, so a scrape reaches any of them; the label keeps their series apart.
+    if (cluster.isWorker && cluster.worker) this.registry.setDefaultLabels({ worker: String(cluster.worker.id) });
     // Memory, CPU, event-loop lag, GC, handles: prom-client's standard process metrics.
     collectDefaultMetrics({ register: this.registry });
 
