@@ -61,6 +61,8 @@ export interface ServerConfig {
   joinBurst: number;
   /** Live peers per participant; a join beyond it closes that participant's oldest live peers. */
   maxLivePeersPerParticipant: number;
+  /** Bearer token of `GET /metrics`; the endpoint is off without one. */
+  metricsToken?: string;
 }
 
 /** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
@@ -101,6 +103,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     joinRatePerSecond: num(env.PEER_REPORT_JOIN_RATE, 0.2),
     joinBurst: num(env.PEER_REPORT_JOIN_BURST, 20),
     maxLivePeersPerParticipant: num(env.PEER_REPORT_MAX_LIVE_PEERS, 8),
+    metricsToken: env.PEER_REPORT_METRICS_TOKEN || undefined,
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;

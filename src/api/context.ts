@@ -10,6 +10,7 @@ import type { ParticipantRecord } from '../store/participants.ts';
 import type { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import type { ReportCache } from '../report/report-cache.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
 /** Process-wide services. */
 export interface AppContext {
@@ -24,6 +25,8 @@ export interface AppContext {
   ingestLimiter?: RateLimiter;
   /** Joins per participant, on top of the ingest limit (absent: unlimited). */
   joinLimiter?: RateLimiter;
+  /** Operator metrics (`GET /metrics`); also where other modules register theirs. */
+  metrics: ServerMetrics;
 }
 
 /** Hono environment: per-request variables. */

@@ -19,6 +19,7 @@ import { extraAccountRoutes, extraPublicRoutes } from './route-registry.ts';
 import { storableParams } from './storable-params.ts';
 import { noStoreJson } from './no-store.ts';
 import { clientAbortError, isClientAbort } from './client-abort.ts';
+import { ingestRequestMetrics } from '../metrics/metrics-routes.ts';
 
 /** Builds the Hono app around process-wide services. */
 export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
@@ -46,6 +47,7 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
   account.route('/', meetingsRoutes());
 
   app.get('/healthz', (c) => c.json({ success: true, data: { status: 'ok', store: ctx.dialect } }));
+  app.use('/ingest/*', ingestRequestMetrics());
   app.route('/', ingestRoutes());
   app.route('/', collectorAssetRoutes());
   for (const routes of extraPublicRoutes()) app.route('/', routes);

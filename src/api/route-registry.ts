@@ -10,13 +10,15 @@ import { sessionsRoutes } from './routes/sessions.ts';
 import { dashboardRoutes } from './routes/dashboard-assets.ts';
 import { tokensRoutes } from './routes/tokens.ts';
 import { participantDataRoutes } from './routes/participant-data.ts';
+import { metricsRoutes } from '../metrics/metrics-routes.ts';
+import { exportRoutes } from './routes/export.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes()];
+  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes(), exportRoutes()];
 }
 
 /** Routes outside the account API (own authentication or none). */
 export function extraPublicRoutes(): Hono<AppEnv>[] {
-  return [dashboardRoutes()];
+  return [dashboardRoutes(), metricsRoutes()];
 }

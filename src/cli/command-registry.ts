@@ -39,4 +39,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "erase a participant's data: peers, telemetry, reports and derived rows, in one transaction",
     load: async () => (await import('./commands/delete-participant.ts')).deleteParticipantCommand(),
   },
+  {
+    name: 'export',
+    description: "export finished peers' summaries (NDJSON or CSV), streaming and resumable by cursor",
+    load: async () => (await import('./commands/export.ts')).exportCommand(),
+  },
 ];

@@ -26,6 +26,7 @@ import { redactBatchAddresses } from './redact-addresses.ts';
 import { fillGap, groupLateSamples } from './late-samples.ts';
 import { streamKey } from '../model/telemetry.ts';
 import { batchAcceptance, peerSpanChange, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
+import type { IngestObserver } from './ingest-observer.ts';
 
 /** Outcome of one batch. */
 export type BatchOutcome =
@@ -45,6 +46,8 @@ interface Job {
   /** The request text, when the batch came as one (re-parsed if `pre` went stale). */
   text?: string;
   receivedAt: number;
+  /** performance.now() at submission, for the latency metric. */
+  submittedAt: number;
   resolve(outcome: BatchOutcome): void;
   reject(err: unknown): void;
   /** Chunks derived before the transaction, outside the write lock. */
@@ -71,6 +74,8 @@ export interface BatchWriterOptions {
   sqlite?: BetterSqlite3.Database;
   /** Store client addresses whole (`--keep-full-ip`); by default they are truncated (ingest/redact-addresses.ts). */
   keepFullIp?: boolean;
+  /** Told of each group transaction and batch outcome (the operator metrics). */
+  observer?: IngestObserver;
 }
 
 /** How long a flush under load waits for more batches to join its group (ms). */
@@ -92,6 +97,7 @@ export class BatchWriter {
   readonly #sqlite?: SqliteBatchStatements;
   readonly #states = new StreamStateCache();
   readonly #keepFullIp: boolean;
+  readonly #observer?: IngestObserver;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -102,6 +108,7 @@ export class BatchWriter {
     this.#pool = options.pool ?? new PreparePool(0);
     if (options.sqlite) this.#sqlite = new SqliteBatchStatements(options.sqlite);
     this.#keepFullIp = options.keepFullIp ?? false;
+    this.#observer = options.observer;
   }
 
   /**
@@ -115,18 +122,22 @@ export class BatchWriter {
   async submit(peerId: string, participantId: string, text: string): Promise<SubmitOutcome> {
     if (this.#closed) throw new Error('batch writer is closed');
     const receivedAt = Date.now();
+    const submittedAt = performance.now();
     let known = this.#states.get(peerId);
     if (!known) this.#states.set(peerId, (known = await loadStreamStates(this.db, peerId)));
     const prepared = await this.#pool.prepare(text, peerId, known);
-    if (!prepared.ok) return { status: 'invalid', field: prepared.field, message: prepared.message };
-    const outcome = await this.#enqueue({ peerId, participantId, batch: prepared.batch, text, pre: prepared.derived, receivedAt });
+    if (!prepared.ok) {
+      this.#observer?.batchDone('invalid', (performance.now() - submittedAt) / 1000, 0, 0);
+      return { status: 'invalid', field: prepared.field, message: prepared.message };
+    }
+    const outcome = await this.#enqueue({ peerId, participantId, batch: prepared.batch, text, pre: prepared.derived, receivedAt, submittedAt });
     return { ...outcome, batchId: prepared.batch.batch_id };
   }
 
   /** Stores `batch` for `peerId`; resolves after the commit. */
   write(peerId: string, participantId: string, batch: TelemetryBatch): Promise<BatchOutcome> {
     if (this.#closed) return Promise.reject(new Error('batch writer is closed'));
-    return this.#enqueue({ peerId, participantId, batch, receivedAt: Date.now() });
+    return this.#enqueue({ peerId, participantId, batch, receivedAt: Date.now(), submittedAt: performance.now() });
   }
 
   #enqueue(job: Omit<Job, 'resolve' | 'reject'>): Promise<BatchOutcome> {
@@ -190,6 +201,19 @@ export class BatchWriter {
 
   /** Writes `jobs` in one transaction. */
   async #writeGroup(jobs: Job[]): Promise<BatchOutcome[]> {
+    if (!this.#observer) return this.#writeGroupTx(jobs);
+    const started = performance.now();
+    let ok = false;
+    try {
+      const outcomes = await this.#writeGroupTx(jobs);
+      ok = true;
+      return outcomes;
+    } finally {
+      this.#observer.groupWritten(jobs.length, (performance.now() - started) / 1000, ok);
+    }
+  }
+
+  async #writeGroupTx(jobs: Job[]): Promise<BatchOutcome[]> {
     for (const job of jobs) job.written = undefined;
     const sqlite = this.#sqlite;
     if (sqlite) {
@@ -205,11 +229,16 @@ export class BatchWriter {
 
   #done(job: Job, outcome: BatchOutcome): void {
     if (job.written) this.#states.update(job.peerId, job.written);
+    if (this.#observer) {
+      const stored = outcome.status === 'stored';
+      this.#observer.batchDone(outcome.status, (performance.now() - job.submittedAt) / 1000, stored ? outcome.samples : 0, stored ? outcome.skipped : 0);
+    }
     job.resolve(outcome);
   }
 
   #failed(job: Job, err: unknown): void {
     this.#states.forget(job.peerId);
+    this.#observer?.batchDone('failed', (performance.now() - job.submittedAt) / 1000, 0, 0);
     job.reject(err);
   }
 }

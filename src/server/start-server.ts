@@ -22,6 +22,9 @@ import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
 import { RateLimiter } from '../api/rate-limiter.ts';
 import { applyConnectionLimits, httpServerOptions } from './connection-limits.ts';
+import { ServerMetrics } from '../metrics/server-metrics.ts';
+import { MIN_METRICS_TOKEN_LENGTH } from '../metrics/metrics-routes.ts';
+import { countCompactionBacklog, countLivePeers } from '../store/peer-counts.ts';
 
 /** A running server. */
 export interface RunningServer {
@@ -39,17 +42,25 @@ export interface RunningServer {
 /** Starts the server with `overrides` on top of the environment's configuration. */
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
+  if (config.metricsToken !== undefined && config.metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new Error(`PEER_REPORT_METRICS_TOKEN: expected at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`);
+  }
+  // The store gauges are read at scrape time only, once the database is open.
+  const metrics = new ServerMetrics({
+    livePeers: () => countLivePeers(database.db),
+    compactionBacklog: () => countCompactionBacklog(database.db, Date.now(), config.compactAfterMs),
+  });
   // Workers load their code while the database opens; the first batches must not wait for that.
   const preparePool = new PreparePool(config.ingestWorkers);
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }).catch(async (err: unknown) => {
+  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, onQuery: (sql, ms) => metrics.query(sql, ms) }).catch(async (err: unknown) => {
     await preparePool.close();
     throw err;
   });
   const geo = new GeoLookup();
   geo.warm();
   await preparePool.ready();
-  const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite, keepFullIp: config.keepFullIp });
-  const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024), ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst), joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst) };
+  const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite, keepFullIp: config.keepFullIp, observer: metrics });
+  const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024), ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst), joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst), metrics };
   const app = createHttpApp(context);
 
   // The service is alive from now on; silence before now may be its own downtime (store/service-liveness.ts).

@@ -23,6 +23,7 @@ import * as peersParticipantLive from './migrations/007-peers-participant-live.t
 import * as tokenLifecycle from './migrations/010-token-lifecycle.ts';
 import * as chunkEndSamples from './migrations/011-chunk-end-samples.ts';
 import * as serviceLiveness from './migrations/016-service-liveness.ts';
+import * as exportOrderIndex from './migrations/028-export-order-index.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -38,6 +39,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '010-token-lifecycle': tokenLifecycle,
   '011-chunk-end-samples': chunkEndSamples,
   '016-service-liveness': serviceLiveness,
+  '028-export-order-index': exportOrderIndex,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type KyselyConfig } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -17,6 +17,8 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** `postgres://...`; when set, PostgreSQL is used instead of the embedded database. */
   databaseUrl?: string;
+  /** Called after each statement run through Kysely with its SQL and duration (ms): the metrics' database timings. */
+  onQuery?: (sql: string, ms: number) => void;
 }
 
 /** An open database handle. */
@@ -30,11 +32,19 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** Kysely's `log` option forwarding each statement's timing to `onQuery` (none without it). */
+export function queryLog(onQuery: DatabaseOptions['onQuery']): KyselyConfig['log'] {
+  if (!onQuery) return undefined;
+  return (event) => {
+    if (event.level === 'query') onQuery(event.query.sql, event.queryDurationMillis);
+  };
+}
+
 /** Opens (and migrates) the database described by `options`. */
 export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenDatabase> {
   if (options.databaseUrl) {
     const { openPostgres } = await import('./postgres/open-postgres.ts');
-    return openPostgres(options.databaseUrl);
+    return openPostgres(options.databaseUrl, undefined, options.onQuery);
   }
   const dataDir = path.resolve(options.dataDir ?? './data');
   fs.mkdirSync(dataDir, { recursive: true });
@@ -59,7 +69,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   // checkpoint so that a burst does not leave it large.
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('journal_size_limit = 67108864');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: queryLog(options.onQuery) });
   await migrateToLatest(db, 'sqlite');
   return {
     db,
