@@ -4,6 +4,7 @@
  * embedded database in `./data`.
  */
 import os from 'node:os';
+import { loadWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.ts';
 
 /** Everything the server needs to know. */
 export interface ServerConfig {
@@ -39,6 +40,8 @@ export interface ServerConfig {
   pgWriteConcurrency: number;
   /** Worker threads that parse, validate and derive ingest batches (0: on the event loop). */
   ingestWorkers: number;
+  /** Webhook delivery and live quality alerts (src/webhooks/webhook-config.ts). */
+  webhooks: WebhookConfig;
 }
 
 /** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
@@ -67,6 +70,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     mergeLiveEveryMs: num(env.PEER_REPORT_MERGE_LIVE_EVERY_MS, 600_000),
     pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
     ingestWorkers: Math.max(0, Math.floor(num(env.PEER_REPORT_INGEST_WORKERS, DEFAULT_INGEST_WORKERS))),
+    webhooks: loadWebhookConfig(env),
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;

@@ -8,13 +8,15 @@ import type { AppEnv } from './context.ts';
 import { importRoutes } from './routes/import.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
 import { dashboardRoutes } from './routes/dashboard-assets.ts';
+import { webhooksRoutes } from './routes/webhooks.ts';
+import { wellKnownWebhooksRoutes } from './routes/well-known-webhooks.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes()];
+  return [importRoutes(), sessionsRoutes(), webhooksRoutes()];
 }
 
 /** Routes outside the account API (own authentication or none). */
 export function extraPublicRoutes(): Hono<AppEnv>[] {
-  return [dashboardRoutes()];
+  return [dashboardRoutes(), wellKnownWebhooksRoutes()];
 }

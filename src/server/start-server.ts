@@ -17,6 +17,7 @@ import { applyRetention, ensurePartitions } from '../store/retention.ts';
 import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
+import { startWebhooks } from '../webhooks/start-webhooks.ts';
 
 /** A running server. */
 export interface RunningServer {
@@ -43,6 +44,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite });
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024) };
   const app = createHttpApp(context);
+  const webhooks = await startWebhooks(database.db, database.dialect, config.webhooks);
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -90,6 +92,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await writer.close();
+      await webhooks.close();
       await preparePool.close();
       while (sweeping) await new Promise((r) => setTimeout(r, 10));
       await database.close();

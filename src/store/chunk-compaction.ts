@@ -29,6 +29,7 @@ import { readChunkSummaries, readQualityChunks, type ChunkSummary, type StoredCh
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
+import { recordPeerQualityReport } from '../webhooks/outbox.ts';
 
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
 export const MAX_MERGE_BYTES = 256 * 1024;
@@ -149,11 +150,13 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     // A finished peer's aggregates no longer change: computed once, here, from the metric columns alone.
     const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
     const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
+    const aggregates = computeQualityAggregates(chunks);
     await tx
       .updateTable('peers')
-      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks)), quality_aggregates_upto: upto })
+      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(aggregates), quality_aggregates_upto: upto })
       .where('id', '=', peerId)
       .execute();
+    await recordPeerQualityReport(tx, peerId, aggregates);
   });
   return removed;
 }

@@ -5,6 +5,7 @@
  * them into the response without parsing them again).
  */
 import type { Generated } from 'kysely';
+import type { WebhookAlertsTable, WebhookDeliveriesTable, WebhookSigningKeysTable, WebhooksTable } from './webhook-tables.ts';
 
 export interface ApiTokensTable {
   id: string;
@@ -200,4 +201,8 @@ export interface Database {
   candidate_pairs: CandidatePairsTable;
   stream_state: StreamStateTable;
   quality_chunks: QualityChunksTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_signing_keys: WebhookSigningKeysTable;
+  webhook_alerts: WebhookAlertsTable;
 }
