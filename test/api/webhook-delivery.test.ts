@@ -102,6 +102,7 @@ describe('webhook delivery', () => {
     assert.equal(ended.reason, 'ALL_PARTICIPANTS_LEFT');
     assert.ok(ended.meeting.endedAt >= ended.meeting.startedAt);
 
+    await waitUntil('all recorded', async () => (await deliveryLog(t, all, '?status=delivered')).data.length === 6);
     const log = await deliveryLog(t, all);
     assert.equal(log.data.length, 6);
     assert.ok(log.data.every((d: any) => d.status === 'delivered' && d.attempts === 1 && d.last_status_code === 200 && d.delivered_at));
@@ -125,7 +126,8 @@ describe('webhook delivery', () => {
     await rx.waitFor((r) => rx.accepted().length >= 18, 20_000, '18 events after recovery');
     const order = (await deliveryLog(t, id, '?per_page=100')).data.map((d: any) => d.id).reverse();
     assert.deepEqual(rx.accepted().map((w) => w.headers['rtk-uuid']), order, 'received in recording order');
-    assert.equal((await deliveryLog(t, id, '?status=delivered&per_page=100')).data.length, 18);
+    // Outcomes are recorded after the answers, in groups.
+    await waitUntil('all recorded as delivered', async () => (await deliveryLog(t, id, '?status=delivered&per_page=100')).data.length === 18);
   });
 
   test('4xx is a final failure (not retried, later events go on); 5xx is retried', async () => {
@@ -146,6 +148,7 @@ describe('webhook delivery', () => {
     const failed = (await deliveryLog(t, id, '?status=failed')).data[0];
     assert.equal(failed.last_status_code, 410);
     assert.match(failed.last_error, /HTTP 410: receiver says no/);
+    await waitUntil('the leave recorded', async () => (await deliveryLog(t, id, '?status=delivered')).data.length === 1);
     const delivered = (await deliveryLog(t, id, '?status=delivered')).data[0];
     assert.equal(delivered.event, 'meeting.participantLeft');
     assert.ok(delivered.attempts >= 3);
