@@ -27,13 +27,13 @@ export interface WebhookReceiver {
   up(): Promise<void>;
   /** Resolves once `predicate` holds for the received list (polls; fails after `timeoutMs`). */
   waitFor(predicate: (received: ReceivedWebhook[]) => boolean, timeoutMs?: number, what?: string): Promise<void>;
-  /** Accepted (2xx) requests, de-duplicated by `rtk-uuid` (first arrival kept). */
+  /** Accepted (2xx) requests, de-duplicated by (`rtk-webhook-id`, `rtk-uuid`) (first arrival kept). */
   accepted(): ReceivedWebhook[];
   close(): Promise<void>;
 }
 
-/** Starts a receiver; `port` 0 picks one. */
-export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
+/** Starts a receiver; `port` 0 picks one; `delayMs` delays every answer. */
+export async function startWebhookReceiver(port = 0, delayMs = 0): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   let status = 200;
   const handler: http.RequestListener = (req, res) => {
@@ -47,8 +47,13 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
       } catch {
         /* recorded as is */
       }
-      received.push({ headers: req.headers, raw, body, status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'receiver says no');
+      const answer = status;
+      const respond = () => {
+        received.push({ headers: req.headers, raw, body, status: answer });
+        res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'receiver says no');
+      };
+      if (delayMs > 0) setTimeout(respond, delayMs);
+      else respond();
     });
   };
   let server = http.createServer(handler);
@@ -81,7 +86,7 @@ export async function startWebhookReceiver(port = 0): Promise<WebhookReceiver> {
       const seen = new Set<string>();
       return received.filter((r) => {
         if (r.status >= 300) return false;
-        const id = String(r.headers['rtk-uuid']);
+        const id = `${r.headers['rtk-webhook-id']} ${r.headers['rtk-uuid']}`;
         if (seen.has(id)) return false;
         seen.add(id);
         return true;
