@@ -138,16 +138,10 @@ export class WebhookDispatcher {
   /** Claims up to `n` enabled, unpaused, unleased webhooks that have pending deliveries. */
   async #claim(n: number): Promise<Claimed[]> {
     const now = Date.now();
+    // A plain read first: an idle poll never takes the write lock (SQLite) or row locks.
+    if ((await this.#claimable(this.db, now, 1).execute()).length === 0) return [];
     return this.db.transaction().execute(async (tx) => {
-      let q = tx
-        .selectFrom('webhooks as w')
-        .select(['w.id', 'w.url'])
-        .where('w.enabled', '=', 1)
-        .where((eb) => eb.or([eb('w.retry_at', 'is', null), eb('w.retry_at', '<=', now)]))
-        .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<', now)]))
-        .where((eb) => eb.exists(eb.selectFrom('webhook_deliveries as d').select(sql`1`.as('one')).whereRef('d.webhook_id', '=', 'w.id').where('d.status', '=', 'pending')))
-        .orderBy('w.lease_until')
-        .limit(n);
+      let q = this.#claimable(tx, now, n);
       if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
       const rows = await q.execute();
       if (rows.length === 0) return [];
@@ -158,6 +152,19 @@ export class WebhookDispatcher {
         .execute();
       return rows;
     });
+  }
+
+  /** Enabled, unpaused, unleased webhooks with pending deliveries. */
+  #claimable(db: Kysely<Database>, now: number, n: number) {
+    return db
+      .selectFrom('webhooks as w')
+      .select(['w.id', 'w.url'])
+      .where('w.enabled', '=', 1)
+      .where((eb) => eb.or([eb('w.retry_at', 'is', null), eb('w.retry_at', '<=', now)]))
+      .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<', now)]))
+      .where((eb) => eb.exists(eb.selectFrom('webhook_deliveries as d').select(sql`1`.as('one')).whereRef('d.webhook_id', '=', 'w.id').where('d.status', '=', 'pending')))
+      .orderBy('w.lease_until')
+      .limit(n);
   }
 
   /** Sends `w`'s pending deliveries in order until it is empty, paused, or its time slice is used. */
@@ -228,7 +235,16 @@ export class WebhookDispatcher {
   async #record(webhookId: string, finished: Finished[]): Promise<boolean> {
     const batch = finished.splice(0, finished.length);
     return this.db.transaction().execute(async (tx) => {
+      // One statement per outcome (status, code): a run of 2xx answers is one UPDATE.
+      const groups = new Map<string, Finished[]>();
       for (const f of batch) {
+        const key = `${f.status} ${f.statusCode} ${f.error ?? ''}`;
+        const g = groups.get(key);
+        if (g) g.push(f);
+        else groups.set(key, [f]);
+      }
+      for (const group of groups.values()) {
+        const f = group[group.length - 1];
         await tx
           .updateTable('webhook_deliveries')
           .set((eb) => ({
@@ -240,7 +256,7 @@ export class WebhookDispatcher {
             last_status_code: f.statusCode,
             last_error: f.error,
           }))
-          .where('id', '=', f.id)
+          .where('id', 'in', group.map((g) => g.id))
           .where('status', '=', 'pending')
           .execute();
       }
