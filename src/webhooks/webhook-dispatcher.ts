@@ -38,6 +38,8 @@ const USER_AGENT = 'peer-report-webhooks/1';
 interface Claimed {
   id: string;
   url: string;
+  /** When the lease ends unless renewed. */
+  leaseUntil: number;
 }
 
 interface PendingRow {
@@ -67,6 +69,8 @@ export class WebhookDispatcher {
   #lastPrune = 0;
   #unsubscribe: () => void;
   readonly #keys: SigningKeyCache;
+  /** The lease, long enough for two attempts (an attempt must never outlive it). */
+  readonly #leaseMs: number;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -74,6 +78,7 @@ export class WebhookDispatcher {
     private readonly config: WebhookConfig,
   ) {
     this.#keys = signingKeyCache(db, dialect);
+    this.#leaseMs = Math.max(config.leaseMs, 2 * config.requestTimeoutMs);
     this.#unsubscribe = onEventsRecorded(() => this.poke());
   }
 
@@ -147,10 +152,10 @@ export class WebhookDispatcher {
       if (rows.length === 0) return [];
       await tx
         .updateTable('webhooks')
-        .set({ lease_owner: this.owner, lease_until: now + this.config.leaseMs })
+        .set({ lease_owner: this.owner, lease_until: now + this.#leaseMs })
         .where('id', 'in', rows.map((r) => r.id))
         .execute();
-      return rows;
+      return rows.map((r) => ({ ...r, leaseUntil: now + this.#leaseMs }));
     });
   }
 
@@ -169,7 +174,7 @@ export class WebhookDispatcher {
 
   /** Sends `w`'s pending deliveries in order until it is empty, paused, or its time slice is used. */
   async #deliver(w: Claimed): Promise<void> {
-    const sliceEnd = Date.now() + this.config.leaseMs / 3;
+    const sliceEnd = Date.now() + this.#leaseMs / 3;
     const finished: Finished[] = [];
     try {
       while (!this.#closed && Date.now() < sliceEnd) {
@@ -189,6 +194,8 @@ export class WebhookDispatcher {
         signatures.forEach((s) => s.catch(() => undefined));
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i];
+          // The lease must outlast this attempt: otherwise another process could send behind it.
+          if (Date.now() + this.config.requestTimeoutMs >= w.leaseUntil - this.#leaseMs / 4 && !(await this.#record(w, finished))) return;
           const outcome = await postWebhook(
             w.url,
             bodies[i],
@@ -204,20 +211,20 @@ export class WebhookDispatcher {
           const verdict = attemptVerdict(outcome);
           const at = Date.now();
           if (verdict === 'retry') {
-            await this.#record(w.id, finished);
+            await this.#record(w, finished);
             await this.#retryLater(w.id, row, outcome, at);
             return;
           }
           finished.push({ id: row.id, status: verdict, statusCode: outcome.statusCode ?? null, error: verdict === 'failed' ? describe(outcome) : null, at });
           if (finished.length >= RECORD_EVERY) {
-            if (!(await this.#record(w.id, finished))) return;
+            if (!(await this.#record(w, finished))) return;
           }
           if (this.#closed) break;
         }
-        if (!(await this.#record(w.id, finished))) return;
+        if (!(await this.#record(w, finished))) return;
       }
     } finally {
-      await this.#record(w.id, finished).catch((err) => console.error(`webhook ${w.id}: recording deliveries failed:`, (err as Error).message));
+      await this.#record(w, finished).catch((err) => console.error(`webhook ${w.id}: recording deliveries failed:`, (err as Error).message));
       await this.db
         .updateTable('webhooks')
         .set({ lease_owner: null, lease_until: null })
@@ -228,12 +235,14 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Records finished deliveries and renews the lease, in one transaction;
+   * Records finished deliveries and renews the lease, in one transaction
+   * (a lease is taken over only after it expired, so renewing an unexpired one is safe);
    * returns false when the lease was lost (expired and taken over): the
    * caller stops, and the new holder re-sends what this one had not recorded.
    */
-  async #record(webhookId: string, finished: Finished[]): Promise<boolean> {
+  async #record(w: Claimed, finished: Finished[]): Promise<boolean> {
     const batch = finished.splice(0, finished.length);
+    const renewAt = Date.now();
     return this.db.transaction().execute(async (tx) => {
       // One statement per outcome (status, code): a run of 2xx answers is one UPDATE.
       const groups = new Map<string, Finished[]>();
@@ -262,11 +271,13 @@ export class WebhookDispatcher {
       }
       const renewed = await tx
         .updateTable('webhooks')
-        .set({ lease_until: Date.now() + this.config.leaseMs })
-        .where('id', '=', webhookId)
+        .set({ lease_until: renewAt + this.#leaseMs })
+        .where('id', '=', w.id)
         .where('lease_owner', '=', this.owner)
         .executeTakeFirst();
-      return Number(renewed.numUpdatedRows) > 0;
+      if (Number(renewed.numUpdatedRows) === 0) return false;
+      w.leaseUntil = renewAt + this.#leaseMs;
+      return true;
     });
   }
 

@@ -16,6 +16,8 @@ import { testWebhookConfig } from '../support/webhook-config.ts';
 import { fetchWebhookPublicKey, signatureVerifies, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { runMeeting, meetingWithParticipants, joinPeer, leavePeer } from '../support/meeting-traffic.ts';
 import type { WebhookConfig } from '../../src/webhooks/webhook-config.ts';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -227,5 +229,22 @@ describe('webhook delivery', () => {
     assert.equal(bad.error.field, 'status');
     assert.equal((await deliveryLog(t, '00000000-0000-4000-8000-000000000000')).status, 404);
     assert.equal((await deliveryLog(t, 'nope')).status, 400);
+  });
+
+  test('an imported dump (a call that is over) produces no events; a live call afterwards does', async () => {
+    const { t, rx } = await setup({}, { compactAfterMs: 0 });
+    const id = await createHook(t, rx.url, [...MEETING_EVENTS, 'peer.qualityReport']);
+    const dump = fs.readFileSync(fileURLToPath(new URL('../fixtures/webrtc-internals/chromium-156-loopback.json.gz', import.meta.url)));
+    const res = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/octet-stream' },
+      body: new Blob([dump]),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    await runMeeting(t, 1, 'live after import');
+    await rx.waitFor((r) => r.length >= 4, 20_000, 'the live call\'s events');
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.ok(rx.received.every((w) => w.body.meeting.title === 'live after import'), rx.received.map((w) => `${w.body.event} ${w.body.meeting.title}`).join(', '));
+    assert.equal((await deliveryLog(t, id)).data.filter((d: any) => d.event !== 'peer.qualityReport').length, 4);
   });
 });
