@@ -26,8 +26,8 @@ import { postWebhook, type PostOutcome } from './post-webhook.ts';
 import { attemptVerdict, retryDelayMs, withinRetryWindow } from './retry-policy.ts';
 import { onEventsRecorded } from './outbox.ts';
 
-/** Deliveries read (and signed ahead) at a time. */
-const READ_AHEAD = 64;
+/** Deliveries read (and signed ahead) at a time: at most these go out after the webhook is disabled or deleted. */
+const READ_AHEAD = 32;
 /** Finished deliveries recorded together (at most this many re-sent after a crash). */
 const RECORD_EVERY = 32;
 /** How often finished deliveries are pruned from the log (ms). */
@@ -178,12 +178,15 @@ export class WebhookDispatcher {
     const finished: Finished[] = [];
     try {
       while (!this.#closed && Date.now() < sliceEnd) {
+        // Nothing when the webhook was disabled or deleted meanwhile.
         const rows = (await this.db
-          .selectFrom('webhook_deliveries')
-          .select(['id', 'event_id', 'body', 'attempts', 'created_at'])
-          .where('webhook_id', '=', w.id)
-          .where('status', '=', 'pending')
-          .orderBy('id')
+          .selectFrom('webhook_deliveries as d')
+          .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+          .select(['d.id', 'd.event_id', 'd.body', 'd.attempts', 'd.created_at'])
+          .where('d.webhook_id', '=', w.id)
+          .where('d.status', '=', 'pending')
+          .where('w.enabled', '=', 1)
+          .orderBy('d.id')
           .limit(READ_AHEAD)
           .execute()) as PendingRow[];
         if (rows.length === 0) return;
@@ -237,8 +240,9 @@ export class WebhookDispatcher {
   /**
    * Records finished deliveries and renews the lease, in one transaction
    * (a lease is taken over only after it expired, so renewing an unexpired one is safe);
-   * returns false when the lease was lost (expired and taken over): the
-   * caller stops, and the new holder re-sends what this one had not recorded.
+   * returns false when the lease was lost (expired and taken over: the new
+   * holder re-sends what this one had not recorded) or the webhook was
+   * disabled or deleted meanwhile: the caller stops.
    */
   async #record(w: Claimed, finished: Finished[]): Promise<boolean> {
     const batch = finished.splice(0, finished.length);
@@ -274,6 +278,7 @@ export class WebhookDispatcher {
         .set({ lease_until: renewAt + this.#leaseMs })
         .where('id', '=', w.id)
         .where('lease_owner', '=', this.owner)
+        .where('enabled', '=', 1)
         .executeTakeFirst();
       if (Number(renewed.numUpdatedRows) === 0) return false;
       w.leaseUntil = renewAt + this.#leaseMs;

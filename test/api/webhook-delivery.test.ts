@@ -247,4 +247,23 @@ describe('webhook delivery', () => {
     assert.ok(rx.received.every((w) => w.body.meeting.title === 'live after import'), rx.received.map((w) => `${w.body.event} ${w.body.meeting.title}`).join(', '));
     assert.equal((await deliveryLog(t, id)).data.filter((d: any) => d.event !== 'peer.qualityReport').length, 4);
   });
+
+  test('a webhook deleted (or disabled) mid-delivery gets at most the deliveries already read, then nothing', async () => {
+    const t = await startTestServer({ webhooks: testWebhookConfig() });
+    const rx = await startWebhookReceiver(0, 30);
+    cleanups.push(() => t.close(), () => rx.close());
+    const id = await createHook(t, rx.url, MEETING_EVENTS);
+    await rx.down();
+    for (let i = 0; i < 20; i++) await runMeeting(t, 1, `call ${i}`);
+    await rx.up();
+    await rx.waitFor((r) => r.length >= 3, 20_000, 'delivery under way');
+    await sdk7(t.baseURL, t.token).realtimeKit.webhooks.deleteWebhook(id, { account_id: t.accountId, app_id: t.appId });
+    const atDelete = rx.received.length;
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.ok(rx.received.length <= atDelete + 33, `${rx.received.length - atDelete} sent after the delete`);
+    assert.ok(rx.received.length < 80, `stopped well before the 80 queued (${rx.received.length})`);
+    const after = rx.received.length;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(rx.received.length, after, 'nothing more');
+  });
 });
