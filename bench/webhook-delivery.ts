@@ -107,8 +107,8 @@ export async function benchWebhookDelivery() {
         serverCpuMsPerDelivery: round(((processCpuSeconds(s.child.pid!) - cpu0) * 1000) / (events * targets.length), 3),
       };
     };
-    await throughput([hooks[0]], 1000); // warm-up
-    const oneWebhook = await throughput([hooks[0]], 10_000);
+    await throughput([hooks[0]], 500); // warm-up
+    const oneWebhook = await throughput([hooks[0]], 5_000);
     console.error('webhook-delivery: one webhook', JSON.stringify(oneWebhook));
     const fourWebhooks = await throughput(hooks, 2_500);
     console.error('webhook-delivery: four webhooks', JSON.stringify(fourWebhooks));
@@ -120,17 +120,19 @@ export async function benchWebhookDelivery() {
     const withDelivery: number[] = [];
     let delivered = 0;
     let deliveredSeconds = 0;
+    // One retry of a run that lost a connection (a busy shared machine resets some).
+    const ingest = async () => (await ingestRun(s, ingestOpts).catch(() => ingestRun(s, ingestOpts))).samplesPerSecond;
     const setEnabled = (ids: string[], on: boolean) => db.db.updateTable('webhooks').set({ enabled: on ? 1 : 0 }).where('id', 'in', ids).execute();
     await setEnabled(hooks, false);
     for (let i = 0; i < 2; i++) {
       // Alone: no webhook enabled, so the joins of the run record nothing either.
-      alone.push((await ingestRun(s, ingestOpts)).samplesPerSecond);
+      alone.push(await ingest());
       // With: a backlog written while the webhook is off, then delivery starts with the ingest run.
-      await enqueue(db, s, [hooks[0]], 30_000);
+      await enqueue(db, s, [hooks[0]], 20_000);
       rx.reset();
       await setEnabled([hooks[0]], true);
       const t0 = performance.now();
-      withDelivery.push((await ingestRun(s, ingestOpts)).samplesPerSecond);
+      withDelivery.push(await ingest());
       console.error(`webhook-delivery: ingest alone ${alone.at(-1)} samples/s, with delivery ${withDelivery.at(-1)} (${rx.count()} delivered meanwhile)`);
       deliveredSeconds += (performance.now() - t0) / 1000;
       delivered += rx.count();

@@ -37,11 +37,11 @@ interface Store {
   close(): Promise<void>;
 }
 
-async function freshStore(): Promise<Store> {
+async function freshStore(extraEnv: NodeJS.ProcessEnv = {}): Promise<Store> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-webhooks-'));
   const base = process.env.TEST_DATABASE_URL;
   const pg = base ? await freshPostgresUrl(base) : undefined;
-  const env = { ...TEST_WEBHOOK_ENV, PEER_REPORT_INGEST_WORKERS: '0', ...(pg ? { DATABASE_URL: pg.url } : {}) };
+  const env = { ...TEST_WEBHOOK_ENV, PEER_REPORT_INGEST_WORKERS: '0', ...extraEnv, ...(pg ? { DATABASE_URL: pg.url } : {}) };
   const db = await openDatabase({ dataDir, databaseUrl: pg?.url });
   const accountId = `acct${randomBytes(6).toString('hex')}`;
   const { token } = await createApiToken(db.db, accountId, 'Realtime Admin');
@@ -103,7 +103,8 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 
 describe('webhook delivery from several processes', () => {
   test('two processes deliver each event of three webhooks once between them, in order per webhook', async () => {
-    const s = await freshStore();
+    // A long lease: on a busy machine a stalled holder must not lose its webhook (that would be a legitimate re-send).
+    const s = await freshStore({ PEER_REPORT_WEBHOOK_LEASE_MS: '20000' });
     cleanups.push(() => s.close());
     const rx = await startWebhookReceiver(0, 2);
     cleanups.push(() => rx.close());
