@@ -11,12 +11,14 @@
  *   one request at a time);
  * - ingest impact: the ingest run of `ingest-report` alone, then the same run
  *   while a backlog of events is delivered at full speed (the worst case:
- *   delivery as fast as it goes, not only 1,000/s); compared by samples/s.
+ *   delivery as fast as it goes, not only 1,000/s); compared by samples/s;
+ *   once with delivery in the ingest process, once in a process of its own.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { startBenchServer, round, processCpuSeconds, type BenchServer } from './support.ts';
+import { spawnServerProcess } from '../test/support/server-process.ts';
 import { ingestRun } from './ingest-report.ts';
 import { openDatabase, type OpenDatabase } from '../src/store/open-database.ts';
 import { createWebhook } from '../src/store/webhooks.ts';
@@ -83,6 +85,46 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
   }
 }
 
+/**
+ * Ingest alone, then with a backlog of events delivered at full speed
+ * meanwhile (one webhook), alternating, twice; compared by samples/s.
+ */
+async function ingestImpact(s: BenchServer, db: OpenDatabase, hook: string, rx: Awaited<ReturnType<typeof startReceiver>>) {
+  const ingestOpts = { peers: 100, minutes: 10, concurrency: 64, batchSeconds: 10 };
+  // One retry of a run that lost a connection (a busy shared machine resets some).
+  const ingest = async () => (await ingestRun(s, ingestOpts).catch(() => ingestRun(s, ingestOpts))).samplesPerSecond;
+  const setEnabled = (on: boolean) => db.db.updateTable('webhooks').set({ enabled: on ? 1 : 0 }).execute();
+  await setEnabled(false);
+  await ingestRun(s, { ...ingestOpts, peers: 20 }); // warm-up
+  const alone: number[] = [];
+  const withDelivery: number[] = [];
+  let delivered = 0;
+  let deliveredSeconds = 0;
+  for (let i = 0; i < 2; i++) {
+    // Alone: no webhook enabled, so the joins of the run record nothing either.
+    alone.push(await ingest());
+    // With: a backlog written while the webhook is off, then delivery starts with the ingest run.
+    await enqueue(db, s, [hook], 20_000);
+    rx.reset();
+    await db.db.updateTable('webhooks').set({ enabled: 1 }).where('id', '=', hook).execute();
+    const t0 = performance.now();
+    withDelivery.push(await ingest());
+    deliveredSeconds += (performance.now() - t0) / 1000;
+    delivered += rx.count();
+    console.error(`webhook-delivery: ingest alone ${alone.at(-1)} samples/s, with delivery ${withDelivery.at(-1)} (${rx.count()} delivered meanwhile)`);
+    // What is left of the backlog is dropped: the next run starts clean.
+    await setEnabled(false);
+    await db.db.deleteFrom('webhook_deliveries').where('status', '=', 'pending').execute();
+  }
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return {
+    samplesPerSecondAlone: alone,
+    samplesPerSecondWithDelivery: withDelivery,
+    deliveredPerSecondDuringIngest: Math.round(delivered / deliveredSeconds),
+    slowdownPercent: round((1 - mean(withDelivery) / mean(alone)) * 100, 1),
+  };
+}
+
 /** Runs the webhook delivery benchmark. */
 export async function benchWebhookDelivery() {
   const env = { PEER_REPORT_WEBHOOK_ALLOW_PRIVATE: 'loopback', PEER_REPORT_WEBHOOK_POLL_MS: '50', PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) };
@@ -113,43 +155,21 @@ export async function benchWebhookDelivery() {
     const fourWebhooks = await throughput(hooks, 2_500);
     console.error('webhook-delivery: four webhooks', JSON.stringify(fourWebhooks));
 
-    // Ingest alone, then with a backlog of events delivered at full speed meanwhile (one webhook), alternating.
-    const ingestOpts = { peers: 100, minutes: 10, concurrency: 64, batchSeconds: 10 };
-    await ingestRun(s, { ...ingestOpts, peers: 20 }); // warm-up
-    const alone: number[] = [];
-    const withDelivery: number[] = [];
-    let delivered = 0;
-    let deliveredSeconds = 0;
-    // One retry of a run that lost a connection (a busy shared machine resets some).
-    const ingest = async () => (await ingestRun(s, ingestOpts).catch(() => ingestRun(s, ingestOpts))).samplesPerSecond;
-    const setEnabled = (ids: string[], on: boolean) => db.db.updateTable('webhooks').set({ enabled: on ? 1 : 0 }).where('id', 'in', ids).execute();
-    await setEnabled(hooks, false);
-    for (let i = 0; i < 2; i++) {
-      // Alone: no webhook enabled, so the joins of the run record nothing either.
-      alone.push(await ingest());
-      // With: a backlog written while the webhook is off, then delivery starts with the ingest run.
-      await enqueue(db, s, [hooks[0]], 20_000);
-      rx.reset();
-      await setEnabled([hooks[0]], true);
-      const t0 = performance.now();
-      withDelivery.push(await ingest());
-      console.error(`webhook-delivery: ingest alone ${alone.at(-1)} samples/s, with delivery ${withDelivery.at(-1)} (${rx.count()} delivered meanwhile)`);
-      deliveredSeconds += (performance.now() - t0) / 1000;
-      delivered += rx.count();
-      // What is left of the backlog is dropped: the next run starts clean.
-      await setEnabled([hooks[0]], false);
-      await db.db.deleteFrom('webhook_deliveries').where('status', '=', 'pending').execute();
+    const sameProcess = await ingestImpact(s, db, hooks[0], rx);
+    // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
+    const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
+    const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
+    const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
+    let separateProcess;
+    try {
+      const hook = (await createWebhook(dbi.db, si.accountId, si.appId, { name: 'bench', url: `${rx.url}?sep`, events: ['meeting.participantJoined'], enabled: true })).id;
+      separateProcess = await ingestImpact(si, dbi, hook, rx);
+    } finally {
+      await dbi.close();
+      await deliverer.stop();
+      await si.stop();
     }
-    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-    return {
-      throughput: { oneWebhook, fourWebhooks },
-      ingestImpact: {
-        samplesPerSecondAlone: alone,
-        samplesPerSecondWithDelivery: withDelivery,
-        deliveredPerSecondDuringIngest: Math.round(delivered / deliveredSeconds),
-        slowdownPercent: round((1 - mean(withDelivery) / mean(alone)) * 100, 1),
-      },
-    };
+    return { throughput: { oneWebhook, fourWebhooks }, ingestImpact: { sameProcess, separateProcess } };
   } finally {
     await db.close();
     await rx.close();
