@@ -4,6 +4,7 @@
  * embedded database in `./data`.
  */
 import os from 'node:os';
+import { loadWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.ts';
 
 /** Everything the server needs to know. */
 export interface ServerConfig {
@@ -63,6 +64,9 @@ export interface ServerConfig {
   maxLivePeersPerParticipant: number;
   /** Bearer token of `GET /metrics`; the endpoint is off without one. */
   metricsToken?: string;
+
+  /** Webhook delivery and live quality alerts (src/webhooks/webhook-config.ts). */
+  webhooks: WebhookConfig;
 }
 
 /** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
@@ -104,6 +108,8 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     joinBurst: num(env.PEER_REPORT_JOIN_BURST, 20),
     maxLivePeersPerParticipant: num(env.PEER_REPORT_MAX_LIVE_PEERS, 8),
     metricsToken: env.PEER_REPORT_METRICS_TOKEN || undefined,
+
+    webhooks: loadWebhookConfig(env),
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;

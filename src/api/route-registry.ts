@@ -12,13 +12,15 @@ import { tokensRoutes } from './routes/tokens.ts';
 import { participantDataRoutes } from './routes/participant-data.ts';
 import { metricsRoutes } from '../metrics/metrics-routes.ts';
 import { exportRoutes } from './routes/export.ts';
+import { webhooksRoutes } from './routes/webhooks.ts';
+import { wellKnownWebhooksRoutes } from './routes/well-known-webhooks.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes(), exportRoutes()];
+  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes(), exportRoutes(), webhooksRoutes()];
 }
 
 /** Routes outside the account API (own authentication or none). */
 export function extraPublicRoutes(): Hono<AppEnv>[] {
-  return [dashboardRoutes(), metricsRoutes()];
+  return [dashboardRoutes(), metricsRoutes(), wellKnownWebhooksRoutes()];
 }

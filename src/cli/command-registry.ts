@@ -44,4 +44,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: "export finished peers' summaries (NDJSON or CSV), streaming and resumable by cursor",
     load: async () => (await import('./commands/export.ts')).exportCommand(),
   },
+  {
+    name: 'webhooks',
+    description: "the webhook signing key: show the public key, rotate the key pair",
+    load: async () => (await import('./commands/webhooks.ts')).webhooksCommand(),
+  },
 ];

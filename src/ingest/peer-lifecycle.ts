@@ -13,6 +13,7 @@ import type { Database, PeersTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import type { ParticipantRecord } from '../store/participants.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
+import { recordPeerJoin, recordPeerLeave } from '../webhooks/outbox.ts';
 
 type Tx = Transaction<Database> | Kysely<Database>;
 
@@ -49,6 +50,7 @@ export async function joinPeer(
     .orderBy('created_at', 'desc');
   if (dialect === 'postgres') findSession = findSession.forUpdate();
   let session = await findSession.executeTakeFirst();
+  const startsSession = !session;
   if (!session && fields.previousPeerId) session = await reopenSessionOfRejoin(tx, participant, fields.previousPeerId, now);
   if (!session) {
     session = { id: randomUUID(), max_concurrent_participants: 0 };
@@ -94,6 +96,7 @@ export async function joinPeer(
     })
     .execute();
   await refreshSessionCounts(tx, session.id, now);
+  await recordPeerJoin(tx, { accountId: participant.account_id, appId: participant.app_id, peerId, startsSession });
   return { peerId, sessionId: session.id, meetingId: participant.meeting_id, participantId: participant.id, joinedAt: fields.joinedAt };
 }
 
@@ -199,6 +202,7 @@ export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, a
       await tx.updateTable('sessions').set({ status: 'ENDED', ended_at: Number(end.m ?? leftAt), updated_at: now }).where('id', '=', peer.session_id).execute();
     }
   }
+  await recordPeerLeave(tx, peerId);
   return true;
 }
 

@@ -25,6 +25,7 @@ import { applyConnectionLimits, httpServerOptions } from './connection-limits.ts
 import { ServerMetrics } from '../metrics/server-metrics.ts';
 import { MIN_METRICS_TOKEN_LENGTH } from '../metrics/metrics-routes.ts';
 import { countCompactionBacklog, countLivePeers } from '../store/peer-counts.ts';
+import { startWebhooks } from '../webhooks/start-webhooks.ts';
 
 /** A running server. */
 export interface RunningServer {
@@ -62,6 +63,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite, keepFullIp: config.keepFullIp, observer: metrics });
   const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024), ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst), joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst), metrics };
   const app = createHttpApp(context);
+  const webhooks = await startWebhooks(database.db, database.dialect, config.webhooks);
 
   // The service is alive from now on; silence before now may be its own downtime (store/service-liveness.ts).
   const outageGap = outageGapMs(config.sweepIntervalMs, config.peerTimeoutMs);
@@ -129,6 +131,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await writer.close();
+      await webhooks.close();
       await preparePool.close();
       while (sweeping) await new Promise((r) => setTimeout(r, 10));
       await database.close();

@@ -30,6 +30,7 @@ import type { MetricRow } from '../analytics/metric-row.ts';
 import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
+import { recordPeerQualityReport } from '../webhooks/outbox.ts';
 
 /**
  * A live peer's chunks are merged only once they are this old: until then a
@@ -190,11 +191,13 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
     const lastSamples = await readLastSamples(tx, peerId);
     const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
+    const aggregates = computeQualityAggregates(chunks, lastSamples);
     await tx
       .updateTable('peers')
-      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks, lastSamples)), quality_aggregates_upto: upto })
+      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(aggregates), quality_aggregates_upto: upto })
       .where('id', '=', peerId)
       .execute();
+    await recordPeerQualityReport(tx, peerId, aggregates);
   });
   return removed;
 }

@@ -25,6 +25,9 @@ import * as chunkEndSamples from './migrations/011-chunk-end-samples.ts';
 import * as serviceLiveness from './migrations/016-service-liveness.ts';
 import * as exportOrderIndex from './migrations/028-export-order-index.ts';
 
+import * as webhooks from './migrations/022-webhooks.ts';
+import * as webhookAlerts from './migrations/023-webhook-alerts.ts';
+
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
 /** All migrations, by name; names sort in application order. */
@@ -40,6 +43,9 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '011-chunk-end-samples': chunkEndSamples,
   '016-service-liveness': serviceLiveness,
   '028-export-order-index': exportOrderIndex,
+
+  '022-webhooks': webhooks,
+  '023-webhook-alerts': webhookAlerts,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

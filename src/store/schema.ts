@@ -5,6 +5,7 @@
  * them into the response without parsing them again).
  */
 import type { Generated } from 'kysely';
+import type { WebhookAlertsTable, WebhookDeliveriesTable, WebhookSigningKeysTable, WebhooksTable } from './webhook-tables.ts';
 
 export interface ApiTokensTable {
   id: string;
@@ -215,4 +216,8 @@ export interface Database {
   stream_state: StreamStateTable;
   quality_chunks: QualityChunksTable;
   service_liveness: ServiceLivenessTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_signing_keys: WebhookSigningKeysTable;
+  webhook_alerts: WebhookAlertsTable;
 }

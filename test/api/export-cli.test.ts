@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binEnv } from '../support/server-process.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { runSimulation } from '../../src/simulate/simulate-run.ts';
 
@@ -27,7 +28,7 @@ after(() => t.close());
 
 /** Runs the CLI without blocking this process's event loop (the server under test runs in it). */
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, DATABASE_URL: t.server.config.databaseUrl ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: binEnv({ DATABASE_URL: t.server.config.databaseUrl ?? '' }), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

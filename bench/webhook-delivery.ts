@@ -1,0 +1,180 @@
+/**
+ * Issue 17 target: webhook delivery at ≥ 1,000 events/s to a local receiver
+ * on 2 cores, without slowing ingest by more than 10 %.
+ *
+ * The server runs in its own process (delivery on, loopback targets allowed).
+ * Events are written straight into its outbox (the rows a join's transaction
+ * writes, with a real `meeting.participantJoined` body), and a receiver in
+ * this process answers 200 and counts them.
+ * - throughput: a backlog of events for one webhook, then for four, timed from
+ *   the first to the last arrival (one webhook is sent to strictly in order,
+ *   one request at a time);
+ * - ingest impact: the ingest run of `ingest-report` alone, then the same run
+ *   while a backlog of events is delivered at full speed (the worst case:
+ *   delivery as fast as it goes, not only 1,000/s); compared by samples/s;
+ *   once with delivery in the ingest process, once in a process of its own.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { startBenchServer, round, processCpuSeconds, type BenchServer } from './support.ts';
+import { spawnServerProcess } from '../test/support/server-process.ts';
+import { ingestRun } from './ingest-report.ts';
+import { openDatabase, type OpenDatabase } from '../src/store/open-database.ts';
+import { createWebhook } from '../src/store/webhooks.ts';
+import { participantBody } from '../src/webhooks/event-payloads.ts';
+
+/** A receiver that answers 200 and counts distinct event ids. */
+async function startReceiver() {
+  const seen = new Set<string>();
+  let first = 0;
+  let last = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const now = performance.now();
+      if (seen.size === 0) first = now;
+      seen.add(`${req.headers['rtk-webhook-id']} ${req.headers['rtk-uuid']}`);
+      last = now;
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    count: () => seen.size,
+    span: () => (last - first) / 1000,
+    reset() {
+      seen.clear();
+      first = last = 0;
+    },
+    close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
+  };
+}
+
+const body = JSON.stringify(
+  participantBody('meeting.participantJoined', {
+    app: { id: randomUUID(), name: 'bench' },
+    meeting: { id: randomUUID(), title: 'Bench call', created_at: Date.now() },
+    session: { id: randomUUID(), started_at: Date.now(), ended_at: null, status: 'LIVE' },
+    participant: { name: 'Bench user', custom_participant_id: 'bench-1' },
+    peer: { id: randomUUID(), account_id: 'benchaccount', joined_at: Date.now(), left_at: null },
+  }),
+);
+
+/** Writes `n` events for each of `hooks` into the outbox, in transactions of 500. */
+async function enqueue(db: OpenDatabase, s: BenchServer, hooks: string[], n: number): Promise<void> {
+  for (let done = 0; done < n; done += 500) {
+    const k = Math.min(500, n - done);
+    await db.db.transaction().execute(async (tx) => {
+      const rows = [];
+      for (let i = 0; i < k; i++) {
+        const eventId = randomUUID();
+        for (const h of hooks) rows.push({ webhook_id: h, account_id: s.accountId, app_id: s.appId, event_id: eventId, event: 'meeting.participantJoined', body, status: 'pending', attempts: 0, created_at: Date.now() });
+      }
+      for (let i = 0; i < rows.length; i += 200) await tx.insertInto('webhook_deliveries').values(rows.slice(i, i + 200)).execute();
+    });
+  }
+}
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Ingest alone, then with a backlog of events delivered at full speed
+ * meanwhile (one webhook), alternating, twice; compared by samples/s.
+ */
+async function ingestImpact(s: BenchServer, db: OpenDatabase, hook: string, rx: Awaited<ReturnType<typeof startReceiver>>) {
+  const ingestOpts = { peers: 100, minutes: 10, concurrency: 64, batchSeconds: 10 };
+  // One retry of a run that lost a connection (a busy shared machine resets some).
+  const ingest = async () => (await ingestRun(s, ingestOpts).catch(() => ingestRun(s, ingestOpts))).samplesPerSecond;
+  const setEnabled = (on: boolean) => db.db.updateTable('webhooks').set({ enabled: on ? 1 : 0 }).execute();
+  await setEnabled(false);
+  await ingestRun(s, { ...ingestOpts, peers: 20 }); // warm-up
+  const alone: number[] = [];
+  const withDelivery: number[] = [];
+  let delivered = 0;
+  let deliveredSeconds = 0;
+  for (let i = 0; i < 2; i++) {
+    // Alone: no webhook enabled, so the joins of the run record nothing either.
+    alone.push(await ingest());
+    // With: a backlog written while the webhook is off, then delivery starts with the ingest run.
+    await enqueue(db, s, [hook], 20_000);
+    rx.reset();
+    await db.db.updateTable('webhooks').set({ enabled: 1 }).where('id', '=', hook).execute();
+    const t0 = performance.now();
+    withDelivery.push(await ingest());
+    deliveredSeconds += (performance.now() - t0) / 1000;
+    delivered += rx.count();
+    console.error(`webhook-delivery: ingest alone ${alone.at(-1)} samples/s, with delivery ${withDelivery.at(-1)} (${rx.count()} delivered meanwhile)`);
+    // What is left of the backlog is dropped: the next run starts clean.
+    await setEnabled(false);
+    await db.db.deleteFrom('webhook_deliveries').where('status', '=', 'pending').execute();
+  }
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return {
+    samplesPerSecondAlone: alone,
+    samplesPerSecondWithDelivery: withDelivery,
+    deliveredPerSecondDuringIngest: Math.round(delivered / deliveredSeconds),
+    slowdownPercent: round((1 - mean(withDelivery) / mean(alone)) * 100, 1),
+  };
+}
+
+/** Runs the webhook delivery benchmark. */
+export async function benchWebhookDelivery() {
+  const env = { PEER_REPORT_WEBHOOK_ALLOW_PRIVATE: 'loopback', PEER_REPORT_WEBHOOK_POLL_MS: '50', PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) };
+  const s = await startBenchServer(env);
+  const rx = await startReceiver();
+  const db = await openDatabase({ dataDir: s.dataDir, databaseUrl: env.DATABASE_URL });
+  try {
+    const hooks = [];
+    for (let i = 0; i < 4; i++) hooks.push((await createWebhook(db.db, s.accountId, s.appId, { name: `bench ${i}`, url: `${rx.url}?h=${i}`, events: ['meeting.participantJoined'], enabled: true })).id);
+
+    const throughput = async (targets: string[], events: number) => {
+      rx.reset();
+      const cpu0 = processCpuSeconds(s.child.pid!);
+      await enqueue(db, s, targets, events);
+      await until(() => rx.count() >= events * targets.length, 120_000, 'deliveries');
+      const seconds = rx.span();
+      return {
+        webhooks: targets.length,
+        deliveries: events * targets.length,
+        seconds: round(seconds, 2),
+        deliveriesPerSecond: Math.round((events * targets.length) / seconds),
+        serverCpuMsPerDelivery: round(((processCpuSeconds(s.child.pid!) - cpu0) * 1000) / (events * targets.length), 3),
+      };
+    };
+    await throughput([hooks[0]], 500); // warm-up
+    const oneWebhook = await throughput([hooks[0]], 5_000);
+    console.error('webhook-delivery: one webhook', JSON.stringify(oneWebhook));
+    const fourWebhooks = await throughput(hooks, 2_500);
+    console.error('webhook-delivery: four webhooks', JSON.stringify(fourWebhooks));
+
+    const sameProcess = await ingestImpact(s, db, hooks[0], rx);
+    // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
+    const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
+    const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
+    const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
+    let separateProcess;
+    try {
+      const hook = (await createWebhook(dbi.db, si.accountId, si.appId, { name: 'bench', url: `${rx.url}?sep`, events: ['meeting.participantJoined'], enabled: true })).id;
+      separateProcess = await ingestImpact(si, dbi, hook, rx);
+    } finally {
+      await dbi.close();
+      await deliverer.stop();
+      await si.stop();
+    }
+    return { throughput: { oneWebhook, fourWebhooks }, ingestImpact: { sameProcess, separateProcess } };
+  } finally {
+    await db.close();
+    await rx.close();
+    await s.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await benchWebhookDelivery(), null, 2));

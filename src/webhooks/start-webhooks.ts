@@ -1,0 +1,44 @@
+/**
+ * Process wiring of webhooks: the signing key (made on first start), the
+ * delivery loop and the live-alert scan. Every server process runs them; the
+ * database shares the work out (see webhook-dispatcher.ts, live-alerts.ts).
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { StoreDialect } from '../store/store-dialect.ts';
+import type { WebhookConfig } from './webhook-config.ts';
+import { ensureSigningKey } from './signing-key.ts';
+import { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { scanLiveAlerts } from './live-alerts.ts';
+import { setWebhookPublicUrl } from './outbox.ts';
+
+/** Running webhook machinery. */
+export interface RunningWebhooks {
+  dispatcher?: WebhookDispatcher;
+  close(): Promise<void>;
+}
+
+/** Starts webhook delivery and live alerts for a server process. */
+export async function startWebhooks(db: Kysely<Database>, dialect: StoreDialect, config: WebhookConfig): Promise<RunningWebhooks> {
+  await ensureSigningKey(db, dialect);
+  setWebhookPublicUrl(config.publicUrl);
+  if (!config.deliver) return { close: async () => {} };
+  const dispatcher = new WebhookDispatcher(db, dialect, config);
+  dispatcher.start();
+  let scanning: Promise<unknown> | undefined;
+  const scan = setInterval(() => {
+    if (scanning) return;
+    scanning = scanLiveAlerts(db, dialect, config.alerts, Date.now())
+      .catch((err) => console.error('live alert scan failed:', (err as Error).message))
+      .finally(() => (scanning = undefined));
+  }, config.alerts.scanIntervalMs);
+  scan.unref();
+  return {
+    dispatcher,
+    async close() {
+      clearInterval(scan);
+      await scanning;
+      await dispatcher.close();
+    },
+  };
+}

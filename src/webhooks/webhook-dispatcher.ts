@@ -1,0 +1,332 @@
+/**
+ * The delivery loop: sends the outbox's pending deliveries, in order per
+ * webhook, at least once, from any number of processes.
+ *
+ * Work is shared by webhook: a process claims a webhook (a lease on its row:
+ * `FOR UPDATE SKIP LOCKED` on PostgreSQL, the single-writer transaction on
+ * SQLite), sends that webhook's pending deliveries one after another in id
+ * order, records the outcomes, and lets go. Only the lease holder sends to a
+ * webhook, so each event is sent once between processes; a process that dies
+ * mid-delivery leaves its lease to expire ({@link WebhookConfig.leaseMs}) and
+ * the next claimer sends what was not recorded as delivered again
+ * (at-least-once: receivers dedupe on `rtk-uuid`).
+ *
+ * A failed head delivery that may be retried pauses its webhook (backoff,
+ * `webhooks.retry_at`), so later events never overtake it. After
+ * {@link WebhookConfig.retryForMs} (24 h) of failures the delivery fails for
+ * good and the webhook is disabled (`enabled: false`, `disabled_reason`).
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { StoreDialect } from '../store/store-dialect.ts';
+import type { WebhookConfig } from './webhook-config.ts';
+import { signingKeyCache, signBody, type SigningKeyCache } from './signing-key.ts';
+import { postWebhook, type PostOutcome } from './post-webhook.ts';
+import { attemptVerdict, retryDelayMs, withinRetryWindow } from './retry-policy.ts';
+import { onEventsRecorded } from './outbox.ts';
+
+/** Deliveries read (and signed ahead) at a time: at most these go out after the webhook is disabled or deleted. */
+const READ_AHEAD = 32;
+/** Finished deliveries recorded together (at most this many re-sent after a crash). */
+const RECORD_EVERY = 32;
+/** How often finished deliveries are pruned from the log (ms). */
+const PRUNE_EVERY_MS = 3_600_000;
+
+const USER_AGENT = 'peer-report-webhooks/1';
+
+interface Claimed {
+  id: string;
+  url: string;
+  /** When the lease ends unless renewed. */
+  leaseUntil: number;
+}
+
+interface PendingRow {
+  id: number;
+  event_id: string;
+  body: string;
+  attempts: number;
+  created_at: number;
+}
+
+interface Finished {
+  id: number;
+  status: 'delivered' | 'failed';
+  statusCode: number | null;
+  error: string | null;
+  at: number;
+}
+
+/** Delivers webhook events; one per process. */
+export class WebhookDispatcher {
+  readonly owner = randomUUID();
+  #running = new Set<Promise<void>>();
+  #timer?: NodeJS.Timeout;
+  #closed = false;
+  #ticking = false;
+  #again = false;
+  #lastPrune = 0;
+  #unsubscribe: () => void;
+  readonly #keys: SigningKeyCache;
+  /** The lease, long enough for two attempts (an attempt must never outlive it). */
+  readonly #leaseMs: number;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: StoreDialect,
+    private readonly config: WebhookConfig,
+  ) {
+    this.#keys = signingKeyCache(db, dialect);
+    this.#leaseMs = Math.max(config.leaseMs, 2 * config.requestTimeoutMs);
+    this.#unsubscribe = onEventsRecorded(() => this.poke());
+  }
+
+  /** Starts polling. */
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Looks for work now (events were just recorded). */
+  poke(): void {
+    if (this.#closed) return;
+    if (this.#ticking) this.#again = true;
+    else this.#schedule(0);
+  }
+
+  /** Stops claiming and waits for the deliveries in flight to be recorded. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#unsubscribe();
+    clearTimeout(this.#timer);
+    while (this.#ticking || this.#running.size > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#tick(), ms);
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#closed || this.#ticking) return;
+    this.#ticking = true;
+    this.#again = false;
+    let claimed = 0;
+    try {
+      const free = this.config.concurrency - this.#running.size;
+      if (free > 0) {
+        for (const w of await this.#claim(free)) {
+          claimed++;
+          const run: Promise<void> = this.#deliver(w)
+            .catch((err) => console.error(`webhook ${w.id} delivery failed:`, (err as Error).message))
+            .finally(() => {
+              this.#running.delete(run);
+              this.poke();
+            });
+          this.#running.add(run);
+        }
+      }
+      if (Date.now() - this.#lastPrune > PRUNE_EVERY_MS) {
+        this.#lastPrune = Date.now();
+        await this.#prune();
+      }
+    } catch (err) {
+      if (!this.#closed) console.error('webhook claim failed:', (err as Error).message);
+    } finally {
+      this.#ticking = false;
+    }
+    if (this.#closed) return;
+    this.#schedule(this.#again || (claimed > 0 && this.#running.size < this.config.concurrency) ? 0 : this.config.pollIntervalMs);
+  }
+
+  /** Claims up to `n` enabled, unpaused, unleased webhooks that have pending deliveries. */
+  async #claim(n: number): Promise<Claimed[]> {
+    const now = Date.now();
+    // A plain read first: an idle poll never takes the write lock (SQLite) or row locks.
+    if ((await this.#claimable(this.db, now, 1).execute()).length === 0) return [];
+    return this.db.transaction().execute(async (tx) => {
+      let q = this.#claimable(tx, now, n);
+      if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
+      const rows = await q.execute();
+      if (rows.length === 0) return [];
+      await tx
+        .updateTable('webhooks')
+        .set({ lease_owner: this.owner, lease_until: now + this.#leaseMs })
+        .where('id', 'in', rows.map((r) => r.id))
+        .execute();
+      return rows.map((r) => ({ ...r, leaseUntil: now + this.#leaseMs }));
+    });
+  }
+
+  /** Enabled, unpaused, unleased webhooks with pending deliveries. */
+  #claimable(db: Kysely<Database>, now: number, n: number) {
+    return db
+      .selectFrom('webhooks as w')
+      .select(['w.id', 'w.url'])
+      .where('w.enabled', '=', 1)
+      .where((eb) => eb.or([eb('w.retry_at', 'is', null), eb('w.retry_at', '<=', now)]))
+      .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<', now)]))
+      .where((eb) => eb.exists(eb.selectFrom('webhook_deliveries as d').select(sql`1`.as('one')).whereRef('d.webhook_id', '=', 'w.id').where('d.status', '=', 'pending')))
+      .orderBy('w.lease_until')
+      .limit(n);
+  }
+
+  /** Sends `w`'s pending deliveries in order until it is empty, paused, or its time slice is used. */
+  async #deliver(w: Claimed): Promise<void> {
+    const sliceEnd = Date.now() + this.#leaseMs / 3;
+    const finished: Finished[] = [];
+    try {
+      while (!this.#closed && Date.now() < sliceEnd) {
+        // Nothing when the webhook was disabled or deleted meanwhile.
+        const rows = (await this.db
+          .selectFrom('webhook_deliveries as d')
+          .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+          .select(['d.id', 'd.event_id', 'd.body', 'd.attempts', 'd.created_at'])
+          .where('d.webhook_id', '=', w.id)
+          .where('d.status', '=', 'pending')
+          .where('w.enabled', '=', 1)
+          .orderBy('d.id')
+          .limit(READ_AHEAD)
+          .execute()) as PendingRow[];
+        if (rows.length === 0) return;
+        const key = await this.#keys.current();
+        const bodies = rows.map((r) => Buffer.from(r.body, 'utf8'));
+        // Signed on the thread pool while earlier ones are on the wire.
+        const signatures = bodies.map((b) => signBody(b, key));
+        signatures.forEach((s) => s.catch(() => undefined));
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i];
+          // The lease must outlast this attempt: otherwise another process could send behind it.
+          if (Date.now() + this.config.requestTimeoutMs >= w.leaseUntil - this.#leaseMs / 4 && !(await this.#record(w, finished))) return;
+          const outcome = await postWebhook(
+            w.url,
+            bodies[i],
+            {
+              'content-type': 'application/json',
+              'user-agent': USER_AGENT,
+              'rtk-signature': await signatures[i],
+              'rtk-uuid': row.event_id,
+              'rtk-webhook-id': w.id,
+            },
+            { timeoutMs: this.config.requestTimeoutMs, maxResponseBytes: this.config.maxResponseBytes, policy: this.config.allowPrivate },
+          );
+          const verdict = attemptVerdict(outcome);
+          const at = Date.now();
+          if (verdict === 'retry') {
+            await this.#record(w, finished);
+            await this.#retryLater(w.id, row, outcome, at);
+            return;
+          }
+          finished.push({ id: row.id, status: verdict, statusCode: outcome.statusCode ?? null, error: verdict === 'failed' ? describe(outcome) : null, at });
+          if (finished.length >= RECORD_EVERY) {
+            if (!(await this.#record(w, finished))) return;
+          }
+          if (this.#closed) break;
+        }
+        if (!(await this.#record(w, finished))) return;
+      }
+    } finally {
+      await this.#record(w, finished).catch((err) => console.error(`webhook ${w.id}: recording deliveries failed:`, (err as Error).message));
+      await this.db
+        .updateTable('webhooks')
+        .set({ lease_owner: null, lease_until: null })
+        .where('id', '=', w.id)
+        .where('lease_owner', '=', this.owner)
+        .execute();
+    }
+  }
+
+  /**
+   * Records finished deliveries and renews the lease, in one transaction
+   * (a lease is taken over only after it expired, so renewing an unexpired one is safe);
+   * returns false when the lease was lost (expired and taken over: the new
+   * holder re-sends what this one had not recorded) or the webhook was
+   * disabled or deleted meanwhile: the caller stops.
+   */
+  async #record(w: Claimed, finished: Finished[]): Promise<boolean> {
+    const batch = finished.splice(0, finished.length);
+    const renewAt = Date.now();
+    return this.db.transaction().execute(async (tx) => {
+      // One statement per outcome (status, code): a run of 2xx answers is one UPDATE.
+      const groups = new Map<string, Finished[]>();
+      for (const f of batch) {
+        const key = `${f.status} ${f.statusCode} ${f.error ?? ''}`;
+        const g = groups.get(key);
+        if (g) g.push(f);
+        else groups.set(key, [f]);
+      }
+      for (const group of groups.values()) {
+        const f = group[group.length - 1];
+        await tx
+          .updateTable('webhook_deliveries')
+          .set((eb) => ({
+            status: f.status,
+            attempts: eb('attempts', '+', 1),
+            last_attempt_at: f.at,
+            next_attempt_at: null,
+            delivered_at: f.status === 'delivered' ? f.at : null,
+            last_status_code: f.statusCode,
+            last_error: f.error,
+          }))
+          .where('id', 'in', group.map((g) => g.id))
+          .where('status', '=', 'pending')
+          .execute();
+      }
+      const renewed = await tx
+        .updateTable('webhooks')
+        .set({ lease_until: renewAt + this.#leaseMs })
+        .where('id', '=', w.id)
+        .where('lease_owner', '=', this.owner)
+        .where('enabled', '=', 1)
+        .executeTakeFirst();
+      if (Number(renewed.numUpdatedRows) === 0) return false;
+      w.leaseUntil = renewAt + this.#leaseMs;
+      return true;
+    });
+  }
+
+  /** Pauses the webhook until the head's next attempt, or fails it for good and disables the webhook. */
+  async #retryLater(webhookId: string, row: PendingRow, outcome: PostOutcome, at: number): Promise<void> {
+    const attempts = row.attempts + 1;
+    const next = at + retryDelayMs(attempts, this.config.retryBaseMs, this.config.retryMaxDelayMs, Math.random());
+    const error = describe(outcome);
+    const giveUp = !withinRetryWindow(Number(row.created_at), next, this.config.retryForMs);
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('webhook_deliveries')
+        .set({
+          status: giveUp ? 'failed' : 'pending',
+          attempts,
+          last_attempt_at: at,
+          next_attempt_at: giveUp ? null : next,
+          last_status_code: outcome.statusCode ?? null,
+          last_error: error,
+        })
+        .where('id', '=', row.id)
+        .execute();
+      await tx
+        .updateTable('webhooks')
+        .set(
+          giveUp
+            ? { enabled: 0, retry_at: null, disabled_at: at, disabled_reason: `delivery failed for ${Math.round(this.config.retryForMs / 60_000)} min (${attempts} attempts); last error: ${error}`, updated_at: at }
+            : { retry_at: next },
+        )
+        .where('id', '=', webhookId)
+        .execute();
+    });
+  }
+
+  /** Drops finished deliveries older than the log's retention, and alert marks of long-gone windows. */
+  async #prune(): Promise<void> {
+    const now = Date.now();
+    await this.db.deleteFrom('webhook_deliveries').where('status', '<>', 'pending').where('created_at', '<', now - this.config.logRetentionMs).execute();
+    await this.db.deleteFrom('webhook_alerts').where('fired_at', '<', now - Math.max(this.config.alerts.windowMs * 2, 86_400_000)).execute();
+  }
+}
+
+function describe(outcome: PostOutcome): string {
+  if (outcome.error) return outcome.error.slice(0, 500);
+  const snippet = outcome.responseSnippet ? `: ${outcome.responseSnippet.replace(/\s+/g, ' ').slice(0, 300)}` : '';
+  return `HTTP ${outcome.statusCode}${snippet}`;
+}
