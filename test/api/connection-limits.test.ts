@@ -120,7 +120,7 @@ describe('ingest limits per participant', () => {
       const r = answers.find((x) => x.status === 429)!;
       assert.ok(Number(r.headers.get('retry-after')) >= 1);
       assert.equal(r.json.success, false);
-      assert.equal(r.json.errors[0].code, 429);
+      assert.equal(r.json.errors[0].code, 1011);
       assert.equal(r.json.error.field, 'Authorization');
       assert.equal(r.headers.get('access-control-allow-origin'), '*');
       assert.equal((await call(strict.url, 'POST', '/ingest/v1/join', b.token, {})).status, 201);

@@ -142,7 +142,7 @@ describe('webhooks through the official SDK', () => {
       const res = await rawCall('POST', '/webhooks', body);
       assert.equal(res.status, 400, JSON.stringify(body));
       assert.equal(res.json.success, false);
-      assert.equal(res.json.error.code, 400);
+      assert.equal(res.json.error.code, 1001);
       assert.equal(res.json.error.field, field, JSON.stringify(body));
       assert.match(res.json.error.message, message);
       assert.equal(res.json.errors[0].source.pointer, field);
