@@ -1,0 +1,50 @@
+/**
+ * Received-media rules: audio concealment, and media that stopped arriving.
+ *
+ * "No media received" cannot tell from one side whether the sender muted,
+ * stopped its track or lost its network: alone it is `fair` with a low
+ * confidence; `blame.ts` raises it to `bad` when the sender's own report shows
+ * it was sending, and drops it when the sender sent nothing either.
+ */
+import { findEpisodes, median } from './episodes.ts';
+import { episodeIssue, pathUnknown } from './issue-builder.ts';
+import { CONCEALMENT, gradeHigh, NO_MEDIA } from './thresholds.ts';
+import type { DiagnosisInterval, DiagnosisStream, Issue } from './types.ts';
+
+/** Audio-concealment issues of one received audio stream (needs the concealment percentage). */
+export function concealmentIssues(stream: DiagnosisStream): Issue[] {
+  if (stream.direction !== 'receive' || stream.medium === 'video') return [];
+  return findEpisodes(stream.intervals, (i) => i.concealedPct, CONCEALMENT).map((e) =>
+    episodeIssue(stream, e, {
+      kind: 'audio_concealment',
+      metric: 'concealed_samples_pct',
+      threshold: CONCEALMENT.enter,
+      severity: gradeHigh(median(e.values), CONCEALMENT),
+      attribution: pathUnknown('concealment seen on this stream only'),
+    }),
+  );
+}
+
+/** 1 when nothing arrived in the interval, 0 when something did, undefined when unknown. */
+function nothingArrived(stream: DiagnosisStream): (i: DiagnosisInterval) => number | undefined {
+  const video = stream.medium !== 'audio';
+  return (i) => {
+    if (video && i.noVideo !== undefined) return i.noVideo ? 1 : 0;
+    if (i.packets === undefined || i.d === undefined) return undefined; // a first sample says nothing about a rate
+    return i.packets === 0 ? 1 : 0;
+  };
+}
+
+/** "No media received" issues of one received stream. */
+export function noMediaIssues(stream: DiagnosisStream): Issue[] {
+  if (stream.direction !== 'receive') return [];
+  return findEpisodes(stream.intervals, nothingArrived(stream), { enter: 1, exit: 1, minDurationMs: NO_MEDIA.minDurationMs }).map((e) =>
+    episodeIssue(stream, e, {
+      kind: 'no_media_received',
+      metric: stream.medium === 'audio' ? 'empty_samples' : 'samples_without_frames',
+      threshold: 1,
+      severity: 'fair',
+      attribution: pathUnknown('nothing arrived, but from this side a muted or stopped sender looks the same'),
+    }),
+  );
+}
