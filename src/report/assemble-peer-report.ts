@@ -15,6 +15,7 @@ import { iso, minutesBetween } from '../util/time.ts';
 import { peerEventsOf } from './peer-events.ts';
 import type { PeerReportData } from './load-peer-data.ts';
 import type { ReportFilter } from './report-filters.ts';
+import { diagnosisSummary } from '../analytics/diagnosis/engine.ts';
 
 /** Options of one report request. */
 export interface AssembleOptions {
@@ -267,6 +268,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
       quality[`${series}_cumulative`] = aggregates.cumulative[series];
     }
     qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds };
+    if (data.diagnosis) qualityStats.diagnosis = diagnosisSummary(data.diagnosis);
   }
 
   const participantJson: Json = dropUndefined({
@@ -288,6 +290,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
     peer_report: dropUndefined({ metadata: Object.keys(metadata).length ? metadata : undefined, quality }),
     peer_stats: Object.keys(peerStats).length ? peerStats : undefined,
     quality_stats: qualityStats,
+    diagnosis: data.diagnosis,
     peer_events: opts.includePeerEvents ? peerEventsOf(peer) : undefined,
   });
 

@@ -8,6 +8,8 @@ import type { StoreDialect } from '../store/store-dialect.ts';
 import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-read.ts';
 import { storedQualityAggregates, type QualityAggregates } from './quality-aggregates.ts';
 import type { ReportFilter } from './report-filters.ts';
+import { peerDiagnosis } from './peer-diagnosis.ts';
+import type { DiagnosisReport } from '../analytics/diagnosis/engine.ts';
 
 /** Raw rows of one peer. */
 export interface PeerReportData {
@@ -24,6 +26,8 @@ export interface PeerReportData {
   streamKeys: string[];
   /** Other peers of the same session (for `quality_stats.peer_ids`). */
   sessionPeerIds: string[];
+  /** The peer's diagnosis (with the quality section; docs/diagnosis.md). */
+  diagnosis?: DiagnosisReport;
 }
 
 /**
@@ -93,6 +97,7 @@ export async function loadPeerData(
     // Stale (a chunk stored after them): the aggregates are computed from the metric columns after all.
     if (!aggregates) qualityChunks = await readQualityChunks(db, dialect, peerId);
   }
+  const diagnosis = wantQuality ? await peerDiagnosis(db, dialect, peer, qualityChunks) : undefined;
   return {
     peer,
     participant,
@@ -104,5 +109,6 @@ export async function loadPeerData(
     aggregates,
     streamKeys: streamKeys.map((s) => s.stream_key),
     sessionPeerIds: sessionPeers.map((p) => p.id),
+    diagnosis,
   };
 }

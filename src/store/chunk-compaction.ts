@@ -29,6 +29,7 @@ import { readChunkSummaries, readQualityChunks, type ChunkSummary, type StoredCh
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
+import { storePeerDiagnosis } from '../report/peer-diagnosis.ts';
 
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
 export const MAX_MERGE_BYTES = 256 * 1024;
@@ -141,6 +142,7 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
   const peer = await db.selectFrom('peers').select(['chunks_compacted_at', 'status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
   if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
   const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
+  let compacted: { chunks: StoredChunk[]; upto: number } | undefined;
   await db.transaction().execute(async (tx) => {
     let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
@@ -154,7 +156,15 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
       .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks)), quality_aggregates_upto: upto })
       .where('id', '=', peerId)
       .execute();
+    compacted = { chunks, upto };
   });
+  // Its diagnosis, from the same metric rows, in its own short step (docs/diagnosis.md, "Cost").
+  if (compacted) {
+    const started = performance.now();
+    const row = await db.selectFrom('peers').select(['id', 'session_id', 'joined_at', 'left_at', 'precall']).where('id', '=', peerId).executeTakeFirst();
+    if (row) await storePeerDiagnosis(db, row, compacted.chunks, compacted.upto);
+    await restAfterWork(started);
+  }
   return removed;
 }
 

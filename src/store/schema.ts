@@ -100,6 +100,12 @@ export interface PeersTable {
   quality_aggregates: string | null;
   /** Highest chunk id `quality_aggregates` covers. */
   quality_aggregates_upto: number | null;
+  /** A finished peer's own diagnosis (JSON, src/report/peer-diagnosis.ts), and the highest chunk id it covers. */
+  diagnosis: string | null;
+  diagnosis_upto: number | null;
+  /** Its verdict (0 good … 3 bad) and sentence after blame with the session's finished peers, for listings. */
+  verdict_rank: number | null;
+  diagnosis_summary: string | null;
   created_at: number;
   updated_at: number;
 }
