@@ -13,7 +13,8 @@
  * - two peers on P2P: the sender's reports describe the very same packets, so
  *   the split is ambiguous and said so;
  * - "no media received" is dropped when the sender sent nothing (muted or
- *   stopped), and is `bad` when it was sending.
+ *   stopped), and is `bad` when it was sending; without a sender to ask it is
+ *   kept only when every received stream stopped at once.
  */
 import { PATH_KINDS } from './attribution.ts';
 import type { Attribution, Issue, Medium, ProducerSummary, Topology } from './types.ts';
@@ -112,6 +113,8 @@ export function applyBlame(issues: readonly Issue[], refs: readonly ReceivedStre
       continue;
     }
     const match = findSender(ref, ctx);
+    // "No media received" without the sender's word counts only when everything stopped at once.
+    if (issue.kind === 'no_media_received' && !match && issue.evidence.detail?.all_streams_silent !== 1) continue;
     if (!match) {
       issue.attribution = { ...issue.attribution, reason: `${issue.attribution.reason}; no sender of this stream was found among the session's other peers` };
       kept.push(issue);

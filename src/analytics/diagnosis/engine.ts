@@ -10,7 +10,7 @@ import { attributeOwn } from './attribution.ts';
 import { applyBlame, type BlameContext, type ReceivedStreamRef } from './blame.ts';
 import { deviceIssues } from './device-rules.ts';
 import { mergeIssues } from './merge-issues.ts';
-import { concealmentIssues, noMediaIssues } from './media-rules.ts';
+import { concealmentIssues, markAllSilent, noMediaIssues } from './media-rules.ts';
 import { jitterIssues, lossIssues, rttIssues } from './network-rules.ts';
 import { precallIssues } from './precall-rule.ts';
 import { producerSummaries } from './producer-summary.ts';
@@ -48,6 +48,7 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
   }
   issues.push(...iceIssues(input), ...relayIssues(input), ...deviceIssues(input));
   attributeOwn(issues, input.streams);
+  markAllSilent(issues, input.streams);
   issues.push(...precallIssues(input.precall, issues));
   const present = { send: new Set<Medium>(), receive: new Set<Medium>() };
   const withData = input.streams.filter((s) => s.intervals.length > 0);
@@ -88,7 +89,7 @@ function isoOf(ms: number): string {
 export function finishDiagnosis(own: OwnDiagnosis, ctx?: BlameContext): DiagnosisReport {
   // The stored issues are not modified (blame rewrites attributions).
   const copies = own.issues.map((i) => ({ ...i, streams: [...i.streams], evidence: { ...i.evidence }, attribution: { ...i.attribution } }));
-  const blamed = ctx && ctx.others.length > 0 ? applyBlame(copies, own.received, ctx) : copies;
+  const blamed = applyBlame(copies, own.received, ctx ?? { selfPeerId: '', others: [], sessionPeers: 1 });
   const merged = mergeIssues(blamed);
   const verdicts = verdictsOf(merged, own.present);
   const labels = new Map((ctx?.others ?? []).filter((o) => o.label).map((o) => [o.peerId, o.label as string]));

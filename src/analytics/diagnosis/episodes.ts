@@ -28,6 +28,8 @@ export interface EpisodeOptions {
   minSamples?: number;
   /** Samples ending before this time are ignored (e.g. a ramp-up). */
   notBefore?: number;
+  /** Keep only episodes whose median is past `enter` (hysteresis extends an episode, it must not define it). */
+  typicalPastEnter?: boolean;
 }
 
 /** Start of the interval a sample describes (its end when its length is unknown). */
@@ -72,7 +74,9 @@ export function findEpisodes(
   }
   const minDuration = opts.minDurationMs ?? EPISODE.minDurationMs;
   const minSamples = opts.minSamples ?? EPISODE.minSamples;
-  return merged.filter((e) => e.end - e.start >= minDuration && e.values.length >= minSamples);
+  return merged.filter(
+    (e) => e.end - e.start >= minDuration && e.values.length >= minSamples && (!opts.typicalPastEnter || past(median(e.values), opts.enter)),
+  );
 }
 
 /** Median of values (not empty). */

@@ -12,7 +12,7 @@ import type { DiagnosisStream, Issue } from './types.ts';
 
 /** Packet-loss issues of one stream. */
 export function lossIssues(stream: DiagnosisStream): Issue[] {
-  return findEpisodes(stream.intervals, (i) => i.lossPct, LOSS).map((e) =>
+  return findEpisodes(stream.intervals, (i) => i.lossPct, { ...LOSS, typicalPastEnter: true }).map((e) =>
     episodeIssue(stream, e, {
       kind: 'packet_loss',
       metric: 'packet_loss_pct',
@@ -25,7 +25,7 @@ export function lossIssues(stream: DiagnosisStream): Issue[] {
 
 /** High-RTT issues of one stream. */
 export function rttIssues(stream: DiagnosisStream): Issue[] {
-  return findEpisodes(stream.intervals, (i) => i.rttMs, RTT).map((e) =>
+  return findEpisodes(stream.intervals, (i) => i.rttMs, { ...RTT, typicalPastEnter: true }).map((e) =>
     episodeIssue(stream, e, {
       kind: 'high_rtt',
       metric: 'rtt_ms',
@@ -38,7 +38,7 @@ export function rttIssues(stream: DiagnosisStream): Issue[] {
 
 /** Jitter issues of one stream. */
 export function jitterIssues(stream: DiagnosisStream): Issue[] {
-  return findEpisodes(stream.intervals, (i) => i.jitterMs, JITTER).map((e) =>
+  return findEpisodes(stream.intervals, (i) => i.jitterMs, { ...JITTER, typicalPastEnter: true }).map((e) =>
     episodeIssue(stream, e, {
       kind: 'jitter',
       metric: 'jitter_ms',

@@ -30,7 +30,7 @@ function lossOfPicture(stream: DiagnosisStream, e: RawEpisode): { severity: Seve
     if (i.t <= e.start) {
       if (px !== undefined) bestPx = Math.max(bestPx, px);
       if (i.fps !== undefined) bestFps = Math.max(bestFps, i.fps);
-    } else if (i.t <= e.end) {
+    } else if (i.t <= e.end && i.packets !== 0) {
       if (px !== undefined) minPx = Math.min(minPx, px);
       if (i.fps !== undefined) minFps = Math.min(minFps, i.fps);
       if (i.bitrateBps !== undefined) minBr = Math.min(minBr, i.bitrateBps);
@@ -59,10 +59,14 @@ function lossOfPicture(stream: DiagnosisStream, e: RawEpisode): { severity: Seve
 
 /** Bandwidth-limitation issues of one sent video stream. */
 export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
-  if (stream.direction !== 'send' || stream.medium === 'audio' || stream.intervals.length === 0) return [];
-  const notBefore = intervalStart(stream.intervals[0]) + LIMITATION.rampUpMs;
+  if (stream.direction !== 'send' || stream.medium === 'audio') return [];
+  // The ramp-up counts from the first media sent (a connection may wait long before it connects).
+  const first = stream.intervals.find((i) => (i.packets ?? 0) > 0);
+  if (!first) return [];
+  const notBefore = intervalStart(first) + LIMITATION.rampUpMs;
   // 1 = the encoder said bandwidth, or the transport's estimate was too low for video.
   const limited = (i: DiagnosisInterval): number | undefined => {
+    if (i.packets === 0) return undefined; // nothing sent (paused, muted): no picture to limit
     if (i.limitation === 'bandwidth') return 1;
     if (i.availableOutgoingKbps !== undefined && i.availableOutgoingKbps < LIMITATION.lowAvailableKbps) return 1;
     if (i.limitation !== undefined || i.availableOutgoingKbps !== undefined || i.fps !== undefined) return 0;
@@ -94,7 +98,7 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
 /** CPU-limitation issues of one sent video stream. */
 export function cpuIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'send' || stream.medium === 'audio') return [];
-  const limited = (i: DiagnosisInterval): number | undefined => (i.limitation === 'cpu' ? 1 : i.limitation !== undefined || i.fps !== undefined ? 0 : undefined);
+  const limited = (i: DiagnosisInterval): number | undefined => (i.packets === 0 ? undefined : i.limitation === 'cpu' ? 1 : i.limitation !== undefined || i.fps !== undefined ? 0 : undefined);
   return findEpisodes(stream.intervals, limited, { enter: 1, exit: 1, minDurationMs: LIMITATION.minDurationMs }).map((e) => {
     const { severity, detail } = lossOfPicture(stream, e);
     return episodeIssue(stream, e, {
