@@ -15,7 +15,7 @@ export function producerSummaries(streams: readonly DiagnosisStream[]): Producer
   const out: ProducerSummary[] = [];
   for (const s of streams) {
     if (s.direction !== 'send' || s.intervals.length === 0) continue;
-    const loss = findEpisodes(s.intervals, (i) => i.lossPct, LOSS).map((e): [number, number, number] => [e.start, e.end, Math.max(...e.values)]);
+    const loss = findEpisodes(s.intervals, (i) => i.lossPct, { ...LOSS, typicalPastEnter: true }).map((e): [number, number, number] => [e.start, e.end, Math.max(...e.values)]);
     const silent = findEpisodes(s.intervals, (i) => (i.packets === undefined || i.d === undefined ? undefined : i.packets === 0 ? 1 : 0), { enter: 1, exit: 1, minDurationMs: SILENT_MIN_MS, minSamples: 1, mergeGapMs: 2_000 }).map(
       (e): [number, number] => [e.start, e.end],
     );
