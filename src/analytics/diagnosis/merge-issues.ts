@@ -11,7 +11,8 @@ import type { Issue } from './types.ts';
 const CONFIDENCE = ['low', 'medium', 'high'] as const;
 
 function keyOf(i: Issue): string {
-  return [i.kind, i.direction ?? '', i.medium ?? '', i.attribution.cause, i.attribution.peer_id ?? ''].join('|');
+  // The peer counts only when it is the cause; otherwise it is just who was compared with.
+  return [i.kind, i.direction ?? '', i.medium ?? '', i.attribution.cause, i.attribution.cause === 'remote_peer' ? (i.attribution.peer_id ?? '') : ''].join('|');
 }
 
 /** The merged issues, in start order. */
@@ -30,10 +31,11 @@ export function mergeIssues(issues: readonly Issue[]): Issue[] {
       cur.evidence.worst = Math.max(cur.evidence.worst, i.evidence.worst);
       cur.evidence.samples = n;
       if (verdictRank(i.severity) > verdictRank(cur.severity)) cur.severity = i.severity;
-      if (CONFIDENCE.indexOf(i.attribution.confidence) > CONFIDENCE.indexOf(cur.attribution.confidence)) cur.attribution = i.attribution;
+      if (CONFIDENCE.indexOf(i.attribution.confidence) > CONFIDENCE.indexOf(cur.attribution.confidence)) cur.attribution = { ...i.attribution };
+      if (cur.attribution.cause !== 'remote_peer' && cur.attribution.peer_id !== i.attribution.peer_id) delete cur.attribution.peer_id;
       continue;
     }
-    const copy: Issue = { ...i, streams: [...i.streams], evidence: { ...i.evidence } };
+    const copy: Issue = { ...i, streams: [...i.streams], evidence: { ...i.evidence }, attribution: { ...i.attribution } };
     open.set(k, copy);
     out.push(copy);
   }
