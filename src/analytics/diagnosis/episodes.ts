@@ -28,7 +28,12 @@ export interface EpisodeOptions {
   minSamples?: number;
   /** Samples ending before this time are ignored (e.g. a ramp-up). */
   notBefore?: number;
-  /** Keep only episodes whose median is past `enter` (hysteresis extends an episode, it must not define it). */
+  /**
+   * An episode whose median is not past `enter` was held open by samples
+   * between `exit` and `enter` (a lossy baseline): it is replaced by the
+   * episodes found without hysteresis inside it (hysteresis extends an
+   * episode, it must not define it).
+   */
   typicalPastEnter?: boolean;
 }
 
@@ -74,9 +79,20 @@ export function findEpisodes(
   }
   const minDuration = opts.minDurationMs ?? EPISODE.minDurationMs;
   const minSamples = opts.minSamples ?? EPISODE.minSamples;
-  return merged.filter(
-    (e) => e.end - e.start >= minDuration && e.values.length >= minSamples && (!opts.typicalPastEnter || past(median(e.values), opts.enter)),
-  );
+  const long = (e: RawEpisode) => e.end - e.start >= minDuration && e.values.length >= minSamples;
+  if (!opts.typicalPastEnter) return merged.filter(long);
+  const out: RawEpisode[] = [];
+  let strict: RawEpisode[] | undefined;
+  for (const e of merged) {
+    if (!long(e)) continue;
+    if (past(median(e.values), opts.enter)) {
+      out.push(e);
+      continue;
+    }
+    strict ??= opts.exit === opts.enter ? [] : findEpisodes(intervals, value, { ...opts, exit: opts.enter });
+    out.push(...strict.filter((x) => x.start >= e.start && x.end <= e.end));
+  }
+  return out;
 }
 
 /** Median of values (not empty). */

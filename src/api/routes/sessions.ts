@@ -16,6 +16,7 @@ import { peerEventsOf } from '../../report/peer-events.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
 import { loadPeerData } from '../../report/load-peer-data.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
+import { verdictName, worstVerdicts } from '../../store/session-verdicts.ts';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -86,6 +87,9 @@ function peerParticipant(p: SessionPeerRow, now: number, includeEvents: boolean)
       status: p.status === 'live' ? 'LIVE' : 'LEFT',
       created_at: iso(p.created_at),
       updated_at: iso(p.updated_at),
+      // Additive: the finished peer's diagnosis verdict and sentence (docs/diagnosis.md).
+      verdict: verdictName(p.verdict_rank),
+      diagnosis_summary: p.diagnosis_summary ?? undefined,
       ...(includeEvents ? { peer_events: peerEventsOf(p) } : {}),
     },
   };
@@ -166,9 +170,10 @@ export function sessionsRoutes(): Hono<AppEnv> {
       limit: page.perPage,
     });
     const live = await liveMinutes(ctx.db, rows.filter((s) => s.status === 'LIVE').map((s) => s.id), Date.now());
+    const worst = await worstVerdicts(ctx.db, rows.map((s) => s.id));
     return c.json({
       success: true,
-      data: { sessions: rows.map((s) => sessionJson(s, live.get(s.id) ?? 0)) },
+      data: { sessions: rows.map((s) => ({ ...sessionJson(s, live.get(s.id) ?? 0), ...(worst.has(s.id) ? { worst_verdict: worst.get(s.id) } : {}) })) },
       paging: pagingBlock(page, rows.length, total),
     });
   });

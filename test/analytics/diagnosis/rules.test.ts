@@ -23,10 +23,14 @@ describe('episodes: hysteresis, merge, minimum length', () => {
     assert.equal(found[0].end, at(22));
     assert.deepEqual(found[0].values, [10, 10, 2, 4, 4]);
   });
-  it('typicalPastEnter drops an episode held open by hysteresis only', () => {
+  it('typicalPastEnter: an episode held open by a lossy baseline keeps only its strict core', () => {
     const weak = intervals(10, (k) => ({ lossPct: k === 2 ? 3 : during(k, 3, 8) ? 2 : 0 }));
     assert.equal(findEpisodes(weak, (i) => i.lossPct, { enter: 3, exit: 1 }).length, 1);
     assert.equal(findEpisodes(weak, (i) => i.lossPct, { enter: 3, exit: 1, typicalPastEnter: true }).length, 0);
+    // 2 % baseline for a minute with two 15 % bursts: the bursts, not the minute.
+    const baseline = intervals(30, (k) => ({ lossPct: during(k, 3, 6) || during(k, 20, 23) ? 15 : 2 }));
+    const found = findEpisodes(baseline, (i) => i.lossPct, { enter: 3, exit: 1, typicalPastEnter: true });
+    assert.deepEqual(found.map((e) => [e.start, e.end]), [[at(6), at(12)], [at(40), at(46)]]);
   });
 });
 
