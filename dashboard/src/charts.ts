@@ -41,17 +41,48 @@ export function seriesOf(rows: readonly SampleRow[]): { x: number[]; mos: (numbe
   return out;
 }
 
-/** Draws the MOS chart and the network chart of one stream into `into`. */
-export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]): void {
+/** A time range to shade on a chart (epoch s), e.g. a diagnosed issue. */
+export interface ChartRange {
+  start: number;
+  end: number;
+  severity: string;
+}
+
+const RANGE_FILL: Record<string, string> = { fair: 'rgba(249, 168, 37, 0.18)', poor: 'rgba(239, 108, 0, 0.2)', bad: 'rgba(198, 40, 40, 0.2)' };
+
+/** A uPlot plugin shading `ranges` behind the series. */
+function rangesPlugin(ranges: readonly ChartRange[]): uPlot.Plugin {
+  return {
+    hooks: {
+      drawClear: (u: uPlot) => {
+        const ctx = u.ctx;
+        ctx.save();
+        for (const r of ranges) {
+          const x0 = u.valToPos(r.start, 'x', true);
+          const x1 = Math.max(u.valToPos(r.end, 'x', true), x0 + 2);
+          ctx.fillStyle = RANGE_FILL[r.severity] ?? RANGE_FILL.fair;
+          ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+        }
+        ctx.restore();
+      },
+    },
+  };
+}
+
+/** Draws the MOS chart and the network chart of one stream into `into`, with `ranges` shaded. */
+export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[], ranges: readonly ChartRange[] = []): void {
   const s = seriesOf(rows);
   const width = Math.max(320, Math.min(into.clientWidth || 900, 1100));
-  const mos = h('div', { class: 'chart chart-mos' });
-  const net = h('div', { class: 'chart chart-net' });
+  const marked = String(ranges.length);
+  const mos = h('div', { class: 'chart chart-mos', 'data-issue-ranges': marked });
+  const net = h('div', { class: 'chart chart-net', 'data-issue-ranges': marked });
   into.append(mos, net);
+  const plugins = ranges.length ? [rangesPlugin(ranges)] : [];
   new uPlot(
     {
       width,
       height: 180,
+      plugins,
       scales: { mos: { range: [1, 4.5] } },
       series: [{}, { label: 'MOS', scale: 'mos', stroke: '#2f7d32', width: 2, value: (_u, v) => (v == null ? '—' : v.toFixed(2)) }],
       axes: [{}, { scale: 'mos', label: 'MOS' }],
@@ -63,6 +94,7 @@ export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]):
     {
       width,
       height: 200,
+      plugins,
       scales: { ms: {}, pct: { range: [0, 100] }, kbps: {} },
       series: [
         {},
