@@ -1,7 +1,7 @@
 /**
  * `npm run bench [name…]`: runs the benchmarks and prints their figures as
  * JSON (also written to bench/results/<name>.json). Names: ingest-report,
- * sessions-list, import, collector, postgres, storage-choice. Default: all.
+ * sessions-list, import, collector, postgres, storage-choice, diagnosis. Default: all.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   collector: async () => (await import('./collector.ts')).benchCollector(),
   postgres: async () => (await import('./postgres.ts')).benchPostgres(),
   'storage-choice': async () => (await import('./storage-choice.ts')).benchStorageChoice(),
+  diagnosis: async () => (await import('./diagnosis.ts')).benchDiagnosis(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

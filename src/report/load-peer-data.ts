@@ -60,6 +60,7 @@ export async function loadPeerData(
   appId: string,
   peerId: string,
   sections: ReadonlySet<ReportFilter>,
+  options: { diagnosis?: boolean } = {},
 ): Promise<PeerReportData | undefined> {
   const peer = await db
     .selectFrom('peers')
@@ -97,7 +98,7 @@ export async function loadPeerData(
     // Stale (a chunk stored after them): the aggregates are computed from the metric columns after all.
     if (!aggregates) qualityChunks = await readQualityChunks(db, dialect, peerId);
   }
-  const diagnosis = wantQuality ? await peerDiagnosis(db, dialect, peer, qualityChunks) : undefined;
+  const diagnosis = wantQuality && options.diagnosis !== false ? await peerDiagnosis(db, dialect, peer, qualityChunks) : undefined;
   return {
     peer,
     participant,

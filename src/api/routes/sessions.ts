@@ -231,7 +231,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
     // 6.x sends `filters` here ("details along with call statistics"): honoured like the peer report's.
     const rawFilters = c.req.queries('filters') ?? [];
     const sections = parseReportFilters(rawFilters);
-    const data = await loadPeerData(ctx.db, ctx.dialect, s.account_id, s.app_id, peerId, rawFilters.length ? sections : new Set());
+    const data = await loadPeerData(ctx.db, ctx.dialect, s.account_id, s.app_id, peerId, rawFilters.length ? sections : new Set(), { diagnosis: ctx.config.diagnosis });
     if (!data || data.peer.session_id !== s.id) throw notFound(`participant '${peerId}' in session '${s.id}'`);
     const body = assemblePeerReport(data, { sections: rawFilters.length ? sections : new Set(), includePeerEvents, now: Date.now() });
     return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, { 'content-type': 'application/json; charset=utf-8' });
