@@ -8,9 +8,10 @@
  *   on each request from the metric rows the report reads anyway.
  * - Blame compares this peer's received streams with the session's other
  *   peers' sent streams. Those peers may finish later, so blame runs at read
- *   time, from their stored summaries (a few hundred bytes per sent stream,
- *   one query); a live peer has none stored, so the sent-stream metric rows
- *   of at most {@link MAX_LIVE_SENDERS} live senders are read (no rows JSON).
+ *   time, from their stored summaries (`peers.diagnosis_senders`, a few
+ *   hundred bytes per sent stream, one query); a live peer has none stored,
+ *   so the sent-stream metric rows of at most {@link MAX_LIVE_SENDERS} live
+ *   senders are read (no rows JSON), and kept in memory until their next batch.
  * - When a peer is compacted, its verdict and sentence after blame, and those
  *   of the session's other finished peers, are stored (`verdict_rank`,
  *   `diagnosis_summary`) for the session listings.
@@ -19,9 +20,10 @@ import type { Kysely } from 'kysely';
 import type { Database, PeersTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import { readQualityChunks } from '../store/quality-chunks-read.ts';
-import { DIAGNOSIS_METHOD, diagnoseOwn, finishDiagnosis, type DiagnosisReport, type OwnDiagnosis } from '../analytics/diagnosis/engine.ts';
+import { DIAGNOSIS_METHOD, diagnoseOwn, finishDiagnosis, storableOwnDiagnosis, type DiagnosisReport, type OwnDiagnosis } from '../analytics/diagnosis/engine.ts';
 import type { BlameContext, SessionPeer } from '../analytics/diagnosis/blame.ts';
 import { producerSummaries } from '../analytics/diagnosis/producer-summary.ts';
+import type { ProducerSummary } from '../analytics/diagnosis/types.ts';
 import { verdictRank } from '../analytics/diagnosis/verdict.ts';
 import { diagnosisInput } from './diagnosis-input.ts';
 
@@ -73,14 +75,23 @@ export function storedOwnDiagnosis(peer: Pick<PeersTable, 'diagnosis' | 'diagnos
 }
 
 /** One row of the session's peers as blame reads it. */
-type SessionPeerRow = Pick<PeersTable, 'id' | 'participant_id' | 'status' | 'diagnosis' | 'joined_at' | 'left_at' | 'precall'> & { custom_id: string | null; name: string | null };
+type SessionPeerRow = Pick<PeersTable, 'id' | 'participant_id' | 'status' | 'diagnosis_senders' | 'joined_at' | 'left_at' | 'precall' | 'updated_at'> & { custom_id: string | null; name: string | null };
+
+/** What `peers.diagnosis_senders` holds. */
+interface StoredSenders {
+  method: string;
+  producers: ProducerSummary[];
+}
 
 /** The session's peers (at most {@link MAX_SESSION_PEERS}), with their stored diagnoses. */
 async function sessionPeerRows(db: Db, sessionId: string): Promise<SessionPeerRow[]> {
   return db
     .selectFrom('peers')
     .leftJoin('participants', 'participants.id', 'peers.participant_id')
-    .select(['peers.id as id', 'peers.participant_id as participant_id', 'peers.status as status', 'peers.diagnosis as diagnosis', 'peers.joined_at as joined_at', 'peers.left_at as left_at', 'peers.precall as precall', 'participants.custom_participant_id as custom_id', 'participants.name as name'])
+    .select([
+      'peers.id as id', 'peers.participant_id as participant_id', 'peers.status as status', 'peers.diagnosis_senders as diagnosis_senders', 'peers.joined_at as joined_at',
+      'peers.left_at as left_at', 'peers.precall as precall', 'peers.updated_at as updated_at', 'participants.custom_participant_id as custom_id', 'participants.name as name',
+    ])
     .where('peers.session_id', '=', sessionId)
     .orderBy('peers.joined_at')
     .orderBy('peers.id')
@@ -100,11 +111,20 @@ async function contextFrom(rows: readonly SessionPeerRow[], selfId: string, own:
     if (r.id === selfId) continue;
     const aliases = [r.participant_id, r.custom_id].filter((x): x is string => typeof x === 'string' && x !== '');
     let producers: SessionPeer['producers'] = [];
-    const stored = r.diagnosis === null ? undefined : safeParse(r.diagnosis);
+    const stored = r.diagnosis_senders === null ? undefined : safeParse<StoredSenders>(r.diagnosis_senders);
     if (stored && stored.method === DIAGNOSIS_METHOD) producers = stored.producers;
     else if (live && own.received.length > 0 && liveRead < MAX_LIVE_SENDERS && (wanted.size === 0 || wanted.has(r.id) || aliases.some((a) => wanted.has(a)))) {
       liveRead++;
-      producers = await liveProducerSummaries(live.db, live.dialect, r);
+      // A live sender's summaries are kept while its row is unchanged (every batch bumps `updated_at`).
+      const stamp = `${r.id}|${r.updated_at}`;
+      const cached = liveSenderCache.get(r.id);
+      if (cached && cached.stamp === stamp) producers = cached.producers;
+      else {
+        producers = await liveProducerSummaries(live.db, live.dialect, r);
+        liveSenderCache.delete(r.id);
+        liveSenderCache.set(r.id, { stamp, producers });
+        if (liveSenderCache.size > LIVE_SENDER_CACHE) liveSenderCache.delete(liveSenderCache.keys().next().value as string);
+      }
     }
     others.push({ peerId: r.id, aliases, label: r.name ?? r.custom_id ?? undefined, producers });
   }
@@ -127,9 +147,13 @@ export async function sessionBlameContext(db: Db, dialect: StoreDialect, self: P
   return contextFrom(await sessionPeerRows(db, self.session_id), self.id, own, { db, dialect });
 }
 
-function safeParse(text: string): OwnDiagnosis | undefined {
+/** Live senders' summaries by peer id, with the row stamp they were computed at (oldest first, bounded). */
+const liveSenderCache = new Map<string, { stamp: string; producers: SessionPeer['producers'] }>();
+const LIVE_SENDER_CACHE = 512;
+
+function safeParse<T = OwnDiagnosis>(text: string): T | undefined {
   try {
-    return JSON.parse(text) as OwnDiagnosis;
+    return JSON.parse(text) as T;
   } catch {
     return undefined;
   }
@@ -166,17 +190,19 @@ export async function storePeerDiagnosis(
   upto: number,
 ): Promise<void> {
   const own = await computeOwnDiagnosis(db, peer, chunks);
-  await db.updateTable('peers').set({ diagnosis: JSON.stringify(own), diagnosis_upto: upto }).where('id', '=', peer.id).execute();
+  const senders: StoredSenders = { method: own.method, producers: own.producers };
+  await db.updateTable('peers').set({ diagnosis: storableOwnDiagnosis(own), diagnosis_upto: upto, diagnosis_senders: JSON.stringify(senders) }).where('id', '=', peer.id).execute();
   await refreshSessionVerdicts(db, peer.session_id);
 }
 
 /** Recomputes the stored listing verdict of every finished, diagnosed peer of a session (blame from stored summaries only: one query). */
 export async function refreshSessionVerdicts(db: Db, sessionId: string): Promise<void> {
   const rows = await sessionPeerRows(db, sessionId);
-  const current = await db.selectFrom('peers').select(['id', 'verdict_rank', 'diagnosis_summary']).where('session_id', '=', sessionId).execute();
+  const current = await db.selectFrom('peers').select(['id', 'verdict_rank', 'diagnosis_summary', 'diagnosis']).where('session_id', '=', sessionId).where('diagnosis', 'is not', null).execute();
   const before = new Map(current.map((c) => [c.id, c]));
   for (const p of rows) {
-    const own = p.diagnosis === null ? undefined : safeParse(p.diagnosis);
+    const stored = before.get(p.id)?.diagnosis;
+    const own = stored ? safeParse(stored) : undefined;
     if (!own || own.method !== DIAGNOSIS_METHOD) continue;
     const report = finishDiagnosis(own, await contextFrom(rows, p.id, own));
     const rank = verdictRank(report.verdict);

@@ -103,6 +103,8 @@ export interface PeersTable {
   /** A finished peer's own diagnosis (JSON, src/report/peer-diagnosis.ts), and the highest chunk id it covers. */
   diagnosis: string | null;
   diagnosis_upto: number | null;
+  /** Its sent-stream summaries alone (JSON `{ method, producers }`), what other peers' blame reads. */
+  diagnosis_senders: string | null;
   /** Its verdict (0 good … 3 bad) and sentence after blame with the session's finished peers, for listings. */
   verdict_rank: number | null;
   diagnosis_summary: string | null;

@@ -7,6 +7,7 @@
  *   the server) → this peer's uplink;
  * - otherwise the network path, with a low confidence and why.
  */
+import { firstAfter } from './episodes.ts';
 import type { DiagnosisStream, Issue, IssueKind } from './types.ts';
 
 /** Kinds whose cause may be either end's network. */
@@ -17,7 +18,8 @@ function overlaps(a: { start: number; end: number }, b: { start: number; end: nu
 }
 
 function hasDataIn(s: DiagnosisStream, range: { start: number; end: number }): boolean {
-  return s.intervals.some((i) => i.t >= range.start && i.t <= range.end);
+  const k = firstAfter(s.intervals, range.start - 1);
+  return k < s.intervals.length && s.intervals[k].t <= range.end;
 }
 
 /** The party at the other end of a stream: its remote peer, else its connection. */
@@ -28,6 +30,8 @@ function partyOf(s: DiagnosisStream): string {
 /** Sets the own-data attribution of path-dependent issues, in place. */
 export function attributeOwn(issues: Issue[], streams: readonly DiagnosisStream[]): void {
   const byKey = new Map(streams.map((s) => [s.key, s]));
+  // Path issues by direction, in start order, for the overlap scans below.
+  const pathIssues = issues.filter((o) => PATH_KINDS.has(o.kind) && o.kind !== 'no_media_received').sort((a, b) => a.start - b.start);
   for (const issue of issues) {
     if (!PATH_KINDS.has(issue.kind) || issue.streams.length === 0) continue;
     const stream = byKey.get(issue.streams[0].key);
@@ -36,8 +40,8 @@ export function attributeOwn(issues: Issue[], streams: readonly DiagnosisStream[
     const peers = streams.filter((s) => s.direction === stream.direction && (s.medium === 'audio') === (stream.medium === 'audio') && hasDataIn(s, issue));
     const parties = new Set(peers.map(partyOf));
     const troubled = new Set(
-      issues
-        .filter((o) => PATH_KINDS.has(o.kind) && o.kind !== 'no_media_received' && o.direction === stream.direction && overlaps(o, issue))
+      pathIssues
+        .filter((o) => o.start <= issue.end && o.direction === stream.direction && overlaps(o, issue))
         .flatMap((o) => o.streams.map((a) => byKey.get(a.key)))
         .filter((s): s is DiagnosisStream => s !== undefined && (s.medium === 'audio') === (stream.medium === 'audio'))
         .map(partyOf),

@@ -6,6 +6,7 @@
  * ({@link finishDiagnosis}: cheap, done at read time because other peers may
  * finish later). Pure.
  */
+import { ADVICE } from './advice.ts';
 import { attributeOwn } from './attribution.ts';
 import { applyBlame, type BlameContext, type ReceivedStreamRef } from './blame.ts';
 import { deviceIssues } from './device-rules.ts';
@@ -25,6 +26,9 @@ export const DIAGNOSIS_METHOD = 'peer-report-diagnosis@1';
 /** At most this many issues are returned (most important first are kept). */
 export const MAX_ISSUES = 50;
 
+/** At most this many issues are kept in the own part (blame may drop a few "no media" ones, and merge others). */
+export const MAX_OWN_ISSUES = 100;
+
 /** The part of a diagnosis that depends on this peer's data only (stored for a finished peer). */
 export interface OwnDiagnosis {
   method: string;
@@ -35,6 +39,8 @@ export interface OwnDiagnosis {
   received: ReceivedStreamRef[];
   present: { send: Medium[]; receive: Medium[] };
   streams: number;
+  /** More than {@link MAX_OWN_ISSUES} were found; the least important were left out. */
+  truncated?: true;
 }
 
 /** Runs every rule on one peer. */
@@ -50,10 +56,16 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
   attributeOwn(issues, input.streams);
   markAllSilent(issues, input.streams);
   issues.push(...precallIssues(input.precall, issues));
+  let truncated = false;
+  if (issues.length > MAX_OWN_ISSUES) {
+    issues.sort(byImportance);
+    issues.length = MAX_OWN_ISSUES;
+    truncated = true;
+  }
   const present = { send: new Set<Medium>(), receive: new Set<Medium>() };
   const withData = input.streams.filter((s) => s.intervals.length > 0);
   for (const s of withData) present[s.direction].add(s.medium);
-  return {
+  const own: OwnDiagnosis = {
     method: DIAGNOSIS_METHOD,
     issues,
     producers: producerSummaries(input.streams),
@@ -63,6 +75,13 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
     present: { send: [...present.send].sort(), receive: [...present.receive].sort() },
     streams: withData.length,
   };
+  if (truncated) own.truncated = true;
+  return own;
+}
+
+/** The own part as stored: without the advice lines (restored by {@link finishDiagnosis}). */
+export function storableOwnDiagnosis(own: OwnDiagnosis): string {
+  return JSON.stringify(own, (key, value) => (key === 'advice' ? undefined : value));
 }
 
 /** One issue as the report shows it. */
@@ -88,7 +107,8 @@ function isoOf(ms: number): string {
 /** Blame, merge, verdicts and sentence. `ctx` absent: no other peer to compare with (imports). */
 export function finishDiagnosis(own: OwnDiagnosis, ctx?: BlameContext): DiagnosisReport {
   // The stored issues are not modified (blame rewrites attributions).
-  const copies = own.issues.map((i) => ({ ...i, streams: [...i.streams], evidence: { ...i.evidence }, attribution: { ...i.attribution } }));
+  // Advice is not stored (it is the same line for every issue of a kind).
+  const copies = own.issues.map((i) => ({ ...i, streams: [...i.streams], evidence: { ...i.evidence }, attribution: { ...i.attribution }, advice: ADVICE[i.kind] }));
   const blamed = applyBlame(copies, own.received, ctx ?? { selfPeerId: '', others: [], sessionPeers: 1 });
   const merged = mergeIssues(blamed);
   const verdicts = verdictsOf(merged, own.present);
@@ -102,7 +122,7 @@ export function finishDiagnosis(own: OwnDiagnosis, ctx?: BlameContext): Diagnosi
     issues: kept.map((i) => ({ ...i, start: isoOf(i.start), end: isoOf(i.end), duration_s: Math.round((i.end - i.start) / 100) / 10 })),
     compared_with: (ctx?.others ?? []).map((o) => o.peerId),
   };
-  if (merged.length > MAX_ISSUES) report.issues_truncated = true;
+  if (merged.length > MAX_ISSUES || own.truncated) report.issues_truncated = true;
   return report;
 }
 

@@ -107,3 +107,20 @@ export function round(v: number, dp = 1): number {
   const f = 10 ** dp;
   return Math.round(v * f) / f;
 }
+
+/** Index of the first interval ending after `t` (intervals in time order): binary search. */
+export function firstAfter(intervals: readonly DiagnosisInterval[], t: number): number {
+  let lo = 0;
+  let hi = intervals.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (intervals[mid].t <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The intervals ending in (start, end]. */
+export function within(intervals: readonly DiagnosisInterval[], start: number, end: number): readonly DiagnosisInterval[] {
+  return intervals.slice(firstAfter(intervals, start), firstAfter(intervals, end));
+}

@@ -12,26 +12,39 @@ import type { QualitySeries } from '../../model/telemetry.ts';
 
 const LIMITATION = { b: 'bandwidth', c: 'cpu', o: 'other' } as const;
 
-/** One metric row as a rule input. */
+/**
+ * One metric row as a rule input. One object literal with every key
+ * (`undefined` when absent), so V8 reads all intervals through one hidden class.
+ */
 export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
-  const i: DiagnosisInterval = { t: r.t };
-  if (r.d !== undefined) i.d = r.d;
-  if (r.loss !== undefined) i.lossPct = r.loss;
-  if (r.rtt !== undefined) i.rttMs = r.rtt;
-  if (r.jit !== undefined) i.jitterMs = r.jit;
-  if (r.jb !== undefined) i.jitterBufferMs = r.jb;
-  if (r.mos !== undefined) i.mos = r.mos;
-  if (r.fps !== undefined) i.fps = r.fps;
-  if (r.w !== undefined) i.width = r.w;
-  if (r.h !== undefined) i.height = r.h;
-  if (r.br !== undefined) i.bitrateBps = r.br;
-  if (r.pk !== undefined) i.packets = r.pk;
-  if (r.nv !== undefined) i.noVideo = true;
-  else if (r.fr !== undefined) i.noVideo = false;
-  if (r.ql !== undefined) i.limitation = LIMITATION[r.ql];
-  if (r.fz !== undefined) i.freezeRatio = r.fz;
-  if (r.fb !== undefined) i.feedback = r.fb;
-  return i;
+  return {
+    t: r.t,
+    d: r.d,
+    lossPct: r.loss,
+    rttMs: r.rtt,
+    jitterMs: r.jit,
+    jitterBufferMs: r.jb,
+    mos: r.mos,
+    fps: r.fps,
+    width: r.w,
+    height: r.h,
+    bitrateBps: r.br,
+    packets: r.pk,
+    noVideo: r.nv !== undefined ? true : r.fr !== undefined ? false : undefined,
+    limitation: r.ql === undefined ? undefined : LIMITATION[r.ql],
+    freezeRatio: r.fz,
+    feedback: r.fb,
+    nackCount: undefined,
+    pliCount: undefined,
+    firCount: undefined,
+    retransmittedPackets: undefined,
+    fecPacketsReceived: undefined,
+    freezeCount: undefined,
+    freezeDurationMs: undefined,
+    concealedPct: undefined,
+    availableOutgoingKbps: undefined,
+    targetKbps: undefined,
+  };
 }
 
 /** Direction and medium of a series. */

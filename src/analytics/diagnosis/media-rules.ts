@@ -6,7 +6,7 @@
  * confidence; `blame.ts` raises it to `bad` when the sender's own report shows
  * it was sending, and drops it when the sender sent nothing either.
  */
-import { findEpisodes, median } from './episodes.ts';
+import { findEpisodes, median, within } from './episodes.ts';
 import { episodeIssue, pathUnknown } from './issue-builder.ts';
 import { CONCEALMENT, gradeHigh, NO_MEDIA } from './thresholds.ts';
 import type { DiagnosisInterval, DiagnosisStream, Issue } from './types.ts';
@@ -65,7 +65,7 @@ export function noMediaIssues(stream: DiagnosisStream): Issue[] {
 export function markAllSilent(issues: readonly Issue[], streams: readonly DiagnosisStream[]): void {
   const empty = issues.filter((i) => i.kind === 'no_media_received');
   for (const issue of empty) {
-    const withData = streams.filter((s) => s.direction === 'receive' && s.intervals.some((i) => i.t > issue.start && i.t <= issue.end && nothingArrived(s)(i) !== undefined));
+    const withData = streams.filter((s) => s.direction === 'receive' && within(s.intervals, issue.start, issue.end).some((i) => nothingArrived(s)(i) !== undefined));
     const silent = withData.every((s) => empty.some((o) => o.streams.some((a) => a.key === s.key) && o.start <= issue.start + 2_000 && o.end >= issue.end - 2_000));
     if (withData.length >= 1 && silent) {
       issue.evidence.detail = { ...issue.evidence.detail, all_streams_silent: 1, streams_silent: withData.length };

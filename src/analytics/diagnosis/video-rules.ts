@@ -9,7 +9,7 @@
  * from what the viewer lost: pixels and frame rate against the stream's best
  * before the episode, and the bitrate left.
  */
-import { findEpisodes, intervalStart, round, type RawEpisode } from './episodes.ts';
+import { findEpisodes, firstAfter, intervalStart, round, within, type RawEpisode } from './episodes.ts';
 import { episodeIssue, pathUnknown } from './issue-builder.ts';
 import { FREEZE, LIMITATION } from './thresholds.ts';
 import type { DiagnosisInterval, DiagnosisStream, Issue, Severity } from './types.ts';
@@ -18,23 +18,38 @@ function pixels(i: DiagnosisInterval): number | undefined {
   return i.width !== undefined && i.height !== undefined ? i.width * i.height : undefined;
 }
 
-/** What the viewer lost during `e` compared with the best of the stream before it. */
-function lossOfPicture(stream: DiagnosisStream, e: RawEpisode): { severity: Severity; detail: Record<string, number> } {
+/** Best pixels and frame rate of a stream up to each interval (prefix maxima), computed once per stream. */
+function prefixBest(stream: DiagnosisStream): { px: Float64Array; fps: Float64Array } {
+  const n = stream.intervals.length;
+  const px = new Float64Array(n);
+  const fps = new Float64Array(n);
   let bestPx = 0;
   let bestFps = 0;
+  for (let k = 0; k < n; k++) {
+    const i = stream.intervals[k];
+    const p = pixels(i);
+    if (p !== undefined && p > bestPx) bestPx = p;
+    if (i.fps !== undefined && i.fps > bestFps) bestFps = i.fps;
+    px[k] = bestPx;
+    fps[k] = bestFps;
+  }
+  return { px, fps };
+}
+
+/** What the viewer lost during `e` compared with the best of the stream before it. */
+function lossOfPicture(stream: DiagnosisStream, e: RawEpisode, best: { px: Float64Array; fps: Float64Array }): { severity: Severity; detail: Record<string, number> } {
+  const before = firstAfter(stream.intervals, e.start) - 1;
+  const bestPx = before >= 0 ? best.px[before] : 0;
+  const bestFps = before >= 0 ? best.fps[before] : 0;
   let minPx = Infinity;
   let minFps = Infinity;
   let minBr = Infinity;
-  for (const i of stream.intervals) {
+  for (const i of within(stream.intervals, e.start, e.end)) {
+    if (i.packets === 0) continue;
     const px = pixels(i);
-    if (i.t <= e.start) {
-      if (px !== undefined) bestPx = Math.max(bestPx, px);
-      if (i.fps !== undefined) bestFps = Math.max(bestFps, i.fps);
-    } else if (i.t <= e.end && i.packets !== 0) {
-      if (px !== undefined) minPx = Math.min(minPx, px);
-      if (i.fps !== undefined) minFps = Math.min(minFps, i.fps);
-      if (i.bitrateBps !== undefined) minBr = Math.min(minBr, i.bitrateBps);
-    }
+    if (px !== undefined) minPx = Math.min(minPx, px);
+    if (i.fps !== undefined) minFps = Math.min(minFps, i.fps);
+    if (i.bitrateBps !== undefined) minBr = Math.min(minBr, i.bitrateBps);
   }
   const detail: Record<string, number> = {};
   let severity: Severity = 'fair';
@@ -72,11 +87,14 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
     if (i.limitation !== undefined || i.availableOutgoingKbps !== undefined || i.fps !== undefined) return 0;
     return undefined;
   };
-  return findEpisodes(stream.intervals, limited, { enter: 1, exit: 1, notBefore, minDurationMs: LIMITATION.minDurationMs }).map((e) => {
-    const { severity, detail } = lossOfPicture(stream, e);
-    const avail = stream.intervals.filter((i) => i.t > e.start && i.t <= e.end && i.availableOutgoingKbps !== undefined).map((i) => i.availableOutgoingKbps as number);
+  const found = findEpisodes(stream.intervals, limited, { enter: 1, exit: 1, notBefore, minDurationMs: LIMITATION.minDurationMs });
+  const best = found.length ? prefixBest(stream) : undefined;
+  return found.map((e) => {
+    const { severity, detail } = lossOfPicture(stream, e, best!);
+    const during = within(stream.intervals, e.start, e.end);
+    const avail = during.filter((i) => i.availableOutgoingKbps !== undefined).map((i) => i.availableOutgoingKbps as number);
     if (avail.length) detail.lowest_available_outgoing_kbps = Math.round(Math.min(...avail));
-    const target = stream.intervals.filter((i) => i.t > e.start && i.t <= e.end && i.targetKbps !== undefined).map((i) => i.targetKbps as number);
+    const target = during.filter((i) => i.targetKbps !== undefined).map((i) => i.targetKbps as number);
     if (target.length) detail.lowest_target_kbps = Math.round(Math.min(...target));
     return episodeIssue(stream, e, {
       kind: 'bandwidth_limited',
@@ -99,8 +117,10 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
 export function cpuIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'send' || stream.medium === 'audio') return [];
   const limited = (i: DiagnosisInterval): number | undefined => (i.packets === 0 ? undefined : i.limitation === 'cpu' ? 1 : i.limitation !== undefined || i.fps !== undefined ? 0 : undefined);
-  return findEpisodes(stream.intervals, limited, { enter: 1, exit: 1, minDurationMs: LIMITATION.minDurationMs }).map((e) => {
-    const { severity, detail } = lossOfPicture(stream, e);
+  const found = findEpisodes(stream.intervals, limited, { enter: 1, exit: 1, minDurationMs: LIMITATION.minDurationMs });
+  const best = found.length ? prefixBest(stream) : undefined;
+  return found.map((e) => {
+    const { severity, detail } = lossOfPicture(stream, e, best!);
     return episodeIssue(stream, e, {
       kind: 'cpu_limited',
       metric: 'limited_samples',
@@ -139,7 +159,7 @@ export function freezeIssues(stream: DiagnosisStream): Issue[] {
       detail: { frozen_s: round(frozen, 1), frozen_share: round(Math.min(1, share), 2) },
       attribution: pathUnknown('freezes seen on this stream only'),
     });
-    const count = stream.intervals.filter((i) => i.t > e.start && i.t <= e.end).reduce((a, i) => a + (i.freezeCount ?? 0), 0);
+    const count = within(stream.intervals, e.start, e.end).reduce((a, i) => a + (i.freezeCount ?? 0), 0);
     if (count > 0) issue.evidence.detail!.freezes = count;
     out.push(issue);
   }
