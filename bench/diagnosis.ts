@@ -13,6 +13,7 @@ import { startBenchServer, round, type BenchServer } from './support.ts';
 import { createPeers, measureReport, post } from './ingest-report.ts';
 import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
+import { openDatabase } from '../src/store/open-database.ts';
 
 const ITERATIONS = Number(process.env.BENCH_DIAGNOSIS_ITERATIONS ?? 150);
 
@@ -68,7 +69,18 @@ export async function benchDiagnosis(env: NodeJS.ProcessEnv = {}): Promise<Recor
     const closer = await startBenchServer({ ...common, PEER_REPORT_COMPACT_AFTER_MS: '0' }, dir);
     try {
       for (const p of peers) await post(`${closer.url}/ingest/v1/peers/${p.peerId}/leave`, p.token, '{}');
-      await new Promise((r) => setTimeout(r, 4000));
+      // Until compaction has stored both peers' diagnoses (and their final form, once both are done).
+      const store = await openDatabase({ dataDir: dir, databaseUrl: env.DATABASE_URL });
+      try {
+        for (let waited = 0; ; waited += 250) {
+          const done = await store.db.selectFrom('peers').select('id').where('id', 'in', peers.map((p) => p.peerId)).where('diagnosis_final', 'is not', null).execute();
+          if (done.length === peers.length) break;
+          if (waited > 120_000) throw new Error('compaction did not store the diagnoses within 2 minutes');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      } finally {
+        await store.close();
+      }
     } finally {
       await closer.stop();
     }

@@ -14,7 +14,10 @@
  *   senders are read (no rows JSON), and kept in memory until their next batch.
  * - When a peer is compacted, its verdict and sentence after blame, and those
  *   of the session's other finished peers, are stored (`verdict_rank`,
- *   `diagnosis_summary`) for the session listings.
+ *   `diagnosis_summary`) for the session listings, with the whole diagnosis
+ *   after blame (`diagnosis_final`) and a stamp of the other peers' stored
+ *   summaries it used: while the stamp holds (one small query) the report
+ *   reuses it instead of finishing the diagnosis again.
  */
 import type { Kysely } from 'kysely';
 import type { Database, PeersTable } from '../store/schema.ts';
@@ -75,7 +78,10 @@ export function storedOwnDiagnosis(peer: Pick<PeersTable, 'diagnosis' | 'diagnos
 }
 
 /** One row of the session's peers as blame reads it. */
-type SessionPeerRow = Pick<PeersTable, 'id' | 'participant_id' | 'status' | 'diagnosis_senders' | 'joined_at' | 'left_at' | 'precall' | 'updated_at'> & { custom_id: string | null; name: string | null };
+type SessionPeerRow = Pick<PeersTable, 'id' | 'participant_id' | 'status' | 'diagnosis_senders' | 'diagnosis_upto' | 'joined_at' | 'left_at' | 'precall' | 'updated_at'> & {
+  custom_id: string | null;
+  name: string | null;
+};
 
 /** What `peers.diagnosis_senders` holds. */
 interface StoredSenders {
@@ -89,7 +95,7 @@ async function sessionPeerRows(db: Db, sessionId: string): Promise<SessionPeerRo
     .selectFrom('peers')
     .leftJoin('participants', 'participants.id', 'peers.participant_id')
     .select([
-      'peers.id as id', 'peers.participant_id as participant_id', 'peers.status as status', 'peers.diagnosis_senders as diagnosis_senders', 'peers.joined_at as joined_at',
+      'peers.id as id', 'peers.participant_id as participant_id', 'peers.status as status', 'peers.diagnosis_senders as diagnosis_senders', 'peers.diagnosis_upto as diagnosis_upto', 'peers.joined_at as joined_at',
       'peers.left_at as left_at', 'peers.precall as precall', 'peers.updated_at as updated_at', 'participants.custom_participant_id as custom_id', 'participants.name as name',
     ])
     .where('peers.session_id', '=', sessionId)
@@ -142,6 +148,22 @@ async function liveProducerSummaries(db: Db, dialect: StoreDialect, peer: PeerRo
   return producerSummaries(input.streams);
 }
 
+/**
+ * What a finished diagnosis after blame depends on besides the peer itself:
+ * the other peers and the version of their stored summaries. Undefined while
+ * one of them has none stored (live or not compacted yet): then blame reads
+ * live data and nothing is reused.
+ */
+function blameStamp(rows: readonly SessionPeerRow[], selfId: string): string | undefined {
+  const parts: string[] = [];
+  for (const r of rows) {
+    if (r.id === selfId) continue;
+    if (r.diagnosis_senders === null || r.diagnosis_upto === null) return undefined;
+    parts.push(`${r.id}:${r.diagnosis_upto}`);
+  }
+  return `${DIAGNOSIS_METHOD}|${parts.join(',')}`;
+}
+
 /** The blame context of a peer for its report (live senders read, bounded). */
 export async function sessionBlameContext(db: Db, dialect: StoreDialect, self: Pick<PeersTable, 'id' | 'session_id'>, own: OwnDiagnosis): Promise<BlameContext> {
   return contextFrom(await sessionPeerRows(db, self.session_id), self.id, own, { db, dialect });
@@ -171,12 +193,19 @@ export async function peerDiagnosis(
   chunks: readonly { id: number; series: string; stream_key: string; metrics: Uint8Array }[],
 ): Promise<DiagnosisReport> {
   const newest = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
-  let own = peer.status === 'live' ? undefined : storedOwnDiagnosis(peer, newest);
+  const current = peer.status !== 'live' && peer.diagnosis_upto !== null && Number(peer.diagnosis_upto) === newest;
+  const rows = await sessionPeerRows(db, peer.session_id);
+  // A finished peer whose session's other peers are diagnosed and unchanged since: the stored answer.
+  if (current && peer.diagnosis_final !== null && peer.diagnosis_final_stamp !== null && blameStamp(rows, peer.id) === peer.diagnosis_final_stamp) {
+    const stored = safeParse<DiagnosisReport>(peer.diagnosis_final);
+    if (stored && stored.method === DIAGNOSIS_METHOD) return stored;
+  }
+  let own = current ? storedOwnDiagnosis(peer, newest) : undefined;
   if (!own) {
     const withMetrics = chunks.every((c) => c.metrics.length > 0) ? chunks : await readQualityChunks(db, dialect, peer.id, { withoutRows: true });
     own = await computeOwnDiagnosis(db, peer, withMetrics);
   }
-  return finishDiagnosis(own, await sessionBlameContext(db, dialect, peer, own));
+  return finishDiagnosis(own, await contextFrom(rows, peer.id, own, { db, dialect }));
 }
 
 /**
@@ -198,17 +227,18 @@ export async function storePeerDiagnosis(
 /** Recomputes the stored listing verdict of every finished, diagnosed peer of a session (blame from stored summaries only: one query). */
 export async function refreshSessionVerdicts(db: Db, sessionId: string): Promise<void> {
   const rows = await sessionPeerRows(db, sessionId);
-  const current = await db.selectFrom('peers').select(['id', 'verdict_rank', 'diagnosis_summary', 'diagnosis']).where('session_id', '=', sessionId).where('diagnosis', 'is not', null).execute();
+  const current = await db.selectFrom('peers').select(['id', 'diagnosis']).where('session_id', '=', sessionId).where('diagnosis', 'is not', null).execute();
   const before = new Map(current.map((c) => [c.id, c]));
   for (const p of rows) {
     const stored = before.get(p.id)?.diagnosis;
     const own = stored ? safeParse(stored) : undefined;
     if (!own || own.method !== DIAGNOSIS_METHOD) continue;
     const report = finishDiagnosis(own, await contextFrom(rows, p.id, own));
-    const rank = verdictRank(report.verdict);
-    const was = before.get(p.id);
-    if (!was || was.verdict_rank === null || Number(was.verdict_rank) !== rank || report.summary !== was.diagnosis_summary) {
-      await db.updateTable('peers').set({ verdict_rank: rank, diagnosis_summary: report.summary }).where('id', '=', p.id).execute();
-    }
+    const stamp = blameStamp(rows, p.id) ?? null;
+    await db
+      .updateTable('peers')
+      .set({ verdict_rank: verdictRank(report.verdict), diagnosis_summary: report.summary, diagnosis_final: stamp === null ? null : JSON.stringify(report), diagnosis_final_stamp: stamp })
+      .where('id', '=', p.id)
+      .execute();
   }
 }

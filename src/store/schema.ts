@@ -108,6 +108,9 @@ export interface PeersTable {
   /** Its verdict (0 good … 3 bad) and sentence after blame with the session's finished peers, for listings. */
   verdict_rank: number | null;
   diagnosis_summary: string | null;
+  /** The report's diagnosis after that blame (JSON), valid while the stamp (the others' stored diagnoses) holds. */
+  diagnosis_final: string | null;
+  diagnosis_final_stamp: string | null;
   created_at: number;
   updated_at: number;
 }

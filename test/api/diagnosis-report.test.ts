@@ -118,6 +118,16 @@ describe('stored at compaction', () => {
       assert.equal(Number(row.verdict_rank), ['good', 'fair', 'poor', 'bad'].indexOf(before[n].diagnosis.verdict));
       assert.deepEqual((await diagnosisOf(p.peerId)).diagnosis, before[n].diagnosis);
     }
+    // The final form is reused while the other peers' stored diagnoses are unchanged, and not after.
+    const final = await db.selectFrom('peers').select(['diagnosis_final', 'diagnosis_final_stamp']).where('id', '=', peers[0].peerId).executeTakeFirstOrThrow();
+    assert.ok(final.diagnosis_final && final.diagnosis_final_stamp);
+    const marked = JSON.stringify({ ...JSON.parse(final.diagnosis_final), summary: 'stored final form' });
+    await db.updateTable('peers').set({ diagnosis_final: marked }).where('id', '=', peers[0].peerId).execute();
+    assert.equal((await diagnosisOf(peers[0].peerId)).diagnosis.summary, 'stored final form');
+    const other = await db.selectFrom('peers').select('diagnosis_upto').where('id', '=', peers[1].peerId).executeTakeFirstOrThrow();
+    await db.updateTable('peers').set({ diagnosis_upto: Number(other.diagnosis_upto) + 1000 }).where('id', '=', peers[1].peerId).execute();
+    assert.deepEqual((await diagnosisOf(peers[0].peerId)).diagnosis, before[0].diagnosis, 'another peer re-diagnosed: blame runs again');
+    await db.updateTable('peers').set({ diagnosis_upto: other.diagnosis_upto }).where('id', '=', peers[1].peerId).execute();
     // A stored diagnosis that does not cover the newest chunk is not used.
     await db.updateTable('peers').set({ diagnosis: JSON.stringify({ method: 'peer-report-diagnosis@1', issues: [], producers: [], received: [], present: { send: [], receive: [] }, streams: 0 }), diagnosis_upto: 1 }).where('id', '=', peers[0].peerId).execute();
     assert.deepEqual((await diagnosisOf(peers[0].peerId)).diagnosis, before[0].diagnosis);

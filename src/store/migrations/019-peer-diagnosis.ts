@@ -10,7 +10,10 @@ import type { StoreDialect } from '../store-dialect.ts';
  * - `diagnosis_senders` (JSON: just the sent-stream summaries, what other
  *   peers' reports read for blame: a few KB instead of the whole diagnosis);
  * - `verdict_rank` (0 good … 3 bad, after blame with the session's finished
- *   peers) and `diagnosis_summary` (its sentence), for listings.
+ *   peers) and `diagnosis_summary` (its sentence), for listings;
+ * - `diagnosis_final` (JSON: the report's whole diagnosis after that blame)
+ *   and `diagnosis_final_stamp` (the other peers' stored diagnoses it was
+ *   computed from: the report uses it while they are unchanged).
  */
 export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void> {
   await db.schema.alterTable('peers').addColumn('diagnosis', 'text').execute();
@@ -18,4 +21,6 @@ export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void>
   await db.schema.alterTable('peers').addColumn('diagnosis_senders', 'text').execute();
   await db.schema.alterTable('peers').addColumn('verdict_rank', 'integer').execute();
   await db.schema.alterTable('peers').addColumn('diagnosis_summary', 'text').execute();
+  await db.schema.alterTable('peers').addColumn('diagnosis_final', 'text').execute();
+  await db.schema.alterTable('peers').addColumn('diagnosis_final_stamp', 'text').execute();
 }
