@@ -169,6 +169,10 @@ export async function sessionBlameContext(db: Db, dialect: StoreDialect, self: P
   return contextFrom(await sessionPeerRows(db, self.session_id), self.id, own, { db, dialect });
 }
 
+/** Live peers' own parts by peer id, with the row stamp they were computed at (oldest first, bounded). */
+const liveOwnCache = new Map<string, { stamp: string; own: OwnDiagnosis }>();
+const LIVE_OWN_CACHE = 128;
+
 /** Live senders' summaries by peer id, with the row stamp they were computed at (oldest first, bounded). */
 const liveSenderCache = new Map<string, { stamp: string; producers: SessionPeer['producers'] }>();
 const LIVE_SENDER_CACHE = 512;
@@ -201,9 +205,21 @@ export async function peerDiagnosis(
     if (stored && stored.method === DIAGNOSIS_METHOD) return stored;
   }
   let own = current ? storedOwnDiagnosis(peer, newest) : undefined;
+  // A live peer's own part is kept in memory until its row changes (every batch, event and leave bumps
+  // `updated_at`), so repeated reads between two batches compute it once.
+  const stamp = `${peer.updated_at}|${newest}`;
+  if (!own && peer.status === 'live') {
+    const cached = liveOwnCache.get(peer.id);
+    if (cached && cached.stamp === stamp) own = cached.own;
+  }
   if (!own) {
     const withMetrics = chunks.every((c) => c.metrics.length > 0) ? chunks : await readQualityChunks(db, dialect, peer.id, { withoutRows: true });
     own = await computeOwnDiagnosis(db, peer, withMetrics);
+    if (peer.status === 'live') {
+      liveOwnCache.delete(peer.id);
+      liveOwnCache.set(peer.id, { stamp, own });
+      if (liveOwnCache.size > LIVE_OWN_CACHE) liveOwnCache.delete(liveOwnCache.keys().next().value as string);
+    }
   }
   return finishDiagnosis(own, await contextFrom(rows, peer.id, own, { db, dialect }));
 }
