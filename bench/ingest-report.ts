@@ -13,7 +13,7 @@ import type { TelemetryBatch } from '../src/model/telemetry.ts';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-function post(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
+export function post(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
@@ -56,7 +56,7 @@ async function measureCompressedReport(url: string, token: string, iterations: n
   return { wireBytes, p50Ms: round(pct(times, 50)), p99Ms: round(pct(times, 99)) };
 }
 
-async function createPeers(s: BenchServer, n: number, joinedAt: number): Promise<{ peerId: string; token: string }[]> {
+export async function createPeers(s: BenchServer, n: number, joinedAt: number): Promise<{ peerId: string; token: string }[]> {
   const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}`;
   const meeting = JSON.parse((await post(`${base}/meetings`, s.token, JSON.stringify({ title: 'bench' }))).text).data.id;
   const peers = [];
@@ -107,7 +107,7 @@ export async function ingestRun(s: BenchServer, opts: { peers: number; minutes: 
 }
 
 /** Latency of `iterations` report requests, against JSON.stringify of the same object. */
-async function measureReport(url: string, token: string, iterations: number) {
+export async function measureReport(url: string, token: string, iterations: number) {
   for (let i = 0; i < 20; i++) await get(url, token); // warm-up
   const times: number[] = [];
   let text = '';

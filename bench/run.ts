@@ -1,7 +1,7 @@
 /**
  * `npm run bench [name…]`: runs the benchmarks and prints their figures as
  * JSON (also written to bench/results/<name>.json). Names: ingest-report,
- * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery. Default: all.
+ * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery, diagnosis. Default: all.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   startup: async () => (await import('./startup.ts')).benchStartup(),
   'join-flood': async () => (await import('./join-flood.ts')).benchJoinFlood(),
   'webhook-delivery': async () => (await import('./webhook-delivery.ts')).benchWebhookDelivery(),
+  diagnosis: async () => (await import('./diagnosis.ts')).benchDiagnosis(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -67,6 +67,9 @@ export interface ServerConfig {
 
   /** Webhook delivery and live quality alerts (src/webhooks/webhook-config.ts). */
   webhooks: WebhookConfig;
+
+  /** Whether peer reports carry the `diagnosis` (docs/diagnosis.md); `PEER_REPORT_DIAGNOSIS=0` turns it off. */
+  diagnosis: boolean;
 }
 
 /** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
@@ -110,6 +113,8 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     metricsToken: env.PEER_REPORT_METRICS_TOKEN || undefined,
 
     webhooks: loadWebhookConfig(env),
+
+    diagnosis: env.PEER_REPORT_DIAGNOSIS !== '0' && env.PEER_REPORT_DIAGNOSIS !== 'false',
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;

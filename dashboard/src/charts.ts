@@ -97,17 +97,47 @@ export function lossAxisTop(lossMax: number): number {
   return Math.min(100, Math.ceil(top / step) * step);
 }
 
+/** A time range to shade on a chart (epoch s), e.g. a diagnosed issue. */
+export interface ChartRange {
+  start: number;
+  end: number;
+  severity: string;
+}
+
+const RANGE_FILL: Record<string, string> = { fair: 'rgba(249, 168, 37, 0.18)', poor: 'rgba(239, 108, 0, 0.2)', bad: 'rgba(198, 40, 40, 0.2)' };
+
+/** A uPlot plugin shading `ranges` behind the series. */
+function rangesPlugin(ranges: readonly ChartRange[]): uPlot.Plugin {
+  return {
+    hooks: {
+      drawClear: (u: uPlot) => {
+        const ctx = u.ctx;
+        ctx.save();
+        for (const r of ranges) {
+          const x0 = u.valToPos(r.start, 'x', true);
+          const x1 = Math.max(u.valToPos(r.end, 'x', true), x0 + 2);
+          ctx.fillStyle = RANGE_FILL[r.severity] ?? RANGE_FILL.fair;
+          ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+        }
+        ctx.restore();
+      },
+    },
+  };
+}
+
 /** Dash patterns that tell the tracks of one chart apart (the colour says the metric). */
 const DASHES: number[][] = [[], [8, 4], [2, 3], [12, 4, 2, 4]];
 
-/** Draws the score chart and the network chart of one stream into `into`. */
-export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]): void {
+/** Draws the score chart and the network chart of one stream into `into`, with `ranges` (diagnosed issues) shaded. */
+export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[], ranges: readonly ChartRange[] = []): void {
   const d = chartData(rows);
   const width = Math.max(320, Math.min(into.clientWidth || 900, 1100));
   const lossTop = lossAxisTop(d.lossMax);
-  const mos = h('div', { class: 'chart chart-mos', 'data-tracks': String(d.tracks.length) });
-  const net = h('div', { class: 'chart chart-net', 'data-tracks': String(d.tracks.length), 'data-loss-axis-max': String(lossTop) });
+  const marked = String(ranges.length);
+  const mos = h('div', { class: 'chart chart-mos', 'data-tracks': String(d.tracks.length), 'data-issue-ranges': marked });
+  const net = h('div', { class: 'chart chart-net', 'data-tracks': String(d.tracks.length), 'data-loss-axis-max': String(lossTop), 'data-issue-ranges': marked });
   into.append(mos, net);
+  const plugins = ranges.length ? [rangesPlugin(ranges)] : [];
   const suffix = (label: string) => (d.tracks.length > 1 ? ` — ${label}` : '');
   const line = (label: string, scale: string, stroke: string, i: number, digits: number) => ({
     label,
@@ -122,6 +152,7 @@ export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]):
     {
       width,
       height: 180,
+      plugins,
       scales: { mos: { range: [1, 4.5] } },
       series: [{}, ...d.tracks.flatMap((t, i) => [line(`network${suffix(t.label)}`, 'mos', '#1b5e20', i, 2), line(`MOS${suffix(t.label)}`, 'mos', '#81c784', i, 2)])],
       axes: [{}, { scale: 'mos', label: 'score (1–4.5)' }],
@@ -133,6 +164,7 @@ export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[]):
     {
       width,
       height: 200,
+      plugins,
       scales: { ms: {}, pct: { range: [0, lossTop] }, kbps: {} },
       series: [
         {},

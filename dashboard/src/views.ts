@@ -2,6 +2,7 @@
 import { apiGet, saveCredentials, type Credentials } from './api.ts';
 import { h, facts, fmt, pct } from './dom.ts';
 import { drawStreamCharts, type SampleRow } from './charts.ts';
+import { diagnosisSection, issueRangesFor, verdictBadge, type DiagnosisJson } from './diagnosis-view.ts';
 
 const STREAMS = ['audio_producer', 'audio_consumer', 'video_producer', 'video_consumer', 'screenshare_audio_producer', 'screenshare_audio_consumer', 'screenshare_video_producer', 'screenshare_video_consumer'] as const;
 
@@ -49,7 +50,7 @@ export async function sessionsPage(root: HTMLElement, c: Credentials, appId: str
     h('h1', {}, `Sessions (${total})`),
     findPeer,
     h('table', { class: 'list' },
-      h('tr', {}, ['started', 'meeting', 'status', 'participants (max)', 'minutes'].map((t) => h('th', {}, t))),
+      h('tr', {}, ['started', 'meeting', 'status', 'participants (max)', 'minutes', 'worst verdict'].map((t) => h('th', {}, t))),
       sessions.map((s) =>
         h('tr', {},
           h('td', {}, h('a', { href: `#/apps/${appId}/sessions/${s.id}` }, s.started_at)),
@@ -57,6 +58,7 @@ export async function sessionsPage(root: HTMLElement, c: Credentials, appId: str
           h('td', { class: `status-${String(s.status).toLowerCase()}` }, s.status),
           h('td', { class: 'num' }, s.max_concurrent_participants),
           h('td', { class: 'num' }, fmt(s.minutes_consumed, 1)),
+          h('td', { class: 'worst-verdict' }, s.worst_verdict ? verdictBadge(s.worst_verdict) : '—'),
         ),
       ),
     ),
@@ -76,14 +78,16 @@ export async function sessionPage(root: HTMLElement, c: Credentials, appId: stri
     h('p', {}, h('a', { href: '#/' }, 'apps'), ' / ', h('a', { href: `#/apps/${appId}` }, 'sessions'), ' / session'),
     h('h1', {}, `Session ${sessionId}`),
     h('table', { class: 'list' },
-      h('tr', {}, ['participant', 'custom id', 'joined', 'left', 'minutes'].map((t) => h('th', {}, t))),
+      h('tr', {}, ['participant', 'custom id', 'joined', 'left', 'minutes', 'verdict', 'top issue'].map((t) => h('th', {}, t))),
       peers.map((p) =>
-        h('tr', {},
+        h('tr', { 'data-peer': p.id },
           h('td', {}, h('a', { href: `#/apps/${appId}/peers/${p.id}` }, p.display_name ?? p.id)),
           h('td', {}, p.custom_participant_id),
           h('td', {}, p.joined_at),
           h('td', {}, p.left_at ?? 'live'),
           h('td', { class: 'num' }, fmt(p.duration, 1)),
+          h('td', { class: 'peer-verdict' }, p.verdict ? verdictBadge(p.verdict) : p.status === 'LIVE' ? 'live' : '—'),
+          h('td', { class: 'top-issue' }, p.diagnosis_summary ?? ''),
         ),
       ),
     ),
@@ -106,9 +110,12 @@ export async function peerPage(root: HTMLElement, c: Credentials, appId: string,
   const qstats = (p.quality_stats ?? {}) as Record<string, any>;
   // Per-stream averages and p90 (RTT and jitter in ms, loss in %) from quality_stats.
   const streamStats = new Map<string, Record<string, any>>([...(qstats.audio_stats ?? []), ...(qstats.video_stats ?? [])].map((x: Record<string, any>) => [x.series, x]));
+
+  const diagnosis = p.diagnosis as DiagnosisJson | undefined;
   root.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, 'apps'), ' / ', h('a', { href: `#/apps/${appId}` }, 'sessions'), ' / ', h('a', { href: `#/apps/${appId}/sessions/${p.session_id}` }, 'session'), ' / peer'),
     h('h1', {}, p.display_name ?? p.id),
+    diagnosisSection(diagnosis),
     h('section', { class: 'cards' },
       h('div', { class: 'card' }, h('h2', {}, 'Participant'), facts([['peer', p.id], ['custom id', p.custom_participant_id], ['role', p.role], ['joined', p.joined_at], ['left', p.left_at ?? 'live'], ['minutes', fmt(p.duration, 1)]])),
       h('div', { class: 'card' }, h('h2', {}, 'Device'), facts([['browser', [browser.browser, browser.browser_version].filter(Boolean).join(' ')], ['OS', [device.os, device.os_version].filter(Boolean).join(' ')], ['device', device.device_type], ['CPUs', device.cpus], ['WebGL', typeof browser.webgl_support === 'boolean' ? (browser.webgl_support ? 'yes' : 'no') : undefined]])),
@@ -150,5 +157,5 @@ export async function peerPage(root: HTMLElement, c: Credentials, appId: string,
     h('h2', {}, `Events (${events.length})`),
     h('ol', { class: 'events' }, events.slice(0, 500).map((e) => h('li', {}, h('time', {}, e.timestamp ?? ''), ' ', e.name ?? e.type ?? ''))),
   );
-  for (const k of streams) drawStreamCharts(root.querySelector(`#stream-${k}`) as HTMLElement, quality[k] as SampleRow[]);
+  for (const k of streams) drawStreamCharts(root.querySelector(`#stream-${k}`) as HTMLElement, quality[k] as SampleRow[], issueRangesFor(diagnosis, k));
 }

@@ -17,6 +17,7 @@ import { rowsInTimeOrder } from './time-ordered-rows.ts';
 import { qualityTracks } from './quality-tracks.ts';
 import type { PeerReportData } from './load-peer-data.ts';
 import type { ReportFilter } from './report-filters.ts';
+import { diagnosisSummary } from '../analytics/diagnosis/engine.ts';
 
 /** Options of one report request. */
 export interface AssembleOptions {
@@ -272,6 +273,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
       quality[`${series}_cumulative`] = aggregates.cumulative[series];
     }
     qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds, tracks: qualityTracks(data.chunks) };
+    if (data.diagnosis) qualityStats.diagnosis = diagnosisSummary(data.diagnosis);
   }
 
   const participantJson: Json = dropUndefined({
@@ -293,6 +295,7 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
     peer_report: dropUndefined({ metadata: Object.keys(metadata).length ? metadata : undefined, quality }),
     peer_stats: Object.keys(peerStats).length ? peerStats : undefined,
     quality_stats: qualityStats,
+    diagnosis: data.diagnosis,
     peer_events: opts.includePeerEvents ? peerEventsOf(peer) : undefined,
   });
 

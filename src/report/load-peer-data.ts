@@ -9,6 +9,8 @@ import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-rea
 import { readLastSamples } from '../store/stream-last-samples.ts';
 import { storedQualityAggregates, type QualityAggregates } from './quality-aggregates.ts';
 import type { ReportFilter } from './report-filters.ts';
+import { peerDiagnosis } from './peer-diagnosis.ts';
+import type { DiagnosisReport } from '../analytics/diagnosis/engine.ts';
 
 /** Raw rows of one peer. */
 export interface PeerReportData {
@@ -27,6 +29,8 @@ export interface PeerReportData {
   sessionPeerIds: string[];
   /** Stream key → the stream's stored last sample (JSON), when the aggregates are computed (they name the tracks). */
   lastSamples?: Map<string, string>;
+  /** The peer's diagnosis (with the quality section; docs/diagnosis.md). */
+  diagnosis?: DiagnosisReport;
 }
 
 /**
@@ -59,6 +63,7 @@ export async function loadPeerData(
   appId: string,
   peerId: string,
   sections: ReadonlySet<ReportFilter>,
+  options: { diagnosis?: boolean } = {},
 ): Promise<PeerReportData | undefined> {
   const peer = await db
     .selectFrom('peers')
@@ -98,6 +103,7 @@ export async function loadPeerData(
     // Stale (a chunk stored after them): the aggregates are computed from the metric columns after all.
     if (!aggregates) [qualityChunks, samples] = await Promise.all([readQualityChunks(db, dialect, peerId), readLastSamples(db, peerId)]);
   }
+  const diagnosis = wantQuality && options.diagnosis !== false ? await peerDiagnosis(db, dialect, peer, qualityChunks) : undefined;
   return {
     peer,
     participant,
@@ -110,5 +116,6 @@ export async function loadPeerData(
     streamKeys: streamKeys.map((s) => s.stream_key),
     sessionPeerIds: sessionPeers.map((p) => p.id),
     lastSamples: samples,
+    diagnosis,
   };
 }

@@ -39,6 +39,7 @@ import { recordPeerQualityReport } from '../webhooks/outbox.ts';
  * samples are skipped (`skipped_samples` in the answer).
  */
 export const LATE_BATCH_SETTLE_MS = 60_000;
+import { storePeerDiagnosis } from '../report/peer-diagnosis.ts';
 
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
 export const MAX_MERGE_BYTES = 256 * 1024;
@@ -182,6 +183,7 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
   const peer = await db.selectFrom('peers').select(['chunks_compacted_at', 'status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
   if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
   const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
+  let compacted: { chunks: StoredChunk[]; upto: number } | undefined;
   await db.transaction().execute(async (tx) => {
     let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
@@ -198,7 +200,15 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
       .where('id', '=', peerId)
       .execute();
     await recordPeerQualityReport(tx, peerId, aggregates);
+    compacted = { chunks, upto };
   });
+  // Its diagnosis, from the same metric rows, in its own short step (docs/diagnosis.md, "Cost").
+  if (compacted) {
+    const started = performance.now();
+    const row = await db.selectFrom('peers').select(['id', 'session_id', 'joined_at', 'left_at', 'precall']).where('id', '=', peerId).executeTakeFirst();
+    if (row) await storePeerDiagnosis(db, row, compacted.chunks, compacted.upto);
+    await restAfterWork(started);
+  }
   return removed;
 }
 

@@ -23,10 +23,10 @@ import * as peersParticipantLive from './migrations/007-peers-participant-live.t
 import * as tokenLifecycle from './migrations/010-token-lifecycle.ts';
 import * as chunkEndSamples from './migrations/011-chunk-end-samples.ts';
 import * as serviceLiveness from './migrations/016-service-liveness.ts';
-import * as exportOrderIndex from './migrations/028-export-order-index.ts';
-
+import * as peerDiagnosis from './migrations/019-peer-diagnosis.ts';
 import * as webhooks from './migrations/022-webhooks.ts';
 import * as webhookAlerts from './migrations/023-webhook-alerts.ts';
+import * as exportOrderIndex from './migrations/028-export-order-index.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -42,10 +42,10 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '010-token-lifecycle': tokenLifecycle,
   '011-chunk-end-samples': chunkEndSamples,
   '016-service-liveness': serviceLiveness,
-  '028-export-order-index': exportOrderIndex,
-
+  '019-peer-diagnosis': peerDiagnosis,
   '022-webhooks': webhooks,
   '023-webhook-alerts': webhookAlerts,
+  '028-export-order-index': exportOrderIndex,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

@@ -24,6 +24,8 @@ export interface ChunkReadOptions {
   withoutMetrics?: boolean;
   /** Leave the stored rows out (`rows_json` comes back empty): the caller wants the metrics only. */
   withoutRows?: boolean;
+  /** Only chunks of these series. */
+  series?: readonly string[];
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -33,6 +35,7 @@ export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDial
   let q = db.selectFrom('quality_chunks').where('peer_id', '=', peerId);
   if (options.afterId !== undefined) q = q.where('id', '>', options.afterId);
   if (options.ids) q = q.where('id', 'in', [...options.ids]);
+  if (options.series) q = q.where('series', 'in', [...options.series]);
   const columns = options.withoutMetrics ? COLUMNS : ([...COLUMNS, 'metrics'] as const);
   let rows: StoredChunk[];
   if (options.withoutRows) {

@@ -105,6 +105,17 @@ export interface PeersTable {
   quality_aggregates: string | null;
   /** Highest chunk id `quality_aggregates` covers. */
   quality_aggregates_upto: number | null;
+  /** A finished peer's own diagnosis (JSON, src/report/peer-diagnosis.ts), and the highest chunk id it covers. */
+  diagnosis: string | null;
+  diagnosis_upto: number | null;
+  /** Its sent-stream summaries alone (JSON `{ method, producers }`), what other peers' blame reads. */
+  diagnosis_senders: string | null;
+  /** Its verdict (0 good … 3 bad) and sentence after blame with the session's finished peers, for listings. */
+  verdict_rank: number | null;
+  diagnosis_summary: string | null;
+  /** The report's diagnosis after that blame (JSON), valid while the stamp (the others' stored diagnoses) holds. */
+  diagnosis_final: string | null;
+  diagnosis_final_stamp: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -42,7 +42,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
     if (packed) return sendReport(c, packed, coding);
     let body = key ? ctx.reportCache.get(key) : undefined;
     if (!body) {
-      const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections);
+      const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections, { diagnosis: ctx.config.diagnosis });
       if (!data) throw notFound(`peer '${peerId}'`);
       body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
       if (key) ctx.reportCache.set(key, body);

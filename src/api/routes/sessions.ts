@@ -16,6 +16,7 @@ import { peerEventsOf } from '../../report/peer-events.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
 import { loadPeerData } from '../../report/load-peer-data.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
+import { verdictName, worstVerdicts } from '../../store/session-verdicts.ts';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -88,6 +89,9 @@ function peerParticipant(p: SessionPeerRow, now: number, includeEvents: boolean)
       status: p.status === 'live' ? 'LIVE' : 'LEFT',
       created_at: iso(p.created_at),
       updated_at: iso(p.updated_at),
+      // Additive: the finished peer's diagnosis verdict and sentence (docs/diagnosis.md).
+      verdict: verdictName(p.verdict_rank),
+      diagnosis_summary: p.diagnosis_summary ?? undefined,
     },
     events: includeEvents ? () => peerEventsOf(p) : undefined,
   };
@@ -179,9 +183,10 @@ export function sessionsRoutes(): Hono<AppEnv> {
       limit: page.perPage,
     });
     const live = await liveMinutes(ctx.db, rows.filter((s) => s.status === 'LIVE').map((s) => s.id), Date.now());
+    const worst = await worstVerdicts(ctx.db, rows.map((s) => s.id));
     return c.json({
       success: true,
-      data: { sessions: rows.map((s) => sessionJson(s, live.get(s.id) ?? 0)) },
+      data: { sessions: rows.map((s) => ({ ...sessionJson(s, live.get(s.id) ?? 0), ...(worst.has(s.id) ? { worst_verdict: worst.get(s.id) } : {}) })) },
       paging: pagingBlock(page, rows.length, total),
     });
   });
@@ -239,7 +244,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
     // 6.x sends `filters` here ("details along with call statistics"): honoured like the peer report's.
     const rawFilters = c.req.queries('filters') ?? [];
     const sections = parseReportFilters(rawFilters);
-    const data = await loadPeerData(ctx.db, ctx.dialect, s.account_id, s.app_id, peerId, rawFilters.length ? sections : new Set());
+    const data = await loadPeerData(ctx.db, ctx.dialect, s.account_id, s.app_id, peerId, rawFilters.length ? sections : new Set(), { diagnosis: ctx.config.diagnosis });
     if (!data || data.peer.session_id !== s.id) throw notFound(`participant '${peerId}' in session '${s.id}'`);
     const body = assemblePeerReport(data, { sections: rawFilters.length ? sections : new Set(), includePeerEvents, now: Date.now() });
     return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, { 'content-type': 'application/json; charset=utf-8' });

@@ -1,0 +1,88 @@
+/**
+ * Every threshold of the diagnosis rules, with its source
+ * (`/work/shared/reference/quality-scoring.md` §1C, §2.5; docs/diagnosis.md
+ * repeats them). `enter` opens an episode, `exit` is the hysteresis level a
+ * sample must fall below to end it, `fair`/`poor`/`bad` grade the episode's
+ * typical (median) value.
+ */
+
+/**
+ * Packet loss, percent of packets. Enter at 3 %: Twilio warns on an average
+ * above 3 % (statsMonitor.ts `maxAverage: 3`); exit below 1 %: ObserveRTC's
+ * "good" limit and Twilio's per-sample limit. Poor from 5 % (RealtimeKit's
+ * first bucket, webrtc-issue-detector, Daily "good" limit), bad from 20 %
+ * (ObserveRTC's −5 penalty; LiveKit's Opus score is LOST well before).
+ */
+export const LOSS = { enter: 3, exit: 1, fair: 3, poor: 5, bad: 20 } as const;
+
+/**
+ * Round-trip time, ms. Enter at 300 ms (ObserveRTC "bad" > 300, Daily
+ * "good" < 300), exit below 250 ms (RealtimeKit's middle bucket). Poor from
+ * 500 ms (RealtimeKit's top bucket; Twilio warns at 400), bad from 1000 ms
+ * (one-way delay 500 ms: G.114 calls > 400 ms unacceptable).
+ */
+export const RTT = { enter: 300, exit: 250, fair: 300, poor: 500, bad: 1000 } as const;
+
+/**
+ * Interarrival jitter, ms. Enter at 30 ms (Twilio `jitter.max 30`,
+ * ObserveRTC "good" < 30), exit below 20 ms. Poor from 50 ms, bad from
+ * 100 ms (ObserveRTC "bad" > 100).
+ */
+export const JITTER = { enter: 30, exit: 20, fair: 30, poor: 50, bad: 100 } as const;
+
+/**
+ * Audio concealment, percent of samples. Enter above 3 %, exit below 1 %
+ * (client-monitor-js, "Webex-aligned", over a 15 s window); poor from 5 %,
+ * bad from 15 %.
+ */
+export const CONCEALMENT = { enter: 3, exit: 1, fair: 3, poor: 5, bad: 15 } as const;
+
+/**
+ * Video freezes: an episode is kept when at least 1 s was frozen
+ * (ObserveRTC: a freeze is perceptible above 1 s). Poor from 5 s frozen or
+ * 10 % of the episode, bad from 20 s or 30 %.
+ */
+export const FREEZE = { minFrozenS: 1, poorFrozenS: 5, poorShare: 0.1, badFrozenS: 20, badShare: 0.3 } as const;
+
+/**
+ * Bandwidth and CPU limitation of the sent video. Chrome reports
+ * `qualityLimitationReason: bandwidth` for the first 20–26 s of a clean 720p
+ * call while its estimate ramps up (issue 13, real calls), so limitation in
+ * the first 30 s of a stream is ignored; an episode needs 10 s. Poor when the
+ * picture lost half its pixels or a third of its frame rate, bad below
+ * 150 kbit/s or a quarter of the pixels (Vonage's table: 180p needs 150 kbit/s).
+ * An available outgoing bitrate under 300 kbit/s (Vonage: 270p needs 300)
+ * counts as bandwidth limitation even without the reason.
+ */
+export const LIMITATION = {
+  rampUpMs: 30_000,
+  minDurationMs: 10_000,
+  poorPixelShare: 0.5,
+  poorFpsShare: 0.67,
+  badPixelShare: 0.25,
+  badBitrateBps: 150_000,
+  lowAvailableKbps: 300,
+} as const;
+
+/** No media received: at least 10 s without a packet (audio) or a frame (video). */
+export const NO_MEDIA = { minDurationMs: 10_000 } as const;
+
+/** ICE disconnected: graded by its length (fair below 5 s, poor below 15 s, bad from 15 s). */
+export const DISCONNECTED = { poorMs: 5_000, badMs: 15_000 } as const;
+
+/** Episodes of sample-based rules: merge gaps, minimum length and samples, so one bad sample is not an issue. */
+export const EPISODE = { mergeGapMs: 6_000, minDurationMs: 4_000, minSamples: 2 } as const;
+
+/**
+ * Precall figures that predict an in-call issue: loss ≥ 3 %, RTT ≥ 300 ms,
+ * jitter ≥ 30 ms (the enter levels above), throughput under 500 kbit/s
+ * (Vonage: 360p needs 500), or no relay connectivity.
+ */
+export const PRECALL = { lossFraction: 0.03, rttMs: 300, jitterMs: 30, throughputKbps: 500 } as const;
+
+/** Grades a value against fair/poor/bad levels (higher is worse). */
+export function gradeHigh(value: number, levels: { fair: number; poor: number; bad: number }): 'fair' | 'poor' | 'bad' {
+  if (value >= levels.bad) return 'bad';
+  if (value >= levels.poor) return 'poor';
+  return 'fair';
+}
