@@ -34,16 +34,18 @@ export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
     limitation: r.ql === undefined ? undefined : LIMITATION[r.ql],
     freezeRatio: r.fz,
     feedback: r.fb,
-    nackCount: undefined,
+    // The repair and bandwidth evidence of the packed rows (format 2; analytics/interval-evidence.ts). PLI, FIR
+    // and FEC are not packed separately (PLI + FIR are in `fb` with the NACKs).
+    nackCount: r.nk,
     pliCount: undefined,
     firCount: undefined,
-    retransmittedPackets: undefined,
+    retransmittedPackets: r.rx,
     fecPacketsReceived: undefined,
-    freezeCount: undefined,
-    freezeDurationMs: undefined,
-    concealedPct: undefined,
-    availableOutgoingKbps: undefined,
-    targetKbps: undefined,
+    freezeCount: r.fc,
+    freezeDurationMs: r.fd,
+    concealedPct: r.cs,
+    availableOutgoingKbps: r.ab,
+    targetKbps: r.tb,
   };
 }
 
