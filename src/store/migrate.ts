@@ -20,6 +20,7 @@ import * as accountKeys from './migrations/004-account-keys.ts';
 import * as chunkCompaction from './migrations/005-chunk-compaction.ts';
 import * as qualityAggregates from './migrations/006-quality-aggregates.ts';
 import * as sessionsTenantIndexes from './migrations/033-sessions-tenant-indexes.ts';
+import * as sessionCounts from './migrations/034-session-counts.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -32,6 +33,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '005-chunk-compaction': chunkCompaction,
   '006-quality-aggregates': qualityAggregates,
   '033-sessions-tenant-indexes': sessionsTenantIndexes,
+  '034-session-counts': sessionCounts,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

@@ -55,7 +55,7 @@ export async function listSessions(db: Kysely<Database>, q: SessionListQuery): P
     const meetingIds = [...titled.map((m) => m.id), term];
     base = base.where((eb) => eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', meetingIds)]));
   }
-  const countRow = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const total = countedByStatus(q) ? await storedCount(db, q) : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const sortColumn = q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
   const rows = await base
     .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
@@ -66,7 +66,19 @@ export async function listSessions(db: Kysely<Database>, q: SessionListQuery): P
     .offset(q.offset)
     .limit(q.limit)
     .execute();
-  return { rows: rows as SessionRow[], total: Number(countRow.n) };
+  return { rows: rows as SessionRow[], total };
+}
+
+/** Whether the filtered set is all the app's sessions, or all of one status (kept counted in `session_counts`). */
+function countedByStatus(q: SessionListQuery): boolean {
+  return !q.meetingId && q.startTime === undefined && q.endTime === undefined && !q.search;
+}
+
+/** The app's sessions (of `q.status`, if given) from `session_counts` (migration 034's triggers keep it exact). */
+async function storedCount(db: Kysely<Database>, q: SessionListQuery): Promise<number> {
+  const status = q.status ? sql` and status = ${q.status}` : sql``;
+  const { rows } = await sql<{ n: number | string | null }>`select sum(n) as n from session_counts where account_id = ${q.accountId} and app_id = ${q.appId}${status}`.execute(db);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** One session of the app, with its meeting title. */
