@@ -25,6 +25,7 @@ interface Seeded {
 
 const T0 = Date.UTC(2026, 5, 1);
 const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
 let t: TestServer;
 let seeded: Seeded[] = [];
 let otherAppId: string;
@@ -52,8 +53,8 @@ async function seed(accountId: string, appId: string, base: number, count: numbe
   const rows: Seeded[] = [];
   for (let i = 0; i < count; i++) {
     const m = meetings[Math.floor(rand() * meetings.length)];
-    // Coarse times and minutes: many ties, so the id tie-break is exercised.
-    const started = T0 + Math.floor(rand() * 40) * 10 * MIN;
+    // Coarse times (3 h steps over 5 days) and minutes: many ties, so the id tie-break is exercised.
+    const started = T0 + Math.floor(rand() * 40) * 180 * MIN;
     rows.push({
       id: uuid(base + 1000 + i),
       account_id: accountId,
@@ -150,6 +151,14 @@ function queries(): Query[] {
     { start_time: T0 + 100 * MIN },
     { end_time: T0 + 200 * MIN },
     { start_time: T0 + 100 * MIN, end_time: T0 + 250 * MIN, status: 'ENDED' },
+    // Ranges over several UTC days, starting and ending inside days and on their edges (stored per-day counts).
+    { start_time: T0 + 30 * 60 * MIN + 7 },
+    { end_time: T0 + 70 * 60 * MIN },
+    { start_time: T0 + 26 * 60 * MIN, end_time: T0 + 99 * 60 * MIN, status: 'LIVE' },
+    { start_time: T0 + DAY, end_time: T0 + 3 * DAY - 1 },
+    { start_time: T0 + DAY, end_time: T0 + 3 * DAY, status: 'ENDED' },
+    { start_time: T0 + DAY - 1, end_time: T0 + DAY },
+    { start_time: T0 + 3 * DAY + 9 * 60 * MIN, end_time: T0 + 3 * DAY + 9 * 60 * MIN },
     { associated_id: uuid(0x10000 + 1) },
     { associated_id: uuid(0x20000 + 1) },
     { search: 'weekly' },
@@ -183,7 +192,12 @@ describe('sessions listing', () => {
     await db.updateTable('sessions').set({ minutes_consumed: 999 } as never).where('id', '=', liveOne.id).execute();
     liveOne.minutes_consumed = 999;
     await seed(t.accountId, t.appId, 0x40000, 5, rng(11));
-    for (const q of [{}, { status: 'LIVE' }, { status: 'ENDED' }, { sort_by: 'minutesConsumed' }] as Query[]) assert.deepEqual(await list(q), oracle(q), JSON.stringify(q));
+    // A session moved to another day.
+    const moved = seeded.find((s) => s.app_id === t.appId && s.status === 'ENDED' && s.id !== liveOne.id)!;
+    await db.updateTable('sessions').set({ started_at: moved.started_at + 2 * DAY } as never).where('id', '=', moved.id).execute();
+    moved.started_at += 2 * DAY;
+    const ranges: Query[] = [{ start_time: T0 + DAY }, { end_time: T0 + 2 * DAY - 1, status: 'ENDED' }, { start_time: T0 + 2 * DAY, end_time: T0 + 9 * DAY }];
+    for (const q of [{}, { status: 'LIVE' }, { status: 'ENDED' }, { sort_by: 'minutesConsumed' }, ...ranges] as Query[]) assert.deepEqual(await list(q), oracle(q), JSON.stringify(q));
     const { rows } = await sql<{ n: string | number }>`select sum(n) as n from session_counts`.execute(db);
     assert.equal(Number(rows[0].n), seeded.length, 'every tenant’s count equals its rows');
   });

@@ -18,8 +18,9 @@ export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void>
   await on('sessions_tenant_created', ['account_id', 'app_id', 'created_at', 'id']);
   await on('sessions_tenant_minutes', ['account_id', 'app_id', 'minutes_consumed', 'id']);
   await on('sessions_tenant_started', ['account_id', 'app_id', 'started_at', 'id']);
-  // started_at last: a status filter with a time range is counted from this index too.
-  await on('sessions_tenant_status_created', ['account_id', 'app_id', 'status', 'created_at', 'id', 'started_at']);
+  await on('sessions_tenant_status_created', ['account_id', 'app_id', 'status', 'created_at', 'id']);
+  // A status filter with a time range: counted (edge days, see 034) and paged from here.
+  await on('sessions_tenant_status_started', ['account_id', 'app_id', 'status', 'started_at', 'id']);
   await on('sessions_tenant_status_minutes', ['account_id', 'app_id', 'status', 'minutes_consumed', 'id']);
   // Sessions of given meetings (`associated_id`, `search`): counted and sorted from the index.
   await on('sessions_tenant_meeting', ['account_id', 'app_id', 'meeting_id', 'status', 'started_at', 'created_at', 'minutes_consumed', 'id']);
