@@ -14,6 +14,8 @@ import { RtcstatsDeltaState } from '../src/import/rtcstats-delta.ts';
 import { createApp } from '../src/store/apps.ts';
 import { openDatabase } from '../src/store/open-database.ts';
 import { realdataPath } from '../test/support/realdata.ts';
+import { createHash } from 'node:crypto';
+import { startBenchServer, processCpuSeconds } from './support.ts';
 
 const SOURCE = realdataPath('jitsi-rtcstats-server/dumps/google-standard-stats-sfu');
 
@@ -99,8 +101,56 @@ async function peakHeapMb<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/**
+ * The same dump through `POST …/imports` of a `peer-report serve` process: the
+ * server's CPU per import (from /proc, steadier than wall time on a shared
+ * machine), after one warm-up import, and a hash of the imported reports (with
+ * their ids and import-time fields blanked) to check that a change leaves them
+ * byte-identical.
+ */
+export async function benchImportHttp(dump: Buffer, runs = 6): Promise<Record<string, unknown>> {
+  // IMPORT_PROFILE_DIR: write the server's CPU profile there (node --cpu-prof); BENCH_NODE_FLAGS: more flags for it.
+  const flags = [process.env.IMPORT_PROFILE_DIR ? `--cpu-prof --cpu-prof-dir=${process.env.IMPORT_PROFILE_DIR}` : '', process.env.BENCH_NODE_FLAGS ?? ''].join(' ').trim();
+  const s = await startBenchServer(flags ? { BENCH_NODE_FLAGS: flags } : {});
+  try {
+    const url = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/imports?title=bench`;
+    const post = async () => {
+      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/octet-stream' }, body: new Uint8Array(dump) });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`import failed: ${res.status} ${text.slice(0, 300)}`);
+      return JSON.parse(text) as { data: { peers: { peer_id: string }[] } };
+    };
+    const first0 = processCpuSeconds(s.child.pid!);
+    let imported = await post();
+    const firstMs = (processCpuSeconds(s.child.pid!) - first0) * 1000;
+    const cpu: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const c0 = processCpuSeconds(s.child.pid!);
+      imported = await post();
+      cpu.push((processCpuSeconds(s.child.pid!) - c0) * 1000);
+    }
+    const hash = createHash('sha256');
+    for (const p of imported.data.peers) {
+      const res = await fetch(`${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${p.peer_id}`, { headers: { authorization: `Bearer ${s.token}` } });
+      const text = blankIds(await res.text());
+      if (process.env.IMPORT_REPORT_DUMP) writeFileSync(`${process.env.IMPORT_REPORT_DUMP}-${imported.data.peers.indexOf(p)}.json`, text);
+      hash.update(text);
+    }
+    return { http_import_server_cpu_ms_first: Math.round(firstMs), http_import_server_cpu_ms_median: Math.round(median(cpu)), http_import_server_cpu_ms_min: Math.round(Math.min(...cpu)), http_import_server_cpu_ms_runs: cpu.map(Math.round), http_imported_reports_sha256: hash.digest('hex').slice(0, 16) };
+  } finally {
+    await s.stop();
+  }
+}
+
+/** A report with its UUIDs and ISO times of the import itself blanked (they differ per import). */
+function blankIds(text: string): string {
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID')
+    .replace(/"(created_at|updated_at)":"[^"]*"/g, '"$1":"T"');
+}
+
 /** Runs the import benchmark; times in ms, sizes in MB. */
-export async function benchImport(): Promise<Record<string, number>> {
+export async function benchImport(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'peer-report-bench-import-'));
   const file = join(dir, 'long-call.rtcstats');
   const dump = makeLongRtcstatsDump(3 * 1024 * 1024);
@@ -129,6 +179,7 @@ export async function benchImport(): Promise<Record<string, number>> {
       import_3mb_end_to_end_ms_median: Math.round(median(endToEnd)),
       import_3mb_end_to_end_ms_max: Math.round(Math.max(...endToEnd)),
       import_peak_heap_mb: Math.round(heapMb * 10) / 10,
+      ...(await benchImportHttp(dump)),
     };
   } finally {
     await db.close();

@@ -27,6 +27,8 @@ import * as peerDiagnosis from './migrations/019-peer-diagnosis.ts';
 import * as webhooks from './migrations/022-webhooks.ts';
 import * as webhookAlerts from './migrations/023-webhook-alerts.ts';
 import * as exportOrderIndex from './migrations/028-export-order-index.ts';
+import * as sessionsTenantIndexes from './migrations/033-sessions-tenant-indexes.ts';
+import * as sessionCounts from './migrations/034-session-counts.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -46,6 +48,8 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '022-webhooks': webhooks,
   '023-webhook-alerts': webhookAlerts,
   '028-export-order-index': exportOrderIndex,
+  '033-sessions-tenant-indexes': sessionsTenantIndexes,
+  '034-session-counts': sessionCounts,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

@@ -8,6 +8,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, PeersTable, SessionsTable } from './schema.ts';
 import { likePattern } from './like-pattern.ts';
 
+import { DAY_MS } from './migrations/034-session-counts.ts';
+
 /** A session row with its meeting's title. */
 export type SessionRow = SessionsTable & { meeting_title: string | null };
 
@@ -51,7 +53,7 @@ export async function listSessions(db: Kysely<Database>, q: SessionListQuery): P
     const meetingIds = [...titled.map((m) => m.id), term];
     base = base.where((eb) => eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', meetingIds)]));
   }
-  const countRow = await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const total = countedByStatus(q) ? await storedCount(db, q) : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   const sortColumn = q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
   const rows = await base
     .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
@@ -62,7 +64,43 @@ export async function listSessions(db: Kysely<Database>, q: SessionListQuery): P
     .offset(q.offset)
     .limit(q.limit)
     .execute();
-  return { rows: rows as SessionRow[], total: Number(countRow.n) };
+  return { rows: rows as SessionRow[], total };
+}
+
+/** Whether the filtered set is counted in `session_counts` (no meeting or search filter). */
+function countedByStatus(q: SessionListQuery): boolean {
+  return !q.meetingId && !q.search;
+}
+
+/**
+ * The exact count of the app's sessions (of `q.status`, started within the time
+ * range) from `session_counts` (migration 034's triggers keep it per UTC day of
+ * `started_at`): the days wholly inside the range are summed, the sessions of
+ * its partial edge days counted from the index.
+ */
+async function storedCount(db: Kysely<Database>, q: SessionListQuery): Promise<number> {
+  // Days wholly inside [startTime, endTime]: day d covers [d·DAY_MS, (d+1)·DAY_MS).
+  const firstDay = q.startTime === undefined ? undefined : Math.ceil(q.startTime / DAY_MS);
+  const lastDay = q.endTime === undefined ? undefined : Math.floor((q.endTime + 1) / DAY_MS) - 1;
+  if (firstDay !== undefined && lastDay !== undefined && firstDay > lastDay) return countRows(db, q, q.startTime, q.endTime);
+  const status = q.status ? sql` and status = ${q.status}` : sql``;
+  const from = firstDay === undefined ? sql`` : sql` and day >= ${firstDay}`;
+  const to = lastDay === undefined ? sql`` : sql` and day <= ${lastDay}`;
+  const { rows } = await sql<{ n: number | string | null }>`select sum(n) as n from session_counts where account_id = ${q.accountId} and app_id = ${q.appId}${status}${from}${to}`.execute(db);
+  let total = Number(rows[0]?.n ?? 0);
+  if (firstDay !== undefined && q.startTime! < firstDay * DAY_MS) total += await countRows(db, q, q.startTime, firstDay * DAY_MS - 1);
+  if (lastDay !== undefined && q.endTime! >= (lastDay + 1) * DAY_MS) total += await countRows(db, q, (lastDay + 1) * DAY_MS, q.endTime);
+  return total;
+}
+
+/** The app's sessions (of `q.status`) started within [from, to], counted from the index. */
+async function countRows(db: Kysely<Database>, q: SessionListQuery, from: number | undefined, to: number | undefined): Promise<number> {
+  let query = db.selectFrom('sessions').where('account_id', '=', q.accountId).where('app_id', '=', q.appId);
+  if (q.status) query = query.where('status', '=', q.status);
+  if (from !== undefined) query = query.where('started_at', '>=', from);
+  if (to !== undefined) query = query.where('started_at', '<=', to);
+  const row = await query.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 /** One session of the app, with its meeting title. */
