@@ -34,18 +34,16 @@ export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
     limitation: r.ql === undefined ? undefined : LIMITATION[r.ql],
     freezeRatio: r.fz,
     feedback: r.fb,
-    // The repair and bandwidth evidence of the packed rows (format 2; analytics/interval-evidence.ts). PLI, FIR
-    // and FEC are not packed separately (PLI + FIR are in `fb` with the NACKs).
-    nackCount: r.nk,
+    nackCount: undefined,
     pliCount: undefined,
     firCount: undefined,
-    retransmittedPackets: r.rx,
+    retransmittedPackets: undefined,
     fecPacketsReceived: undefined,
-    freezeCount: r.fc,
-    freezeDurationMs: r.fd,
-    concealedPct: r.cs,
-    availableOutgoingKbps: r.ab,
-    targetKbps: r.tb,
+    freezeCount: undefined,
+    freezeDurationMs: undefined,
+    concealedPct: undefined,
+    availableOutgoingKbps: undefined,
+    targetKbps: undefined,
   };
 }
 
