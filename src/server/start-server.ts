@@ -15,6 +15,7 @@ import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { closeTimedOutPeers } from '../ingest/peer-lifecycle.ts';
 import { applyRetention, ensurePartitions } from '../store/retention.ts';
 import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
+import { refreshStaleRollups } from '../store/rollup-refresh.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
 
@@ -57,6 +58,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       .catch((err) => console.error('peer timeout sweep failed:', (err as Error).message))
       .then(() => compactFinishedPeers(database.db, database.dialect, Date.now(), config.compactAfterMs))
       .then(() => mergeLivePeers(database.db, database.dialect, Date.now(), config.mergeLiveEveryMs))
+      .then(() => refreshStaleRollups(database.db, database.dialect, Date.now()))
       .catch((err) => console.error('chunk compaction failed:', (err as Error).message))
       .finally(() => (sweeping = false));
   }, config.sweepIntervalMs);

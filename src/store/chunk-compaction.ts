@@ -30,6 +30,7 @@ import type { MetricRow } from '../analytics/metric-row.ts';
 import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
+import { recordPeerRollup } from './quality-rollups.ts';
 
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
 export const MAX_MERGE_BYTES = 256 * 1024;
@@ -151,11 +152,13 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
     const lastSamples = await readLastSamples(tx, peerId);
     const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
+    const rowsBySeries = new Map<string, MetricRow[]>();
     await tx
       .updateTable('peers')
-      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks, lastSamples)), quality_aggregates_upto: upto })
+      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(computeQualityAggregates(chunks, lastSamples, rowsBySeries)), quality_aggregates_upto: upto })
       .where('id', '=', peerId)
       .execute();
+    await recordPeerRollup(tx, dialect, peerId, rowsBySeries, upto, now);
   });
   return removed;
 }

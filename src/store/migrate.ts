@@ -19,6 +19,7 @@ import * as peerExpiry from './migrations/003-peer-expiry.ts';
 import * as accountKeys from './migrations/004-account-keys.ts';
 import * as chunkCompaction from './migrations/005-chunk-compaction.ts';
 import * as qualityAggregates from './migrations/006-quality-aggregates.ts';
+import * as qualityRollups from './migrations/030-quality-rollups.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '004-account-keys': accountKeys,
   '005-chunk-compaction': chunkCompaction,
   '006-quality-aggregates': qualityAggregates,
+  '030-quality-rollups': qualityRollups,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

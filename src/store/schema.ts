@@ -5,6 +5,7 @@
  * them into the response without parsing them again).
  */
 import type { Generated } from 'kysely';
+import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
 
 export interface ApiTokensTable {
   id: string;
@@ -200,4 +201,6 @@ export interface Database {
   candidate_pairs: CandidatePairsTable;
   stream_state: StreamStateTable;
   quality_chunks: QualityChunksTable;
+  peer_rollups: PeerRollupsTable;
+  rollup_buckets: RollupBucketsTable;
 }
