@@ -8,10 +8,11 @@ import type { AppEnv } from './context.ts';
 import { importRoutes } from './routes/import.ts';
 import { sessionsRoutes } from './routes/sessions.ts';
 import { dashboardRoutes } from './routes/dashboard-assets.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes()];
+  return [importRoutes(), sessionsRoutes(), analyticsRoutes()];
 }
 
 /** Routes outside the account API (own authentication or none). */

@@ -51,12 +51,18 @@ export async function recordPeerRollup(
     .executeTakeFirst();
   const pair = pairRow ? (JSON.parse(pairRow.payload) as CandidatePairSample) : undefined;
   const rollup = peerRollupOf({ ...peer, left_at: peer.left_at }, rowsBySeries, pair);
+  await storePeerRollup(tx, dialect, rollup, chunksUpto, now);
+  return rollup;
+}
+
+/** Stores `rollup` (replacing the peer's earlier one) and moves its bucket counts, in the caller's transaction. */
+export async function storePeerRollup(tx: Transaction<Database>, dialect: StoreDialect, rollup: PeerRollup, chunksUpto: number, now: number): Promise<void> {
+  const peerId = rollup.peer_id;
   const previous = await tx.selectFrom('peer_rollups').selectAll().where('peer_id', '=', peerId).executeTakeFirst();
   const row: PeerRollupsTable = { ...rollup, chunks_upto: chunksUpto, computed_at: now };
   if (previous) await tx.updateTable('peer_rollups').set(row).where('peer_id', '=', peerId).execute();
   else await tx.insertInto('peer_rollups').values(row).execute();
   await applyToBuckets(tx, dialect, previous ? normalise(previous) : undefined, rollup);
-  return rollup;
 }
 
 /** Numbers as numbers (PostgreSQL returns bigint columns as strings). */

@@ -15,10 +15,10 @@ const DIMENSIONS = ['browser', 'os', 'country', 'asn', 'network', 'verdict'] as 
 export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void> {
   await db.schema
     .createTable('peer_rollups')
-    .addColumn('peer_id', 'varchar(64)', (c) => c.primaryKey())
-    .addColumn('account_id', 'varchar(64)', (c) => c.notNull())
-    .addColumn('app_id', 'varchar(64)', (c) => c.notNull())
-    .addColumn('session_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('peer_id', 'text', (c) => c.primaryKey())
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('app_id', 'text', (c) => c.notNull())
+    .addColumn('session_id', 'text', (c) => c.notNull())
     .addColumn('joined_at', 'bigint', (c) => c.notNull())
     .addColumn('finished_at', 'bigint', (c) => c.notNull())
     .addColumn('day', 'varchar(10)', (c) => c.notNull())
@@ -51,8 +51,8 @@ export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void>
   }
   await db.schema
     .createTable('rollup_buckets')
-    .addColumn('account_id', 'varchar(64)', (c) => c.notNull())
-    .addColumn('app_id', 'varchar(64)', (c) => c.notNull())
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('app_id', 'text', (c) => c.notNull())
     .addColumn('day', 'varchar(10)', (c) => c.notNull())
     .addColumn('dim', 'varchar(16)', (c) => c.notNull())
     .addColumn('value', 'varchar(64)', (c) => c.notNull())
