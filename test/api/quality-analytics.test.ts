@@ -191,6 +191,8 @@ describe('quality analytics', () => {
     const cases: [string, string][] = [
       ['start_date=2026-3-1', 'start_date'],
       ['start_date=2026-02-30', 'start_date'],
+      ['start_date=2026-13-01', 'start_date'],
+      ['end_date=9999-99-99', 'end_date'],
       ['end_date=yesterday', 'end_date'],
       ['start_date=2026-03-31&end_date=2026-03-01', 'end_date'],
       ['start_date=2020-01-01&end_date=2026-03-01', 'start_date'],

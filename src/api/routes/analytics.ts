@@ -34,7 +34,8 @@ function today(now: number): string {
 function dateParam(c: Context, name: string): string | undefined {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(raw) || new Date(`${raw}T00:00:00Z`).toISOString().slice(0, 10) !== raw) {
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? Date.parse(`${raw}T00:00:00Z`) : NaN;
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== raw) {
     throw badRequest(name, `expected a date YYYY-MM-DD, got '${raw.slice(0, 40)}'`);
   }
   return raw;
