@@ -211,3 +211,37 @@ export async function cohortBuckets(db: Kysely<Database>, accountId: string, app
   }
   return { data, peers };
 }
+
+/** A finished peer's stored rollup, if it has one (numbers as numbers). */
+export async function peerRollupOfPeer(db: Kysely<Database>, accountId: string, appId: string, peerId: string): Promise<PeerRollup | undefined> {
+  const row = await db.selectFrom('peer_rollups').selectAll().where('peer_id', '=', peerId).where('app_id', '=', appId).where('account_id', '=', accountId).executeTakeFirst();
+  return row ? numeric(row as unknown as PeerRollup) : undefined;
+}
+
+/**
+ * Among the peers of one ASN and browser family of an app over a day range:
+ * how many have an audio / video MOS, and how many of them have a lower one
+ * (ties count half: the mid-rank). Exact, from the per-peer rows.
+ */
+export async function rankInAsnBrowser(
+  db: Kysely<Database>,
+  scope: { accountId: string; appId: string; fromDay: string; toDay: string; asn: string; browser: string },
+  audio: number | null,
+  video: number | null,
+): Promise<{ peers: number; audio?: { n: number; below: number }; video?: { n: number; below: number } }> {
+  const filters: RollupFilters = { asn: [scope.asn], browser: [scope.browser] };
+  // Counted in the database: no per-peer row leaves it. A null MOS is left out of both counts.
+  const below = (value: number | null, column: 'audio_mos' | 'video_mos') =>
+    value === null ? sql<number>`0` : sql<number>`sum(case when ${sql.ref(column)} < ${value} then 1.0 when ${sql.ref(column)} = ${value} then 0.5 else 0 end)`;
+  const row = await scopedPeers(db, { ...scope, filters })
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('peers'),
+      eb.fn.count<number | string>('audio_mos').as('audio_n'),
+      eb.fn.count<number | string>('video_mos').as('video_n'),
+      below(audio, 'audio_mos').as('audio_below'),
+      below(video, 'video_mos').as('video_below'),
+    ])
+    .executeTakeFirstOrThrow();
+  const rank = (value: number | null, n: unknown, b: unknown) => (value === null ? undefined : { n: Number(n), below: Number(b ?? 0) });
+  return { peers: Number(row.peers), audio: rank(audio, row.audio_n, row.audio_below), video: rank(video, row.video_n, row.video_below) };
+}

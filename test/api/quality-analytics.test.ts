@@ -21,11 +21,15 @@ import { compactFinishedPeers } from '../../src/store/chunk-compaction.ts';
 import { refreshStaleRollups } from '../../src/store/rollup-refresh.ts';
 import { addPeer, emptyBucket, parseBucket } from '../../src/rollup/bucket-data.ts';
 import { bucketKeysOf, type PeerRollup } from '../../src/rollup/peer-rollup.ts';
+import { bucketOf } from '../../src/rollup/histogram.ts';
+import { qualityCohort } from '../../src/report/report-cohort.ts';
 
 let t: TestServer;
 let other: { accountId: string; token: string; appId: string };
 let otherAppId: string;
 const seeded: DirectFigures[] = [];
+/** Peers of the app just outside the tested range. */
+const outside: DirectFigures[] = [];
 
 const BROWSERS = ['Chrome', 'Firefox', 'Safari', undefined];
 const OSES = ['Windows', 'macOS', 'Android'];
@@ -84,7 +88,11 @@ before(async () => {
     seeded.push(directFigures(p));
   }
   // Just outside the range on both sides, and peers of another app and another account inside it (never counted).
-  for (const leftAt of [DAY0 - 1, DAY0 + 4 * 86_400_000]) await seedPeer(db, dialect, makePeer(rnd, t.accountId, t.appId, leftAt, 5));
+  for (const leftAt of [DAY0 - 1, DAY0 + 4 * 86_400_000]) {
+    const p = makePeer(rnd, t.accountId, t.appId, leftAt, 5);
+    await seedPeer(db, dialect, p);
+    outside.push(directFigures(p));
+  }
   for (let i = 0; i < 20; i++) {
     await seedPeer(db, dialect, makePeer(rnd, t.accountId, otherAppId, DAY0 + i * 3_600_000, 10));
     await seedPeer(db, dialect, makePeer(rnd, other.accountId, other.appId, DAY0 + i * 3_600_000, 10));
@@ -187,6 +195,34 @@ describe('quality analytics', () => {
     assert.equal(filtered.body.paging.total_count, bad.length);
   });
 
+  test("a finished peer's cohort context: ranks among the week's peers overall, same ASN, browser, both", async () => {
+    const peer = seeded.filter((p) => p.day === '2026-03-31' && p.asn !== 'unknown' && p.browser !== 'unknown' && p.audio !== null).sort((a, b) => (a.audio! - b.audio!))[0];
+    // (Seeded peers have no session to report on; the HTTP report of a real peer is checked below.)
+    const cohort = (await qualityCohort(t.server.context.db, t.accountId, t.appId, peer.peer.id)) as any;
+    const week = [...seeded, ...outside].filter((p) => p.day >= '2026-03-25' && p.day <= '2026-03-31');
+    const bucketRank = (group: DirectFigures[], key: 'audio' | 'video', v: number) => {
+      const with_ = group.filter((p) => p[key] !== null);
+      const b = bucketOf('mos', v);
+      const below = with_.filter((p) => bucketOf('mos', p[key]!) < b).length + with_.filter((p) => bucketOf('mos', p[key]!) === b).length / 2;
+      return Math.round((below / with_.length) * 1000) / 10;
+    };
+    const exactRank = (group: DirectFigures[], key: 'audio' | 'video', v: number) => {
+      const with_ = group.filter((p) => p[key] !== null);
+      const below = with_.filter((p) => p[key]! < v).length + with_.filter((p) => p[key] === v).length / 2;
+      return Math.round((below / with_.length) * 1000) / 10;
+    };
+    const sameAsn = week.filter((p) => p.asn === peer.asn);
+    const sameBrowser = week.filter((p) => p.browser === peer.browser);
+    const both = sameAsn.filter((p) => p.browser === peer.browser);
+    assert.deepEqual(cohort.cohorts[0], { scope: 'app', peers: week.length, audio_mos_percentile: bucketRank(week, 'audio', peer.audio!), ...(peer.video === null ? {} : { video_mos_percentile: bucketRank(week, 'video', peer.video) }) });
+    assert.deepEqual(cohort.cohorts[1], { scope: 'asn', asn: peer.asn, peers: sameAsn.length, audio_mos_percentile: bucketRank(sameAsn, 'audio', peer.audio!), ...(peer.video === null ? {} : { video_mos_percentile: bucketRank(sameAsn, 'video', peer.video) }) });
+    assert.deepEqual(cohort.cohorts[2], { scope: 'browser', browser: peer.browser, peers: sameBrowser.length, audio_mos_percentile: bucketRank(sameBrowser, 'audio', peer.audio!), ...(peer.video === null ? {} : { video_mos_percentile: bucketRank(sameBrowser, 'video', peer.video) }) });
+    assert.deepEqual(cohort.cohorts[3], { scope: 'asn_browser', asn: peer.asn, browser: peer.browser, peers: both.length, audio_mos_percentile: exactRank(both, 'audio', peer.audio!), ...(peer.video === null ? {} : { video_mos_percentile: exactRank(both, 'video', peer.video) }) });
+    assert.equal(cohort.start_date, '2026-03-25');
+    // The lowest audio MOS of the day is in the bottom of the app's week.
+    assert.match(cohort.summary, /^bottom (5|10|25) % /);
+  });
+
   test('bad parameters: 400 naming the field; unknown app 404', async () => {
     const cases: [string, string][] = [
       ['start_date=2026-3-1', 'start_date'],
@@ -232,6 +268,10 @@ describe('rollups maintained by compaction', () => {
       assert.deepEqual(list.body.data.peers.map((p: any) => p.peer_id).sort(), peers.map((p) => p.peerId).sort());
       const report = await fetch(`${server.baseURL}${list.body.data.peers[0].report_path}`, { headers: { authorization: `Bearer ${server.token}` } });
       assert.equal(report.status, 200);
+      const cohort = ((await report.json()) as any).data.quality_cohort;
+      assert.equal(cohort.cohorts[0].scope, 'app');
+      assert.equal(cohort.cohorts[0].peers, 2);
+      assert.equal(cohort.end_date, new Date().toISOString().slice(0, 10));
 
       // A late chunk (a copy of the peer's first one, much lossier) stored after compaction, as a late batch would be.
       const target = peers[0].peerId;

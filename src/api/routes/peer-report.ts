@@ -7,6 +7,7 @@ import { parseBooleanParam, parseReportFilters } from '../../report/report-filte
 import { loadPeerData } from '../../report/load-peer-data.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
 import { peerVersion } from '../../report/load-peer-data.ts';
+import { qualityCohort, withQualityCohort } from '../../report/report-cohort.ts';
 
 /** Routes of the peer report. */
 export function peerReportRoutes(): Hono<AppEnv> {
@@ -33,6 +34,8 @@ export function peerReportRoutes(): Hono<AppEnv> {
       body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
       if (key) ctx.reportCache.set(key, body);
     }
+    const cohort = version.live ? undefined : await qualityCohort(ctx.db, accountId, appId, peerId);
+    if (cohort) body = withQualityCohort(body, cohort);
     return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, { 'content-type': 'application/json; charset=utf-8' });
   });
   return r;
