@@ -1,7 +1,7 @@
 /**
  * `npm run bench [name…]`: runs the benchmarks and prints their figures as
  * JSON (also written to bench/results/<name>.json). Names: ingest-report,
- * sessions-list, import, collector, postgres, storage-choice, startup. Default: all.
+ * sessions-list, import, collector, postgres, storage-choice, startup, fleet-quality. Default: all.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   postgres: async () => (await import('./postgres.ts')).benchPostgres(),
   'storage-choice': async () => (await import('./storage-choice.ts')).benchStorageChoice(),
   startup: async () => (await import('./startup.ts')).benchStartup(),
+  'fleet-quality': async () => (await import('./fleet-quality.ts')).benchFleetQuality(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

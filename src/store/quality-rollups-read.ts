@@ -80,9 +80,18 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
     if (!g) groups.set(key, (g = accumulator()));
     return g;
   };
+  let total: number | undefined;
   if (!hasFilters(scope.filters)) {
     const dim = groupBy === 'day' ? 'all' : groupBy;
-    const rows = await bucketRows(db, scope, dim);
+    let values: string[] | undefined;
+    if (groupBy !== 'day' && groupBy !== 'hour') {
+      // Only the `limit` largest groups are answered: rank the values by their peer counts (summed in the
+      // database, without the histograms), then read the histograms of those alone.
+      const sizes = await groupSizes(db, scope, dim);
+      total = sizes.length;
+      values = sizes.slice(0, limit).map((g) => g.value);
+    }
+    const rows = await bucketRows(db, scope, dim, values);
     const totals = dim === 'all' ? rows : await bucketRows(db, scope, 'all');
     for (const r of rows) {
       const key = groupBy === 'day' ? r.day : groupBy === 'hour' ? `${r.day}T${r.value}` : r.value;
@@ -111,7 +120,7 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
   let entries = [...groups.entries()];
   if (groupBy === 'day' || groupBy === 'hour') entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   else entries.sort((a, b) => b[1].peers - a[1].peers || (a[0] < b[0] ? -1 : 1));
-  const total = entries.length;
+  total ??= entries.length;
   if (groupBy !== 'day' && groupBy !== 'hour') entries = entries.slice(0, limit);
   return {
     overall: groupFigures(overall.data, overall.peers, overall.minutes),
@@ -120,16 +129,36 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
   };
 }
 
-async function bucketRows(db: Kysely<Database>, scope: RollupScope, dim: string) {
-  return db
+async function bucketRows(db: Kysely<Database>, scope: RollupScope, dim: string, values?: readonly string[]) {
+  if (values?.length === 0) return [];
+  let q = db
     .selectFrom('rollup_buckets')
     .select(['day', 'value', 'peers', 'minutes', 'data'])
     .where('app_id', '=', scope.appId)
     .where('dim', '=', dim)
     .where('day', '>=', scope.fromDay)
     .where('day', '<=', scope.toDay)
+    .where('account_id', '=', scope.accountId);
+  if (values) q = q.where('value', 'in', values);
+  return q.execute();
+}
+
+/** The values of `dim` in the scope with their peer counts, largest first (ties by value). */
+async function groupSizes(db: Kysely<Database>, scope: RollupScope, dim: string): Promise<{ value: string; peers: number }[]> {
+  const rows = await db
+    .selectFrom('rollup_buckets')
+    .select(['value', (eb) => eb.fn.sum<number | string>('peers').as('peers')])
+    .where('app_id', '=', scope.appId)
+    .where('dim', '=', dim)
+    .where('day', '>=', scope.fromDay)
+    .where('day', '<=', scope.toDay)
     .where('account_id', '=', scope.accountId)
+    .groupBy('value')
     .execute();
+  return rows
+    .map((r) => ({ value: r.value, peers: Number(r.peers) }))
+    .filter((r) => r.peers > 0)
+    .sort((a, b) => b.peers - a.peers || (a.value < b.value ? -1 : 1));
 }
 
 const FIGURE_COLUMNS = ['day', 'hour', 'browser', 'os', 'country', 'asn', 'network', 'minutes', 'audio_mos', 'video_mos', 'loss_p50', 'rtt_p50', 'jitter_p50', 'verdict', 'issue_mask'] as const;

@@ -62,7 +62,20 @@ export async function storePeerRollup(tx: Transaction<Database>, dialect: StoreD
   const row: PeerRollupsTable = { ...rollup, chunks_upto: chunksUpto, computed_at: now };
   if (previous) await tx.updateTable('peer_rollups').set(row).where('peer_id', '=', peerId).execute();
   else await tx.insertInto('peer_rollups').values(row).execute();
-  await applyToBuckets(tx, dialect, previous ? normalise(previous) : undefined, rollup);
+  const changes = previous ? [{ peer: normalise(previous), weight: -1 }] : [];
+  changes.push({ peer: rollup, weight: 1 });
+  await applyToBuckets(tx, dialect, changes);
+}
+
+/**
+ * Stores the rollups of many peers that have none yet (a backfill, the
+ * benchmark's seeding) in the caller's transaction: rows inserted in
+ * multi-row statements, each touched bucket read and written once.
+ */
+export async function storeNewPeerRollups(tx: Transaction<Database>, dialect: StoreDialect, rollups: readonly PeerRollup[], now: number): Promise<void> {
+  const rows: PeerRollupsTable[] = rollups.map((r) => ({ ...r, chunks_upto: 0, computed_at: now }));
+  for (let i = 0; i < rows.length; i += 500) await tx.insertInto('peer_rollups').values(rows.slice(i, i + 500)).execute();
+  await applyToBuckets(tx, dialect, rollups.map((peer) => ({ peer, weight: 1 })));
 }
 
 /** Numbers as numbers (PostgreSQL returns bigint columns as strings). */
@@ -97,10 +110,10 @@ interface BucketDelta {
   changes: { peer: PeerRollup; weight: number }[];
 }
 
-/** Takes `old` out of its buckets and puts `next` into its own, bucket rows locked in key order. */
-async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, old: PeerRollup | undefined, next: PeerRollup): Promise<void> {
+/** Applies peers' contributions (weight 1 in, −1 out) to their buckets, bucket rows locked in key order. */
+async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, changes: readonly { peer: PeerRollup; weight: number }[]): Promise<void> {
   const deltas = new Map<string, BucketDelta>();
-  const add = (p: PeerRollup, weight: number) => {
+  for (const { peer: p, weight } of changes) {
     for (const { dim, value } of bucketKeysOf(p)) {
       const key = `${p.app_id}\u0000${dim}\u0000${p.day}\u0000${value}`;
       let d = deltas.get(key);
@@ -109,9 +122,7 @@ async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, 
       d.minutes += weight * p.minutes;
       d.changes.push({ peer: p, weight });
     }
-  };
-  if (old) add(old, -1);
-  add(next, 1);
+  }
   for (const key of [...deltas.keys()].sort()) {
     const d = deltas.get(key)!;
     await tx
