@@ -23,6 +23,7 @@ type Group = {
   packet_loss: { p50: number | null; p90: number | null };
   rtt: { p50: number | null; p90: number | null };
   top_issues: { kind: string; peers: number }[];
+  daily?: { day: string; peers: number; audio_mos_p50: number | null; poor_bad_share: number }[];
 };
 
 /** The hash of the peers list for `filters` (dimension → value, plus verdict / kind). */
@@ -39,7 +40,7 @@ export async function overviewPage(root: HTMLElement, c: Credentials, appId: str
   const [byDay, worst, ...breakdowns] = await Promise.all([
     apiGet(c, `/${appId}/analytics/quality?group_by=day`),
     apiGet(c, `/${appId}/analytics/quality/peers?per_page=10`),
-    ...BREAKDOWNS.map((dim) => apiGet(c, `/${appId}/analytics/quality?group_by=${dim}&limit=10`)),
+    ...BREAKDOWNS.map((dim) => apiGet(c, `/${appId}/analytics/quality?group_by=${dim}&limit=10&daily=true`)),
   ]);
   const range = { start_date: byDay.data.start_date as string, end_date: byDay.data.end_date as string };
   const days = byDay.data.groups as Group[];
@@ -67,7 +68,7 @@ export async function overviewPage(root: HTMLElement, c: Credentials, appId: str
 
 function breakdownTable(appId: string, dim: string, groups: Group[], range: Record<string, string>): HTMLTableElement {
   return h('table', { class: `list breakdown breakdown-${dim}` },
-    h('tr', {}, [dim, 'peers', 'minutes', 'audio MOS p50', 'video MOS p50', 'poor + bad', 'loss p90 %', 'RTT p50 ms'].map((t) => h('th', {}, t))),
+    h('tr', {}, [dim, 'peers', 'minutes', 'audio MOS p50', 'by day', 'video MOS p50', 'poor + bad', 'by day', 'loss p90 %', 'RTT p50 ms'].map((t) => h('th', {}, t))),
     groups.map((g) => {
       const f = { ...range, [dim]: g.key };
       return h('tr', {},
@@ -75,8 +76,10 @@ function breakdownTable(appId: string, dim: string, groups: Group[], range: Reco
         h('td', { class: 'num' }, link(peersHash(appId, f), g.peers)),
         h('td', { class: 'num' }, fmt(g.peer_minutes, 0)),
         h('td', { class: 'num' }, fmt(g.audio_mos.p50)),
+        h('td', { class: 'spark' }, sparkline((g.daily ?? []).map((d) => d.audio_mos_p50), 1, 5, `audio MOS p50 by day, ${g.key}`)),
         h('td', { class: 'num' }, fmt(g.video_mos.p50)),
         h('td', { class: 'num' }, link(peersHash(appId, { ...f, verdict: 'poor,bad' }), pct(g.verdicts.poor + g.verdicts.bad))),
+        h('td', { class: 'spark' }, sparkline((g.daily ?? []).map((d) => (d.peers ? d.poor_bad_share : null)), 0, 1, `share of poor and bad peers by day, ${g.key}`)),
         h('td', { class: 'num' }, fmt(g.packet_loss.p90)),
         h('td', { class: 'num' }, fmt(g.rtt.p50, 0)),
       );
@@ -103,6 +106,29 @@ function peersTable(appId: string, peers: Record<string, any>[]): HTMLTableEleme
       ),
     ),
   );
+}
+
+/** A small inline SVG line of `values` (null: no point) between `min` and `max`. */
+function sparkline(values: (number | null)[], min: number, max: number, title: string): SVGSVGElement {
+  const NS = 'http://www.w3.org/2000/svg';
+  const width = 80;
+  const height = 20;
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', String(height));
+  svg.setAttribute('class', 'sparkline');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', title);
+  const step = values.length > 1 ? width / (values.length - 1) : 0;
+  const points = values
+    .map((v, i) => (v === null ? undefined : `${(i * step).toFixed(1)},${(height - 1 - ((v - min) / (max - min)) * (height - 2)).toFixed(1)}`))
+    .filter((p): p is string => p !== undefined);
+  const line = document.createElementNS(NS, 'polyline');
+  line.setAttribute('points', points.join(' '));
+  line.setAttribute('fill', 'none');
+  line.setAttribute('stroke', '#2563eb');
+  svg.append(line);
+  return svg;
 }
 
 /** Trend charts by day: peers; audio and video MOS p50; share of poor and bad peers. */

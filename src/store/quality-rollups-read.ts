@@ -32,8 +32,17 @@ export interface RollupScope {
   filters: RollupFilters;
 }
 
+/** A group's figures on one day (`daily=true`). */
+export interface DailyFigures {
+  day: string;
+  peers: number;
+  audio_mos_p50: number | null;
+  video_mos_p50: number | null;
+  poor_bad_share: number;
+}
+
 /** One group of a quality answer. */
-export type QualityGroup = { key: string } & GroupFigures;
+export type QualityGroup = { key: string; daily?: DailyFigures[] } & GroupFigures;
 
 /** The answer of a quality query. */
 export interface QualityAnswer {
@@ -72,8 +81,18 @@ function accumulator(): Accumulator {
 }
 
 /** Per-group figures of the scope, grouped by `groupBy`; at most `limit` groups (largest first) unless by time. */
-export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, groupBy: GroupBy, limit: number): Promise<QualityAnswer> {
+export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, groupBy: GroupBy, limit: number, daily = false): Promise<QualityAnswer> {
   const groups = new Map<string, Accumulator>();
+  // Per group and day (`daily`, for sparklines): the same buckets, kept apart by day.
+  const byDay = new Map<string, Map<string, Accumulator>>();
+  const perDay = daily && groupBy !== 'day' && groupBy !== 'hour';
+  const dayOf = (key: string, day: string) => {
+    let m = byDay.get(key);
+    if (!m) byDay.set(key, (m = new Map()));
+    let a = m.get(day);
+    if (!a) m.set(day, (a = accumulator()));
+    return a;
+  };
   const overall = accumulator();
   const into = (key: string) => {
     let g = groups.get(key);
@@ -95,10 +114,12 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
     const totals = dim === 'all' ? rows : await bucketRows(db, scope, 'all');
     for (const r of rows) {
       const key = groupBy === 'day' ? r.day : groupBy === 'hour' ? `${r.day}T${r.value}` : r.value;
-      const g = into(key);
-      mergeBucket(g.data, parseBucket(r.data));
-      g.peers += Number(r.peers);
-      g.minutes += Number(r.minutes);
+      const data = parseBucket(r.data);
+      for (const g of perDay ? [into(key), dayOf(key, r.day)] : [into(key)]) {
+        mergeBucket(g.data, data);
+        g.peers += Number(r.peers);
+        g.minutes += Number(r.minutes);
+      }
     }
     for (const r of totals) {
       if (dim !== 'all') mergeBucket(overall.data, parseBucket(r.data));
@@ -109,7 +130,7 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
   } else {
     for (const p of await peerRows(db, scope)) {
       const key = groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
-      for (const g of [into(key), overall]) {
+      for (const g of perDay ? [into(key), overall, dayOf(key, p.day)] : [into(key), overall]) {
         addPeer(g.data, p);
         g.peers++;
         g.minutes += p.minutes;
@@ -124,9 +145,18 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
   if (groupBy !== 'day' && groupBy !== 'hour') entries = entries.slice(0, limit);
   return {
     overall: groupFigures(overall.data, overall.peers, overall.minutes),
-    groups: entries.map(([key, g]) => ({ key, ...groupFigures(g.data, g.peers, g.minutes) })),
+    groups: entries.map(([key, g]) => ({ key, ...groupFigures(g.data, g.peers, g.minutes), ...(perDay ? { daily: dailyFigures(scope, byDay.get(key)) } : {}) })),
     groups_total: total,
   };
+}
+
+/** A group's figures per day of the range (zero-filled): peers, MOS p50, share of poor and bad peers. */
+function dailyFigures(scope: RollupScope, days: Map<string, Accumulator> | undefined): DailyFigures[] {
+  return daysBetween(scope.fromDay, scope.toDay).map((day) => {
+    const a = days?.get(day) ?? accumulator();
+    const f = groupFigures(a.data, a.peers, a.minutes, 0);
+    return { day, peers: a.peers, audio_mos_p50: f.audio_mos.p50, video_mos_p50: f.video_mos.p50, poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000 };
+  });
 }
 
 async function bucketRows(db: Kysely<Database>, scope: RollupScope, dim: string, values?: readonly string[]) {

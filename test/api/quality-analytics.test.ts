@@ -152,6 +152,23 @@ describe('quality analytics', () => {
     assertGroups(byDay.body, groupsOf(seeded.filter((p) => p.network.startsWith('relay-tcp')), (p) => p.day), ['2026-03-28', '2026-03-29', '2026-03-30', '2026-03-31']);
   });
 
+  test('daily=true: each group also per UTC day (for sparklines), equal to the direct computation, with and without filters', async () => {
+    for (const query of ['group_by=browser', 'group_by=asn&os=Windows,macOS']) {
+      const { status, body } = await getJson(`${kit()}/analytics/quality?${RANGE}&${query}&daily=true`);
+      assert.equal(status, 200);
+      const match = query.includes('os=') ? seeded.filter((p) => p.os === 'Windows' || p.os === 'macOS') : seeded;
+      const dim = query.includes('asn') ? 'asn' : 'browser';
+      for (const g of body.data.groups) {
+        assert.deepEqual(g.daily.map((d: any) => d.day), ['2026-03-28', '2026-03-29', '2026-03-30', '2026-03-31']);
+        for (const d of g.daily) {
+          const peers = match.filter((p) => p[dim] === g.key && p.day === d.day);
+          const direct = directGroup(peers) as any;
+          assert.deepEqual(d, { day: d.day, peers: peers.length, audio_mos_p50: direct.audio_mos.p50, video_mos_p50: direct.video_mos.p50, poor_bad_share: Math.round((direct.verdicts.poor + direct.verdicts.bad) * 10_000) / 10_000 }, `${query} ${g.key} ${d.day}`);
+        }
+      }
+    }
+  });
+
   test('a range of one day; the default range is the last 7 days (today included)', async () => {
     const { body } = await getJson(`${kit()}/analytics/quality?start_date=2026-03-30&end_date=2026-03-30&group_by=browser`);
     assertGroups(body, groupsOf(seeded.filter((p) => p.day === '2026-03-30'), (p) => p.browser));
@@ -236,6 +253,7 @@ describe('quality analytics', () => {
       ['group_by=day,browser', 'group_by'],
       ['hour=25', 'hour'],
       ['limit=0', 'limit'],
+      ['daily=yes', 'daily'],
     ];
     for (const [query, field] of cases) {
       const { status, body } = await getJson(`${kit()}/analytics/quality?${query}`);

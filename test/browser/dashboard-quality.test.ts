@@ -85,6 +85,10 @@ describe('dashboard quality overview', () => {
       const cell = page.locator('table.breakdown-browser tr', { hasText: b }).locator('td.num a').first();
       assert.equal(Number(await cell.textContent()), expected, b);
     }
+    // A sparkline per breakdown row and figure (7 days each).
+    const sparks = page.locator('table.breakdown-browser svg.sparkline');
+    assert.equal(await sparks.count(), 2 * (await page.locator('table.breakdown-browser tr').count() - 1));
+    assert.ok(((await sparks.first().locator('polyline').getAttribute('points')) ?? '').split(' ').length >= 1);
     const unknownAsn = page.locator('table.breakdown-asn tr', { hasText: 'unknown' }).locator('td.num a').first();
     assert.equal(await unknownAsn.textContent(), String(real.length));
     await unknownAsn.click();

@@ -130,7 +130,9 @@ export function analyticsRoutes(): Hono<AppEnv> {
     if ((c.req.query('group_by') ?? '').includes(',')) throw badRequest('group_by', 'one dimension only');
     const limit = intParam(c, 'limit', 50, 1, 1000);
     const filters = filtersOf(c);
-    const answer = await qualityByGroup(c.get('ctx').db, { accountId, appId, fromDay, toDay, filters }, groupBy, limit);
+    const daily = c.req.query('daily');
+    if (daily !== undefined && daily !== '' && daily !== 'true' && daily !== 'false') throw badRequest('daily', `expected true or false, got '${daily.slice(0, 40)}'`);
+    const answer = await qualityByGroup(c.get('ctx').db, { accountId, appId, fromDay, toDay, filters }, groupBy, limit, daily === 'true');
     return c.json({ success: true, data: { start_date: fromDay, end_date: toDay, group_by: groupBy, filters, ...answer } });
   });
 
