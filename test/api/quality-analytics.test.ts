@@ -19,6 +19,7 @@ import { directFigures, directGroup, seedPeer, type DirectFigures, type SeedPeer
 import { runSimulation } from '../../src/simulate/simulate-run.ts';
 import { compactFinishedPeers } from '../../src/store/chunk-compaction.ts';
 import { refreshStaleRollups } from '../../src/store/rollup-refresh.ts';
+import { applyRetention } from '../../src/store/retention.ts';
 import { addPeer, emptyBucket, parseBucket } from '../../src/rollup/bucket-data.ts';
 import { bucketKeysOf, type PeerRollup } from '../../src/rollup/peer-rollup.ts';
 import { bucketOf } from '../../src/rollup/histogram.ts';
@@ -319,6 +320,14 @@ describe('rollups maintained by compaction', () => {
         assert.deepEqual(got, expected, `${b.dim}=${b.value}`);
       }
       assert.deepEqual(await refreshStaleRollups(db, dialect, Date.now() + 3000), [], 'once');
+
+      // Telemetry retention removes the peers' telemetry; their rollups stay.
+      const day = new Date().toISOString().slice(0, 10);
+      await applyRetention(db, dialect, Date.now() + 10 * 86_400_000, 1);
+      const expired = await db.selectFrom('peers').select('expired_at').where('id', '=', target).executeTakeFirstOrThrow();
+      assert.notEqual(expired.expired_at, null, 'the telemetry was removed');
+      const kept = await getJson(`${base}/analytics/quality?start_date=${day}&end_date=${day}`, server.token);
+      assert.equal(kept.body.data.overall.peers, 2);
     } finally {
       await server.close();
     }
