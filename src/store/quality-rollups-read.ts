@@ -199,11 +199,14 @@ async function peerRows(db: Kysely<Database>, scope: RollupScope): Promise<PeerR
   return rows.map((r) => numeric(r as unknown as PeerRollup));
 }
 
+/**
+ * The peer rows of a scope. Not filtered by account: the caller has checked that the app (a UUID) belongs to
+ * the account, and a condition on `account_id` would make every index-only scan read the table rows too.
+ */
 function scopedPeers(db: Kysely<Database>, scope: RollupScope) {
   let q = db
     .selectFrom('peer_rollups')
     .where('app_id', '=', scope.appId)
-    .where('account_id', '=', scope.accountId)
     .where('finished_at', '>=', dayStart(scope.fromDay))
     .where('finished_at', '<', dayStart(scope.toDay) + DAY_MS);
   for (const [dim, values] of Object.entries(scope.filters) as [RollupDimension, readonly string[] | undefined][]) {
@@ -231,14 +234,19 @@ export interface PeersQuery extends RollupScope {
 /** One row of the peers query. */
 export type WorstPeer = Omit<PeerRollup, 'account_id' | 'issue_mask'> & { issues: IssueKind[] };
 
-/** The peers of the scope, worst first (severity, then id), one page, and how many match. */
+/** The peers of the scope, worst first (severity, then id, both descending), one page, and how many match. */
 export async function worstPeers(db: Kysely<Database>, q: PeersQuery): Promise<{ rows: WorstPeer[]; total: number }> {
   let base = scopedPeers(db, q);
   if (q.verdicts.length > 0) base = base.where('verdict', 'in', q.verdicts);
   if (q.kind !== undefined) base = base.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
+  // Both keys descending: the (app_id, severity, peer_id, finished_at) index is read backwards, in order, without a sort.
+  const unfiltered = q.verdicts.length === 0 && q.kind === undefined && !hasFilters(q.filters);
   const [rows, count] = await Promise.all([
-    base.selectAll().orderBy('severity', 'desc').orderBy('peer_id').offset(q.offset).limit(q.limit).execute(),
-    base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    base.selectAll().orderBy('severity', 'desc').orderBy('peer_id', 'desc').offset(q.offset).limit(q.limit).execute(),
+    // Without filters the count is the buckets' (a bucket is the sum of its peers' rollups).
+    unfiltered
+      ? cohortBuckets(db, q.accountId, q.appId, q.fromDay, q.toDay, 'all', '').then((b) => ({ n: b.peers }))
+      : base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return {
     rows: rows.map((raw) => {

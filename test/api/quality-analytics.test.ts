@@ -193,7 +193,7 @@ describe('quality analytics', () => {
   });
 
   test('peers query: worst first, paged, filtered by verdict, issue kind and dimensions; each row opens its report', async () => {
-    const order = (a: DirectFigures, b: DirectFigures) => b.severity - a.severity || (a.peer.id < b.peer.id ? -1 : 1);
+    const order = (a: DirectFigures, b: DirectFigures) => b.severity - a.severity || (a.peer.id < b.peer.id ? 1 : -1);
     const all = [...seeded].sort(order);
     const page2 = await getJson(`${kit()}/analytics/quality/peers?${RANGE}&per_page=10&page_no=2`);
     assert.equal(page2.status, 200);
