@@ -1,7 +1,7 @@
 /**
  * `npm run bench [name…]`: runs the benchmarks and prints their figures as
  * JSON (also written to bench/results/<name>.json). Names: ingest-report,
- * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery, diagnosis. Default: all.
+ * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery, diagnosis, fleet-quality. Default: all.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'join-flood': async () => (await import('./join-flood.ts')).benchJoinFlood(),
   'webhook-delivery': async () => (await import('./webhook-delivery.ts')).benchWebhookDelivery(),
   diagnosis: async () => (await import('./diagnosis.ts')).benchDiagnosis(),
+  'fleet-quality': async () => (await import('./fleet-quality.ts')).benchFleetQuality(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

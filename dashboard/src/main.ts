@@ -2,6 +2,7 @@
 import { clearCredentials, loadCredentials, ApiError } from './api.ts';
 import { appsPage, peerPage, sessionPage, sessionsPage, signIn } from './views.ts';
 import { h } from './dom.ts';
+import { overviewPage, qualityPeersPage } from './overview.ts';
 import './style.css';
 
 const root = document.getElementById('app')!;
@@ -25,6 +26,8 @@ async function render(): Promise<void> {
   try {
     if (parts[0] === 'apps' && parts[2] === 'sessions' && parts[3]) await sessionPage(root, c, parts[1], parts[3]);
     else if (parts[0] === 'apps' && parts[2] === 'peers' && parts[3]) await peerPage(root, c, parts[1], parts[3]);
+    else if (parts[0] === 'apps' && parts[2] === 'quality') await overviewPage(root, c, parts[1]);
+    else if (parts[0] === 'apps' && parts[2] === 'quality-peers') await qualityPeersPage(root, c, parts[1], parts[3] ?? '', Math.max(1, Number(parts[4] ?? 1) || 1));
     else if (parts[0] === 'apps' && parts[2] === 'page' && /^\d+$/.test(parts[3] ?? '')) await sessionsPage(root, c, parts[1], Math.max(1, Number(parts[3])));
     else if (parts[0] === 'apps' && parts[1]) await sessionsPage(root, c, parts[1]);
     else await appsPage(root, c);

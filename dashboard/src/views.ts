@@ -24,8 +24,8 @@ export async function appsPage(root: HTMLElement, c: Credentials): Promise<void>
   const body = await apiGet(c, '/apps?per_page=100');
   root.replaceChildren(
     h('h1', {}, 'Apps'),
-    h('table', { class: 'list' }, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'id'), h('th', {}, 'created')),
-      (body.data as { id: string; name: string; created_at: string }[]).map((a) => h('tr', {}, h('td', {}, h('a', { href: `#/apps/${a.id}` }, a.name)), h('td', { class: 'mono' }, a.id), h('td', {}, a.created_at)))),
+    h('table', { class: 'list' }, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'id'), h('th', {}, 'created'), h('th', {}, 'quality')),
+      (body.data as { id: string; name: string; created_at: string }[]).map((a) => h('tr', {}, h('td', {}, h('a', { href: `#/apps/${a.id}` }, a.name)), h('td', { class: 'mono' }, a.id), h('td', {}, a.created_at), h('td', {}, h('a', { href: `#/apps/${a.id}/quality`, class: 'quality-link' }, 'overview'))))),
   );
 }
 
@@ -46,7 +46,7 @@ export async function sessionsPage(root: HTMLElement, c: Credentials, appId: str
   });
   const pageLink = (n: number, text: string, rel: string) => h('a', { href: `#/apps/${appId}/page/${n}`, rel }, text);
   root.replaceChildren(
-    h('p', {}, h('a', { href: '#/' }, 'apps'), ' / sessions'),
+    h('p', {}, h('a', { href: '#/' }, 'apps'), ' / sessions · ', h('a', { href: `#/apps/${appId}/quality`, class: 'quality-link' }, 'quality overview')),
     h('h1', {}, `Sessions (${total})`),
     findPeer,
     h('table', { class: 'list' },

@@ -14,10 +14,11 @@ import { metricsRoutes } from '../metrics/metrics-routes.ts';
 import { exportRoutes } from './routes/export.ts';
 import { webhooksRoutes } from './routes/webhooks.ts';
 import { wellKnownWebhooksRoutes } from './routes/well-known-webhooks.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes(), exportRoutes(), webhooksRoutes()];
+  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes(), exportRoutes(), webhooksRoutes(), analyticsRoutes()];
 }
 
 /** Routes outside the account API (own authentication or none). */

@@ -25,12 +25,15 @@ export interface QualityAggregates {
  * Computes the aggregates of `chunks` (in report order: series, stream, time).
  * `lastSamples` (stream key → the stream's stored last sample, JSON) names the
  * tracks of `quality_stats.track_stats` / `remote_peer_stats` (track-summary.ts).
+ * `rowsOut`, when given, receives the decoded metric rows by series (the
+ * fleet rollups read them without decoding the chunks again).
  */
 export function computeQualityAggregates(
   chunks: readonly { series: string; stream_key?: string; metrics: Uint8Array }[],
   lastSamples: ReadonlyMap<string, string> = new Map(),
+  rowsOut?: Map<string, MetricRow[]>,
 ): QualityAggregates {
-  const metricsBySeries = new Map<string, MetricRow[]>();
+  const metricsBySeries = rowsOut ?? new Map<string, MetricRow[]>();
   const tracks = new Map<string, TrackInput>();
   for (const c of chunks) {
     let m = metricsBySeries.get(c.series);

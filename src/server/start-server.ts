@@ -18,6 +18,7 @@ import { markServiceAlive, outageGapMs } from '../store/service-liveness.ts';
 import { applyRetention, ensurePartitions } from '../store/retention.ts';
 import { applySummaryRetention } from '../store/summary-retention.ts';
 import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
+import { refreshStaleRollups } from '../store/rollup-refresh.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
 import { RateLimiter } from '../api/rate-limiter.ts';
@@ -90,6 +91,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       .catch((err) => console.error('peer timeout sweep failed:', (err as Error).message))
       .then(() => compactFinishedPeers(database.db, database.dialect, Date.now(), config.compactAfterMs))
       .then(() => mergeLivePeers(database.db, database.dialect, Date.now(), config.mergeLiveEveryMs))
+      .then(() => refreshStaleRollups(database.db, database.dialect, Date.now()))
       .catch((err) => console.error('chunk compaction failed:', (err as Error).message))
       .finally(() => (sweeping = false));
   }, config.sweepIntervalMs);

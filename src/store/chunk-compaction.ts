@@ -31,6 +31,8 @@ import { computeQualityAggregates } from '../report/quality-aggregates.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 import { recordPeerQualityReport } from '../webhooks/outbox.ts';
+import { storePeerDiagnosis } from '../report/peer-diagnosis.ts';
+import { recordPeerRollup } from './quality-rollups.ts';
 
 /**
  * A live peer's chunks are merged only once they are this old: until then a
@@ -39,7 +41,6 @@ import { recordPeerQualityReport } from '../webhooks/outbox.ts';
  * samples are skipped (`skipped_samples` in the answer).
  */
 export const LATE_BATCH_SETTLE_MS = 60_000;
-import { storePeerDiagnosis } from '../report/peer-diagnosis.ts';
 
 /** The most stored-row bytes one merge writes: bounds one transaction (~5 ms on the embedded store). */
 export const MAX_MERGE_BYTES = 256 * 1024;
@@ -193,13 +194,15 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
     const lastSamples = await readLastSamples(tx, peerId);
     const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
-    const aggregates = computeQualityAggregates(chunks, lastSamples);
+    const rowsBySeries = new Map<string, MetricRow[]>();
+    const aggregates = computeQualityAggregates(chunks, lastSamples, rowsBySeries);
     await tx
       .updateTable('peers')
       .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(aggregates), quality_aggregates_upto: upto })
       .where('id', '=', peerId)
       .execute();
     await recordPeerQualityReport(tx, peerId, aggregates);
+    await recordPeerRollup(tx, dialect, peerId, rowsBySeries, upto, now);
     compacted = { chunks, upto };
   });
   // Its diagnosis, from the same metric rows, in its own short step (docs/diagnosis.md, "Cost").

@@ -27,6 +27,7 @@ import * as peerDiagnosis from './migrations/019-peer-diagnosis.ts';
 import * as webhooks from './migrations/022-webhooks.ts';
 import * as webhookAlerts from './migrations/023-webhook-alerts.ts';
 import * as exportOrderIndex from './migrations/028-export-order-index.ts';
+import * as qualityRollups from './migrations/030-quality-rollups.ts';
 import * as sessionsTenantIndexes from './migrations/033-sessions-tenant-indexes.ts';
 import * as sessionCounts from './migrations/034-session-counts.ts';
 
@@ -48,6 +49,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '022-webhooks': webhooks,
   '023-webhook-alerts': webhookAlerts,
   '028-export-order-index': exportOrderIndex,
+  '030-quality-rollups': qualityRollups,
   '033-sessions-tenant-indexes': sessionsTenantIndexes,
   '034-session-counts': sessionCounts,
 };

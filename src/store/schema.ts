@@ -7,6 +7,8 @@
 import type { Generated } from 'kysely';
 import type { WebhookAlertsTable, WebhookDeliveriesTable, WebhookSigningKeysTable, WebhooksTable } from './webhook-tables.ts';
 
+import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
+
 export interface ApiTokensTable {
   id: string;
   account_id: string;
@@ -231,4 +233,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_signing_keys: WebhookSigningKeysTable;
   webhook_alerts: WebhookAlertsTable;
+
+  peer_rollups: PeerRollupsTable;
+  rollup_buckets: RollupBucketsTable;
 }

@@ -15,6 +15,7 @@ function sendReport(c: Context<AppEnv>, body: Buffer, coding: ContentCoding | un
   if (coding) headers['content-encoding'] = coding;
   return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, headers);
 }
+import { qualityCohort, withQualityCohort } from '../../report/report-cohort.ts';
 
 /** Routes of the peer report. */
 export function peerReportRoutes(): Hono<AppEnv> {
@@ -37,7 +38,9 @@ export function peerReportRoutes(): Hono<AppEnv> {
     // A finished report is compressed once, in the client's coding, and cached so (a live one is compressed per
     // request by the compression middleware).
     const coding = preferredCoding(c.req.header('accept-encoding'));
-    const packedKey = key && coding ? `${key}|${coding}` : undefined;
+    // Where this peer sits among the app's peers moves as others finish: asked each time, part of the packed key.
+    const cohort = version.live ? undefined : await qualityCohort(ctx.db, accountId, appId, peerId);
+    const packedKey = key && coding ? `${key}|${coding}|${cohort ? JSON.stringify(cohort) : ''}` : undefined;
     const packed = packedKey ? ctx.reportCache.get(packedKey) : undefined;
     if (packed) return sendReport(c, packed, coding);
     let body = key ? ctx.reportCache.get(key) : undefined;
@@ -47,6 +50,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
       body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
       if (key) ctx.reportCache.set(key, body);
     }
+    if (cohort) body = withQualityCohort(body, cohort);
     if (packedKey && coding && ctx.reportCache.enabled && body.byteLength >= MIN_COMPRESSED_BYTES) {
       const compressed = await compressBody(body, coding, true);
       ctx.reportCache.set(packedKey, compressed);

@@ -1,0 +1,220 @@
+/**
+ * Issue 15 targets: with 1,000,000 finished peers over 90 days in one app,
+ * the 7-day overview and any `group_by` answer p50 ≤ 50 ms / p99 ≤ 150 ms,
+ * the peers query ≤ 50 ms, on the embedded store and on PostgreSQL; keeping
+ * the rollups adds ≤ 5 % to ingest CPU.
+ *
+ * Seeding: the peers' rollups are computed by the store's own code
+ * (`peerRollupOf` from per-interval rows, the interim verdict) and stored by
+ * `storeNewPeerRollups` (rows + bucket deltas, 5,000 peers a transaction),
+ * straight into the database of a running `peer-report serve` process, the
+ * way real data arrives: out of order (peers finishing up to 2 days late,
+ * shuffled), interleaved with 20 other tenants (10 % more peers). Queries are
+ * then timed over HTTP (keep-alive, one at a time).
+ *
+ * Ingest CPU: the CPU time of one finished peer's rollup as compaction does it
+ * (`peerRollupOf` over the metric rows of a 30-minute call, 4 streams, plus
+ * `storePeerRollup` in its own transaction), over 300 peers, compared with the
+ * server CPU the same peer's ingest costs (3,600 samples at the measured
+ * 27 µs per sample with 60 s batches, BENCHMARKS.md "Ingest": the cheapest
+ * ingest, so the largest share).
+ *
+ * `BENCH_FLEET_PEERS` (default 1,000,000) and `BENCH_FLEET_STORES`
+ * (`sqlite,postgres`) tune a run; PostgreSQL at `BENCH_DATABASE_URL`
+ * (default postgres://postgres@127.0.0.1:5432/test, a fresh schema).
+ */
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { startBenchServer, pct, round } from './support.ts';
+import { openDatabase } from '../src/store/open-database.ts';
+import { storeNewPeerRollups, storePeerRollup } from '../src/store/quality-rollups.ts';
+import { peerRollupOf, type PeerRollup } from '../src/rollup/peer-rollup.ts';
+import { seededRandom } from '../src/simulate/seeded-random.ts';
+import type { MetricRow } from '../src/analytics/metric-row.ts';
+import type { CandidatePairSample } from '../src/model/telemetry.ts';
+import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
+
+const PEERS = Number(process.env.BENCH_FLEET_PEERS ?? 1_000_000);
+const DAYS = 90;
+const DAY_MS = 86_400_000;
+const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const INGEST_CPU_PER_SAMPLE_MS = 3.2 / 120;
+
+const BROWSERS = ['Chrome', 'Chrome', 'Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet'];
+const OSES = ['Windows', 'Windows', 'macOS', 'Android', 'iOS', 'Linux'];
+const COUNTRIES = Array.from({ length: 40 }, (_, i) => String.fromCharCode(65 + (i % 26), 65 + Math.floor(i / 26) * 7));
+const ASNS = Array.from({ length: 400 }, (_, i) => `AS${1000 + i * 37}`);
+const PAIRS: (CandidatePairSample | undefined)[] = [
+  undefined,
+  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'host', protocol: 'udp', network_type: 'wifi' } },
+  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'srflx', protocol: 'udp' } },
+  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'udp' } },
+  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'tcp' } },
+  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'tls', network_type: 'cellular' } },
+];
+
+/** A peer's metric rows: `n` intervals per stream of audio and video, both directions. */
+function rowsOf(rnd: () => number, n: number, quality: number, t0: number): Map<string, MetricRow[]> {
+  const rows = new Map<string, MetricRow[]>();
+  const series = (mos: boolean, loss: boolean, rtt: boolean, jit: boolean, base: number) =>
+    Array.from({ length: n }, (_, i): MetricRow => ({
+      t: t0 + (i + 1) * 2000,
+      d: 2,
+      ...(mos ? { mos: Math.max(1, Math.min(4.6, base + (rnd() - 0.5))) } : {}),
+      ...(loss ? { loss: Math.max(0, (1 - quality) * 10 * rnd() * 2) } : {}),
+      ...(rtt ? { rtt: 20 + (1 - quality) * 400 * rnd() * 2 } : {}),
+      ...(jit ? { jit: 1 + (1 - quality) * 40 * rnd() } : {}),
+    }));
+  rows.set('audio_consumer', series(true, true, false, true, 1.4 + quality * 3.2));
+  rows.set('audio_producer', series(true, false, true, false, 1.4 + quality * 3.2));
+  rows.set('video_consumer', series(true, true, false, true, 1.2 + quality * 3.4));
+  rows.set('video_producer', series(true, false, true, false, 1.2 + quality * 3.4));
+  return rows;
+}
+
+/** A finished peer of `appId`, finishing on day `day` (0 = 89 days ago). */
+function makeRollup(rnd: () => number, accountId: string, appId: string, now: number, day: number, rowsPerStream = 3): PeerRollup {
+  const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)];
+  // ASNs and countries skewed (a few large ISPs, a long tail).
+  const skew = <T>(a: readonly T[]) => a[Math.floor(a.length * rnd() ** 3)];
+  const dayStart = Math.floor(now / DAY_MS) * DAY_MS - (DAYS - 1 - day) * DAY_MS;
+  const leftAt = Math.min(now - 1000, dayStart + Math.floor(rnd() * DAY_MS));
+  const minutes = 1 + Math.floor(rnd() * 60);
+  const quality = rnd() ** 0.5;
+  const client = JSON.stringify({ browser_metadata: { browser: pick(BROWSERS) }, device_info: { os: pick(OSES) } });
+  const ip = JSON.stringify({ country: skew(COUNTRIES), asn: { asn: skew(ASNS) } });
+  return peerRollupOf(
+    { id: randomUUID(), account_id: accountId, app_id: appId, session_id: randomUUID(), joined_at: leftAt - minutes * 60_000, left_at: leftAt, client, ip_info: ip },
+    rowsOf(rnd, rowsPerStream, quality, leftAt - minutes * 60_000),
+    pick(PAIRS),
+  );
+}
+
+/** Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 5,000 a transaction. Returns seconds. */
+async function seed(dbUrl: string | undefined, dataDir: string, accountId: string, appId: string): Promise<number> {
+  const store = await openDatabase({ dataDir, databaseUrl: dbUrl });
+  const rnd = seededRandom(15);
+  const now = Date.now();
+  const others = Array.from({ length: 20 }, (_, i) => ({ accountId: `tenant${i}`, appId: randomUUID() }));
+  const started = performance.now();
+  const perDay = PEERS / DAYS;
+  const WINDOW = 20_000;
+  let pending: PeerRollup[] = [];
+  const flush = async () => {
+    // Out of order: a window of ~2 days of finishes, shuffled.
+    for (let i = pending.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [pending[i], pending[j]] = [pending[j], pending[i]];
+    }
+    for (let i = 0; i < pending.length; i += 5000) {
+      const part = pending.slice(i, i + 5000);
+      await store.db.transaction().execute((tx) => storeNewPeerRollups(tx, store.dialect, part, Date.now()));
+    }
+    pending = [];
+  };
+  for (let i = 0; i < PEERS; i++) {
+    // Finishing day, late by up to 2 days now and then.
+    const day = Math.min(DAYS - 1, Math.floor(i / perDay));
+    const late = rnd() < 0.05 ? Math.max(0, day - 1 - Math.floor(rnd() * 2)) : day;
+    pending.push(makeRollup(rnd, accountId, appId, now, late));
+    if (rnd() < 0.1) {
+      const o = others[Math.floor(rnd() * others.length)];
+      pending.push(makeRollup(rnd, o.accountId, o.appId, now, late));
+    }
+    if (pending.length >= WINDOW) await flush();
+    if (i % 100_000 === 99_999) console.error(`  seeded ${i + 1} peers (${round((performance.now() - started) / 1000, 1)} s)`);
+  }
+  await flush();
+  await store.close();
+  return (performance.now() - started) / 1000;
+}
+
+function get(url: string, token: string, agent: http.Agent): Promise<{ status: number; ms: number; text: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, text }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function timeQuery(url: string, token: string, agent: http.Agent, reps = 40): Promise<{ p50: number; p99: number; max: number }> {
+  for (let i = 0; i < 3; i++) {
+    const r = await get(url, token, agent);
+    if (r.status !== 200) throw new Error(`${url}: ${r.status} ${r.text.slice(0, 200)}`);
+  }
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) ms.push((await get(url, token, agent)).ms);
+  return { p50: round(pct(ms, 50), 1), p99: round(pct(ms, 99), 1), max: round(Math.max(...ms), 1) };
+}
+
+/** CPU of one finished 30-minute peer's rollup (pure part + its own transaction), ms, over `n` peers. */
+async function rollupCpu(dbUrl: string | undefined, dataDir: string, accountId: string, appId: string, n = 300): Promise<Record<string, number>> {
+  const store = await openDatabase({ dataDir, databaseUrl: dbUrl });
+  const rnd = seededRandom(99);
+  const now = Date.now();
+  const rows = Array.from({ length: n }, () => rowsOf(rnd, 900, rnd(), now - 1_800_000));
+  const peers = Array.from({ length: n }, () => makeRollup(rnd, accountId, appId, now, DAYS - 1));
+  const cpu0 = process.cpuUsage();
+  const pure = rows.map((r, i) =>
+    peerRollupOf({ id: peers[i].peer_id, account_id: accountId, app_id: appId, session_id: peers[i].session_id, joined_at: now - 1_800_000, left_at: now - 1000, client: '{}', ip_info: null }, r, undefined),
+  );
+  const cpu1 = process.cpuUsage(cpu0);
+  const cpu2 = process.cpuUsage();
+  for (const p of pure) await store.db.transaction().execute((tx) => storePeerRollup(tx, store.dialect, p, 1, Date.now()));
+  const cpu3 = process.cpuUsage(cpu2);
+  await store.close();
+  const pureMs = (cpu1.user + cpu1.system) / 1000 / n;
+  const storeMs = (cpu3.user + cpu3.system) / 1000 / n;
+  const ingestMs = 3600 * INGEST_CPU_PER_SAMPLE_MS;
+  return { rollup_compute_ms_per_peer: round(pureMs, 3), rollup_store_ms_per_peer: round(storeMs, 3), ingest_ms_per_30min_peer: round(ingestMs, 1), added_ingest_cpu_percent: round(((pureMs + storeMs) / ingestMs) * 100, 2) };
+}
+
+async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, unknown>> {
+  const pg = kind === 'postgres' ? await freshPostgresUrl(BASE_URL) : undefined;
+  const s = await startBenchServer(pg ? { DATABASE_URL: pg.url } : {});
+  try {
+    console.error(`fleet-quality (${kind}): seeding ${PEERS} peers`);
+    const seedSeconds = await seed(pg?.url, s.dataDir, s.accountId, s.appId);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/analytics/quality`;
+    const queries: Record<string, string> = {
+      'overview (7 days, by day)': base,
+      'group_by hour': `${base}?group_by=hour`,
+      'group_by browser': `${base}?group_by=browser`,
+      'group_by os': `${base}?group_by=os`,
+      'group_by country': `${base}?group_by=country`,
+      'group_by asn': `${base}?group_by=asn`,
+      'group_by network': `${base}?group_by=network`,
+      'group_by asn, 90 days': `${base}?group_by=asn&start_date=${new Date(Date.now() - 89 * DAY_MS).toISOString().slice(0, 10)}`,
+      'filtered: browser=Safari by country': `${base}?group_by=country&browser=Safari`,
+      'filtered: one ASN by day': `${base}?group_by=day&asn=${ASNS[50]}`,
+      'peers (7 days, worst first)': `${base}/peers`,
+      'peers verdict=bad kind=high_loss': `${base}/peers?verdict=bad&kind=high_loss`,
+      'peers one ASN, page 3': `${base}/peers?asn=${ASNS[50]}&page_no=3`,
+      'peers browser=Edge verdict=good': `${base}/peers?browser=Edge&verdict=good`,
+    };
+    const timings: Record<string, unknown> = {};
+    for (const [name, url] of Object.entries(queries)) timings[name] = await timeQuery(url, s.token, agent);
+    agent.destroy();
+    const first = JSON.parse((await get(base, s.token, new http.Agent())).text);
+    const cpu = await rollupCpu(pg?.url, s.dataDir, s.accountId, s.appId);
+    return { peers: PEERS, seed_seconds: round(seedSeconds, 1), overview_peers_7d: first.data.overall.peers, timings_ms: timings, ingest_cpu: cpu };
+  } finally {
+    await s.stop();
+    if (pg) await dropPostgresSchema(BASE_URL, pg.schema);
+  }
+}
+
+/** Runs the fleet-quality benchmark on each store. */
+export async function benchFleetQuality(): Promise<Record<string, unknown>> {
+  const stores = (process.env.BENCH_FLEET_STORES ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[];
+  const out: Record<string, unknown> = {};
+  for (const kind of stores) out[kind] = await benchStore(kind);
+  return out;
+}

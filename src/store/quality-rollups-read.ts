@@ -1,0 +1,314 @@
+/**
+ * Queries over the fleet quality rollups (never raw telemetry):
+ * - {@link qualityByGroup}: without filters, merges the pre-aggregated
+ *   buckets of the range (≤ days × groups rows, each a few hundred bytes);
+ *   with filters, reads the matching per-peer summary rows of the range
+ *   (index by app and filtered dimension and time) and aggregates them with
+ *   the same bucket code, so both paths give the same figures.
+ * - {@link worstPeers}: the per-peer rows, worst first, paged.
+ * - {@link cohortBuckets}: the merged buckets a peer's cohort context reads.
+ * Days are UTC; a range is whole days `fromDay`..`toDay` inclusive.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import { addPeer, emptyBucket, groupFigures, mergeBucket, parseBucket, type BucketData, type GroupFigures } from '../rollup/bucket-data.ts';
+import type { PeerRollup, RollupDimension } from '../rollup/peer-rollup.ts';
+import { ISSUE_KINDS, issuesOfMask, type IssueKind, type Verdict } from '../rollup/rollup-verdict.ts';
+
+/** `group_by` values. */
+export const GROUP_BY = ['day', 'hour', 'browser', 'os', 'country', 'asn', 'network'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+/** Filters: per dimension, the values accepted (any of them). */
+export type RollupFilters = Partial<Record<RollupDimension, readonly string[]>>;
+
+/** A rollup query's scope. */
+export interface RollupScope {
+  accountId: string;
+  appId: string;
+  /** Inclusive UTC days, `YYYY-MM-DD`. */
+  fromDay: string;
+  toDay: string;
+  filters: RollupFilters;
+}
+
+/** A group's figures on one day (`daily=true`). */
+export interface DailyFigures {
+  day: string;
+  peers: number;
+  audio_mos_p50: number | null;
+  video_mos_p50: number | null;
+  poor_bad_share: number;
+}
+
+/** One group of a quality answer. */
+export type QualityGroup = { key: string; daily?: DailyFigures[] } & GroupFigures;
+
+/** The answer of a quality query. */
+export interface QualityAnswer {
+  overall: GroupFigures;
+  groups: QualityGroup[];
+  /** Groups before `limit` cut them (only the largest are returned, except for day and hour). */
+  groups_total: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Epoch ms of the start of a UTC day. */
+export function dayStart(day: string): number {
+  return Date.parse(`${day}T00:00:00.000Z`);
+}
+
+/** The UTC days `fromDay`..`toDay` inclusive. */
+export function daysBetween(fromDay: string, toDay: string): string[] {
+  const out: string[] = [];
+  for (let t = dayStart(fromDay); t <= dayStart(toDay); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+function hasFilters(f: RollupFilters): boolean {
+  return Object.values(f).some((v) => v !== undefined && v.length > 0);
+}
+
+interface Accumulator {
+  data: BucketData;
+  peers: number;
+  minutes: number;
+}
+
+function accumulator(): Accumulator {
+  return { data: emptyBucket(), peers: 0, minutes: 0 };
+}
+
+/** Per-group figures of the scope, grouped by `groupBy`; at most `limit` groups (largest first) unless by time. */
+export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, groupBy: GroupBy, limit: number, daily = false): Promise<QualityAnswer> {
+  const groups = new Map<string, Accumulator>();
+  // Per group and day (`daily`, for sparklines): the same buckets, kept apart by day.
+  const byDay = new Map<string, Map<string, Accumulator>>();
+  const perDay = daily && groupBy !== 'day' && groupBy !== 'hour';
+  const dayOf = (key: string, day: string) => {
+    let m = byDay.get(key);
+    if (!m) byDay.set(key, (m = new Map()));
+    let a = m.get(day);
+    if (!a) m.set(day, (a = accumulator()));
+    return a;
+  };
+  const overall = accumulator();
+  const into = (key: string) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = accumulator()));
+    return g;
+  };
+  let total: number | undefined;
+  if (!hasFilters(scope.filters)) {
+    const dim = groupBy === 'day' ? 'all' : groupBy;
+    let values: string[] | undefined;
+    if (groupBy !== 'day' && groupBy !== 'hour') {
+      // Only the `limit` largest groups are answered: rank the values by their peer counts (summed in the
+      // database, without the histograms), then read the histograms of those alone.
+      const sizes = await groupSizes(db, scope, dim);
+      total = sizes.length;
+      values = sizes.slice(0, limit).map((g) => g.value);
+    }
+    const rows = await bucketRows(db, scope, dim, values);
+    const totals = dim === 'all' ? rows : await bucketRows(db, scope, 'all');
+    for (const r of rows) {
+      const key = groupBy === 'day' ? r.day : groupBy === 'hour' ? `${r.day}T${r.value}` : r.value;
+      const data = parseBucket(r.data);
+      for (const g of perDay ? [into(key), dayOf(key, r.day)] : [into(key)]) {
+        mergeBucket(g.data, data);
+        g.peers += Number(r.peers);
+        g.minutes += Number(r.minutes);
+      }
+    }
+    for (const r of totals) {
+      if (dim !== 'all') mergeBucket(overall.data, parseBucket(r.data));
+      overall.peers += Number(r.peers);
+      overall.minutes += Number(r.minutes);
+    }
+    if (dim === 'all') for (const g of groups.values()) mergeBucket(overall.data, g.data);
+  } else {
+    for (const p of await peerRows(db, scope)) {
+      const key = groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
+      for (const g of perDay ? [into(key), overall, dayOf(key, p.day)] : [into(key), overall]) {
+        addPeer(g.data, p);
+        g.peers++;
+        g.minutes += p.minutes;
+      }
+    }
+  }
+  if (groupBy === 'day') for (const day of daysBetween(scope.fromDay, scope.toDay)) into(day);
+  let entries = [...groups.entries()];
+  if (groupBy === 'day' || groupBy === 'hour') entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  else entries.sort((a, b) => b[1].peers - a[1].peers || (a[0] < b[0] ? -1 : 1));
+  total ??= entries.length;
+  if (groupBy !== 'day' && groupBy !== 'hour') entries = entries.slice(0, limit);
+  return {
+    overall: groupFigures(overall.data, overall.peers, overall.minutes),
+    groups: entries.map(([key, g]) => ({ key, ...groupFigures(g.data, g.peers, g.minutes), ...(perDay ? { daily: dailyFigures(scope, byDay.get(key)) } : {}) })),
+    groups_total: total,
+  };
+}
+
+/** A group's figures per day of the range (zero-filled): peers, MOS p50, share of poor and bad peers. */
+function dailyFigures(scope: RollupScope, days: Map<string, Accumulator> | undefined): DailyFigures[] {
+  return daysBetween(scope.fromDay, scope.toDay).map((day) => {
+    const a = days?.get(day) ?? accumulator();
+    const f = groupFigures(a.data, a.peers, a.minutes, 0);
+    return { day, peers: a.peers, audio_mos_p50: f.audio_mos.p50, video_mos_p50: f.video_mos.p50, poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000 };
+  });
+}
+
+async function bucketRows(db: Kysely<Database>, scope: RollupScope, dim: string, values?: readonly string[]) {
+  if (values?.length === 0) return [];
+  let q = db
+    .selectFrom('rollup_buckets')
+    .select(['day', 'value', 'peers', 'minutes', 'data'])
+    .where('app_id', '=', scope.appId)
+    .where('dim', '=', dim)
+    .where('day', '>=', scope.fromDay)
+    .where('day', '<=', scope.toDay)
+    .where('account_id', '=', scope.accountId);
+  if (values) q = q.where('value', 'in', values);
+  return q.execute();
+}
+
+/** The values of `dim` in the scope with their peer counts, largest first (ties by value). */
+async function groupSizes(db: Kysely<Database>, scope: RollupScope, dim: string): Promise<{ value: string; peers: number }[]> {
+  const rows = await db
+    .selectFrom('rollup_buckets')
+    .select(['value', (eb) => eb.fn.sum<number | string>('peers').as('peers')])
+    .where('app_id', '=', scope.appId)
+    .where('dim', '=', dim)
+    .where('day', '>=', scope.fromDay)
+    .where('day', '<=', scope.toDay)
+    .where('account_id', '=', scope.accountId)
+    .groupBy('value')
+    .execute();
+  return rows
+    .map((r) => ({ value: r.value, peers: Number(r.peers) }))
+    .filter((r) => r.peers > 0)
+    .sort((a, b) => b.peers - a.peers || (a.value < b.value ? -1 : 1));
+}
+
+const FIGURE_COLUMNS = ['day', 'hour', 'browser', 'os', 'country', 'asn', 'network', 'minutes', 'audio_mos', 'video_mos', 'loss_p50', 'rtt_p50', 'jitter_p50', 'verdict', 'issue_mask'] as const;
+
+/** The per-peer rows of a filtered scope (only the columns the buckets need). */
+async function peerRows(db: Kysely<Database>, scope: RollupScope): Promise<PeerRollup[]> {
+  const rows = await scopedPeers(db, scope).select(FIGURE_COLUMNS).execute();
+  return rows.map((r) => numeric(r as unknown as PeerRollup));
+}
+
+/**
+ * The peer rows of a scope. Not filtered by account: the caller has checked that the app (a UUID) belongs to
+ * the account, and a condition on `account_id` would make every index-only scan read the table rows too.
+ */
+function scopedPeers(db: Kysely<Database>, scope: RollupScope) {
+  let q = db
+    .selectFrom('peer_rollups')
+    .where('app_id', '=', scope.appId)
+    .where('finished_at', '>=', dayStart(scope.fromDay))
+    .where('finished_at', '<', dayStart(scope.toDay) + DAY_MS);
+  for (const [dim, values] of Object.entries(scope.filters) as [RollupDimension, readonly string[] | undefined][]) {
+    if (values && values.length > 0) q = q.where(dim, 'in', values);
+  }
+  return q;
+}
+
+function numeric<T extends Partial<PeerRollup>>(r: T): T {
+  const out: Record<string, unknown> = { ...r };
+  for (const k of ['minutes', 'audio_mos', 'video_mos', 'loss_p50', 'loss_p90', 'rtt_p50', 'rtt_p90', 'jitter_p50', 'jitter_p90', 'issue_mask', 'severity', 'joined_at', 'finished_at']) {
+    if (out[k] !== undefined && out[k] !== null) out[k] = Number(out[k]);
+  }
+  return out as T;
+}
+
+/** A peers query: the scope plus verdicts and an issue kind. */
+export interface PeersQuery extends RollupScope {
+  verdicts: readonly Verdict[];
+  kind?: IssueKind;
+  offset: number;
+  limit: number;
+}
+
+/** One row of the peers query. */
+export type WorstPeer = Omit<PeerRollup, 'account_id' | 'issue_mask'> & { issues: IssueKind[] };
+
+/** The peers of the scope, worst first (severity, then id, both descending), one page, and how many match. */
+export async function worstPeers(db: Kysely<Database>, q: PeersQuery): Promise<{ rows: WorstPeer[]; total: number }> {
+  let base = scopedPeers(db, q);
+  if (q.verdicts.length > 0) base = base.where('verdict', 'in', q.verdicts);
+  if (q.kind !== undefined) base = base.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
+  // Both keys descending: the (app_id, severity, peer_id, finished_at) index is read backwards, in order, without a sort.
+  const unfiltered = q.verdicts.length === 0 && q.kind === undefined && !hasFilters(q.filters);
+  const [rows, count] = await Promise.all([
+    base.selectAll().orderBy('severity', 'desc').orderBy('peer_id', 'desc').offset(q.offset).limit(q.limit).execute(),
+    // Without filters the count is the buckets' (a bucket is the sum of its peers' rollups).
+    unfiltered
+      ? cohortBuckets(db, q.accountId, q.appId, q.fromDay, q.toDay, 'all', '').then((b) => ({ n: b.peers }))
+      : base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    rows: rows.map((raw) => {
+      const r = numeric(raw as unknown as PeerRollup & { chunks_upto?: unknown; computed_at?: unknown });
+      const { account_id: _a, issue_mask, chunks_upto: _c, computed_at: _t, ...rest } = r;
+      return { ...rest, issues: issuesOfMask(issue_mask) };
+    }),
+    total: Number(count.n),
+  };
+}
+
+/** The merged buckets of `dim` = `value` (`all` for every peer) of an app over `fromDay`..`toDay`. */
+export async function cohortBuckets(db: Kysely<Database>, accountId: string, appId: string, fromDay: string, toDay: string, dim: string, value: string): Promise<{ data: BucketData; peers: number }> {
+  const rows = await db
+    .selectFrom('rollup_buckets')
+    .select(['peers', 'data'])
+    .where('app_id', '=', appId)
+    .where('dim', '=', dim)
+    .where('day', '>=', fromDay)
+    .where('day', '<=', toDay)
+    .where('value', '=', value)
+    .where('account_id', '=', accountId)
+    .execute();
+  const data = emptyBucket();
+  let peers = 0;
+  for (const r of rows) {
+    mergeBucket(data, parseBucket(r.data));
+    peers += Number(r.peers);
+  }
+  return { data, peers };
+}
+
+/** A finished peer's stored rollup, if it has one (numbers as numbers). */
+export async function peerRollupOfPeer(db: Kysely<Database>, accountId: string, appId: string, peerId: string): Promise<PeerRollup | undefined> {
+  const row = await db.selectFrom('peer_rollups').selectAll().where('peer_id', '=', peerId).where('app_id', '=', appId).where('account_id', '=', accountId).executeTakeFirst();
+  return row ? numeric(row as unknown as PeerRollup) : undefined;
+}
+
+/**
+ * Among the peers of one ASN and browser family of an app over a day range:
+ * how many have an audio / video MOS, and how many of them have a lower one
+ * (ties count half: the mid-rank). Exact, from the per-peer rows.
+ */
+export async function rankInAsnBrowser(
+  db: Kysely<Database>,
+  scope: { accountId: string; appId: string; fromDay: string; toDay: string; asn: string; browser: string },
+  audio: number | null,
+  video: number | null,
+): Promise<{ peers: number; audio?: { n: number; below: number }; video?: { n: number; below: number } }> {
+  const filters: RollupFilters = { asn: [scope.asn], browser: [scope.browser] };
+  // Counted in the database: no per-peer row leaves it. A null MOS is left out of both counts.
+  const below = (value: number | null, column: 'audio_mos' | 'video_mos') =>
+    value === null ? sql<number>`0` : sql<number>`sum(case when ${sql.ref(column)} < ${value} then 1.0 when ${sql.ref(column)} = ${value} then 0.5 else 0 end)`;
+  const row = await scopedPeers(db, { ...scope, filters })
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('peers'),
+      eb.fn.count<number | string>('audio_mos').as('audio_n'),
+      eb.fn.count<number | string>('video_mos').as('video_n'),
+      below(audio, 'audio_mos').as('audio_below'),
+      below(video, 'video_mos').as('video_below'),
+    ])
+    .executeTakeFirstOrThrow();
+  const rank = (value: number | null, n: unknown, b: unknown) => (value === null ? undefined : { n: Number(n), below: Number(b ?? 0) });
+  return { peers: Number(row.peers), audio: rank(audio, row.audio_n, row.audio_below), video: rank(video, row.video_n, row.video_below) };
+}

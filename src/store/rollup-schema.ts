@@ -1,0 +1,21 @@
+/** Table types of the fleet quality rollups (migration 030, src/store/quality-rollups.ts). */
+import type { PeerRollup } from '../rollup/peer-rollup.ts';
+
+/** One finished peer's rollup summary, plus the highest chunk id it covers and when it was computed. */
+export interface PeerRollupsTable extends PeerRollup {
+  chunks_upto: number;
+  computed_at: number;
+}
+
+/** One (app, UTC day, dimension, value) bucket; `data` is a serialised {@link import('../rollup/bucket-data.ts').BucketData}. */
+export interface RollupBucketsTable {
+  account_id: string;
+  app_id: string;
+  day: string;
+  /** `all` (value '') or a rollup dimension. */
+  dim: string;
+  value: string;
+  peers: number;
+  minutes: number;
+  data: string;
+}
