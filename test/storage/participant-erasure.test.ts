@@ -215,7 +215,9 @@ describe('retention by level', () => {
     assert.equal(tenRows.peers, 1, 'the 10-day-old summary stays');
     for (const table of PER_PEER_TABLES) assert.equal(tenRows[table], 0, `raw ${table} of the 10-day-old peer`);
     const summary = await db.selectFrom('peers').select(['expired_at', 'quality_aggregates', 'client']).where('id', '=', ten).executeTakeFirstOrThrow();
-    assert.ok(summary.expired_at !== null && summary.quality_aggregates === '{}');
+    assert.ok(summary.expired_at !== null, 'the 10-day-old peer is marked expired');
+    // Compaction may have stored the real aggregates over the placeholder meanwhile: either way a summary stays.
+    assert.ok(summary.quality_aggregates !== null && summary.quality_aggregates.length > 0, 'its summary (aggregates) stays');
     assert.match((await reportStatus(t, ten)).text, /expired/);
     assert.deepEqual(Object.values(await rowsOf(t, [forty])), Array(PER_PEER_TABLES.length + 1).fill(0));
     assert.equal((await reportStatus(t, forty)).status, 404);
