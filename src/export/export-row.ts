@@ -34,6 +34,7 @@ import type { PeerClientMetadata } from '../model/peer-metadata.ts';
 import type { IpInformation } from '../geo/geo-lookup.ts';
 import type { QualityAggregates } from '../report/quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
+import type { FinishedPeerRow } from '../store/finished-peers-page.ts';
 
 /** A cell: CSV writes `null` as an empty field and a list (the diagnosis' `issues`) as its JSON text. */
 export type ExportValue = string | number | boolean | null | readonly unknown[];
@@ -64,19 +65,8 @@ export const EXPORT_COLUMNS: readonly string[] = [
 
 /** What one row is made of: the stored peer, its participant, its aggregates and its last selected candidate pair. */
 export interface ExportSource {
-  peer: {
-    id: string;
-    session_id: string;
-    meeting_id: string;
-    participant_id: string;
-    joined_at: number;
-    left_at: number;
-    leave_reason: string | null;
-    source: string;
-    client: string;
-    ip_info: string | null;
-  };
-  participant: { custom_participant_id: string | null; name: string | null; preset_name: string | null };
+  peer: Pick<FinishedPeerRow, 'id' | 'session_id' | 'meeting_id' | 'participant_id' | 'joined_at' | 'left_at' | 'leave_reason' | 'source' | 'client' | 'ip_info'>;
+  participant: Pick<FinishedPeerRow, 'custom_participant_id' | 'name' | 'preset_name'>;
   /** Undefined when the peer has no telemetry left (expired before its aggregates were stored). */
   aggregates: QualityAggregates | undefined;
   selectedPair: CandidatePairSample | undefined;

@@ -19,7 +19,7 @@ import type { MetricRow } from '../analytics/metric-row.ts';
 import type { CandidatePairSample } from '../model/telemetry.ts';
 import { bucketKeysOf, peerRollupOf, type PeerRollup } from '../rollup/peer-rollup.ts';
 import { addPeer, emptyBucket, parseBucket, type BucketData } from '../rollup/bucket-data.ts';
-import type { PeerRollupsTable } from './rollup-schema.ts';
+import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -99,16 +99,8 @@ function normalise(r: PeerRollupsTable): PeerRollup {
   };
 }
 
-interface BucketDelta {
-  account_id: string;
-  app_id: string;
-  day: string;
-  dim: string;
-  value: string;
-  peers: number;
-  minutes: number;
-  changes: { peer: PeerRollup; weight: number }[];
-}
+/** A bucket's key and counts as they change (its `data` is merged from `changes`). */
+type BucketDelta = Omit<RollupBucketsTable, 'data'> & { changes: { peer: PeerRollup; weight: number }[] };
 
 /** Applies peers' contributions (weight 1 in, −1 out) to their buckets, bucket rows locked in key order. */
 async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, changes: readonly { peer: PeerRollup; weight: number }[]): Promise<void> {
