@@ -4,7 +4,10 @@
 import tseslint from 'typescript-eslint';
 
 const restrict = (...groups) => ({
-  'no-restricted-imports': ['error', { patterns: groups.map(([group, message]) => ({ group, message })) }],
+  'no-restricted-imports': [
+    'error',
+    { patterns: groups.map(([group, message]) => ({ group, message })) },
+  ],
 });
 const NODE = [['node:*'], 'pure code: no Node API (it runs in browsers and tests without I/O)'];
 const STORE = [['**/store/*', '**/store/**'], 'pure code: no storage'];
@@ -13,7 +16,16 @@ const INGEST = [['**/ingest/*', '**/ingest/**'], 'storage does not depend on ing
 const REPORT = [['**/report/*', '**/report/**'], 'storage does not depend on report code'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'collector/dist/**', 'dashboard/dist/**', 'tmp/**', 'bench/results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'collector/dist/**',
+      'dashboard/dist/**',
+      'tmp/**',
+      'bench/results/**',
+    ],
+  },
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser },

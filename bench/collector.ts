@@ -53,14 +53,26 @@ export async function benchCollector(): Promise<Record<string, number>> {
   const { esmGzip } = await buildCollector();
   const server = await startBenchServer();
   const pages = await startStaticServer({ '/': PAGES });
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
   try {
-    const meeting = await createMeeting({ baseURL: `${server.url}/client/v4`, token: server.token, accountId: server.accountId }, 2, 'bench');
+    const meeting = await createMeeting(
+      { baseURL: `${server.url}/client/v4`, token: server.token, accountId: server.accountId },
+      2,
+      'bench',
+    );
     const collectorUrl = `${server.url}/collector/v1/peer-report-collector.js`;
     const withCollector = await PeerPage.open(browser, pages.url, collectorUrl);
     const without = await PeerPage.open(browser, pages.url, collectorUrl);
     await withCollector.setup({ server: server.url, token: meeting.participants[0].token });
-    await without.setup({ server: server.url, token: meeting.participants[1].token, noCollector: true });
+    await without.setup({
+      server: server.url,
+      token: meeting.participants[1].token,
+      noCollector: true,
+    });
     await connectPeers(withCollector, without);
     await new Promise((r) => setTimeout(r, 5000)); // let the call settle
 
@@ -89,7 +101,9 @@ export async function benchCollector(): Promise<Record<string, number>> {
       main_thread_ms_per_min_difference: round(withMs - withoutMs),
       bytes_per_min: Math.round((s1.bytes_sent - s0.bytes_sent) / minutes),
       requests_per_min: round((s1.requests - s0.requests) / minutes),
-      bytes_per_request: Math.round((s1.bytes_sent - s0.bytes_sent) / Math.max(1, s1.requests - s0.requests)),
+      bytes_per_request: Math.round(
+        (s1.bytes_sent - s0.bytes_sent) / Math.max(1, s1.requests - s0.requests),
+      ),
       esm_gzip_bytes: esmGzip,
     };
   } finally {

@@ -18,7 +18,13 @@ import { openDatabase } from '../src/store/open-database.ts';
 const ITERATIONS = Number(process.env.BENCH_DIAGNOSIS_ITERATIONS ?? 150);
 
 /** p50 with and without the diagnosis over `rounds` alternating server starts on the same data. */
-async function alternate(dir: string, env: NodeJS.ProcessEnv, url: (s: BenchServer) => string, token: string, rounds: number) {
+async function alternate(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  url: (s: BenchServer) => string,
+  token: string,
+  rounds: number,
+) {
   const on: number[] = [];
   const off: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -43,9 +49,18 @@ async function alternate(dir: string, env: NodeJS.ProcessEnv, url: (s: BenchServ
 }
 
 /** Runs the diagnosis cost benchmark on the embedded store (or `env.DATABASE_URL`). */
-export async function benchDiagnosis(env: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
+export async function benchDiagnosis(
+  env: NodeJS.ProcessEnv = {},
+): Promise<Record<string, unknown>> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-bench-diagnosis-'));
-  const common = { ...env, PEER_REPORT_REPORT_CACHE_MB: '0', PEER_REPORT_SWEEP_INTERVAL_MS: '500', PEER_REPORT_PEER_TIMEOUT_MS: '86400000', PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000', PEER_REPORT_COMPACT_AFTER_MS: '86400000' };
+  const common = {
+    ...env,
+    PEER_REPORT_REPORT_CACHE_MB: '0',
+    PEER_REPORT_SWEEP_INTERVAL_MS: '500',
+    PEER_REPORT_PEER_TIMEOUT_MS: '86400000',
+    PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000',
+    PEER_REPORT_COMPACT_AFTER_MS: '86400000',
+  };
   try {
     const startMs = Date.now() - 60 * 60_000;
     const first = await startBenchServer(common, dir);
@@ -54,8 +69,20 @@ export async function benchDiagnosis(env: NodeJS.ProcessEnv = {}): Promise<Recor
     try {
       for (const [n, peer] of peers.entries()) {
         const others = peers.filter((p) => p !== peer).map((p) => p.peerId);
-        for (const b of syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: 60, batchSeconds: 10, seed: 42 + n, remotePeerIds: others, batchIdPrefix: `${peer.peerId}-` })) {
-          const r = await post(`${first.url}/ingest/v1/peers/${peer.peerId}/batches`, peer.token, JSON.stringify(b));
+        for (const b of syntheticBatches({
+          profile: CALL_PROFILES['lossy-wifi'],
+          startMs,
+          minutes: 60,
+          batchSeconds: 10,
+          seed: 42 + n,
+          remotePeerIds: others,
+          batchIdPrefix: `${peer.peerId}-`,
+        })) {
+          const r = await post(
+            `${first.url}/ingest/v1/peers/${peer.peerId}/batches`,
+            peer.token,
+            JSON.stringify(b),
+          );
           if (r.status !== 200) throw new Error(`ingest failed ${r.status}`);
         }
       }
@@ -63,19 +90,31 @@ export async function benchDiagnosis(env: NodeJS.ProcessEnv = {}): Promise<Recor
     } finally {
       await first.stop();
     }
-    const url = (s: BenchServer) => `${s.url}/client/v4/accounts/${accountId}/realtime/kit/${appId}/sessions/peer-report/${peers[0].peerId}`;
+    const url = (s: BenchServer) =>
+      `${s.url}/client/v4/accounts/${accountId}/realtime/kit/${appId}/sessions/peer-report/${peers[0].peerId}`;
     const live = await alternate(dir, common, url, token, 2);
     // Both leave; a server that compacts at once stores the aggregates and the diagnosis.
     const closer = await startBenchServer({ ...common, PEER_REPORT_COMPACT_AFTER_MS: '0' }, dir);
     try {
-      for (const p of peers) await post(`${closer.url}/ingest/v1/peers/${p.peerId}/leave`, p.token, '{}');
+      for (const p of peers)
+        await post(`${closer.url}/ingest/v1/peers/${p.peerId}/leave`, p.token, '{}');
       // Until compaction has stored both peers' diagnoses (and their final form, once both are done).
       const store = await openDatabase({ dataDir: dir, databaseUrl: env.DATABASE_URL });
       try {
         for (let waited = 0; ; waited += 250) {
-          const done = await store.db.selectFrom('peers').select('id').where('id', 'in', peers.map((p) => p.peerId)).where('diagnosis_final', 'is not', null).execute();
+          const done = await store.db
+            .selectFrom('peers')
+            .select('id')
+            .where(
+              'id',
+              'in',
+              peers.map((p) => p.peerId),
+            )
+            .where('diagnosis_final', 'is not', null)
+            .execute();
           if (done.length === peers.length) break;
-          if (waited > 120_000) throw new Error('compaction did not store the diagnoses within 2 minutes');
+          if (waited > 120_000)
+            throw new Error('compaction did not store the diagnoses within 2 minutes');
           await new Promise((r) => setTimeout(r, 250));
         }
       } finally {

@@ -42,19 +42,51 @@ const INGEST_CPU_PER_SAMPLE_MS = 3.2 / 120;
 
 const BROWSERS = ['Chrome', 'Chrome', 'Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet'];
 const OSES = ['Windows', 'Windows', 'macOS', 'Android', 'iOS', 'Linux'];
-const COUNTRIES = Array.from({ length: 40 }, (_, i) => String.fromCharCode(65 + (i % 26), 65 + Math.floor(i / 26) * 7));
+const COUNTRIES = Array.from({ length: 40 }, (_, i) =>
+  String.fromCharCode(65 + (i % 26), 65 + Math.floor(i / 26) * 7),
+);
 const ASNS = Array.from({ length: 400 }, (_, i) => `AS${1000 + i * 37}`);
 const PAIRS: (CandidatePairSample | undefined)[] = [
   undefined,
-  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'host', protocol: 'udp', network_type: 'wifi' } },
+  {
+    ts: 0,
+    pc: 'p',
+    id: 'c',
+    local: { candidate_type: 'host', protocol: 'udp', network_type: 'wifi' },
+  },
   { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'srflx', protocol: 'udp' } },
-  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'udp' } },
-  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'tcp' } },
-  { ts: 0, pc: 'p', id: 'c', local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'tls', network_type: 'cellular' } },
+  {
+    ts: 0,
+    pc: 'p',
+    id: 'c',
+    local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'udp' },
+  },
+  {
+    ts: 0,
+    pc: 'p',
+    id: 'c',
+    local: { candidate_type: 'relay', protocol: 'udp', relay_protocol: 'tcp' },
+  },
+  {
+    ts: 0,
+    pc: 'p',
+    id: 'c',
+    local: {
+      candidate_type: 'relay',
+      protocol: 'udp',
+      relay_protocol: 'tls',
+      network_type: 'cellular',
+    },
+  },
 ];
 
 /** A peer's metric rows: `n` intervals per stream of audio and video, both directions. */
-function rowsOf(rnd: () => number, n: number, quality: number, t0: number): Map<string, MetricRow[]> {
+function rowsOf(
+  rnd: () => number,
+  n: number,
+  quality: number,
+  t0: number,
+): Map<string, MetricRow[]> {
   const rows = new Map<string, MetricRow[]>();
   const series = (mos: boolean, loss: boolean, rtt: boolean, jit: boolean, base: number) =>
     Array.from({ length: n }, (_, i): MetricRow => ({
@@ -73,7 +105,14 @@ function rowsOf(rnd: () => number, n: number, quality: number, t0: number): Map<
 }
 
 /** A finished peer of `appId`, finishing on day `day` (0 = 89 days ago). */
-function makeRollup(rnd: () => number, accountId: string, appId: string, now: number, day: number, rowsPerStream = 3): PeerRollup {
+function makeRollup(
+  rnd: () => number,
+  accountId: string,
+  appId: string,
+  now: number,
+  day: number,
+  rowsPerStream = 3,
+): PeerRollup {
   const pick = <T>(a: readonly T[]) => a[Math.floor(rnd() * a.length)];
   // ASNs and countries skewed (a few large ISPs, a long tail).
   const skew = <T>(a: readonly T[]) => a[Math.floor(a.length * rnd() ** 3)];
@@ -81,21 +120,41 @@ function makeRollup(rnd: () => number, accountId: string, appId: string, now: nu
   const leftAt = Math.min(now - 1000, dayStart + Math.floor(rnd() * DAY_MS));
   const minutes = 1 + Math.floor(rnd() * 60);
   const quality = rnd() ** 0.5;
-  const client = JSON.stringify({ browser_metadata: { browser: pick(BROWSERS) }, device_info: { os: pick(OSES) } });
+  const client = JSON.stringify({
+    browser_metadata: { browser: pick(BROWSERS) },
+    device_info: { os: pick(OSES) },
+  });
   const ip = JSON.stringify({ country: skew(COUNTRIES), asn: { asn: skew(ASNS) } });
   return peerRollupOf(
-    { id: randomUUID(), account_id: accountId, app_id: appId, session_id: randomUUID(), joined_at: leftAt - minutes * 60_000, left_at: leftAt, client, ip_info: ip },
+    {
+      id: randomUUID(),
+      account_id: accountId,
+      app_id: appId,
+      session_id: randomUUID(),
+      joined_at: leftAt - minutes * 60_000,
+      left_at: leftAt,
+      client,
+      ip_info: ip,
+    },
     rowsOf(rnd, rowsPerStream, quality, leftAt - minutes * 60_000),
     pick(PAIRS),
   );
 }
 
 /** Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 5,000 a transaction. Returns seconds. */
-async function seed(dbUrl: string | undefined, dataDir: string, accountId: string, appId: string): Promise<number> {
+async function seed(
+  dbUrl: string | undefined,
+  dataDir: string,
+  accountId: string,
+  appId: string,
+): Promise<number> {
   const store = await openDatabase({ dataDir, databaseUrl: dbUrl });
   const rnd = seededRandom(15);
   const now = Date.now();
-  const others = Array.from({ length: 20 }, (_, i) => ({ accountId: `tenant${i}`, appId: randomUUID() }));
+  const others = Array.from({ length: 20 }, (_, i) => ({
+    accountId: `tenant${i}`,
+    appId: randomUUID(),
+  }));
   const started = performance.now();
   const perDay = PEERS / DAYS;
   const WINDOW = 20_000;
@@ -108,7 +167,9 @@ async function seed(dbUrl: string | undefined, dataDir: string, accountId: strin
     }
     for (let i = 0; i < pending.length; i += 5000) {
       const part = pending.slice(i, i + 5000);
-      await store.db.transaction().execute((tx) => storeNewPeerRollups(tx, store.dialect, part, Date.now()));
+      await store.db
+        .transaction()
+        .execute((tx) => storeNewPeerRollups(tx, store.dialect, part, Date.now()));
     }
     pending = [];
   };
@@ -122,14 +183,21 @@ async function seed(dbUrl: string | undefined, dataDir: string, accountId: strin
       pending.push(makeRollup(rnd, o.accountId, o.appId, now, late));
     }
     if (pending.length >= WINDOW) await flush();
-    if (i % 100_000 === 99_999) console.error(`  seeded ${i + 1} peers (${round((performance.now() - started) / 1000, 1)} s)`);
+    if (i % 100_000 === 99_999)
+      console.error(
+        `  seeded ${i + 1} peers (${round((performance.now() - started) / 1000, 1)} s)`,
+      );
   }
   await flush();
   await store.close();
   return (performance.now() - started) / 1000;
 }
 
-function get(url: string, token: string, agent: http.Agent): Promise<{ status: number; ms: number; text: string }> {
+function get(
+  url: string,
+  token: string,
+  agent: http.Agent,
+): Promise<{ status: number; ms: number; text: string }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     http
@@ -137,13 +205,20 @@ function get(url: string, token: string, agent: http.Agent): Promise<{ status: n
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, text }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, text }),
+        );
       })
       .on('error', reject);
   });
 }
 
-async function timeQuery(url: string, token: string, agent: http.Agent, reps = 40): Promise<{ p50: number; p99: number; max: number }> {
+async function timeQuery(
+  url: string,
+  token: string,
+  agent: http.Agent,
+  reps = 40,
+): Promise<{ p50: number; p99: number; max: number }> {
   for (let i = 0; i < 3; i++) {
     const r = await get(url, token, agent);
     if (r.status !== 200) throw new Error(`${url}: ${r.status} ${r.text.slice(0, 200)}`);
@@ -154,7 +229,13 @@ async function timeQuery(url: string, token: string, agent: http.Agent, reps = 4
 }
 
 /** CPU of one finished 30-minute peer's rollup (pure part + its own transaction), ms, over `n` peers. */
-async function rollupCpu(dbUrl: string | undefined, dataDir: string, accountId: string, appId: string, n = 300): Promise<Record<string, number>> {
+async function rollupCpu(
+  dbUrl: string | undefined,
+  dataDir: string,
+  accountId: string,
+  appId: string,
+  n = 300,
+): Promise<Record<string, number>> {
   const store = await openDatabase({ dataDir, databaseUrl: dbUrl });
   const rnd = seededRandom(99);
   const now = Date.now();
@@ -162,17 +243,38 @@ async function rollupCpu(dbUrl: string | undefined, dataDir: string, accountId: 
   const peers = Array.from({ length: n }, () => makeRollup(rnd, accountId, appId, now, DAYS - 1));
   const cpu0 = process.cpuUsage();
   const pure = rows.map((r, i) =>
-    peerRollupOf({ id: peers[i].peer_id, account_id: accountId, app_id: appId, session_id: peers[i].session_id, joined_at: now - 1_800_000, left_at: now - 1000, client: '{}', ip_info: null }, r, undefined),
+    peerRollupOf(
+      {
+        id: peers[i].peer_id,
+        account_id: accountId,
+        app_id: appId,
+        session_id: peers[i].session_id,
+        joined_at: now - 1_800_000,
+        left_at: now - 1000,
+        client: '{}',
+        ip_info: null,
+      },
+      r,
+      undefined,
+    ),
   );
   const cpu1 = process.cpuUsage(cpu0);
   const cpu2 = process.cpuUsage();
-  for (const p of pure) await store.db.transaction().execute((tx) => storePeerRollup(tx, store.dialect, p, 1, Date.now()));
+  for (const p of pure)
+    await store.db
+      .transaction()
+      .execute((tx) => storePeerRollup(tx, store.dialect, p, 1, Date.now()));
   const cpu3 = process.cpuUsage(cpu2);
   await store.close();
   const pureMs = (cpu1.user + cpu1.system) / 1000 / n;
   const storeMs = (cpu3.user + cpu3.system) / 1000 / n;
   const ingestMs = 3600 * INGEST_CPU_PER_SAMPLE_MS;
-  return { rollup_compute_ms_per_peer: round(pureMs, 3), rollup_store_ms_per_peer: round(storeMs, 3), ingest_ms_per_30min_peer: round(ingestMs, 1), added_ingest_cpu_percent: round(((pureMs + storeMs) / ingestMs) * 100, 2) };
+  return {
+    rollup_compute_ms_per_peer: round(pureMs, 3),
+    rollup_store_ms_per_peer: round(storeMs, 3),
+    ingest_ms_per_30min_peer: round(ingestMs, 1),
+    added_ingest_cpu_percent: round(((pureMs + storeMs) / ingestMs) * 100, 2),
+  };
 }
 
 async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, unknown>> {
@@ -200,11 +302,18 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
       'peers browser=Edge verdict=good': `${base}/peers?browser=Edge&verdict=good`,
     };
     const timings: Record<string, unknown> = {};
-    for (const [name, url] of Object.entries(queries)) timings[name] = await timeQuery(url, s.token, agent);
+    for (const [name, url] of Object.entries(queries))
+      timings[name] = await timeQuery(url, s.token, agent);
     agent.destroy();
     const first = JSON.parse((await get(base, s.token, new http.Agent())).text);
     const cpu = await rollupCpu(pg?.url, s.dataDir, s.accountId, s.appId);
-    return { peers: PEERS, seed_seconds: round(seedSeconds, 1), overview_peers_7d: first.data.overall.peers, timings_ms: timings, ingest_cpu: cpu };
+    return {
+      peers: PEERS,
+      seed_seconds: round(seedSeconds, 1),
+      overview_peers_7d: first.data.overall.peers,
+      timings_ms: timings,
+      ingest_cpu: cpu,
+    };
   } finally {
     await s.stop();
     if (pg) await dropPostgresSchema(BASE_URL, pg.schema);
@@ -213,7 +322,9 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
 
 /** Runs the fleet-quality benchmark on each store. */
 export async function benchFleetQuality(): Promise<Record<string, unknown>> {
-  const stores = (process.env.BENCH_FLEET_STORES ?? 'sqlite,postgres').split(',') as ('sqlite' | 'postgres')[];
+  const stores = (process.env.BENCH_FLEET_STORES ?? 'sqlite,postgres').split(',') as (
+    'sqlite' | 'postgres'
+  )[];
   const out: Record<string, unknown> = {};
   for (const kind of stores) out[kind] = await benchStore(kind);
   return out;

@@ -20,7 +20,8 @@ import { startBenchServer, processCpuSeconds } from './support.ts';
 const SOURCE = realdataPath('jitsi-rtcstats-server/dumps/google-standard-stats-sfu');
 
 /** Fields that only grow during a call (cumulative W3C counters). */
-const CUMULATIVE = /^(packets|bytes|headerBytes|frames(Decoded|Encoded|Received|Sent|Dropped|Assembled)|keyFrames|total|jitterBuffer(Delay|EmittedCount|TargetDelay|MinimumDelay)|concealedSamples|silentConcealedSamples|concealmentEvents|insertedSamples|removedSamples|nackCount|pliCount|firCount|qpSum|retransmitted|fec|requests|responses|consentRequests|roundTripTimeMeasurements|hugeFramesSent|messages|lastPacket)/;
+const CUMULATIVE =
+  /^(packets|bytes|headerBytes|frames(Decoded|Encoded|Received|Sent|Dropped|Assembled)|keyFrames|total|jitterBuffer(Delay|EmittedCount|TargetDelay|MinimumDelay)|concealedSamples|silentConcealedSamples|concealmentEvents|insertedSamples|removedSamples|nackCount|pliCount|firCount|qpSum|retransmitted|fec|requests|responses|consentRequests|roundTripTimeMeasurements|hugeFramesSent|messages|lastPacket)/;
 
 /**
  * A long rtcstats dump of about `targetBytes`: the real getstats lines of
@@ -28,8 +29,12 @@ const CUMULATIVE = /^(packets|bytes|headerBytes|frames(Decoded|Encoded|Received|
  * on and cumulative counters continued, so every line stays a realistic delta.
  */
 export function makeLongRtcstatsDump(targetBytes: number): Buffer {
-  const lines = readFileSync(SOURCE, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const parsed = lines.map((l) => JSON.parse(l) as [string, string | null, Record<string, unknown> | unknown, number]);
+  const lines = readFileSync(SOURCE, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  const parsed = lines.map(
+    (l) => JSON.parse(l) as [string, string | null, Record<string, unknown> | unknown, number],
+  );
   const stats = parsed.filter((l) => l[0] === 'getstats');
   const first = stats[0][3];
   const duration = stats[stats.length - 1][3] - first + 2000;
@@ -41,7 +46,8 @@ export function makeLongRtcstatsDump(targetBytes: number): Buffer {
     if (!state) states.set(pc as string, (state = new RtcstatsDeltaState()));
     const v = value as Record<string, unknown>;
     for (const stat of state.apply(v, v.timestamp as number)) {
-      for (const [k, x] of Object.entries(stat)) if (typeof x === 'number' && CUMULATIVE.test(k)) finals.set(`${pc}|${stat.id}|${k}`, x);
+      for (const [k, x] of Object.entries(stat))
+        if (typeof x === 'number' && CUMULATIVE.test(k)) finals.set(`${pc}|${stat.id}|${k}`, x);
     }
   }
   const header = parsed.filter((l) => l[0] !== 'getstats').map((l) => JSON.stringify(l));
@@ -64,7 +70,10 @@ export function makeLongRtcstatsDump(targetBytes: number): Buffer {
         const copy: Record<string, unknown> = {};
         for (const [k, x] of Object.entries(stat as Record<string, unknown>)) {
           if (k === 'timestamp') copy[k] = x === 0 ? 0 : (x as number) + shift;
-          else if (typeof x === 'number' && CUMULATIVE.test(k)) copy[k] = k.startsWith('lastPacket') ? x + shift : x + cycle * (finals.get(`${pc}|${id}|${k}`) ?? 0);
+          else if (typeof x === 'number' && CUMULATIVE.test(k))
+            copy[k] = k.startsWith('lastPacket')
+              ? x + shift
+              : x + cycle * (finals.get(`${pc}|${id}|${k}`) ?? 0);
           else copy[k] = x;
         }
         moved[id] = copy;
@@ -99,7 +108,8 @@ async function peakHeapMb<T>(fn: () => Promise<T>): Promise<[T, number]> {
   }
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
  * The same dump through `POST …/imports` of a `peer-report serve` process: the
@@ -110,12 +120,23 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
  */
 export async function benchImportHttp(dump: Buffer, runs = 6): Promise<Record<string, unknown>> {
   // IMPORT_PROFILE_DIR: write the server's CPU profile there (node --cpu-prof); BENCH_NODE_FLAGS: more flags for it.
-  const flags = [process.env.IMPORT_PROFILE_DIR ? `--cpu-prof --cpu-prof-dir=${process.env.IMPORT_PROFILE_DIR}` : '', process.env.BENCH_NODE_FLAGS ?? ''].join(' ').trim();
+  const flags = [
+    process.env.IMPORT_PROFILE_DIR
+      ? `--cpu-prof --cpu-prof-dir=${process.env.IMPORT_PROFILE_DIR}`
+      : '',
+    process.env.BENCH_NODE_FLAGS ?? '',
+  ]
+    .join(' ')
+    .trim();
   const s = await startBenchServer(flags ? { BENCH_NODE_FLAGS: flags } : {});
   try {
     const url = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/imports?title=bench`;
     const post = async () => {
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/octet-stream' }, body: new Uint8Array(dump) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/octet-stream' },
+        body: new Uint8Array(dump),
+      });
       const text = await res.text();
       if (res.status !== 201) throw new Error(`import failed: ${res.status} ${text.slice(0, 300)}`);
       return JSON.parse(text) as { data: { peers: { peer_id: string }[] } };
@@ -131,12 +152,25 @@ export async function benchImportHttp(dump: Buffer, runs = 6): Promise<Record<st
     }
     const hash = createHash('sha256');
     for (const p of imported.data.peers) {
-      const res = await fetch(`${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${p.peer_id}`, { headers: { authorization: `Bearer ${s.token}` } });
+      const res = await fetch(
+        `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${p.peer_id}`,
+        { headers: { authorization: `Bearer ${s.token}` } },
+      );
       const text = blankIds(await res.text());
-      if (process.env.IMPORT_REPORT_DUMP) writeFileSync(`${process.env.IMPORT_REPORT_DUMP}-${imported.data.peers.indexOf(p)}.json`, text);
+      if (process.env.IMPORT_REPORT_DUMP)
+        writeFileSync(
+          `${process.env.IMPORT_REPORT_DUMP}-${imported.data.peers.indexOf(p)}.json`,
+          text,
+        );
       hash.update(text);
     }
-    return { http_import_server_cpu_ms_first: Math.round(firstMs), http_import_server_cpu_ms_median: Math.round(median(cpu)), http_import_server_cpu_ms_min: Math.round(Math.min(...cpu)), http_import_server_cpu_ms_runs: cpu.map(Math.round), http_imported_reports_sha256: hash.digest('hex').slice(0, 16) };
+    return {
+      http_import_server_cpu_ms_first: Math.round(firstMs),
+      http_import_server_cpu_ms_median: Math.round(median(cpu)),
+      http_import_server_cpu_ms_min: Math.round(Math.min(...cpu)),
+      http_import_server_cpu_ms_runs: cpu.map(Math.round),
+      http_imported_reports_sha256: hash.digest('hex').slice(0, 16),
+    };
   } finally {
     await s.stop();
   }
@@ -167,7 +201,10 @@ export async function benchImport(): Promise<Record<string, unknown>> {
     for (let i = 0; i < 5; i++) {
       const [parsed, ms] = await timed(() => parseDump(file));
       parse.push(ms);
-      samples = parsed.clients.reduce((n, c) => n + c.batches.reduce((m, b) => m + (b.samples?.length ?? 0), 0), 0);
+      samples = parsed.clients.reduce(
+        (n, c) => n + c.batches.reduce((m, b) => m + (b.samples?.length ?? 0), 0),
+        0,
+      );
       endToEnd.push((await timed(() => importDump(db, file, target)))[1]);
     }
     (globalThis as { gc?: () => void }).gc?.();

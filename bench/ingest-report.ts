@@ -6,90 +6,196 @@
  * Load comes from the same generator as `peer-report simulate`.
  */
 import http from 'node:http';
-import { startBenchServer, pct, round, pool, processCpuSeconds, machineCpuSeconds, type BenchServer } from './support.ts';
+import {
+  startBenchServer,
+  pct,
+  round,
+  pool,
+  processCpuSeconds,
+  machineCpuSeconds,
+  type BenchServer,
+} from './support.ts';
 import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
 import type { TelemetryBatch } from '../src/model/telemetry.ts';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-export function post(url: string, token: string, body: string): Promise<{ status: number; text: string }> {
+export function post(
+  url: string,
+  token: string,
+  body: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
     req.on('error', (e) => reject(new Error(`POST ${new URL(url).pathname}: ${e.message}`)));
     req.end(body);
   });
 }
 
-function get(url: string, token: string, acceptEncoding = 'identity'): Promise<{ status: number; text: string; ms: number; wireBytes: number; coding?: string }> {
+function get(
+  url: string,
+  token: string,
+  acceptEncoding = 'identity',
+): Promise<{ status: number; text: string; ms: number; wireBytes: number; coding?: string }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent, headers: { authorization: `Bearer ${token}`, 'accept-encoding': acceptEncoding } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ms = performance.now() - started; // time to the last byte (decoding it is the client's cost)
-          const body = Buffer.concat(chunks);
-          resolve({ status: res.statusCode ?? 0, text: res.headers['content-encoding'] ? '' : body.toString(), ms, wireBytes: body.length, coding: res.headers['content-encoding'] });
-        });
-      })
-      .on('error', (e) => reject(new Error(`GET ${new URL(url).pathname} (accept-encoding ${acceptEncoding}): ${e.message}`)));
+      .get(
+        url,
+        { agent, headers: { authorization: `Bearer ${token}`, 'accept-encoding': acceptEncoding } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const ms = performance.now() - started; // time to the last byte (decoding it is the client's cost)
+            const body = Buffer.concat(chunks);
+            resolve({
+              status: res.statusCode ?? 0,
+              text: res.headers['content-encoding'] ? '' : body.toString(),
+              ms,
+              wireBytes: body.length,
+              coding: res.headers['content-encoding'],
+            });
+          });
+        },
+      )
+      .on('error', (e) =>
+        reject(
+          new Error(
+            `GET ${new URL(url).pathname} (accept-encoding ${acceptEncoding}): ${e.message}`,
+          ),
+        ),
+      );
   });
 }
 
 /** The same report asked for in `coding`: bytes on the wire and time to the last byte. */
-async function measureCompressedReport(url: string, token: string, iterations: number, coding: 'br' | 'gzip') {
+async function measureCompressedReport(
+  url: string,
+  token: string,
+  iterations: number,
+  coding: 'br' | 'gzip',
+) {
   for (let i = 0; i < 20; i++) await get(url, token, coding); // warm-up (and the compressed cache, when on)
   const times: number[] = [];
   let wireBytes = 0;
   for (let i = 0; i < iterations; i++) {
     const r = await get(url, token, coding);
-    if (r.status !== 200 || r.coding !== coding) throw new Error(`report in ${coding} failed: ${r.status} ${r.coding}`);
+    if (r.status !== 200 || r.coding !== coding)
+      throw new Error(`report in ${coding} failed: ${r.status} ${r.coding}`);
     times.push(r.ms);
     wireBytes = r.wireBytes;
   }
   return { wireBytes, p50Ms: round(pct(times, 50)), p99Ms: round(pct(times, 99)) };
 }
 
-export async function createPeers(s: BenchServer, n: number, joinedAt: number): Promise<{ peerId: string; token: string }[]> {
+export async function createPeers(
+  s: BenchServer,
+  n: number,
+  joinedAt: number,
+): Promise<{ peerId: string; token: string }[]> {
   const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}`;
-  const meeting = JSON.parse((await post(`${base}/meetings`, s.token, JSON.stringify({ title: 'bench' }))).text).data.id;
+  const meeting = JSON.parse(
+    (await post(`${base}/meetings`, s.token, JSON.stringify({ title: 'bench' }))).text,
+  ).data.id;
   const peers = [];
   for (let i = 0; i < n; i++) {
-    const p = JSON.parse((await post(`${base}/meetings/${meeting}/participants`, s.token, JSON.stringify({ custom_participant_id: `u${i}`, preset_name: 'host', name: `User ${i}` }))).text).data;
-    const j = JSON.parse((await post(`${s.url}/ingest/v1/join`, p.token, JSON.stringify({ joined_at: joinedAt, client: { user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' } }))).text).data;
+    const p = JSON.parse(
+      (
+        await post(
+          `${base}/meetings/${meeting}/participants`,
+          s.token,
+          JSON.stringify({
+            custom_participant_id: `u${i}`,
+            preset_name: 'host',
+            name: `User ${i}`,
+          }),
+        )
+      ).text,
+    ).data;
+    const j = JSON.parse(
+      (
+        await post(
+          `${s.url}/ingest/v1/join`,
+          p.token,
+          JSON.stringify({
+            joined_at: joinedAt,
+            client: {
+              user_agent:
+                'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+            },
+          }),
+        )
+      ).text,
+    ).data;
     peers.push({ peerId: j.peer_id as string, token: p.token as string });
   }
   return peers;
 }
 
 /** Sends pre-generated batches of `peers` peers, each peer's batches in order, `concurrency` peers at a time. */
-export async function ingestRun(s: BenchServer, opts: { peers: number; minutes: number; batchSeconds: number; concurrency: number; urls?: string[] }) {
+export async function ingestRun(
+  s: BenchServer,
+  opts: {
+    peers: number;
+    minutes: number;
+    batchSeconds: number;
+    concurrency: number;
+    urls?: string[];
+  },
+) {
   // With several server processes (`urls`), a peer's batches go to each in turn, as behind a round-robin load balancer.
   const urls = opts.urls ?? [s.url];
   const startMs = Date.now() - opts.minutes * 60_000;
   // Bodies first: generating them takes longer than the server keeps idle connections.
   const bodies = Array.from({ length: opts.peers }, (_, i) =>
-    [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: opts.minutes, batchSeconds: opts.batchSeconds, seed: i + 1, batchIdPrefix: `bench-peer-${i}-` })].map(
-      (b: TelemetryBatch) => ({ body: JSON.stringify(b), samples: b.samples?.length ?? 0 }),
-    ),
+    [
+      ...syntheticBatches({
+        profile: CALL_PROFILES['lossy-wifi'],
+        startMs,
+        minutes: opts.minutes,
+        batchSeconds: opts.batchSeconds,
+        seed: i + 1,
+        batchIdPrefix: `bench-peer-${i}-`,
+      }),
+    ].map((b: TelemetryBatch) => ({ body: JSON.stringify(b), samples: b.samples?.length ?? 0 })),
   );
   const peers = await createPeers(s, opts.peers, startMs);
   const total = bodies.flat().reduce((a, b) => a + b.samples, 0);
   const requests = bodies.flat().length;
-  const cpu0 = { server: processCpuSeconds(s.child.pid!), bench: processCpuSeconds('self'), machine: machineCpuSeconds() };
+  const cpu0 = {
+    server: processCpuSeconds(s.child.pid!),
+    bench: processCpuSeconds('self'),
+    machine: machineCpuSeconds(),
+  };
   const started = performance.now();
   await pool(
     peers.map((p, i) => async () => {
       for (const [k, b] of bodies[i].entries()) {
         const url = `${urls[(i + k) % urls.length]}/ingest/v1/peers/${p.peerId}/batches`;
         // A kept-alive connection the server just closed: resend, as the collector does (batches are idempotent).
-        const r = await post(url, p.token, b.body).catch((e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? post(url, p.token, b.body) : Promise.reject(e)));
+        const r = await post(url, p.token, b.body).catch((e: NodeJS.ErrnoException) =>
+          e.code === 'ECONNRESET' ? post(url, p.token, b.body) : Promise.reject(e),
+        );
         if (r.status !== 200) throw new Error(`ingest failed ${r.status}: ${r.text.slice(0, 200)}`);
       }
     }),
@@ -99,11 +205,23 @@ export async function ingestRun(s: BenchServer, opts: { peers: number; minutes: 
   const machine = machineCpuSeconds();
   // Where the CPU went: per request, in the (first) server process and in this load generator; and how busy the machine was.
   const cpu = {
-    serverCpuMsPerRequest: round(((processCpuSeconds(s.child.pid!) - cpu0.server) * 1000) / requests, 3),
+    serverCpuMsPerRequest: round(
+      ((processCpuSeconds(s.child.pid!) - cpu0.server) * 1000) / requests,
+      3,
+    ),
     benchCpuMsPerRequest: round(((processCpuSeconds('self') - cpu0.bench) * 1000) / requests, 3),
-    machineBusy: round(1 - (machine.idle - cpu0.machine.idle) / (machine.total - cpu0.machine.total)),
+    machineBusy: round(
+      1 - (machine.idle - cpu0.machine.idle) / (machine.total - cpu0.machine.total),
+    ),
   };
-  return { samples: total, requests, seconds: round(seconds, 3), samplesPerSecond: Math.round(total / seconds), requestsPerSecond: Math.round(requests / seconds), ...cpu };
+  return {
+    samples: total,
+    requests,
+    seconds: round(seconds, 3),
+    samplesPerSecond: Math.round(total / seconds),
+    requestsPerSecond: Math.round(requests / seconds),
+    ...cpu,
+  };
 }
 
 /** Latency of `iterations` report requests, against JSON.stringify of the same object. */
@@ -130,7 +248,11 @@ export async function measureReport(url: string, token: string, iterations: numb
   const stringifyP50 = pct(stringifyTimes, 50);
   return {
     bytes: text.length,
-    samplesInReport: q.audio_producer.length + q.audio_consumer.length + q.video_producer.length + q.video_consumer.length,
+    samplesInReport:
+      q.audio_producer.length +
+      q.audio_consumer.length +
+      q.video_producer.length +
+      q.video_consumer.length,
     p50Ms: round(p50),
     p99Ms: round(pct(times, 99)),
     stringifyP50Ms: round(stringifyP50),
@@ -147,8 +269,19 @@ export async function measureReport(url: string, token: string, iterations: numb
 export async function reportRun(s: BenchServer, iterations: number, opts: { live?: boolean } = {}) {
   const startMs = Date.now() - 60 * 60_000;
   const [peer] = await createPeers(s, 1, startMs);
-  for (const b of syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: 60, batchSeconds: 10, seed: 42, batchIdPrefix: `${peer.peerId}-` })) {
-    const r = await post(`${s.url}/ingest/v1/peers/${peer.peerId}/batches`, peer.token, JSON.stringify(b));
+  for (const b of syntheticBatches({
+    profile: CALL_PROFILES['lossy-wifi'],
+    startMs,
+    minutes: 60,
+    batchSeconds: 10,
+    seed: 42,
+    batchIdPrefix: `${peer.peerId}-`,
+  })) {
+    const r = await post(
+      `${s.url}/ingest/v1/peers/${peer.peerId}/batches`,
+      peer.token,
+      JSON.stringify(b),
+    );
     if (r.status !== 200) throw new Error(`ingest failed ${r.status}`);
   }
   const url = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${peer.peerId}`;
@@ -161,40 +294,70 @@ export async function reportRun(s: BenchServer, iterations: number, opts: { live
   const brotli = await measureCompressedReport(url, s.token, iterations, 'br');
   const gzip = await measureCompressedReport(url, s.token, iterations, 'gzip');
   const identity = await measureReport(url, s.token, iterations);
-  const finished = { ...identity, brotli, gzip, brotliP50RatioToIdentity: round(brotli.p50Ms / identity.p50Ms) };
+  const finished = {
+    ...identity,
+    brotli,
+    gzip,
+    brotliP50RatioToIdentity: round(brotli.p50Ms / identity.p50Ms),
+  };
   return live ? { live, finished } : finished;
 }
 
 /** Runs the issue-2 benchmarks on the embedded store (or `env.DATABASE_URL`). */
-export async function benchIngestReport(env: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>> {
+export async function benchIngestReport(
+  env: NodeJS.ProcessEnv = {},
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const compact = { PEER_REPORT_COMPACT_AFTER_MS: '0', PEER_REPORT_SWEEP_INTERVAL_MS: '500' };
   // Ingest figures without background merging of the live peers' chunks. Load:
   // 200 peers, 128 of them sending at once (each peer's batches in order, the
   // next one after the previous was acknowledged), after a warm-up run.
   const load = { peers: 200, minutes: 10, concurrency: 128 };
-  const s = await startBenchServer({ ...env, ...compact, PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000' });
+  const s = await startBenchServer({
+    ...env,
+    ...compact,
+    PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000',
+  });
   try {
     await ingestRun(s, { ...load, peers: 40, batchSeconds: 10 }); // warm-up (JIT, caches)
     out.ingest_batches_of_10s = await ingestRun(s, { ...load, batchSeconds: 10 });
     out.ingest_batches_of_60s = await ingestRun(s, { ...load, minutes: 20, batchSeconds: 60 });
-    out.ingest_batches_of_10s_32_in_flight = await ingestRun(s, { ...load, peers: 40, concurrency: 32, batchSeconds: 10 });
+    out.ingest_batches_of_10s_32_in_flight = await ingestRun(s, {
+      ...load,
+      peers: 40,
+      concurrency: 32,
+      batchSeconds: 10,
+    });
     out.report_60min_peer_cached = await reportRun(s, 200);
   } finally {
     await s.stop();
   }
   // The same without ingest worker threads (everything on the event loop), for comparison.
-  const inline = await startBenchServer({ ...env, ...compact, PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000', PEER_REPORT_INGEST_WORKERS: '0' });
+  const inline = await startBenchServer({
+    ...env,
+    ...compact,
+    PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000',
+    PEER_REPORT_INGEST_WORKERS: '0',
+  });
   try {
     await ingestRun(inline, { ...load, peers: 40, batchSeconds: 10 });
     out.ingest_batches_of_10s_no_workers = await ingestRun(inline, { ...load, batchSeconds: 10 });
-    out.ingest_batches_of_60s_no_workers = await ingestRun(inline, { ...load, minutes: 20, batchSeconds: 60 });
+    out.ingest_batches_of_60s_no_workers = await ingestRun(inline, {
+      ...load,
+      minutes: 20,
+      batchSeconds: 60,
+    });
   } finally {
     await inline.stop();
   }
   // The honest figure: every request assembles the report from the database.
   // Time is compressed (60 minutes ingested in seconds), so live merging runs every second instead of every 10 minutes.
-  const cold = await startBenchServer({ ...env, ...compact, PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000', PEER_REPORT_REPORT_CACHE_MB: '0' });
+  const cold = await startBenchServer({
+    ...env,
+    ...compact,
+    PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000',
+    PEER_REPORT_REPORT_CACHE_MB: '0',
+  });
   try {
     out.report_60min_peer_uncached = await reportRun(cold, 200, { live: true });
   } finally {

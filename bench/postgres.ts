@@ -13,7 +13,8 @@ import { startBenchServer, round, processCpuSeconds, type BenchServer } from './
 import { ingestRun, reportRun } from './ingest-report.ts';
 import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
 
-const BASE_URL = process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BASE_URL =
+  process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** CPU milliseconds (user + system) of one process, from /proc (0 once it has exited). */
 function cpuMsOf(pid: number): number {
   return processCpuSeconds(pid) * 1000;
@@ -25,7 +26,8 @@ function postgresCpuMs(): number {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuMsOf(Number(entry));
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres')
+        total += cpuMsOf(Number(entry));
     } catch {
       // gone between readdir and read
     }
@@ -34,7 +36,10 @@ function postgresCpuMs(): number {
 }
 
 /** Runs `fn` and reports how the CPU time split between servers, PostgreSQL and this load generator. */
-async function withCpuSplit<T extends { seconds: number }>(servers: BenchServer[], fn: () => Promise<T>) {
+async function withCpuSplit<T extends { seconds: number }>(
+  servers: BenchServer[],
+  fn: () => Promise<T>,
+) {
   const serverBefore = servers.map((s) => cpuMsOf(s.child.pid!));
   const pgBefore = postgresCpuMs();
   const selfBefore = process.cpuUsage();
@@ -57,13 +62,24 @@ async function ingestWith(processes: number, writeConcurrency: number) {
   const { url, schema } = await freshPostgresUrl(BASE_URL);
   const servers: BenchServer[] = [];
   try {
-    for (let i = 0; i < processes; i++) servers.push(await startBenchServer({ DATABASE_URL: url, PEER_REPORT_PG_WRITE_CONCURRENCY: String(writeConcurrency), PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000' }));
+    for (let i = 0; i < processes; i++)
+      servers.push(
+        await startBenchServer({
+          DATABASE_URL: url,
+          PEER_REPORT_PG_WRITE_CONCURRENCY: String(writeConcurrency),
+          PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000',
+        }),
+      );
     const [first] = servers;
     const urls = servers.map((s) => s.url);
     await ingestRun(first, { peers: 8, minutes: 2, batchSeconds: 10, concurrency: 8, urls }); // warm-up: pools, JIT, plans
     const runs = {
-      batches_of_10s: await withCpuSplit(servers, () => ingestRun(first, { peers: 40, minutes: 10, batchSeconds: 10, concurrency: 32, urls })),
-      batches_of_60s: await withCpuSplit(servers, () => ingestRun(first, { peers: 40, minutes: 10, batchSeconds: 60, concurrency: 32, urls })),
+      batches_of_10s: await withCpuSplit(servers, () =>
+        ingestRun(first, { peers: 40, minutes: 10, batchSeconds: 10, concurrency: 32, urls }),
+      ),
+      batches_of_60s: await withCpuSplit(servers, () =>
+        ingestRun(first, { peers: 40, minutes: 10, batchSeconds: 60, concurrency: 32, urls }),
+      ),
     };
     const peerHours = (8 * 2 + 40 * 10 + 40 * 10) / 60;
     return { ...runs, storage: await storageUse(url, schema, peerHours) };
@@ -85,7 +101,9 @@ async function storageUse(url: string, schema: string, peerHours: number) {
       [schema],
     );
     const total = rows.reduce((a, r) => a + Number(r.bytes), 0);
-    const chunks = rows.filter((r) => r.name.startsWith('quality_chunks')).reduce((a, r) => a + Number(r.bytes), 0);
+    const chunks = rows
+      .filter((r) => r.name.startsWith('quality_chunks'))
+      .reduce((a, r) => a + Number(r.bytes), 0);
     return {
       peer_hours: round(peerHours),
       bytes_per_peer_hour: Math.round(total / peerHours),
@@ -99,7 +117,13 @@ async function storageUse(url: string, schema: string, peerHours: number) {
 /** Uncached report latency of a 60-minute peer on PostgreSQL, live and finished. */
 export async function benchPostgresReport() {
   const { url, schema } = await freshPostgresUrl(BASE_URL);
-  const s = await startBenchServer({ DATABASE_URL: url, PEER_REPORT_REPORT_CACHE_MB: '0', PEER_REPORT_COMPACT_AFTER_MS: '0', PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000', PEER_REPORT_SWEEP_INTERVAL_MS: '500' });
+  const s = await startBenchServer({
+    DATABASE_URL: url,
+    PEER_REPORT_REPORT_CACHE_MB: '0',
+    PEER_REPORT_COMPACT_AFTER_MS: '0',
+    PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000',
+    PEER_REPORT_SWEEP_INTERVAL_MS: '500',
+  });
   try {
     return await reportRun(s, 100, { live: true });
   } finally {
@@ -122,8 +146,12 @@ export async function benchPostgres(): Promise<Record<string, unknown>> {
       ingest_1_process: one,
       ingest_2_processes: two,
       speedup_2_over_1: {
-        batches_of_10s: round(two.batches_of_10s.samplesPerSecond / one.batches_of_10s.samplesPerSecond),
-        batches_of_60s: round(two.batches_of_60s.samplesPerSecond / one.batches_of_60s.samplesPerSecond),
+        batches_of_10s: round(
+          two.batches_of_10s.samplesPerSecond / one.batches_of_10s.samplesPerSecond,
+        ),
+        batches_of_60s: round(
+          two.batches_of_60s.samplesPerSecond / one.batches_of_60s.samplesPerSecond,
+        ),
       },
     };
   }

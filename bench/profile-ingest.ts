@@ -8,9 +8,21 @@ import { ingestRun } from './ingest-report.ts';
 
 const batchSeconds = Number(process.argv[2] ?? 10);
 const dir = process.argv[3] ?? '/tmp/prof';
-const s = await startBenchServer({ BENCH_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${dir}`, PEER_REPORT_INGEST_WORKERS: process.env.PEER_REPORT_INGEST_WORKERS ?? '1' });
+const s = await startBenchServer({
+  BENCH_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${dir}`,
+  PEER_REPORT_INGEST_WORKERS: process.env.PEER_REPORT_INGEST_WORKERS ?? '1',
+});
 try {
-  console.log(JSON.stringify(await ingestRun(s, { peers: Number(process.env.P ?? 40), minutes: 10, batchSeconds, concurrency: Number(process.env.C ?? 32) })));
+  console.log(
+    JSON.stringify(
+      await ingestRun(s, {
+        peers: Number(process.env.P ?? 40),
+        minutes: 10,
+        batchSeconds,
+        concurrency: Number(process.env.C ?? 32),
+      }),
+    ),
+  );
 } finally {
   await s.stop();
 }

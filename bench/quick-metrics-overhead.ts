@@ -45,7 +45,8 @@ function app(withMetrics: boolean): Hono<AppEnv> {
 }
 
 async function middleware(a: Hono<AppEnv>, n: number): Promise<number> {
-  const req = () => a.request('/ingest/v1/peers/0b3c3f5e-5a55-4a43-9f1e-3f2e54c0e0a1/batches', { method: 'POST' });
+  const req = () =>
+    a.request('/ingest/v1/peers/0b3c3f5e-5a55-4a43-9f1e-3f2e54c0e0a1/batches', { method: 'POST' });
   const t0 = cpu();
   for (let i = 0; i < n; i++) await req();
   return ((cpu() - t0) * 1e3) / n;
@@ -58,7 +59,18 @@ const counted = app(true);
 await middleware(plain, 20_000);
 await middleware(counted, 20_000);
 const runs: { plain: number; counted: number }[] = [];
-for (let i = 0; i < 5; i++) runs.push({ plain: await middleware(plain, 100_000), counted: await middleware(counted, 100_000) });
+for (let i = 0; i < 5; i++)
+  runs.push({
+    plain: await middleware(plain, 100_000),
+    counted: await middleware(counted, 100_000),
+  });
 const mw = Math.min(...runs.map((r) => r.counted)) - Math.min(...runs.map((r) => r.plain));
 console.log(JSON.stringify(runs.map((r) => [Math.round(r.plain), Math.round(r.counted)])));
-console.log(JSON.stringify({ recordingNsPerRequest: Math.round(rec), middlewareNsPerRequest: Math.round(mw), totalUsPerRequest: Math.round(rec + mw) / 1000, shareOf600UsRequest: `${(((rec + mw) / 1000 / 600) * 100).toFixed(3)} %` }));
+console.log(
+  JSON.stringify({
+    recordingNsPerRequest: Math.round(rec),
+    middlewareNsPerRequest: Math.round(mw),
+    totalUsPerRequest: Math.round(rec + mw) / 1000,
+    shareOf600UsRequest: `${(((rec + mw) / 1000 / 600) * 100).toFixed(3)} %`,
+  }),
+);

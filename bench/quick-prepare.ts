@@ -12,7 +12,16 @@ import type { KnownState } from '../src/ingest/derive-stream-chunks.ts';
 
 const batchSeconds = Number(process.env.B ?? 10);
 const peers = Array.from({ length: 20 }, (_, p) =>
-  [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs: 1_764_000_000_000, minutes: 30, batchSeconds, seed: p + 1, batchIdPrefix: `bench-peer-${p}-` })].map((b) => JSON.stringify(b)),
+  [
+    ...syntheticBatches({
+      profile: CALL_PROFILES['lossy-wifi'],
+      startMs: 1_764_000_000_000,
+      minutes: 30,
+      batchSeconds,
+      seed: p + 1,
+      batchIdPrefix: `bench-peer-${p}-`,
+    }),
+  ].map((b) => JSON.stringify(b)),
 );
 for (let run = 0; run < Number(process.env.RUNS ?? 5); run++) {
   let samples = 0;
@@ -24,8 +33,17 @@ for (let run = 0; run < Number(process.env.RUNS ?? 5); run++) {
       if (!out.ok) throw new Error(`${out.field}: ${out.message}`);
       if (!out.derived) continue;
       samples += out.derived.stored;
-      known = out.derived.states.map((s) => ({ stream_key: s.stream_key, last_ts: s.last_ts, last_sample: s.last_sample }));
+      known = out.derived.states.map((s) => ({
+        stream_key: s.stream_key,
+        last_ts: s.last_ts,
+        last_sample: s.last_sample,
+      }));
     }
   }
-  console.log(JSON.stringify({ samples, usPerSample: Math.round(((performance.now() - started) * 1000 * 100) / samples) / 100 }));
+  console.log(
+    JSON.stringify({
+      samples,
+      usPerSample: Math.round(((performance.now() - started) * 1000 * 100) / samples) / 100,
+    }),
+  );
 }

@@ -8,7 +8,8 @@ import { startBenchServer } from './support.ts';
 import { reportRun } from './ingest-report.ts';
 import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
 
-const BASE_URL = process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BASE_URL =
+  process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const pg = process.env.PG ? await freshPostgresUrl(BASE_URL) : undefined;
 const s = await startBenchServer({
   PEER_REPORT_COMPACT_AFTER_MS: '0',
@@ -18,7 +19,12 @@ const s = await startBenchServer({
   ...(pg ? { DATABASE_URL: pg.url } : {}),
 });
 try {
-  for (let i = 0; i < Number(process.env.RUNS ?? 1); i++) console.log(JSON.stringify(await reportRun(s, Number(process.argv[2] ?? 200), { live: Boolean(process.env.LIVE) })));
+  for (let i = 0; i < Number(process.env.RUNS ?? 1); i++)
+    console.log(
+      JSON.stringify(
+        await reportRun(s, Number(process.argv[2] ?? 200), { live: Boolean(process.env.LIVE) }),
+      ),
+    );
 } finally {
   await s.stop();
   if (pg && !process.env.KEEP) await dropPostgresSchema(BASE_URL, pg.schema);

@@ -25,7 +25,13 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
-const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
+const machine = {
+  cpus: os.cpus().length,
+  cpu: os.cpus()[0]?.model,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  date: new Date().toISOString(),
+};
 console.log(JSON.stringify({ machine }, null, 2));
 fs.mkdirSync(path.join(here, 'results'), { recursive: true });
 let failed = false;

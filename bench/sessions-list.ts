@@ -18,7 +18,8 @@ import pg from 'pg';
 import { startBenchServer, pct, round, processCpuSeconds, type BenchServer } from './support.ts';
 import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
 
-const PG_BASE_URL = process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_BASE_URL =
+  process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MEETINGS = 1000;
 /** Other tenants' sessions, on top of the measured app's. */
 const OTHER_TENANTS = 20;
@@ -48,7 +49,13 @@ interface SeedRow {
 }
 
 /** Rows of one tenant's sessions in random time order: 1 % live, the rest ended over the last year. */
-function* sessionRows(tenant: number, accountId: string, appId: string, count: number, now: number): Generator<SeedRow> {
+function* sessionRows(
+  tenant: number,
+  accountId: string,
+  appId: string,
+  count: number,
+  now: number,
+): Generator<SeedRow> {
   const rand = rng(tenant + 1);
   for (let i = 0; i < count; i++) {
     const meeting = hexId(tenant * 2 + 1, Math.floor(rand() * MEETINGS));
@@ -58,8 +65,23 @@ function* sessionRows(tenant: number, accountId: string, appId: string, count: n
     const minutes = live ? 0 : 5 + Math.floor(rand() * 300);
     const ended = live ? null : t0 + minutes * 60_000;
     yield {
-      session: [id, accountId, appId, meeting, live ? 'LIVE' : 'ENDED', t0, ended, live ? 2 : 0, 4, minutes, t0, ended ?? t0],
-      livePeer: live ? [hexId(tenant * 2 + 9, i), accountId, appId, meeting, id, t0, t0] : undefined,
+      session: [
+        id,
+        accountId,
+        appId,
+        meeting,
+        live ? 'LIVE' : 'ENDED',
+        t0,
+        ended,
+        live ? 2 : 0,
+        4,
+        minutes,
+        t0,
+        ended ?? t0,
+      ],
+      livePeer: live
+        ? [hexId(tenant * 2 + 9, i), accountId, appId, meeting, id, t0, t0]
+        : undefined,
     };
   }
 }
@@ -71,29 +93,59 @@ interface Tenant {
 }
 
 function tenantsOf(s: BenchServer, sessions: number): Tenant[] {
-  const others = Array.from({ length: OTHER_TENANTS }, (_, i) => ({ accountId: `other${i}`, appId: hexId(0xfff0, i), sessions: Math.floor(sessions / 2 / OTHER_TENANTS) }));
+  const others = Array.from({ length: OTHER_TENANTS }, (_, i) => ({
+    accountId: `other${i}`,
+    appId: hexId(0xfff0, i),
+    sessions: Math.floor(sessions / 2 / OTHER_TENANTS),
+  }));
   return [{ accountId: s.accountId, appId: s.appId, sessions }, ...others];
 }
 
-const SESSION_COLUMNS = 'id, account_id, app_id, meeting_id, status, started_at, ended_at, live_participants, max_concurrent_participants, minutes_consumed, created_at, updated_at';
-const PEER_COLUMNS = "id, account_id, app_id, meeting_id, session_id, participant_id, status, joined_at, left_at, last_seen_at, leave_reason, client, ip_info, precall, source, created_at, updated_at";
+const SESSION_COLUMNS =
+  'id, account_id, app_id, meeting_id, status, started_at, ended_at, live_participants, max_concurrent_participants, minutes_consumed, created_at, updated_at';
+const PEER_COLUMNS =
+  'id, account_id, app_id, meeting_id, session_id, participant_id, status, joined_at, left_at, last_seen_at, leave_reason, client, ip_info, precall, source, created_at, updated_at';
 
 function seedSqlite(dataDir: string, tenants: Tenant[], now: number): void {
   const db = new SQLite(path.join(dataDir, 'peer-report.sqlite'));
   db.pragma('busy_timeout = 10000');
-  const insMeeting = db.prepare('INSERT INTO meetings (id, account_id, app_id, title, status, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insSession = db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const insPeer = db.prepare(`INSERT INTO peers (${PEER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'live', ?, NULL, ?, NULL, '{}', NULL, NULL, 'live', ?, ?)`);
+  const insMeeting = db.prepare(
+    'INSERT INTO meetings (id, account_id, app_id, title, status, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insSession = db.prepare(
+    `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insPeer = db.prepare(
+    `INSERT INTO peers (${PEER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'live', ?, NULL, ?, NULL, '{}', NULL, NULL, 'live', ?, ?)`,
+  );
   tenants.forEach((t, k) => {
     db.transaction(() => {
-      for (let m = 0; m < MEETINGS; m++) insMeeting.run(hexId(k * 2 + 1, m), t.accountId, t.appId, `Meeting ${m}`, 'ACTIVE', '{}', now - 400 * DAY, now);
+      for (let m = 0; m < MEETINGS; m++)
+        insMeeting.run(
+          hexId(k * 2 + 1, m),
+          t.accountId,
+          t.appId,
+          `Meeting ${m}`,
+          'ACTIVE',
+          '{}',
+          now - 400 * DAY,
+          now,
+        );
     })();
     let rows: SeedRow[] = [];
     const flush = () => {
       db.transaction(() => {
         for (const r of rows) {
           insSession.run(...r.session);
-          if (r.livePeer) insPeer.run(...r.livePeer.slice(0, 5), r.livePeer[0], r.livePeer[5], r.livePeer[6], r.livePeer[6], r.livePeer[6]);
+          if (r.livePeer)
+            insPeer.run(
+              ...r.livePeer.slice(0, 5),
+              r.livePeer[0],
+              r.livePeer[5],
+              r.livePeer[6],
+              r.livePeer[6],
+              r.livePeer[6],
+            );
         }
       })();
       rows = [];
@@ -117,23 +169,55 @@ async function seedPostgres(url: string, tenants: Tenant[], now: number): Promis
       if (rows.length === 0) return;
       const width = rows[0].length;
       const params = rows.flat();
-      const values = rows.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+      const values = rows
+        .map(
+          (_, r) =>
+            `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`,
+        )
+        .join(', ');
       await client.query(`INSERT INTO ${table} (${columns}) VALUES ${values}`, params);
     };
     for (const [k, t] of tenants.entries()) {
-      const meetings = Array.from({ length: MEETINGS }, (_, m) => [hexId(k * 2 + 1, m), t.accountId, t.appId, `Meeting ${m}`, 'ACTIVE', '{}', now - 400 * DAY, now]);
-      for (let i = 0; i < meetings.length; i += 2000) await insertMany('meetings', 'id, account_id, app_id, title, status, config, created_at, updated_at', meetings.slice(i, i + 2000));
+      const meetings = Array.from({ length: MEETINGS }, (_, m) => [
+        hexId(k * 2 + 1, m),
+        t.accountId,
+        t.appId,
+        `Meeting ${m}`,
+        'ACTIVE',
+        '{}',
+        now - 400 * DAY,
+        now,
+      ]);
+      for (let i = 0; i < meetings.length; i += 2000)
+        await insertMany(
+          'meetings',
+          'id, account_id, app_id, title, status, config, created_at, updated_at',
+          meetings.slice(i, i + 2000),
+        );
       let sessions: unknown[][] = [];
       let peers: unknown[][] = [];
       const flush = async () => {
         await insertMany('sessions', SESSION_COLUMNS, sessions);
-        await insertMany('peers', "id, account_id, app_id, meeting_id, session_id, joined_at, last_seen_at, participant_id, status, client, source, created_at, updated_at", peers);
+        await insertMany(
+          'peers',
+          'id, account_id, app_id, meeting_id, session_id, joined_at, last_seen_at, participant_id, status, client, source, created_at, updated_at',
+          peers,
+        );
         sessions = [];
         peers = [];
       };
       for (const r of sessionRows(k, t.accountId, t.appId, t.sessions, now)) {
         sessions.push(r.session);
-        if (r.livePeer) peers.push([...r.livePeer, r.livePeer[0], 'live', '{}', 'live', r.livePeer[6], r.livePeer[6]]);
+        if (r.livePeer)
+          peers.push([
+            ...r.livePeer,
+            r.livePeer[0],
+            'live',
+            '{}',
+            'live',
+            r.livePeer[6],
+            r.livePeer[6],
+          ]);
         if (sessions.length === 4000) await flush();
       }
       await flush();
@@ -147,14 +231,24 @@ async function seedPostgres(url: string, tenants: Tenant[], now: number): Promis
   }
 }
 
-function get(url: string, token: string, agent: http.Agent): Promise<{ status: number; ms: number; text: string }> {
+function get(
+  url: string,
+  token: string,
+  agent: http.Agent,
+): Promise<{ status: number; ms: number; text: string }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, text: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            ms: performance.now() - t0,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
       })
       .on('error', reject);
   });
@@ -175,8 +269,17 @@ async function timeUrl(s: BenchServer, url: string, n: number) {
   }
   const cpuMs = ((processCpuSeconds(s.child.pid!) - cpu0) * 1000) / n;
   agent.destroy();
-  const body = JSON.parse(text) as { paging: { total_count: number }; data: { sessions: unknown[] } };
-  return { p50Ms: round(pct(times, 50)), p99Ms: round(pct(times, 99)), serverCpuMsPerRequest: round(cpuMs), total: body.paging.total_count, rows: body.data.sessions.length };
+  const body = JSON.parse(text) as {
+    paging: { total_count: number };
+    data: { sessions: unknown[] };
+  };
+  return {
+    p50Ms: round(pct(times, 50)),
+    p99Ms: round(pct(times, 99)),
+    serverCpuMsPerRequest: round(cpuMs),
+    total: body.paging.total_count,
+    rows: body.data.sessions.length,
+  };
 }
 
 /** Every filter and sort of the listing, timed. */
@@ -212,14 +315,21 @@ export async function benchSessionsList(): Promise<Record<string, unknown>> {
   const sessions = Number(process.env.SESSIONS ?? 100_000);
   const stores = (process.env.STORES ?? 'sqlite,postgres').split(',');
   const requests = Number(process.env.REQUESTS ?? 60);
-  const out: Record<string, unknown> = { sessions, other_tenants_sessions: Math.floor(sessions / 2 / OTHER_TENANTS) * OTHER_TENANTS, inserted: 'random time order' };
+  const out: Record<string, unknown> = {
+    sessions,
+    other_tenants_sessions: Math.floor(sessions / 2 / OTHER_TENANTS) * OTHER_TENANTS,
+    inserted: 'random time order',
+  };
   const now = Date.now();
   if (stores.includes('sqlite')) {
     const s = await startBenchServer(BENCH_ENV);
     try {
       const t0 = performance.now();
       seedSqlite(s.dataDir, tenantsOf(s, sessions), now);
-      out.sqlite = { seed_seconds: round((performance.now() - t0) / 1000, 1), ...(await measure(s, requests)) };
+      out.sqlite = {
+        seed_seconds: round((performance.now() - t0) / 1000, 1),
+        ...(await measure(s, requests)),
+      };
     } finally {
       await s.stop();
     }
@@ -231,7 +341,10 @@ export async function benchSessionsList(): Promise<Record<string, unknown>> {
       try {
         const t0 = performance.now();
         await seedPostgres(url, tenantsOf(s, sessions), now);
-        out.postgres = { seed_seconds: round((performance.now() - t0) / 1000, 1), ...(await measure(s, requests)) };
+        out.postgres = {
+          seed_seconds: round((performance.now() - t0) / 1000, 1),
+          ...(await measure(s, requests)),
+        };
       } finally {
         await s.stop();
       }

@@ -27,14 +27,24 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * so bash's `time` measures it (TIMEFORMAT prints user and system seconds alone).
  */
 function cpuSeconds(args: string[]): number {
-  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3U %3S"; time "$@" >/dev/null 2>&1', 'bash', process.execPath, ...args], { env, encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    ['-c', 'TIMEFORMAT="%3U %3S"; time "$@" >/dev/null 2>&1', 'bash', process.execPath, ...args],
+    { env, encoding: 'utf8' },
+  );
   const [user, sys] = r.stderr.trim().split(/\s+/).slice(-2).map(Number);
   return user + sys;
 }
 
-async function listeningMs(dataDir: string): Promise<{ ms: number; stop: () => Promise<void>; pid: number }> {
+async function listeningMs(
+  dataDir: string,
+): Promise<{ ms: number; stop: () => Promise<void>; pid: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -44,10 +54,11 @@ async function listeningMs(dataDir: string): Promise<{ ms: number; stop: () => P
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
   });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  const stop = () => new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   return { ms, stop, pid: child.pid! };
 }
 
@@ -60,8 +71,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Creates an app in a fresh data directory through the real server, for the import command. */
 async function prepareImportTarget(dataDir: string): Promise<string> {
-  const token = spawnSync(process.execPath, [bin, 'token', 'create', '--account', 'bench', '--data', dataDir], { env, encoding: 'utf8' }).stdout.trim();
-  const server = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const token = spawnSync(
+    process.execPath,
+    [bin, 'token', 'create', '--account', 'bench', '--data', dataDir],
+    { env, encoding: 'utf8' },
+  ).stdout.trim();
+  const server = spawn(
+    process.execPath,
+    [bin, 'serve', '--port', '0', '--host', '127.0.0.1', '--data', dataDir],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const url = await new Promise<string>((resolve) => {
     let out = '';
     server.stdout.on('data', (d: Buffer) => {
@@ -85,7 +104,10 @@ async function prepareImportTarget(dataDir: string): Promise<string> {
 
 /** Runs the start-up measurements. */
 export async function benchStartup(): Promise<Record<string, unknown>> {
-  const build = spawnSync('npm', ['run', '--silent', 'build:server'], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync('npm', ['run', '--silent', 'build:server'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) throw new Error('npm run build:server failed');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-startup-'));
   try {
@@ -112,7 +134,10 @@ export async function benchStartup(): Promise<Record<string, unknown>> {
     const importDir = path.join(work, 'import');
     const app = await prepareImportTarget(importDir);
     const importCpu: number[] = [];
-    for (let i = 0; i < RUNS; i++) importCpu.push(cpuSeconds([bin, 'import', DUMP, '--account', 'bench', '--app', app, '--data', importDir]));
+    for (let i = 0; i < RUNS; i++)
+      importCpu.push(
+        cpuSeconds([bin, 'import', DUMP, '--account', 'bench', '--app', app, '--data', importDir]),
+      );
 
     const node = median(nodeCpu);
     const help = median(helpCpu);
@@ -134,4 +159,5 @@ export async function benchStartup(): Promise<Record<string, unknown>> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await benchStartup(), null, 2));
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(JSON.stringify(await benchStartup(), null, 2));

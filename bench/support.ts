@@ -23,7 +23,11 @@ export interface BenchServer {
 }
 
 /** Starts `peer-report serve` in a child process on a fresh data directory (or `env.DATABASE_URL`). */
-export async function startBenchServer(env: NodeJS.ProcessEnv = {}, dataDir?: string, workers = 1): Promise<BenchServer> {
+export async function startBenchServer(
+  env: NodeJS.ProcessEnv = {},
+  dataDir?: string,
+  workers = 1,
+): Promise<BenchServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-bench-'));
   const accountId = 'benchaccount';
   // Credentials are created before the server starts (same database).
@@ -31,7 +35,12 @@ export async function startBenchServer(env: NodeJS.ProcessEnv = {}, dataDir?: st
   const { token } = await createApiToken(db.db, accountId, 'Realtime Admin');
   const app = await createApp(db.db, accountId, 'bench');
   await db.close();
-  const server = await spawnServerProcess({ dataDir: dir, env, workers, nodeFlags: env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ') : [] });
+  const server = await spawnServerProcess({
+    dataDir: dir,
+    env,
+    workers,
+    nodeFlags: env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ') : [],
+  });
   server.child.stderr!.pipe(process.stderr);
   // Let the server finish loading its GeoIP/ASN tables (background work at start) before measuring.
   await new Promise((r) => setTimeout(r, 3000));
@@ -89,6 +98,12 @@ export function processCpuSeconds(pid: number | 'self'): number {
 
 /** The machine's CPU time so far: total and idle (seconds summed over cores, Linux /proc/stat). */
 export function machineCpuSeconds(): { total: number; idle: number } {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const f = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return { total: f.reduce((a, b) => a + b, 0) / 100, idle: (f[3] + f[4]) / 100 };
 }

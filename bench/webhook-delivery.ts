@@ -48,7 +48,11 @@ async function startReceiver() {
       seen.clear();
       first = last = 0;
     },
-    close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -63,16 +67,36 @@ const body = JSON.stringify(
 );
 
 /** Writes `n` events for each of `hooks` into the outbox, in transactions of 500. */
-async function enqueue(db: OpenDatabase, s: BenchServer, hooks: string[], n: number): Promise<void> {
+async function enqueue(
+  db: OpenDatabase,
+  s: BenchServer,
+  hooks: string[],
+  n: number,
+): Promise<void> {
   for (let done = 0; done < n; done += 500) {
     const k = Math.min(500, n - done);
     await db.db.transaction().execute(async (tx) => {
       const rows = [];
       for (let i = 0; i < k; i++) {
         const eventId = randomUUID();
-        for (const h of hooks) rows.push({ webhook_id: h, account_id: s.accountId, app_id: s.appId, event_id: eventId, event: 'meeting.participantJoined', body, status: 'pending', attempts: 0, created_at: Date.now() });
+        for (const h of hooks)
+          rows.push({
+            webhook_id: h,
+            account_id: s.accountId,
+            app_id: s.appId,
+            event_id: eventId,
+            event: 'meeting.participantJoined',
+            body,
+            status: 'pending',
+            attempts: 0,
+            created_at: Date.now(),
+          });
       }
-      for (let i = 0; i < rows.length; i += 200) await tx.insertInto('webhook_deliveries').values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200)
+        await tx
+          .insertInto('webhook_deliveries')
+          .values(rows.slice(i, i + 200))
+          .execute();
     });
   }
 }
@@ -89,11 +113,21 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
  * Ingest alone, then with a backlog of events delivered at full speed
  * meanwhile (one webhook), alternating, twice; compared by samples/s.
  */
-async function ingestImpact(s: BenchServer, db: OpenDatabase, hook: string, rx: Awaited<ReturnType<typeof startReceiver>>) {
+async function ingestImpact(
+  s: BenchServer,
+  db: OpenDatabase,
+  hook: string,
+  rx: Awaited<ReturnType<typeof startReceiver>>,
+) {
   const ingestOpts = { peers: 100, minutes: 10, concurrency: 64, batchSeconds: 10 };
   // One retry of a run that lost a connection (a busy shared machine resets some).
-  const ingest = async () => (await ingestRun(s, ingestOpts).catch(() => ingestRun(s, ingestOpts))).samplesPerSecond;
-  const setEnabled = (on: boolean) => db.db.updateTable('webhooks').set({ enabled: on ? 1 : 0 }).execute();
+  const ingest = async () =>
+    (await ingestRun(s, ingestOpts).catch(() => ingestRun(s, ingestOpts))).samplesPerSecond;
+  const setEnabled = (on: boolean) =>
+    db.db
+      .updateTable('webhooks')
+      .set({ enabled: on ? 1 : 0 })
+      .execute();
   await setEnabled(false);
   await ingestRun(s, { ...ingestOpts, peers: 20 }); // warm-up
   const alone: number[] = [];
@@ -111,7 +145,9 @@ async function ingestImpact(s: BenchServer, db: OpenDatabase, hook: string, rx: 
     withDelivery.push(await ingest());
     deliveredSeconds += (performance.now() - t0) / 1000;
     delivered += rx.count();
-    console.error(`webhook-delivery: ingest alone ${alone.at(-1)} samples/s, with delivery ${withDelivery.at(-1)} (${rx.count()} delivered meanwhile)`);
+    console.error(
+      `webhook-delivery: ingest alone ${alone.at(-1)} samples/s, with delivery ${withDelivery.at(-1)} (${rx.count()} delivered meanwhile)`,
+    );
     // What is left of the backlog is dropped: the next run starts clean.
     await setEnabled(false);
     await db.db.deleteFrom('webhook_deliveries').where('status', '=', 'pending').execute();
@@ -127,13 +163,28 @@ async function ingestImpact(s: BenchServer, db: OpenDatabase, hook: string, rx: 
 
 /** Runs the webhook delivery benchmark. */
 export async function benchWebhookDelivery() {
-  const env = { PEER_REPORT_WEBHOOK_ALLOW_PRIVATE: 'loopback', PEER_REPORT_WEBHOOK_POLL_MS: '50', PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) };
+  const env = {
+    PEER_REPORT_WEBHOOK_ALLOW_PRIVATE: 'loopback',
+    PEER_REPORT_WEBHOOK_POLL_MS: '50',
+    PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+  };
   const s = await startBenchServer(env);
   const rx = await startReceiver();
   const db = await openDatabase({ dataDir: s.dataDir, databaseUrl: env.DATABASE_URL });
   try {
     const hooks = [];
-    for (let i = 0; i < 4; i++) hooks.push((await createWebhook(db.db, s.accountId, s.appId, { name: `bench ${i}`, url: `${rx.url}?h=${i}`, events: ['meeting.participantJoined'], enabled: true })).id);
+    for (let i = 0; i < 4; i++)
+      hooks.push(
+        (
+          await createWebhook(db.db, s.accountId, s.appId, {
+            name: `bench ${i}`,
+            url: `${rx.url}?h=${i}`,
+            events: ['meeting.participantJoined'],
+            enabled: true,
+          })
+        ).id,
+      );
 
     const throughput = async (targets: string[], events: number) => {
       rx.reset();
@@ -146,7 +197,10 @@ export async function benchWebhookDelivery() {
         deliveries: events * targets.length,
         seconds: round(seconds, 2),
         deliveriesPerSecond: Math.round((events * targets.length) / seconds),
-        serverCpuMsPerDelivery: round(((processCpuSeconds(s.child.pid!) - cpu0) * 1000) / (events * targets.length), 3),
+        serverCpuMsPerDelivery: round(
+          ((processCpuSeconds(s.child.pid!) - cpu0) * 1000) / (events * targets.length),
+          3,
+        ),
       };
     };
     await throughput([hooks[0]], 500); // warm-up
@@ -162,14 +216,24 @@ export async function benchWebhookDelivery() {
     const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
     let separateProcess;
     try {
-      const hook = (await createWebhook(dbi.db, si.accountId, si.appId, { name: 'bench', url: `${rx.url}?sep`, events: ['meeting.participantJoined'], enabled: true })).id;
+      const hook = (
+        await createWebhook(dbi.db, si.accountId, si.appId, {
+          name: 'bench',
+          url: `${rx.url}?sep`,
+          events: ['meeting.participantJoined'],
+          enabled: true,
+        })
+      ).id;
       separateProcess = await ingestImpact(si, dbi, hook, rx);
     } finally {
       await dbi.close();
       await deliverer.stop();
       await si.stop();
     }
-    return { throughput: { oneWebhook, fourWebhooks }, ingestImpact: { sameProcess, separateProcess } };
+    return {
+      throughput: { oneWebhook, fourWebhooks },
+      ingestImpact: { sameProcess, separateProcess },
+    };
   } finally {
     await db.close();
     await rx.close();
@@ -177,4 +241,5 @@ export async function benchWebhookDelivery() {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(JSON.stringify(await benchWebhookDelivery(), null, 2));
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log(JSON.stringify(await benchWebhookDelivery(), null, 2));

@@ -12,7 +12,9 @@ if (process.env.PEER_REPORT_FROM_SOURCE !== '1' && existsSync(compiled)) {
   try {
     ({ register } = await import('tsx/esm/api'));
   } catch {
-    console.error('peer-report: dist/ is missing and tsx is not installed; run `npm run build` (or `npm install`).');
+    console.error(
+      'peer-report: dist/ is missing and tsx is not installed; run `npm run build` (or `npm install`).',
+    );
     process.exit(1);
   }
   register();

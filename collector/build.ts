@@ -35,14 +35,26 @@ export async function buildCollector(): Promise<{ esmGzip: number; iifeGzip: num
     logLevel: 'warning',
   };
   const esm = await build({ ...common, format: 'esm', outfile: ESM_FILE, write: false });
-  const iife = await build({ ...common, format: 'iife', globalName: 'PeerReportCollector', outfile: IIFE_FILE, write: false });
+  const iife = await build({
+    ...common,
+    format: 'iife',
+    globalName: 'PeerReportCollector',
+    outfile: IIFE_FILE,
+    write: false,
+  });
   mkdirSync(DIST_DIR, { recursive: true });
-  for (const out of [...esm.outputFiles, ...iife.outputFiles]) writeBuiltAsset(out.path, out.contents);
-  const gz = (file: string) => gzipSync(esm.outputFiles.concat(iife.outputFiles).find((f) => f.path === file)!.contents, { level: 9 }).length;
+  for (const out of [...esm.outputFiles, ...iife.outputFiles])
+    writeBuiltAsset(out.path, out.contents);
+  const gz = (file: string) =>
+    gzipSync(esm.outputFiles.concat(iife.outputFiles).find((f) => f.path === file)!.contents, {
+      level: 9,
+    }).length;
   const esmGzip = gz(ESM_FILE);
   const iifeGzip = gz(IIFE_FILE);
   if (esmGzip > GZIP_BUDGET_BYTES) {
-    throw new Error(`collector ESM bundle is ${esmGzip} B gzipped, over the ${GZIP_BUDGET_BYTES} B budget`);
+    throw new Error(
+      `collector ESM bundle is ${esmGzip} B gzipped, over the ${GZIP_BUDGET_BYTES} B budget`,
+    );
   }
   return { esmGzip, iifeGzip };
 }
@@ -51,7 +63,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const { esmGzip, iifeGzip } = await buildCollector();
     const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
-    console.log(`collector/dist/peer-report-collector.js       ${kb(esmGzip)} gzipped (budget ${kb(GZIP_BUDGET_BYTES)})`);
+    console.log(
+      `collector/dist/peer-report-collector.js       ${kb(esmGzip)} gzipped (budget ${kb(GZIP_BUDGET_BYTES)})`,
+    );
     console.log(`collector/dist/peer-report-collector.iife.js  ${kb(iifeGzip)} gzipped`);
   } catch (e) {
     console.error(e instanceof Error ? e.message : e);

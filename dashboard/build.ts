@@ -42,5 +42,6 @@ export async function buildDashboard(): Promise<Record<string, number>> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const sizes = await buildDashboard();
-  for (const [file, bytes] of Object.entries(sizes)) console.log(`dashboard/dist/${file.padEnd(14)} ${(bytes / 1024).toFixed(1)} KB`);
+  for (const [file, bytes] of Object.entries(sizes))
+    console.log(`dashboard/dist/${file.padEnd(14)} ${(bytes / 1024).toFixed(1)} KB`);
 }

@@ -6,4 +6,7 @@ const { standaloneValidatorCode } = await import('../dist/ingest/standalone-vali
 const { telemetryBatchSchema } = await import('../dist/ingest/ingest-schemas.js');
 const { GENERATED_BATCH_VALIDATOR } = await import('../dist/ingest/batch-validator.js');
 
-writeFileSync(new URL(`../dist/ingest/${GENERATED_BATCH_VALIDATOR}`, import.meta.url), standaloneValidatorCode(telemetryBatchSchema));
+writeFileSync(
+  new URL(`../dist/ingest/${GENERATED_BATCH_VALIDATOR}`, import.meta.url),
+  standaloneValidatorCode(telemetryBatchSchema),
+);

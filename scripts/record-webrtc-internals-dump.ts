@@ -21,7 +21,9 @@ const secondsFlag = args.indexOf('--seconds');
 const seconds = secondsFlag >= 0 ? Number(args[secondsFlag + 1]) : 25;
 const sameTab = args.includes('--same-tab');
 const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--seconds');
-const outFile = resolve(positional[0] ?? 'test/fixtures/webrtc-internals/chromium-two-tabs.json.gz');
+const outFile = resolve(
+  positional[0] ?? 'test/fixtures/webrtc-internals/chromium-two-tabs.json.gz',
+);
 
 /** The call page: `?role=caller` offers, `?role=callee` answers; both send fake audio+video. */
 const CALL_PAGE = `<!doctype html><meta charset="utf-8"><title>peer-report recording</title>
@@ -91,8 +93,14 @@ async function main(): Promise<void> {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
   try {
@@ -112,9 +120,13 @@ async function main(): Promise<void> {
       caller = await context.newPage();
       await caller.goto(`${base}?role=caller`);
       await caller.evaluate('window.ready');
-      await callee.evaluate(`new BroadcastChannel('peer-report-call').postMessage({ from: 'callee', hello: true })`);
+      await callee.evaluate(
+        `new BroadcastChannel('peer-report-call').postMessage({ from: 'callee', hello: true })`,
+      );
     }
-    await caller.waitForFunction('window.callState === "connected"', undefined, { timeout: 20_000 });
+    await caller.waitForFunction('window.callState === "connected"', undefined, {
+      timeout: 20_000,
+    });
     process.stderr.write(`call connected, recording ${seconds} s\n`);
     await caller.waitForTimeout(seconds * 1000);
     // Dump while the PCs still exist: Chromium drops a PC from webrtc-internals once it is closed.
@@ -122,14 +134,19 @@ async function main(): Promise<void> {
     // The dump section is a <details> element; open it, then click its download button.
     await internals.evaluate(`for (const d of document.querySelectorAll('details')) d.open = true`);
     const downloadPromise = internals.waitForEvent('download', { timeout: 30_000 });
-    await internals.getByRole('button', { name: /download/i }).first().click();
+    await internals
+      .getByRole('button', { name: /download/i })
+      .first()
+      .click();
     const download = await downloadPromise;
     const path = await download.path();
     let bytes = readFileSync(path);
     if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) bytes = gzipSync(bytes, { level: 9 });
     mkdirSync(dirname(outFile), { recursive: true });
     writeFileSync(outFile, bytes);
-    process.stderr.write(`wrote ${outFile} (${bytes.length} bytes, browser ${browser.version()})\n`);
+    process.stderr.write(
+      `wrote ${outFile} (${bytes.length} bytes, browser ${browser.version()})\n`,
+    );
   } finally {
     await browser.close();
     server.close();

@@ -12,7 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 
-const root = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(
+  import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname),
+  '..',
+);
 
 function findTests(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -42,16 +45,23 @@ function run(files: string[], env: NodeJS.ProcessEnv, label: string, concurrency
   const res = spawnSync(
     process.execPath,
     [
-      '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000',
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      '--test-timeout=600000',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
       ...files.map((f) => path.relative(root, f)),
     ],
     { cwd: root, stdio: 'inherit', env },
   );
   const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
   fs.rmSync(tap, { force: true });
-  const count = (name: string) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  const count = (name: string) =>
+    Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   totals.pass += count('pass');
   totals.fail += count('fail') + count('cancelled');
   totals.skipped += count('skipped');
@@ -71,15 +81,23 @@ async function postgresReachable(url: string): Promise<boolean> {
 
 // The machine's part of the set-up (browsers, coturn, PostgreSQL), so the README's one test command works on a fresh
 // machine: a missing `/usr/bin/chromium` otherwise fails every browser test.
-const setup = spawnSync('bash', [path.join(root, 'scripts/setup-test-env.sh')], { cwd: root, stdio: 'inherit' });
+const setup = spawnSync('bash', [path.join(root, 'scripts/setup-test-env.sh')], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (setup.status !== 0) {
-  console.error('scripts/setup-test-env.sh failed: the browser tests need chromium and coturn (Debian packages).');
+  console.error(
+    'scripts/setup-test-env.sh failed: the browser tests need chromium and coturn (Debian packages).',
+  );
   process.exit(setup.status ?? 1);
 }
 
 // The suite runs the compiled JavaScript that production runs (bin/peer-report.js loads dist/): build it from the
 // sources as they are now, so no stale dist/ is ever tested.
-const build = spawnSync('npm', ['run', '--silent', 'build:server'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync('npm', ['run', '--silent', 'build:server'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) {
   console.error('npm run build:server failed');
   process.exit(build.status ?? 1);
@@ -87,22 +105,43 @@ if (build.status !== 0) {
 process.env.PEER_REPORT_FROM_SOURCE = '0';
 
 const args = process.argv.slice(2);
-const all = args.length ? args.map((a) => path.resolve(root, a)) : findTests(path.join(root, 'test')).sort();
+const all = args.length
+  ? args.map((a) => path.resolve(root, a))
+  : findTests(path.join(root, 'test')).sort();
 const isSolo = (f: string) => SOLO_FILES.includes(path.relative(root, f));
-let failed = run(all.filter((f) => !isSolo(f)), { ...process.env, TEST_DATABASE_URL: '' }, 'embedded store (SQLite)');
-failed = run(all.filter(isSolo), { ...process.env, TEST_DATABASE_URL: '' }, 'real calls between browsers, alone (embedded store)', 1) || failed;
+let failed = run(
+  all.filter((f) => !isSolo(f)),
+  { ...process.env, TEST_DATABASE_URL: '' },
+  'embedded store (SQLite)',
+);
+failed =
+  run(
+    all.filter(isSolo),
+    { ...process.env, TEST_DATABASE_URL: '' },
+    'real calls between browsers, alone (embedded store)',
+    1,
+  ) || failed;
 
 const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 if (process.env.PEER_REPORT_SKIP_POSTGRES !== '1') {
-  const storageFiles = all.filter((f) => STORAGE_SUITES.some((s) => path.relative(root, f).startsWith(s)));
+  const storageFiles = all.filter((f) =>
+    STORAGE_SUITES.some((s) => path.relative(root, f).startsWith(s)),
+  );
   if (await postgresReachable(pgUrl)) {
     // Both passes always run (a failure in the first must not hide the second).
-    failed = run(storageFiles, { ...process.env, TEST_DATABASE_URL: pgUrl }, `PostgreSQL (${new URL(pgUrl).host})`) || failed;
+    failed =
+      run(
+        storageFiles,
+        { ...process.env, TEST_DATABASE_URL: pgUrl },
+        `PostgreSQL (${new URL(pgUrl).host})`,
+      ) || failed;
   } else if (process.env.CI) {
     console.error(`PostgreSQL is not reachable at ${pgUrl}; CI requires it.`);
     failed = 1;
   } else {
-    console.warn(`\nPostgreSQL not reachable at ${pgUrl}: storage suites ran on the embedded store only.`);
+    console.warn(
+      `\nPostgreSQL not reachable at ${pgUrl}: storage suites ran on the embedded store only.`,
+    );
   }
 }
 console.log(`\ntests: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);

@@ -16,6 +16,14 @@ function writeAtomically(file: string, contents: Uint8Array): void {
 /** Writes `file` and its `.br` and `.gz` copies. */
 export function writeBuiltAsset(file: string, contents: Uint8Array): void {
   writeAtomically(file, contents);
-  writeAtomically(`${file}.br`, brotliCompressSync(contents, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: contents.byteLength } }));
+  writeAtomically(
+    `${file}.br`,
+    brotliCompressSync(contents, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 11,
+        [constants.BROTLI_PARAM_SIZE_HINT]: contents.byteLength,
+      },
+    }),
+  );
   writeAtomically(`${file}.gz`, gzipSync(contents, { level: 9 }));
 }

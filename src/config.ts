@@ -76,15 +76,22 @@ export interface ServerConfig {
 const DEFAULT_INGEST_WORKERS = Math.min(4, Math.max(1, os.availableParallelism() - 1));
 
 /** Reads configuration from `env`, overridden by `overrides`. */
-export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const num = (v: string | undefined, d: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
+export function loadConfig(
+  overrides: Partial<ServerConfig> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  const num = (v: string | undefined, d: number) =>
+    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
   const base: ServerConfig = {
     port: num(env.PORT ?? env.PEER_REPORT_PORT, 8787),
     // Loopback unless told otherwise: exposing the server is a decision (see README, Security and operations).
     host: env.PEER_REPORT_HOST || '127.0.0.1',
     dataDir: env.PEER_REPORT_DATA ?? './data',
     databaseUrl: env.DATABASE_URL || undefined,
-    trustedProxies: (env.PEER_REPORT_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    trustedProxies: (env.PEER_REPORT_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     keepFullIp: env.PEER_REPORT_KEEP_FULL_IP === '1' || env.PEER_REPORT_KEEP_FULL_IP === 'true',
     peerTimeoutMs: num(env.PEER_REPORT_PEER_TIMEOUT_MS, 30_000),
     sweepIntervalMs: num(env.PEER_REPORT_SWEEP_INTERVAL_MS, 5_000),
@@ -99,7 +106,10 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     compactAfterMs: num(env.PEER_REPORT_COMPACT_AFTER_MS, 60_000),
     mergeLiveEveryMs: num(env.PEER_REPORT_MERGE_LIVE_EVERY_MS, 600_000),
     pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
-    ingestWorkers: Math.max(0, Math.floor(num(env.PEER_REPORT_INGEST_WORKERS, DEFAULT_INGEST_WORKERS))),
+    ingestWorkers: Math.max(
+      0,
+      Math.floor(num(env.PEER_REPORT_INGEST_WORKERS, DEFAULT_INGEST_WORKERS)),
+    ),
     idleTimeoutMs: num(env.PEER_REPORT_IDLE_TIMEOUT_MS, 10_000),
     headersTimeoutMs: num(env.PEER_REPORT_HEADERS_TIMEOUT_MS, 20_000),
     requestTimeoutMs: num(env.PEER_REPORT_REQUEST_TIMEOUT_MS, 120_000),
@@ -117,6 +127,7 @@ export function loadConfig(overrides: Partial<ServerConfig> = {}, env: NodeJS.Pr
     diagnosis: env.PEER_REPORT_DIAGNOSIS !== '0' && env.PEER_REPORT_DIAGNOSIS !== 'false',
   };
   const merged = { ...base };
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(overrides))
+    if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
   return merged;
 }

@@ -41,7 +41,14 @@ export class BatchBuffer {
     }
     const batch = { batch_id: '' } as TelemetryBatch;
     let any = false;
-    for (const key of ['samples', 'candidate_pairs', 'events', 'device_updates', 'selected_devices', 'pc_metadata'] as const) {
+    for (const key of [
+      'samples',
+      'candidate_pairs',
+      'events',
+      'device_updates',
+      'selected_devices',
+      'pc_metadata',
+    ] as const) {
       const list = this[key];
       if (list.length) {
         (batch as unknown as Record<string, unknown>)[key] = list;

@@ -25,9 +25,15 @@ async function clientHints(): Promise<ClientHints | undefined> {
   if (!ua) return undefined;
   const hints: ClientHints = { brands: ua.brands, mobile: ua.mobile, platform: ua.platform };
   try {
-    const h = await ua.getHighEntropyValues?.(['platformVersion', 'architecture', 'model', 'fullVersionList']);
+    const h = await ua.getHighEntropyValues?.([
+      'platformVersion',
+      'architecture',
+      'model',
+      'fullVersionList',
+    ]);
     if (h) {
-      if (Array.isArray(h.fullVersionList)) hints.full_version_list = h.fullVersionList as ClientHints['full_version_list'];
+      if (Array.isArray(h.fullVersionList))
+        hints.full_version_list = h.fullVersionList as ClientHints['full_version_list'];
       if (typeof h.platformVersion === 'string') hints.platform_version = h.platformVersion;
       if (typeof h.architecture === 'string') hints.architecture = h.architecture;
       if (typeof h.model === 'string' && h.model) hints.model = h.model;

@@ -129,7 +129,11 @@ export class PeerReportCollector {
       onAck: (ack, batch) => this.safe(() => this.o.onBatch?.(ack, batch)),
       onRejoin: (previous, current) =>
         this.safe(() => {
-          this.buffer.events.push({ ts: Date.now(), name: 'rejoined', metadata: { previous_peer_id: previous.peer_id } });
+          this.buffer.events.push({
+            ts: Date.now(),
+            name: 'rejoined',
+            metadata: { previous_peer_id: previous.peer_id },
+          });
           this.o.onRejoin?.(current, previous);
         }),
     });
@@ -176,8 +180,17 @@ export class PeerReportCollector {
         if (this.o.autoObserve) this.unpatch = patchPeerConnection((pc) => this.observe(pc));
         if (this.o.watchDevices !== false) this.devices.start();
         this.schedule();
-        const client = await collectClientInfo({ sdk_name: SDK_NAME, sdk_version: SDK_VERSION, sdk_type: 'web', ...this.o.sdk });
-        const joined = await this.uploader.join({ client, precall: this.o.precall, joined_at: Date.now() });
+        const client = await collectClientInfo({
+          sdk_name: SDK_NAME,
+          sdk_version: SDK_VERSION,
+          sdk_type: 'web',
+          ...this.o.sdk,
+        });
+        const joined = await this.uploader.join({
+          client,
+          precall: this.o.precall,
+          joined_at: Date.now(),
+        });
         if (!joined) {
           this.stop();
           this.removePageListeners();
@@ -214,7 +227,12 @@ export class PeerReportCollector {
   async unobserve(pc: RTCPeerConnection): Promise<void> {
     const o = this.pcs.get(pc);
     if (!o) return;
-    this.sampling = this.sampling.then(() => this.sampleOne(o).then(() => {}, () => {}));
+    this.sampling = this.sampling.then(() =>
+      this.sampleOne(o).then(
+        () => {},
+        () => {},
+      ),
+    );
     await this.sampling;
     o.detach();
     this.pcs.delete(pc);
@@ -247,7 +265,8 @@ export class PeerReportCollector {
         // The server refuses a whole batch over one bad field: keep app data within its limits.
         const clean: Record<string, Scalar> = {};
         for (const [k, v] of Object.entries(metadata)) {
-          if (v === null || typeof v === 'number' || typeof v === 'boolean') clean[k.slice(0, 64)] = v;
+          if (v === null || typeof v === 'number' || typeof v === 'boolean')
+            clean[k.slice(0, 64)] = v;
           else if (typeof v === 'string') clean[k.slice(0, 64)] = v.slice(0, 2048);
         }
         event.metadata = clean;
@@ -263,7 +282,9 @@ export class PeerReportCollector {
 
   private readonly isScreenshare = (p: ScreenshareProbe): boolean =>
     p.contentType === 'screenshare' ||
-    (p.trackIdentifier !== undefined && (this.screenTracks.has(p.trackIdentifier) || this.tracks.get(p.trackIdentifier)?.screenshare === true));
+    (p.trackIdentifier !== undefined &&
+      (this.screenTracks.has(p.trackIdentifier) ||
+        this.tracks.get(p.trackIdentifier)?.screenshare === true));
 
   /** Selected devices and screen tracks, read from the local tracks being sent (track state: track-watch.ts). */
   private checkSenders(o: ObservedPc): void {
@@ -276,7 +297,9 @@ export class PeerReportCollector {
         const kind = track.kind === 'audio' ? 'audioinput' : 'videoinput';
         if (this.selectedByKind.get(kind) !== settings.deviceId) {
           this.selectedByKind.set(kind, settings.deviceId);
-          const device: MediaDeviceInfoLite = this.devices.find(settings.deviceId) ?? deviceLite({ deviceId: settings.deviceId, kind, label: track.label });
+          const device: MediaDeviceInfoLite =
+            this.devices.find(settings.deviceId) ??
+            deviceLite({ deviceId: settings.deviceId, kind, label: track.label });
           this.buffer.selected_devices.push({ ts: Date.now(), device });
         }
       }
@@ -294,7 +317,10 @@ export class PeerReportCollector {
     this.checkSenders(o);
     const report = await o.pc.getStats();
     const t0 = performance.now();
-    const n = normalizeStatsReport({ pc: o.id, ts: Date.now(), stats: report }, { screenshare: this.isScreenshare });
+    const n = normalizeStatsReport(
+      { pc: o.id, ts: Date.now(), stats: report },
+      { screenshare: this.isScreenshare },
+    );
     const localTypes: string[] = [];
     report.forEach((s: { type?: string; candidateType?: string }) => {
       if (s.type === 'local-candidate' && s.candidateType) localTypes.push(s.candidateType);
@@ -365,7 +391,8 @@ export class PeerReportCollector {
     if (this.stopped) return;
     this.timer = setTimeout(async () => {
       await this.sample();
-      if (Date.now() - this.lastFlush >= this.batchInterval() || this.buffer.size > 1000) this.flushBuffer(true);
+      if (Date.now() - this.lastFlush >= this.batchInterval() || this.buffer.size > 1000)
+        this.flushBuffer(true);
       this.schedule();
     }, this.o.sampleIntervalMs ?? 2000);
   }
@@ -376,7 +403,7 @@ export class PeerReportCollector {
       this.flush();
       const leave = !e.persisted && this.o.leaveOnPageHide !== false;
       // Also while leave() is still draining: the page will not wait for it.
-      this.uploader.pageHide(leave ? this.leaveReason ?? 'page_hide' : undefined);
+      this.uploader.pageHide(leave ? (this.leaveReason ?? 'page_hide') : undefined);
       if (leave) {
         this.stop();
         this.removePageListeners();

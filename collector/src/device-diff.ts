@@ -4,7 +4,12 @@ import type { DeviceListUpdate, MediaDeviceInfoLite } from '../../src/model/tele
 const KINDS = ['audioinput', 'videoinput', 'audiooutput'] as const;
 
 /** The parts of a `MediaDeviceInfo` the report keeps (strings capped at 256 chars). */
-export function deviceLite(d: { deviceId?: string; kind?: string; label?: string; groupId?: string }): MediaDeviceInfoLite {
+export function deviceLite(d: {
+  deviceId?: string;
+  kind?: string;
+  label?: string;
+  groupId?: string;
+}): MediaDeviceInfoLite {
   const out: MediaDeviceInfoLite = {};
   if (d.deviceId) out.device_id = d.deviceId.slice(0, 256);
   if (d.kind) out.kind = d.kind;
@@ -19,7 +24,11 @@ export function deviceLite(d: { deviceId?: string; kind?: string; label?: string
  * sees before media permission) are left out. With `before` empty, every present kind is
  * reported as added: that is the initial list.
  */
-export function diffDevices(before: MediaDeviceInfoLite[], after: MediaDeviceInfoLite[], ts: number): DeviceListUpdate[] {
+export function diffDevices(
+  before: MediaDeviceInfoLite[],
+  after: MediaDeviceInfoLite[],
+  ts: number,
+): DeviceListUpdate[] {
   const key = (d: MediaDeviceInfoLite) => `${d.kind}|${d.device_id}|${d.label ?? ''}`;
   const updates: DeviceListUpdate[] = [];
   for (const kind of KINDS) {
@@ -29,7 +38,8 @@ export function diffDevices(before: MediaDeviceInfoLite[], after: MediaDeviceInf
     const ak = new Set(a.map(key));
     const added = a.filter((d) => !bk.has(key(d)));
     const removed = b.filter((d) => !ak.has(key(d)));
-    if (added.length || removed.length) updates.push({ ts, kind, added: added.slice(0, 64), removed: removed.slice(0, 64) });
+    if (added.length || removed.length)
+      updates.push({ ts, kind, added: added.slice(0, 64), removed: removed.slice(0, 64) });
   }
   return updates;
 }

@@ -13,19 +13,29 @@ const GZIP_MIN_CHARS = 2048;
 async function gzip(json: string): Promise<ArrayBuffer | undefined> {
   if (typeof CompressionStream !== 'function') return undefined;
   try {
-    return await new Response(new Blob([json]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+    return await new Response(
+      new Blob([json]).stream().pipeThrough(new CompressionStream('gzip')),
+    ).arrayBuffer();
   } catch {
     return undefined;
   }
 }
 
 /** POSTs JSON with the participant token (gzipped when large and supported); never rejects. */
-export async function postJson(url: string, token: string, json: string, timeoutMs: number): Promise<HttpResult> {
+export async function postJson(
+  url: string,
+  token: string,
+  json: string,
+  timeoutMs: number,
+): Promise<HttpResult> {
   const ctrl = typeof AbortController === 'function' ? new AbortController() : undefined;
   const timer = ctrl ? setTimeout(() => ctrl.abort(), timeoutMs) : undefined;
   try {
     const zipped = json.length >= GZIP_MIN_CHARS ? await gzip(json) : undefined;
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    };
     if (zipped) headers['content-encoding'] = 'gzip';
     const res = await fetch(url, {
       method: 'POST',
@@ -61,7 +71,13 @@ export function sendOnPageHide(url: string, token: string, json: string, beacon:
   const target = `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
   if (!beacon) {
     try {
-      void fetch(target, { method: 'POST', body: json, keepalive: true, credentials: 'omit', headers: { 'content-type': 'text/plain' } }).catch(() => {});
+      void fetch(target, {
+        method: 'POST',
+        body: json,
+        keepalive: true,
+        credentials: 'omit',
+        headers: { 'content-type': 'text/plain' },
+      }).catch(() => {});
       return true;
     } catch {
       // keepalive unsupported: try a beacon.

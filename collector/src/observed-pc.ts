@@ -50,7 +50,12 @@ export class ObservedPc {
   private metaSig = '';
   private turn = false;
 
-  constructor(readonly pc: RTCPeerConnection, readonly id: string, readonly opts: ObserveOptions, private readonly sink: PcSink) {
+  constructor(
+    readonly pc: RTCPeerConnection,
+    readonly id: string,
+    readonly opts: ObserveOptions,
+    private readonly sink: PcSink,
+  ) {
     for (const [type, prop, name] of STATES) {
       this.last[prop] = String(pc[prop]);
       this.on(type, () => {
@@ -68,14 +73,25 @@ export class ObservedPc {
     });
     this.on('icecandidateerror', (e) => {
       const err = e as RTCPeerConnectionIceErrorEvent;
-      this.emit('ice_candidate_error', { url: err.url ?? null, error_code: err.errorCode ?? null, error_text: (err.errorText ?? '').slice(0, 256) });
+      this.emit('ice_candidate_error', {
+        url: err.url ?? null,
+        error_code: err.errorCode ?? null,
+        error_text: (err.errorText ?? '').slice(0, 256),
+      });
     });
     this.on('track', (e) => {
       const t = (e as RTCTrackEvent).track;
-      this.emit('track_added', { kind: t.kind, track_id: t.id, mid: (e as RTCTrackEvent).transceiver?.mid ?? null });
+      this.emit('track_added', {
+        kind: t.kind,
+        track_id: t.id,
+        mid: (e as RTCTrackEvent).transceiver?.mid ?? null,
+      });
     });
     this.ufrag = ufragOf(pc.localDescription?.sdp);
-    this.emit('pc_observed', { connection_state: this.last.connectionState, ice_connection_state: this.last.iceConnectionState });
+    this.emit('pc_observed', {
+      connection_state: this.last.connectionState,
+      ice_connection_state: this.last.iceConnectionState,
+    });
     this.updateMetadata();
   }
 
@@ -135,18 +151,23 @@ export class ObservedPc {
       // closed connection
     }
     const meta: PcMetadata = { ts: 0, pc: this.id };
-    const nt = (navigator as unknown as { connection?: { effectiveType?: string } }).connection?.effectiveType;
+    const nt = (navigator as unknown as { connection?: { effectiveType?: string } }).connection
+      ?.effectiveType;
     if (nt) meta.effective_network_type = nt;
     meta.reflexive_connectivity = this.localTypes.has('srflx');
     meta.relay_connectivity = this.localTypes.has('relay');
     meta.turn_connectivity = this.turn;
     if (this.opts.role) meta.role = this.opts.role;
     if (this.opts.remotePeerId) meta.remote_peer_id = this.opts.remotePeerId.slice(0, 256);
-    const urls = (config.iceServers ?? []).flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]));
+    const urls = (config.iceServers ?? []).flatMap((s) =>
+      Array.isArray(s.urls) ? s.urls : [s.urls],
+    );
     if (urls.length) meta.ice_servers = urls.slice(0, 32).map((u) => String(u).slice(0, 1024));
     if (config.iceTransportPolicy) meta.ice_transport_policy = config.iceTransportPolicy;
     if (this.opts.includeSdp) {
-      const sdp = [pc.localDescription?.sdp, pc.remoteDescription?.sdp].filter((s): s is string => !!s);
+      const sdp = [pc.localDescription?.sdp, pc.remoteDescription?.sdp].filter(
+        (s): s is string => !!s,
+      );
       if (sdp.length) meta.sdp = sdp.map((s) => s.slice(0, 65536));
     }
     const sig = JSON.stringify(meta);

@@ -82,8 +82,15 @@ interface LoopbackResult {
   kbps?: number;
 }
 
-async function loopback(o: PrecallOptions, relay: boolean, timeoutMs: number): Promise<LoopbackResult> {
-  const config: RTCConfiguration = { iceServers: o.iceServers ?? [], iceTransportPolicy: relay ? 'relay' : 'all' };
+async function loopback(
+  o: PrecallOptions,
+  relay: boolean,
+  timeoutMs: number,
+): Promise<LoopbackResult> {
+  const config: RTCConfiguration = {
+    iceServers: o.iceServers ?? [],
+    iceTransportPolicy: relay ? 'relay' : 'all',
+  };
   const a = new RTCPeerConnection(config);
   const b = new RTCPeerConnection(config);
   try {
@@ -102,12 +109,22 @@ async function loopback(o: PrecallOptions, relay: boolean, timeoutMs: number): P
         }
       };
     };
-    const open = (dc: RTCDataChannel) => new Promise<boolean>((r) => (dc.readyState === 'open' ? r(true) : (dc.onopen = () => r(true))));
+    const open = (dc: RTCDataChannel) =>
+      new Promise<boolean>((r) =>
+        dc.readyState === 'open' ? r(true) : (dc.onopen = () => r(true)),
+      );
     await a.setLocalDescription(await a.createOffer());
     await b.setRemoteDescription(a.localDescription!);
     await b.setLocalDescription(await b.createAnswer());
     await a.setRemoteDescription(b.localDescription!);
-    if (!(await within(Promise.all([open(ping), open(bulk)]).then(() => true), timeoutMs, false))) return { connected: false };
+    if (
+      !(await within(
+        Promise.all([open(ping), open(bulk)]).then(() => true),
+        timeoutMs,
+        false,
+      ))
+    )
+      return { connected: false };
 
     // RTT, jitter, loss: numbered pings on an unreliable, unordered channel.
     const count = o.pings ?? 40;
@@ -134,7 +151,11 @@ async function loopback(o: PrecallOptions, relay: boolean, timeoutMs: number): P
     bulk.bufferedAmountLowThreshold = 256 * 1024;
     while (performance.now() < until && bulk.readyState === 'open') {
       while (bulk.bufferedAmount < 1024 * 1024) bulk.send(chunk);
-      await within(new Promise<void>((r) => (bulk.onbufferedamountlow = () => r())), 200, undefined);
+      await within(
+        new Promise<void>((r) => (bulk.onbufferedamountlow = () => r())),
+        200,
+        undefined,
+      );
     }
     const drainUntil = performance.now() + 2000;
     while (bulk.bufferedAmount > 0 && performance.now() < drainUntil) await sleep(50);
@@ -156,10 +177,15 @@ async function loopback(o: PrecallOptions, relay: boolean, timeoutMs: number): P
 export async function runPrecallTest(o: PrecallOptions = {}): Promise<PrecallResult> {
   const result: PrecallResult = { ts: Date.now() };
   const timeoutMs = o.timeoutMs ?? 8000;
-  const nt = (navigator as unknown as { connection?: { effectiveType?: string } }).connection?.effectiveType;
+  const nt = (navigator as unknown as { connection?: { effectiveType?: string } }).connection
+    ?.effectiveType;
   if (nt) result.effective_network_type = nt;
   try {
-    const url = o.backendUrl ?? (o.server ? `${o.server.replace(/\/+$/, '')}/collector/v1/peer-report-collector.js` : undefined);
+    const url =
+      o.backendUrl ??
+      (o.server
+        ? `${o.server.replace(/\/+$/, '')}/collector/v1/peer-report-collector.js`
+        : undefined);
     const rtt = url ? await httpRtt(url) : undefined;
     if (rtt !== undefined) result.backend_rtt_ms = round(rtt);
     if (typeof RTCPeerConnection !== 'function') return result;

@@ -16,7 +16,12 @@ export function isRetriable(status: number): boolean {
  * `baseMs`, capped at `maxMs`, with "equal jitter" (half fixed, half random)
  * so that many clients cut off together do not come back in lockstep.
  */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + random() * (exp / 2));
 }

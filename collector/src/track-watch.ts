@@ -36,9 +36,18 @@ export class TrackWatch {
     this.endedMids = endedMids;
   }
 
-  private check(track: MediaStreamTrack | null, direction: 'send' | 'recv', mid: string | null, endedMids: Set<string>): void {
+  private check(
+    track: MediaStreamTrack | null,
+    direction: 'send' | 'recv',
+    mid: string | null,
+    endedMids: Set<string>,
+  ): void {
     if (!track) return;
-    const now: TrackState = { enabled: track.enabled, muted: track.muted, ended: track.readyState === 'ended' };
+    const now: TrackState = {
+      enabled: track.enabled,
+      muted: track.muted,
+      ended: track.readyState === 'ended',
+    };
     const before = this.states.get(track.id);
     this.states.set(track.id, now);
     if (now.ended) {
@@ -49,8 +58,10 @@ export class TrackWatch {
     if (now.ended && !before?.ended) this.emit('track_ended', meta);
     if (now.ended) return;
     // First sight: only what is unusual (a remote track starts muted until media arrives, so that is not).
-    if (before ? before.enabled !== now.enabled : !now.enabled) this.emit(now.enabled ? 'track_enabled' : 'track_disabled', meta);
-    if (before ? before.muted !== now.muted : now.muted && direction === 'send') this.emit(now.muted ? 'track_muted' : 'track_unmuted', meta);
+    if (before ? before.enabled !== now.enabled : !now.enabled)
+      this.emit(now.enabled ? 'track_enabled' : 'track_disabled', meta);
+    if (before ? before.muted !== now.muted : now.muted && direction === 'send')
+      this.emit(now.muted ? 'track_muted' : 'track_unmuted', meta);
   }
 
   /** Whether the track of `sample` had ended at the last poll (by track id, else by its transceiver's mid). */

@@ -76,7 +76,13 @@ export class Uploader {
   /** Set once the join succeeded. */
   peer: JoinResult | undefined;
   closed = false;
-  readonly stats: UploadStats = { requests: 0, retries: 0, bytes_sent: 0, batches_acked: 0, batches_dropped: 0 };
+  readonly stats: UploadStats = {
+    requests: 0,
+    retries: 0,
+    bytes_sent: 0,
+    batches_acked: 0,
+    batches_dropped: 0,
+  };
   private readonly queue: TelemetryBatch[] = [];
   private busy = false;
   private attempt = 0;
@@ -184,13 +190,20 @@ export class Uploader {
         this.peer = undefined;
         this.attempt = 0;
         // previous_peer_id lets the server continue this connection's counters instead of counting them from zero again.
-        void this.join({ ...this.joinBody, joined_at: Date.now(), previous_peer_id: previous.peer_id }).then((current) => {
+        void this.join({
+          ...this.joinBody,
+          joined_at: Date.now(),
+          previous_peer_id: previous.peer_id,
+        }).then((current) => {
           if (current) this.o.onRejoin?.(previous, current);
         });
         return;
       }
       if (batchMayBeAtFault(r.status)) {
-        this.serverError = r.status === this.serverError.status ? { status: r.status, times: this.serverError.times + 1 } : { status: r.status, times: 1 };
+        this.serverError =
+          r.status === this.serverError.status
+            ? { status: r.status, times: this.serverError.times + 1 }
+            : { status: r.status, times: 1 };
       } else {
         this.serverError = { status: 0, times: 0 };
       }
@@ -200,7 +213,11 @@ export class Uploader {
         this.attempt = 0;
         this.serverError = { status: 0, times: 0 };
         this.stats.batches_dropped++;
-        this.o.onError('batch_given_up', `batch ${batch.batch_id} given up after ${attempts} attempts answered HTTP ${r.status}`, r.status);
+        this.o.onError(
+          'batch_given_up',
+          `batch ${batch.batch_id} given up after ${attempts} attempts answered HTTP ${r.status}`,
+          r.status,
+        );
         this.pump();
       } else if (ok(r) || !isRetriable(r.status)) {
         this.queue.shift();
@@ -209,19 +226,34 @@ export class Uploader {
           this.rejoins = 0;
           this.stats.batches_acked++;
           const data = (r.body as { data?: { duplicate?: boolean } } | undefined)?.data;
-          this.o.onAck({ batch_id: batch.batch_id, duplicate: data?.duplicate === true, attempts, bytes: json.length }, batch);
+          this.o.onAck(
+            {
+              batch_id: batch.batch_id,
+              duplicate: data?.duplicate === true,
+              attempts,
+              bytes: json.length,
+            },
+            batch,
+          );
         } else {
           this.stats.batches_dropped++;
-          this.o.onError('batch_rejected', `batch ${batch.batch_id} rejected with HTTP ${r.status}`, r.status);
+          this.o.onError(
+            'batch_rejected',
+            `batch ${batch.batch_id} rejected with HTTP ${r.status}`,
+            r.status,
+          );
         }
         this.pump();
       } else {
         this.attempt = attempts;
         this.stats.retries++;
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, backoffDelay(attempts, this.o.retryBaseMs, this.retryMaxMs()));
+        this.timer = setTimeout(
+          () => {
+            this.timer = undefined;
+            this.pump();
+          },
+          backoffDelay(attempts, this.o.retryBaseMs, this.retryMaxMs()),
+        );
       }
     });
   }

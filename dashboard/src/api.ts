@@ -38,7 +38,10 @@ export class ApiError extends Error {
 
 /** GET `path` under `/client/v4/accounts/{account}/realtime/kit`; returns the envelope's body. */
 export async function apiGet<T = any>(c: Credentials, path: string): Promise<T> {
-  const res = await fetch(`/client/v4/accounts/${encodeURIComponent(c.accountId)}/realtime/kit${path}`, { headers: { authorization: `Bearer ${c.token}` } });
+  const res = await fetch(
+    `/client/v4/accounts/${encodeURIComponent(c.accountId)}/realtime/kit${path}`,
+    { headers: { authorization: `Bearer ${c.token}` } },
+  );
   const body = await res.json().catch(() => ({}));
   if (!res.ok) throw new ApiError(res.status, body?.errors?.[0]?.message ?? `HTTP ${res.status}`);
   return body as T;

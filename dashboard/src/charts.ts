@@ -47,11 +47,17 @@ export function tracksOf(rows: readonly SampleRow[]): Track[] {
   }
   const tracks = [...byKey.values()];
   const perPeer = new Map<string, number>();
-  for (const t of tracks) if (t.rows[0].peer_id) perPeer.set(t.rows[0].peer_id, (perPeer.get(t.rows[0].peer_id) ?? 0) + 1);
+  for (const t of tracks)
+    if (t.rows[0].peer_id)
+      perPeer.set(t.rows[0].peer_id, (perPeer.get(t.rows[0].peer_id) ?? 0) + 1);
   for (const t of tracks) {
     const { peer_id: peer, ssrc } = t.rows[0];
     const ssrcText = ssrc === undefined ? '?' : String(ssrc);
-    t.label = peer ? ((perPeer.get(peer) ?? 0) > 1 ? `${peer} · SSRC ${ssrcText}` : peer) : `SSRC ${ssrcText}`;
+    t.label = peer
+      ? (perPeer.get(peer) ?? 0) > 1
+        ? `${peer} · SSRC ${ssrcText}`
+        : peer
+      : `SSRC ${ssrcText}`;
   }
   return tracks;
 }
@@ -59,7 +65,19 @@ export function tracksOf(rows: readonly SampleRow[]): Track[] {
 type Column = (number | null)[];
 
 /** uPlot columns: one shared x (seconds since epoch, every track's times, sorted) and per track its values on it, null elsewhere. */
-export function chartData(rows: readonly SampleRow[]): { x: number[]; tracks: { label: string; mos: Column; network: Column; rtt: Column; jitter: Column; loss: Column; kbps: Column }[]; lossMax: number } {
+export function chartData(rows: readonly SampleRow[]): {
+  x: number[];
+  tracks: {
+    label: string;
+    mos: Column;
+    network: Column;
+    rtt: Column;
+    jitter: Column;
+    loss: Column;
+    kbps: Column;
+  }[];
+  lossMax: number;
+} {
   const tracks = tracksOf(rows);
   const times = new Set<number>();
   for (const r of rows) {
@@ -71,7 +89,15 @@ export function chartData(rows: readonly SampleRow[]): { x: number[]; tracks: { 
   let lossMax = 0;
   const out = tracks.map((track) => {
     const col = (): Column => new Array<number | null>(x.length).fill(null);
-    const c = { label: track.label, mos: col(), network: col(), rtt: col(), jitter: col(), loss: col(), kbps: col() };
+    const c = {
+      label: track.label,
+      mos: col(),
+      network: col(),
+      rtt: col(),
+      jitter: col(),
+      loss: col(),
+      kbps: col(),
+    };
     for (const r of track.rows) {
       const i = r.timestamp ? at.get(Date.parse(r.timestamp) / 1000) : undefined;
       if (i === undefined) continue;
@@ -82,7 +108,12 @@ export function chartData(rows: readonly SampleRow[]): { x: number[]; tracks: { 
       c.jitter[i] = r.jitter ?? null;
       c.loss[i] = r.loss_pct ?? null;
       if (r.loss_pct !== undefined && r.loss_pct > lossMax) lossMax = r.loss_pct;
-      c.kbps[i] = r.bitrate_bps !== undefined ? r.bitrate_bps / 1000 : bytes !== undefined && r.interval_s ? (bytes * 8) / r.interval_s / 1000 : null;
+      c.kbps[i] =
+        r.bitrate_bps !== undefined
+          ? r.bitrate_bps / 1000
+          : bytes !== undefined && r.interval_s
+            ? (bytes * 8) / r.interval_s / 1000
+            : null;
     }
     return c;
   });
@@ -104,7 +135,11 @@ export interface ChartRange {
   severity: string;
 }
 
-const RANGE_FILL: Record<string, string> = { fair: 'rgba(249, 168, 37, 0.18)', poor: 'rgba(239, 108, 0, 0.2)', bad: 'rgba(198, 40, 40, 0.2)' };
+const RANGE_FILL: Record<string, string> = {
+  fair: 'rgba(249, 168, 37, 0.18)',
+  poor: 'rgba(239, 108, 0, 0.2)',
+  bad: 'rgba(198, 40, 40, 0.2)',
+};
 
 /** A uPlot plugin shading `ranges` behind the series. */
 function rangesPlugin(ranges: readonly ChartRange[]): uPlot.Plugin {
@@ -129,13 +164,26 @@ function rangesPlugin(ranges: readonly ChartRange[]): uPlot.Plugin {
 const DASHES: number[][] = [[], [8, 4], [2, 3], [12, 4, 2, 4]];
 
 /** Draws the score chart and the network chart of one stream into `into`, with `ranges` (diagnosed issues) shaded. */
-export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[], ranges: readonly ChartRange[] = []): void {
+export function drawStreamCharts(
+  into: HTMLElement,
+  rows: readonly SampleRow[],
+  ranges: readonly ChartRange[] = [],
+): void {
   const d = chartData(rows);
   const width = Math.max(320, Math.min(into.clientWidth || 900, 1100));
   const lossTop = lossAxisTop(d.lossMax);
   const marked = String(ranges.length);
-  const mos = h('div', { class: 'chart chart-mos', 'data-tracks': String(d.tracks.length), 'data-issue-ranges': marked });
-  const net = h('div', { class: 'chart chart-net', 'data-tracks': String(d.tracks.length), 'data-loss-axis-max': String(lossTop), 'data-issue-ranges': marked });
+  const mos = h('div', {
+    class: 'chart chart-mos',
+    'data-tracks': String(d.tracks.length),
+    'data-issue-ranges': marked,
+  });
+  const net = h('div', {
+    class: 'chart chart-net',
+    'data-tracks': String(d.tracks.length),
+    'data-loss-axis-max': String(lossTop),
+    'data-issue-ranges': marked,
+  });
   into.append(mos, net);
   const plugins = ranges.length ? [rangesPlugin(ranges)] : [];
   const suffix = (label: string) => (d.tracks.length > 1 ? ` — ${label}` : '');
@@ -154,7 +202,13 @@ export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[], 
       height: 180,
       plugins,
       scales: { mos: { range: [1, 4.5] } },
-      series: [{}, ...d.tracks.flatMap((t, i) => [line(`network${suffix(t.label)}`, 'mos', '#1b5e20', i, 2), line(`MOS${suffix(t.label)}`, 'mos', '#81c784', i, 2)])],
+      series: [
+        {},
+        ...d.tracks.flatMap((t, i) => [
+          line(`network${suffix(t.label)}`, 'mos', '#1b5e20', i, 2),
+          line(`MOS${suffix(t.label)}`, 'mos', '#81c784', i, 2),
+        ]),
+      ],
       axes: [{}, { scale: 'mos', label: 'score (1–4.5)' }],
     },
     [d.x, ...d.tracks.flatMap((t) => [t.network, t.mos])],
@@ -175,7 +229,12 @@ export function drawStreamCharts(into: HTMLElement, rows: readonly SampleRow[], 
           line(`bitrate (kbps)${suffix(t.label)}`, 'kbps', '#8d6e63', i, 0),
         ]),
       ],
-      axes: [{}, { scale: 'ms', label: 'ms' }, { scale: 'pct', side: 1, label: 'loss %', grid: { show: false } }, { scale: 'kbps', side: 1, label: 'kbps', grid: { show: false } }],
+      axes: [
+        {},
+        { scale: 'ms', label: 'ms' },
+        { scale: 'pct', side: 1, label: 'loss %', grid: { show: false } },
+        { scale: 'kbps', side: 1, label: 'kbps', grid: { show: false } },
+      ],
     },
     [d.x, ...d.tracks.flatMap((t) => [t.rtt, t.jitter, t.loss, t.kbps])],
     net,

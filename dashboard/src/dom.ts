@@ -2,7 +2,11 @@
 export type Child = Node | string | number | null | undefined | false;
 
 /** Creates an element with attributes and children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | undefined> = {}, ...children: (Child | Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | undefined> = {},
+  ...children: (Child | Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, v);
   for (const c of children.flat()) {
@@ -14,7 +18,13 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<s
 
 /** A two-column table of label → value, skipping absent values. */
 export function facts(rows: [string, unknown][]): HTMLTableElement {
-  return h('table', { class: 'facts' }, rows.filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, String(v)))));
+  return h(
+    'table',
+    { class: 'facts' },
+    rows
+      .filter(([, v]) => v !== undefined && v !== null && v !== '')
+      .map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, String(v)))),
+  );
 }
 
 /** Formats a number with `digits` decimals, or an em dash when absent. */

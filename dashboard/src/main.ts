@@ -24,16 +24,32 @@ async function render(): Promise<void> {
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   root.replaceChildren(h('p', { class: 'loading' }, 'Loading…'));
   try {
-    if (parts[0] === 'apps' && parts[2] === 'sessions' && parts[3]) await sessionPage(root, c, parts[1], parts[3]);
-    else if (parts[0] === 'apps' && parts[2] === 'peers' && parts[3]) await peerPage(root, c, parts[1], parts[3]);
+    if (parts[0] === 'apps' && parts[2] === 'sessions' && parts[3])
+      await sessionPage(root, c, parts[1], parts[3]);
+    else if (parts[0] === 'apps' && parts[2] === 'peers' && parts[3])
+      await peerPage(root, c, parts[1], parts[3]);
     else if (parts[0] === 'apps' && parts[2] === 'quality') await overviewPage(root, c, parts[1]);
-    else if (parts[0] === 'apps' && parts[2] === 'quality-peers') await qualityPeersPage(root, c, parts[1], parts[3] ?? '', Math.max(1, Number(parts[4] ?? 1) || 1));
-    else if (parts[0] === 'apps' && parts[2] === 'page' && /^\d+$/.test(parts[3] ?? '')) await sessionsPage(root, c, parts[1], Math.max(1, Number(parts[3])));
+    else if (parts[0] === 'apps' && parts[2] === 'quality-peers')
+      await qualityPeersPage(
+        root,
+        c,
+        parts[1],
+        parts[3] ?? '',
+        Math.max(1, Number(parts[4] ?? 1) || 1),
+      );
+    else if (parts[0] === 'apps' && parts[2] === 'page' && /^\d+$/.test(parts[3] ?? ''))
+      await sessionsPage(root, c, parts[1], Math.max(1, Number(parts[3])));
     else if (parts[0] === 'apps' && parts[1]) await sessionsPage(root, c, parts[1]);
     else await appsPage(root, c);
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 0;
-    root.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Error${status ? ` ${status}` : ''}: ${(err as Error).message}`));
+    root.replaceChildren(
+      h(
+        'p',
+        { class: 'error', role: 'alert' },
+        `Error${status ? ` ${status}` : ''}: ${(err as Error).message}`,
+      ),
+    );
     if (status === 401) clearCredentials();
   }
 }

@@ -36,50 +36,142 @@ function link(href: string, text: string | number, cls?: string): HTMLAnchorElem
 }
 
 /** The overview page of an app. */
-export async function overviewPage(root: HTMLElement, c: Credentials, appId: string): Promise<void> {
+export async function overviewPage(
+  root: HTMLElement,
+  c: Credentials,
+  appId: string,
+): Promise<void> {
   const [byDay, worst, ...breakdowns] = await Promise.all([
     apiGet(c, `/${appId}/analytics/quality?group_by=day`),
     apiGet(c, `/${appId}/analytics/quality/peers?per_page=10`),
-    ...BREAKDOWNS.map((dim) => apiGet(c, `/${appId}/analytics/quality?group_by=${dim}&limit=10&daily=true`)),
+    ...BREAKDOWNS.map((dim) =>
+      apiGet(c, `/${appId}/analytics/quality?group_by=${dim}&limit=10&daily=true`),
+    ),
   ]);
-  const range = { start_date: byDay.data.start_date as string, end_date: byDay.data.end_date as string };
+  const range = {
+    start_date: byDay.data.start_date as string,
+    end_date: byDay.data.end_date as string,
+  };
   const days = byDay.data.groups as Group[];
   const overall = byDay.data.overall as Group;
   const trends = h('div', { class: 'trends' });
   root.replaceChildren(
-    h('p', {}, h('a', { href: '#/' }, 'apps'), ' / ', h('a', { href: `#/apps/${appId}` }, 'sessions'), ' / quality'),
+    h(
+      'p',
+      {},
+      h('a', { href: '#/' }, 'apps'),
+      ' / ',
+      h('a', { href: `#/apps/${appId}` }, 'sessions'),
+      ' / quality',
+    ),
     h('h1', {}, `Quality, ${range.start_date} – ${range.end_date} (UTC)`),
     dropZone(c, appId),
-    h('p', { class: 'overall' },
-      link(peersHash(appId, range), overall.peers, 'overall-peers'), ' peers, ',
-      fmt(overall.peer_minutes, 0), ' peer-minutes; audio MOS p50 ', fmt(overall.audio_mos.p50), ', video MOS p50 ', fmt(overall.video_mos.p50), '; ',
-      link(peersHash(appId, { ...range, verdict: 'poor,bad' }), pct(overall.verdicts.poor + overall.verdicts.bad), 'overall-poor-bad'), ' poor or bad'),
+    h(
+      'p',
+      { class: 'overall' },
+      link(peersHash(appId, range), overall.peers, 'overall-peers'),
+      ' peers, ',
+      fmt(overall.peer_minutes, 0),
+      ' peer-minutes; audio MOS p50 ',
+      fmt(overall.audio_mos.p50),
+      ', video MOS p50 ',
+      fmt(overall.video_mos.p50),
+      '; ',
+      link(
+        peersHash(appId, { ...range, verdict: 'poor,bad' }),
+        pct(overall.verdicts.poor + overall.verdicts.bad),
+        'overall-poor-bad',
+      ),
+      ' poor or bad',
+    ),
     trends,
     h('h2', {}, 'Top issues'),
-    h('table', { class: 'list issues' },
+    h(
+      'table',
+      { class: 'list issues' },
       h('tr', {}, h('th', {}, 'issue'), h('th', {}, 'peers')),
-      overall.top_issues.map((i) => h('tr', {}, h('td', {}, i.kind), h('td', { class: 'num' }, link(peersHash(appId, { ...range, kind: i.kind }), i.peers))))),
+      overall.top_issues.map((i) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, i.kind),
+          h('td', { class: 'num' }, link(peersHash(appId, { ...range, kind: i.kind }), i.peers)),
+        ),
+      ),
+    ),
     h('h2', {}, 'Worst peers'),
     peersTable(appId, worst.data.peers),
-    ...BREAKDOWNS.flatMap((dim, i) => [h('h2', {}, `By ${dim}`), breakdownTable(appId, dim, breakdowns[i].data.groups as Group[], range)]),
+    ...BREAKDOWNS.flatMap((dim, i) => [
+      h('h2', {}, `By ${dim}`),
+      breakdownTable(appId, dim, breakdowns[i].data.groups as Group[], range),
+    ]),
   );
   drawTrends(trends, days);
 }
 
-function breakdownTable(appId: string, dim: string, groups: Group[], range: Record<string, string>): HTMLTableElement {
-  return h('table', { class: `list breakdown breakdown-${dim}` },
-    h('tr', {}, [dim, 'peers', 'minutes', 'audio MOS p50', 'by day', 'video MOS p50', 'poor + bad', 'by day', 'loss p90 %', 'RTT p50 ms'].map((t) => h('th', {}, t))),
+function breakdownTable(
+  appId: string,
+  dim: string,
+  groups: Group[],
+  range: Record<string, string>,
+): HTMLTableElement {
+  return h(
+    'table',
+    { class: `list breakdown breakdown-${dim}` },
+    h(
+      'tr',
+      {},
+      [
+        dim,
+        'peers',
+        'minutes',
+        'audio MOS p50',
+        'by day',
+        'video MOS p50',
+        'poor + bad',
+        'by day',
+        'loss p90 %',
+        'RTT p50 ms',
+      ].map((t) => h('th', {}, t)),
+    ),
     groups.map((g) => {
       const f = { ...range, [dim]: g.key };
-      return h('tr', {},
+      return h(
+        'tr',
+        {},
         h('td', {}, g.key),
         h('td', { class: 'num' }, link(peersHash(appId, f), g.peers)),
         h('td', { class: 'num' }, fmt(g.peer_minutes, 0)),
         h('td', { class: 'num' }, fmt(g.audio_mos.p50)),
-        h('td', { class: 'spark' }, sparkline((g.daily ?? []).map((d) => d.audio_mos_p50), 1, 5, `audio MOS p50 by day, ${g.key}`)),
+        h(
+          'td',
+          { class: 'spark' },
+          sparkline(
+            (g.daily ?? []).map((d) => d.audio_mos_p50),
+            1,
+            5,
+            `audio MOS p50 by day, ${g.key}`,
+          ),
+        ),
         h('td', { class: 'num' }, fmt(g.video_mos.p50)),
-        h('td', { class: 'num' }, link(peersHash(appId, { ...f, verdict: 'poor,bad' }), pct(g.verdicts.poor + g.verdicts.bad))),
-        h('td', { class: 'spark' }, sparkline((g.daily ?? []).map((d) => (d.peers ? d.poor_bad_share : null)), 0, 1, `share of poor and bad peers by day, ${g.key}`)),
+        h(
+          'td',
+          { class: 'num' },
+          link(
+            peersHash(appId, { ...f, verdict: 'poor,bad' }),
+            pct(g.verdicts.poor + g.verdicts.bad),
+          ),
+        ),
+        h(
+          'td',
+          { class: 'spark' },
+          sparkline(
+            (g.daily ?? []).map((d) => (d.peers ? d.poor_bad_share : null)),
+            0,
+            1,
+            `share of poor and bad peers by day, ${g.key}`,
+          ),
+        ),
         h('td', { class: 'num' }, fmt(g.packet_loss.p90)),
         h('td', { class: 'num' }, fmt(g.rtt.p50, 0)),
       );
@@ -88,11 +180,35 @@ function breakdownTable(appId: string, dim: string, groups: Group[], range: Reco
 }
 
 function peersTable(appId: string, peers: Record<string, any>[]): HTMLTableElement {
-  return h('table', { class: 'list peers' },
-    h('tr', {}, ['peer', 'finished', 'verdict', 'audio MOS', 'video MOS', 'loss p50 %', 'RTT p50 ms', 'browser', 'ASN', 'network', 'issues'].map((t) => h('th', {}, t))),
+  return h(
+    'table',
+    { class: 'list peers' },
+    h(
+      'tr',
+      {},
+      [
+        'peer',
+        'finished',
+        'verdict',
+        'audio MOS',
+        'video MOS',
+        'loss p50 %',
+        'RTT p50 ms',
+        'browser',
+        'ASN',
+        'network',
+        'issues',
+      ].map((t) => h('th', {}, t)),
+    ),
     peers.map((p) =>
-      h('tr', {},
-        h('td', { class: 'mono' }, link(`#/apps/${appId}/peers/${p.peer_id}`, String(p.peer_id).slice(0, 8), 'peer-link')),
+      h(
+        'tr',
+        {},
+        h(
+          'td',
+          { class: 'mono' },
+          link(`#/apps/${appId}/peers/${p.peer_id}`, String(p.peer_id).slice(0, 8), 'peer-link'),
+        ),
         h('td', {}, p.finished_at),
         h('td', { class: `verdict-${p.verdict}` }, p.verdict),
         h('td', { class: 'num' }, fmt(p.audio_mos)),
@@ -109,7 +225,12 @@ function peersTable(appId: string, peers: Record<string, any>[]): HTMLTableEleme
 }
 
 /** A small inline SVG line of `values` (null: no point) between `min` and `max`. */
-function sparkline(values: (number | null)[], min: number, max: number, title: string): SVGSVGElement {
+function sparkline(
+  values: (number | null)[],
+  min: number,
+  max: number,
+  title: string,
+): SVGSVGElement {
   const NS = 'http://www.w3.org/2000/svg';
   const width = 80;
   const height = 20;
@@ -121,7 +242,11 @@ function sparkline(values: (number | null)[], min: number, max: number, title: s
   svg.setAttribute('aria-label', title);
   const step = values.length > 1 ? width / (values.length - 1) : 0;
   const points = values
-    .map((v, i) => (v === null ? undefined : `${(i * step).toFixed(1)},${(height - 1 - ((v - min) / (max - min)) * (height - 2)).toFixed(1)}`))
+    .map((v, i) =>
+      v === null
+        ? undefined
+        : `${(i * step).toFixed(1)},${(height - 1 - ((v - min) / (max - min)) * (height - 2)).toFixed(1)}`,
+    )
     .filter((p): p is string => p !== undefined);
   const line = document.createElementNS(NS, 'polyline');
   line.setAttribute('points', points.join(' '));
@@ -136,18 +261,39 @@ function drawTrends(into: HTMLElement, days: Group[]): void {
   const x = days.map((d) => Date.parse(`${d.key}T00:00:00Z`) / 1000);
   const charts: [string, uPlot.Series[], (number | null)[][]][] = [
     ['peers per day', [{ label: 'peers', stroke: '#2563eb' }], [days.map((d) => d.peers)]],
-    ['MOS p50', [{ label: 'audio', stroke: '#16a34a' }, { label: 'video', stroke: '#9333ea' }], [days.map((d) => d.audio_mos.p50), days.map((d) => d.video_mos.p50)]],
-    ['poor + bad peers', [{ label: 'share %', stroke: '#dc2626' }], [days.map((d) => (d.peers ? (d.verdicts.poor + d.verdicts.bad) * 100 : null))]],
+    [
+      'MOS p50',
+      [
+        { label: 'audio', stroke: '#16a34a' },
+        { label: 'video', stroke: '#9333ea' },
+      ],
+      [days.map((d) => d.audio_mos.p50), days.map((d) => d.video_mos.p50)],
+    ],
+    [
+      'poor + bad peers',
+      [{ label: 'share %', stroke: '#dc2626' }],
+      [days.map((d) => (d.peers ? (d.verdicts.poor + d.verdicts.bad) * 100 : null))],
+    ],
   ];
   for (const [title, series, data] of charts) {
     const box = h('div', { class: 'chart trend' });
     into.append(box);
-    new uPlot({ title, width: 360, height: 180, scales: { x: { time: true } }, series: [{}, ...series] }, [x, ...data] as uPlot.AlignedData, box);
+    new uPlot(
+      { title, width: 360, height: 180, scales: { x: { time: true } }, series: [{}, ...series] },
+      [x, ...data] as uPlot.AlignedData,
+      box,
+    );
   }
 }
 
 /** The peers behind a figure: the list, worst first, a page at a time. */
-export async function qualityPeersPage(root: HTMLElement, c: Credentials, appId: string, query: string, pageNo = 1): Promise<void> {
+export async function qualityPeersPage(
+  root: HTMLElement,
+  c: Credentials,
+  appId: string,
+  query: string,
+  pageNo = 1,
+): Promise<void> {
   const params = new URLSearchParams(query);
   params.set('per_page', '25');
   params.set('page_no', String(pageNo));
@@ -155,7 +301,14 @@ export async function qualityPeersPage(root: HTMLElement, c: Credentials, appId:
   const total = Number(body.paging.total_count);
   const shown = [...new URLSearchParams(query).entries()].map(([k, v]) => `${k} ${v}`).join(', ');
   root.replaceChildren(
-    h('p', {}, h('a', { href: '#/' }, 'apps'), ' / ', h('a', { href: `#/apps/${appId}/quality` }, 'quality'), ' / peers'),
+    h(
+      'p',
+      {},
+      h('a', { href: '#/' }, 'apps'),
+      ' / ',
+      h('a', { href: `#/apps/${appId}/quality` }, 'quality'),
+      ' / peers',
+    ),
     h('h1', {}, `Peers (${total})`),
     h('p', { class: 'filters' }, shown),
     peersTable(appId, body.data.peers),
@@ -168,18 +321,35 @@ export async function qualityPeersPage(root: HTMLElement, c: Credentials, appId:
  * peer's report. The API's error (413, 422, 403 for a read-only token) is shown as it is.
  */
 function dropZone(c: Credentials, appId: string): HTMLElement {
-  const input = h('input', { type: 'file', name: 'dump', accept: '.json,.gz,.txt,.log,application/json,application/gzip' });
+  const input = h('input', {
+    type: 'file',
+    name: 'dump',
+    accept: '.json,.gz,.txt,.log,application/json,application/gzip',
+  });
   const progress = h('progress', { max: '100', value: '0', hidden: '' });
   const status = h('span', { class: 'import-status', role: 'status' });
-  const zone = h('div', { class: 'drop-zone' }, 'Drop a webrtc-internals or rtcstats dump here, or ', h('label', {}, 'pick one ', input), progress, status);
+  const zone = h(
+    'div',
+    { class: 'drop-zone' },
+    'Drop a webrtc-internals or rtcstats dump here, or ',
+    h('label', {}, 'pick one ', input),
+    progress,
+    status,
+  );
   const upload = (file: File) => {
     progress.hidden = false;
     progress.value = 0;
     status.textContent = `uploading ${file.name}…`;
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/client/v4/accounts/${encodeURIComponent(c.accountId)}/realtime/kit/${appId}/imports?title=${encodeURIComponent(file.name.slice(0, 200))}`);
+    xhr.open(
+      'POST',
+      `/client/v4/accounts/${encodeURIComponent(c.accountId)}/realtime/kit/${appId}/imports?title=${encodeURIComponent(file.name.slice(0, 200))}`,
+    );
     xhr.setRequestHeader('authorization', `Bearer ${c.token}`);
-    xhr.setRequestHeader('content-type', file.name.endsWith('.gz') ? 'application/gzip' : 'application/octet-stream');
+    xhr.setRequestHeader(
+      'content-type',
+      file.name.endsWith('.gz') ? 'application/gzip' : 'application/octet-stream',
+    );
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
     };

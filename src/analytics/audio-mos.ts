@@ -141,7 +141,10 @@ function codecName(codec: string | undefined): string | undefined {
 }
 
 /** Picks the model and constants for a codec; undefined when we have none. */
-function codecProfile(codec: string | undefined, clockRate: number | undefined): CodecProfile | undefined {
+function codecProfile(
+  codec: string | undefined,
+  clockRate: number | undefined,
+): CodecProfile | undefined {
   const name = codecName(codec);
   if (name === undefined) {
     // WebRTC's mandatory-to-implement audio codecs are Opus and G.711
@@ -154,7 +157,8 @@ function codecProfile(codec: string | undefined, clockRate: number | undefined):
   if (name === 'opus' || name === 'multiopus' || name === 'red') return { ...OPUS, codec: name };
   if (name === 'pcmu' || name === 'pcma') return { ...G711, codec: name };
   if (name === 'g722') return { ...G722, codec: name };
-  if (clockRate === 48000) return { ...OPUS, codec: `${name} (unknown codec at 48 kHz: Opus constants)` };
+  if (clockRate === 48000)
+    return { ...OPUS, codec: `${name} (unknown codec at 48 kHz: Opus constants)` };
   return undefined;
 }
 
@@ -202,7 +206,9 @@ export function audioMos(input: AudioMosInput): MosResult {
       missing,
       reason:
         `no score: ${missing.join(' and ')} unavailable for this interval` +
-        (rtt === undefined ? ' (no RTT from remote-inbound-rtp, remote-outbound-rtp or the candidate pair)' : '') +
+        (rtt === undefined
+          ? ' (no RTT from remote-inbound-rtp, remote-outbound-rtp or the candidate pair)'
+          : '') +
         (loss === undefined ? ' (no packet counters, or no packets in the interval)' : '') +
         '; a missing input is never assumed to be 0',
     };

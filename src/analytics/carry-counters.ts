@@ -19,7 +19,10 @@ const OTHER_CUMULATIVE = ['packets_lost', 'total_rtt_s', 'rtt_measurements'] as 
  * `cur` with the cumulative counters it lacks taken from `prev`, when `cur`
  * continues `prev` (same SSRC, no counter reset); otherwise `cur` itself.
  */
-export function withCarriedCounters(prev: StreamSample | undefined, cur: StreamSample): StreamSample {
+export function withCarriedCounters(
+  prev: StreamSample | undefined,
+  cur: StreamSample,
+): StreamSample {
   if (prev === undefined || resetReason(prev, cur) !== undefined) return cur;
   let out: StreamSample | undefined;
   for (const key of [...MONOTONIC_COUNTERS, ...OTHER_CUMULATIVE]) {
@@ -28,7 +31,10 @@ export function withCarriedCounters(prev: StreamSample | undefined, cur: StreamS
       out[key] = prev[key];
     }
   }
-  if (cur.quality_limitation_durations === undefined && prev.quality_limitation_durations !== undefined) {
+  if (
+    cur.quality_limitation_durations === undefined &&
+    prev.quality_limitation_durations !== undefined
+  ) {
     out ??= { ...cur };
     out.quality_limitation_durations = prev.quality_limitation_durations;
   }

@@ -92,7 +92,10 @@ class ThresholdAcc {
     if (this.n === 0) return undefined;
     const out: Record<string, number> = {};
     for (let i = 0; i < this.thresholds.length; i++) {
-      out[`${this.thresholds[i]}${suffix}_or_greater_event_fraction`] = round(this.over[i] / this.n, 4);
+      out[`${this.thresholds[i]}${suffix}_or_greater_event_fraction`] = round(
+        this.over[i] / this.n,
+        4,
+      );
     }
     out.avg = round(this.sum / this.n, 2);
     return out;
@@ -101,7 +104,10 @@ class ThresholdAcc {
     if (!(this.w > 0)) return undefined;
     const out: Record<string, number> = {};
     for (let i = 0; i < this.thresholds.length; i++) {
-      out[`${this.thresholds[i]}${suffix}_or_greater_event_fraction`] = round(this.wOver[i] / this.w, 4);
+      out[`${this.thresholds[i]}${suffix}_or_greater_event_fraction`] = round(
+        this.wOver[i] / this.w,
+        4,
+      );
     }
     out.avg = round(this.wSum / this.w, 2);
     return out;
@@ -113,7 +119,8 @@ class Scratch {
   buf = new Float64Array(2048);
   n = 0;
   reset(capacity: number): void {
-    if (this.buf.length < capacity) this.buf = new Float64Array(Math.max(capacity, this.buf.length * 2));
+    if (this.buf.length < capacity)
+      this.buf = new Float64Array(Math.max(capacity, this.buf.length * 2));
     this.n = 0;
   }
   push(value: number): void {
@@ -127,7 +134,12 @@ class Scratch {
     let sum = 0;
     for (let i = 0; i < n; i++) sum += buf[i];
     percentilesInPlace(buf, n, PERCENTILES, pOut);
-    return { avg: round(sum / n, dp), p50: round(pOut[0], dp), p75: round(pOut[1], dp), p90: round(pOut[2], dp) };
+    return {
+      avg: round(sum / n, dp),
+      p50: round(pOut[0], dp),
+      p75: round(pOut[1], dp),
+      p90: round(pOut[2], dp),
+    };
   }
 }
 
@@ -146,7 +158,9 @@ const widthScratch = new Scratch();
 type SeriesKind = 'audio_consumer' | 'audio_producer' | 'video_consumer' | 'video_producer';
 
 function kindOf(series: QualitySeries): SeriesKind {
-  return (series.startsWith('screenshare_') ? series.slice('screenshare_'.length) : series) as SeriesKind;
+  return (
+    series.startsWith('screenshare_') ? series.slice('screenshare_'.length) : series
+  ) as SeriesKind;
 }
 
 /** A finite number, or undefined (absent, NaN and ±Infinity are all "no value"). */
@@ -171,7 +185,10 @@ function putDefined(target: Record<string, unknown>, key: string, value: unknown
  * The `_cumulative` object of `series` from its per-interval rows
  * (screen-share series use the camera/mic shapes). `{}` for no rows.
  */
-export function cumulativeFor(series: QualitySeries, rows: readonly MetricRow[]): Record<string, unknown> {
+export function cumulativeFor(
+  series: QualitySeries,
+  rows: readonly MetricRow[],
+): Record<string, unknown> {
   const n = rows.length;
   if (n === 0) return {};
   const kind = kindOf(series);
@@ -188,13 +205,28 @@ export function cumulativeFor(series: QualitySeries, rows: readonly MetricRow[])
   let mosWSum = 0;
   let totalW = 0;
   // Video issue counters: [count, denominator] pairs, sample- and time-weighted.
-  let noVideo = 0, noVideoW = 0;
-  let flowing = 0, flowingW = 0;
-  let lag = 0, lagDen = 0, lagW = 0, lagDenW = 0;
-  let poor = 0, poorDen = 0, poorW = 0, poorDenW = 0;
-  let qlB = 0, qlC = 0, qlAny = 0, qlBW = 0, qlCW = 0, qlAnyW = 0;
-  let fbHigh = 0, fbDen = 0;
-  let keyFrames = 0, frames = 0;
+  let noVideo = 0,
+    noVideoW = 0;
+  let flowing = 0,
+    flowingW = 0;
+  let lag = 0,
+    lagDen = 0,
+    lagW = 0,
+    lagDenW = 0;
+  let poor = 0,
+    poorDen = 0,
+    poorW = 0,
+    poorDenW = 0;
+  let qlB = 0,
+    qlC = 0,
+    qlAny = 0,
+    qlBW = 0,
+    qlCW = 0,
+    qlAnyW = 0;
+  let fbHigh = 0,
+    fbDen = 0;
+  let keyFrames = 0,
+    frames = 0;
 
   for (let i = 0; i < n; i++) {
     const r = rows[i];
@@ -281,7 +313,8 @@ export function cumulativeFor(series: QualitySeries, rows: readonly MetricRow[])
     putDefined(out, 'frame_per_second', fpsScratch.stats(2));
     putDefined(out, 'frame_width', widthScratch.stats(1));
   }
-  if (kind === 'video_producer') putDefined(out, 'high_negative_feedback_fraction', fraction(fbHigh, fbDen));
+  if (kind === 'video_producer')
+    putDefined(out, 'high_negative_feedback_fraction', fraction(fbHigh, fbDen));
   if (kind === 'video_consumer') {
     const issues: Record<string, number> = {};
     putDefined(issues, 'lag_fraction', fraction(lag, lagDen));
@@ -313,8 +346,10 @@ export function cumulativeFor(series: QualitySeries, rows: readonly MetricRow[])
     putDefined(out, 'jitter_buffer_delay', jb);
     putDefined(tw, 'jitter_buffer_delay', jbAcc.outputWeighted('ms'));
   }
-  if (kind === 'video_consumer') putDefined(out, 'key_frames_decoded_fraction', fraction(keyFrames, frames));
-  if (kind === 'video_producer') putDefined(out, 'key_frames_encoded_fraction', fraction(keyFrames, frames));
+  if (kind === 'video_consumer')
+    putDefined(out, 'key_frames_decoded_fraction', fraction(keyFrames, frames));
+  if (kind === 'video_producer')
+    putDefined(out, 'key_frames_encoded_fraction', fraction(keyFrames, frames));
   putDefined(out, 'packet_loss', packetLoss);
   putDefined(tw, 'packet_loss', lossAcc.outputWeighted(''));
   putDefined(out, 'quality_mos', mos);

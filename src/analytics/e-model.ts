@@ -42,7 +42,12 @@ export function delayImpairmentIdd(taMs: number): number {
  * @param bpl packet-loss robustness factor (G.113 tables)
  * @param ceiling the value Ie,eff tends to as loss grows (95 NB, 132 FB, see audio-mos.ts)
  */
-export function effectiveEquipmentImpairment(ie: number, lossPct: number, bpl: number, ceiling: number): number {
+export function effectiveEquipmentImpairment(
+  ie: number,
+  lossPct: number,
+  bpl: number,
+  ceiling: number,
+): number {
   if (!(lossPct > 0)) return ie;
   return ie + ((ceiling - ie) * lossPct) / (lossPct + bpl);
 }

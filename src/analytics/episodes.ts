@@ -50,7 +50,9 @@ function badValue(kind: EpisodeKind, row: MetricRow): number | undefined {
     case 'rtt':
       return row.rtt !== undefined && row.rtt >= EPISODE_THRESHOLDS.rtt ? row.rtt : undefined;
     case 'jitter_buffer':
-      return row.jb !== undefined && row.jb >= EPISODE_THRESHOLDS.jitter_buffer ? row.jb : undefined;
+      return row.jb !== undefined && row.jb >= EPISODE_THRESHOLDS.jitter_buffer
+        ? row.jb
+        : undefined;
     case 'mos':
       return row.mos !== undefined && row.mos < EPISODE_THRESHOLDS.mos ? row.mos : undefined;
     case 'freeze':
@@ -115,7 +117,13 @@ export function degradationEpisodes(
     total++;
     if (keptPerKind[k] < MAX_EPISODES) {
       keptPerKind[k]++;
-      found.push({ kind: k, start: openStart[k], end: openEnd[k], worst: openWorst[k], samples: openSamples[k] });
+      found.push({
+        kind: k,
+        start: openStart[k],
+        end: openEnd[k],
+        worst: openWorst[k],
+        samples: openSamples[k],
+      });
     }
     openSamples[k] = 0;
   };
@@ -146,7 +154,13 @@ export function degradationEpisodes(
   const episodes: DegradationEpisode[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const e = found[i];
-    episodes[i] = { kind: KINDS[e.kind], start: iso(e.start), end: iso(e.end), worst: e.worst, samples: e.samples };
+    episodes[i] = {
+      kind: KINDS[e.kind],
+      start: iso(e.start),
+      end: iso(e.end),
+      worst: e.worst,
+      samples: e.samples,
+    };
   }
   return { episodes, truncated: total > MAX_EPISODES };
 }
@@ -194,5 +208,9 @@ export function worstWindowMos(
     if (best === undefined || mean < best.mean) best = { mean, end: row.t };
   }
   if (best === undefined) return undefined;
-  return { mos: Math.round(best.mean * 100) / 100, start: iso(best.end - WORST_WINDOW_MS), end: iso(best.end) };
+  return {
+    mos: Math.round(best.mean * 100) / 100,
+    start: iso(best.end - WORST_WINDOW_MS),
+    end: iso(best.end),
+  };
 }

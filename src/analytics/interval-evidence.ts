@@ -24,7 +24,11 @@ function finite(value: number | undefined): number | undefined {
 }
 
 /** cur − base of a cumulative counter (zero baseline without a base); undefined when unknown or negative. */
-function counterDelta(cur: StreamSample, base: StreamSample | undefined, key: NumericKey): number | undefined {
+function counterDelta(
+  cur: StreamSample,
+  base: StreamSample | undefined,
+  key: NumericKey,
+): number | undefined {
   const c = finite(cur[key]);
   if (c === undefined) return undefined;
   if (base === undefined) return c;
@@ -44,7 +48,10 @@ function kbps(bitsPerSecond: number | undefined): number | undefined {
  * negative) and this count lets totals subtract them, so a repaired packet
  * does not stay counted lost. Undefined when the counter did not go down.
  */
-export function repairedPackets(cur: StreamSample, base: StreamSample | undefined): number | undefined {
+export function repairedPackets(
+  cur: StreamSample,
+  base: StreamSample | undefined,
+): number | undefined {
   if (base === undefined) return undefined;
   const c = finite(cur.packets_lost);
   const b = finite(base.packets_lost);
@@ -53,9 +60,21 @@ export function repairedPackets(cur: StreamSample, base: StreamSample | undefine
 
 /** The row keys {@link intervalEvidence} adds (additive to the RealtimeKit schema keys and `ROW_ADDITIVE_KEYS`). */
 export const EVIDENCE_ROW_KEYS = [
-  'pc_id', 'remote_peer_id', 'nack_count', 'pli_count', 'fir_count', 'retransmitted_packets', 'retransmitted_bytes',
-  'fec_packets_received', 'freeze_count', 'freeze_duration_ms', 'concealed_samples_pct', 'available_outgoing_bitrate_kbps',
-  'target_bitrate_kbps', 'packets_repaired', 'track_ended',
+  'pc_id',
+  'remote_peer_id',
+  'nack_count',
+  'pli_count',
+  'fir_count',
+  'retransmitted_packets',
+  'retransmitted_bytes',
+  'fec_packets_received',
+  'freeze_count',
+  'freeze_duration_ms',
+  'concealed_samples_pct',
+  'available_outgoing_bitrate_kbps',
+  'target_bitrate_kbps',
+  'packets_repaired',
+  'track_ended',
 ] as const;
 
 /** The evidence fields of one interval. Values are undefined (absent from the row) when unknown. */
@@ -85,14 +104,21 @@ export interface IntervalEvidence {
 }
 
 /** The evidence of the interval that ends at `cur`; `base` is the usable previous sample (undefined after a reset). */
-export function intervalEvidence(cur: StreamSample, base: StreamSample | undefined, audio: boolean, consumer: boolean): IntervalEvidence {
+export function intervalEvidence(
+  cur: StreamSample,
+  base: StreamSample | undefined,
+  audio: boolean,
+  consumer: boolean,
+): IntervalEvidence {
   let concealedPct: number | undefined;
   if (audio && consumer) {
     const concealed = counterDelta(cur, base, 'concealed_samples');
     const total = counterDelta(cur, base, 'total_samples_received');
-    if (concealed !== undefined && total !== undefined && total > 0) concealedPct = round(clamp((concealed / total) * 100, 0, 100), 2);
+    if (concealed !== undefined && total !== undefined && total > 0)
+      concealedPct = round(clamp((concealed / total) * 100, 0, 100), 2);
   }
-  const freezeS = !audio && consumer ? counterDelta(cur, base, 'total_freezes_duration_s') : undefined;
+  const freezeS =
+    !audio && consumer ? counterDelta(cur, base, 'total_freezes_duration_s') : undefined;
   // Fixed key order: the rows of one series keep one shape.
   return {
     pc_id: cur.pc,

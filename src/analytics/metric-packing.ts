@@ -7,7 +7,29 @@
 import type { MetricRow } from './metric-row.ts';
 
 /** Column order of the packed format (version 1). Never reorder; append only with a version bump. */
-const COLUMNS_V1 = ['t', 'd', 'mos', 'loss', 'rtt', 'jit', 'jb', 'fps', 'w', 'h', 'br', 'pk', 'pl', 'by', 'kf', 'fr', 'ql', 'nv', 'fz', 'fb', 'cr'] as const;
+const COLUMNS_V1 = [
+  't',
+  'd',
+  'mos',
+  'loss',
+  'rtt',
+  'jit',
+  'jb',
+  'fps',
+  'w',
+  'h',
+  'br',
+  'pk',
+  'pl',
+  'by',
+  'kf',
+  'fr',
+  'ql',
+  'nv',
+  'fz',
+  'fb',
+  'cr',
+] as const;
 /** Version 2 appends the diagnosis evidence (interval-evidence.ts); version 1 chunks still decode (those columns absent). */
 const COLUMNS = [...COLUMNS_V1, 'nk', 'rx', 'rp', 'fc', 'fd', 'cs', 'ab', 'tb', 'te'] as const;
 const FORMAT_VERSION = 2;
@@ -29,7 +51,8 @@ export function packMetricRows(rows: readonly MetricRow[]): Buffer {
     const base = 3 + c * n;
     for (let i = 0; i < n; i++) {
       const v = (rows[i] as unknown as Record<string, unknown>)[key];
-      out[base + i] = v === undefined ? NaN : key === 'ql' ? (QL_CODES[v as string] ?? NaN) : (v as number);
+      out[base + i] =
+        v === undefined ? NaN : key === 'ql' ? (QL_CODES[v as string] ?? NaN) : (v as number);
     }
   }
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
@@ -44,7 +67,8 @@ export function unpackMetricRows(bytes: Uint8Array, into: MetricRow[] = []): Met
   if (expected === undefined) throw new Error(`unknown metric format version ${f[0]}`);
   const n = f[1];
   const k = f[2];
-  if (k !== expected) throw new Error(`metric format version ${f[0]} with ${k} columns, expected ${expected}`);
+  if (k !== expected)
+    throw new Error(`metric format version ${f[0]} with ${k} columns, expected ${expected}`);
   const col = (c: number, i: number): number | undefined => {
     if (c >= k) return undefined; // a column the chunk's older format does not have
     const v = f[3 + c * n + i];

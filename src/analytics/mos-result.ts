@@ -46,7 +46,16 @@ export function clamp(value: number, lo: number, hi: number): number {
 }
 
 /** Keys dropped from the per-sample `mos_detail`: constants of the method (documented per method id) and duplicates. */
-const CONSTANT_KEYS = new Set(['Ie', 'Bpl', 'R_FB', 'packetization_ms', 'reference_pixels', 'codec_factor', 'fec', 'dtx']);
+const CONSTANT_KEYS = new Set([
+  'Ie',
+  'Bpl',
+  'R_FB',
+  'packetization_ms',
+  'reference_pixels',
+  'codec_factor',
+  'fec',
+  'dtx',
+]);
 
 /** Model input → the per-sample row field that already carries it. */
 const ROW_FIELD_OF_INPUT: Record<string, string> = {
@@ -60,7 +69,8 @@ const ROW_FIELD_OF_INPUT: Record<string, string> = {
   frames_per_second: 'frames_per_second',
 };
 
-const round2 = (v: number) => (Math.abs(v) < 0.1 ? Math.round(v * 1e4) / 1e4 : Math.round(v * 100) / 100);
+const round2 = (v: number) =>
+  Math.abs(v) < 0.1 ? Math.round(v * 1e4) / 1e4 : Math.round(v * 100) / 100;
 
 /**
  * The per-sample form of a {@link MosResult}. The score itself is in
@@ -71,7 +81,10 @@ const round2 = (v: number) => (Math.abs(v) < 0.1 ? Math.round(v * 1e4) / 1e4 : M
  * ratio...) and the impairment split are kept, rounded to 2 decimals.
  * Keeps the stored rows, and so the report, small.
  */
-export function compactMosDetail(detail: MosResult, row?: Record<string, unknown>): Record<string, unknown> {
+export function compactMosDetail(
+  detail: MosResult,
+  row?: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { method: detail.method };
   const inputs: Record<string, number | string | boolean> = {};
   const rowInputs: string[] = [];
@@ -79,7 +92,13 @@ export function compactMosDetail(detail: MosResult, row?: Record<string, unknown
     if (CONSTANT_KEYS.has(k)) continue;
     const v = detail.inputs[k];
     const field = ROW_FIELD_OF_INPUT[k];
-    if (field && row && typeof v === 'number' && typeof row[field] === 'number' && Math.abs((row[field] as number) - v) <= Math.max(0.01, Math.abs(v) * 0.001)) {
+    if (
+      field &&
+      row &&
+      typeof v === 'number' &&
+      typeof row[field] === 'number' &&
+      Math.abs((row[field] as number) - v) <= Math.max(0.01, Math.abs(v) * 0.001)
+    ) {
       rowInputs.push(field);
       continue;
     }
@@ -89,7 +108,8 @@ export function compactMosDetail(detail: MosResult, row?: Record<string, unknown
   out.inputs = inputs;
   if (detail.impairments) {
     const imp: Record<string, number> = {};
-    for (const k in detail.impairments) if (!CONSTANT_KEYS.has(k)) imp[k] = round2(detail.impairments[k] as number);
+    for (const k in detail.impairments)
+      if (!CONSTANT_KEYS.has(k)) imp[k] = round2(detail.impairments[k] as number);
     out.impairments = imp;
   }
   if (detail.missing) out.missing = detail.missing;

@@ -20,7 +20,11 @@
  * Percentile `p` (0..1) of the first `n` values of `sorted`, which must be in
  * ascending order. Returns undefined when `n` is 0.
  */
-export function percentileOfSorted(sorted: ArrayLike<number>, p: number, n: number = sorted.length): number | undefined {
+export function percentileOfSorted(
+  sorted: ArrayLike<number>,
+  p: number,
+  n: number = sorted.length,
+): number | undefined {
   if (n <= 0) return undefined;
   if (n === 1) return sorted[0];
   const q = p <= 0 ? 0 : p >= 1 ? 1 : p;
@@ -91,7 +95,12 @@ function selectRank(a: Float64Array, left: number, right: number, k: number): vo
  * {@link percentileOfSorted}. Reorders `values[0..n−1]` (pass a scratch copy).
  * Returns false (and leaves `out` alone) when `n` is 0.
  */
-export function percentilesInPlace(values: Float64Array, n: number, ps: readonly number[], out: number[]): boolean {
+export function percentilesInPlace(
+  values: Float64Array,
+  n: number,
+  ps: readonly number[],
+  out: number[],
+): boolean {
   if (n <= 0) return false;
   let from = 0; // values[0..from−1] are final: each <= every value after it
   for (let q = 0; q < ps.length; q++) {

@@ -91,7 +91,12 @@ class Distribution extends Mean {
 export function networkQualityOf(r: MetricRow, video: boolean): number | undefined {
   if (r.mos === undefined) return undefined;
   if (!video) return r.mos;
-  return videoNetworkMos({ rtt_ms: r.rtt, jitter_buffer_delay_ms: r.jb, loss_pct: r.loss, freeze_ratio: r.fz });
+  return videoNetworkMos({
+    rtt_ms: r.rtt,
+    jitter_buffer_delay_ms: r.jb,
+    loss_pct: r.loss,
+    freeze_ratio: r.fz,
+  });
 }
 
 function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Record<string, unknown> {
@@ -128,7 +133,12 @@ function seriesSummary(series: QualitySeries, rows: readonly MetricRow[]): Recor
       width.add(r.w);
     }
   }
-  const out: Record<string, unknown> = { series, sample_count: rows.length, packets, packets_lost: netLost(lost, repaired) };
+  const out: Record<string, unknown> = {
+    series,
+    sample_count: rows.length,
+    packets,
+    packets_lost: netLost(lost, repaired),
+  };
   const put = (key: string, value: number | undefined): void => {
     if (value !== undefined) out[key] = value;
   };
@@ -158,7 +168,9 @@ export function netLost(lost: number, repaired: number): number {
 }
 
 /** Participant-level `quality_stats` from the rows of each series (missing series are skipped). */
-export function qualitySummary(bySeries: Partial<Record<QualitySeries, readonly MetricRow[]>>): Record<string, unknown> {
+export function qualitySummary(
+  bySeries: Partial<Record<QualitySeries, readonly MetricRow[]>>,
+): Record<string, unknown> {
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
   const mos = new Mean();

@@ -46,29 +46,90 @@ export interface DeriveOptions {
 /** Exact per-sample keys of the RealtimeKit schemas (realtimekit-api.md §2.2), by series kind. */
 export const ROW_SCHEMA_KEYS = {
   audio_consumer: [
-    'bytes_received', 'concealment_events', 'consumer_id', 'jitter', 'jitter_buffer_delay',
-    'jitter_buffer_emitted_count', 'mid', 'mos_quality', 'packets_lost', 'packets_received',
-    'peer_id', 'producer_id', 'ssrc', 'timestamp',
+    'bytes_received',
+    'concealment_events',
+    'consumer_id',
+    'jitter',
+    'jitter_buffer_delay',
+    'jitter_buffer_emitted_count',
+    'mid',
+    'mos_quality',
+    'packets_lost',
+    'packets_received',
+    'peer_id',
+    'producer_id',
+    'ssrc',
+    'timestamp',
   ],
   audio_producer: [
-    'bytes_sent', 'jitter', 'mid', 'mos_quality', 'packets_lost', 'packets_sent', 'producer_id', 'rtt', 'ssrc', 'timestamp',
+    'bytes_sent',
+    'jitter',
+    'mid',
+    'mos_quality',
+    'packets_lost',
+    'packets_sent',
+    'producer_id',
+    'rtt',
+    'ssrc',
+    'timestamp',
   ],
   video_consumer: [
-    'bytes_received', 'consumer_id', 'fir_count', 'frame_height', 'frame_width', 'frames_decoded',
-    'frames_dropped', 'frames_per_second', 'jitter', 'jitter_buffer_delay', 'jitter_buffer_emitted_count',
-    'key_frames_decoded', 'mid', 'mos_quality', 'packets_lost', 'packets_received', 'peer_id',
-    'producer_id', 'ssrc', 'timestamp',
+    'bytes_received',
+    'consumer_id',
+    'fir_count',
+    'frame_height',
+    'frame_width',
+    'frames_decoded',
+    'frames_dropped',
+    'frames_per_second',
+    'jitter',
+    'jitter_buffer_delay',
+    'jitter_buffer_emitted_count',
+    'key_frames_decoded',
+    'mid',
+    'mos_quality',
+    'packets_lost',
+    'packets_received',
+    'peer_id',
+    'producer_id',
+    'ssrc',
+    'timestamp',
   ],
   video_producer: [
-    'bytes_sent', 'fir_count', 'frame_height', 'frame_width', 'frames_encoded', 'frames_per_second',
-    'jitter', 'key_frames_encoded', 'mid', 'mos_quality', 'packets_lost', 'packets_sent', 'pli_count',
-    'producer_id', 'quality_limitation_durations', 'quality_limitation_reason',
-    'quality_limitation_resolution_changes', 'rtt', 'ssrc', 'timestamp',
+    'bytes_sent',
+    'fir_count',
+    'frame_height',
+    'frame_width',
+    'frames_encoded',
+    'frames_per_second',
+    'jitter',
+    'key_frames_encoded',
+    'mid',
+    'mos_quality',
+    'packets_lost',
+    'packets_sent',
+    'pli_count',
+    'producer_id',
+    'quality_limitation_durations',
+    'quality_limitation_reason',
+    'quality_limitation_resolution_changes',
+    'rtt',
+    'ssrc',
+    'timestamp',
   ],
 } as const;
 
 /** Additive keys a row may carry besides the schema keys. */
-export const ROW_ADDITIVE_KEYS = ['mos_detail', 'interval_s', 'loss_pct', 'bitrate_bps', 'counter_reset', 'rtt', 'network_quality', 'track'] as const;
+export const ROW_ADDITIVE_KEYS = [
+  'mos_detail',
+  'interval_s',
+  'loss_pct',
+  'bitrate_bps',
+  'counter_reset',
+  'rtt',
+  'network_quality',
+  'track',
+] as const;
 
 /** Default expected frame rate of camera video (rtcscore's expected-fps term). */
 const CAMERA_EXPECTED_FPS = 30;
@@ -79,20 +140,41 @@ type NumericKey = {
 
 /** Cumulative counters that never decrease while a stream keeps its counters. */
 export const MONOTONIC_COUNTERS: readonly NumericKey[] = [
-  'packets', 'bytes', 'header_bytes', 'frames_decoded', 'frames_encoded', 'frames_received',
-  'frames_sent', 'frames_dropped', 'key_frames_decoded', 'key_frames_encoded', 'jitter_buffer_delay_s',
-  'jitter_buffer_emitted_count', 'concealment_events', 'concealed_samples', 'total_samples_received',
-  'nack_count', 'pli_count', 'fir_count', 'freeze_count', 'total_freezes_duration_s',
-  'retransmitted_packets', 'quality_limitation_resolution_changes', 'retransmitted_bytes', 'fec_packets',
+  'packets',
+  'bytes',
+  'header_bytes',
+  'frames_decoded',
+  'frames_encoded',
+  'frames_received',
+  'frames_sent',
+  'frames_dropped',
+  'key_frames_decoded',
+  'key_frames_encoded',
+  'jitter_buffer_delay_s',
+  'jitter_buffer_emitted_count',
+  'concealment_events',
+  'concealed_samples',
+  'total_samples_received',
+  'nack_count',
+  'pli_count',
+  'fir_count',
+  'freeze_count',
+  'total_freezes_duration_s',
+  'retransmitted_packets',
+  'quality_limitation_resolution_changes',
+  'retransmitted_bytes',
+  'fec_packets',
   // Diffed for the interval's RTT: backwards means the stream's counters restarted.
-  'total_rtt_s', 'rtt_measurements',
+  'total_rtt_s',
+  'rtt_measurements',
 ];
 
 /** Why `cur` cannot be diffed against `prev`, or undefined when it can. */
 export function resetReason(prev: StreamSample, cur: StreamSample): string | undefined {
   if (prev.ssrc !== cur.ssrc) return 'ssrc';
   if (cur.ts < prev.ts) return 'timestamp';
-  if (prev.codec !== undefined && cur.codec !== undefined && prev.codec !== cur.codec) return 'codec';
+  if (prev.codec !== undefined && cur.codec !== undefined && prev.codec !== cur.codec)
+    return 'codec';
   for (const key of MONOTONIC_COUNTERS) {
     const c = cur[key];
     const p = prev[key];
@@ -112,7 +194,11 @@ function num(value: number | undefined): number | undefined {
  * counter that appears late (Firefox 97's first outbound report has no
  * `packetsSent`) counts from 0. Undefined when `cur` lacks it.
  */
-function delta(cur: StreamSample, base: StreamSample | undefined, key: NumericKey): number | undefined {
+function delta(
+  cur: StreamSample,
+  base: StreamSample | undefined,
+  key: NumericKey,
+): number | undefined {
   const c = num(cur[key]);
   if (c === undefined) return undefined;
   if (base === undefined) return c;
@@ -134,7 +220,10 @@ type Durations = { bandwidth?: number; cpu?: number; none?: number; other?: numb
 const LIMITATION_KEYS = ['bandwidth', 'cpu', 'none', 'other'] as const;
 
 /** Seconds spent in each quality-limitation state during the interval (zero baseline without a base). */
-function limitationDeltas(cur: StreamSample, base: StreamSample | undefined): Durations | undefined {
+function limitationDeltas(
+  cur: StreamSample,
+  base: StreamSample | undefined,
+): Durations | undefined {
   const c = cur.quality_limitation_durations;
   if (c === undefined) return undefined;
   // A base without durations never had them (they are carried forward): zero baseline, as delta().
@@ -158,7 +247,10 @@ const REASON_CODE = { bandwidth: 'b', cpu: 'c', other: 'o' } as const;
  * is the one with the most time. Without durations, the instantaneous
  * `qualityLimitationReason` of `cur` is used.
  */
-function limitationCode(durations: Durations | undefined, reason: StreamSample['quality_limitation_reason']): MetricRow['ql'] {
+function limitationCode(
+  durations: Durations | undefined,
+  reason: StreamSample['quality_limitation_reason'],
+): MetricRow['ql'] {
   if (durations !== undefined) {
     const b = durations.bandwidth ?? 0;
     const c = durations.cpu ?? 0;
@@ -180,7 +272,11 @@ function roundOpt(value: number | undefined, dp: number): number | undefined {
  * Derives the interval that ends at `cur`. `prev` is the previous sample of the
  * same stream (same pc, direction and SSRC), or undefined for the first one.
  */
-export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample, options: DeriveOptions = {}): DerivedSample {
+export function deriveInterval(
+  prev: StreamSample | undefined,
+  cur: StreamSample,
+  options: DeriveOptions = {},
+): DerivedSample {
   const series = `${cur.media}_${cur.direction}` as QualitySeries;
   const audio = isAudio(cur.media);
   const consumer = cur.direction === 'consumer';
@@ -215,7 +311,8 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
     // `fractionLost` (RFC 3550 §6.4.1: loss since the previous report) has no
     // such aliasing, so it wins when the browser gives it.
     const fraction = num(cur.fraction_lost);
-    const countersUsable = reset === undefined && dLost !== undefined && dPackets !== undefined && dPackets > 0;
+    const countersUsable =
+      reset === undefined && dLost !== undefined && dPackets !== undefined && dPackets > 0;
     if (fraction !== undefined && dPackets !== 0) {
       loss = clamp(fraction * 100, 0, 100);
       lossSource = 'fraction_lost';
@@ -229,19 +326,29 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
   }
 
   // Rates.
-  const bitrate = rateDt !== undefined && rateDt > 0 && dBytes !== undefined ? (dBytes * 8) / rateDt : undefined;
-  const framesKey: NumericKey = consumer ? 'frames_decoded' : cur.frames_encoded !== undefined ? 'frames_encoded' : 'frames_sent';
+  const bitrate =
+    rateDt !== undefined && rateDt > 0 && dBytes !== undefined ? (dBytes * 8) / rateDt : undefined;
+  const framesKey: NumericKey = consumer
+    ? 'frames_decoded'
+    : cur.frames_encoded !== undefined
+      ? 'frames_encoded'
+      : 'frames_sent';
   const dFrames = audio ? undefined : delta(cur, base, framesKey);
   const fps = audio
     ? undefined
-    : num(cur.frames_per_second) ??
-      (rateDt !== undefined && rateDt > 0 && dFrames !== undefined ? dFrames / rateDt : undefined);
-  const dKeyFrames = audio ? undefined : delta(cur, base, consumer ? 'key_frames_decoded' : 'key_frames_encoded');
+    : (num(cur.frames_per_second) ??
+      (rateDt !== undefined && rateDt > 0 && dFrames !== undefined ? dFrames / rateDt : undefined));
+  const dKeyFrames = audio
+    ? undefined
+    : delta(cur, base, consumer ? 'key_frames_decoded' : 'key_frames_encoded');
 
   // Jitter buffer: delay per emitted sample/frame within the interval, ms.
   const dJbDelay = delta(cur, base, 'jitter_buffer_delay_s');
   const dEmitted = delta(cur, base, 'jitter_buffer_emitted_count');
-  const jbMs = dJbDelay !== undefined && dEmitted !== undefined && dEmitted > 0 ? (dJbDelay / dEmitted) * 1000 : undefined;
+  const jbMs =
+    dJbDelay !== undefined && dEmitted !== undefined && dEmitted > 0
+      ? (dJbDelay / dEmitted) * 1000
+      : undefined;
 
   // RTT: mean of the RTCP measurements of the interval when available.
   const dTotalRtt = delta(cur, base, 'total_rtt_s');
@@ -259,9 +366,13 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
 
   // Freezes, limitation, negative feedback.
   const dFreeze = delta(cur, base, 'total_freezes_duration_s');
-  const freezeRatio = !audio && rateDt !== undefined && rateDt > 0 && dFreeze !== undefined ? clamp(dFreeze / rateDt, 0, 1) : undefined;
+  const freezeRatio =
+    !audio && rateDt !== undefined && rateDt > 0 && dFreeze !== undefined
+      ? clamp(dFreeze / rateDt, 0, 1)
+      : undefined;
   const durations = audio || consumer ? undefined : limitationDeltas(cur, base);
-  const ql = audio || consumer ? undefined : limitationCode(durations, cur.quality_limitation_reason);
+  const ql =
+    audio || consumer ? undefined : limitationCode(durations, cur.quality_limitation_reason);
   const dNack = delta(cur, base, 'nack_count');
   const dPli = delta(cur, base, 'pli_count');
   const dFir = delta(cur, base, 'fir_count');
@@ -287,7 +398,8 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
       dtx: cur.dtx,
     });
   } else {
-    const expectedFps = options.expected_fps ?? (cur.media === 'video' ? CAMERA_EXPECTED_FPS : undefined);
+    const expectedFps =
+      options.expected_fps ?? (cur.media === 'video' ? CAMERA_EXPECTED_FPS : undefined);
     detail = videoMos({
       codec: cur.codec,
       bitrate_bps: bitrate,
@@ -317,11 +429,13 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
   } else if (audio && consumer && dPackets === 0) {
     delete detail.mos;
     delete detail.impairments;
-    detail.reason = 'no score: no media received in the interval (sender muted, stopped or cut off, or the path is down)';
+    detail.reason =
+      'no score: no media received in the interval (sender muted, stopped or cut off, or the path is down)';
   } else if (audio && dPackets === 0) {
     delete detail.mos;
     delete detail.impairments;
-    detail.reason = 'no score: no packets in the interval (muted, paused or DTX silence), loss cannot be computed';
+    detail.reason =
+      'no score: no packets in the interval (muted, paused or DTX silence), loss cannot be computed';
   }
   const mos = detail.mos;
 
@@ -390,7 +504,8 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
     let qld: Record<string, number> | undefined;
     if (durations !== undefined) {
       qld = {};
-      for (const key of LIMITATION_KEYS) if (durations[key] !== undefined) qld[key] = round(durations[key] as number, 3);
+      for (const key of LIMITATION_KEYS)
+        if (durations[key] !== undefined) qld[key] = round(durations[key] as number, 3);
     }
     row = {
       bytes_sent: dBytes,
@@ -409,7 +524,11 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
       producer_id: cur.producer_id,
       quality_limitation_durations: qld,
       quality_limitation_reason: cur.quality_limitation_reason,
-      quality_limitation_resolution_changes: delta(cur, base, 'quality_limitation_resolution_changes'),
+      quality_limitation_resolution_changes: delta(
+        cur,
+        base,
+        'quality_limitation_resolution_changes',
+      ),
       rtt: rttOut,
       ssrc: cur.ssrc,
       timestamp,
@@ -419,7 +538,8 @@ export function deriveInterval(prev: StreamSample | undefined, cur: StreamSample
   // pair's current RTT of this pc at this time) is added to them, so their charts and summaries have it too.
   if (consumer) row.rtt = rttOut;
   // The network's share of the score, shown before `mos_quality` (docs/quality-model.md, "Network and content").
-  row.network_quality = mos === undefined ? undefined : audio ? mos : detail.impairments?.network_mos;
+  row.network_quality =
+    mos === undefined ? undefined : audio ? mos : detail.impairments?.network_mos;
   row.interval_s = roundOpt(dtS, 3);
   row.loss_pct = roundOpt(loss, 3);
   row.bitrate_bps = bitrate === undefined ? undefined : Math.round(bitrate);

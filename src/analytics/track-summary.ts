@@ -135,7 +135,8 @@ function figures(rows: readonly MetricRow[]): Record<string, unknown> {
   if (fc === fc) out.freeze_count = fc;
   if (fd === fd) out.freeze_duration_ms = fd;
   put(out, 'concealed_samples_pct_avg', cs.avg(2));
-  if (ab.n > 0) out.available_outgoing_bitrate_kbps = { avg: round(ab.sum / ab.n, 1), min: round(ab.min, 1) };
+  if (ab.n > 0)
+    out.available_outgoing_bitrate_kbps = { avg: round(ab.sum / ab.n, 1), min: round(ab.min, 1) };
   put(out, 'target_bitrate_kbps_avg', tb.avg(1));
   out.no_media_s = round(noMedia, 3);
   if (ended) out.track_ended = true;
@@ -164,7 +165,10 @@ function identity(t: TrackInput): Record<string, unknown> {
 }
 
 /** Adds the degradation episodes of `rows` (episodes.ts: same kinds and thresholds as the series' own) to `out`. */
-function withEpisodes(out: Record<string, unknown>, rows: readonly MetricRow[]): Record<string, unknown> {
+function withEpisodes(
+  out: Record<string, unknown>,
+  rows: readonly MetricRow[],
+): Record<string, unknown> {
   const { episodes, truncated } = degradationEpisodes(rows, timeOrder(rows));
   out.episodes = episodes;
   if (truncated) out.episodes_truncated = true;
@@ -178,9 +182,21 @@ function pooled(tracks: readonly (readonly MetricRow[])[]): Record<string, unkno
 }
 
 /** `track_stats` and `remote_peer_stats` of a peer's streams (in the given order: the report's). */
-export function trackSummaries(tracks: readonly TrackInput[]): { track_stats: Record<string, unknown>[]; remote_peer_stats: Record<string, unknown>[] } {
+export function trackSummaries(tracks: readonly TrackInput[]): {
+  track_stats: Record<string, unknown>[];
+  remote_peer_stats: Record<string, unknown>[];
+} {
   const trackStats: Record<string, unknown>[] = [];
-  const byPeer = new Map<string, { peer_id: string; series: QualitySeries; ssrcs: number[]; tracks: (readonly MetricRow[])[]; single: Record<string, unknown> }>();
+  const byPeer = new Map<
+    string,
+    {
+      peer_id: string;
+      series: QualitySeries;
+      ssrcs: number[];
+      tracks: (readonly MetricRow[])[];
+      single: Record<string, unknown>;
+    }
+  >();
   for (const t of tracks) {
     if (t.rows.length === 0) continue;
     const id = identity(t);
@@ -192,13 +208,32 @@ export function trackSummaries(tracks: readonly TrackInput[]): { track_stats: Re
     if (peer === undefined) continue;
     const groupKey = `${peer}\u0000${t.series}`;
     let g = byPeer.get(groupKey);
-    if (!g) byPeer.set(groupKey, (g = { peer_id: peer, series: t.series, ssrcs: [], tracks: [], single: own }));
+    if (!g)
+      byPeer.set(
+        groupKey,
+        (g = { peer_id: peer, series: t.series, ssrcs: [], tracks: [], single: own }),
+      );
     g.ssrcs.push(id.ssrc as number);
     g.tracks.push(t.rows);
   }
   const remotePeerStats = [...byPeer.values()]
-    .sort((a, b) => (a.peer_id < b.peer_id ? -1 : a.peer_id > b.peer_id ? 1 : a.series < b.series ? -1 : a.series > b.series ? 1 : 0))
+    .sort((a, b) =>
+      a.peer_id < b.peer_id
+        ? -1
+        : a.peer_id > b.peer_id
+          ? 1
+          : a.series < b.series
+            ? -1
+            : a.series > b.series
+              ? 1
+              : 0,
+    )
     // One track: its figures as they are; several: computed over all their intervals.
-    .map((g) => ({ peer_id: g.peer_id, series: g.series, ssrcs: g.ssrcs, ...(g.tracks.length === 1 ? g.single : pooled(g.tracks)) }));
+    .map((g) => ({
+      peer_id: g.peer_id,
+      series: g.series,
+      ssrcs: g.ssrcs,
+      ...(g.tracks.length === 1 ? g.single : pooled(g.tracks)),
+    }));
   return { track_stats: trackStats, remote_peer_stats: remotePeerStats };
 }

@@ -81,7 +81,10 @@ const LOSS_DECAY_PCT = 12.5;
 
 function codecFactor(codec: string | undefined): number {
   if (codec === undefined) return 1;
-  const name = codec.trim().toLowerCase().replace(/^video\//, '');
+  const name = codec
+    .trim()
+    .toLowerCase()
+    .replace(/^video\//, '');
   return name === 'vp9' || name === 'av1' || name === 'h265' || name === 'hevc' ? 1.2 : 1;
 }
 
@@ -129,7 +132,11 @@ export function videoMos(input: VideoMosInput): MosResult {
   const br = bitrate as number;
   const f = fps as number;
   if (br === 0 && f === 0) {
-    return { method: VIDEO_METHOD, inputs, reason: 'no score: no video flowed in the interval (paused or muted)' };
+    return {
+      method: VIDEO_METHOD,
+      inputs,
+      reason: 'no score: no video flowed in the interval (paused or muted)',
+    };
   }
   if (f === 0) {
     return {
@@ -142,7 +149,10 @@ export function videoMos(input: VideoMosInput): MosResult {
   }
 
   const actualPixels = (width as number) * (height as number);
-  const expectedPixels = expW !== undefined && expH !== undefined && expW > 0 && expH > 0 ? expW * expH : DEFAULT_EXPECTED_PIXELS;
+  const expectedPixels =
+    expW !== undefined && expH !== undefined && expW > 0 && expH > 0
+      ? expW * expH
+      : DEFAULT_EXPECTED_PIXELS;
   const pixels = Math.max(actualPixels, expectedPixels);
   inputs.reference_pixels = pixels;
   const factor = codecFactor(input.codec);
@@ -150,7 +160,10 @@ export function videoMos(input: VideoMosInput): MosResult {
 
   const bpppf = (factor * br) / (pixels * f);
   const base = bpppf > 0 ? clamp(BPP_SLOPE * Math.log(bpppf) + BPP_INTERCEPT, 1, 5) : 1;
-  const fpsPenalty = expectedFps !== undefined && expectedFps > 0 && f < expectedFps ? FPS_SLOPE * Math.log(expectedFps / f) : 0;
+  const fpsPenalty =
+    expectedFps !== undefined && expectedFps > 0 && f < expectedFps
+      ? FPS_SLOPE * Math.log(expectedFps / f)
+      : 0;
   const delayPenalty = DELAY_SLOPE * ((jb ?? 0) + (rtt ?? 0) / 2);
   const coded = clamp(base - fpsPenalty - delayPenalty, 1, 4.5);
   const lossFactor = loss === undefined ? 1 : Math.exp(-loss / LOSS_DECAY_PCT);
@@ -161,7 +174,12 @@ export function videoMos(input: VideoMosInput): MosResult {
   const notes: string[] = [];
   if (rtt === undefined) notes.push('rtt unknown: no rtt/2 delay term');
   if (loss === undefined) notes.push('loss unknown: no loss term');
-  const network = videoNetworkMos({ rtt_ms: rtt, jitter_buffer_delay_ms: jb, loss_pct: loss, freeze_ratio: freeze });
+  const network = videoNetworkMos({
+    rtt_ms: rtt,
+    jitter_buffer_delay_ms: jb,
+    loss_pct: loss,
+    freeze_ratio: freeze,
+  });
   const result: MosResult = {
     mos: round(final, 2),
     method: VIDEO_METHOD,

@@ -33,7 +33,13 @@ export function requireAccountToken(): MiddlewareHandler<AppEnv> {
   const lastTouched = new Map<string, number>();
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
-    if (!token) throw new ApiError(401, 'Authentication error: missing bearer token', 'Authorization', CF_AUTH_ERROR_CODE);
+    if (!token)
+      throw new ApiError(
+        401,
+        'Authentication error: missing bearer token',
+        'Authorization',
+        CF_AUTH_ERROR_CODE,
+      );
     const now = Date.now();
     let entry = cache.get(token);
     if (!entry || now - entry.at > CACHE_TTL_MS) {
@@ -41,21 +47,42 @@ export function requireAccountToken(): MiddlewareHandler<AppEnv> {
       if (cache.size >= CACHE_MAX) cache.clear();
       cache.set(token, entry);
     }
-    const record = entry.record && (entry.record.expiresAt === undefined || entry.record.expiresAt > now) ? entry.record : undefined;
-    if (!record) throw new ApiError(401, 'Authentication error: invalid token', 'Authorization', CF_AUTH_ERROR_CODE);
+    const record =
+      entry.record && (entry.record.expiresAt === undefined || entry.record.expiresAt > now)
+        ? entry.record
+        : undefined;
+    if (!record)
+      throw new ApiError(
+        401,
+        'Authentication error: invalid token',
+        'Authorization',
+        CF_AUTH_ERROR_CODE,
+      );
     const accountId = c.req.param('account_id');
     if (accountId !== undefined && accountId !== record.accountId) {
-      throw new ApiError(403, 'Authentication error: token is not valid for this account', 'account_id', CF_AUTH_ERROR_CODE);
+      throw new ApiError(
+        403,
+        'Authentication error: token is not valid for this account',
+        'account_id',
+        CF_AUTH_ERROR_CODE,
+      );
     }
     const write = c.req.method !== 'GET' && c.req.method !== 'HEAD';
     if (write && record.permission !== 'Realtime Admin') {
-      throw new ApiError(403, 'Authentication error: this token has the Realtime (read-only) permission; Realtime Admin is required', 'Authorization', CF_AUTH_ERROR_CODE);
+      throw new ApiError(
+        403,
+        'Authentication error: this token has the Realtime (read-only) permission; Realtime Admin is required',
+        'Authorization',
+        CF_AUTH_ERROR_CODE,
+      );
     }
     if (now - (lastTouched.get(record.id) ?? 0) >= LAST_USED_THROTTLE_MS) {
       if (lastTouched.size >= CACHE_MAX) lastTouched.clear();
       lastTouched.set(record.id, now);
       // Bookkeeping only: a failed write must not fail the request.
-      touchApiToken(c.get('ctx').db, record.id, now, LAST_USED_THROTTLE_MS).catch((err) => console.error('token last_used_at:', err instanceof Error ? err.message : err));
+      touchApiToken(c.get('ctx').db, record.id, now, LAST_USED_THROTTLE_MS).catch((err) =>
+        console.error('token last_used_at:', err instanceof Error ? err.message : err),
+      );
     }
     c.set('token', record);
     await next();

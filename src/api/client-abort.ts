@@ -9,12 +9,18 @@ const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_
 
 /** Whether `err` (or one of its causes) is the request body aborted by the client. */
 export function isClientAbort(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = err, depth = 0;
+    e instanceof Error && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const code = (e as { code?: string }).code;
-    if ((code && ABORT_CODES.has(code)) || e.message === 'aborted' || e.name === 'AbortError') return true;
+    if ((code && ABORT_CODES.has(code)) || e.message === 'aborted' || e.name === 'AbortError')
+      return true;
   }
   return false;
 }
 
 /** The error a client abort is answered with. */
-export const clientAbortError = () => new ApiError(400, 'request aborted by the client before its body was complete', 'body');
+export const clientAbortError = () =>
+  new ApiError(400, 'request aborted by the client before its body was complete', 'body');

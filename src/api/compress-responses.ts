@@ -15,7 +15,8 @@ export function compressResponses(): MiddlewareHandler<AppEnv> {
     await next();
     const res = c.res;
     if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) return;
-    if (!res.headers.get('vary')?.toLowerCase().includes('accept-encoding')) res.headers.append('vary', 'Accept-Encoding');
+    if (!res.headers.get('vary')?.toLowerCase().includes('accept-encoding'))
+      res.headers.append('vary', 'Accept-Encoding');
     if (res.headers.has('content-encoding') || !res.body || c.req.method === 'HEAD') return;
     const coding = preferredCoding(c.req.header('accept-encoding'));
     if (!coding) return;
@@ -30,6 +31,13 @@ export function compressResponses(): MiddlewareHandler<AppEnv> {
     }
     headers.set('content-encoding', coding);
     const compressed = await compressBody(body, coding);
-    c.res = new Response(new Uint8Array(compressed.buffer as ArrayBuffer, compressed.byteOffset, compressed.byteLength), { status: res.status, headers });
+    c.res = new Response(
+      new Uint8Array(
+        compressed.buffer as ArrayBuffer,
+        compressed.byteOffset,
+        compressed.byteLength,
+      ),
+      { status: res.status, headers },
+    );
   };
 }

@@ -15,7 +15,11 @@ const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
 
 /** `body` in `coding`; `immutable` spends more CPU once for a smaller body that is then cached. */
-export function compressBody(body: Uint8Array, coding: ContentCoding, immutable = false): Promise<Buffer> {
+export function compressBody(
+  body: Uint8Array,
+  coding: ContentCoding,
+  immutable = false,
+): Promise<Buffer> {
   if (coding === 'br') {
     return brotli(body, {
       params: {

@@ -30,7 +30,9 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
     await next();
     if (ctx.config.logRequests) {
       // Paths only: query strings may carry an access token.
-      console.log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
+      console.log(
+        `${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`,
+      );
     }
   });
   app.use('*', compressResponses());
@@ -55,7 +57,12 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
   app.route('/', account);
 
   app.notFound((c) => {
-    const err = new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, undefined, ERROR_CODES.no_route);
+    const err = new ApiError(
+      404,
+      `no route for ${c.req.method} ${c.req.path}`,
+      undefined,
+      ERROR_CODES.no_route,
+    );
     return c.json(errorBody(err), 404);
   });
   app.onError((err, c) => {
@@ -70,7 +77,10 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
     }
     if (isClientAbort(err)) return c.json(errorBody(clientAbortError()), 400);
     console.error('internal error:', err instanceof Error ? err.stack : err);
-    return c.json(errorBody(new ApiError(500, 'internal server error', undefined, ERROR_CODES.internal)), 500);
+    return c.json(
+      errorBody(new ApiError(500, 'internal server error', undefined, ERROR_CODES.internal)),
+      500,
+    );
   });
   return app;
 }

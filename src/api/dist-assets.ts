@@ -29,11 +29,19 @@ export interface DistFile {
  * A file of `dir`, in the coding `acceptEncoding` prefers when the build left a copy in it; 404 (naming
  * `buildScript`) when the name is unsafe or the file is missing.
  */
-export async function readDistFile(dir: string, file: string, what: string, buildScript: string, acceptEncoding?: string): Promise<DistFile> {
+export async function readDistFile(
+  dir: string,
+  file: string,
+  what: string,
+  buildScript: string,
+  acceptEncoding?: string,
+): Promise<DistFile> {
   if (!/^[\w.-]+$/.test(file) || file.startsWith('.')) throw notFound(`${what} file '${file}'`);
   const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
   const coding = preferredCoding(acceptEncoding);
-  const encoded = coding ? await readOrUndefined(path.join(dir, `${file}.${coding === 'br' ? 'br' : 'gz'}`)) : undefined;
+  const encoded = coding
+    ? await readOrUndefined(path.join(dir, `${file}.${coding === 'br' ? 'br' : 'gz'}`))
+    : undefined;
   if (encoded) return { body: encoded, type, coding };
   const plain = await readOrUndefined(path.join(dir, file));
   if (!plain) throw notFound(`${what} file '${file}' (run \`npm run ${buildScript}\`)`);
@@ -51,5 +59,7 @@ async function readOrUndefined(file: string): Promise<Uint8Array<ArrayBuffer> | 
 
 /** The headers that say how a {@link DistFile} is encoded. */
 export function codingHeaders(file: DistFile): Record<string, string> {
-  return file.coding ? { 'content-encoding': file.coding, vary: 'Accept-Encoding' } : { vary: 'Accept-Encoding' };
+  return file.coding
+    ? { 'content-encoding': file.coding, vary: 'Accept-Encoding' }
+    : { vary: 'Accept-Encoding' };
 }

@@ -74,9 +74,11 @@ export class ApiError extends Error {
 }
 
 /** 400 naming the field. */
-export const badRequest = (field: string, message: string) => new ApiError(400, `${field}: ${message}`, field, ERROR_CODES.invalid_request);
+export const badRequest = (field: string, message: string) =>
+  new ApiError(400, `${field}: ${message}`, field, ERROR_CODES.invalid_request);
 /** 404 for an unknown resource. */
-export const notFound = (what: string) => new ApiError(404, `${what} not found`, undefined, ERROR_CODES.not_found);
+export const notFound = (what: string) =>
+  new ApiError(404, `${what} not found`, undefined, ERROR_CODES.not_found);
 
 /** The code rendered for `err`: its own when >= 1000, else the default of its status (an HTTP status passed as code stays valid). */
 export function publicErrorCode(err: ApiError): number {
@@ -85,7 +87,9 @@ export function publicErrorCode(err: ApiError): number {
 
 /** 429: the client sends too fast; it may try again after `retryAfterS` seconds (sent as `Retry-After`). */
 export const tooManyRequests = (field: string, message: string, retryAfterS: number) =>
-  Object.assign(new ApiError(429, message, field, ERROR_CODES.rate_limited), { retryAfterS: Math.max(1, Math.ceil(retryAfterS)) });
+  Object.assign(new ApiError(429, message, field, ERROR_CODES.rate_limited), {
+    retryAfterS: Math.max(1, Math.ceil(retryAfterS)),
+  });
 
 /** HTTP headers that go with the error response of `err` (`Retry-After` of a 429). */
 export function errorHeaders(err: ApiError): Record<string, string> {

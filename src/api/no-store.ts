@@ -11,6 +11,10 @@ export function noStoreJson(): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const headers = c.res.headers;
-    if (!headers.has('cache-control') && (headers.get('content-type') ?? '').startsWith('application/json')) headers.set('Cache-Control', 'no-store');
+    if (
+      !headers.has('cache-control') &&
+      (headers.get('content-type') ?? '').startsWith('application/json')
+    )
+      headers.set('Cache-Control', 'no-store');
   };
 }

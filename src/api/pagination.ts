@@ -11,7 +11,13 @@ export interface PageRequest {
   offset: number;
 }
 
-function intParam(name: string, raw: string | undefined, def: number, min: number, max: number): number {
+function intParam(
+  name: string,
+  raw: string | undefined,
+  def: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined || raw === '') return def;
   if (!/^-?\d+$/.test(raw)) throw badRequest(name, `expected an integer, got '${raw}'`);
   const n = Number(raw);
@@ -20,14 +26,22 @@ function intParam(name: string, raw: string | undefined, def: number, min: numbe
 }
 
 /** Parses the page parameters (page_no 0 is read as 1; per_page 0 as the default). */
-export function parsePage(pageNo: string | undefined, perPage: string | undefined, defaultPerPage = 20): PageRequest {
+export function parsePage(
+  pageNo: string | undefined,
+  perPage: string | undefined,
+  defaultPerPage = 20,
+): PageRequest {
   const p = Math.max(1, intParam('page_no', pageNo, 1, 0, 1_000_000));
   const s = intParam('per_page', perPage, defaultPerPage, 0, MAX_PER_PAGE) || defaultPerPage;
   return { pageNo: p, perPage: s, offset: (p - 1) * s };
 }
 
 /** The `paging` block: 1-based offsets of the first and last item returned. */
-export function pagingBlock(page: PageRequest, returned: number, total: number): { start_offset: number; end_offset: number; total_count: number } {
+export function pagingBlock(
+  page: PageRequest,
+  returned: number,
+  total: number,
+): { start_offset: number; end_offset: number; total_count: number } {
   if (returned === 0) return { start_offset: 0, end_offset: 0, total_count: total };
   return { start_offset: page.offset + 1, end_offset: page.offset + returned, total_count: total };
 }

@@ -55,7 +55,8 @@ export class RateLimiter {
   #prune(now: number): void {
     const capacity = Math.max(1, this.burst);
     for (const [key, b] of this.#buckets) {
-      if (b.tokens + ((now - b.at) / 1000) * this.ratePerSecond >= capacity) this.#buckets.delete(key);
+      if (b.tokens + ((now - b.at) / 1000) * this.ratePerSecond >= capacity)
+        this.#buckets.delete(key);
     }
     if (this.#buckets.size >= this.#maxKeys) {
       let n = this.#buckets.size / 2;

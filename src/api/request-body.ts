@@ -15,7 +15,12 @@ import { findUnstorableInParsedJson } from '../util/storable-text.ts';
 async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
   const declared = Number(c.req.header('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new ApiError(413, `request body too large: ${declared} bytes, limit ${maxBytes}`, 'body', ERROR_CODES.body_too_large);
+    throw new ApiError(
+      413,
+      `request body too large: ${declared} bytes, limit ${maxBytes}`,
+      'body',
+      ERROR_CODES.body_too_large,
+    );
   }
   // On Node, read the socket's IncomingMessage directly: much cheaper than the
   // Web-stream wrapper of the Request object.
@@ -24,8 +29,12 @@ async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
   // socket, before the 413 is written: the client would see a connection reset instead of the answer.
   const source: AsyncIterable<Uint8Array> | undefined =
     incoming && typeof (incoming as { readableEnded?: boolean }).readableEnded === 'boolean'
-      ? (incoming as unknown as { iterator(o: { destroyOnReturn: boolean }): AsyncIterable<Buffer> }).iterator({ destroyOnReturn: false })
-      : (c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? undefined;
+      ? (
+          incoming as unknown as {
+            iterator(o: { destroyOnReturn: boolean }): AsyncIterable<Buffer>;
+          }
+        ).iterator({ destroyOnReturn: false })
+      : ((c.req.raw.body as AsyncIterable<Uint8Array> | null) ?? undefined);
   if (!source) return Buffer.alloc(0);
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -34,11 +43,18 @@ async function readRawBody(c: Context, maxBytes: number): Promise<Buffer> {
     if (total > maxBytes) {
       // Discard the rest as it arrives (bounded by the request timeout) and answer 413 at once.
       (incoming as unknown as { resume?: () => void } | undefined)?.resume?.();
-      throw new ApiError(413, `request body too large: more than ${maxBytes} bytes`, 'body', ERROR_CODES.body_too_large);
+      throw new ApiError(
+        413,
+        `request body too large: more than ${maxBytes} bytes`,
+        'body',
+        ERROR_CODES.body_too_large,
+      );
     }
     chunks.push(chunk);
   }
-  return chunks.length === 1 ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength) : Buffer.concat(chunks);
+  return chunks.length === 1
+    ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength)
+    : Buffer.concat(chunks);
 }
 
 /**
@@ -49,12 +65,23 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
   const raw = await readRawBody(c, maxBytes);
   const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return raw.toString('utf8');
-  if (encoding !== 'gzip') throw new ApiError(415, `unsupported content encoding '${encoding}'; send gzip or identity`, 'Content-Encoding', ERROR_CODES.unsupported_media_type);
+  if (encoding !== 'gzip')
+    throw new ApiError(
+      415,
+      `unsupported content encoding '${encoding}'; send gzip or identity`,
+      'Content-Encoding',
+      ERROR_CODES.unsupported_media_type,
+    );
   try {
     return gunzipSync(raw, { maxOutputLength: maxBytes }).toString('utf8');
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ApiError(413, `request body too large: more than ${maxBytes} bytes once decompressed`, 'body', ERROR_CODES.body_too_large);
+      throw new ApiError(
+        413,
+        `request body too large: more than ${maxBytes} bytes once decompressed`,
+        'body',
+        ERROR_CODES.body_too_large,
+      );
     }
     throw badRequest('body', `malformed gzip body (${(e as Error).message})`);
   }
@@ -72,14 +99,24 @@ export function isJsonContentType(header: string | undefined): boolean {
  * for an empty body when `allowEmpty`. `allowTextPlain` admits `text/plain`
  * (what `navigator.sendBeacon` sends without a CORS preflight).
  */
-export async function readJsonText(c: Context, maxBytes: number, opts: { allowEmpty?: boolean; allowTextPlain?: boolean } = {}): Promise<string | null> {
+export async function readJsonText(
+  c: Context,
+  maxBytes: number,
+  opts: { allowEmpty?: boolean; allowTextPlain?: boolean } = {},
+): Promise<string | null> {
   const type = c.req.header('content-type');
   const declaredLength = c.req.header('content-length');
   const emptyBody = !type && (declaredLength === undefined || declaredLength === '0');
   if (emptyBody && opts.allowEmpty) return null;
-  const textPlain = opts.allowTextPlain && type?.split(';')[0].trim().toLowerCase() === 'text/plain';
+  const textPlain =
+    opts.allowTextPlain && type?.split(';')[0].trim().toLowerCase() === 'text/plain';
   if (!isJsonContentType(type) && !textPlain) {
-    throw new ApiError(415, `unsupported content type '${type ?? '(none)'}'; send application/json`, 'Content-Type', ERROR_CODES.unsupported_media_type);
+    throw new ApiError(
+      415,
+      `unsupported content type '${type ?? '(none)'}'; send application/json`,
+      'Content-Type',
+      ERROR_CODES.unsupported_media_type,
+    );
   }
   const text = await readBodyText(c, maxBytes);
   return text.trim() === '' && opts.allowEmpty ? null : text;
@@ -90,7 +127,11 @@ export async function readJsonBody<S extends z.ZodType>(
   c: Context,
   schema: S,
   maxBytes: number,
-  opts: { allowEmpty?: boolean; allowTextPlain?: boolean; validator?: (value: unknown) => ValidationResult<z.infer<S>> } = {},
+  opts: {
+    allowEmpty?: boolean;
+    allowTextPlain?: boolean;
+    validator?: (value: unknown) => ValidationResult<z.infer<S>>;
+  } = {},
 ): Promise<z.infer<S>> {
   const text = await readJsonText(c, maxBytes, opts);
   if (text === null) return schema.parse({});

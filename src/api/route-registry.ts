@@ -18,7 +18,15 @@ import { analyticsRoutes } from './routes/analytics.ts';
 
 /** Routes under `/accounts/{account_id}/…` (token-authenticated). */
 export function extraAccountRoutes(): Hono<AppEnv>[] {
-  return [importRoutes(), sessionsRoutes(), tokensRoutes(), participantDataRoutes(), exportRoutes(), webhooksRoutes(), analyticsRoutes()];
+  return [
+    importRoutes(),
+    sessionsRoutes(),
+    tokensRoutes(),
+    participantDataRoutes(),
+    exportRoutes(),
+    webhooksRoutes(),
+    analyticsRoutes(),
+  ];
 }
 
 /** Routes outside the account API (own authentication or none). */

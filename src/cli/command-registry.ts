@@ -16,7 +16,8 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'serve',
-    description: 'run the server (embedded database in --data, or PostgreSQL when DATABASE_URL is set)',
+    description:
+      'run the server (embedded database in --data, or PostgreSQL when DATABASE_URL is set)',
     load: async () => (await import('./commands/serve.ts')).serveCommand(),
   },
   {
@@ -26,27 +27,31 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'simulate',
-    description: 'create a meeting and participants through the API and send synthetic calls (time-compressed)',
+    description:
+      'create a meeting and participants through the API and send synthetic calls (time-compressed)',
     load: async () => (await import('./commands/simulate.ts')).simulateCommand(),
   },
   {
     name: 'import',
-    description: 'import a recorded call (webrtc-internals or rtcstats dump, getStats() snapshot; gzip or not)',
+    description:
+      'import a recorded call (webrtc-internals or rtcstats dump, getStats() snapshot; gzip or not)',
     load: async () => (await import('./commands/import.ts')).importCommand(),
   },
   {
     name: 'delete-participant',
-    description: "erase a participant's data: peers, telemetry, reports and derived rows, in one transaction",
+    description:
+      "erase a participant's data: peers, telemetry, reports and derived rows, in one transaction",
     load: async () => (await import('./commands/delete-participant.ts')).deleteParticipantCommand(),
   },
   {
     name: 'export',
-    description: "export finished peers' summaries (NDJSON or CSV), streaming and resumable by cursor",
+    description:
+      "export finished peers' summaries (NDJSON or CSV), streaming and resumable by cursor",
     load: async () => (await import('./commands/export.ts')).exportCommand(),
   },
   {
     name: 'webhooks',
-    description: "the webhook signing key: show the public key, rotate the key pair",
+    description: 'the webhook signing key: show the public key, rotate the key pair',
     load: async () => (await import('./commands/webhooks.ts')).webhooksCommand(),
   },
 ];

@@ -9,7 +9,9 @@ import { COMMANDS } from './command-registry.ts';
 const program = new Command();
 program
   .name('peer-report')
-  .description('Self-hosted WebRTC call-quality service with a RealtimeKit-compatible peer-report API')
+  .description(
+    'Self-hosted WebRTC call-quality service with a RealtimeKit-compatible peer-report API',
+  )
   .version('0.1.0')
   .exitOverride()
   .showHelpAfterError('(run with --help for usage)');
@@ -19,7 +21,11 @@ program
 const words = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const invoked = words[0] === 'help' ? words[1] : words[0];
 for (const entry of COMMANDS) {
-  program.addCommand(entry.name === invoked ? await entry.load() : new Command(entry.name).description(entry.description));
+  program.addCommand(
+    entry.name === invoked
+      ? await entry.load()
+      : new Command(entry.name).description(entry.description),
+  );
 }
 
 // Usage errors of every (sub)command surface as CommanderError (exit code 2), not process.exit(1).

@@ -18,7 +18,9 @@ export function encodeCursor(c: ExportCursor): string {
 /** The position a cursor string names, or undefined when it is not one of ours. */
 export function decodeCursor(text: string): ExportCursor | undefined {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(text)) return undefined;
-  const m = /^v1:(\d{1,16}):([0-9a-fA-F-]{36})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  const m = /^v1:(\d{1,16}):([0-9a-fA-F-]{36})$/.exec(
+    Buffer.from(text, 'base64url').toString('utf8'),
+  );
   if (!m || !isUuid(m[2])) return undefined;
   const leftAt = Number(m[1]);
   return Number.isSafeInteger(leftAt) ? { leftAt, peerId: m[2] } : undefined;

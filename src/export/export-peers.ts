@@ -15,9 +15,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
-import { finishedPeersPage, newestChunkIds, selectedPairs, type FinishedPeerRow } from '../store/finished-peers-page.ts';
+import {
+  finishedPeersPage,
+  newestChunkIds,
+  selectedPairs,
+  type FinishedPeerRow,
+} from '../store/finished-peers-page.ts';
 import { readQualityChunks } from '../store/quality-chunks-read.ts';
-import { computeQualityAggregates, type QualityAggregates } from '../report/quality-aggregates.ts';
+import {
+  computeQualityAggregates,
+  type QualityAggregates,
+} from '../analytics/quality-aggregates.ts';
 import { encodeCursor } from './export-cursor.ts';
 import { csvHeader, encodeRows } from './export-format.ts';
 import { exportRow, lastSelectedPair, type ExportRow } from './export-row.ts';
@@ -33,12 +41,24 @@ export interface ExportScope {
 }
 
 /** The rows of the export, page by page. */
-export async function* exportPeerPages(db: Kysely<Database>, dialect: StoreDialect, scope: ExportScope, params: ExportParams, pageSize = PAGE_SIZE): AsyncGenerator<ExportRow[]> {
+export async function* exportPeerPages(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  scope: ExportScope,
+  params: ExportParams,
+  pageSize = PAGE_SIZE,
+): AsyncGenerator<ExportRow[]> {
   let after = params.after;
   let left = params.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
     const limit = Math.min(pageSize, left);
-    const peers = await finishedPeersPage(db, { ...scope, since: params.since, until: params.until, after, limit });
+    const peers = await finishedPeersPage(db, {
+      ...scope,
+      since: params.since,
+      until: params.until,
+      after,
+      limit,
+    });
     if (peers.length === 0) return;
     yield await pageRows(db, dialect, peers);
     left -= peers.length;
@@ -49,7 +69,11 @@ export async function* exportPeerPages(db: Kysely<Database>, dialect: StoreDiale
 }
 
 /** The export as text chunks in `params.format` (a CSV header first, even when no peer matches). */
-export async function* exportText(pages: AsyncIterable<ExportRow[]>, params: ExportParams, onPage?: (rows: ExportRow[]) => void): AsyncGenerator<string> {
+export async function* exportText(
+  pages: AsyncIterable<ExportRow[]>,
+  params: ExportParams,
+  onPage?: (rows: ExportRow[]) => void,
+): AsyncGenerator<string> {
   if (params.format === 'csv') yield csvHeader();
   for await (const rows of pages) {
     onPage?.(rows);
@@ -57,7 +81,11 @@ export async function* exportText(pages: AsyncIterable<ExportRow[]>, params: Exp
   }
 }
 
-async function pageRows(db: Kysely<Database>, dialect: StoreDialect, peers: FinishedPeerRow[]): Promise<ExportRow[]> {
+async function pageRows(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peers: FinishedPeerRow[],
+): Promise<ExportRow[]> {
   const ids = peers.map((p) => p.id);
   const [newest, pairs] = await Promise.all([newestChunkIds(db, ids), selectedPairs(db, ids)]);
   const pairsByPeer = new Map<string, typeof pairs>();
@@ -82,10 +110,22 @@ async function pageRows(db: Kysely<Database>, dialect: StoreDialect, peers: Fini
 }
 
 /** The peer's aggregates: stored when they cover its newest chunk (or its chunks are gone), else computed from its metric columns. */
-async function aggregatesOf(db: Kysely<Database>, dialect: StoreDialect, peer: FinishedPeerRow, newestChunk: number | undefined): Promise<QualityAggregates | undefined> {
+async function aggregatesOf(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peer: FinishedPeerRow,
+  newestChunk: number | undefined,
+): Promise<QualityAggregates | undefined> {
   const stored = peer.quality_aggregates;
   // As the report decides (storedQualityAggregates): no chunk counts as id 0.
-  if (stored !== null && ((newestChunk ?? 0) === peer.quality_aggregates_upto || peer.expired_at !== null)) return JSON.parse(stored) as QualityAggregates;
-  if (newestChunk === undefined) return peer.expired_at !== null ? undefined : computeQualityAggregates([]);
-  return computeQualityAggregates(await readQualityChunks(db, dialect, peer.id, { withoutRows: true }));
+  if (
+    stored !== null &&
+    ((newestChunk ?? 0) === peer.quality_aggregates_upto || peer.expired_at !== null)
+  )
+    return JSON.parse(stored) as QualityAggregates;
+  if (newestChunk === undefined)
+    return peer.expired_at !== null ? undefined : computeQualityAggregates([]);
+  return computeQualityAggregates(
+    await readQualityChunks(db, dialect, peer.id, { withoutRows: true }),
+  );
 }

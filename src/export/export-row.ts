@@ -29,10 +29,14 @@
  * - `cursor`: this row's position in the export order; pass it as `cursor`
  *   to continue after this row.
  */
-import { QUALITY_SERIES, type CandidatePairSample, type QualitySeries } from '../model/telemetry.ts';
+import {
+  QUALITY_SERIES,
+  type CandidatePairSample,
+  type QualitySeries,
+} from '../model/telemetry.ts';
 import type { PeerClientMetadata } from '../model/peer-metadata.ts';
 import type { IpInformation } from '../geo/geo-lookup.ts';
-import type { QualityAggregates } from '../report/quality-aggregates.ts';
+import type { QualityAggregates } from '../analytics/quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 import type { FinishedPeerRow } from '../store/finished-peers-page.ts';
 
@@ -43,11 +47,52 @@ export type ExportValue = string | number | boolean | null | readonly unknown[];
 export type ExportRow = Record<string, ExportValue>;
 
 /** The per-series figures, in column order. */
-export const SERIES_FIGURES = ['samples', 'mos_avg', 'mos_p50', 'mos_p90', 'loss_pct_avg', 'rtt_ms_avg', 'jitter_ms_avg', 'bitrate_kbps'] as const;
+export const SERIES_FIGURES = [
+  'samples',
+  'mos_avg',
+  'mos_p50',
+  'mos_p90',
+  'loss_pct_avg',
+  'rtt_ms_avg',
+  'jitter_ms_avg',
+  'bitrate_kbps',
+] as const;
 
-const IDENTITY = ['peer_id', 'session_id', 'meeting_id', 'participant_id', 'custom_participant_id', 'display_name', 'preset_name', 'joined_at', 'left_at', 'duration_minutes', 'leave_reason', 'source'] as const;
-const DEVICE = ['browser', 'browser_version', 'engine', 'os', 'os_version', 'is_mobile', 'sdk_name', 'sdk_version'] as const;
-const NETWORK = ['country', 'region', 'city', 'asn', 'asn_org', 'relay', 'relay_protocol', 'transport_protocol', 'network_type'] as const;
+const IDENTITY = [
+  'peer_id',
+  'session_id',
+  'meeting_id',
+  'participant_id',
+  'custom_participant_id',
+  'display_name',
+  'preset_name',
+  'joined_at',
+  'left_at',
+  'duration_minutes',
+  'leave_reason',
+  'source',
+] as const;
+const DEVICE = [
+  'browser',
+  'browser_version',
+  'engine',
+  'os',
+  'os_version',
+  'is_mobile',
+  'sdk_name',
+  'sdk_version',
+] as const;
+const NETWORK = [
+  'country',
+  'region',
+  'city',
+  'asn',
+  'asn_org',
+  'relay',
+  'relay_protocol',
+  'transport_protocol',
+  'network_type',
+] as const;
 const OVERALL = ['average_mos', 'audio_bandwidth_kbps', 'video_bandwidth_kbps'] as const;
 /** Filled by the call diagnosis (`verdict`: its one-word verdict; `issues`: its top issues as a JSON array). */
 const DIAGNOSIS = ['verdict', 'issues'] as const;
@@ -65,7 +110,19 @@ export const EXPORT_COLUMNS: readonly string[] = [
 
 /** What one row is made of: the stored peer, its participant, its aggregates and its last selected candidate pair. */
 export interface ExportSource {
-  peer: Pick<FinishedPeerRow, 'id' | 'session_id' | 'meeting_id' | 'participant_id' | 'joined_at' | 'left_at' | 'leave_reason' | 'source' | 'client' | 'ip_info'>;
+  peer: Pick<
+    FinishedPeerRow,
+    | 'id'
+    | 'session_id'
+    | 'meeting_id'
+    | 'participant_id'
+    | 'joined_at'
+    | 'left_at'
+    | 'leave_reason'
+    | 'source'
+    | 'client'
+    | 'ip_info'
+  >;
   participant: Pick<FinishedPeerRow, 'custom_participant_id' | 'name' | 'preset_name'>;
   /** Undefined when the peer has no telemetry left (expired before its aggregates were stored). */
   aggregates: QualityAggregates | undefined;
@@ -75,7 +132,8 @@ export interface ExportSource {
 
 type Json = Record<string, unknown>;
 
-const value = (v: unknown): ExportValue => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null);
+const value = (v: unknown): ExportValue =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : null;
 
 /** The row of one peer. */
 export function exportRow(src: ExportSource): ExportRow {
@@ -111,7 +169,9 @@ export function exportRow(src: ExportSource): ExportRow {
     city: value(ip.city),
     asn: value(ip.asn?.asn),
     asn_org: value(ip.asn?.name ?? ip.org),
-    relay: pair ? pair.local?.candidate_type === 'relay' || pair.remote?.candidate_type === 'relay' : null,
+    relay: pair
+      ? pair.local?.candidate_type === 'relay' || pair.remote?.candidate_type === 'relay'
+      : null,
     relay_protocol: value(pair?.local?.relay_protocol),
     transport_protocol: value(pair?.local?.protocol),
     network_type: value(pair?.local?.network_type),
@@ -120,8 +180,13 @@ export function exportRow(src: ExportSource): ExportRow {
     video_bandwidth_kbps: value(summary.video_bandwidth),
   };
   const stats = new Map<string, Json>();
-  for (const s of [...((summary.audio_stats as Json[] | undefined) ?? []), ...((summary.video_stats as Json[] | undefined) ?? [])]) stats.set(String(s.series), s);
-  for (const series of QUALITY_SERIES) Object.assign(row, seriesFigures(series, aggregates?.cumulative[series], stats.get(series)));
+  for (const s of [
+    ...((summary.audio_stats as Json[] | undefined) ?? []),
+    ...((summary.video_stats as Json[] | undefined) ?? []),
+  ])
+    stats.set(String(s.series), s);
+  for (const series of QUALITY_SERIES)
+    Object.assign(row, seriesFigures(series, aggregates?.cumulative[series], stats.get(series)));
   // The diagnosis is added by another module; until then these stay empty.
   row.verdict = null;
   row.issues = null;
@@ -129,7 +194,11 @@ export function exportRow(src: ExportSource): ExportRow {
   return row;
 }
 
-function seriesFigures(series: QualitySeries, cumulative: Json | undefined, stats: Json | undefined): ExportRow {
+function seriesFigures(
+  series: QualitySeries,
+  cumulative: Json | undefined,
+  stats: Json | undefined,
+): ExportRow {
   const mos = (cumulative?.quality_mos ?? {}) as Json;
   const figures: Record<(typeof SERIES_FIGURES)[number], ExportValue> = {
     samples: value(stats?.sample_count ?? cumulative?.sample_count),
@@ -147,10 +216,17 @@ function seriesFigures(series: QualitySeries, cumulative: Json | undefined, stat
 }
 
 /** The last selected pair among `pairs` (by time, then pc and id, so the choice is stable). */
-export function lastSelectedPair(pairs: readonly { ts: number; pc: string; pair_id: string; payload: string }[]): CandidatePairSample | undefined {
+export function lastSelectedPair(
+  pairs: readonly { ts: number; pc: string; pair_id: string; payload: string }[],
+): CandidatePairSample | undefined {
   let best: (typeof pairs)[number] | undefined;
   for (const p of pairs) {
-    if (!best || p.ts > best.ts || (p.ts === best.ts && (p.pc > best.pc || (p.pc === best.pc && p.pair_id > best.pair_id)))) best = p;
+    if (
+      !best ||
+      p.ts > best.ts ||
+      (p.ts === best.ts && (p.pc > best.pc || (p.pc === best.pc && p.pair_id > best.pair_id)))
+    )
+      best = p;
   }
   return best ? (JSON.parse(best.payload) as CandidatePairSample) : undefined;
 }

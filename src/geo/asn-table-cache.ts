@@ -33,7 +33,9 @@ export function readTableCache(file: string, v6: boolean): RangeTable | undefine
   // Typed-array views need offsets aligned to their element size: a file this large has a buffer of its own
   // (offset 0); anything else is copied into one.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  const buffer = (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) as ArrayBuffer;
+  const buffer = (
+    whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)
+  ) as ArrayBuffer;
   const view = new DataView(buffer);
   const count = view.getUint32(0, true);
   const namesBytes = view.getUint32(4, true);
@@ -46,7 +48,8 @@ export function readTableCache(file: string, v6: boolean): RangeTable | undefine
     offset += count * size;
     return arr;
   };
-  const range = (b: ArrayBuffer, o: number, n: number) => (v6 ? new BigUint64Array(b, o, n) : new Uint32Array(b, o, n));
+  const range = (b: ArrayBuffer, o: number, n: number) =>
+    v6 ? new BigUint64Array(b, o, n) : new Uint32Array(b, o, n);
   const starts = take(range, width);
   const ends = take(range, width);
   const asn = take((b, o, n) => new Uint32Array(b, o, n), 4);
@@ -65,7 +68,17 @@ export function writeTableCache(file: string, table: RangeTable): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(tmp, Buffer.concat([header, part(table.starts), part(table.ends), part(table.asn), part(table.org), names]));
+    fs.writeFileSync(
+      tmp,
+      Buffer.concat([
+        header,
+        part(table.starts),
+        part(table.ends),
+        part(table.asn),
+        part(table.org),
+        names,
+      ]),
+    );
     fs.renameSync(tmp, file);
   } catch {
     fs.rmSync(tmp, { force: true });

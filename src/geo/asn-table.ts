@@ -23,7 +23,11 @@ function parseCsvLine(line: string): string[] {
       let j = i + 1;
       let s = '';
       while (j < line.length) {
-        if (line[j] === '"' && line[j + 1] === '"') { s += '"'; j += 2; continue; }
+        if (line[j] === '"' && line[j + 1] === '"') {
+          s += '"';
+          j += 2;
+          continue;
+        }
         if (line[j] === '"') break;
         s += line[j++];
       }
@@ -31,7 +35,10 @@ function parseCsvLine(line: string): string[] {
       i = j + 2;
     } else {
       const j = line.indexOf(',', i);
-      if (j === -1) { out.push(line.slice(i)); break; }
+      if (j === -1) {
+        out.push(line.slice(i));
+        break;
+      }
       out.push(line.slice(i, j));
       i = j + 1;
     }
@@ -62,7 +69,10 @@ async function loadTable(file: string, v6: boolean): Promise<RangeTable> {
     let k = orgs.get(o ?? '');
     // A name kept as the slice of its line would keep readline's whole 64 KB chunk alive: with ~80k names,
     // most of the 32 MB of CSV stayed on the heap (idle RSS ~100 MB more). A copy holds only its own characters.
-    if (k === undefined) { k = orgs.size; orgs.set(flatCopy(o ?? ''), k); }
+    if (k === undefined) {
+      k = orgs.size;
+      orgs.set(flatCopy(o ?? ''), k);
+    }
     orgIdx.push(k);
   }
   return {
@@ -78,10 +88,17 @@ async function loadTable(file: string, v6: boolean): Promise<RangeTable> {
  * The table of `file`: from its binary copy in `cacheDir` when there is one for this exact file (size and
  * modification time in the name), else parsed from the CSV and copied there for the next start.
  */
-async function loadCachedTable(file: string, v6: boolean, cacheDir: string | undefined): Promise<RangeTable> {
+async function loadCachedTable(
+  file: string,
+  v6: boolean,
+  cacheDir: string | undefined,
+): Promise<RangeTable> {
   if (!cacheDir) return loadTable(file, v6);
   const stat = fs.statSync(file);
-  const cached = path.join(cacheDir, `${path.basename(file, '.csv')}-${stat.size}-${Math.trunc(stat.mtimeMs)}.bin`);
+  const cached = path.join(
+    cacheDir,
+    `${path.basename(file, '.csv')}-${stat.size}-${Math.trunc(stat.mtimeMs)}.bin`,
+  );
   const hit = readTableCache(cached, v6);
   if (hit) return hit;
   const table = await loadTable(file, v6);
@@ -113,9 +130,14 @@ export class AsnTable {
    * (`node_modules/.cache/peer-report` by default, the usual place for tools' caches; none when `null`).
    */
   constructor(dir?: string, cacheDir?: string | null) {
-    const packageDir = createRequire(import.meta.url).resolve('@ip-location-db/asn/package.json').replace(/package\.json$/, '');
+    const packageDir = createRequire(import.meta.url)
+      .resolve('@ip-location-db/asn/package.json')
+      .replace(/package\.json$/, '');
     this.#dir = dir ?? packageDir;
-    this.#cacheDir = cacheDir === null ? undefined : (cacheDir ?? path.join(packageDir, '../../.cache/peer-report'));
+    this.#cacheDir =
+      cacheDir === null
+        ? undefined
+        : (cacheDir ?? path.join(packageDir, '../../.cache/peer-report'));
   }
 
   /** Starts loading both tables (optional; lookups load on demand). */
@@ -125,7 +147,8 @@ export class AsnTable {
   }
 
   #table(v6: boolean): Promise<RangeTable> {
-    if (v6) return (this.#v6 ??= loadCachedTable(`${this.#dir}asn-ipv6-num.csv`, true, this.#cacheDir));
+    if (v6)
+      return (this.#v6 ??= loadCachedTable(`${this.#dir}asn-ipv6-num.csv`, true, this.#cacheDir));
     return (this.#v4 ??= loadCachedTable(`${this.#dir}asn-ipv4-num.csv`, false, this.#cacheDir));
   }
 
@@ -164,10 +187,13 @@ export function expandIpv6(ip: string): number[] | undefined {
   const h = parse(head);
   const t = tail === undefined ? [] : parse(tail);
   // An embedded IPv4 tail (::ffff:1.2.3.4) is two groups.
-  const fix = (arr: string[]) => arr.flatMap((g) => {
-    const n = ipv4ToNumber(g);
-    return n === undefined ? [g] : [((n >>> 16) & 0xffff).toString(16), (n & 0xffff).toString(16)];
-  });
+  const fix = (arr: string[]) =>
+    arr.flatMap((g) => {
+      const n = ipv4ToNumber(g);
+      return n === undefined
+        ? [g]
+        : [((n >>> 16) & 0xffff).toString(16), (n & 0xffff).toString(16)];
+    });
   const hh = fix(h);
   const tt = fix(t);
   const missing = 8 - hh.length - tt.length;

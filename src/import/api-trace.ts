@@ -20,9 +20,19 @@ const STATE_EVENTS: Record<string, string> = {
  * `onIceCandidate`, `onRenegotiationNeeded`...); matched case-insensitively.
  */
 const UNPREFIXED = new Set([
-  'signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange', 'icegatheringstatechange',
-  'icecandidate', 'icecandidateerror', 'negotiationneeded', 'track', 'datachannel', 'dtlsstatechange',
-  'addstream', 'removestream', 'removetrack',
+  'signalingstatechange',
+  'iceconnectionstatechange',
+  'connectionstatechange',
+  'icegatheringstatechange',
+  'icecandidate',
+  'icecandidateerror',
+  'negotiationneeded',
+  'track',
+  'datachannel',
+  'dtlsstatechange',
+  'addstream',
+  'removestream',
+  'removetrack',
 ]);
 
 /** Old spellings of the same callbacks. */
@@ -34,8 +44,14 @@ export function canonicalMethod(method: string): string {
   const bare = lower.startsWith('on') && !UNPREFIXED.has(lower) ? lower.slice(2) : lower;
   const callback = RENAMED[bare] ?? bare;
   if (UNPREFIXED.has(callback)) return `on${callback}`;
-  if (method === 'getUserMedia' || method === 'getUserMediaOnSuccess' || method === 'getUserMediaOnFailure' ||
-      method === 'getDisplayMedia' || method === 'getDisplayMediaOnSuccess' || method === 'getDisplayMediaOnFailure') {
+  if (
+    method === 'getUserMedia' ||
+    method === 'getUserMediaOnSuccess' ||
+    method === 'getUserMediaOnFailure' ||
+    method === 'getDisplayMedia' ||
+    method === 'getDisplayMediaOnSuccess' ||
+    method === 'getDisplayMediaOnFailure'
+  ) {
     return `navigator.mediaDevices.${method}`;
   }
   return method;
@@ -55,13 +71,17 @@ export type TraceAction =
   | { kind: 'video-type'; ssrc: number; videoType: string };
 
 function text(value: unknown, max = 2048): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const s = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 /** `{type, sdp}` objects, and the legacy webrtc-internals text `type: offer, sdp: v=0...`. */
 function sdpOf(value: unknown): string | undefined {
-  if (typeof value === 'object' && value !== null && typeof (value as { sdp?: unknown }).sdp === 'string') {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { sdp?: unknown }).sdp === 'string'
+  ) {
     return (value as { sdp: string }).sdp;
   }
   if (typeof value === 'string') {
@@ -91,7 +111,10 @@ export function iceServerUrls(config: unknown): string[] | undefined {
     // Pre-M117 webrtc-internals: `{ iceServers: [stun:a, turn:b], iceTransportPolicy: all, ... }` (not JSON).
     const match = /iceServers:\s*\[([^\]]*)\]/.exec(config);
     if (!match) return undefined;
-    const urls = match[1].split(',').map((u) => u.trim()).filter((u) => u !== '');
+    const urls = match[1]
+      .split(',')
+      .map((u) => u.trim())
+      .filter((u) => u !== '');
     return urls.length > 0 ? urls.slice(0, 32) : undefined;
   }
   if (typeof config !== 'object' || config === null) return undefined;
@@ -99,8 +122,11 @@ export function iceServerUrls(config: unknown): string[] | undefined {
   if (!Array.isArray(servers)) return undefined;
   const urls: string[] = [];
   for (const server of servers) {
-    const u = (server as { urls?: unknown; url?: unknown } | null)?.urls ?? (server as { url?: unknown } | null)?.url;
-    for (const url of Array.isArray(u) ? u : [u]) if (typeof url === 'string') urls.push(url.slice(0, 1024));
+    const u =
+      (server as { urls?: unknown; url?: unknown } | null)?.urls ??
+      (server as { url?: unknown } | null)?.url;
+    for (const url of Array.isArray(u) ? u : [u])
+      if (typeof url === 'string') urls.push(url.slice(0, 1024));
   }
   return urls.length > 0 ? urls.slice(0, 32) : undefined;
 }
@@ -111,12 +137,20 @@ function transportPolicy(config: unknown): string | undefined {
   return typeof p === 'string' ? p : undefined;
 }
 
-const TRACK_KIND_TO_DEVICE: Record<string, 'audioinput' | 'videoinput'> = { audio: 'audioinput', video: 'videoinput' };
+const TRACK_KIND_TO_DEVICE: Record<string, 'audioinput' | 'videoinput'> = {
+  audio: 'audioinput',
+  video: 'videoinput',
+};
 
 /** Tracks of a getUserMedia/getDisplayMedia success value: rtcstats `{id, tracks: [...]}` or rtcstats v3 `[[kind, trackId, streamId], ...]`. */
 function mediaTracks(value: unknown): { id?: string; kind?: string; label?: string }[] {
   if (Array.isArray(value)) {
-    return value.filter(Array.isArray).map((t) => ({ kind: typeof t[0] === 'string' ? t[0] : undefined, id: typeof t[1] === 'string' ? t[1] : undefined }));
+    return value
+      .filter(Array.isArray)
+      .map((t) => ({
+        kind: typeof t[0] === 'string' ? t[0] : undefined,
+        id: typeof t[1] === 'string' ? t[1] : undefined,
+      }));
   }
   const tracks = (value as { tracks?: unknown } | null)?.tracks;
   if (!Array.isArray(tracks)) return [];
@@ -132,41 +166,94 @@ function mediaTracks(value: unknown): { id?: string; kind?: string; label?: stri
 function errorText(value: unknown): string {
   if (typeof value === 'object' && value !== null) {
     const v = value as { name?: unknown; message?: unknown };
-    if (typeof v.name === 'string' || typeof v.message === 'string') return text([v.name, v.message].filter(Boolean).join(': '), 512);
+    if (typeof v.name === 'string' || typeof v.message === 'string')
+      return text([v.name, v.message].filter(Boolean).join(': '), 512);
   }
   return text(value, 512);
 }
 
 /** snake_case of a camelCase API name (`setRemoteDescriptionOnFailure` -> `set_remote_description_on_failure`). */
 function snake(name: string): string {
-  return name.replace(/\./g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return name
+    .replace(/\./g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /** Methods read elsewhere (stats, client description) or recorded for the record only: known, so never reported as skipped. */
 const KNOWN_WITHOUT_ACTION = new Set([
-  'getstats', 'getStats', 'connectionInfo', 'createAnswer', 'createOfferOnSuccess', 'createAnswerOnSuccess',
-  'setLocalDescriptionOnSuccess', 'setRemoteDescriptionOnSuccess', 'addIceCandidateOnSuccess', 'setConfiguration',
-  'onnegotiationneeded', 'ontrack', 'ondatachannel', 'onaddstream', 'onremovestream', 'onremovetrack',
-  'addStream', 'removeStream', 'addTrack', 'removeTrack', 'addTransceiver', 'createDataChannel',
-  'transceiverAdded', 'transceiverModified', 'transceiverRemoved', 'addTrackOnSuccess', 'addTransceiverOnSuccess',
-  'setCodecPreferences', 'setHeaderExtensionsToNegotiate', 'setParameters', 'replaceTrack', 'MediaStreamTrack.stop',
-  'MediaStreamTrack.applyConstraints', 'HTMLMediaElement.resize',
+  'getstats',
+  'getStats',
+  'connectionInfo',
+  'createAnswer',
+  'createOfferOnSuccess',
+  'createAnswerOnSuccess',
+  'setLocalDescriptionOnSuccess',
+  'setRemoteDescriptionOnSuccess',
+  'addIceCandidateOnSuccess',
+  'setConfiguration',
+  'onnegotiationneeded',
+  'ontrack',
+  'ondatachannel',
+  'onaddstream',
+  'onremovestream',
+  'onremovetrack',
+  'addStream',
+  'removeStream',
+  'addTrack',
+  'removeTrack',
+  'addTransceiver',
+  'createDataChannel',
+  'transceiverAdded',
+  'transceiverModified',
+  'transceiverRemoved',
+  'addTrackOnSuccess',
+  'addTransceiverOnSuccess',
+  'setCodecPreferences',
+  'setHeaderExtensionsToNegotiate',
+  'setParameters',
+  'replaceTrack',
+  'MediaStreamTrack.stop',
+  'MediaStreamTrack.applyConstraints',
+  'HTMLMediaElement.resize',
 ]);
 
 /** Methods {@link interpretTrace} reads (whatever their value). */
 const INTERPRETED = new Set([
-  'create', 'constraints', 'createOffer', 'restartIce', 'setLocalDescription', 'setRemoteDescription', 'onicecandidate',
-  'addIceCandidate', 'onicecandidateerror', 'close', 'navigator.mediaDevices.getUserMedia', 'navigator.mediaDevices.getDisplayMedia',
-  'navigator.mediaDevices.getUserMediaOnSuccess', 'navigator.mediaDevices.getDisplayMediaOnSuccess',
-  'navigator.mediaDevices.getUserMediaOnFailure', 'navigator.mediaDevices.getDisplayMediaOnFailure',
-  'navigator.mediaDevices.enumerateDevices', 'navigator.mediaDevices.ondevicechange', 'MediaStreamTrack.onmute',
-  'MediaStreamTrack.onunmute', 'MediaStreamTrack.onended', 'setVideoType',
+  'create',
+  'constraints',
+  'createOffer',
+  'restartIce',
+  'setLocalDescription',
+  'setRemoteDescription',
+  'onicecandidate',
+  'addIceCandidate',
+  'onicecandidateerror',
+  'close',
+  'navigator.mediaDevices.getUserMedia',
+  'navigator.mediaDevices.getDisplayMedia',
+  'navigator.mediaDevices.getUserMediaOnSuccess',
+  'navigator.mediaDevices.getDisplayMediaOnSuccess',
+  'navigator.mediaDevices.getUserMediaOnFailure',
+  'navigator.mediaDevices.getDisplayMediaOnFailure',
+  'navigator.mediaDevices.enumerateDevices',
+  'navigator.mediaDevices.ondevicechange',
+  'MediaStreamTrack.onmute',
+  'MediaStreamTrack.onunmute',
+  'MediaStreamTrack.onended',
+  'setVideoType',
 ]);
 
 /** True when `method` (any recorded spelling) is one the importers read or knowingly pass over. */
 export function isKnownTraceMethod(rawMethod: string): boolean {
   const method = canonicalMethod(rawMethod);
-  return STATE_EVENTS[method] !== undefined || INTERPRETED.has(method) || KNOWN_WITHOUT_ACTION.has(method) || KNOWN_WITHOUT_ACTION.has(rawMethod) || /OnFailure$/.test(method);
+  return (
+    STATE_EVENTS[method] !== undefined ||
+    INTERPRETED.has(method) ||
+    KNOWN_WITHOUT_ACTION.has(method) ||
+    KNOWN_WITHOUT_ACTION.has(rawMethod) ||
+    /OnFailure$/.test(method)
+  );
 }
 
 /**
@@ -176,7 +263,10 @@ export function isKnownTraceMethod(rawMethod: string): boolean {
 export function interpretTrace(rawMethod: string, value: unknown): TraceAction[] {
   const method = canonicalMethod(rawMethod);
   const stateEvent = STATE_EVENTS[method];
-  if (stateEvent) return typeof value === 'string' ? [{ kind: 'event', name: stateEvent, metadata: { state: value } }] : [];
+  if (stateEvent)
+    return typeof value === 'string'
+      ? [{ kind: 'event', name: stateEvent, metadata: { state: value } }]
+      : [];
   switch (method) {
     case 'create': {
       const action: TraceAction = { kind: 'create' };
@@ -206,14 +296,20 @@ export function interpretTrace(rawMethod: string, value: unknown): TraceAction[]
     case 'setLocalDescription':
     case 'setRemoteDescription': {
       const sdp = sdpOf(value);
-      return sdp ? [{ kind: 'sdp', side: method === 'setLocalDescription' ? 'local' : 'remote', sdp }] : [];
+      return sdp
+        ? [{ kind: 'sdp', side: method === 'setLocalDescription' ? 'local' : 'remote', sdp }]
+        : [];
     }
     case 'onicecandidate':
     case 'addIceCandidate': {
       const line = candidateLine(value);
       const type = line ? /\btyp (\w+)/.exec(line)?.[1] : undefined;
       if (!type) return [];
-      const action: TraceAction = { kind: 'candidate', side: method === 'onicecandidate' ? 'local' : 'remote', type };
+      const action: TraceAction = {
+        kind: 'candidate',
+        side: method === 'onicecandidate' ? 'local' : 'remote',
+        type,
+      };
       const relayProtocol = (value as { relayProtocol?: unknown } | null)?.relayProtocol;
       if (typeof relayProtocol === 'string') action.relayProtocol = relayProtocol;
       return [action];
@@ -223,7 +319,8 @@ export function interpretTrace(rawMethod: string, value: unknown): TraceAction[]
       const metadata: Record<string, string | number | boolean | null> = {};
       for (const k of ['url', 'errorCode', 'errorText', 'address', 'port'] as const) {
         const x = v[k];
-        if (typeof x === 'string' || typeof x === 'number') metadata[snake(k)] = typeof x === 'string' ? text(x, 512) : x;
+        if (typeof x === 'string' || typeof x === 'number')
+          metadata[snake(k)] = typeof x === 'string' ? text(x, 512) : x;
       }
       return [{ kind: 'event', name: 'ice_candidate_error', metadata }];
     }
@@ -231,16 +328,29 @@ export function interpretTrace(rawMethod: string, value: unknown): TraceAction[]
       return [{ kind: 'close' }, { kind: 'event', name: 'pc_closed' }];
     case 'navigator.mediaDevices.getUserMedia':
     case 'navigator.mediaDevices.getDisplayMedia':
-      return [{ kind: 'event', name: snake(method.slice('navigator.mediaDevices.'.length)), metadata: { constraints: text(value) } }];
+      return [
+        {
+          kind: 'event',
+          name: snake(method.slice('navigator.mediaDevices.'.length)),
+          metadata: { constraints: text(value) },
+        },
+      ];
     case 'navigator.mediaDevices.getUserMediaOnSuccess':
     case 'navigator.mediaDevices.getDisplayMediaOnSuccess': {
       const display = method.endsWith('getDisplayMediaOnSuccess');
       const tracks = mediaTracks(value);
-      const actions: TraceAction[] = [{
-        kind: 'event',
-        name: display ? 'get_display_media_success' : 'get_user_media_success',
-        metadata: { tracks: text(tracks.map((t) => `${t.kind ?? '?'}:${t.label ?? t.id ?? ''}`).join(', '), 2048) },
-      }];
+      const actions: TraceAction[] = [
+        {
+          kind: 'event',
+          name: display ? 'get_display_media_success' : 'get_user_media_success',
+          metadata: {
+            tracks: text(
+              tracks.map((t) => `${t.kind ?? '?'}:${t.label ?? t.id ?? ''}`).join(', '),
+              2048,
+            ),
+          },
+        },
+      ];
       for (const t of tracks) {
         if (display && t.id) actions.push({ kind: 'display-track', id: t.id });
         const deviceKind = t.kind ? TRACK_KIND_TO_DEVICE[t.kind] : undefined;
@@ -254,17 +364,27 @@ export function interpretTrace(rawMethod: string, value: unknown): TraceAction[]
     }
     case 'navigator.mediaDevices.getUserMediaOnFailure':
     case 'navigator.mediaDevices.getDisplayMediaOnFailure':
-      return [{ kind: 'event', name: method.endsWith('getUserMediaOnFailure') ? 'get_user_media_failure' : 'get_display_media_failure', metadata: { error: errorText(value) } }];
+      return [
+        {
+          kind: 'event',
+          name: method.endsWith('getUserMediaOnFailure')
+            ? 'get_user_media_failure'
+            : 'get_display_media_failure',
+          metadata: { error: errorText(value) },
+        },
+      ];
     case 'navigator.mediaDevices.enumerateDevices': {
       if (!Array.isArray(value)) return [];
       const devices = value
         .filter((d): d is Record<string, unknown> => typeof d === 'object' && d !== null)
         .map((d) => {
           const device: MediaDeviceInfoLite = {};
-          if (typeof d.deviceId === 'string' && d.deviceId !== '') device.device_id = d.deviceId.slice(0, 256);
+          if (typeof d.deviceId === 'string' && d.deviceId !== '')
+            device.device_id = d.deviceId.slice(0, 256);
           if (typeof d.kind === 'string') device.kind = d.kind;
           if (typeof d.label === 'string' && d.label !== '') device.label = d.label.slice(0, 256);
-          if (typeof d.groupId === 'string' && d.groupId !== '') device.group_id = d.groupId.slice(0, 256);
+          if (typeof d.groupId === 'string' && d.groupId !== '')
+            device.group_id = d.groupId.slice(0, 256);
           return device;
         });
       return [{ kind: 'devices', devices }];
@@ -280,10 +400,19 @@ export function interpretTrace(rawMethod: string, value: unknown): TraceAction[]
     case 'setVideoType': {
       // Jitsi: `{ssrc, videoType: 'camera' | 'desktop'}` for a local video source.
       const v = (value ?? {}) as { ssrc?: unknown; videoType?: unknown };
-      return typeof v.ssrc === 'number' && typeof v.videoType === 'string' ? [{ kind: 'video-type', ssrc: v.ssrc, videoType: v.videoType }] : [];
+      return typeof v.ssrc === 'number' && typeof v.videoType === 'string'
+        ? [{ kind: 'video-type', ssrc: v.ssrc, videoType: v.videoType }]
+        : [];
     }
     default:
-      if (/OnFailure$/.test(method)) return [{ kind: 'event', name: snake(method).replace(/_on_failure$/, '_failure'), metadata: { error: errorText(value) } }];
+      if (/OnFailure$/.test(method))
+        return [
+          {
+            kind: 'event',
+            name: snake(method).replace(/_on_failure$/, '_failure'),
+            metadata: { error: errorText(value) },
+          },
+        ];
       return [];
   }
 }

@@ -30,7 +30,9 @@ export class DumpCompressionError extends DumpFormatError {
 
   /** The error for a zlib failure (`err.code` is `Z_BUF_ERROR`, `Z_DATA_ERROR`...). */
   static fromZlib(err: Error & { code?: string }): DumpCompressionError {
-    return new DumpCompressionError(err.code !== undefined && TRUNCATED_CODES.has(err.code) ? 'truncated' : 'corrupt');
+    return new DumpCompressionError(
+      err.code !== undefined && TRUNCATED_CODES.has(err.code) ? 'truncated' : 'corrupt',
+    );
   }
 }
 

@@ -10,7 +10,12 @@ export class DumpFormatError extends Error {
   readonly key?: string;
 
   constructor(message: string, where: { line?: number; key?: string } = {}) {
-    const place = where.line !== undefined ? ` (line ${where.line})` : where.key !== undefined ? ` (key ${where.key})` : '';
+    const place =
+      where.line !== undefined
+        ? ` (line ${where.line})`
+        : where.key !== undefined
+          ? ` (key ${where.key})`
+          : '';
     super(`${message}${place}`);
     if (where.line !== undefined) this.line = where.line;
     if (where.key !== undefined) this.key = where.key;

@@ -23,14 +23,18 @@ export interface OpenDumpOptions {
 /** Raised when a size limit of {@link OpenDumpOptions} is exceeded. */
 export class DumpTooLargeError extends Error {
   override readonly name = 'DumpTooLargeError';
-  constructor(readonly limit: number, what: string) {
+  constructor(
+    readonly limit: number,
+    what: string,
+  ) {
     super(`${what} exceeds the limit of ${limit} bytes`);
   }
 }
 
 function toReadable(input: DumpInput): Readable {
   if (typeof input === 'string') return createReadStream(input);
-  if (input instanceof Uint8Array) return Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]);
+  if (input instanceof Uint8Array)
+    return Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]);
   return input;
 }
 
@@ -113,7 +117,10 @@ class AutoGunzip extends Transform {
  * Opens a dump as UTF-8 text lines, gunzipping on the fly when the first two
  * bytes are the gzip magic `1f 8b`.
  */
-export async function openDumpText(input: DumpInput, options: OpenDumpOptions = {}): Promise<DumpText> {
+export async function openDumpText(
+  input: DumpInput,
+  options: OpenDumpOptions = {},
+): Promise<DumpText> {
   const raw = toReadable(input);
   const counted = limiter(options.maxBytes, 'the upload');
   const decoder = new AutoGunzip(options.maxDecompressedBytes);
@@ -166,7 +173,10 @@ export async function verifyCompressedRest(text: DumpText): Promise<void> {
 }
 
 /** Joins the remaining lines of a JSON document into one string (one copy of the text). */
-export async function collectRest(first: string, lines: AsyncIterableIterator<string>): Promise<string> {
+export async function collectRest(
+  first: string,
+  lines: AsyncIterableIterator<string>,
+): Promise<string> {
   const parts: string[] = [first];
   for await (const line of lines) parts.push(line);
   return parts.join('\n');

@@ -15,12 +15,22 @@ const PC = 'pc-0';
 /** Parses an already JSON-parsed snapshot. */
 export function parseGetStatsSnapshot(doc: unknown): ParsedDump {
   const stats: RawStat[] = listStats(doc as RawStatsReport['stats']);
-  if (stats.length === 0) throw new DumpFormatError('getStats() snapshot holds no stats', { key: '$' });
-  const times = stats.map((s) => num(s.timestamp)).filter((t): t is number => t !== undefined && t > 0);
-  if (times.length === 0) throw new DumpFormatError('getStats() snapshot: no stat has a timestamp, so the time of the call is unknown', { key: '[0].timestamp' });
+  if (stats.length === 0)
+    throw new DumpFormatError('getStats() snapshot holds no stats', { key: '$' });
+  const times = stats
+    .map((s) => num(s.timestamp))
+    .filter((t): t is number => t !== undefined && t > 0);
+  if (times.length === 0)
+    throw new DumpFormatError(
+      'getStats() snapshot: no stat has a timestamp, so the time of the call is unknown',
+      { key: '[0].timestamp' },
+    );
   const ts = Math.max(...times);
   const builder = new RecordingBuilder();
   builder.stats(CLIENT, PC, ts, stats);
-  builder.note(CLIENT, 'a single getStats() snapshot: one instant only, so per-interval figures (bitrate, loss over time) cannot be derived; cumulative totals are imported');
+  builder.note(
+    CLIENT,
+    'a single getStats() snapshot: one instant only, so per-interval figures (bitrate, loss over time) cannot be derived; cumulative totals are imported',
+  );
   return { format: 'getstats-snapshot', clients: builder.build(), warnings: builder.warnings };
 }

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import { clientMetadata } from '../ingest/client-metadata.ts';
 import { validateBatch } from '../ingest/batch-validator.ts';
-import { closePeer, joinPeer } from '../ingest/peer-lifecycle.ts';
+import { closePeer, joinPeer } from '../store/peer-lifecycle.ts';
 import { createMeeting } from '../store/meetings.ts';
 import { addParticipant } from '../store/participants.ts';
 import type { Database } from '../store/schema.ts';
@@ -66,7 +66,9 @@ function validateBatches(parsed: ParsedDump): void {
       // as the ingest route stores them stripped.
       const result = validateBatch(batch);
       if (!result.ok) {
-        throw new Error(`internal import error: batch ${batch.batch_id} of ${client.label} fails the ingest schema at ${result.field}: ${result.message}`);
+        throw new Error(
+          `internal import error: batch ${batch.batch_id} of ${client.label} fails the ingest schema at ${result.field}: ${result.message}`,
+        );
       }
     }
   }
@@ -77,7 +79,11 @@ function countSamples(client: ParsedClient): number {
 }
 
 /** Stores an already parsed dump (one transaction). */
-export async function storeParsedDump(store: ImportStore, parsed: ParsedDump & { gzipped?: boolean }, target: ImportTarget): Promise<ImportResult> {
+export async function storeParsedDump(
+  store: ImportStore,
+  parsed: ParsedDump & { gzipped?: boolean },
+  target: ImportTarget,
+): Promise<ImportResult> {
   if (parsed.clients.length === 0) throw new Error('the dump holds no recorded client');
   validateBatches(parsed);
   const clients = [...parsed.clients].sort((a, b) => a.joined_at - b.joined_at);
@@ -117,7 +123,8 @@ export async function storeParsedDump(store: ImportStore, parsed: ParsedDump & {
     } finally {
       await writer.close();
     }
-    for (const { client, peer } of joined) await closePeer(tx, store.dialect, peer.peerId, client.left_at, 'imported');
+    for (const { client, peer } of joined)
+      await closePeer(tx, store.dialect, peer.peerId, client.left_at, 'imported');
     return {
       format: parsed.format,
       gzipped: parsed.gzipped ?? false,
@@ -146,7 +153,12 @@ export async function storeParsedDump(store: ImportStore, parsed: ParsedDump & {
  * Parses a dump (file path, stream or bytes) and stores it. Parsing finishes
  * before the first write, so an unsupported or corrupt file stores nothing.
  */
-export async function importDump(store: ImportStore, input: DumpInput, target: ImportTarget, limits: OpenDumpOptions = {}): Promise<ImportResult> {
+export async function importDump(
+  store: ImportStore,
+  input: DumpInput,
+  target: ImportTarget,
+  limits: OpenDumpOptions = {},
+): Promise<ImportResult> {
   const parsed = await parseDump(input, limits);
   return storeParsedDump(store, parsed, target);
 }

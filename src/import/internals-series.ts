@@ -115,17 +115,30 @@ export function statSeriesOf(stats: Record<string, unknown>, keyPath: string): P
     if (dash <= 0) continue;
     const id = key.slice(0, dash);
     const field = key.slice(dash + 1);
-    if (typeof entry !== 'object' || entry === null) throw new DumpFormatError('webrtc-internals dump: a stats series must be an object', { key: `${keyPath}.stats.${key}` });
-    const e = entry as { values?: unknown; statsType?: unknown; startTime?: unknown; endTime?: unknown };
+    if (typeof entry !== 'object' || entry === null)
+      throw new DumpFormatError('webrtc-internals dump: a stats series must be an object', {
+        key: `${keyPath}.stats.${key}`,
+      });
+    const e = entry as {
+      values?: unknown;
+      statsType?: unknown;
+      startTime?: unknown;
+      endTime?: unknown;
+    };
     let values: unknown;
     if (typeof e.values === 'string') {
       try {
         values = JSON.parse(e.values);
       } catch {
-        throw new DumpFormatError('webrtc-internals dump: series values are not a JSON array', { key: `${keyPath}.stats.${key}.values` });
+        throw new DumpFormatError('webrtc-internals dump: series values are not a JSON array', {
+          key: `${keyPath}.stats.${key}.values`,
+        });
       }
     } else values = e.values;
-    if (!Array.isArray(values)) throw new DumpFormatError('webrtc-internals dump: series values must be an array', { key: `${keyPath}.stats.${key}.values` });
+    if (!Array.isArray(values))
+      throw new DumpFormatError('webrtc-internals dump: series values must be an array', {
+        key: `${keyPath}.stats.${key}.values`,
+      });
     const series: RawSeries = { field, values };
     if (typeof e.statsType === 'string') series.statsType = e.statsType;
     const start = parseTime(e.startTime);
@@ -148,30 +161,47 @@ export function statSeriesOf(stats: Record<string, unknown>, keyPath: string): P
       const longest = list.reduce((a, b) => (b.values.length > a.values.length ? b : a));
       const n = longest.values.length;
       if (longest.start === undefined || longest.end === undefined) {
-        throw new DumpFormatError('webrtc-internals dump: a series without timestamps needs startTime and endTime', { key: `${keyPath}.stats.${id}-${longest.field}` });
+        throw new DumpFormatError(
+          'webrtc-internals dump: a series without timestamps needs startTime and endTime',
+          { key: `${keyPath}.stats.${id}-${longest.field}` },
+        );
       }
       const step = n > 1 ? (longest.end - longest.start) / (n - 1) : 0;
-      times = Array.from({ length: n }, (_, i) => longest.start as number + i * step);
+      times = Array.from({ length: n }, (_, i) => (longest.start as number) + i * step);
     }
     const typeSeries = list.find((s) => s.field === 'type');
     const isRemote = list.find((s) => s.field === 'isRemote');
     const type =
       list.find((s) => s.statsType)?.statsType ??
-      (typeSeries ? (typeSeries.values[typeSeries.values.length - 1] as string | undefined) : undefined) ??
+      (typeSeries
+        ? (typeSeries.values[typeSeries.values.length - 1] as string | undefined)
+        : undefined) ??
       typeFromId(id, isRemote?.values[isRemote.values.length - 1]);
     if (!type) continue;
     const fields = new Map<string, FieldSeries>();
     for (const s of list) {
       if (s.field === 'timestamp' || s.field === 'type' || s.field === 'id') continue;
-      const last = s.end !== undefined && times.length > 0 ? nearestIndex(times, s.end) : times.length - 1;
+      const last =
+        s.end !== undefined && times.length > 0 ? nearestIndex(times, s.end) : times.length - 1;
       fields.set(s.field, { offset: last - (s.values.length - 1), values: s.values });
       // Remote-*-rtp series carry RTCP times that lag the polls; the poll grid (local stats) decides.
-      if (s.values.length >= MAX_SERIES_VALUES && type !== 'remote-inbound-rtp' && type !== 'remote-outbound-rtp') {
+      if (
+        s.values.length >= MAX_SERIES_VALUES &&
+        type !== 'remote-inbound-rtp' &&
+        type !== 'remote-outbound-rtp'
+      ) {
         const firstKept = times[Math.max(0, last - (s.values.length - 1))];
-        if (Number.isFinite(firstKept)) trimmedBefore = Math.max(trimmedBefore ?? firstKept, firstKept);
+        if (Number.isFinite(firstKept))
+          trimmedBefore = Math.max(trimmedBefore ?? firstKept, firstKept);
       }
     }
-    out.push({ id, type, remote: type === 'remote-inbound-rtp' || type === 'remote-outbound-rtp', times, fields });
+    out.push({
+      id,
+      type,
+      remote: type === 'remote-inbound-rtp' || type === 'remote-outbound-rtp',
+      times,
+      fields,
+    });
   }
   const result: PcSeries = { stats: out };
   if (trimmedBefore !== undefined) result.trimmedBefore = trimmedBefore;
@@ -192,7 +222,10 @@ function statAt(series: StatSeries, index: number): RawStat {
 
 /** The poll grid: clustered times of the local stats. */
 function pollGrid(stats: StatSeries[]): number[] {
-  const times = stats.filter((s) => !s.remote).flatMap((s) => s.times.filter(Number.isFinite)).sort((a, b) => a - b);
+  const times = stats
+    .filter((s) => !s.remote)
+    .flatMap((s) => s.times.filter(Number.isFinite))
+    .sort((a, b) => a - b);
   const grid: number[] = [];
   for (const t of times) {
     if (grid.length === 0 || t - grid[grid.length - 1] > SAME_POLL_MS) grid.push(t);
@@ -213,7 +246,8 @@ export function* snapshotsOf(pc: PcSeries): Generator<{ ts: number; stats: RawSt
       let i = localCursor.get(s) as number;
       while (i < s.times.length && !(s.times[i] >= tick - SAME_POLL_MS)) i++;
       localCursor.set(s, i);
-      if (i < s.times.length && Math.abs(s.times[i] - tick) <= SAME_POLL_MS) stats.push(statAt(s, i));
+      if (i < s.times.length && Math.abs(s.times[i] - tick) <= SAME_POLL_MS)
+        stats.push(statAt(s, i));
     }
     for (const s of remote) {
       let i = remoteCursor.get(s) as number;

@@ -18,7 +18,15 @@
 import type { RawStat } from '../normalize/types.ts';
 import { num, str } from '../normalize/values.ts';
 
-const LEGACY_TYPES = new Set(['ssrc', 'googCandidatePair', 'googComponent', 'VideoBwe', 'googTrack', 'googLibjingleSession', 'googCertificate']);
+const LEGACY_TYPES = new Set([
+  'ssrc',
+  'googCandidatePair',
+  'googComponent',
+  'VideoBwe',
+  'googTrack',
+  'googLibjingleSession',
+  'googCertificate',
+]);
 
 /** True when a report holds Chrome legacy stats. */
 export function isLegacyGoogStats(stats: Iterable<RawStat>): boolean {
@@ -43,7 +51,12 @@ function measuredMs(value: unknown): number | undefined {
   return n !== undefined && n >= 0 ? n : undefined;
 }
 
-function codecStat(kind: string, name: unknown, timestamp: number | undefined, codecs: Map<string, RawStat>): string | undefined {
+function codecStat(
+  kind: string,
+  name: unknown,
+  timestamp: number | undefined,
+  codecs: Map<string, RawStat>,
+): string | undefined {
   const codecName = str(name);
   if (!codecName) return undefined;
   const codecId = `legacy-codec-${kind}-${codecName}`;
@@ -75,7 +88,11 @@ function convertSsrc(stat: RawStat, out: RawStat[], codecs: Map<string, RawStat>
   if (stat.googContentType === 'screen') base.contentType = 'screenshare';
   const codecId = codecStat(kind, stat.googCodecName, ts, codecs);
   if (codecId) base.codecId = codecId;
-  putText(base, sending ? 'encoderImplementation' : 'decoderImplementation', stat.codecImplementationName === 'unknown' ? undefined : stat.codecImplementationName);
+  putText(
+    base,
+    sending ? 'encoderImplementation' : 'decoderImplementation',
+    stat.codecImplementationName === 'unknown' ? undefined : stat.codecImplementationName,
+  );
   put(base, 'qpSum', stat.qpSum);
   if (sending) {
     put(base, 'packetsSent', stat.packetsSent);
@@ -88,18 +105,34 @@ function convertSsrc(stat: RawStat, out: RawStat[], codecs: Map<string, RawStat>
     put(base, 'pliCount', stat.googPlisReceived);
     put(base, 'firCount', stat.googFirsReceived);
     if (stat.googCpuLimitedResolution === 'true') base.qualityLimitationReason = 'cpu';
-    else if (stat.googBandwidthLimitedResolution === 'true') base.qualityLimitationReason = 'bandwidth';
-    else if (stat.googCpuLimitedResolution === 'false' && stat.googBandwidthLimitedResolution === 'false') base.qualityLimitationReason = 'none';
+    else if (stat.googBandwidthLimitedResolution === 'true')
+      base.qualityLimitationReason = 'bandwidth';
+    else if (
+      stat.googCpuLimitedResolution === 'false' &&
+      stat.googBandwidthLimitedResolution === 'false'
+    )
+      base.qualityLimitationReason = 'none';
     put(base, 'qualityLimitationResolutionChanges', stat.googAdaptationChanges);
     // The receiver-report figures of a sent stream become its remote-inbound-rtp.
-    const remote: RawStat = { id: `${stat.id}-remote`, type: 'remote-inbound-rtp', ssrc, kind, localId: stat.id };
+    const remote: RawStat = {
+      id: `${stat.id}-remote`,
+      type: 'remote-inbound-rtp',
+      ssrc,
+      kind,
+      localId: stat.id,
+    };
     if (ts !== undefined) remote.timestamp = ts;
     put(remote, 'packetsLost', stat.packetsLost);
     const jitter = measuredMs(stat.googJitterReceived);
     if (jitter !== undefined) remote.jitter = jitter / 1000;
     const rtt = measuredMs(stat.googRtt);
     if (rtt !== undefined) remote.roundTripTime = rtt / 1000;
-    if (remote.packetsLost !== undefined || remote.jitter !== undefined || remote.roundTripTime !== undefined) out.push(remote);
+    if (
+      remote.packetsLost !== undefined ||
+      remote.jitter !== undefined ||
+      remote.roundTripTime !== undefined
+    )
+      out.push(remote);
     const level = audioLevel(stat.audioInputLevel);
     if (kind === 'audio' && (level !== undefined || stat.totalAudioEnergy !== undefined)) {
       const source: RawStat = { id: `${stat.id}-source`, type: 'media-source', kind };
@@ -139,7 +172,18 @@ function convertPair(stat: RawStat, bwe: RawStat | undefined): RawStat {
   putText(pair, 'remoteCandidateId', stat.remoteCandidateId);
   if (active || stat.googWritable === 'true') pair.state = 'succeeded';
   if (active) pair.nominated = true;
-  for (const field of ['bytesSent', 'bytesReceived', 'packetsSent', 'packetsReceived', 'packetsDiscardedOnSend', 'requestsSent', 'requestsReceived', 'responsesSent', 'responsesReceived', 'consentRequestsSent']) {
+  for (const field of [
+    'bytesSent',
+    'bytesReceived',
+    'packetsSent',
+    'packetsReceived',
+    'packetsDiscardedOnSend',
+    'requestsSent',
+    'requestsReceived',
+    'responsesSent',
+    'responsesReceived',
+    'consentRequestsSent',
+  ]) {
     put(pair, field, stat[field]);
   }
   // An unchecked pair reports googRtt 3000 (the initial estimate); only the active pair's value is a measurement.
@@ -155,7 +199,10 @@ function convertPair(stat: RawStat, bwe: RawStat | undefined): RawStat {
 }
 
 function convertCandidate(stat: RawStat): RawStat {
-  const candidate: RawStat = { id: stat.id, type: stat.type === 'localcandidate' ? 'local-candidate' : 'remote-candidate' };
+  const candidate: RawStat = {
+    id: stat.id,
+    type: stat.type === 'localcandidate' ? 'local-candidate' : 'remote-candidate',
+  };
   if (stat.timestamp !== undefined) candidate.timestamp = stat.timestamp;
   putText(candidate, 'address', stat.ipAddress);
   put(candidate, 'port', stat.portNumber);

@@ -7,7 +7,13 @@
 import { classifyJsonDocument, detectFromFirstLine } from './detect-format.ts';
 import { DumpFormatError } from './dump-format-error.ts';
 import { DumpCompressionError } from './dump-compression-error.ts';
-import { collectRest, openDumpText, verifyCompressedRest, type DumpInput, type OpenDumpOptions } from './dump-source.ts';
+import {
+  collectRest,
+  openDumpText,
+  verifyCompressedRest,
+  type DumpInput,
+  type OpenDumpOptions,
+} from './dump-source.ts';
 import { parseGetStatsSnapshot } from './getstats-snapshot.ts';
 import type { ParsedDump } from './parsed-dump.ts';
 import { RtcstatsLineParser } from './rtcstats-lines.ts';
@@ -19,7 +25,10 @@ import { parseWebrtcInternals } from './webrtc-internals.ts';
  * Throws {@link DumpFormatError} for unsupported or corrupt content and
  * `DumpTooLargeError` when a size limit is exceeded.
  */
-export async function parseDump(input: DumpInput, options: OpenDumpOptions = {}): Promise<ParsedDump & { gzipped: boolean }> {
+export async function parseDump(
+  input: DumpInput,
+  options: OpenDumpOptions = {},
+): Promise<ParsedDump & { gzipped: boolean }> {
   const text = await openDumpText(input, options);
   try {
     let lineNo = 0;
@@ -42,10 +51,16 @@ export async function parseDump(input: DumpInput, options: OpenDumpOptions = {})
       try {
         doc = JSON.parse(source);
       } catch (err) {
-        throw new DumpFormatError(`the JSON document is truncated or corrupt (${(err as Error).message})`, { key: '$' });
+        throw new DumpFormatError(
+          `the JSON document is truncated or corrupt (${(err as Error).message})`,
+          { key: '$' },
+        );
       }
       const kind = classifyJsonDocument(doc);
-      const parsed = kind === 'webrtc-internals' ? parseWebrtcInternals(doc as Record<string, unknown>) : parseGetStatsSnapshot(doc);
+      const parsed =
+        kind === 'webrtc-internals'
+          ? parseWebrtcInternals(doc as Record<string, unknown>)
+          : parseGetStatsSnapshot(doc);
       return { ...parsed, gzipped: text.gzipped };
     }
     const parser = verdict === 'rtcstats-v3' ? new RtcstatsV3Parser() : new RtcstatsLineParser();
@@ -54,7 +69,8 @@ export async function parseDump(input: DumpInput, options: OpenDumpOptions = {})
     return { ...parser.finish(), gzipped: text.gzipped };
   } catch (err) {
     // Damaged gzip bytes may decompress into garbage before the gzip check fails: say so, not "invalid JSON".
-    if (err instanceof DumpFormatError && !(err instanceof DumpCompressionError)) await verifyCompressedRest(text);
+    if (err instanceof DumpFormatError && !(err instanceof DumpCompressionError))
+      await verifyCompressedRest(text);
     throw err;
   } finally {
     text.close();

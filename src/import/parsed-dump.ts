@@ -6,11 +6,7 @@ import type { ClientInfo, TelemetryBatch } from '../model/telemetry.ts';
 
 /** The recognised dump formats. */
 export type DumpFormat =
-  | 'webrtc-internals'
-  | 'rtcstats'
-  | 'rtcstats-legacy'
-  | 'rtcstats-v3'
-  | 'getstats-snapshot';
+  'webrtc-internals' | 'rtcstats' | 'rtcstats-legacy' | 'rtcstats-v3' | 'getstats-snapshot';
 
 /** The part of a recording that a dump cannot show. */
 export interface PartialRecording {

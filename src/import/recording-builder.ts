@@ -76,9 +76,13 @@ export class PcRecord {
 
   /** Epoch ms of the first and last thing known about this PC. */
   span(): [number, number] | undefined {
-    const times = [this.created_at, this.closed_at, this.first_stats, this.last_stats, ...this.events.map((e) => e.ts)].filter(
-      (t): t is number => t !== undefined,
-    );
+    const times = [
+      this.created_at,
+      this.closed_at,
+      this.first_stats,
+      this.last_stats,
+      ...this.events.map((e) => e.ts),
+    ].filter((t): t is number => t !== undefined);
     return times.length > 0 ? [Math.min(...times), Math.max(...times)] : undefined;
   }
 }
@@ -105,7 +109,11 @@ export class ClientGroup {
   }
 
   /** Screenshare: Chrome's `contentType`, a track captured with getDisplayMedia, or a Jitsi `desktop` source. */
-  isScreenshare = (info: { ssrc: number; trackIdentifier?: string; contentType?: string }): boolean =>
+  isScreenshare = (info: {
+    ssrc: number;
+    trackIdentifier?: string;
+    contentType?: string;
+  }): boolean =>
     info.contentType === 'screenshare' ||
     (info.trackIdentifier !== undefined && this.display_track_ids.has(info.trackIdentifier)) ||
     this.desktop_ssrcs.has(info.ssrc);
@@ -154,7 +162,8 @@ export class RecordingBuilder {
   /** Records a PC's creation time (when the format knows it outside the trace). */
   pcCreated(label: string, pcId: string, ts: number | undefined): void {
     const pc = this.group(label).pc(pcId);
-    if (ts !== undefined && validTs(ts) && (pc.created_at === undefined || ts < pc.created_at)) pc.created_at = Math.round(ts);
+    if (ts !== undefined && validTs(ts) && (pc.created_at === undefined || ts < pc.created_at))
+      pc.created_at = Math.round(ts);
   }
 
   /** One API call or event of the recorded trace (`pcId` null for getUserMedia & co). */
@@ -165,17 +174,24 @@ export class RecordingBuilder {
     }
     const group = this.group(label);
     const at = Math.round(ts);
-    for (const action of interpretTrace(method, value)) this.apply(group, pcId === null ? undefined : group.pc(pcId), action, at);
+    for (const action of interpretTrace(method, value))
+      this.apply(group, pcId === null ? undefined : group.pc(pcId), action, at);
   }
 
-  private apply(group: ClientGroup, pc: PcRecord | undefined, action: TraceAction, ts: number): void {
+  private apply(
+    group: ClientGroup,
+    pc: PcRecord | undefined,
+    action: TraceAction,
+    ts: number,
+  ): void {
     switch (action.kind) {
       case 'event': {
         // rtcstats also traces `close` of non-PC objects (pcId null): not a PC lifecycle event.
         if (!pc && (action.name === 'pc_closed' || action.name === 'pc_created')) return;
         const event: TelemetryEvent = { ts, name: action.name };
         if (pc) event.pc = pc.id;
-        if (action.metadata && Object.keys(action.metadata).length > 0) event.metadata = action.metadata;
+        if (action.metadata && Object.keys(action.metadata).length > 0)
+          event.metadata = action.metadata;
         (pc ? pc.events : group.events).push(event);
         return;
       }
@@ -228,9 +244,14 @@ export class RecordingBuilder {
     const before = new Map((group.last_devices ?? []).map((d) => [key(d), d]));
     const after = new Map(devices.map((d) => [key(d), d]));
     for (const kind of ['audioinput', 'videoinput', 'audiooutput'] as const) {
-      const added = [...after.values()].filter((d) => d.kind === kind && !before.has(key(d))).slice(0, 64);
-      const removed = [...before.values()].filter((d) => d.kind === kind && !after.has(key(d))).slice(0, 64);
-      if (added.length > 0 || removed.length > 0) group.device_updates.push({ ts, kind, added, removed });
+      const added = [...after.values()]
+        .filter((d) => d.kind === kind && !before.has(key(d)))
+        .slice(0, 64);
+      const removed = [...before.values()]
+        .filter((d) => d.kind === kind && !after.has(key(d)))
+        .slice(0, 64);
+      if (added.length > 0 || removed.length > 0)
+        group.device_updates.push({ ts, kind, added, removed });
     }
     group.last_devices = devices;
   }
@@ -251,15 +272,27 @@ export class RecordingBuilder {
       const interval = at - pc.last_stats;
       if (interval <= 0) {
         // Same or earlier time than the previous report: a clock step or a duplicated report.
-        if (interval < 0) this.notePc(pc, `clock went back ${-interval} ms at ${isoTime(at)}; that stats report was skipped`);
+        if (interval < 0)
+          this.notePc(
+            pc,
+            `clock went back ${-interval} ms at ${isoTime(at)}; that stats report was skipped`,
+          );
         this.skippedReports++;
         return;
       }
       if (pc.intervals.length >= 2) {
         const usual = median(pc.intervals);
         if (interval > 3 * usual && interval - usual > 5000) {
-          this.notePc(pc, `no stats for ${Math.round(interval / 1000)} s (${isoTime(pc.last_stats)} to ${isoTime(at)}); figures in this gap are interpolated by the counters`);
-          pc.events.push({ ts: at, name: 'stats_gap', pc: pc.id, metadata: { from: pc.last_stats, to: at, seconds: Math.round(interval / 1000) } });
+          this.notePc(
+            pc,
+            `no stats for ${Math.round(interval / 1000)} s (${isoTime(pc.last_stats)} to ${isoTime(at)}); figures in this gap are interpolated by the counters`,
+          );
+          pc.events.push({
+            ts: at,
+            name: 'stats_gap',
+            pc: pc.id,
+            metadata: { from: pc.last_stats, to: at, seconds: Math.round(interval / 1000) },
+          });
         }
       }
       if (pc.intervals.length < 30) pc.intervals.push(interval);
@@ -272,10 +305,14 @@ export class RecordingBuilder {
       if (canonicalType(stat) === 'local-candidate') {
         const type = canonicalCandidateType(stat.candidateType);
         if (type) pc.local_candidate_types.add(type);
-        if (typeof stat.relayProtocol === 'string') pc.local_relay_protocols.add(stat.relayProtocol);
+        if (typeof stat.relayProtocol === 'string')
+          pc.local_relay_protocols.add(stat.relayProtocol);
       }
     }
-    const normalized = normalizeStatsReport({ pc: pc.id, ts: at, stats }, { screenshare: group.isScreenshare });
+    const normalized = normalizeStatsReport(
+      { pc: pc.id, ts: at, stats },
+      { screenshare: group.isScreenshare },
+    );
     for (const sample of normalized.samples) {
       const dropped = sanitizeStreamSample(sample);
       if (dropped < 0) continue;
@@ -287,7 +324,8 @@ export class RecordingBuilder {
       this.droppedFields += sanitizeCandidatePair(pair);
       pc.pairs.set(pair.id, pair);
       if (!pair.selected) continue;
-      if (pair.local?.candidate_type === 'relay' || pair.remote?.candidate_type === 'relay') pc.used_relay = true;
+      if (pair.local?.candidate_type === 'relay' || pair.remote?.candidate_type === 'relay')
+        pc.used_relay = true;
       if (pair.local?.network_type) pc.selected_network_type = pair.local.network_type;
       if (pc.selected_pair !== pair.id) {
         const metadata: Record<string, string | number | boolean | null> = { pair: pair.id };
@@ -304,7 +342,9 @@ export class RecordingBuilder {
 
   /** The latest sample of every pair; only the pair selected last is flagged `selected` (history is in the events). */
   private finalPairs(pc: PcRecord): CandidatePairSample[] {
-    return [...pc.pairs.values()].map((pair) => (pair.selected && pair.id !== pc.selected_pair ? { ...pair, selected: false } : pair));
+    return [...pc.pairs.values()].map((pair) =>
+      pair.selected && pair.id !== pc.selected_pair ? { ...pair, selected: false } : pair,
+    );
   }
 
   private checkReset(pc: PcRecord, sample: StreamSample): void {
@@ -312,16 +352,25 @@ export class RecordingBuilder {
     const last = pc.last_by_stream.get(key);
     pc.last_by_stream.set(key, sample);
     if (!last) return;
-    const wentBack = (a?: number, b?: number): boolean => a !== undefined && b !== undefined && b < a;
+    const wentBack = (a?: number, b?: number): boolean =>
+      a !== undefined && b !== undefined && b < a;
     if (!wentBack(last.packets, sample.packets) && !wentBack(last.bytes, sample.bytes)) return;
-    const codecChange = last.codec !== sample.codec ? ` (codec ${last.codec ?? '?'} -> ${sample.codec ?? '?'})` : '';
-    const metadata: Record<string, string | number | boolean | null> = { ssrc: sample.ssrc, direction: sample.direction, media: sample.media };
+    const codecChange =
+      last.codec !== sample.codec ? ` (codec ${last.codec ?? '?'} -> ${sample.codec ?? '?'})` : '';
+    const metadata: Record<string, string | number | boolean | null> = {
+      ssrc: sample.ssrc,
+      direction: sample.direction,
+      media: sample.media,
+    };
     if (last.codec) metadata.codec_before = last.codec;
     if (sample.codec) metadata.codec_after = sample.codec;
     pc.events.push({ ts: sample.ts, name: 'stats_counter_reset', pc: pc.id, metadata });
     if (!pc.reset_streams.has(key)) {
       pc.reset_streams.add(key);
-      this.notePc(pc, `cumulative counters of ${sample.media} ${sample.direction} ssrc ${sample.ssrc} restarted from zero at ${isoTime(sample.ts)}${codecChange}; totals count both segments`);
+      this.notePc(
+        pc,
+        `cumulative counters of ${sample.media} ${sample.direction} ssrc ${sample.ssrc} restarted from zero at ${isoTime(sample.ts)}${codecChange}; totals count both segments`,
+      );
     }
   }
 
@@ -337,35 +386,60 @@ export class RecordingBuilder {
   /** Marks a client's recording as incomplete before `complete_from`. */
   markPartial(label: string, partial: PartialRecording): void {
     const group = this.group(label);
-    if (!group.partial || partial.complete_from > group.partial.complete_from) group.partial = partial;
+    if (!group.partial || partial.complete_from > group.partial.complete_from)
+      group.partial = partial;
   }
 
   /** True when nothing at all was recorded. */
   isEmpty(): boolean {
-    return [...this.groups.values()].every((g) => g.pcs.size === 0 && g.events.length === 0 && g.selected_devices.length === 0);
+    return [...this.groups.values()].every(
+      (g) => g.pcs.size === 0 && g.events.length === 0 && g.selected_devices.length === 0,
+    );
   }
 
   /** The recorded clients, with their batches. */
   build(): ParsedClient[] {
-    if (this.droppedFields > 0) this.warnings.push(`${this.droppedFields} out-of-range stats values (negative or non-finite) were dropped`);
-    if (this.skippedReports > 0) this.warnings.push(`${this.skippedReports} stats reports with impossible or repeated timestamps were skipped`);
+    if (this.droppedFields > 0)
+      this.warnings.push(
+        `${this.droppedFields} out-of-range stats values (negative or non-finite) were dropped`,
+      );
+    if (this.skippedReports > 0)
+      this.warnings.push(
+        `${this.skippedReports} stats reports with impossible or repeated timestamps were skipped`,
+      );
     const clients: ParsedClient[] = [];
     for (const group of this.groups.values()) {
-      const pcs = [...group.pcs.values()].filter((pc) => pc.span() !== undefined || pc.samples.length > 0);
+      const pcs = [...group.pcs.values()].filter(
+        (pc) => pc.span() !== undefined || pc.samples.length > 0,
+      );
       const ends = splitOppositeEnds(pcs);
       if (ends.length > 1) {
-        group.notes.push(`this tab recorded both ends of a call (${ends.map((e) => e.map((pc) => pc.id).join('+')).join(' <-> ')}); each end is imported as its own peer`);
+        group.notes.push(
+          `this tab recorded both ends of a call (${ends.map((e) => e.map((pc) => pc.id).join('+')).join(' <-> ')}); each end is imported as its own peer`,
+        );
       }
       ends.forEach((endPcs, i) => {
-        const client = this.buildClient(group, endPcs, ends.length > 1 ? `${group.label} / end ${i + 1}` : group.label);
+        const client = this.buildClient(
+          group,
+          endPcs,
+          ends.length > 1 ? `${group.label} / end ${i + 1}` : group.label,
+        );
         if (client) clients.push(client);
       });
     }
     return clients;
   }
 
-  private buildClient(group: ClientGroup, pcs: PcRecord[], label: string): ParsedClient | undefined {
-    const times: number[] = [...group.events.map((e) => e.ts), ...group.selected_devices.map((d) => d.ts), ...group.device_updates.map((d) => d.ts)];
+  private buildClient(
+    group: ClientGroup,
+    pcs: PcRecord[],
+    label: string,
+  ): ParsedClient | undefined {
+    const times: number[] = [
+      ...group.events.map((e) => e.ts),
+      ...group.selected_devices.map((d) => d.ts),
+      ...group.device_updates.map((d) => d.ts),
+    ];
     for (const pc of pcs) {
       const span = pc.span();
       if (span) times.push(...span);
@@ -373,10 +447,14 @@ export class RecordingBuilder {
     if (times.length === 0) return undefined;
     const notes = [...group.notes];
     const [joined_at, left_at] = this.supportedSpan(pcs, times, notes);
-    if (pcs.length === 0) notes.push('the dump holds no peer connections: only getUserMedia/device information was imported');
+    if (pcs.length === 0)
+      notes.push(
+        'the dump holds no peer connections: only getUserMedia/device information was imported',
+      );
     for (const pc of pcs) {
       notes.push(...pc.notes);
-      if (pc.stats_reports === 0) notes.push(`${pc.id}: no stats were recorded for this peer connection`);
+      if (pc.stats_reports === 0)
+        notes.push(`${pc.id}: no stats were recorded for this peer connection`);
     }
 
     const events = [...group.events, ...pcs.flatMap((pc) => pc.events)].sort((a, b) => a.ts - b.ts);
@@ -389,13 +467,20 @@ export class RecordingBuilder {
     const nextId = (): string => `import-${String(++n).padStart(6, '0')}`;
     const first: TelemetryBatch = { batch_id: nextId(), client: group.client };
     if (pcMetadata.length > 0) first.pc_metadata = pcMetadata.slice(0, PC_METADATA_PER_BATCH);
-    if (group.selected_devices.length > 0) first.selected_devices = group.selected_devices.slice(0, 256);
+    if (group.selected_devices.length > 0)
+      first.selected_devices = group.selected_devices.slice(0, 256);
     if (group.device_updates.length > 0) first.device_updates = group.device_updates.slice(0, 256);
     batches.push(first);
     for (let i = PC_METADATA_PER_BATCH; i < pcMetadata.length; i += PC_METADATA_PER_BATCH) {
-      batches.push({ batch_id: nextId(), pc_metadata: pcMetadata.slice(i, i + PC_METADATA_PER_BATCH) });
+      batches.push({
+        batch_id: nextId(),
+        pc_metadata: pcMetadata.slice(i, i + PC_METADATA_PER_BATCH),
+      });
     }
-    const chunks = Math.max(Math.ceil(samples.length / SAMPLES_PER_BATCH), Math.ceil(events.length / EVENTS_PER_BATCH));
+    const chunks = Math.max(
+      Math.ceil(samples.length / SAMPLES_PER_BATCH),
+      Math.ceil(events.length / EVENTS_PER_BATCH),
+    );
     for (let i = 0; i < chunks; i++) {
       const batch: TelemetryBatch = { batch_id: nextId() };
       const s = samples.slice(i * SAMPLES_PER_BATCH, (i + 1) * SAMPLES_PER_BATCH);
@@ -407,7 +492,15 @@ export class RecordingBuilder {
     for (let i = 0; i < pairs.length; i += PAIRS_PER_BATCH) {
       batches.push({ batch_id: nextId(), candidate_pairs: pairs.slice(i, i + PAIRS_PER_BATCH) });
     }
-    const client: ParsedClient = { label, client: group.client, joined_at, left_at, batches, pcs: pcs.map((pc) => pc.id), notes };
+    const client: ParsedClient = {
+      label,
+      client: group.client,
+      joined_at,
+      left_at,
+      batches,
+      pcs: pcs.map((pc) => pc.id),
+      notes,
+    };
     if (group.partial) client.partial = group.partial;
     return client;
   }
@@ -420,7 +513,11 @@ export class RecordingBuilder {
    * record), not telemetry. The events themselves are kept, and a note says so.
    */
   private supportedSpan(pcs: PcRecord[], times: number[], notes: string[]): [number, number] {
-    const statsTimes = pcs.flatMap((pc) => (pc.first_stats !== undefined && pc.last_stats !== undefined ? [pc.first_stats, pc.last_stats] : []));
+    const statsTimes = pcs.flatMap((pc) =>
+      pc.first_stats !== undefined && pc.last_stats !== undefined
+        ? [pc.first_stats, pc.last_stats]
+        : [],
+    );
     if (statsTimes.length === 0) return [Math.min(...times), Math.max(...times)];
     const from = Math.min(...statsTimes);
     const to = Math.max(...statsTimes);
@@ -447,7 +544,9 @@ export class RecordingBuilder {
       meta.relay_connectivity = pc.local_candidate_types.has('relay');
     }
     if (pc.pairs.size > 0) meta.turn_connectivity = pc.used_relay;
-    const sdp = [pc.local_sdp, pc.remote_sdp].filter((s): s is string => s !== undefined).map((s) => s.slice(0, MAX_SDP_CHARS));
+    const sdp = [pc.local_sdp, pc.remote_sdp]
+      .filter((s): s is string => s !== undefined)
+      .map((s) => s.slice(0, MAX_SDP_CHARS));
     if (sdp.length > 0) meta.sdp = sdp;
     return meta;
   }

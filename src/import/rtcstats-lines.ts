@@ -35,7 +35,10 @@ export class RtcstatsLineParser {
       entry = JSON.parse(line);
     } catch (err) {
       // Corrupt bytes, not an unexpected record: the file itself is damaged.
-      throw new DumpFormatError(`rtcstats dump: line is not valid JSON (${(err as Error).message})`, { line: lineNo });
+      throw new DumpFormatError(
+        `rtcstats dump: line is not valid JSON (${(err as Error).message})`,
+        { line: lineNo },
+      );
     }
     // Lines of other shapes (other writers, newer clients: `["e2eRtt", null, {...}]` without a
     // timestamp) are skipped and counted, as jitsi's extractor does; see finish() for "nothing usable".
@@ -44,12 +47,23 @@ export class RtcstatsLineParser {
       return;
     }
     if (entry.length < 4) {
-      this.skipped.shape(`${entry.length} elements instead of [method, pcId, value, timestamp]`, lineNo);
+      this.skipped.shape(
+        `${entry.length} elements instead of [method, pcId, value, timestamp]`,
+        lineNo,
+      );
       return;
     }
     const [method, pcId, value, ts] = entry as [unknown, unknown, unknown, unknown];
-    if (typeof method !== 'string' || (pcId !== null && typeof pcId !== 'string') || typeof ts !== 'number' || !Number.isFinite(ts)) {
-      this.skipped.shape('expected [method: string, pcId: string | null, value, timestamp: number]', lineNo);
+    if (
+      typeof method !== 'string' ||
+      (pcId !== null && typeof pcId !== 'string') ||
+      typeof ts !== 'number' ||
+      !Number.isFinite(ts)
+    ) {
+      this.skipped.shape(
+        'expected [method: string, pcId: string | null, value, timestamp: number]',
+        lineNo,
+      );
       return;
     }
     if (!isKnownTraceMethod(method)) {
@@ -79,7 +93,10 @@ export class RtcstatsLineParser {
   }
 
   private connectionInfo(value: unknown, ts: number): void {
-    const info = (typeof value === 'string' ? safeJson(value) : value) as Record<string, unknown> | null;
+    const info = (typeof value === 'string' ? safeJson(value) : value) as Record<
+      string,
+      unknown
+    > | null;
     if (!info || typeof info !== 'object') return;
     this.connectionInfoTs = ts;
     this.builder.describeClient(CLIENT, { userAgent: info.userAgent });
@@ -102,7 +119,10 @@ export class RtcstatsLineParser {
   finish(): ParsedDump {
     if (this.lines === 0 || this.builder.isEmpty()) {
       const skipped = this.skipped.warnings();
-      throw new DumpFormatError(`rtcstats dump: the file holds no usable records${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`, { line: 1 });
+      throw new DumpFormatError(
+        `rtcstats dump: the file holds no usable records${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`,
+        { line: 1 },
+      );
     }
     if (this.connectionInfoTs !== undefined && this.firstEventTs !== undefined) {
       const days = Math.abs(this.connectionInfoTs - this.firstEventTs) / DAY_MS;
@@ -115,7 +135,11 @@ export class RtcstatsLineParser {
       }
     }
     const clients = this.builder.build();
-    return { format: this.legacy ? 'rtcstats-legacy' : 'rtcstats', clients, warnings: [...this.skipped.warnings(), ...this.builder.warnings] };
+    return {
+      format: this.legacy ? 'rtcstats-legacy' : 'rtcstats',
+      clients,
+      warnings: [...this.skipped.warnings(), ...this.builder.warnings],
+    };
   }
 }
 

@@ -17,7 +17,10 @@ import { V3_METHODS, V3_STATS_PROPERTIES, V3_STATS_TYPES } from './rtcstats-v3-t
 
 const CLIENT = 'rtcstats';
 
-function decompressReport(delta: Record<string, unknown>): { ts?: number; stats: Map<string, Record<string, unknown> | null> } {
+function decompressReport(delta: Record<string, unknown>): {
+  ts?: number;
+  stats: Map<string, Record<string, unknown> | null>;
+} {
   const stats = new Map<string, Record<string, unknown> | null>();
   let ts: number | undefined;
   for (const [id, value] of Object.entries(delta)) {
@@ -41,13 +44,21 @@ function decompressReport(delta: Record<string, unknown>): { ts?: number; stats:
 }
 
 /** SDP of a (possibly abbreviated) description, restored against the previous one of the same type. */
-function restoreSdp(previous: { type: string; sdp: string } | undefined, value: unknown): { type: string; sdp: string } | undefined {
+function restoreSdp(
+  previous: { type: string; sdp: string } | undefined,
+  value: unknown,
+): { type: string; sdp: string } | undefined {
   const d = value as { type?: unknown; sdp?: unknown } | null;
   if (!d || typeof d.type !== 'string' || typeof d.sdp !== 'string') return undefined;
   if (!previous || previous.type !== d.type) return { type: d.type, sdp: d.sdp };
-  const split = (sdp: string): string[] => sdp.split('\nm=').map((part, i) => (i > 0 ? `m=${part}` : part).trim());
+  const split = (sdp: string): string[] =>
+    sdp.split('\nm=').map((part, i) => (i > 0 ? `m=${part}` : part).trim());
   const base = split(previous.sdp);
-  const sdp = split(d.sdp).map((section, i) => (section === (i === 0 ? 'v=' : 'm=') ? (base[i] ?? section) : section)).join('\r\n').trim() + '\r\n';
+  const sdp =
+    split(d.sdp)
+      .map((section, i) => (section === (i === 0 ? 'v=' : 'm=') ? (base[i] ?? section) : section))
+      .join('\r\n')
+      .trim() + '\r\n';
   return { type: d.type, sdp };
 }
 
@@ -71,15 +82,25 @@ export class RtcstatsV3Parser {
     try {
       entry = JSON.parse(line);
     } catch (err) {
-      throw new DumpFormatError(`rtcstats v3 dump: line is not valid JSON (${(err as Error).message})`, { line: lineNo });
+      throw new DumpFormatError(
+        `rtcstats v3 dump: line is not valid JSON (${(err as Error).message})`,
+        { line: lineNo },
+      );
     }
     if (!this.header) {
       if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-        throw new DumpFormatError('rtcstats v3 dump: line 2 must be the metadata object', { line: lineNo });
+        throw new DumpFormatError('rtcstats v3 dump: line 2 must be the metadata object', {
+          line: lineNo,
+        });
       }
       const meta = entry as Record<string, unknown>;
-      if (typeof meta.fileFormat !== 'number') throw new DumpFormatError('rtcstats v3 dump: metadata lacks fileFormat', { line: lineNo });
-      if (meta.fileFormat !== 3) throw new DumpFormatError(`rtcstats dump: fileFormat ${String(meta.fileFormat)} is not supported (only 3)`, { line: lineNo });
+      if (typeof meta.fileFormat !== 'number')
+        throw new DumpFormatError('rtcstats v3 dump: metadata lacks fileFormat', { line: lineNo });
+      if (meta.fileFormat !== 3)
+        throw new DumpFormatError(
+          `rtcstats dump: fileFormat ${String(meta.fileFormat)} is not supported (only 3)`,
+          { line: lineNo },
+        );
       this.header = true;
       this.builder.describeClient(CLIENT, { userAgent: meta.userAgent });
       return;
@@ -87,7 +108,10 @@ export class RtcstatsV3Parser {
     if (!Array.isArray(entry)) return; // The format allows (and readers ignore) non-array lines.
     // Lines of other shapes are skipped and counted (see SkippedLines), never fatal on their own.
     if (entry.length < 4) {
-      this.skipped.shape(`${entry.length} elements instead of [method, pcId, value, ..., deltaMs]`, lineNo);
+      this.skipped.shape(
+        `${entry.length} elements instead of [method, pcId, value, ..., deltaMs]`,
+        lineNo,
+      );
       return;
     }
     const delta = entry[entry.length - 1];
@@ -111,7 +135,11 @@ export class RtcstatsV3Parser {
       if (method === 'create') {
         // Client description: hardwareConcurrency, userAgentData, deviceMemory, screen.
         const v = (value ?? {}) as Record<string, unknown>;
-        this.builder.describeClient(CLIENT, { userAgentData: v.userAgentData, hardwareConcurrency: v.hardwareConcurrency, deviceMemory: v.deviceMemory });
+        this.builder.describeClient(CLIENT, {
+          userAgentData: v.userAgentData,
+          hardwareConcurrency: v.hardwareConcurrency,
+          deviceMemory: v.deviceMemory,
+        });
         return;
       }
       if (method === 'close') return; // The websocket closing, not a PC.
@@ -126,9 +154,17 @@ export class RtcstatsV3Parser {
       this.getStats(pcId, value as Record<string, unknown>);
       return;
     }
-    if (method === 'setLocalDescription' || method === 'setRemoteDescription' || method === 'createOfferOnSuccess' || method === 'createAnswerOnSuccess') {
+    if (
+      method === 'setLocalDescription' ||
+      method === 'setRemoteDescription' ||
+      method === 'createOfferOnSuccess' ||
+      method === 'createAnswerOnSuccess'
+    ) {
       const key = `${pcId}|${method === 'setRemoteDescription' ? 'remote' : 'local'}`;
-      const restored = restoreSdp(this.descriptions.get(key), Array.isArray(value) ? value[0] : value);
+      const restored = restoreSdp(
+        this.descriptions.get(key),
+        Array.isArray(value) ? value[0] : value,
+      );
       if (restored) {
         this.descriptions.set(key, restored);
         this.builder.trace(CLIENT, pcId, method, restored, this.time);
@@ -136,7 +172,13 @@ export class RtcstatsV3Parser {
       }
     }
     if (method === 'create') this.builder.pcCreated(CLIENT, pcId, this.time);
-    this.builder.trace(CLIENT, pcId, method, Array.isArray(value) && value.length === 1 ? value[0] : value, this.time);
+    this.builder.trace(
+      CLIENT,
+      pcId,
+      method,
+      Array.isArray(value) && value.length === 1 ? value[0] : value,
+      this.time,
+    );
   }
 
   private getStats(pcId: string, value: Record<string, unknown>): void {
@@ -153,7 +195,14 @@ export class RtcstatsV3Parser {
       const merged: RawStat = previous ? { ...previous } : { id, type: '' };
       for (const [name, v] of Object.entries(fields)) {
         const old = merged[name];
-        merged[name] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof old === 'object' && old !== null ? { ...(old as object), ...(v as object) } : v;
+        merged[name] =
+          typeof v === 'object' &&
+          v !== null &&
+          !Array.isArray(v) &&
+          typeof old === 'object' &&
+          old !== null
+            ? { ...(old as object), ...(v as object) }
+            : v;
       }
       merged.id = id;
       if (typeof fields.timestamp !== 'number') merged.timestamp = reportTs;
@@ -168,12 +217,20 @@ export class RtcstatsV3Parser {
   }
 
   finish(): ParsedDump {
-    if (!this.header) throw new DumpFormatError('rtcstats v3 dump: missing metadata line', { line: 2 });
+    if (!this.header)
+      throw new DumpFormatError('rtcstats v3 dump: missing metadata line', { line: 2 });
     if (this.builder.isEmpty()) {
       const skipped = this.skipped.warnings();
-      throw new DumpFormatError(`rtcstats v3 dump holds no usable records: nothing to import${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`, { line: 3 });
+      throw new DumpFormatError(
+        `rtcstats v3 dump holds no usable records: nothing to import${skipped.length > 0 ? ` (${skipped.join('; ')})` : ''}`,
+        { line: 3 },
+      );
     }
     const clients = this.builder.build();
-    return { format: 'rtcstats-v3', clients, warnings: [...this.skipped.warnings(), ...this.builder.warnings] };
+    return {
+      format: 'rtcstats-v3',
+      clients,
+      warnings: [...this.skipped.warnings(), ...this.builder.warnings],
+    };
   }
 }

@@ -19,7 +19,12 @@ function cleanNumbers(obj: Record<string, unknown>, signed: Set<string>): number
     const value = obj[key];
     if (typeof value === 'number') {
       // Beyond its physical bound (physical-bounds.ts) the ingest schema would refuse the whole batch.
-      if (!Number.isFinite(value) || (value < 0 && !signed.has(key)) || value > fieldMax(key) || value < -MAX_COUNTER) {
+      if (
+        !Number.isFinite(value) ||
+        (value < 0 && !signed.has(key)) ||
+        value > fieldMax(key) ||
+        value < -MAX_COUNTER
+      ) {
         delete obj[key];
         dropped++;
       }
@@ -59,7 +64,8 @@ export function sanitizeStreamSample(sample: StreamSample): number {
     delete sample.fraction_lost;
     dropped++;
   }
-  if (sample.quality_limitation_durations) dropped += cleanNumbers(sample.quality_limitation_durations, new Set());
+  if (sample.quality_limitation_durations)
+    dropped += cleanNumbers(sample.quality_limitation_durations, new Set());
   return dropped;
 }
 

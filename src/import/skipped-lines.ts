@@ -21,7 +21,8 @@ export class SkippedLines {
     let entry = this.byReason.get(reason);
     if (!entry) this.byReason.set(reason, (entry = { count: 0, places: [] }));
     entry.count++;
-    if (entry.places.length < LINES_LISTED) entry.places.push(typeof where === 'number' ? `line ${where}` : where);
+    if (entry.places.length < LINES_LISTED)
+      entry.places.push(typeof where === 'number' ? `line ${where}` : where);
   }
 
   /** A well-formed line of a method the importer does not read. */
@@ -40,13 +41,23 @@ export class SkippedLines {
   warnings(): string[] {
     const out: string[] = [];
     for (const [reason, { count, places }] of this.byReason) {
-      out.push(`${count} ${this.unit}${count > 1 ? 's' : ''} skipped: ${reason} (${places.join(', ')}${count > places.length ? ', ...' : ''})`);
+      out.push(
+        `${count} ${this.unit}${count > 1 ? 's' : ''} skipped: ${reason} (${places.join(', ')}${count > places.length ? ', ...' : ''})`,
+      );
     }
     if (this.byMethod.size > 0) {
       const total = [...this.byMethod.values()].reduce((a, b) => a + b, 0);
-      const listed = [...this.byMethod].sort((a, b) => b[1] - a[1]).slice(0, METHODS_LISTED).map(([m, n]) => `${m} x${n}`);
-      const more = this.byMethod.size > METHODS_LISTED ? `, and ${this.byMethod.size - METHODS_LISTED} more` : '';
-      out.push(`${total} line${total > 1 ? 's' : ''} of methods this importer does not read were skipped: ${listed.join(', ')}${more}`);
+      const listed = [...this.byMethod]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, METHODS_LISTED)
+        .map(([m, n]) => `${m} x${n}`);
+      const more =
+        this.byMethod.size > METHODS_LISTED
+          ? `, and ${this.byMethod.size - METHODS_LISTED} more`
+          : '';
+      out.push(
+        `${total} line${total > 1 ? 's' : ''} of methods this importer does not read were skipped: ${listed.join(', ')}${more}`,
+      );
     }
     return out;
   }

@@ -19,10 +19,14 @@ function insideTransaction(tx: Transaction<Database>): Kysely<Database> {
   return new Proxy(tx, {
     get(target, prop) {
       if (prop === 'transaction') {
-        return () => ({ execute: <T>(fn: (t: Transaction<Database>) => Promise<T>): Promise<T> => fn(target) });
+        return () => ({
+          execute: <T>(fn: (t: Transaction<Database>) => Promise<T>): Promise<T> => fn(target),
+        });
       }
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   }) as unknown as Kysely<Database>;
 }
@@ -38,7 +42,10 @@ export class TransactionBatchWriter {
   /** Stores one batch for the peer; rejects when the ingest refuses it. */
   async write(peerId: string, participantId: string, batch: TelemetryBatch): Promise<BatchOutcome> {
     const outcome = await this.writer.write(peerId, participantId, batch);
-    if (outcome.status !== 'stored') throw new Error(`ingest refused batch ${batch.batch_id} of peer ${peerId}: ${outcome.status}`);
+    if (outcome.status !== 'stored')
+      throw new Error(
+        `ingest refused batch ${batch.batch_id} of peer ${peerId}: ${outcome.status}`,
+      );
     return outcome;
   }
 

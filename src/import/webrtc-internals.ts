@@ -13,7 +13,14 @@ import { convertLegacyGoogStats, isLegacyGoogStats } from './legacy-goog-stats.t
 import type { ParsedDump } from './parsed-dump.ts';
 import { RecordingBuilder } from './recording-builder.ts';
 import { SkippedLines } from './skipped-lines.ts';
-import { formatOffset, inferEventClock, parseZonelessTime, zonelessToEpoch, type EventClock, type ZonelessTime } from './zoneless-event-clock.ts';
+import {
+  formatOffset,
+  inferEventClock,
+  parseZonelessTime,
+  zonelessToEpoch,
+  type EventClock,
+  type ZonelessTime,
+} from './zoneless-event-clock.ts';
 
 type Json = Record<string, unknown>;
 
@@ -52,7 +59,10 @@ function zonelessTimesOf(list: unknown): ZonelessTime[] {
   if (!Array.isArray(list)) return [];
   const out: ZonelessTime[] = [];
   for (const e of list) {
-    const time = typeof e === 'object' && e !== null && typeof (e as Json).timestamp !== 'number' ? (e as Json).time : undefined;
+    const time =
+      typeof e === 'object' && e !== null && typeof (e as Json).timestamp !== 'number'
+        ? (e as Json).time
+        : undefined;
     const parsed = typeof time === 'string' ? parseZonelessTime(time) : undefined;
     if (parsed) out.push(parsed);
   }
@@ -63,7 +73,10 @@ function groupLabel(pid: unknown): string {
   return pid === undefined || pid === null ? 'browser' : `pid ${String(pid)}`;
 }
 
-function trackInfo(value: unknown, kind: string): { id?: string; kind: string; label?: string } | undefined {
+function trackInfo(
+  value: unknown,
+  kind: string,
+): { id?: string; kind: string; label?: string } | undefined {
   const info = decodeValue(value);
   if (typeof info !== 'object' || info === null) return undefined;
   const i = info as { id?: unknown; label?: unknown };
@@ -77,21 +90,39 @@ function trackInfo(value: unknown, kind: string): { id?: string; kind: string; l
 function importGetUserMedia(builder: RecordingBuilder, list: unknown, timeOf: TimeReader): void {
   if (!Array.isArray(list)) return;
   list.forEach((raw, index) => {
-    if (typeof raw !== 'object' || raw === null) throw new DumpFormatError('webrtc-internals dump: getUserMedia entries must be objects', { key: `getUserMedia[${index}]` });
+    if (typeof raw !== 'object' || raw === null)
+      throw new DumpFormatError('webrtc-internals dump: getUserMedia entries must be objects', {
+        key: `getUserMedia[${index}]`,
+      });
     const entry = raw as Json;
     const ts = timeOf(entry);
     if (ts === undefined) return;
     const label = groupLabel(entry.pid);
     const api = entry.request_type === 'getDisplayMedia' ? 'getDisplayMedia' : 'getUserMedia';
-    if (entry.stream_id !== undefined || entry.audio_track_info !== undefined || entry.video_track_info !== undefined) {
-      const tracks = [trackInfo(entry.audio_track_info, 'audio'), trackInfo(entry.video_track_info, 'video')].filter((t) => t !== undefined);
+    if (
+      entry.stream_id !== undefined ||
+      entry.audio_track_info !== undefined ||
+      entry.video_track_info !== undefined
+    ) {
+      const tracks = [
+        trackInfo(entry.audio_track_info, 'audio'),
+        trackInfo(entry.video_track_info, 'video'),
+      ].filter((t) => t !== undefined);
       builder.trace(label, null, `${api}OnSuccess`, { id: entry.stream_id, tracks }, ts);
     } else if (entry.error !== undefined) {
-      builder.trace(label, null, `${api}OnFailure`, { name: entry.error, message: entry.error_message }, ts);
+      builder.trace(
+        label,
+        null,
+        `${api}OnFailure`,
+        { name: entry.error, message: entry.error_message },
+        ts,
+      );
     } else {
       const constraints: Json = {};
-      if (entry.audio !== undefined) constraints.audio = decodeValue(entry.audio) === '' ? true : decodeValue(entry.audio);
-      if (entry.video !== undefined) constraints.video = decodeValue(entry.video) === '' ? true : decodeValue(entry.video);
+      if (entry.audio !== undefined)
+        constraints.audio = decodeValue(entry.audio) === '' ? true : decodeValue(entry.audio);
+      if (entry.video !== undefined)
+        constraints.video = decodeValue(entry.video) === '' ? true : decodeValue(entry.video);
       builder.trace(label, null, api, constraints, ts);
     }
   });
@@ -109,36 +140,59 @@ interface PreparedPc {
 function preparePeerConnection(key: string, pc: Json): PreparedPc {
   const path = `PeerConnections.${key}`;
   const log = pc.updateLog ?? [];
-  if (!Array.isArray(log)) throw new DumpFormatError('webrtc-internals dump: updateLog must be an array', { key: `${path}.updateLog` });
+  if (!Array.isArray(log))
+    throw new DumpFormatError('webrtc-internals dump: updateLog must be an array', {
+      key: `${path}.updateLog`,
+    });
   const stats = pc.stats ?? {};
-  if (typeof stats !== 'object' || stats === null || Array.isArray(stats)) throw new DumpFormatError('webrtc-internals dump: stats must be an object', { key: `${path}.stats` });
+  if (typeof stats !== 'object' || stats === null || Array.isArray(stats))
+    throw new DumpFormatError('webrtc-internals dump: stats must be an object', {
+      key: `${path}.stats`,
+    });
   const series = statSeriesOf(stats as Json, path);
   return { key, pc, log, series, snapshots: [...snapshotsOf(series)] };
 }
 
-function importPeerConnection(builder: RecordingBuilder, prepared: PreparedPc, timeOf: TimeReader, legacySeen: { value: boolean }, skipped: SkippedLines): void {
+function importPeerConnection(
+  builder: RecordingBuilder,
+  prepared: PreparedPc,
+  timeOf: TimeReader,
+  legacySeen: { value: boolean },
+  skipped: SkippedLines,
+): void {
   const { key, pc, log, series, snapshots } = prepared;
   const path = `PeerConnections.${key}`;
   const label = groupLabel(pc.pid ?? key.split('-')[0]);
-  const logTimes = log.map((e) => (typeof e === 'object' && e !== null ? timeOf(e as Json) : undefined)).filter((t): t is number => t !== undefined);
+  const logTimes = log
+    .map((e) => (typeof e === 'object' && e !== null ? timeOf(e as Json) : undefined))
+    .filter((t): t is number => t !== undefined);
   const firstTs = Math.min(...logTimes, ...(snapshots.length > 0 ? [snapshots[0].ts] : []));
 
   if (Number.isFinite(firstTs)) {
     const config = decodeValue(pc.rtcConfiguration);
     builder.trace(label, key, 'create', config, firstTs);
     const constraints = decodeValue(pc.constraints);
-    if (constraints && typeof constraints === 'object') builder.trace(label, key, 'constraints', constraints, firstTs);
+    if (constraints && typeof constraints === 'object')
+      builder.trace(label, key, 'constraints', constraints, firstTs);
   }
   // Entries of other shapes are skipped and counted (skipped-lines.ts), as odd rtcstats lines are.
   log.forEach((raw, index) => {
     const where = `${path}.updateLog[${index}]`;
-    if (typeof raw !== 'object' || raw === null) return skipped.shape('updateLog entry that is not an object', where);
+    if (typeof raw !== 'object' || raw === null)
+      return skipped.shape('updateLog entry that is not an object', where);
     const entry = raw as Json;
     if (typeof entry.type !== 'string') return skipped.shape('updateLog entry without type', where);
     const ts = timeOf(entry);
-    if (ts === undefined) return skipped.shape('updateLog entry without a readable timestamp/time', where);
+    if (ts === undefined)
+      return skipped.shape('updateLog entry without a readable timestamp/time', where);
     // Chrome before ~M90 logged `pc.close()` as `stop`.
-    builder.trace(label, key, entry.type === 'stop' ? 'close' : entry.type, decodeValue(entry.value), ts);
+    builder.trace(
+      label,
+      key,
+      entry.type === 'stop' ? 'close' : entry.type,
+      decodeValue(entry.value),
+      ts,
+    );
   });
 
   for (const snapshot of snapshots) {
@@ -150,7 +204,9 @@ function importPeerConnection(builder: RecordingBuilder, prepared: PreparedPc, t
     builder.stats(label, key, snapshot.ts, report);
   }
   if (series.trimmedBefore !== undefined) {
-    const created = Number.isFinite(firstTs) ? ` (the peer connection's first recorded event is at ${new Date(firstTs).toISOString()})` : '';
+    const created = Number.isFinite(firstTs)
+      ? ` (the peer connection's first recorded event is at ${new Date(firstTs).toISOString()})`
+      : '';
     builder.markPartial(label, {
       complete_from: Math.round(series.trimmedBefore),
       reason: `webrtc-internals keeps only the last ${MAX_SERIES_VALUES} values of each stats series: stats of ${key} before ${new Date(series.trimmedBefore).toISOString()} were dropped${created}`,
@@ -165,16 +221,30 @@ function importPeerConnection(builder: RecordingBuilder, prepared: PreparedPc, t
  * and said in a warning.
  */
 function eventTimeReader(doc: Json, pcs: PreparedPc[], warnings: string[]): TimeReader {
-  const zoneless = [...zonelessTimesOf(doc.getUserMedia), ...pcs.flatMap((p) => zonelessTimesOf(p.log))];
+  const zoneless = [
+    ...zonelessTimesOf(doc.getUserMedia),
+    ...pcs.flatMap((p) => zonelessTimesOf(p.log)),
+  ];
   if (zoneless.length === 0) return (entry) => entryTime(entry);
-  const statsTimes = pcs.flatMap((p) => (p.snapshots.length > 0 ? [p.snapshots[0]!.ts, p.snapshots[p.snapshots.length - 1]!.ts] : []));
-  const span = statsTimes.length > 0 ? { from: Math.min(...statsTimes), to: Math.max(...statsTimes) } : undefined;
+  const statsTimes = pcs.flatMap((p) =>
+    p.snapshots.length > 0 ? [p.snapshots[0]!.ts, p.snapshots[p.snapshots.length - 1]!.ts] : [],
+  );
+  const span =
+    statsTimes.length > 0
+      ? { from: Math.min(...statsTimes), to: Math.max(...statsTimes) }
+      : undefined;
   const clock = inferEventClock(zoneless, span);
   if (!clock) {
-    warnings.push('event times are local times without a zone that are not valid dates in either day/month order; they were read as written, in UTC');
+    warnings.push(
+      'event times are local times without a zone that are not valid dates in either day/month order; they were read as written, in UTC',
+    );
     return (entry) => entryTime(entry);
   }
-  const order = zoneless.every((t) => t.yearFirst) ? 'year first' : clock.dayFirst ? 'day first' : 'month first';
+  const order = zoneless.every((t) => t.yearFirst)
+    ? 'year first'
+    : clock.dayFirst
+      ? 'day first'
+      : 'month first';
   warnings.push(
     span
       ? `event times are local times without a zone; read as UTC${formatOffset(clock.offsetMinutes)}, ${order}, the reading that agrees with the stats' epoch times`
@@ -194,7 +264,11 @@ export function parseWebrtcInternals(doc: Json): ParsedDump {
     deviceMemory: doc.deviceMemory,
   };
   const prepared = Object.entries(peerConnections).map(([key, pc]) => {
-    if (typeof pc !== 'object' || pc === null) throw new DumpFormatError('webrtc-internals dump: a peer connection entry must be an object', { key: `PeerConnections.${key}` });
+    if (typeof pc !== 'object' || pc === null)
+      throw new DumpFormatError(
+        'webrtc-internals dump: a peer connection entry must be an object',
+        { key: `PeerConnections.${key}` },
+      );
     return preparePeerConnection(key, pc as Json);
   });
   const dumpWarnings: string[] = [];
@@ -204,13 +278,16 @@ export function parseWebrtcInternals(doc: Json): ParsedDump {
   const skipped = new SkippedLines('entry');
   for (const pc of prepared) importPeerConnection(builder, pc, timeOf, legacySeen, skipped);
   if (builder.isEmpty()) {
-    throw new DumpFormatError('webrtc-internals dump holds neither peer connections nor getUserMedia calls: nothing to import', { key: 'PeerConnections' });
+    throw new DumpFormatError(
+      'webrtc-internals dump holds neither peer connections nor getUserMedia calls: nothing to import',
+      { key: 'PeerConnections' },
+    );
   }
   // One browser made the dump: every tab shares its user agent and device figures.
   builder.describeEveryClient(clientFacts);
   const clients = builder.build();
   const warnings = [...dumpWarnings, ...skipped.warnings(), ...builder.warnings];
-  if (legacySeen.value) warnings.push('this dump holds legacy (goog*) stats; they were converted to standard stats');
+  if (legacySeen.value)
+    warnings.push('this dump holds legacy (goog*) stats; they were converted to standard stats');
   return { format: 'webrtc-internals', clients, warnings };
 }
-

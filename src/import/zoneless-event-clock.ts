@@ -32,8 +32,10 @@ export interface EventClock {
   offsetMinutes: number;
 }
 
-const DAY_FIRST_OR_MONTH_FIRST = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,3}))?)?\s*([AaPp]\.?\s?[Mm]\.?)?$/;
-const YEAR_FIRST = /^(\d{4})[./-](\d{1,2})[./-](\d{1,2}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,3}))?)?\s*([AaPp]\.?\s?[Mm]\.?)?$/;
+const DAY_FIRST_OR_MONTH_FIRST =
+  /^(\d{1,2})[./-](\d{1,2})[./-](\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,3}))?)?\s*([AaPp]\.?\s?[Mm]\.?)?$/;
+const YEAR_FIRST =
+  /^(\d{4})[./-](\d{1,2})[./-](\d{1,2}),?\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,3}))?)?\s*([AaPp]\.?\s?[Mm]\.?)?$/;
 
 /** Parses a local date-time text without a zone; undefined for anything else (ISO with a zone, epoch numbers...). */
 export function parseZonelessTime(text: string): ZonelessTime | undefined {
@@ -74,8 +76,13 @@ const OFFSETS_MINUTES = Array.from({ length: (14 + 12) * 4 + 1 }, (_, i) => -12 
  * or undefined when no reading turns every text into a date. Without a span,
  * UTC and the only valid order (month first when both are).
  */
-export function inferEventClock(times: readonly ZonelessTime[], span?: { from: number; to: number }): EventClock | undefined {
-  const orders = [false, true].filter((dayFirst) => times.every((t) => zonelessToEpoch(t, { dayFirst, offsetMinutes: 0 }) !== undefined));
+export function inferEventClock(
+  times: readonly ZonelessTime[],
+  span?: { from: number; to: number },
+): EventClock | undefined {
+  const orders = [false, true].filter((dayFirst) =>
+    times.every((t) => zonelessToEpoch(t, { dayFirst, offsetMinutes: 0 }) !== undefined),
+  );
   if (orders.length === 0) return undefined;
   if (!span) return { dayFirst: orders[0]!, offsetMinutes: 0 };
   let best: { clock: EventClock; outside: number; lead: number } | undefined;
@@ -90,7 +97,8 @@ export function inferEventClock(times: readonly ZonelessTime[], span?: { from: n
         first = Math.min(first, at);
       }
       const lead = Math.abs(first - span.from);
-      if (!best || outside < best.outside || (outside === best.outside && lead < best.lead)) best = { clock, outside, lead };
+      if (!best || outside < best.outside || (outside === best.outside && lead < best.lead))
+        best = { clock, outside, lead };
     }
   }
   return best?.clock;

@@ -21,7 +21,9 @@ export type PreparedBatch =
     };
 
 /** Parses and validates a batch body (throws nothing: errors name the field). */
-export function parseBatch(text: string): { ok: true; batch: TelemetryBatch } | { ok: false; field: string; message: string } {
+export function parseBatch(
+  text: string,
+): { ok: true; batch: TelemetryBatch } | { ok: false; field: string; message: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -38,9 +40,15 @@ export function parseBatch(text: string): { ok: true; batch: TelemetryBatch } | 
  * Parses, validates and derives `text` for `peerId`; `known` are the peer's
  * stored stream states (any streams: those the batch has no samples of are ignored).
  */
-export function prepareBatch(text: string, peerId: string, known: readonly KnownState[]): PreparedBatch {
+export function prepareBatch(
+  text: string,
+  peerId: string,
+  known: readonly KnownState[],
+): PreparedBatch {
   const parsed = parseBatch(text);
   if (!parsed.ok) return parsed;
   const { samples, ...rest } = parsed.batch;
-  return samples?.length ? { ok: true, batch: rest, derived: deriveStreamChunks(peerId, samples, known) } : { ok: true, batch: rest };
+  return samples?.length
+    ? { ok: true, batch: rest, derived: deriveStreamChunks(peerId, samples, known) }
+    : { ok: true, batch: rest };
 }

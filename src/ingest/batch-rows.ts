@@ -12,15 +12,9 @@ import { inferRelayProtocol } from '../normalize/relay-protocol.ts';
 /** How long after an explicit leave a peer still takes batches (ms). */
 export const LATE_BATCH_GRACE_MS = 10_000;
 
-/** The stored peer fields a batch write looks at. */
-export interface PeerForBatch {
-  status: string;
-  left_at: number | string | null;
-  leave_reason: string | null;
-  account_id: string;
-  joined_at: number | string;
-  session_id: string;
-}
+import type { PeerForBatch } from '../store/stored-stream-types.ts';
+
+export type { PeerForBatch };
 
 /**
  * Whether the peer takes a batch received at `receivedAt`: `live`; `late`, a
@@ -28,15 +22,27 @@ export interface PeerForBatch {
  * batch and the leave travel as separate keepalive requests and may arrive in
  * either order); or `closed` (after a timeout the client rejoins and resends).
  */
-export function batchAcceptance(peer: PeerForBatch, receivedAt: number): 'live' | 'late' | 'closed' {
+export function batchAcceptance(
+  peer: PeerForBatch,
+  receivedAt: number,
+): 'live' | 'late' | 'closed' {
   if (peer.status === 'live') return 'live';
-  const late = peer.leave_reason !== 'timeout' && peer.left_at !== null && receivedAt - Number(peer.left_at) <= LATE_BATCH_GRACE_MS;
+  const late =
+    peer.leave_reason !== 'timeout' &&
+    peer.left_at !== null &&
+    receivedAt - Number(peer.left_at) <= LATE_BATCH_GRACE_MS;
   return late ? 'late' : 'closed';
 }
 
 /** The peer columns a batch updates: times, and the client and precall documents when the batch has them. */
-export function peerUpdateOf(batch: Omit<TelemetryBatch, 'samples'>, receivedAt: number, late: boolean): Record<string, string | number> {
-  const update: Record<string, string | number> = late ? { updated_at: receivedAt } : { last_seen_at: receivedAt, updated_at: receivedAt };
+export function peerUpdateOf(
+  batch: Omit<TelemetryBatch, 'samples'>,
+  receivedAt: number,
+  late: boolean,
+): Record<string, string | number> {
+  const update: Record<string, string | number> = late
+    ? { updated_at: receivedAt }
+    : { last_seen_at: receivedAt, updated_at: receivedAt };
   if (batch.client) update.client = JSON.stringify(clientMetadata(batch.client));
   if (batch.precall) update.precall = JSON.stringify(batch.precall);
   return update;
@@ -83,30 +89,76 @@ export function peerSpanChange(
   }
   if (leftAt !== null && last > leftAt && last <= receivedAt + 60_000) change.peer.left_at = last;
   if (change.peer.joined_at === undefined && change.peer.left_at === undefined) return undefined;
-  if (leftAt !== null) change.addMinutes = ((change.peer.left_at ?? leftAt) - (change.peer.joined_at ?? joinedAt) - (leftAt - joinedAt)) / 60_000;
+  if (leftAt !== null)
+    change.addMinutes =
+      ((change.peer.left_at ?? leftAt) -
+        (change.peer.joined_at ?? joinedAt) -
+        (leftAt - joinedAt)) /
+      60_000;
   return change;
 }
 
 /** Event rows of a batch. */
-export function eventRows(batch: Omit<TelemetryBatch, 'samples'>, peerId: string, accountId: string) {
-  return (batch.events ?? []).map((e) => ({ peer_id: peerId, account_id: accountId, ts: e.ts, name: e.name, pc: e.pc ?? null, metadata: e.metadata ? JSON.stringify(e.metadata) : null }));
+export function eventRows(
+  batch: Omit<TelemetryBatch, 'samples'>,
+  peerId: string,
+  accountId: string,
+) {
+  return (batch.events ?? []).map((e) => ({
+    peer_id: peerId,
+    account_id: accountId,
+    ts: e.ts,
+    name: e.name,
+    pc: e.pc ?? null,
+    metadata: e.metadata ? JSON.stringify(e.metadata) : null,
+  }));
 }
 
 /** Device-change and selected-device rows of a batch. */
-export function deviceRows(batch: Omit<TelemetryBatch, 'samples'>, peerId: string, accountId: string) {
+export function deviceRows(
+  batch: Omit<TelemetryBatch, 'samples'>,
+  peerId: string,
+  accountId: string,
+) {
   return [
-    ...(batch.device_updates ?? []).map((u) => ({ peer_id: peerId, account_id: accountId, ts: u.ts, kind: u.kind, payload: JSON.stringify({ added: u.added, removed: u.removed }) })),
-    ...(batch.selected_devices ?? []).map((u) => ({ peer_id: peerId, account_id: accountId, ts: u.ts, kind: 'selected', payload: JSON.stringify(u.device) })),
+    ...(batch.device_updates ?? []).map((u) => ({
+      peer_id: peerId,
+      account_id: accountId,
+      ts: u.ts,
+      kind: u.kind,
+      payload: JSON.stringify({ added: u.added, removed: u.removed }),
+    })),
+    ...(batch.selected_devices ?? []).map((u) => ({
+      peer_id: peerId,
+      account_id: accountId,
+      ts: u.ts,
+      kind: 'selected',
+      payload: JSON.stringify(u.device),
+    })),
   ];
 }
 
 /** Peer-connection metadata rows of a batch. */
-export function pcMetadataRows(batch: Omit<TelemetryBatch, 'samples'>, peerId: string, accountId: string) {
-  return (batch.pc_metadata ?? []).map((m) => ({ peer_id: peerId, account_id: accountId, pc: m.pc, ts: m.ts, payload: JSON.stringify(m) }));
+export function pcMetadataRows(
+  batch: Omit<TelemetryBatch, 'samples'>,
+  peerId: string,
+  accountId: string,
+) {
+  return (batch.pc_metadata ?? []).map((m) => ({
+    peer_id: peerId,
+    account_id: accountId,
+    pc: m.pc,
+    ts: m.ts,
+    payload: JSON.stringify(m),
+  }));
 }
 
 /** One row per candidate pair: the newest sample of each pair in the batch (an upsert may touch a row once). */
-export function candidatePairRows(batch: Omit<TelemetryBatch, 'samples'>, peerId: string, accountId: string) {
+export function candidatePairRows(
+  batch: Omit<TelemetryBatch, 'samples'>,
+  peerId: string,
+  accountId: string,
+) {
   const latest = new Map<string, CandidatePairSample>();
   for (const pair of batch.candidate_pairs ?? []) {
     // Collectors older than the inference (and other clients) send Safari's relay candidates without it.
@@ -115,7 +167,16 @@ export function candidatePairRows(batch: Omit<TelemetryBatch, 'samples'>, peerId
     const seen = latest.get(key);
     if (!seen || seen.ts <= pair.ts) latest.set(key, pair);
   }
-  return [...latest.values()].map((pair) => ({ peer_id: peerId, account_id: accountId, pc: pair.pc, pair_id: pair.id, ts: pair.ts, selected: pair.selected ? 1 : 0, roles: 0, payload: JSON.stringify(pair) }));
+  return [...latest.values()].map((pair) => ({
+    peer_id: peerId,
+    account_id: accountId,
+    pc: pair.pc,
+    pair_id: pair.id,
+    ts: pair.ts,
+    selected: pair.selected ? 1 : 0,
+    roles: 0,
+    payload: JSON.stringify(pair),
+  }));
 }
 
 /** The distinct stream keys of `samples`. */
@@ -124,7 +185,10 @@ export function streamKeysOf(samples: readonly StreamSample[]): string[] {
 }
 
 /** Whether the stored states `now` (stream key, last_ts) are those a derivation started from (`before`). */
-export function sameStates(before: ReadonlyMap<string, number>, now: readonly { stream_key: string; last_ts: number }[]): boolean {
+export function sameStates(
+  before: ReadonlyMap<string, number>,
+  now: readonly { stream_key: string; last_ts: number }[],
+): boolean {
   if (before.size !== now.length) return false;
   for (const s of now) if (before.get(s.stream_key) !== s.last_ts) return false;
   return true;

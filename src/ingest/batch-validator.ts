@@ -13,14 +13,21 @@ export const GENERATED_BATCH_VALIDATOR = 'batch-validator.generated.js';
 async function loadValidator(): Promise<(value: unknown) => ValidationResult<TelemetryBatch>> {
   if (import.meta.url.endsWith('.js')) {
     try {
-      const generated = (await import(new URL(`./${GENERATED_BATCH_VALIDATOR}`, import.meta.url).href)) as { default: AjvValidate };
+      const generated = (await import(
+        new URL(`./${GENERATED_BATCH_VALIDATOR}`, import.meta.url).href
+      )) as { default: AjvValidate };
       return toValidator<TelemetryBatch>(generated.default);
     } catch (err) {
       if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     }
   }
-  const [{ compileValidator }, { telemetryBatchSchema }] = await Promise.all([import('./compiled-validator.ts'), import('./ingest-schemas.ts')]);
-  return compileValidator(telemetryBatchSchema) as (value: unknown) => ValidationResult<TelemetryBatch>;
+  const [{ compileValidator }, { telemetryBatchSchema }] = await Promise.all([
+    import('./compiled-validator.ts'),
+    import('./ingest-schemas.ts'),
+  ]);
+  return compileValidator(telemetryBatchSchema) as (
+    value: unknown,
+  ) => ValidationResult<TelemetryBatch>;
 }
 
 /** Validates a parsed telemetry batch (unknown keys of declared objects are removed, as zod's `strip` does). */

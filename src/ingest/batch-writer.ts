@@ -25,7 +25,17 @@ import { StreamStateCache } from './stream-state-cache.ts';
 import { redactBatchAddresses } from './redact-addresses.ts';
 import { fillGap, groupLateSamples } from './late-samples.ts';
 import { streamKey } from '../model/telemetry.ts';
-import { batchAcceptance, peerSpanChange, candidatePairRows, deviceRows, eventRows, pcMetadataRows, peerUpdateOf, sameStates, streamKeysOf } from './batch-rows.ts';
+import {
+  batchAcceptance,
+  peerSpanChange,
+  candidatePairRows,
+  deviceRows,
+  eventRows,
+  pcMetadataRows,
+  peerUpdateOf,
+  sameStates,
+  streamKeysOf,
+} from './batch-rows.ts';
 import type { IngestObserver } from './ingest-observer.ts';
 
 /** Outcome of one batch. */
@@ -36,7 +46,8 @@ export type BatchOutcome =
   | { status: 'unknown_peer' };
 
 /** Outcome of a batch submitted as request text: also "invalid", naming the field. */
-export type SubmitOutcome = (BatchOutcome & { batchId: string }) | { status: 'invalid'; field: string; message: string };
+export type SubmitOutcome =
+  (BatchOutcome & { batchId: string }) | { status: 'invalid'; field: string; message: string };
 
 interface Job {
   peerId: string;
@@ -130,14 +141,28 @@ export class BatchWriter {
       this.#observer?.batchDone('invalid', (performance.now() - submittedAt) / 1000, 0, 0);
       return { status: 'invalid', field: prepared.field, message: prepared.message };
     }
-    const outcome = await this.#enqueue({ peerId, participantId, batch: prepared.batch, text, pre: prepared.derived, receivedAt, submittedAt });
+    const outcome = await this.#enqueue({
+      peerId,
+      participantId,
+      batch: prepared.batch,
+      text,
+      pre: prepared.derived,
+      receivedAt,
+      submittedAt,
+    });
     return { ...outcome, batchId: prepared.batch.batch_id };
   }
 
   /** Stores `batch` for `peerId`; resolves after the commit. */
   write(peerId: string, participantId: string, batch: TelemetryBatch): Promise<BatchOutcome> {
     if (this.#closed) return Promise.reject(new Error('batch writer is closed'));
-    return this.#enqueue({ peerId, participantId, batch, receivedAt: Date.now(), submittedAt: performance.now() });
+    return this.#enqueue({
+      peerId,
+      participantId,
+      batch,
+      receivedAt: Date.now(),
+      submittedAt: performance.now(),
+    });
   }
 
   #enqueue(job: Omit<Job, 'resolve' | 'reject'>): Promise<BatchOutcome> {
@@ -218,7 +243,11 @@ export class BatchWriter {
     const sqlite = this.#sqlite;
     if (sqlite) {
       // Holding Kysely's connection keeps its other queries (joins, reports) off it meanwhile.
-      return this.db.connection().execute(async () => sqlite.inTransaction(() => jobs.map((job) => writeBatchSqlite(sqlite, job))));
+      return this.db
+        .connection()
+        .execute(async () =>
+          sqlite.inTransaction(() => jobs.map((job) => writeBatchSqlite(sqlite, job))),
+        );
     }
     return this.db.transaction().execute(async (tx) => {
       const out: BatchOutcome[] = [];
@@ -231,7 +260,12 @@ export class BatchWriter {
     if (job.written) this.#states.update(job.peerId, job.written);
     if (this.#observer) {
       const stored = outcome.status === 'stored';
-      this.#observer.batchDone(outcome.status, (performance.now() - job.submittedAt) / 1000, stored ? outcome.samples : 0, stored ? outcome.skipped : 0);
+      this.#observer.batchDone(
+        outcome.status,
+        (performance.now() - job.submittedAt) / 1000,
+        stored ? outcome.samples : 0,
+        stored ? outcome.skipped : 0,
+      );
     }
     job.resolve(outcome);
   }
@@ -247,7 +281,11 @@ type Tx = Transaction<Database>;
 
 async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<BatchOutcome> {
   const { peerId, batch, receivedAt } = job;
-  let peerQuery = tx.selectFrom('peers').select(['status', 'left_at', 'leave_reason', 'account_id', 'joined_at', 'session_id']).where('id', '=', peerId).where('participant_id', '=', job.participantId);
+  let peerQuery = tx
+    .selectFrom('peers')
+    .select(['status', 'left_at', 'leave_reason', 'account_id', 'joined_at', 'session_id'])
+    .where('id', '=', peerId)
+    .where('participant_id', '=', job.participantId);
   if (dialect === 'postgres') peerQuery = peerQuery.forUpdate();
   const peer = await peerQuery.executeTakeFirst();
   if (!peer) return { status: 'unknown_peer' };
@@ -255,17 +293,30 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
 
   const inserted = await tx
     .insertInto('peer_batches')
-    .values({ peer_id: peerId, account_id: account, batch_id: batch.batch_id, received_at: receivedAt })
+    .values({
+      peer_id: peerId,
+      account_id: account,
+      batch_id: batch.batch_id,
+      received_at: receivedAt,
+    })
     .onConflict((oc) => oc.columns(['peer_id', 'batch_id']).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'duplicate' };
   const acceptance = batchAcceptance(peer, receivedAt);
   if (acceptance === 'closed') {
     // Undo the batch-id record: the client will rejoin and resend under a new peer.
-    await tx.deleteFrom('peer_batches').where('peer_id', '=', peerId).where('batch_id', '=', batch.batch_id).execute();
+    await tx
+      .deleteFrom('peer_batches')
+      .where('peer_id', '=', peerId)
+      .where('batch_id', '=', batch.batch_id)
+      .execute();
     return { status: 'peer_closed' };
   }
-  await tx.updateTable('peers').set(peerUpdateOf(batch, receivedAt, acceptance === 'late')).where('id', '=', peerId).execute();
+  await tx
+    .updateTable('peers')
+    .set(peerUpdateOf(batch, receivedAt, acceptance === 'late'))
+    .where('id', '=', peerId)
+    .execute();
 
   const events = eventRows(batch, peerId, account);
   if (events.length) await tx.insertInto('peer_events').values(events).execute();
@@ -281,7 +332,11 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
       .onConflict((oc) =>
         oc
           .columns(['peer_id', 'pc', 'pair_id'])
-          .doUpdateSet((eb) => ({ ts: eb.ref('excluded.ts'), selected: eb.ref('excluded.selected'), payload: eb.ref('excluded.payload') }))
+          .doUpdateSet((eb) => ({
+            ts: eb.ref('excluded.ts'),
+            selected: eb.ref('excluded.selected'),
+            payload: eb.ref('excluded.payload'),
+          }))
           .where('candidate_pairs.ts', '<=', (eb) => eb.ref('excluded.ts')),
       )
       .execute();
@@ -293,20 +348,48 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
   // Derived before the transaction (outside the write lock) from the same
   // stream states? Use it; otherwise (a concurrent batch of this peer moved a
   // stream on meanwhile) derive again from the states read under the lock.
-  const derived = job.pre && sameStates(job.pre.known, known) ? job.pre : deriveStreamChunks(peerId, samplesOf(job), known);
+  const derived =
+    job.pre && sameStates(job.pre.known, known)
+      ? job.pre
+      : deriveStreamChunks(peerId, samplesOf(job), known);
   stamp(job, derived, account, receivedAt);
   if (derived.chunks.length) await tx.insertInto('quality_chunks').values(derived.chunks).execute();
   let lateStored = 0;
   for (const [key, samples] of lateByStream(derived)) {
-    const edges = (await tx.selectFrom('quality_chunks').select(['id', 'first_ts', 'last_ts', 'first_sample', 'last_sample']).where('peer_id', '=', peerId).where('stream_key', '=', key).execute())
-      .map((e) => ({ ...e, id: Number(e.id), first_ts: Number(e.first_ts), last_ts: Number(e.last_ts) }))
+    const edges = (
+      await tx
+        .selectFrom('quality_chunks')
+        .select(['id', 'first_ts', 'last_ts', 'first_sample', 'last_sample'])
+        .where('peer_id', '=', peerId)
+        .where('stream_key', '=', key)
+        .execute()
+    )
+      .map((e) => ({
+        ...e,
+        id: Number(e.id),
+        first_ts: Number(e.first_ts),
+        last_ts: Number(e.last_ts),
+      }))
       .sort((a, b) => a.first_ts - b.first_ts || a.id - b.id);
     for (const group of groupLateSamples(samples, edges).groups) {
-      const head = await tx.selectFrom('quality_chunks').select(['rows_json', 'metrics']).where('peer_id', '=', peerId).where('id', '=', group.next.id).executeTakeFirstOrThrow();
+      const head = await tx
+        .selectFrom('quality_chunks')
+        .select(['rows_json', 'metrics'])
+        .where('peer_id', '=', peerId)
+        .where('id', '=', group.next.id)
+        .executeTakeFirstOrThrow();
       const fill = fillGap(peerId, key, group, head);
       if (!fill) continue;
-      await tx.updateTable('quality_chunks').set({ rows_json: fill.next.rows_json, metrics: fill.next.metrics }).where('peer_id', '=', peerId).where('id', '=', fill.next.id).execute();
-      await tx.insertInto('quality_chunks').values({ ...fill.chunk, account_id: account, received_at: receivedAt }).execute();
+      await tx
+        .updateTable('quality_chunks')
+        .set({ rows_json: fill.next.rows_json, metrics: fill.next.metrics })
+        .where('peer_id', '=', peerId)
+        .where('id', '=', fill.next.id)
+        .execute();
+      await tx
+        .insertInto('quality_chunks')
+        .values({ ...fill.chunk, account_id: account, received_at: receivedAt })
+        .execute();
       lateStored += fill.chunk.n;
     }
   }
@@ -314,10 +397,21 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
     await tx
       .insertInto('stream_state')
       .values(derived.states)
-      .onConflict((oc) => oc.columns(['peer_id', 'stream_key']).doUpdateSet((eb) => ({ last_ts: eb.ref('excluded.last_ts'), last_sample: eb.ref('excluded.last_sample') })))
+      .onConflict((oc) =>
+        oc
+          .columns(['peer_id', 'stream_key'])
+          .doUpdateSet((eb) => ({
+            last_ts: eb.ref('excluded.last_ts'),
+            last_sample: eb.ref('excluded.last_sample'),
+          })),
+      )
       .execute();
   }
-  const span = peerSpanChange(peer, derived.chunks as { first_ts: number; last_ts: number }[], receivedAt);
+  const span = peerSpanChange(
+    peer,
+    derived.chunks as { first_ts: number; last_ts: number }[],
+    receivedAt,
+  );
   if (span) {
     await tx.updateTable('peers').set(span.peer).where('id', '=', peerId).execute();
     const startsBy = span.sessionStartsBy;
@@ -325,12 +419,20 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
       .updateTable('sessions')
       .set((eb) => ({
         minutes_consumed: eb('minutes_consumed', '+', span.addMinutes),
-        ...(startsBy !== undefined ? { started_at: sql<number>`CASE WHEN started_at > ${startsBy} THEN ${startsBy} ELSE started_at END` } : {}),
+        ...(startsBy !== undefined
+          ? {
+              started_at: sql<number>`CASE WHEN started_at > ${startsBy} THEN ${startsBy} ELSE started_at END`,
+            }
+          : {}),
       }))
       .where('id', '=', peer.session_id)
       .execute();
   }
-  return { status: 'stored', samples: derived.stored + lateStored, skipped: derived.skipped - lateStored };
+  return {
+    status: 'stored',
+    samples: derived.stored + lateStored,
+    skipped: derived.skipped - lateStored,
+  };
 }
 
 /** {@link writeBatch} on the embedded store: the same decisions and rows, through prepared statements, synchronously. */
@@ -355,11 +457,18 @@ function writeBatchSqlite(s: SqliteBatchStatements, job: Job): BatchOutcome {
   const keys = new Set(job.pre?.keys ?? streamKeysOf(batch.samples!));
   // The stored times alone tell whether the early derivation still holds; the sample bodies are read only when it does not.
   const times = s.streamStateTimes(peerId).filter((t) => keys.has(t.stream_key));
-  const derived = job.pre && sameStates(job.pre.known, times) ? job.pre : deriveStreamChunks(peerId, samplesOf(job), s.streamStates(peerId));
+  const derived =
+    job.pre && sameStates(job.pre.known, times)
+      ? job.pre
+      : deriveStreamChunks(peerId, samplesOf(job), s.streamStates(peerId));
   stamp(job, derived, account, receivedAt);
   s.insertChunks(derived.chunks);
   s.upsertStreamStates(derived.states);
-  const span = peerSpanChange(peer, derived.chunks as { first_ts: number; last_ts: number }[], receivedAt);
+  const span = peerSpanChange(
+    peer,
+    derived.chunks as { first_ts: number; last_ts: number }[],
+    receivedAt,
+  );
   if (span) {
     s.updatePeer(peerId, span.peer);
     s.widenSession(peer.session_id, span.sessionStartsBy, span.addMinutes);
@@ -374,7 +483,11 @@ function writeBatchSqlite(s: SqliteBatchStatements, job: Job): BatchOutcome {
       lateStored += fill.chunk.n;
     }
   }
-  return { status: 'stored', samples: derived.stored + lateStored, skipped: derived.skipped - lateStored };
+  return {
+    status: 'stored',
+    samples: derived.stored + lateStored,
+    skipped: derived.skipped - lateStored,
+  };
 }
 
 /** A derivation's late samples (older than their stream's stored state), by stream. */
@@ -403,14 +516,22 @@ function stamp(job: Job, derived: DerivedChunks, accountId: string, receivedAt: 
 function samplesOf(job: Job): StreamSample[] {
   if (job.batch.samples) return job.batch.samples;
   const parsed = parseBatch(job.text ?? '{}');
-  if (!parsed.ok) throw new Error(`batch ${job.batch.batch_id} no longer parses: ${parsed.message}`);
+  if (!parsed.ok)
+    throw new Error(`batch ${job.batch.batch_id} no longer parses: ${parsed.message}`);
   return parsed.batch.samples ?? [];
 }
 
 /** The peer's stored stream states: of the streams `keys` when given, else all. */
-async function loadStreamStates(db: Kysely<Database> | Transaction<Database>, peerId: string, keys?: string[]): Promise<KnownState[]> {
+async function loadStreamStates(
+  db: Kysely<Database> | Transaction<Database>,
+  peerId: string,
+  keys?: string[],
+): Promise<KnownState[]> {
   if (keys?.length === 0) return [];
-  let q = db.selectFrom('stream_state').select(['stream_key', 'last_ts', 'last_sample']).where('peer_id', '=', peerId);
+  let q = db
+    .selectFrom('stream_state')
+    .select(['stream_key', 'last_ts', 'last_sample'])
+    .where('peer_id', '=', peerId);
   if (keys) q = q.where('stream_key', 'in', keys);
   const rows = await q.execute();
   return rows.map((r) => ({ ...r, last_ts: Number(r.last_ts) }));
@@ -421,7 +542,11 @@ async function precompute(db: Kysely<Database>, job: Job): Promise<void> {
   const samples = job.batch.samples;
   if (!samples?.length) return;
   try {
-    job.pre = deriveStreamChunks(job.peerId, samples, await loadStreamStates(db, job.peerId, streamKeysOf(samples)));
+    job.pre = deriveStreamChunks(
+      job.peerId,
+      samples,
+      await loadStreamStates(db, job.peerId, streamKeysOf(samples)),
+    );
   } catch {
     job.pre = undefined;
   }

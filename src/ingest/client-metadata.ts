@@ -30,7 +30,9 @@ export function clientMetadata(client: ClientInfo | undefined): PeerClientMetada
   const hints = client.client_hints;
   if (hints) {
     const list = hints.full_version_list ?? hints.brands;
-    const brand = list?.find((x) => !GENERIC_BRANDS.test(x.brand)) ?? list?.find((x) => /chromium/i.test(x.brand));
+    const brand =
+      list?.find((x) => !GENERIC_BRANDS.test(x.brand)) ??
+      list?.find((x) => /chromium/i.test(x.brand));
     if (brand) {
       b.browser = brand.brand === 'Google Chrome' ? 'Chrome' : brand.brand;
       if (hints.full_version_list) b.browser_version = brand.version;

@@ -10,12 +10,19 @@ import { z } from 'zod';
 import { Ajv2020, _, type ErrorObject } from 'ajv/dist/2020.js';
 
 /** Outcome of a validation. */
-export type ValidationResult<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
+export type ValidationResult<T> =
+  { ok: true; value: T } | { ok: false; field: string; message: string };
 
 /** `/samples/3/ts` → `samples[3].ts`. */
 export function pointerToField(pointer: string): string {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || 'body';
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return (
+    parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') ||
+    'body'
+  );
 }
 
 /**
@@ -29,9 +36,11 @@ function closeObjects<T>(node: T): T {
     node.forEach(closeObjects);
   } else if (node && typeof node === 'object') {
     const o = node as Record<string, unknown>;
-    if (o.type === 'object' && o.properties && o.additionalProperties === undefined) o.additionalProperties = false;
+    if (o.type === 'object' && o.properties && o.additionalProperties === undefined)
+      o.additionalProperties = false;
     // JSON Schema's "number" admits Infinity and NaN (`1e999` parses to Infinity); zod's does not.
-    if (o.type === 'number' || (Array.isArray(o.type) && o.type.includes('number'))) o.finite = true;
+    if (o.type === 'number' || (Array.isArray(o.type) && o.type.includes('number')))
+      o.finite = true;
     for (const v of Object.values(o)) closeObjects(v);
   }
   return node;
@@ -45,7 +54,7 @@ function closeObjects<T>(node: T): T {
  * interpreter.
  */
 function hoistArrayItems(root: Record<string, unknown>): Record<string, unknown> {
-  const defs: Record<string, unknown> = ((root.$defs as Record<string, unknown> | undefined) ?? {});
+  const defs: Record<string, unknown> = (root.$defs as Record<string, unknown> | undefined) ?? {};
   let n = 0;
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
@@ -69,7 +78,13 @@ function hoistArrayItems(root: Record<string, unknown>): Record<string, unknown>
  * time), so the validator can also be written out as standalone JavaScript (scripts/build-validators.ts).
  */
 export function makeAjv(options: { code?: { source?: boolean; esm?: boolean } } = {}): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: false, strict: false, removeAdditional: true, inlineRefs: false, ...options });
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: false,
+    removeAdditional: true,
+    inlineRefs: false,
+    ...options,
+  });
   ajv.addKeyword({
     keyword: 'finite',
     type: 'number',
@@ -83,7 +98,11 @@ export function makeAjv(options: { code?: { source?: boolean; esm?: boolean } } 
 
 /** `schema` as the JSON Schema Ajv compiles: zod's export, objects closed, numbers finite, array items hoisted. */
 export function validatorJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  return hoistArrayItems(closeObjects(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>));
+  return hoistArrayItems(
+    closeObjects(
+      z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>,
+    ),
+  );
 }
 
 /** An Ajv validate function: true, or false with `errors` set. */
@@ -95,7 +114,10 @@ export function toValidator<T>(validate: AjvValidate): (value: unknown) => Valid
     if (validate(value)) return { ok: true, value: value as T };
     const e = validate.errors?.[0];
     const field = pointerToField(e?.instancePath ?? '');
-    const missing = e?.keyword === 'required' ? (e.params as { missingProperty?: string }).missingProperty : undefined;
+    const missing =
+      e?.keyword === 'required'
+        ? (e.params as { missingProperty?: string }).missingProperty
+        : undefined;
     return {
       ok: false,
       field: missing ? (field === 'body' ? missing : `${field}.${missing}`) : field,
@@ -105,6 +127,8 @@ export function toValidator<T>(validate: AjvValidate): (value: unknown) => Valid
 }
 
 /** Compiles `schema` into a validator with zod's semantics and Ajv's speed. */
-export function compileValidator<S extends z.ZodType>(schema: S): (value: unknown) => ValidationResult<z.infer<S>> {
+export function compileValidator<S extends z.ZodType>(
+  schema: S,
+): (value: unknown) => ValidationResult<z.infer<S>> {
   return toValidator<z.infer<S>>(makeAjv().compile(validatorJsonSchema(schema)));
 }

@@ -13,8 +13,9 @@ import { withCarriedCounters } from '../analytics/carry-counters.ts';
 import { packMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 
-/** A stream's last stored sample. */
-export type KnownState = { stream_key: string; last_ts: number; last_sample: string };
+import type { KnownState } from '../store/stored-stream-types.ts';
+
+export type { KnownState };
 
 /** What a batch's samples turn into: chunk rows, new stream states, counts. */
 export interface DerivedChunks {
@@ -36,7 +37,11 @@ export interface DerivedChunks {
  * other streams too. Samples not newer than their stream's last stored sample
  * are left out (`late`: the write may place them between stored chunks).
  */
-export function deriveStreamChunks(peerId: string, samples: readonly StreamSample[], known: readonly KnownState[]): DerivedChunks {
+export function deriveStreamChunks(
+  peerId: string,
+  samples: readonly StreamSample[],
+  known: readonly KnownState[],
+): DerivedChunks {
   const byStream = new Map<string, StreamSample[]>();
   for (const s of samples) {
     const key = streamKey(s);
@@ -44,12 +49,24 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     if (!list) byStream.set(key, (list = []));
     list.push(s);
   }
-  const stateByKey = new Map(known.filter((s) => byStream.has(s.stream_key)).map((s) => [s.stream_key, s]));
-  const out: DerivedChunks = { keys: [...byStream.keys()], known: new Map([...stateByKey.values()].map((s) => [s.stream_key, s.last_ts])), chunks: [], states: [], stored: 0, skipped: 0, late: [] };
+  const stateByKey = new Map(
+    known.filter((s) => byStream.has(s.stream_key)).map((s) => [s.stream_key, s]),
+  );
+  const out: DerivedChunks = {
+    keys: [...byStream.keys()],
+    known: new Map([...stateByKey.values()].map((s) => [s.stream_key, s.last_ts])),
+    chunks: [],
+    states: [],
+    stored: 0,
+    skipped: 0,
+    late: [],
+  };
   for (const [key, list] of byStream) {
     list.sort((a, b) => a.ts - b.ts);
     const state = stateByKey.get(key);
-    let prev: StreamSample | undefined = state ? (JSON.parse(state.last_sample) as StreamSample) : undefined;
+    let prev: StreamSample | undefined = state
+      ? (JSON.parse(state.last_sample) as StreamSample)
+      : undefined;
     let lastTs = state ? state.last_ts : -Infinity;
     let rows: string[] = [];
     let metrics: MetricRow[] = [];
@@ -61,7 +78,20 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     // cumulative samples at its two ends, so a late batch can be placed between two chunks (late-samples.ts).
     const flush = (): void => {
       if (rows.length === 0) return;
-      out.chunks.push({ account_id: '', received_at: 0, peer_id: peerId, series, stream_key: key, first_ts: firstTs, last_ts: lastTs, n: rows.length, rows_json: Buffer.from(rows.join(','), 'utf8'), metrics: packMetricRows(metrics), first_sample: JSON.stringify(firstSample), last_sample: JSON.stringify(prev) });
+      out.chunks.push({
+        account_id: '',
+        received_at: 0,
+        peer_id: peerId,
+        series,
+        stream_key: key,
+        first_ts: firstTs,
+        last_ts: lastTs,
+        n: rows.length,
+        rows_json: Buffer.from(rows.join(','), 'utf8'),
+        metrics: packMetricRows(metrics),
+        first_sample: JSON.stringify(firstSample),
+        last_sample: JSON.stringify(prev),
+      });
       rows = [];
       metrics = [];
     };
@@ -89,11 +119,17 @@ export function deriveStreamChunks(peerId: string, samples: readonly StreamSampl
     }
     if (rows.length === 0 || !prev) continue;
     flush();
-    out.states.push({ account_id: '', peer_id: peerId, stream_key: key, series, last_ts: lastTs, last_sample: JSON.stringify(prev) });
+    out.states.push({
+      account_id: '',
+      peer_id: peerId,
+      stream_key: key,
+      series,
+      last_ts: lastTs,
+      last_sample: JSON.stringify(prev),
+    });
   }
   return out;
 }
-
 
 /**
  * Derived chunks that crossed a thread boundary carry their bytes as plain

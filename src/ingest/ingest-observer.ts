@@ -7,5 +7,10 @@ export interface IngestObserver {
   /** A group transaction of `batches` batches finished (committed or failed) after `seconds`. */
   groupWritten(batches: number, seconds: number, ok: boolean): void;
   /** A batch's outcome is known, `seconds` after it was submitted (for a stored batch: after its commit). */
-  batchDone(outcome: 'stored' | 'duplicate' | 'peer_closed' | 'unknown_peer' | 'invalid' | 'failed', seconds: number, samples: number, skipped: number): void;
+  batchDone(
+    outcome: 'stored' | 'duplicate' | 'peer_closed' | 'unknown_peer' | 'invalid' | 'failed',
+    seconds: number,
+    samples: number,
+    skipped: number,
+  ): void;
 }

@@ -81,7 +81,12 @@ export const streamSampleSchema = z.object({
   qp_sum: nonNeg.optional(),
   quality_limitation_reason: z.enum(['cpu', 'bandwidth', 'none', 'other']).optional(),
   quality_limitation_durations: z
-    .object({ bandwidth: nonNeg.optional(), cpu: nonNeg.optional(), none: nonNeg.optional(), other: nonNeg.optional() })
+    .object({
+      bandwidth: nonNeg.optional(),
+      cpu: nonNeg.optional(),
+      none: nonNeg.optional(),
+      other: nonNeg.optional(),
+    })
     .optional(),
   quality_limitation_resolution_changes: nonNeg.optional(),
   target_bitrate: nonNeg.optional(),
@@ -219,7 +224,10 @@ export const joinRequestSchema = z.object({
   client: clientInfoSchema.optional(),
   precall: precallSchema.optional(),
   joined_at: ts.optional(),
-  previous_peer_id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID').optional(),
+  previous_peer_id: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID')
+    .optional(),
 });
 
 /** Body of `POST /ingest/v1/peers/{peer_id}/batches`. */
@@ -243,9 +251,15 @@ export const leaveRequestSchema = z.object({
 });
 
 /** Formats the first zod issue as `path: message`. */
-export function describeZodError(error: z.ZodError, root = 'body'): { field: string; message: string } {
+export function describeZodError(
+  error: z.ZodError,
+  root = 'body',
+): { field: string; message: string } {
   const issue = error.issues[0];
-  const field = [root, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))]
+  const field = [
+    root,
+    ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)),
+  ]
     .join('')
     .replace(/^body\./, '')
     .replace(/^body\[/, '[');

@@ -26,15 +26,9 @@ import { deriveInterval } from '../analytics/stream-interval.ts';
 import { withCarriedCounters } from '../analytics/carry-counters.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
+import type { ChunkEdge, ChunkHead } from '../store/stored-stream-types.ts';
 
-/** A stored chunk's bounds and end samples (no rows). */
-export interface ChunkEdge {
-  id: number;
-  first_ts: number;
-  last_ts: number;
-  first_sample: string | null;
-  last_sample: string | null;
-}
+export type { ChunkEdge, ChunkHead };
 
 /** Late samples of one stream that fall in one gap between stored chunks. */
 export interface GapGroup {
@@ -46,14 +40,20 @@ export interface GapGroup {
 }
 
 /** Groups one stream's late samples by gap (`edges` in time order); the rest is skipped. */
-export function groupLateSamples(late: readonly StreamSample[], edges: readonly ChunkEdge[]): { groups: GapGroup[]; skipped: number } {
+export function groupLateSamples(
+  late: readonly StreamSample[],
+  edges: readonly ChunkEdge[],
+): { groups: GapGroup[]; skipped: number } {
   const groups = new Map<number, GapGroup>();
   let skipped = 0;
   for (const s of [...late].sort((a, b) => a.ts - b.ts)) {
     const i = edges.findIndex((e) => Number(e.first_ts) > s.ts);
     const prev = i > 0 ? edges[i - 1] : i === -1 ? edges[edges.length - 1] : undefined;
     const next = i === -1 ? undefined : edges[i];
-    const usable = next !== undefined && next.first_sample !== null && (prev === undefined || (prev.last_sample !== null && s.ts > Number(prev.last_ts)));
+    const usable =
+      next !== undefined &&
+      next.first_sample !== null &&
+      (prev === undefined || (prev.last_sample !== null && s.ts > Number(prev.last_ts)));
     if (!usable) {
       skipped++;
       continue;
@@ -67,12 +67,6 @@ export function groupLateSamples(late: readonly StreamSample[], edges: readonly 
   return { groups: [...groups.values()], skipped };
 }
 
-/** The stored head of the chunk after a gap: its rows and metric columns. */
-export interface ChunkHead {
-  rows_json: Buffer;
-  metrics: Buffer;
-}
-
 /** What filling one gap writes: a new chunk, and the next chunk's rows with their first row derived again. */
 export interface GapFill {
   chunk: Insertable<QualityChunksTable>;
@@ -84,11 +78,18 @@ export interface GapFill {
  * the gap cannot be filled exactly (before a first chunk that did not start
  * its stream).
  */
-export function fillGap(peerId: string, streamKey: string, group: GapGroup, head: ChunkHead): GapFill | undefined {
+export function fillGap(
+  peerId: string,
+  streamKey: string,
+  group: GapGroup,
+  head: ChunkHead,
+): GapFill | undefined {
   const nextMetrics = unpackMetricRows(head.metrics);
   // A first row without an interval length was derived without a baseline: the stream started there.
   if (group.prev === undefined && nextMetrics[0]?.d !== undefined) return undefined;
-  let prev: StreamSample | undefined = group.prev ? (JSON.parse(group.prev.last_sample!) as StreamSample) : undefined;
+  let prev: StreamSample | undefined = group.prev
+    ? (JSON.parse(group.prev.last_sample!) as StreamSample)
+    : undefined;
   const rows: string[] = [];
   const metrics: MetricRow[] = [];
   let series = '';
@@ -122,7 +123,11 @@ export function fillGap(peerId: string, streamKey: string, group: GapGroup, head
       first_sample: JSON.stringify(first),
       last_sample: JSON.stringify(last),
     },
-    next: { id: group.next.id, rows_json: replaceFirstRow(head.rows_json, JSON.stringify(again.row)), metrics: packMetricRows(nextMetrics) },
+    next: {
+      id: group.next.id,
+      rows_json: replaceFirstRow(head.rows_json, JSON.stringify(again.row)),
+      metrics: packMetricRows(nextMetrics),
+    },
   };
 }
 

@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
-import { closePeer } from './peer-lifecycle.ts';
+import { closePeer } from '../store/peer-lifecycle.ts';
 
 /** Leave reason of a peer closed by the cap. */
 export const SUPERSEDED_REASON = 'superseded';
@@ -21,7 +21,14 @@ export const SUPERSEDED_REASON = 'superseded';
  * in its own transaction, like the timeout sweeper, so a join never holds
  * other peers' locks). Returns the ids closed now.
  */
-export async function enforceLivePeerCap(db: Kysely<Database>, dialect: StoreDialect, participantId: string, newPeerId: string, maxLive: number, now: number): Promise<string[]> {
+export async function enforceLivePeerCap(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  participantId: string,
+  newPeerId: string,
+  maxLive: number,
+  now: number,
+): Promise<string[]> {
   if (maxLive <= 0) return [];
   const live = await db
     .selectFrom('peers')
@@ -36,7 +43,10 @@ export async function enforceLivePeerCap(db: Kysely<Database>, dialect: StoreDia
     .execute();
   const closed: string[] = [];
   for (const p of live) {
-    if (await db.transaction().execute((tx) => closePeer(tx, dialect, p.id, now, SUPERSEDED_REASON))) closed.push(p.id);
+    if (
+      await db.transaction().execute((tx) => closePeer(tx, dialect, p.id, now, SUPERSEDED_REASON))
+    )
+      closed.push(p.id);
   }
   return closed;
 }

@@ -30,6 +30,7 @@ export class ParticipantTokenCache {
 
   /** Forgets every cached token of `participantId`. */
   invalidate(participantId: string): void {
-    for (const [token, e] of this.#entries) if (e.participant?.id === participantId) this.#entries.delete(token);
+    for (const [token, e] of this.#entries)
+      if (e.participant?.id === participantId) this.#entries.delete(token);
   }
 }

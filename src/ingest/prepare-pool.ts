@@ -48,18 +48,23 @@ export class PreparePool {
     const w: PoolWorker = { worker, pending: new Map(), startedAt: Date.now(), started };
     // An idle worker does not keep the process alive; one with batches in hand does.
     w.worker.unref();
-    w.worker.on('message', (msg: typeof WORKER_READY | { id: number; prepared?: PreparedBatch; error?: string }) => {
-      if (msg === WORKER_READY) return markStarted();
-      const p = w.pending.get(msg.id);
-      if (!p) return;
-      w.pending.delete(msg.id);
-      if (w.pending.size === 0) w.worker.unref();
-      if (msg.error !== undefined) p.reject(new Error(`ingest worker: ${msg.error}`));
-      else p.resolve(reviveBatch(msg.prepared!));
-    });
+    w.worker.on(
+      'message',
+      (msg: typeof WORKER_READY | { id: number; prepared?: PreparedBatch; error?: string }) => {
+        if (msg === WORKER_READY) return markStarted();
+        const p = w.pending.get(msg.id);
+        if (!p) return;
+        w.pending.delete(msg.id);
+        if (w.pending.size === 0) w.worker.unref();
+        if (msg.error !== undefined) p.reject(new Error(`ingest worker: ${msg.error}`));
+        else p.resolve(reviveBatch(msg.prepared!));
+      },
+    );
     // A worker that dies fails its batches (the clients retry) and is replaced.
     w.worker.on('error', (err) => this.#fail(w, err));
-    w.worker.on('exit', (code) => this.#fail(w, new Error(`ingest worker exited with code ${code}`)));
+    w.worker.on('exit', (code) =>
+      this.#fail(w, new Error(`ingest worker exited with code ${code}`)),
+    );
     return w;
   }
 
@@ -73,7 +78,9 @@ export class PreparePool {
     if (Date.now() - w.startedAt < MIN_LIFETIME_MS) {
       // It cannot start (a broken install, say): prepare on the event loop rather than respawn in a loop.
       this.#workers.splice(i, 1);
-      console.error(`ingest worker failed soon after its start (${message}); ${this.#workers.length} left${this.#workers.length ? '' : ', preparing batches on the event loop'}`);
+      console.error(
+        `ingest worker failed soon after its start (${message}); ${this.#workers.length} left${this.#workers.length ? '' : ', preparing batches on the event loop'}`,
+      );
     } else {
       this.#workers.splice(i, 1, this.#spawn());
       console.error(`ingest worker died (${message}); replaced`);

@@ -16,8 +16,14 @@ interface PrepareRequest {
 
 parentPort!.on('message', (req: PrepareRequest) => {
   try {
-    parentPort!.postMessage({ id: req.id, prepared: prepareBatch(req.text, req.peerId, req.known) });
+    parentPort!.postMessage({
+      id: req.id,
+      prepared: prepareBatch(req.text, req.peerId, req.known),
+    });
   } catch (err) {
-    parentPort!.postMessage({ id: req.id, error: err instanceof Error ? err.message : String(err) });
+    parentPort!.postMessage({
+      id: req.id,
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 });

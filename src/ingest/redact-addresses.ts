@@ -15,12 +15,19 @@
  * operator keeps full addresses (`--keep-full-ip`).
  */
 import ipaddr from 'ipaddr.js';
-import type { CandidateInfo, CandidatePairSample, PcMetadata, TelemetryBatch, TelemetryEvent } from '../model/telemetry.ts';
+import type {
+  CandidateInfo,
+  CandidatePairSample,
+  PcMetadata,
+  TelemetryBatch,
+  TelemetryEvent,
+} from '../model/telemetry.ts';
 import { truncateIp, unmapIpv4 } from '../geo/ip-address.ts';
 
 const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)/g;
 // A run of hex groups and colons not inside a longer one (SDP fingerprints are 32 groups: never a match).
-const IPV6 = /(?<![0-9a-fA-F:])(?:[0-9a-fA-F]{0,4}:){2,8}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4})(?![0-9a-fA-F:]|\.\d)/g;
+const IPV6 =
+  /(?<![0-9a-fA-F:])(?:[0-9a-fA-F]{0,4}:){2,8}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{0,4})(?![0-9a-fA-F:]|\.\d)/g;
 
 /** The truncated form of one address; anything that is not an IP address (mDNS names, garbage) is returned as it is. */
 export function redactAddress(address: string): string {
@@ -37,7 +44,9 @@ export function redactAddress(address: string): string {
 export function redactAddressesInText(text: string): string {
   if (!text.includes('.') && !text.includes(':')) return text;
   // IPv6 first: an IPv4-mapped address (`::ffff:1.2.3.4`) is one address, not an IPv4 one after some colons.
-  return text.replace(IPV6, (m) => (ipaddr.IPv6.isValid(m) ? redactAddress(m) : m)).replace(IPV4, (m) => redactAddress(m));
+  return text
+    .replace(IPV6, (m) => (ipaddr.IPv6.isValid(m) ? redactAddress(m) : m))
+    .replace(IPV4, (m) => redactAddress(m));
 }
 
 /**
@@ -49,20 +58,32 @@ export function redactCandidateLine(line: string): string {
   const m = /^(\s*(?:a=)?candidate:\S+ \d+ \S+ \d+ )(\S+)( \d+ typ )(\S+)(.*)$/i.exec(line);
   if (!m) return redactAddressesInText(line);
   const [, head, address, mid, type, rest] = m;
-  return head + (type === 'relay' ? address : redactAddress(address)) + mid + type + redactAddressesInText(rest);
+  return (
+    head +
+    (type === 'relay' ? address : redactAddress(address)) +
+    mid +
+    type +
+    redactAddressesInText(rest)
+  );
 }
 
 function redactCandidate(c: CandidateInfo | undefined): CandidateInfo | undefined {
   if (!c) return c;
   const out: CandidateInfo = { ...c };
-  if (out.address !== undefined && out.candidate_type !== 'relay') out.address = redactAddress(out.address);
+  if (out.address !== undefined && out.candidate_type !== 'relay')
+    out.address = redactAddress(out.address);
   if (out.related_address !== undefined) out.related_address = redactAddress(out.related_address);
   if (out.id !== undefined) out.id = redactAddressesInText(out.id);
   return out;
 }
 
 function redactPair(p: CandidatePairSample): CandidatePairSample {
-  return { ...p, id: redactAddressesInText(p.id), local: redactCandidate(p.local), remote: redactCandidate(p.remote) };
+  return {
+    ...p,
+    id: redactAddressesInText(p.id),
+    local: redactCandidate(p.local),
+    remote: redactCandidate(p.remote),
+  };
 }
 
 function redactSdpLine(line: string): string {
@@ -82,7 +103,10 @@ function redactEvent(e: TelemetryEvent): TelemetryEvent {
   const metadata: NonNullable<TelemetryEvent['metadata']> = {};
   for (const [key, value] of Object.entries(e.metadata)) {
     if (typeof value !== 'string' || SERVER_URL_KEYS.has(key)) metadata[key] = value;
-    else metadata[key] = /candidate:/i.test(value) ? value.replace(/[^\r\n]+/g, redactCandidateLine) : redactAddressesInText(value);
+    else
+      metadata[key] = /candidate:/i.test(value)
+        ? value.replace(/[^\r\n]+/g, redactCandidateLine)
+        : redactAddressesInText(value);
   }
   return { ...e, metadata };
 }

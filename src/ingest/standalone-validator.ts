@@ -12,9 +12,11 @@ export function standaloneValidatorCode(schema: z.ZodType): string {
   const validate = ajv.compile(validatorJsonSchema(schema));
   // Ajv's ESM output still calls `require()` for its runtime helpers (ucs2length): make those imports.
   const imports: string[] = [];
-  const code = standalone.default(ajv, validate).replace(/require\("([^"]+)"\)/g, (_match: string, module: string) => {
-    imports.push(`import __ajvRuntime${imports.length} from ${JSON.stringify(`${module}.js`)};`);
-    return `__ajvRuntime${imports.length - 1}`;
-  });
+  const code = standalone
+    .default(ajv, validate)
+    .replace(/require\("([^"]+)"\)/g, (_match: string, module: string) => {
+      imports.push(`import __ajvRuntime${imports.length} from ${JSON.stringify(`${module}.js`)};`);
+      return `__ajvRuntime${imports.length - 1}`;
+    });
   return `${imports.join('\n')}\n${code}`;
 }

@@ -45,6 +45,7 @@ export class StreamStateCache {
   }
 
   #evict(): void {
-    while (this.#peers.size > this.capacity) this.#peers.delete(this.#peers.keys().next().value as string);
+    while (this.#peers.size > this.capacity)
+      this.#peers.delete(this.#peers.keys().next().value as string);
   }
 }

@@ -26,7 +26,10 @@ export class CachedReading {
         return v;
       })
       .catch((err: unknown) => {
-        console.error(`metrics: reading ${this.what} failed:`, err instanceof Error ? err.message : err);
+        console.error(
+          `metrics: reading ${this.what} failed:`,
+          err instanceof Error ? err.message : err,
+        );
         return this.#value;
       })
       .finally(() => (this.#pending = undefined));

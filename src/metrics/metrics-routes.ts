@@ -26,13 +26,34 @@ export function metricsRoutes(): Hono<AppEnv> {
   r.get('/metrics', async (c) => {
     const ctx = c.get('ctx');
     const configured = ctx.config.metricsToken;
-    if (!configured) throw new ApiError(404, 'the metrics endpoint is disabled: set PEER_REPORT_METRICS_TOKEN to enable it', undefined, 7003);
+    if (!configured)
+      throw new ApiError(
+        404,
+        'the metrics endpoint is disabled: set PEER_REPORT_METRICS_TOKEN to enable it',
+        undefined,
+        7003,
+      );
     if (expected?.token !== configured) expected = { token: configured, hash: digest(configured) };
     const given = bearerToken(c.req.header('authorization'));
-    if (!given) throw new ApiError(401, 'Authentication error: missing bearer token (the metrics token)', 'Authorization', CF_AUTH_ERROR_CODE);
-    if (!timingSafeEqual(digest(given), expected.hash)) throw new ApiError(401, 'Authentication error: invalid metrics token', 'Authorization', CF_AUTH_ERROR_CODE);
+    if (!given)
+      throw new ApiError(
+        401,
+        'Authentication error: missing bearer token (the metrics token)',
+        'Authorization',
+        CF_AUTH_ERROR_CODE,
+      );
+    if (!timingSafeEqual(digest(given), expected.hash))
+      throw new ApiError(
+        401,
+        'Authentication error: invalid metrics token',
+        'Authorization',
+        CF_AUTH_ERROR_CODE,
+      );
     const text = await ctx.metrics.render();
-    return c.body(text, 200, { 'content-type': ctx.metrics.contentType, 'cache-control': 'no-store' });
+    return c.body(text, 200, {
+      'content-type': ctx.metrics.contentType,
+      'cache-control': 'no-store',
+    });
   });
   return r;
 }

@@ -7,7 +7,24 @@
 
 const VERB = /^\s*\(?\s*([a-z]+)/i;
 const TABLE = /\b(?:from|into|update|table)\s+"?([a-z_][a-z0-9_]*)"?/i;
-const KNOWN_VERBS = new Set(['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'create', 'alter', 'drop', 'pragma', 'vacuum', 'analyze']);
+const KNOWN_VERBS = new Set([
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'with',
+  'begin',
+  'commit',
+  'rollback',
+  'savepoint',
+  'release',
+  'create',
+  'alter',
+  'drop',
+  'pragma',
+  'vacuum',
+  'analyze',
+]);
 
 /** `verb table`, `verb` alone for statements without a table, `other` for anything unrecognised. */
 export function sqlOperation(sql: string): string {

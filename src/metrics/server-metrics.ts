@@ -22,7 +22,9 @@ import { CachedReading } from './cached-reading.ts';
 import { memoSqlOperation } from './query-operation.ts';
 
 /** Seconds, from 100 µs (a prepared SQLite statement) to 5 s (a stalled commit). */
-const DB_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const DB_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 /** Seconds from a batch's submission to its commit: a group window is 4 ms, a commit 1–20 ms. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Batches per group commit (at most 256). */
@@ -68,7 +70,8 @@ export class ServerMetrics implements IngestObserver {
     const registers = [this.registry];
     const ttl = options.gaugeTtlMs ?? DB_GAUGE_TTL_MS;
     // `serve --workers N`: the workers share one port, so a scrape reaches any of them; the label keeps their series apart.
-    if (cluster.isWorker && cluster.worker) this.registry.setDefaultLabels({ worker: String(cluster.worker.id) });
+    if (cluster.isWorker && cluster.worker)
+      this.registry.setDefaultLabels({ worker: String(cluster.worker.id) });
     // Memory, CPU, event-loop lag, GC, handles: prom-client's standard process metrics.
     collectDefaultMetrics({ register: this.registry });
 
@@ -86,7 +89,7 @@ export class ServerMetrics implements IngestObserver {
     });
     const samples = new Counter({
       name: 'peer_report_ingest_samples_total',
-      help: 'Stream samples of stored batches: stored, or skipped (not newer than the stream\'s last stored sample).',
+      help: "Stream samples of stored batches: stored, or skipped (not newer than the stream's last stored sample).",
       labelNames: ['outcome'],
       registers,
     });
@@ -94,7 +97,7 @@ export class ServerMetrics implements IngestObserver {
     this.#samplesSkipped = samples.labels('skipped');
     this.#batchLatency = new Histogram({
       name: 'peer_report_ingest_batch_latency_seconds',
-      help: 'Time from a batch\'s submission to the writer (body read) to its outcome; for a stored batch, to its commit.',
+      help: "Time from a batch's submission to the writer (body read) to its outcome; for a stored batch, to its commit.",
       buckets: LATENCY_BUCKETS,
       registers,
     });
@@ -113,7 +116,7 @@ export class ServerMetrics implements IngestObserver {
     });
     this.#queries = new Histogram({
       name: 'peer_report_db_query_duration_seconds',
-      help: 'Database statements run through the query builder, by operation (verb and first table). The embedded store\'s ingest writes bypass it: see the ingest_group transactions.',
+      help: "Database statements run through the query builder, by operation (verb and first table). The embedded store's ingest writes bypass it: see the ingest_group transactions.",
       labelNames: ['operation'],
       buckets: DB_BUCKETS,
       registers,
@@ -192,7 +195,11 @@ export class ServerMetrics implements IngestObserver {
   transaction(operation: string, seconds: number, ok = true): void {
     const key = `${operation}|${ok}`;
     let child = this.#transactionChildren.get(key);
-    if (!child) this.#transactionChildren.set(key, (child = this.#transactions.labels(operation, ok ? 'committed' : 'failed')));
+    if (!child)
+      this.#transactionChildren.set(
+        key,
+        (child = this.#transactions.labels(operation, ok ? 'committed' : 'failed')),
+      );
     child.observe(seconds);
   }
 

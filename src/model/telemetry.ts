@@ -133,7 +133,12 @@ export interface StreamSample {
   qp_sum?: number;
   quality_limitation_reason?: 'cpu' | 'bandwidth' | 'none' | 'other';
   /** Seconds spent in each limitation state, cumulative. */
-  quality_limitation_durations?: { bandwidth?: number; cpu?: number; none?: number; other?: number };
+  quality_limitation_durations?: {
+    bandwidth?: number;
+    cpu?: number;
+    none?: number;
+    other?: number;
+  };
   quality_limitation_resolution_changes?: number;
   /** Producer: `targetBitrate` in bits/s. */
   target_bitrate?: number;

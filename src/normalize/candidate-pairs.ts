@@ -77,20 +77,31 @@ export function selectedPairs(index: StatIndex): Map<string, RawStat> {
 }
 
 /** The selected pair that carries a stream on `transportId`, falling back to the only/first selected pair. */
-export function selectedPairFor(selected: Map<string, RawStat>, transportId: unknown): RawStat | undefined {
+export function selectedPairFor(
+  selected: Map<string, RawStat>,
+  transportId: unknown,
+): RawStat | undefined {
   const id = str(transportId);
   if (id !== undefined && selected.has(id)) return selected.get(id);
   return selected.values().next().value;
 }
 
 /** One `candidate-pair` stat as a contract sample. */
-export function candidatePairSample(index: StatIndex, pair: RawStat, pc: string, ts: number, isSelected: boolean): CandidatePairSample {
+export function candidatePairSample(
+  index: StatIndex,
+  pair: RawStat,
+  pc: string,
+  ts: number,
+  isSelected: boolean,
+): CandidatePairSample {
   const sample: CandidatePairSample = { ts, pc, id: pair.id };
   setIfDefined(sample, 'state', str(pair.state));
   setIfDefined(sample, 'nominated', bool(pair.nominated));
   sample.selected = isSelected;
-  const local = index.ref(pair.localCandidateId, 'local-candidate') ?? index.ref(pair.localCandidateId);
-  const remote = index.ref(pair.remoteCandidateId, 'remote-candidate') ?? index.ref(pair.remoteCandidateId);
+  const local =
+    index.ref(pair.localCandidateId, 'local-candidate') ?? index.ref(pair.localCandidateId);
+  const remote =
+    index.ref(pair.remoteCandidateId, 'remote-candidate') ?? index.ref(pair.remoteCandidateId);
   if (local) sample.local = candidateInfo(local);
   if (remote) sample.remote = candidateInfo(remote);
   setIfDefined(sample, 'bytes_sent', num(pair.bytesSent));
@@ -110,12 +121,19 @@ export function candidatePairSample(index: StatIndex, pair: RawStat, pc: string,
 }
 
 /** The transport that carries the selected pair (or the first transport) as a summary. */
-export function transportSummary(index: StatIndex, selected: Map<string, RawStat>): TransportSummary | undefined {
+export function transportSummary(
+  index: StatIndex,
+  selected: Map<string, RawStat>,
+): TransportSummary | undefined {
   const transports = index.ofType('transport');
   const transport = transports.find((t) => selected.has(t.id)) ?? transports[0];
   if (!transport) return undefined;
   const summary: TransportSummary = { id: transport.id };
-  setIfDefined(summary, 'selected_candidate_pair_id', str(transport.selectedCandidatePairId) ?? selected.get(transport.id)?.id);
+  setIfDefined(
+    summary,
+    'selected_candidate_pair_id',
+    str(transport.selectedCandidatePairId) ?? selected.get(transport.id)?.id,
+  );
   setIfDefined(summary, 'dtls_state', str(transport.dtlsState));
   setIfDefined(summary, 'ice_state', str(transport.iceState));
   setIfDefined(summary, 'ice_role', str(transport.iceRole));
@@ -127,6 +145,10 @@ export function transportSummary(index: StatIndex, selected: Map<string, RawStat
   setIfDefined(summary, 'bytes_received', num(transport.bytesReceived));
   setIfDefined(summary, 'packets_sent', num(transport.packetsSent));
   setIfDefined(summary, 'packets_received', num(transport.packetsReceived));
-  setIfDefined(summary, 'selected_candidate_pair_changes', num(transport.selectedCandidatePairChanges));
+  setIfDefined(
+    summary,
+    'selected_candidate_pair_changes',
+    num(transport.selectedCandidatePairChanges),
+  );
   return summary;
 }

@@ -18,7 +18,11 @@ function asKind(value: unknown): MediaKind | undefined {
  * the codec mime type, the attached track stat, then the id spelling
  * (`RTCInboundRTPAudioStream_…`, Firefox's `inbound_rtp_video_3`).
  */
-export function mediaKindOf(index: StatIndex, stat: RawStat, track?: RawStat): MediaKind | undefined {
+export function mediaKindOf(
+  index: StatIndex,
+  stat: RawStat,
+  track?: RawStat,
+): MediaKind | undefined {
   const direct = asKind(stat.kind) ?? asKind(stat.mediaType);
   if (direct) return direct;
   const codec = index.ref(stat.codecId);
@@ -45,7 +49,13 @@ export function mediaTypeOf(kind: MediaKind, screenshare: boolean): MediaType {
 }
 
 /** Builds the probe handed to a screenshare predicate. */
-export function screenshareProbe(stat: RawStat, ssrc: number, kind: MediaKind, direction: StreamDirection, trackIdentifier: string | undefined): ScreenshareProbe {
+export function screenshareProbe(
+  stat: RawStat,
+  ssrc: number,
+  kind: MediaKind,
+  direction: StreamDirection,
+  trackIdentifier: string | undefined,
+): ScreenshareProbe {
   const probe: ScreenshareProbe = { ssrc, kind, direction };
   if (trackIdentifier !== undefined) probe.trackIdentifier = trackIdentifier;
   const mid = str(stat.mid);

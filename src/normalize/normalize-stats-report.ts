@@ -19,15 +19,22 @@ import type { NormalizedStats, NormalizeOptions, RawStatsReport } from './types.
  * - `ts` is `input.ts` or, when absent, the largest stat timestamp (or `Date.now()` for a report
  *   without timestamps), rounded to an integer ms.
  */
-export function normalizeStatsReport(input: RawStatsReport, options: NormalizeOptions = {}): NormalizedStats {
+export function normalizeStatsReport(
+  input: RawStatsReport,
+  options: NormalizeOptions = {},
+): NormalizedStats {
   const index = new StatIndex(listStats(input.stats));
   const ts = Math.round(input.ts ?? index.maxTimestamp() ?? Date.now());
   const selected = selectedPairs(index);
   const selectedIds = new Set([...selected.values()].map((pair) => pair.id));
   const codecs: Record<string, string> = {};
   const samples = streamSamples({ index, pc: input.pc, ts, options, selected, codecs });
-  const pairs = index.ofType('candidate-pair').filter((pair) => options.candidatePairs !== 'selected' || selectedIds.has(pair.id));
-  const candidate_pairs = pairs.map((pair) => candidatePairSample(index, pair, input.pc, ts, selectedIds.has(pair.id)));
+  const pairs = index
+    .ofType('candidate-pair')
+    .filter((pair) => options.candidatePairs !== 'selected' || selectedIds.has(pair.id));
+  const candidate_pairs = pairs.map((pair) =>
+    candidatePairSample(index, pair, input.pc, ts, selectedIds.has(pair.id)),
+  );
   const result: NormalizedStats = { ts, samples, candidate_pairs, codecs };
   const transport = transportSummary(index, selected);
   if (transport) result.transport = transport;

@@ -24,7 +24,12 @@ export function relayProtocolFromUrl(url: string): 'udp' | 'tcp' | 'tls' | undef
  * are. Mutates and returns `info`. Idempotent.
  */
 export function inferRelayProtocol(info: CandidateInfo): CandidateInfo {
-  if (info.candidate_type !== 'relay' || info.relay_protocol !== undefined || info.url === undefined) return info;
+  if (
+    info.candidate_type !== 'relay' ||
+    info.relay_protocol !== undefined ||
+    info.url === undefined
+  )
+    return info;
   const inferred = relayProtocolFromUrl(info.url);
   if (inferred) {
     info.relay_protocol = inferred;

@@ -35,7 +35,11 @@ export function canonicalType(stat: RawStat): string {
 }
 
 function isStatLike(value: unknown): value is RawStat {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string'
+  );
 }
 
 /** Every stat of a report, whatever container it came in. Ids missing on a stat are taken from the container key. */
@@ -49,14 +53,19 @@ export function listStats(stats: RawStatsReport['stats']): RawStat[] {
   const container = stats as unknown;
   if (container === null || typeof container !== 'object') return out;
   const maybeMap = container as { get?: unknown; forEach?: unknown; values?: unknown };
-  if (!Array.isArray(container) && typeof maybeMap.get === 'function' && typeof maybeMap.forEach === 'function') {
+  if (
+    !Array.isArray(container) &&
+    typeof maybeMap.get === 'function' &&
+    typeof maybeMap.forEach === 'function'
+  ) {
     // Map or live RTCStatsReport (maplike).
     (container as ReadonlyMap<string, unknown>).forEach((value, key) => push(value, key));
     return out;
   }
   if (typeof (container as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function') {
     for (const entry of container as Iterable<unknown>) {
-      if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string') push(entry[1], entry[0]);
+      if (Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string')
+        push(entry[1], entry[0]);
       else push(entry);
     }
     return out;

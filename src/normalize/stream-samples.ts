@@ -19,7 +19,10 @@ class RemoteLinks {
   private readonly byLocalId = new Map<string, RawStat>();
   private readonly bySsrc = new Map<number, RawStat>();
 
-  constructor(private readonly index: StatIndex, type: 'remote-inbound-rtp' | 'remote-outbound-rtp') {
+  constructor(
+    private readonly index: StatIndex,
+    type: 'remote-inbound-rtp' | 'remote-outbound-rtp',
+  ) {
     for (const remote of index.ofType(type)) {
       const localId = str(remote.localId);
       if (localId !== undefined) this.byLocalId.set(localId, remote);
@@ -39,11 +42,13 @@ class RemoteLinks {
 
 /** Parses an object-valued field that some serialisers (webrtc-internals) store as a JSON string. */
 function objectField(value: unknown): Record<string, unknown> | undefined {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    return value as Record<string, unknown>;
   if (typeof value === 'string' && value.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(value);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        return parsed as Record<string, unknown>;
     } catch {
       return undefined;
     }
@@ -55,7 +60,8 @@ function limitationDurations(value: unknown): StreamSample['quality_limitation_d
   const obj = objectField(value);
   if (!obj) return undefined;
   const out: NonNullable<StreamSample['quality_limitation_durations']> = {};
-  for (const key of ['bandwidth', 'cpu', 'none', 'other'] as const) setIfDefined(out, key, num(obj[key]));
+  for (const key of ['bandwidth', 'cpu', 'none', 'other'] as const)
+    setIfDefined(out, key, num(obj[key]));
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
@@ -78,15 +84,28 @@ export interface SampleContext {
 }
 
 /** Fields common to both directions; returns `undefined` when the stream cannot be classified. */
-function baseSample(ctx: SampleContext, stat: RawStat, direction: StreamDirection, track: RawStat | undefined, source: RawStat | undefined): StreamSample | undefined {
+function baseSample(
+  ctx: SampleContext,
+  stat: RawStat,
+  direction: StreamDirection,
+  track: RawStat | undefined,
+  source: RawStat | undefined,
+): StreamSample | undefined {
   const ssrc = num(stat.ssrc);
   if (ssrc === undefined) return undefined;
   const kind = mediaKindOf(ctx.index, stat, track ?? source);
   if (!kind) return undefined;
-  const trackId = str(stat.trackIdentifier) ?? str(track?.trackIdentifier) ?? str(source?.trackIdentifier);
+  const trackId =
+    str(stat.trackIdentifier) ?? str(track?.trackIdentifier) ?? str(source?.trackIdentifier);
   const probe = screenshareProbe(stat, ssrc, kind, direction, trackId);
   const isScreenshare = (ctx.options.screenshare ?? defaultScreenshare)(probe);
-  const sample: StreamSample = { ts: ctx.ts, pc: ctx.pc, direction, media: mediaTypeOf(kind, isScreenshare), ssrc };
+  const sample: StreamSample = {
+    ts: ctx.ts,
+    pc: ctx.pc,
+    direction,
+    media: mediaTypeOf(kind, isScreenshare),
+    ssrc,
+  };
   setIfDefined(sample, 'mid', str(stat.mid));
   const codec = ctx.index.ref(stat.codecId, 'codec');
   const mime = str(codec?.mimeType);
@@ -111,7 +130,13 @@ function baseSample(ctx: SampleContext, stat: RawStat, direction: StreamDirectio
 }
 
 /** RTT from the RTCP-derived stat, else from the selected candidate pair of the stream's transport. */
-function applyRtt(ctx: SampleContext, sample: StreamSample, stat: RawStat, remote: RawStat | undefined, remoteType: 'remote-inbound-rtp' | 'remote-outbound-rtp'): void {
+function applyRtt(
+  ctx: SampleContext,
+  sample: StreamSample,
+  stat: RawStat,
+  remote: RawStat | undefined,
+  remoteType: 'remote-inbound-rtp' | 'remote-outbound-rtp',
+): void {
   // Firefox before 66 reported `mozRtt` in milliseconds instead of `roundTripTime` in seconds.
   const remoteRtt = firstDefined(secondsToMs(num(remote?.roundTripTime)), num(remote?.mozRtt));
   if (remote) {
@@ -123,7 +148,9 @@ function applyRtt(ctx: SampleContext, sample: StreamSample, stat: RawStat, remot
     sample.rtt_source = remoteType;
     return;
   }
-  const pairRtt = secondsToMs(num(selectedPairFor(ctx.selected, stat.transportId)?.currentRoundTripTime));
+  const pairRtt = secondsToMs(
+    num(selectedPairFor(ctx.selected, stat.transportId)?.currentRoundTripTime),
+  );
   if (pairRtt !== undefined) {
     sample.rtt_ms = pairRtt;
     sample.rtt_source = 'candidate-pair';
@@ -131,10 +158,15 @@ function applyRtt(ctx: SampleContext, sample: StreamSample, stat: RawStat, remot
 }
 
 /** One producer sample for an `outbound-rtp` stat (one per simulcast layer). */
-function producerSample(ctx: SampleContext, out: RawStat, links: RemoteLinks): StreamSample | undefined {
+function producerSample(
+  ctx: SampleContext,
+  out: RawStat,
+  links: RemoteLinks,
+): StreamSample | undefined {
   const { index } = ctx;
   const track = index.ref(out.trackId, 'track');
-  const source = index.ref(out.mediaSourceId, 'media-source') ?? index.ref(track?.mediaSourceId, 'media-source');
+  const source =
+    index.ref(out.mediaSourceId, 'media-source') ?? index.ref(track?.mediaSourceId, 'media-source');
   const sample = baseSample(ctx, out, 'producer', track, source);
   if (!sample) return undefined;
   const rib = links.for(out, 'remote-inbound-rtp');
@@ -145,15 +177,27 @@ function producerSample(ctx: SampleContext, out: RawStat, links: RemoteLinks): S
   setIfDefined(sample, 'retransmitted_bytes', num(out.retransmittedBytesSent));
   setIfDefined(sample, 'fec_packets', num(out.fecPacketsSent));
   // The bandwidth estimate at this instant, so each interval carries its own value (not one last value per pair).
-  setIfDefined(sample, 'available_outgoing_bitrate', num(selectedPairFor(ctx.selected, out.transportId)?.availableOutgoingBitrate));
+  setIfDefined(
+    sample,
+    'available_outgoing_bitrate',
+    num(selectedPairFor(ctx.selected, out.transportId)?.availableOutgoingBitrate),
+  );
   if (rib) {
     setIfDefined(sample, 'packets_lost', num(rib.packetsLost));
     setIfDefined(sample, 'fraction_lost', num(rib.fractionLost));
     setIfDefined(sample, 'jitter_ms', secondsToMs(num(rib.jitter)));
   }
   applyRtt(ctx, sample, out, rib, 'remote-inbound-rtp');
-  setIfDefined(sample, 'audio_level', firstDefined(num(source?.audioLevel), num(track?.audioLevel)));
-  setIfDefined(sample, 'total_audio_energy', firstDefined(num(source?.totalAudioEnergy), num(track?.totalAudioEnergy)));
+  setIfDefined(
+    sample,
+    'audio_level',
+    firstDefined(num(source?.audioLevel), num(track?.audioLevel)),
+  );
+  setIfDefined(
+    sample,
+    'total_audio_energy',
+    firstDefined(num(source?.totalAudioEnergy), num(track?.totalAudioEnergy)),
+  );
   setIfDefined(sample, 'frame_width', firstDefined(num(out.frameWidth), num(track?.frameWidth)));
   setIfDefined(sample, 'frame_height', firstDefined(num(out.frameHeight), num(track?.frameHeight)));
   setIfDefined(sample, 'frames_per_second', num(out.framesPerSecond));
@@ -163,9 +207,18 @@ function producerSample(ctx: SampleContext, out: RawStat, links: RemoteLinks): S
   // Not mapped: Firefox's non-standard outbound `droppedFrames` goes up and down (not a counter).
   setIfDefined(sample, 'total_encode_time_s', num(out.totalEncodeTime));
   const reason = str(out.qualityLimitationReason);
-  if (reason !== undefined && LIMITATION_REASONS.has(reason)) sample.quality_limitation_reason = reason as StreamSample['quality_limitation_reason'];
-  setIfDefined(sample, 'quality_limitation_durations', limitationDurations(out.qualityLimitationDurations));
-  setIfDefined(sample, 'quality_limitation_resolution_changes', num(out.qualityLimitationResolutionChanges));
+  if (reason !== undefined && LIMITATION_REASONS.has(reason))
+    sample.quality_limitation_reason = reason as StreamSample['quality_limitation_reason'];
+  setIfDefined(
+    sample,
+    'quality_limitation_durations',
+    limitationDurations(out.qualityLimitationDurations),
+  );
+  setIfDefined(
+    sample,
+    'quality_limitation_resolution_changes',
+    num(out.qualityLimitationResolutionChanges),
+  );
   setIfDefined(sample, 'target_bitrate', num(out.targetBitrate));
   setIfDefined(sample, 'rid', str(out.rid));
   setIfDefined(sample, 'scalability_mode', str(out.scalabilityMode));
@@ -175,12 +228,17 @@ function producerSample(ctx: SampleContext, out: RawStat, links: RemoteLinks): S
 }
 
 /** One consumer sample for an `inbound-rtp` stat. */
-function consumerSample(ctx: SampleContext, inb: RawStat, links: RemoteLinks): StreamSample | undefined {
+function consumerSample(
+  ctx: SampleContext,
+  inb: RawStat,
+  links: RemoteLinks,
+): StreamSample | undefined {
   const track = ctx.index.ref(inb.trackId, 'track');
   const sample = baseSample(ctx, inb, 'consumer', track, undefined);
   if (!sample) return undefined;
   /** Newer browsers put a field on inbound-rtp; Chrome < 110 and Safari kept it on the receiver track. */
-  const field = (name: string): number | undefined => firstDefined(num(inb[name]), num(track?.[name]));
+  const field = (name: string): number | undefined =>
+    firstDefined(num(inb[name]), num(track?.[name]));
   setIfDefined(sample, 'packets', num(inb.packetsReceived));
   setIfDefined(sample, 'bytes', num(inb.bytesReceived));
   setIfDefined(sample, 'header_bytes', num(inb.headerBytesReceived));
@@ -197,7 +255,11 @@ function consumerSample(ctx: SampleContext, inb: RawStat, links: RemoteLinks): S
   setIfDefined(sample, 'concealed_samples', field('concealedSamples'));
   setIfDefined(sample, 'silent_concealed_samples', field('silentConcealedSamples'));
   setIfDefined(sample, 'total_samples_received', field('totalSamplesReceived'));
-  setIfDefined(sample, 'inserted_samples_for_deceleration', field('insertedSamplesForDeceleration'));
+  setIfDefined(
+    sample,
+    'inserted_samples_for_deceleration',
+    field('insertedSamplesForDeceleration'),
+  );
   setIfDefined(sample, 'removed_samples_for_acceleration', field('removedSamplesForAcceleration'));
   setIfDefined(sample, 'audio_level', field('audioLevel'));
   setIfDefined(sample, 'total_audio_energy', field('totalAudioEnergy'));

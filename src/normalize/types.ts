@@ -26,7 +26,11 @@ export interface RawStatsReport {
   pc: string;
   /** Epoch ms of the report; default = the largest `stat.timestamp`. */
   ts?: number;
-  stats: Iterable<RawStat> | Iterable<readonly [string, RawStat]> | ReadonlyMap<string, RawStat> | Record<string, RawStat>;
+  stats:
+    | Iterable<RawStat>
+    | Iterable<readonly [string, RawStat]>
+    | ReadonlyMap<string, RawStat>
+    | Record<string, RawStat>;
 }
 
 /** What a screenshare predicate is told about one RTP stream. */

@@ -42,6 +42,10 @@ export function firstDefined<T>(...values: (T | undefined)[]): T | undefined {
 }
 
 /** Copies `value` into `target[key]` only when it is defined (the contract never stores `undefined` or fake zeros). */
-export function setIfDefined<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+export function setIfDefined<T extends object, K extends keyof T>(
+  target: T,
+  key: K,
+  value: T[K] | undefined,
+): void {
   if (value !== undefined) target[key] = value as T[K];
 }

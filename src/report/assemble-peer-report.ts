@@ -7,10 +7,15 @@
  * through `JSON.stringify` with placeholders where the big arrays belong.
  */
 import { randomBytes } from 'node:crypto';
-import { QUALITY_SERIES, type CandidatePairSample, type PcMetadata, type PrecallResult } from '../model/telemetry.ts';
+import {
+  QUALITY_SERIES,
+  type CandidatePairSample,
+  type PcMetadata,
+  type PrecallResult,
+} from '../model/telemetry.ts';
 import type { PeerClientMetadata } from '../model/peer-metadata.ts';
 import type { IpInformation } from '../geo/geo-lookup.ts';
-import { computeQualityAggregates } from './quality-aggregates.ts';
+import { computeQualityAggregates } from '../analytics/quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 import { peerEventsOf } from './peer-events.ts';
 import { rowsInTimeOrder } from './time-ordered-rows.ts';
@@ -54,7 +59,8 @@ export function candidatePairStats(p: CandidatePairSample): Json {
     bytes_sent: p.bytes_sent,
     current_round_trip_time: p.current_rtt_ms,
     // Every time in the report is in ms (RealtimeKit's `rtt` thresholds are "100ms_or_greater"); W3C gives seconds.
-    total_round_trip_time: p.total_rtt_s === undefined ? undefined : Math.round(p.total_rtt_s * 1_000_000) / 1000,
+    total_round_trip_time:
+      p.total_rtt_s === undefined ? undefined : Math.round(p.total_rtt_s * 1_000_000) / 1000,
     last_packet_received_timestamp: p.last_packet_received_timestamp,
     last_packet_sent_timestamp: p.last_packet_sent_timestamp,
     packets_discarded_on_send: p.packets_discarded_on_send,
@@ -93,7 +99,10 @@ function deviceSummary(meta: PeerClientMetadata): Json {
     sdk_name: meta.sdk_name,
     sdk_version: meta.sdk_version,
     user_agent: meta.browser_metadata.user_agent,
-    webgl_support: meta.browser_metadata.webgl_support === undefined ? undefined : String(meta.browser_metadata.webgl_support),
+    webgl_support:
+      meta.browser_metadata.webgl_support === undefined
+        ? undefined
+        : String(meta.browser_metadata.webgl_support),
   });
 }
 
@@ -158,7 +167,10 @@ function spliceJson(json: string, splices: ReadonlyMap<string, Buffer[]>): Buffe
 export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions): Buffer {
   const { peer, participant } = data;
   const { sections } = opts;
-  const meta = parseJson<PeerClientMetadata>(peer.client) ?? { browser_metadata: {}, device_info: {} };
+  const meta = parseJson<PeerClientMetadata>(peer.client) ?? {
+    browser_metadata: {},
+    device_info: {},
+  };
   const ip = parseJson<IpInformation>(peer.ip_info);
   const precall = parseJson<PrecallResult>(peer.precall);
   const end = peer.left_at ?? opts.now;
@@ -174,7 +186,12 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
     if (meta.sdk_version) metadata.sdk_version = meta.sdk_version;
     if (meta.sdk_type) metadata.sdk_type = meta.sdk_type;
     if (meta.room_view_type) metadata.room_view_type = meta.room_view_type;
-    const updates: Record<string, Json[]> = { audioinput: [], videoinput: [], audiooutput: [], selected: [] };
+    const updates: Record<string, Json[]> = {
+      audioinput: [],
+      videoinput: [],
+      audiooutput: [],
+      selected: [],
+    };
     for (const u of data.deviceUpdates) {
       const payload = JSON.parse(u.payload) as Json;
       if (u.kind === 'selected') updates.selected.push({ device: payload, timestamp: iso(u.ts) });
@@ -194,9 +211,18 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
 
   if (sections.has('events')) {
     metadata.events = data.events.map((e) =>
-      dropUndefined({ name: e.name, timestamp: iso(e.ts), metadata: e.pc || e.metadata ? { ...(parseJson<Json>(e.metadata) ?? {}), ...(e.pc ? { pc: e.pc } : {}) } : undefined }),
+      dropUndefined({
+        name: e.name,
+        timestamp: iso(e.ts),
+        metadata:
+          e.pc || e.metadata
+            ? { ...(parseJson<Json>(e.metadata) ?? {}), ...(e.pc ? { pc: e.pc } : {}) }
+            : undefined,
+      }),
     );
-    peerStats.events = data.events.map((e) => dropUndefined({ type: e.name, timestamp: iso(e.ts), metadata: parseJson<Json>(e.metadata) }));
+    peerStats.events = data.events.map((e) =>
+      dropUndefined({ type: e.name, timestamp: iso(e.ts), metadata: parseJson<Json>(e.metadata) }),
+    );
     if (precall) {
       (peerStats.events as Json[]).unshift({
         type: 'precall_network_test',
@@ -210,8 +236,23 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
             fractional_loss: precall.fractional_loss,
             effective_network_type: precall.effective_network_type,
             turn_connectivity: precall.turn_connectivity,
-            connectivity: dropUndefined({ host: precall.host_connectivity, reflexive: precall.reflexive_connectivity, relay: precall.relay_connectivity }),
-            ip_details: ip ? dropUndefined({ asn: ip.asn?.asn ? { asn: ip.asn.asn } : undefined, city: ip.city, country: ip.country, ip: ip.ipv4 ?? ip.ipv6, loc: ip.loc, postal: ip.postal, region: ip.region, timezone: ip.timezone }) : undefined,
+            connectivity: dropUndefined({
+              host: precall.host_connectivity,
+              reflexive: precall.reflexive_connectivity,
+              relay: precall.relay_connectivity,
+            }),
+            ip_details: ip
+              ? dropUndefined({
+                  asn: ip.asn?.asn ? { asn: ip.asn.asn } : undefined,
+                  city: ip.city,
+                  country: ip.country,
+                  ip: ip.ipv4 ?? ip.ipv6,
+                  loc: ip.loc,
+                  postal: ip.postal,
+                  region: ip.region,
+                  timezone: ip.timezone,
+                })
+              : undefined,
           }),
         },
       });
@@ -263,7 +304,9 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
       else chunksBySeries.set(c.series, [c]);
     }
     // Every per-sample array in time order, whatever streams (connections, tracks) it mixes.
-    const rowsBySeries = new Map([...chunksBySeries].map(([series, chunks]) => [series, rowsInTimeOrder(chunks)]));
+    const rowsBySeries = new Map(
+      [...chunksBySeries].map(([series, chunks]) => [series, rowsInTimeOrder(chunks)]),
+    );
     const aggregates = data.aggregates ?? computeQualityAggregates(data.chunks, data.lastSamples);
     quality = {};
     for (const series of QUALITY_SERIES) {
@@ -272,7 +315,11 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
       quality[series] = token;
       quality[`${series}_cumulative`] = aggregates.cumulative[series];
     }
-    qualityStats = { ...aggregates.summary, peer_ids: data.sessionPeerIds, tracks: qualityTracks(data.chunks) };
+    qualityStats = {
+      ...aggregates.summary,
+      peer_ids: data.sessionPeerIds,
+      tracks: qualityTracks(data.chunks),
+    };
     if (data.diagnosis) qualityStats.diagnosis = diagnosisSummary(data.diagnosis);
   }
 
@@ -292,12 +339,18 @@ export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions):
     status: peer.status === 'live' ? 'LIVE' : 'LEFT',
     leave_reason: peer.leave_reason ?? undefined,
     source: peer.source,
-    peer_report: dropUndefined({ metadata: Object.keys(metadata).length ? metadata : undefined, quality }),
+    peer_report: dropUndefined({
+      metadata: Object.keys(metadata).length ? metadata : undefined,
+      quality,
+    }),
     peer_stats: Object.keys(peerStats).length ? peerStats : undefined,
     quality_stats: qualityStats,
     diagnosis: data.diagnosis,
     peer_events: opts.includePeerEvents ? peerEventsOf(peer) : undefined,
   });
 
-  return spliceJson(JSON.stringify({ success: true, data: { participant: participantJson } }), splices);
+  return spliceJson(
+    JSON.stringify({ success: true, data: { participant: participantJson } }),
+    splices,
+  );
 }

@@ -7,15 +7,20 @@ import type { Database, PeersTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-read.ts';
 import { readLastSamples } from '../store/stream-last-samples.ts';
-import { storedQualityAggregates, type QualityAggregates } from './quality-aggregates.ts';
+import {
+  storedQualityAggregates,
+  type QualityAggregates,
+} from '../analytics/quality-aggregates.ts';
 import type { ReportFilter } from './report-filters.ts';
-import { peerDiagnosis } from './peer-diagnosis.ts';
+import { peerDiagnosis } from '../store/peer-diagnosis.ts';
 import type { DiagnosisReport } from '../analytics/diagnosis/engine.ts';
 
 /** Raw rows of one peer. */
 export interface PeerReportData {
   peer: PeersTable;
-  participant: { id: string; custom_participant_id: string; name: string | null; preset_name: string } | undefined;
+  participant:
+    | { id: string; custom_participant_id: string; name: string | null; preset_name: string }
+    | undefined;
   events: { ts: number; name: string; pc: string | null; metadata: string | null }[];
   deviceUpdates: { ts: number; kind: string; payload: string }[];
   pcMetadata: { pc: string; ts: number; payload: string }[];
@@ -47,12 +52,23 @@ export async function peerVersion(
   const row = await db
     .selectFrom('peers')
     .innerJoin('sessions', 'sessions.id', 'peers.session_id')
-    .select(['peers.updated_at as p', 'sessions.updated_at as s', 'peers.status as status', 'peers.expired_at as expired_at'])
+    .select([
+      'peers.updated_at as p',
+      'sessions.updated_at as s',
+      'peers.status as status',
+      'peers.expired_at as expired_at',
+    ])
     .where('peers.id', '=', peerId)
     .where('peers.account_id', '=', accountId)
     .where('peers.app_id', '=', appId)
     .executeTakeFirst();
-  return row ? { stamp: `${row.p}:${row.s}`, live: row.status === 'live', expiredAt: row.expired_at === null ? null : Number(row.expired_at) } : undefined;
+  return row
+    ? {
+        stamp: `${row.p}:${row.s}`,
+        live: row.status === 'live',
+        expiredAt: row.expired_at === null ? null : Number(row.expired_at),
+      }
+    : undefined;
 }
 
 /** Loads the peer, or undefined when it does not exist in this account and app. */
@@ -80,30 +96,95 @@ export async function loadPeerData(
   const wantQuality = sections.has('quality_stats');
 
   // Every list has a total order (ties broken by a key), so the same stored data always gives the same bytes.
-  const [participant, events, deviceUpdates, pcMetadata, candidatePairs, chunks, streamKeys, sessionPeers, lastSamples] = await Promise.all([
-    db.selectFrom('participants').select(['id', 'custom_participant_id', 'name', 'preset_name']).where('id', '=', peer.participant_id).executeTakeFirst(),
+  const [
+    participant,
+    events,
+    deviceUpdates,
+    pcMetadata,
+    candidatePairs,
+    chunks,
+    streamKeys,
+    sessionPeers,
+    lastSamples,
+  ] = await Promise.all([
+    db
+      .selectFrom('participants')
+      .select(['id', 'custom_participant_id', 'name', 'preset_name'])
+      .where('id', '=', peer.participant_id)
+      .executeTakeFirst(),
     wantEvents || wantNetwork
-      ? db.selectFrom('peer_events').select(['ts', 'name', 'pc', 'metadata']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute()
+      ? db
+          .selectFrom('peer_events')
+          .select(['ts', 'name', 'pc', 'metadata'])
+          .where('peer_id', '=', peerId)
+          .orderBy('ts')
+          .orderBy('id')
+          .execute()
       : [],
-    wantDevices ? db.selectFrom('device_updates').select(['ts', 'kind', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute() : [],
-    wantNetwork ? db.selectFrom('pc_metadata').select(['pc', 'ts', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('id').execute() : [],
+    wantDevices
+      ? db
+          .selectFrom('device_updates')
+          .select(['ts', 'kind', 'payload'])
+          .where('peer_id', '=', peerId)
+          .orderBy('ts')
+          .orderBy('id')
+          .execute()
+      : [],
     wantNetwork
-      ? db.selectFrom('candidate_pairs').select(['pc', 'pair_id', 'ts', 'selected', 'payload']).where('peer_id', '=', peerId).orderBy('ts').orderBy('pc').orderBy('pair_id').execute()
+      ? db
+          .selectFrom('pc_metadata')
+          .select(['pc', 'ts', 'payload'])
+          .where('peer_id', '=', peerId)
+          .orderBy('ts')
+          .orderBy('id')
+          .execute()
       : [],
-    wantQuality ? readQualityChunks(db, dialect, peerId, { withoutMetrics: peer.quality_aggregates !== null }) : [],
-    wantNetwork ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute() : [],
-    wantQuality ? db.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).orderBy('joined_at').orderBy('id').execute() : [],
+    wantNetwork
+      ? db
+          .selectFrom('candidate_pairs')
+          .select(['pc', 'pair_id', 'ts', 'selected', 'payload'])
+          .where('peer_id', '=', peerId)
+          .orderBy('ts')
+          .orderBy('pc')
+          .orderBy('pair_id')
+          .execute()
+      : [],
+    wantQuality
+      ? readQualityChunks(db, dialect, peerId, { withoutMetrics: peer.quality_aggregates !== null })
+      : [],
+    wantNetwork
+      ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute()
+      : [],
+    wantQuality
+      ? db
+          .selectFrom('peers')
+          .select('id')
+          .where('session_id', '=', peer.session_id)
+          .orderBy('joined_at')
+          .orderBy('id')
+          .execute()
+      : [],
     wantQuality && peer.quality_aggregates === null ? readLastSamples(db, peerId) : undefined,
   ]);
   let aggregates: QualityAggregates | undefined;
   let qualityChunks = chunks;
   let samples = lastSamples;
   if (wantQuality && peer.quality_aggregates !== null) {
-    aggregates = storedQualityAggregates(peer, chunks.map((c) => c.id));
+    aggregates = storedQualityAggregates(
+      peer,
+      chunks.map((c) => c.id),
+    );
     // Stale (a chunk stored after them): the aggregates are computed from the metric columns after all.
-    if (!aggregates) [qualityChunks, samples] = await Promise.all([readQualityChunks(db, dialect, peerId), readLastSamples(db, peerId)]);
+    if (!aggregates)
+      [qualityChunks, samples] = await Promise.all([
+        readQualityChunks(db, dialect, peerId),
+        readLastSamples(db, peerId),
+      ]);
   }
-  const diagnosis = wantQuality && options.diagnosis !== false ? await peerDiagnosis(db, dialect, peer, qualityChunks) : undefined;
+  const diagnosis =
+    wantQuality && options.diagnosis !== false
+      ? await peerDiagnosis(db, dialect, peer, qualityChunks)
+      : undefined;
   return {
     peer,
     participant,

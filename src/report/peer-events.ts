@@ -17,7 +17,19 @@ export function nameUuid(name: string): string {
 }
 
 /** The peer's lifecycle events, oldest first. */
-export function peerEventsOf(peer: Pick<PeersTable, 'id' | 'participant_id' | 'session_id' | 'created_at' | 'joined_at' | 'left_at' | 'updated_at' | 'leave_reason'>): Record<string, unknown>[] {
+export function peerEventsOf(
+  peer: Pick<
+    PeersTable,
+    | 'id'
+    | 'participant_id'
+    | 'session_id'
+    | 'created_at'
+    | 'joined_at'
+    | 'left_at'
+    | 'updated_at'
+    | 'leave_reason'
+  >,
+): Record<string, unknown>[] {
   const base = {
     participant_id: peer.participant_id,
     peer_id: peer.id,
@@ -30,8 +42,22 @@ export function peerEventsOf(peer: Pick<PeersTable, 'id' | 'participant_id' | 's
   // been created after it joined.
   const createdAt = Math.min(peer.created_at, peer.joined_at);
   const events: Record<string, unknown>[] = [
-    { ...base, id: nameUuid(`${peer.id}/PEER_CREATED`), event_name: 'PEER_CREATED', created_at: iso(createdAt), updated_at: iso(createdAt), minutes_consumed: 0 },
-    { ...base, id: nameUuid(`${peer.id}/PEER_JOINING`), event_name: 'PEER_JOINING', created_at: iso(peer.joined_at), updated_at: iso(peer.joined_at), minutes_consumed: 0 },
+    {
+      ...base,
+      id: nameUuid(`${peer.id}/PEER_CREATED`),
+      event_name: 'PEER_CREATED',
+      created_at: iso(createdAt),
+      updated_at: iso(createdAt),
+      minutes_consumed: 0,
+    },
+    {
+      ...base,
+      id: nameUuid(`${peer.id}/PEER_JOINING`),
+      event_name: 'PEER_JOINING',
+      created_at: iso(peer.joined_at),
+      updated_at: iso(peer.joined_at),
+      minutes_consumed: 0,
+    },
   ];
   if (peer.left_at !== null) {
     events.push({

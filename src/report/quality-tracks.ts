@@ -32,7 +32,10 @@ export interface QualityTrack {
 
 /** The tracks of `chunks`, ordered by series, first sample time and key. */
 export function qualityTracks(chunks: readonly TrackChunk[]): QualityTrack[] {
-  const byKey = new Map<string, { series: string; key: string; first: number; last: number; n: number }>();
+  const byKey = new Map<
+    string,
+    { series: string; key: string; first: number; last: number; n: number }
+  >();
   for (const c of chunks) {
     const id = `${c.series}\u0000${c.stream_key}`;
     const t = byKey.get(id);
@@ -46,7 +49,13 @@ export function qualityTracks(chunks: readonly TrackChunk[]): QualityTrack[] {
     }
   }
   return [...byKey.values()]
-    .sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.first - b.first || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)))
+    .sort((a, b) =>
+      a.series < b.series
+        ? -1
+        : a.series > b.series
+          ? 1
+          : a.first - b.first || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    )
     .map((t) => {
       // The key is `pc|direction|ssrc`; a pc id may itself contain '|'.
       const parts = t.key.split('|');

@@ -6,19 +6,31 @@
 import { InvalidInput } from '../util/invalid-input.ts';
 
 /** The five documented filter values. */
-export const REPORT_FILTERS = ['device_info', 'ip_information', 'precall_network_information', 'events', 'quality_stats'] as const;
+export const REPORT_FILTERS = [
+  'device_info',
+  'ip_information',
+  'precall_network_information',
+  'events',
+  'quality_stats',
+] as const;
 
 /** One filter value. */
 export type ReportFilter = (typeof REPORT_FILTERS)[number];
 
 /** Parses raw query values into a set of sections; throws {@link InvalidInput} naming an unknown value. */
 export function parseReportFilters(raw: readonly string[]): Set<ReportFilter> {
-  const values = raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const values = raw
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (values.length === 0) return new Set(REPORT_FILTERS);
   const out = new Set<ReportFilter>();
   for (const v of values) {
     if (!(REPORT_FILTERS as readonly string[]).includes(v)) {
-      throw new InvalidInput('filters', `unknown filter '${v}'; expected a comma-separated list of ${REPORT_FILTERS.join(', ')}`);
+      throw new InvalidInput(
+        'filters',
+        `unknown filter '${v}'; expected a comma-separated list of ${REPORT_FILTERS.join(', ')}`,
+      );
     }
     out.add(v as ReportFilter);
   }

@@ -69,7 +69,12 @@ export function splitRows(buf: Buffer): RowSlice[] {
         // The key text `"timestamp":"` cannot occur inside a JSON string (its quotes would be escaped),
         // and the rows have no nested `timestamp` key before the row's own.
         const at = buf.indexOf(TIMESTAMP_KEY, rowStart);
-        if (at >= 0 && at < i) time = buf.toString('latin1', at + TIMESTAMP_KEY.length, at + TIMESTAMP_KEY.length + ISO_LENGTH);
+        if (at >= 0 && at < i)
+          time = buf.toString(
+            'latin1',
+            at + TIMESTAMP_KEY.length,
+            at + TIMESTAMP_KEY.length + ISO_LENGTH,
+          );
         rows.push({ start: rowStart, end: i + 1, time });
       }
     }
@@ -81,7 +86,9 @@ export function splitRows(buf: Buffer): RowSlice[] {
 function mergeRows(streams: OrderableChunk[][], out: Buffer[]): void {
   const cursors = streams.map((chunks) => {
     const rows: (RowSlice & { buf: Buffer })[] = [];
-    for (const c of chunks) for (const r of splitRows(c.rows_json)) rows.push({ buf: c.rows_json, start: r.start, end: r.end, time: r.time });
+    for (const c of chunks)
+      for (const r of splitRows(c.rows_json))
+        rows.push({ buf: c.rows_json, start: r.start, end: r.end, time: r.time });
     return { rows, at: 0 };
   });
   for (;;) {
@@ -107,7 +114,12 @@ export function rowsInTimeOrder(chunks: readonly OrderableChunk[]): Buffer[] {
   // (Times and ids may come from the driver as numeric strings.)
   const sorted = chunks
     .filter((c) => c.rows_json.length > 0)
-    .sort((a, b) => Number(a.first_ts) - Number(b.first_ts) || (a.stream_key < b.stream_key ? -1 : a.stream_key > b.stream_key ? 1 : 0) || Number(a.id) - Number(b.id));
+    .sort(
+      (a, b) =>
+        Number(a.first_ts) - Number(b.first_ts) ||
+        (a.stream_key < b.stream_key ? -1 : a.stream_key > b.stream_key ? 1 : 0) ||
+        Number(a.id) - Number(b.id),
+    );
   const out: Buffer[] = [];
   let i = 0;
   while (i < sorted.length) {
@@ -133,7 +145,10 @@ export function rowsInTimeOrder(chunks: readonly OrderableChunk[]): Buffer[] {
         else byStream.set(sorted[k].stream_key, [sorted[k]]);
       }
       const keys = [...byStream.keys()].sort();
-      mergeRows(keys.map((k) => byStream.get(k)!), out);
+      mergeRows(
+        keys.map((k) => byStream.get(k)!),
+        out,
+      );
     }
     i = j;
   }

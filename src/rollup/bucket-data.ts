@@ -6,12 +6,24 @@
  * out again by adding its contribution with weight −1 (late telemetry), and
  * buckets of several days or groups merge by adding.
  */
-import { addToHistogram, histogramPercentile, mergeHistogram, type Histogram, type HistogramMetric } from './histogram.ts';
+import {
+  addToHistogram,
+  histogramPercentile,
+  mergeHistogram,
+  type Histogram,
+  type HistogramMetric,
+} from './histogram.ts';
 import type { PeerRollup } from './peer-rollup.ts';
 import { ISSUE_KINDS, VERDICTS, type Verdict } from './rollup-verdict.ts';
 
 /** Histogram keys: audio MOS, video MOS, loss, RTT, jitter (per-peer medians). */
-export const HISTOGRAMS = { am: 'mos', vm: 'mos', l: 'loss', r: 'rtt', j: 'jitter' } as const satisfies Record<string, HistogramMetric>;
+export const HISTOGRAMS = {
+  am: 'mos',
+  vm: 'mos',
+  l: 'loss',
+  r: 'rtt',
+  j: 'jitter',
+} as const satisfies Record<string, HistogramMetric>;
 type HistogramKey = keyof typeof HISTOGRAMS;
 
 /** The counts of a bucket (serialised in `rollup_buckets.data`). */
@@ -37,7 +49,13 @@ export function addPeer(b: BucketData, p: PeerRollup, weight = 1): void {
     if (next === 0) delete b.k[kind];
     else b.k[kind] = next;
   });
-  const values: Record<HistogramKey, number | null> = { am: p.audio_mos, vm: p.video_mos, l: p.loss_p50, r: p.rtt_p50, j: p.jitter_p50 };
+  const values: Record<HistogramKey, number | null> = {
+    am: p.audio_mos,
+    vm: p.video_mos,
+    l: p.loss_p50,
+    r: p.rtt_p50,
+    j: p.jitter_p50,
+  };
   for (const key of Object.keys(HISTOGRAMS) as HistogramKey[]) {
     const v = values[key];
     if (v !== null && v !== undefined) addToHistogram(b.h[key], HISTOGRAMS[key], Number(v), weight);
@@ -48,7 +66,8 @@ export function addPeer(b: BucketData, p: PeerRollup, weight = 1): void {
 export function mergeBucket(into: BucketData, from: BucketData): void {
   from.v.forEach((n, i) => (into.v[i] += n));
   for (const kind in from.k) into.k[kind] = (into.k[kind] ?? 0) + from.k[kind];
-  for (const key of Object.keys(HISTOGRAMS) as HistogramKey[]) mergeHistogram(into.h[key], from.h[key] ?? {});
+  for (const key of Object.keys(HISTOGRAMS) as HistogramKey[])
+    mergeHistogram(into.h[key], from.h[key] ?? {});
 }
 
 /** Parses a stored bucket (tolerating one written before a histogram or verdict was added). */
@@ -79,15 +98,24 @@ type Percentiles3 = { p10: number | null; p50: number | null; p90: number | null
 type Percentiles2 = { p50: number | null; p90: number | null };
 
 /** The figures of a group from its merged bucket (peers, minutes counted alongside). */
-export function groupFigures(b: BucketData, peers: number, minutes: number, topIssues = 5): GroupFigures {
-  const p = (key: HistogramKey, q: number) => histogramPercentile(b.h[key], HISTOGRAMS[key], q) ?? null;
+export function groupFigures(
+  b: BucketData,
+  peers: number,
+  minutes: number,
+  topIssues = 5,
+): GroupFigures {
+  const p = (key: HistogramKey, q: number) =>
+    histogramPercentile(b.h[key], HISTOGRAMS[key], q) ?? null;
   const share = (n: number) => (peers > 0 ? Math.round((n / peers) * 10_000) / 10_000 : 0);
   return {
     peers,
     peer_minutes: Math.round(minutes * 100) / 100,
     audio_mos: { p10: p('am', 0.1), p50: p('am', 0.5), p90: p('am', 0.9) },
     video_mos: { p10: p('vm', 0.1), p50: p('vm', 0.5), p90: p('vm', 0.9) },
-    verdicts: Object.fromEntries(VERDICTS.map((v, i) => [v, share(b.v[i])])) as Record<Verdict, number>,
+    verdicts: Object.fromEntries(VERDICTS.map((v, i) => [v, share(b.v[i])])) as Record<
+      Verdict,
+      number
+    >,
     packet_loss: { p50: p('l', 0.5), p90: p('l', 0.9) },
     rtt: { p50: p('r', 0.5), p90: p('r', 0.9) },
     jitter: { p50: p('j', 0.5), p90: p('j', 0.9) },

@@ -29,23 +29,58 @@ export interface CohortRank {
 
 /** A cohort as read: histograms (bucketed) or exact counts. */
 export type CohortInput =
-  | { scope: 'app' | 'asn' | 'browser'; asn?: string; browser?: string; peers: number; audio: Histogram; video: Histogram }
-  | { scope: 'asn_browser'; asn: string; browser: string; peers: number; audioRank?: { n: number; below: number }; videoRank?: { n: number; below: number } };
+  | {
+      scope: 'app' | 'asn' | 'browser';
+      asn?: string;
+      browser?: string;
+      peers: number;
+      audio: Histogram;
+      video: Histogram;
+    }
+  | {
+      scope: 'asn_browser';
+      asn: string;
+      browser: string;
+      peers: number;
+      audioRank?: { n: number; below: number };
+      videoRank?: { n: number; below: number };
+    };
 
-const pct = (share: number | undefined) => (share === undefined ? undefined : Math.round(share * 1000) / 10);
+const pct = (share: number | undefined) =>
+  share === undefined ? undefined : Math.round(share * 1000) / 10;
 
 /** The ranks of a peer's MOS in each cohort. */
-export function cohortRanks(audio: number | null, video: number | null, cohorts: readonly CohortInput[]): CohortRank[] {
+export function cohortRanks(
+  audio: number | null,
+  video: number | null,
+  cohorts: readonly CohortInput[],
+): CohortRank[] {
   return cohorts.map((c) => {
-    const base: CohortRank = { scope: c.scope, ...(c.asn ? { asn: c.asn } : {}), ...(c.browser ? { browser: c.browser } : {}), peers: c.peers };
+    const base: CohortRank = {
+      scope: c.scope,
+      ...(c.asn ? { asn: c.asn } : {}),
+      ...(c.browser ? { browser: c.browser } : {}),
+      peers: c.peers,
+    };
     if (c.scope === 'asn_browser') {
-      const share = (r: { n: number; below: number } | undefined) => (r && r.n > 0 ? r.below / r.n : undefined);
-      return dropUndefined({ ...base, audio_mos_percentile: pct(share(c.audioRank)), video_mos_percentile: pct(share(c.videoRank)) });
+      const share = (r: { n: number; below: number } | undefined) =>
+        r && r.n > 0 ? r.below / r.n : undefined;
+      return dropUndefined({
+        ...base,
+        audio_mos_percentile: pct(share(c.audioRank)),
+        video_mos_percentile: pct(share(c.videoRank)),
+      });
     }
     return dropUndefined({
       ...base,
-      audio_mos_percentile: audio === null || histogramTotal(c.audio) === 0 ? undefined : pct(histogramRank(c.audio, 'mos', audio)),
-      video_mos_percentile: video === null || histogramTotal(c.video) === 0 ? undefined : pct(histogramRank(c.video, 'mos', video)),
+      audio_mos_percentile:
+        audio === null || histogramTotal(c.audio) === 0
+          ? undefined
+          : pct(histogramRank(c.audio, 'mos', audio)),
+      video_mos_percentile:
+        video === null || histogramTotal(c.video) === 0
+          ? undefined
+          : pct(histogramRank(c.video, 'mos', video)),
     });
   });
 }
@@ -54,11 +89,20 @@ export function cohortRanks(audio: number | null, video: number | null, cohorts:
 export function cohortSummary(ranks: readonly CohortRank[]): string | undefined {
   for (const r of [...ranks].reverse()) {
     if (r.peers < MIN_COHORT_PEERS) continue;
-    const values = [r.audio_mos_percentile, r.video_mos_percentile].filter((v): v is number => v !== undefined);
+    const values = [r.audio_mos_percentile, r.video_mos_percentile].filter(
+      (v): v is number => v !== undefined,
+    );
     if (values.length === 0) continue;
     const low = Math.min(...values);
     const high = Math.max(...values);
-    const where = r.scope === 'app' ? "among this app's peers" : r.scope === 'asn' ? `for ${r.asn}` : r.scope === 'browser' ? `on ${r.browser}` : `for ${r.asn} on ${r.browser}`;
+    const where =
+      r.scope === 'app'
+        ? "among this app's peers"
+        : r.scope === 'asn'
+          ? `for ${r.asn}`
+          : r.scope === 'browser'
+            ? `on ${r.browser}`
+            : `for ${r.asn} on ${r.browser}`;
     for (const cut of [5, 10, 25]) {
       if (low <= cut) return `bottom ${cut} % ${where} this week`;
     }

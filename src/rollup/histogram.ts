@@ -73,7 +73,12 @@ export function bucketValue(metric: HistogramMetric, bucket: number): number {
 }
 
 /** Adds `weight` (1, or −1 to take a peer out) peers with `value` to `h`. */
-export function addToHistogram(h: Histogram, metric: HistogramMetric, value: number, weight = 1): void {
+export function addToHistogram(
+  h: Histogram,
+  metric: HistogramMetric,
+  value: number,
+  weight = 1,
+): void {
   const b = bucketOf(metric, value);
   const next = (h[b] ?? 0) + weight;
   if (next === 0) delete h[b];
@@ -98,11 +103,17 @@ export function histogramTotal(h: Histogram): number {
 }
 
 /** The nearest-rank `p` percentile (0 < p ≤ 1) of `h`, as its bucket's value; undefined when empty. */
-export function histogramPercentile(h: Histogram, metric: HistogramMetric, p: number): number | undefined {
+export function histogramPercentile(
+  h: Histogram,
+  metric: HistogramMetric,
+  p: number,
+): number | undefined {
   const total = histogramTotal(h);
   if (total <= 0) return undefined;
   const rank = Math.max(1, Math.ceil(p * total - 1e-9));
-  const buckets = Object.keys(h).map(Number).sort((a, b) => a - b);
+  const buckets = Object.keys(h)
+    .map(Number)
+    .sort((a, b) => a - b);
   let seen = 0;
   for (const b of buckets) {
     seen += h[b];
@@ -116,7 +127,11 @@ export function histogramPercentile(h: Histogram, metric: HistogramMetric, p: nu
  * lower value, counting the peers of its own bucket as half below (the
  * "mid-rank"). Undefined when `h` is empty.
  */
-export function histogramRank(h: Histogram, metric: HistogramMetric, value: number): number | undefined {
+export function histogramRank(
+  h: Histogram,
+  metric: HistogramMetric,
+  value: number,
+): number | undefined {
   const total = histogramTotal(h);
   if (total <= 0) return undefined;
   const at = bucketOf(metric, value);

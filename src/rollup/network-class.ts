@@ -13,8 +13,15 @@ export function networkClass(pair: CandidatePairSample | undefined): string {
   const local = pair?.local;
   if (!local) return 'unknown';
   const relay = local.candidate_type === 'relay';
-  const transport = ((relay ? local.relay_protocol : undefined) ?? local.protocol ?? 'udp').toLowerCase();
+  const transport = (
+    (relay ? local.relay_protocol : undefined) ??
+    local.protocol ??
+    'udp'
+  ).toLowerCase();
   const proto = transport === 'tls' || transport === 'tcp' ? transport : 'udp';
-  const type = local.network_type && /^[a-z0-9]{1,16}$/i.test(local.network_type) ? `-${local.network_type.toLowerCase()}` : '';
+  const type =
+    local.network_type && /^[a-z0-9]{1,16}$/i.test(local.network_type)
+      ? `-${local.network_type.toLowerCase()}`
+      : '';
   return `${relay ? 'relay' : 'direct'}-${proto}${type}`;
 }

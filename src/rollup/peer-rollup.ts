@@ -83,7 +83,11 @@ export function utcDay(ms: number): string {
 }
 
 /** Computes the rollup of a finished peer from its metric rows by series. */
-export function peerRollupOf(peer: PeerForRollup, rowsBySeries: ReadonlyMap<string, readonly MetricRow[]>, selectedPair: CandidatePairSample | undefined): PeerRollup {
+export function peerRollupOf(
+  peer: PeerForRollup,
+  rowsBySeries: ReadonlyMap<string, readonly MetricRow[]>,
+  selectedPair: CandidatePairSample | undefined,
+): PeerRollup {
   const client = parseJson<PeerClientMetadata>(peer.client);
   const ip = parseJson<IpInformation>(peer.ip_info);
   const rows = (series: string) => rowsBySeries.get(series) ?? [];
@@ -133,7 +137,9 @@ export function peerRollupOf(peer: PeerForRollup, rowsBySeries: ReadonlyMap<stri
 }
 
 /** The bucket keys (dimension, value) a peer counts in on its day: `all` plus one per dimension. */
-export function bucketKeysOf(p: Pick<PeerRollup, RollupDimension>): { dim: 'all' | RollupDimension; value: string }[] {
+export function bucketKeysOf(
+  p: Pick<PeerRollup, RollupDimension>,
+): { dim: 'all' | RollupDimension; value: string }[] {
   return [{ dim: 'all', value: '' }, ...ROLLUP_DIMENSIONS.map((dim) => ({ dim, value: p[dim] }))];
 }
 

@@ -22,7 +22,14 @@ export const VERDICTS = ['good', 'fair', 'poor', 'bad'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** Issue kinds, in bitmask order. */
-export const ISSUE_KINDS = ['high_loss', 'high_rtt', 'high_jitter', 'low_audio_mos', 'low_video_mos', 'relay_tcp'] as const;
+export const ISSUE_KINDS = [
+  'high_loss',
+  'high_rtt',
+  'high_jitter',
+  'low_audio_mos',
+  'low_video_mos',
+  'relay_tcp',
+] as const;
 export type IssueKind = (typeof ISSUE_KINDS)[number];
 
 /** The figures the interim rule reads. */
@@ -45,7 +52,8 @@ export function rollupVerdict(p: VerdictInputs): { verdict: Verdict; issues: Iss
   if (p.jitter_p90 !== null && p.jitter_p90 >= 30) issues.push('high_jitter');
   if (p.audio_mos !== null && p.audio_mos < 3.6) issues.push('low_audio_mos');
   if (p.video_mos !== null && p.video_mos < 3.6) issues.push('low_video_mos');
-  if (p.network.startsWith('relay-tcp') || p.network.startsWith('relay-tls')) issues.push('relay_tcp');
+  if (p.network.startsWith('relay-tcp') || p.network.startsWith('relay-tls'))
+    issues.push('relay_tcp');
 
   const mosValues = [p.audio_mos, p.video_mos].filter((v): v is number => v !== null);
   let rank = 0;
@@ -53,7 +61,8 @@ export function rollupVerdict(p: VerdictInputs): { verdict: Verdict; issues: Iss
     const mos = Math.min(...mosValues);
     rank = mos >= 4 ? 0 : mos >= 3.6 ? 1 : mos >= 3.1 ? 2 : 3;
   }
-  if ((p.loss_p50 !== null && p.loss_p50 >= 5) || (p.rtt_p50 !== null && p.rtt_p50 >= 400)) rank = Math.max(rank, 2);
+  if ((p.loss_p50 !== null && p.loss_p50 >= 5) || (p.rtt_p50 !== null && p.rtt_p50 >= 400))
+    rank = Math.max(rank, 2);
   if (p.loss_p50 !== null && p.loss_p50 >= 15) rank = 3;
   return { verdict: VERDICTS[rank], issues };
 }

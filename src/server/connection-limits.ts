@@ -15,10 +15,18 @@ import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config.ts';
 
 /** Options for `http.createServer` that Node only takes at creation. */
-export function httpServerOptions(config: ServerConfig): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
+export function httpServerOptions(config: ServerConfig): {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+  connectionsCheckingInterval: number;
+} {
   const requestTimeout = Math.max(0, config.requestTimeoutMs);
   // Node refuses a headers timeout longer than the request timeout.
-  const headersTimeout = requestTimeout > 0 ? Math.min(config.headersTimeoutMs, requestTimeout) : config.headersTimeoutMs;
+  const headersTimeout =
+    requestTimeout > 0
+      ? Math.min(config.headersTimeoutMs, requestTimeout)
+      : config.headersTimeoutMs;
   return {
     headersTimeout,
     requestTimeout,

@@ -13,7 +13,7 @@ import { BatchWriter } from '../ingest/batch-writer.ts';
 import { PreparePool } from '../ingest/prepare-pool.ts';
 import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
-import { closeTimedOutPeers } from '../ingest/peer-lifecycle.ts';
+import { closeTimedOutPeers } from '../store/peer-lifecycle.ts';
 import { markServiceAlive, outageGapMs } from '../store/service-liveness.ts';
 import { applyRetention, ensurePartitions } from '../store/retention.ts';
 import { applySummaryRetention } from '../store/summary-retention.ts';
@@ -45,7 +45,9 @@ export interface RunningServer {
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
   if (config.metricsToken !== undefined && config.metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
-    throw new Error(`PEER_REPORT_METRICS_TOKEN: expected at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`);
+    throw new Error(
+      `PEER_REPORT_METRICS_TOKEN: expected at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`,
+    );
   }
   // The store gauges are read at scrape time only, once the database is open.
   const metrics = new ServerMetrics({
@@ -54,15 +56,36 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   });
   // Workers load their code while the database opens; the first batches must not wait for that.
   const preparePool = new PreparePool(config.ingestWorkers);
-  const database = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, onQuery: (sql, ms) => metrics.query(sql, ms) }).catch(async (err: unknown) => {
+  const database = await openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    onQuery: (sql, ms) => metrics.query(sql, ms),
+  }).catch(async (err: unknown) => {
     await preparePool.close();
     throw err;
   });
   const geo = new GeoLookup();
   geo.warm();
   await preparePool.ready();
-  const writer = new BatchWriter(database.db, database.dialect, { pgWriteConcurrency: config.pgWriteConcurrency, pool: preparePool, sqlite: database.sqlite, keepFullIp: config.keepFullIp, observer: metrics });
-  const context: AppContext = { db: database.db, dialect: database.dialect, config, geo, writer, participantTokens: new ParticipantTokenCache(database.db), reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024), ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst), joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst), metrics };
+  const writer = new BatchWriter(database.db, database.dialect, {
+    pgWriteConcurrency: config.pgWriteConcurrency,
+    pool: preparePool,
+    sqlite: database.sqlite,
+    keepFullIp: config.keepFullIp,
+    observer: metrics,
+  });
+  const context: AppContext = {
+    db: database.db,
+    dialect: database.dialect,
+    config,
+    geo,
+    writer,
+    participantTokens: new ParticipantTokenCache(database.db),
+    reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024),
+    ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst),
+    joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst),
+    metrics,
+  };
   const app = createHttpApp(context);
   const webhooks = await startWebhooks(database.db, database.dialect, config.webhooks);
 
@@ -73,7 +96,16 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     throw err;
   });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions: httpServerOptions(config), autoCleanupIncoming: false }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        serverOptions: httpServerOptions(config),
+        autoCleanupIncoming: false,
+      },
+      () => resolve(s),
+    );
     // autoCleanupIncoming: false leaves an unread body (a 413, a 401 before the body) to Node, which reads and
     // discards it to its end (bounded by the request timeout): Hono's cleanup reset such a connection after
     // 500 ms, under a client still sending, which could lose the answer.
@@ -87,10 +119,22 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     if (sweeping) return;
     sweeping = true;
     markServiceAlive(database.db, Date.now(), outageGap)
-      .then((resumedAt) => closeTimedOutPeers(database.db, database.dialect, Date.now(), config.peerTimeoutMs, resumedAt))
+      .then((resumedAt) =>
+        closeTimedOutPeers(
+          database.db,
+          database.dialect,
+          Date.now(),
+          config.peerTimeoutMs,
+          resumedAt,
+        ),
+      )
       .catch((err) => console.error('peer timeout sweep failed:', (err as Error).message))
-      .then(() => compactFinishedPeers(database.db, database.dialect, Date.now(), config.compactAfterMs))
-      .then(() => mergeLivePeers(database.db, database.dialect, Date.now(), config.mergeLiveEveryMs))
+      .then(() =>
+        compactFinishedPeers(database.db, database.dialect, Date.now(), config.compactAfterMs),
+      )
+      .then(() =>
+        mergeLivePeers(database.db, database.dialect, Date.now(), config.mergeLiveEveryMs),
+      )
       .then(() => refreshStaleRollups(database.db, database.dialect, Date.now()))
       .catch((err) => console.error('chunk compaction failed:', (err as Error).message))
       .finally(() => (sweeping = false));

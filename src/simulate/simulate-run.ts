@@ -35,31 +35,53 @@ export interface SimulatedPeer {
   batches: number;
 }
 
-async function call(f: typeof fetch, url: string, token: string, method: string, body?: unknown): Promise<any> {
+async function call(
+  f: typeof fetch,
+  url: string,
+  token: string,
+  method: string,
+  body?: unknown,
+): Promise<any> {
   let res: Response;
   let text: string;
   // A replayed call sends far faster than a live one: past the ingest's rate limit it waits as told (429 Retry-After).
   for (;;) {
     res = await f(url, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     text = await res.text();
     if (res.status !== 429) break;
-    await new Promise((r) => setTimeout(r, Math.max(1, Number(res.headers.get('retry-after')) || 1) * 1000));
+    await new Promise((r) =>
+      setTimeout(r, Math.max(1, Number(res.headers.get('retry-after')) || 1) * 1000),
+    );
   }
-  if (!res.ok) throw new Error(`${method} ${new URL(url).pathname} failed with ${res.status}: ${text.slice(0, 300)}`);
+  if (!res.ok)
+    throw new Error(
+      `${method} ${new URL(url).pathname} failed with ${res.status}: ${text.slice(0, 300)}`,
+    );
   return JSON.parse(text);
 }
 
 /** Runs the simulation; `onPeer` is called as each peer finishes. */
-export async function runSimulation(opts: SimulateOptions, onPeer?: (peer: SimulatedPeer) => void): Promise<SimulatedPeer[]> {
+export async function runSimulation(
+  opts: SimulateOptions,
+  onPeer?: (peer: SimulatedPeer) => void,
+): Promise<SimulatedPeer[]> {
   const profile = CALL_PROFILES[opts.profile];
-  if (!profile) throw new Error(`unknown profile '${opts.profile}'; expected one of ${PROFILE_NAMES.join(', ')}`);
+  if (!profile)
+    throw new Error(
+      `unknown profile '${opts.profile}'; expected one of ${PROFILE_NAMES.join(', ')}`,
+    );
   const f = opts.fetchImpl ?? fetch;
   const base = `${opts.url.replace(/\/$/, '')}/client/v4/accounts/${encodeURIComponent(opts.accountId)}/realtime/kit/${encodeURIComponent(opts.appId)}`;
-  const meeting = await call(f, `${base}/meetings`, opts.token, 'POST', { title: `simulated ${profile.name} call` });
+  const meeting = await call(f, `${base}/meetings`, opts.token, 'POST', {
+    title: `simulated ${profile.name} call`,
+  });
   const meetingId = meeting.data.id as string;
   const participants: { id: string; token: string }[] = [];
   for (let i = 0; i < opts.peers; i++) {
@@ -77,15 +99,31 @@ export async function runSimulation(opts: SimulateOptions, onPeer?: (peer: Simul
       const j = await call(f, `${ingest}/join`, p.token, 'POST', {
         joined_at: startMs,
         client: {
-          user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+          user_agent:
+            'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
           cpus: 8,
           webgl_support: true,
           sdk_name: 'peer-report-simulate',
           sdk_version: '0.1.0',
         },
-        precall: { ts: startMs - 5000, rtt_ms: profile.rttMs, jitter_ms: profile.jitterMs, throughput_kbps: Math.round(profile.videoBitrate / 500), fractional_loss: profile.loss, host_connectivity: true, reflexive_connectivity: true, relay_connectivity: true, turn_connectivity: true },
+        precall: {
+          ts: startMs - 5000,
+          rtt_ms: profile.rttMs,
+          jitter_ms: profile.jitterMs,
+          throughput_kbps: Math.round(profile.videoBitrate / 500),
+          fractional_loss: profile.loss,
+          host_connectivity: true,
+          reflexive_connectivity: true,
+          relay_connectivity: true,
+          turn_connectivity: true,
+        },
       });
-      return { participant: p, peerId: j.data.peer_id as string, sessionId: j.data.session_id as string, index: i };
+      return {
+        participant: p,
+        peerId: j.data.peer_id as string,
+        sessionId: j.data.session_id as string,
+        index: i,
+      };
     }),
   );
   const peerIds = joined.map((j) => j.peerId);
@@ -108,8 +146,19 @@ export async function runSimulation(opts: SimulateOptions, onPeer?: (peer: Simul
         batches++;
       }
       // The simulated call ends `minutes` after it started, however long the upload took.
-      if (opts.leave !== false) await call(f, `${ingest}/peers/${j.peerId}/leave`, j.participant.token, 'POST', { reason: 'left', ts: Math.round(startMs + opts.minutes * 60_000) });
-      const out: SimulatedPeer = { peerId: j.peerId, sessionId: j.sessionId, participantId: j.participant.id, meetingId, samples, batches };
+      if (opts.leave !== false)
+        await call(f, `${ingest}/peers/${j.peerId}/leave`, j.participant.token, 'POST', {
+          reason: 'left',
+          ts: Math.round(startMs + opts.minutes * 60_000),
+        });
+      const out: SimulatedPeer = {
+        peerId: j.peerId,
+        sessionId: j.sessionId,
+        participantId: j.participant.id,
+        meetingId,
+        samples,
+        batches,
+      };
       onPeer?.(out);
       return out;
     }),

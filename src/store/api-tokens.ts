@@ -41,13 +41,27 @@ export async function createApiToken(
   const createdAt = Date.now();
   await db
     .insertInto('api_tokens')
-    .values({ id, account_id: accountId, token_hash: hashToken(token), permission, name: name ?? null, created_at: createdAt, revoked_at: null, expires_at: expiresAt ?? null, last_used_at: null })
+    .values({
+      id,
+      account_id: accountId,
+      token_hash: hashToken(token),
+      permission,
+      name: name ?? null,
+      created_at: createdAt,
+      revoked_at: null,
+      expires_at: expiresAt ?? null,
+      last_used_at: null,
+    })
     .execute();
   return { id, token, created_at: createdAt };
 }
 
 /** Finds a live token (not revoked, not expired) by its secret. */
-export async function findApiToken(db: Kysely<Database>, token: string, now = Date.now()): Promise<ApiTokenRecord | undefined> {
+export async function findApiToken(
+  db: Kysely<Database>,
+  token: string,
+  now = Date.now(),
+): Promise<ApiTokenRecord | undefined> {
   const row = await db
     .selectFrom('api_tokens')
     .select(['id', 'account_id', 'permission', 'expires_at'])
@@ -56,14 +70,33 @@ export async function findApiToken(db: Kysely<Database>, token: string, now = Da
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .executeTakeFirst();
   if (!row) return undefined;
-  const record: ApiTokenRecord = { id: row.id, accountId: row.account_id, permission: row.permission as TokenPermission };
+  const record: ApiTokenRecord = {
+    id: row.id,
+    accountId: row.account_id,
+    permission: row.permission as TokenPermission,
+  };
   if (row.expires_at !== null) record.expiresAt = Number(row.expires_at);
   return record;
 }
 
 /** Tokens of `accountId` (of every account when undefined; only token `id` when given), oldest first; never the secret or its hash. */
-export async function listApiTokens(db: Kysely<Database>, accountId?: string, id?: string): Promise<ApiTokenListing[]> {
-  let q = db.selectFrom('api_tokens').select(['id', 'account_id', 'permission', 'name', 'created_at', 'last_used_at', 'expires_at', 'revoked_at']);
+export async function listApiTokens(
+  db: Kysely<Database>,
+  accountId?: string,
+  id?: string,
+): Promise<ApiTokenListing[]> {
+  let q = db
+    .selectFrom('api_tokens')
+    .select([
+      'id',
+      'account_id',
+      'permission',
+      'name',
+      'created_at',
+      'last_used_at',
+      'expires_at',
+      'revoked_at',
+    ]);
   if (accountId !== undefined) q = q.where('account_id', '=', accountId);
   if (id !== undefined) q = q.where('id', '=', id);
   const rows = await q.orderBy('created_at').orderBy('id').execute();
@@ -83,19 +116,35 @@ export async function listApiTokens(db: Kysely<Database>, accountId?: string, id
  * now, or undefined when there is no such token; revoking twice keeps the
  * first revocation time.
  */
-export async function revokeApiToken(db: Kysely<Database>, id: string, accountId?: string, now = Date.now()): Promise<ApiTokenListing | undefined> {
-  let update = db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null);
+export async function revokeApiToken(
+  db: Kysely<Database>,
+  id: string,
+  accountId?: string,
+  now = Date.now(),
+): Promise<ApiTokenListing | undefined> {
+  let update = db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null);
   if (accountId !== undefined) update = update.where('account_id', '=', accountId);
   await update.execute();
   return (await listApiTokens(db, accountId, id))[0];
 }
 
 /** Records a use of token `id` at `now`, unless one at most `throttleMs` old is recorded already (no write then). */
-export async function touchApiToken(db: Kysely<Database>, id: string, now: number, throttleMs: number): Promise<void> {
+export async function touchApiToken(
+  db: Kysely<Database>,
+  id: string,
+  now: number,
+  throttleMs: number,
+): Promise<void> {
   await db
     .updateTable('api_tokens')
     .set({ last_used_at: now })
     .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - throttleMs)]))
+    .where((eb) =>
+      eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', now - throttleMs)]),
+    )
     .execute();
 }

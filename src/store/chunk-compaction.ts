@@ -25,13 +25,18 @@ import type { Kysely } from 'kysely';
 import type { Database, QualityChunksTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
-import { readChunkSummaries, readQualityChunks, type ChunkSummary, type StoredChunk } from './quality-chunks-read.ts';
+import {
+  readChunkSummaries,
+  readQualityChunks,
+  type ChunkSummary,
+  type StoredChunk,
+} from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
-import { computeQualityAggregates } from '../report/quality-aggregates.ts';
+import { computeQualityAggregates } from '../analytics/quality-aggregates.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 import { recordPeerQualityReport } from '../webhooks/outbox.ts';
-import { storePeerDiagnosis } from '../report/peer-diagnosis.ts';
+import { storePeerDiagnosis } from './peer-diagnosis.ts';
 import { recordPeerRollup } from './quality-rollups.ts';
 
 /**
@@ -49,7 +54,19 @@ export const MAX_MERGE_BYTES = 256 * 1024;
 export function mergeChunks(
   peerId: string,
   chunks: readonly StoredChunk[],
-): Pick<QualityChunksTable, 'account_id' | 'peer_id' | 'series' | 'stream_key' | 'first_ts' | 'last_ts' | 'n' | 'rows_json' | 'metrics' | 'received_at'> {
+): Pick<
+  QualityChunksTable,
+  | 'account_id'
+  | 'peer_id'
+  | 'series'
+  | 'stream_key'
+  | 'first_ts'
+  | 'last_ts'
+  | 'n'
+  | 'rows_json'
+  | 'metrics'
+  | 'received_at'
+> {
   const metrics: MetricRow[] = [];
   for (const c of chunks) unpackMetricRows(c.metrics, metrics);
   const parts: Buffer[] = [];
@@ -80,7 +97,10 @@ const COMMA = Buffer.from(',');
  * report order) holding at most `maxBytes` of rows together; a run of one
  * chunk is left alone. Returns each run's chunk ids.
  */
-export function planMerges(chunks: readonly ChunkSummary[], maxBytes = MAX_MERGE_BYTES): number[][] {
+export function planMerges(
+  chunks: readonly ChunkSummary[],
+  maxBytes = MAX_MERGE_BYTES,
+): number[][] {
   const runs: number[][] = [];
   let run: number[] = [];
   let bytes = 0;
@@ -110,7 +130,12 @@ export function planMerges(chunks: readonly ChunkSummary[], maxBytes = MAX_MERGE
  * left for a later merge (they split the runs too): a late batch whose gap was
  * merged away could no longer be placed (ingest/late-samples.ts).
  */
-export function planTailMerges(all: readonly ChunkSummary[], mark: number | undefined, maxBytes = MAX_MERGE_BYTES, settledBefore = Infinity): number[][] {
+export function planTailMerges(
+  all: readonly ChunkSummary[],
+  mark: number | undefined,
+  maxBytes = MAX_MERGE_BYTES,
+  settledBefore = Infinity,
+): number[][] {
   const runs: number[][] = [];
   let segment: ChunkSummary[] = [];
   for (const c of all) {
@@ -130,7 +155,12 @@ export function planTailMerges(all: readonly ChunkSummary[], mark: number | unde
  * unless the peer was compacted meanwhile or another process merged any of
  * them first. Returns the rows removed.
  */
-async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: string, ids: readonly number[]): Promise<number> {
+async function mergeRun(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+  ids: readonly number[],
+): Promise<number> {
   return db.transaction().execute(async (tx) => {
     let lock = tx.selectFrom('peers').select('chunks_compacted_at').where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
@@ -141,26 +171,54 @@ async function mergeRun(db: Kysely<Database>, dialect: StoreDialect, peerId: str
     const keep = Math.max(...ids);
     const merged = mergeChunks(peerId, chunks);
     // The merged row's end samples: the first chunk's first, the last chunk's last (chunks come in time order).
-    const ends = new Map((await tx.selectFrom('quality_chunks').select(['id', 'first_sample', 'last_sample']).where('peer_id', '=', peerId).where('id', 'in', [...ids]).execute()).map((e) => [Number(e.id), e]));
+    const ends = new Map(
+      (
+        await tx
+          .selectFrom('quality_chunks')
+          .select(['id', 'first_sample', 'last_sample'])
+          .where('peer_id', '=', peerId)
+          .where('id', 'in', [...ids])
+          .execute()
+      ).map((e) => [Number(e.id), e]),
+    );
     const firstSample = ends.get(Number(chunks[0].id))?.first_sample ?? null;
     const lastSample = ends.get(Number(chunks[chunks.length - 1].id))?.last_sample ?? null;
     await tx
       .updateTable('quality_chunks')
-      .set({ first_ts: merged.first_ts, last_ts: merged.last_ts, n: merged.n, rows_json: merged.rows_json, metrics: merged.metrics, received_at: merged.received_at, first_sample: firstSample, last_sample: lastSample })
+      .set({
+        first_ts: merged.first_ts,
+        last_ts: merged.last_ts,
+        n: merged.n,
+        rows_json: merged.rows_json,
+        metrics: merged.metrics,
+        received_at: merged.received_at,
+        first_sample: firstSample,
+        last_sample: lastSample,
+      })
       .where('peer_id', '=', peerId)
       .where('id', '=', keep)
       .execute();
     await tx
       .deleteFrom('quality_chunks')
       .where('peer_id', '=', peerId)
-      .where('id', 'in', ids.filter((id) => id !== keep))
+      .where(
+        'id',
+        'in',
+        ids.filter((id) => id !== keep),
+      )
       .execute();
     return ids.length - 1;
   });
 }
 
 /** Merges the chunks of `peerId` above its merge mark, run by run, resting after each. Returns the rows removed and the highest id seen. */
-async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: string, storedMark: number | string | null, settledBefore = Infinity): Promise<{ removed: number; maxId: number }> {
+async function mergeTail(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+  storedMark: number | string | null,
+  settledBefore = Infinity,
+): Promise<{ removed: number; maxId: number }> {
   const mark = storedMark === null ? undefined : Number(storedMark);
   const all = await readChunkSummaries(db, peerId);
   let removed = 0;
@@ -170,8 +228,12 @@ async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: st
     await restAfterWork(started);
   }
   // The new mark stays below the first chunk left unmerged for being too recent.
-  const unsettled = all.filter((c) => (mark === undefined || c.id > mark) && (c.received_at ?? 0) >= settledBefore).map((c) => c.id);
-  const maxId = unsettled.length ? Math.min(...unsettled) - 1 : all.reduce((max, c) => Math.max(max, c.id), mark ?? 0);
+  const unsettled = all
+    .filter((c) => (mark === undefined || c.id > mark) && (c.received_at ?? 0) >= settledBefore)
+    .map((c) => c.id);
+  const maxId = unsettled.length
+    ? Math.min(...unsettled) - 1
+    : all.reduce((max, c) => Math.max(max, c.id), mark ?? 0);
   return { removed, maxId };
 }
 
@@ -180,13 +242,25 @@ async function mergeTail(db: Kysely<Database>, dialect: StoreDialect, peerId: st
  * then stores its aggregates. Returns the chunk rows removed (0 if it was
  * already compacted or is live).
  */
-export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<number> {
-  const peer = await db.selectFrom('peers').select(['chunks_compacted_at', 'status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
+export async function compactPeerChunks(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+  now: number,
+): Promise<number> {
+  const peer = await db
+    .selectFrom('peers')
+    .select(['chunks_compacted_at', 'status', 'chunks_merged_upto'])
+    .where('id', '=', peerId)
+    .executeTakeFirst();
   if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
   const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
   let compacted: { chunks: StoredChunk[]; upto: number } | undefined;
   await db.transaction().execute(async (tx) => {
-    let lock = tx.selectFrom('peers').select(['chunks_compacted_at', 'status']).where('id', '=', peerId);
+    let lock = tx
+      .selectFrom('peers')
+      .select(['chunks_compacted_at', 'status'])
+      .where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
     const current = await lock.executeTakeFirst();
     if (!current || current.chunks_compacted_at !== null || current.status === 'live') return;
@@ -198,7 +272,12 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
     const aggregates = computeQualityAggregates(chunks, lastSamples, rowsBySeries);
     await tx
       .updateTable('peers')
-      .set({ chunks_compacted_at: now, chunks_merged_upto: upto, quality_aggregates: JSON.stringify(aggregates), quality_aggregates_upto: upto })
+      .set({
+        chunks_compacted_at: now,
+        chunks_merged_upto: upto,
+        quality_aggregates: JSON.stringify(aggregates),
+        quality_aggregates_upto: upto,
+      })
       .where('id', '=', peerId)
       .execute();
     await recordPeerQualityReport(tx, peerId, aggregates);
@@ -208,7 +287,11 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
   // Its diagnosis, from the same metric rows, in its own short step (docs/diagnosis.md, "Cost").
   if (compacted) {
     const started = performance.now();
-    const row = await db.selectFrom('peers').select(['id', 'session_id', 'joined_at', 'left_at', 'precall']).where('id', '=', peerId).executeTakeFirst();
+    const row = await db
+      .selectFrom('peers')
+      .select(['id', 'session_id', 'joined_at', 'left_at', 'precall'])
+      .where('id', '=', peerId)
+      .executeTakeFirst();
     if (row) await storePeerDiagnosis(db, row, compacted.chunks, compacted.upto);
     await restAfterWork(started);
   }
@@ -222,11 +305,31 @@ export async function compactPeerChunks(db: Kysely<Database>, dialect: StoreDial
  * the mark (planTailMerges), so every row keeps its place in the report order.
  * Returns the rows removed.
  */
-export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number, settleMs = 0): Promise<number> {
-  const peer = await db.selectFrom('peers').select(['status', 'chunks_merged_upto']).where('id', '=', peerId).executeTakeFirst();
+export async function mergeLivePeerChunks(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+  now: number,
+  settleMs = 0,
+): Promise<number> {
+  const peer = await db
+    .selectFrom('peers')
+    .select(['status', 'chunks_merged_upto'])
+    .where('id', '=', peerId)
+    .executeTakeFirst();
   if (!peer || peer.status !== 'live') return 0;
-  const { removed, maxId } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto, now - settleMs);
-  await db.updateTable('peers').set({ chunks_merged_at: now, chunks_merged_upto: maxId }).where('id', '=', peerId).execute();
+  const { removed, maxId } = await mergeTail(
+    db,
+    dialect,
+    peerId,
+    peer.chunks_merged_upto,
+    now - settleMs,
+  );
+  await db
+    .updateTable('peers')
+    .set({ chunks_merged_at: now, chunks_merged_upto: maxId })
+    .where('id', '=', peerId)
+    .execute();
   return removed;
 }
 
@@ -234,7 +337,13 @@ export async function mergeLivePeerChunks(db: Kysely<Database>, dialect: StoreDi
  * Compacts up to `limit` peers that left at least `afterMs` ago (late batches
  * are accepted for a short grace after a leave). Returns the peers compacted.
  */
-export async function compactFinishedPeers(db: Kysely<Database>, dialect: StoreDialect, now: number, afterMs: number, limit = 20): Promise<string[]> {
+export async function compactFinishedPeers(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  now: number,
+  afterMs: number,
+  limit = 20,
+): Promise<string[]> {
   const due = await db
     .selectFrom('peers')
     .select('id')
@@ -248,12 +357,20 @@ export async function compactFinishedPeers(db: Kysely<Database>, dialect: StoreD
 }
 
 /** Merges the recent chunks of up to `limit` live peers not merged for `everyMs`. Returns the peers merged. */
-export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect, now: number, everyMs: number, limit = 20): Promise<string[]> {
+export async function mergeLivePeers(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  now: number,
+  everyMs: number,
+  limit = 20,
+): Promise<string[]> {
   const due = await db
     .selectFrom('peers')
     .select('id')
     .where('status', '=', 'live')
-    .where((eb) => eb.or([eb('chunks_merged_at', 'is', null), eb('chunks_merged_at', '<', now - everyMs)]))
+    .where((eb) =>
+      eb.or([eb('chunks_merged_at', 'is', null), eb('chunks_merged_at', '<', now - everyMs)]),
+    )
     .where('joined_at', '<', now - everyMs)
     .limit(limit)
     .execute();
@@ -261,7 +378,10 @@ export async function mergeLivePeers(db: Kysely<Database>, dialect: StoreDialect
 }
 
 /** Runs `work` for each peer in turn (it rests after each merge), yielding between peers; returns their ids. */
-async function forEachPeer(peers: readonly { id: string }[], work: (id: string) => Promise<unknown>): Promise<string[]> {
+async function forEachPeer(
+  peers: readonly { id: string }[],
+  work: (id: string) => Promise<unknown>,
+): Promise<string[]> {
   for (const { id } of peers) {
     await work(id);
     await yieldToEventLoop();

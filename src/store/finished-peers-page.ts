@@ -41,7 +41,10 @@ export interface FinishedPeersQuery {
 }
 
 /** Up to `limit` finished peers of the app, in export order. */
-export async function finishedPeersPage(db: Kysely<Database>, q: FinishedPeersQuery): Promise<FinishedPeerRow[]> {
+export async function finishedPeersPage(
+  db: Kysely<Database>,
+  q: FinishedPeersQuery,
+): Promise<FinishedPeerRow[]> {
   let query = db
     .selectFrom('peers')
     .leftJoin('participants', 'participants.id', 'peers.participant_id')
@@ -69,19 +72,26 @@ export async function finishedPeersPage(db: Kysely<Database>, q: FinishedPeersQu
     .where('peers.left_at', '>=', q.since)
     .where('peers.left_at', '<', q.until);
   const after = q.after;
-  if (after) query = query.where((eb) => eb(eb.refTuple('peers.left_at', 'peers.id'), '>', eb.tuple(after.leftAt, after.peerId)));
+  if (after)
+    query = query.where((eb) =>
+      eb(eb.refTuple('peers.left_at', 'peers.id'), '>', eb.tuple(after.leftAt, after.peerId)),
+    );
   const rows = await query.orderBy('peers.left_at').orderBy('peers.id').limit(q.limit).execute();
   return rows.map((r) => ({
     ...r,
     joined_at: Number(r.joined_at),
     left_at: Number(r.left_at),
     expired_at: r.expired_at === null ? null : Number(r.expired_at),
-    quality_aggregates_upto: r.quality_aggregates_upto === null ? null : Number(r.quality_aggregates_upto),
+    quality_aggregates_upto:
+      r.quality_aggregates_upto === null ? null : Number(r.quality_aggregates_upto),
   }));
 }
 
 /** The newest stored chunk id of each of `peerIds` that has chunks. */
-export async function newestChunkIds(db: Kysely<Database>, peerIds: readonly string[]): Promise<Map<string, number>> {
+export async function newestChunkIds(
+  db: Kysely<Database>,
+  peerIds: readonly string[],
+): Promise<Map<string, number>> {
   if (peerIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('quality_chunks')
@@ -93,8 +103,16 @@ export async function newestChunkIds(db: Kysely<Database>, peerIds: readonly str
 }
 
 /** The selected candidate pairs of `peerIds` (every transport's, every pc's). */
-export async function selectedPairs(db: Kysely<Database>, peerIds: readonly string[]): Promise<{ peer_id: string; pc: string; pair_id: string; ts: number; payload: string }[]> {
+export async function selectedPairs(
+  db: Kysely<Database>,
+  peerIds: readonly string[],
+): Promise<{ peer_id: string; pc: string; pair_id: string; ts: number; payload: string }[]> {
   if (peerIds.length === 0) return [];
-  const rows = await db.selectFrom('candidate_pairs').select(['peer_id', 'pc', 'pair_id', 'ts', 'payload']).where('peer_id', 'in', [...peerIds]).where('selected', '=', 1).execute();
+  const rows = await db
+    .selectFrom('candidate_pairs')
+    .select(['peer_id', 'pc', 'pair_id', 'ts', 'payload'])
+    .where('peer_id', 'in', [...peerIds])
+    .where('selected', '=', 1)
+    .execute();
   return rows.map((r) => ({ ...r, ts: Number(r.ts) }));
 }

@@ -7,7 +7,13 @@ import { containsIgnoringCase } from './like-pattern.ts';
 /** Creates a meeting; `config` holds every other create field, echoed back as sent. */
 export async function createMeeting(
   db: Kysely<Database>,
-  input: { accountId: string; appId: string; title?: string | null; status?: string; config: Record<string, unknown> },
+  input: {
+    accountId: string;
+    appId: string;
+    title?: string | null;
+    status?: string;
+    config: Record<string, unknown>;
+  },
 ): Promise<MeetingsTable> {
   const now = Date.now();
   const row: MeetingsTable = {
@@ -25,7 +31,12 @@ export async function createMeeting(
 }
 
 /** A meeting of the app, or undefined. */
-export async function findMeeting(db: Kysely<Database>, accountId: string, appId: string, meetingId: string): Promise<MeetingsTable | undefined> {
+export async function findMeeting(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  meetingId: string,
+): Promise<MeetingsTable | undefined> {
   return db
     .selectFrom('meetings')
     .selectAll()
@@ -50,7 +61,16 @@ export async function updateMeeting(
     config: JSON.stringify(config),
     updated_at: Date.now(),
   };
-  await db.updateTable('meetings').set({ title: next.title, status: next.status, config: next.config, updated_at: next.updated_at }).where('id', '=', meeting.id).execute();
+  await db
+    .updateTable('meetings')
+    .set({
+      title: next.title,
+      status: next.status,
+      config: next.config,
+      updated_at: next.updated_at,
+    })
+    .where('id', '=', meeting.id)
+    .execute();
   return next;
 }
 
@@ -59,7 +79,14 @@ export async function listMeetings(
   db: Kysely<Database>,
   accountId: string,
   appId: string,
-  opts: { offset: number; limit: number; search?: string; status?: string; startTime?: number; endTime?: number },
+  opts: {
+    offset: number;
+    limit: number;
+    search?: string;
+    status?: string;
+    startTime?: number;
+    endTime?: number;
+  },
 ): Promise<{ rows: MeetingsTable[]; total: number }> {
   let q = db.selectFrom('meetings').where('account_id', '=', accountId).where('app_id', '=', appId);
   if (opts.search) {
@@ -69,7 +96,15 @@ export async function listMeetings(
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.startTime !== undefined) q = q.where('created_at', '>=', opts.startTime);
   if (opts.endTime !== undefined) q = q.where('created_at', '<=', opts.endTime);
-  const total = Number((await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').offset(opts.offset).limit(opts.limit).execute();
+  const total = Number(
+    (await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+  );
+  const rows = await q
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .offset(opts.offset)
+    .limit(opts.limit)
+    .execute();
   return { rows, total };
 }

@@ -65,12 +65,21 @@ const MIGRATION_TABLE = 'kysely_migration';
  */
 export async function migrateToLatest(db: Kysely<any>, dialect: StoreDialect): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('peer-report migrations ' || coalesce(current_schema(), '')))`.execute(tx);
-    await sql`create table if not exists ${sql.table(MIGRATION_TABLE)} (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(tx);
-    const applied = new Set((await tx.selectFrom(MIGRATION_TABLE).select('name').execute()).map((r) => String(r.name)));
+    if (dialect === 'postgres')
+      await sql`select pg_advisory_xact_lock(hashtext('peer-report migrations ' || coalesce(current_schema(), '')))`.execute(
+        tx,
+      );
+    await sql`create table if not exists ${sql.table(MIGRATION_TABLE)} (name varchar(255) not null primary key, timestamp varchar(255) not null)`.execute(
+      tx,
+    );
+    const applied = new Set(
+      (await tx.selectFrom(MIGRATION_TABLE).select('name').execute()).map((r) => String(r.name)),
+    );
     const unknown = [...applied].filter((name) => !(name in MIGRATIONS));
     if (unknown.length > 0) {
-      throw new Error(`the database was migrated by a newer peer-report (migrations ${unknown.join(', ')} are unknown to this version); upgrade peer-report`);
+      throw new Error(
+        `the database was migrated by a newer peer-report (migrations ${unknown.join(', ')} are unknown to this version); upgrade peer-report`,
+      );
     }
     for (const [name, migration] of Object.entries(MIGRATIONS)) {
       if (applied.has(name)) continue;
@@ -79,11 +88,22 @@ export async function migrateToLatest(db: Kysely<any>, dialect: StoreDialect): P
   });
 }
 
-async function runOne(tx: Transaction<any>, dialect: StoreDialect, name: string, migration: DialectMigration): Promise<void> {
+async function runOne(
+  tx: Transaction<any>,
+  dialect: StoreDialect,
+  name: string,
+  migration: DialectMigration,
+): Promise<void> {
   try {
     await migration.up(tx, dialect);
   } catch (err) {
-    throw new Error(`database migration ${name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(
+      `database migration ${name} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
-  await tx.insertInto(MIGRATION_TABLE).values({ name, timestamp: new Date().toISOString() }).execute();
+  await tx
+    .insertInto(MIGRATION_TABLE)
+    .values({ name, timestamp: new Date().toISOString() })
+    .execute();
 }

@@ -55,7 +55,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   // WAL lets readers (and the `token create` CLI) work next to the server.
   sqlite.pragma('journal_mode = WAL');
   const sync = (process.env.PEER_REPORT_SQLITE_SYNCHRONOUS ?? 'full').toLowerCase();
-  if (sync !== 'full' && sync !== 'normal') throw new Error(`PEER_REPORT_SQLITE_SYNCHRONOUS: expected full or normal, got '${sync}'`);
+  if (sync !== 'full' && sync !== 'normal')
+    throw new Error(`PEER_REPORT_SQLITE_SYNCHRONOUS: expected full or normal, got '${sync}'`);
   // full (default): each commit is fsynced, so an acknowledged batch survives power loss.
   // normal: the WAL is fsynced at checkpoints only; a batch survives a crash of the
   // process but the last ones may be lost with the machine (operator's choice).
@@ -69,7 +70,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   // checkpoint so that a burst does not leave it large.
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('journal_size_limit = 67108864');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: queryLog(options.onQuery) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    log: queryLog(options.onQuery),
+  });
   await migrateToLatest(db, 'sqlite');
   return {
     db,

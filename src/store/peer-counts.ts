@@ -9,12 +9,20 @@ import type { Database } from './schema.ts';
 
 /** Peers currently live. */
 export async function countLivePeers(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('peers').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'live').executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('peers')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('status', '=', 'live')
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** Finished peers whose compaction is due (left more than `afterMs` before `now`) and not done yet. */
-export async function countCompactionBacklog(db: Kysely<Database>, now: number, afterMs: number): Promise<number> {
+export async function countCompactionBacklog(
+  db: Kysely<Database>,
+  now: number,
+  afterMs: number,
+): Promise<number> {
   const row = await db
     .selectFrom('peers')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))

@@ -10,9 +10,29 @@ import type { Database, QualityChunksTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 
 /** One stored chunk. */
-export type StoredChunk = Pick<QualityChunksTable, 'account_id' | 'series' | 'stream_key' | 'first_ts' | 'last_ts' | 'n' | 'rows_json' | 'metrics' | 'received_at'> & { id: number };
+export type StoredChunk = Pick<
+  QualityChunksTable,
+  | 'account_id'
+  | 'series'
+  | 'stream_key'
+  | 'first_ts'
+  | 'last_ts'
+  | 'n'
+  | 'rows_json'
+  | 'metrics'
+  | 'received_at'
+> & { id: number };
 
-const COLUMNS = ['id', 'account_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'received_at'] as const;
+const COLUMNS = [
+  'id',
+  'account_id',
+  'series',
+  'stream_key',
+  'first_ts',
+  'last_ts',
+  'n',
+  'received_at',
+] as const;
 
 /** What to read besides the rows. */
 export interface ChunkReadOptions {
@@ -31,7 +51,12 @@ export interface ChunkReadOptions {
 const EMPTY = Buffer.alloc(0);
 
 /** The chunks of `peerId`, ordered for the report. */
-export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDialect, peerId: string, options: ChunkReadOptions = {}): Promise<StoredChunk[]> {
+export async function readQualityChunks(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+  options: ChunkReadOptions = {},
+): Promise<StoredChunk[]> {
   let q = db.selectFrom('quality_chunks').where('peer_id', '=', peerId);
   if (options.afterId !== undefined) q = q.where('id', '>', options.afterId);
   if (options.ids) q = q.where('id', 'in', [...options.ids]);
@@ -44,13 +69,24 @@ export async function readQualityChunks(db: Kysely<Database>, dialect: StoreDial
     rows.sort(reportOrder);
   } else if (dialect === 'sqlite') {
     // The (peer_id, series, stream_key, first_ts) index gives this order for free.
-    rows = (await q.select([...columns, 'rows_json']).orderBy('series').orderBy('stream_key').orderBy('first_ts').orderBy('id').execute()) as StoredChunk[];
+    rows = (await q
+      .select([...columns, 'rows_json'])
+      .orderBy('series')
+      .orderBy('stream_key')
+      .orderBy('first_ts')
+      .orderBy('id')
+      .execute()) as StoredChunk[];
   } else {
     // PostgreSQL reads the partitions with bitmap scans, so an ORDER BY sorts the rows with their
     // megabytes of text (spilling to disk past work_mem, measured ~20 ms for a 60-minute peer):
     // the few rows are put in order here instead, in the same (binary) order as on SQLite.
-    const text = await q.select([...columns, sql<string>`convert_from(rows_json, 'UTF8')`.as('rows_text')]).execute();
-    rows = text.map(({ rows_text, ...r }) => ({ ...r, rows_json: Buffer.from(rows_text, 'utf8') })) as StoredChunk[];
+    const text = await q
+      .select([...columns, sql<string>`convert_from(rows_json, 'UTF8')`.as('rows_text')])
+      .execute();
+    rows = text.map(({ rows_text, ...r }) => ({
+      ...r,
+      rows_json: Buffer.from(rows_text, 'utf8'),
+    })) as StoredChunk[];
     rows.sort(reportOrder);
   }
   if (options.withoutMetrics) for (const r of rows) r.metrics = EMPTY;
@@ -70,20 +106,41 @@ export interface ChunkSummary {
 }
 
 /** Summaries of the chunks of `peerId` (above `afterId` when given), in report order. */
-export async function readChunkSummaries(db: Kysely<Database>, peerId: string, afterId?: number): Promise<ChunkSummary[]> {
+export async function readChunkSummaries(
+  db: Kysely<Database>,
+  peerId: string,
+  afterId?: number,
+): Promise<ChunkSummary[]> {
   let q = db
     .selectFrom('quality_chunks')
-    .select(['id', 'series', 'stream_key', 'first_ts', 'received_at', sql<number>`length(rows_json)`.as('bytes')])
+    .select([
+      'id',
+      'series',
+      'stream_key',
+      'first_ts',
+      'received_at',
+      sql<number>`length(rows_json)`.as('bytes'),
+    ])
     .where('peer_id', '=', peerId);
   if (afterId !== undefined) q = q.where('id', '>', afterId);
   const rows = await q.execute();
   return rows
-    .map((r) => ({ id: Number(r.id), series: r.series, stream_key: r.stream_key, first_ts: Number(r.first_ts), bytes: Number(r.bytes), received_at: Number(r.received_at) }))
+    .map((r) => ({
+      id: Number(r.id),
+      series: r.series,
+      stream_key: r.stream_key,
+      first_ts: Number(r.first_ts),
+      bytes: Number(r.bytes),
+      received_at: Number(r.received_at),
+    }))
     .sort(reportOrder);
 }
 
 /** Report order: series, stream, first sample time, id (strings by code unit, as SQLite's BINARY collation). */
-function reportOrder(a: Pick<StoredChunk, 'series' | 'stream_key' | 'first_ts' | 'id'>, b: Pick<StoredChunk, 'series' | 'stream_key' | 'first_ts' | 'id'>): number {
+function reportOrder(
+  a: Pick<StoredChunk, 'series' | 'stream_key' | 'first_ts' | 'id'>,
+  b: Pick<StoredChunk, 'series' | 'stream_key' | 'first_ts' | 'id'>,
+): number {
   if (a.series !== b.series) return a.series < b.series ? -1 : 1;
   if (a.stream_key !== b.stream_key) return a.stream_key < b.stream_key ? -1 : 1;
   return Number(a.first_ts) - Number(b.first_ts) || Number(a.id) - Number(b.id);

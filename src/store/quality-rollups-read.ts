@@ -11,9 +11,22 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import { addPeer, emptyBucket, groupFigures, mergeBucket, parseBucket, type BucketData, type GroupFigures } from '../rollup/bucket-data.ts';
+import {
+  addPeer,
+  emptyBucket,
+  groupFigures,
+  mergeBucket,
+  parseBucket,
+  type BucketData,
+  type GroupFigures,
+} from '../rollup/bucket-data.ts';
 import type { PeerRollup, RollupDimension } from '../rollup/peer-rollup.ts';
-import { ISSUE_KINDS, issuesOfMask, type IssueKind, type Verdict } from '../rollup/rollup-verdict.ts';
+import {
+  ISSUE_KINDS,
+  issuesOfMask,
+  type IssueKind,
+  type Verdict,
+} from '../rollup/rollup-verdict.ts';
 
 /** `group_by` values. */
 export const GROUP_BY = ['day', 'hour', 'browser', 'os', 'country', 'asn', 'network'] as const;
@@ -62,7 +75,8 @@ export function dayStart(day: string): number {
 /** The UTC days `fromDay`..`toDay` inclusive. */
 export function daysBetween(fromDay: string, toDay: string): string[] {
   const out: string[] = [];
-  for (let t = dayStart(fromDay); t <= dayStart(toDay); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = dayStart(fromDay); t <= dayStart(toDay); t += DAY_MS)
+    out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
 
@@ -81,7 +95,13 @@ function accumulator(): Accumulator {
 }
 
 /** Per-group figures of the scope, grouped by `groupBy`; at most `limit` groups (largest first) unless by time. */
-export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, groupBy: GroupBy, limit: number, daily = false): Promise<QualityAnswer> {
+export async function qualityByGroup(
+  db: Kysely<Database>,
+  scope: RollupScope,
+  groupBy: GroupBy,
+  limit: number,
+  daily = false,
+): Promise<QualityAnswer> {
   const groups = new Map<string, Accumulator>();
   // Per group and day (`daily`, for sparklines): the same buckets, kept apart by day.
   const byDay = new Map<string, Map<string, Accumulator>>();
@@ -129,7 +149,8 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
     if (dim === 'all') for (const g of groups.values()) mergeBucket(overall.data, g.data);
   } else {
     for (const p of await peerRows(db, scope)) {
-      const key = groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
+      const key =
+        groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
       for (const g of perDay ? [into(key), overall, dayOf(key, p.day)] : [into(key), overall]) {
         addPeer(g.data, p);
         g.peers++;
@@ -145,21 +166,39 @@ export async function qualityByGroup(db: Kysely<Database>, scope: RollupScope, g
   if (groupBy !== 'day' && groupBy !== 'hour') entries = entries.slice(0, limit);
   return {
     overall: groupFigures(overall.data, overall.peers, overall.minutes),
-    groups: entries.map(([key, g]) => ({ key, ...groupFigures(g.data, g.peers, g.minutes), ...(perDay ? { daily: dailyFigures(scope, byDay.get(key)) } : {}) })),
+    groups: entries.map(([key, g]) => ({
+      key,
+      ...groupFigures(g.data, g.peers, g.minutes),
+      ...(perDay ? { daily: dailyFigures(scope, byDay.get(key)) } : {}),
+    })),
     groups_total: total,
   };
 }
 
 /** A group's figures per day of the range (zero-filled): peers, MOS p50, share of poor and bad peers. */
-function dailyFigures(scope: RollupScope, days: Map<string, Accumulator> | undefined): DailyFigures[] {
+function dailyFigures(
+  scope: RollupScope,
+  days: Map<string, Accumulator> | undefined,
+): DailyFigures[] {
   return daysBetween(scope.fromDay, scope.toDay).map((day) => {
     const a = days?.get(day) ?? accumulator();
     const f = groupFigures(a.data, a.peers, a.minutes, 0);
-    return { day, peers: a.peers, audio_mos_p50: f.audio_mos.p50, video_mos_p50: f.video_mos.p50, poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000 };
+    return {
+      day,
+      peers: a.peers,
+      audio_mos_p50: f.audio_mos.p50,
+      video_mos_p50: f.video_mos.p50,
+      poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000,
+    };
   });
 }
 
-async function bucketRows(db: Kysely<Database>, scope: RollupScope, dim: string, values?: readonly string[]) {
+async function bucketRows(
+  db: Kysely<Database>,
+  scope: RollupScope,
+  dim: string,
+  values?: readonly string[],
+) {
   if (values?.length === 0) return [];
   let q = db
     .selectFrom('rollup_buckets')
@@ -174,7 +213,11 @@ async function bucketRows(db: Kysely<Database>, scope: RollupScope, dim: string,
 }
 
 /** The values of `dim` in the scope with their peer counts, largest first (ties by value). */
-async function groupSizes(db: Kysely<Database>, scope: RollupScope, dim: string): Promise<{ value: string; peers: number }[]> {
+async function groupSizes(
+  db: Kysely<Database>,
+  scope: RollupScope,
+  dim: string,
+): Promise<{ value: string; peers: number }[]> {
   const rows = await db
     .selectFrom('rollup_buckets')
     .select(['value', (eb) => eb.fn.sum<number | string>('peers').as('peers')])
@@ -191,7 +234,23 @@ async function groupSizes(db: Kysely<Database>, scope: RollupScope, dim: string)
     .sort((a, b) => b.peers - a.peers || (a.value < b.value ? -1 : 1));
 }
 
-const FIGURE_COLUMNS = ['day', 'hour', 'browser', 'os', 'country', 'asn', 'network', 'minutes', 'audio_mos', 'video_mos', 'loss_p50', 'rtt_p50', 'jitter_p50', 'verdict', 'issue_mask'] as const;
+const FIGURE_COLUMNS = [
+  'day',
+  'hour',
+  'browser',
+  'os',
+  'country',
+  'asn',
+  'network',
+  'minutes',
+  'audio_mos',
+  'video_mos',
+  'loss_p50',
+  'rtt_p50',
+  'jitter_p50',
+  'verdict',
+  'issue_mask',
+] as const;
 
 /** The per-peer rows of a filtered scope (only the columns the buckets need). */
 async function peerRows(db: Kysely<Database>, scope: RollupScope): Promise<PeerRollup[]> {
@@ -209,7 +268,10 @@ function scopedPeers(db: Kysely<Database>, scope: RollupScope) {
     .where('app_id', '=', scope.appId)
     .where('finished_at', '>=', dayStart(scope.fromDay))
     .where('finished_at', '<', dayStart(scope.toDay) + DAY_MS);
-  for (const [dim, values] of Object.entries(scope.filters) as [RollupDimension, readonly string[] | undefined][]) {
+  for (const [dim, values] of Object.entries(scope.filters) as [
+    RollupDimension,
+    readonly string[] | undefined,
+  ][]) {
     if (values && values.length > 0) q = q.where(dim, 'in', values);
   }
   return q;
@@ -217,7 +279,21 @@ function scopedPeers(db: Kysely<Database>, scope: RollupScope) {
 
 function numeric<T extends Partial<PeerRollup>>(r: T): T {
   const out: Record<string, unknown> = { ...r };
-  for (const k of ['minutes', 'audio_mos', 'video_mos', 'loss_p50', 'loss_p90', 'rtt_p50', 'rtt_p90', 'jitter_p50', 'jitter_p90', 'issue_mask', 'severity', 'joined_at', 'finished_at']) {
+  for (const k of [
+    'minutes',
+    'audio_mos',
+    'video_mos',
+    'loss_p50',
+    'loss_p90',
+    'rtt_p50',
+    'rtt_p90',
+    'jitter_p50',
+    'jitter_p90',
+    'issue_mask',
+    'severity',
+    'joined_at',
+    'finished_at',
+  ]) {
     if (out[k] !== undefined && out[k] !== null) out[k] = Number(out[k]);
   }
   return out as T;
@@ -235,22 +311,36 @@ export interface PeersQuery extends RollupScope {
 export type WorstPeer = Omit<PeerRollup, 'account_id' | 'issue_mask'> & { issues: IssueKind[] };
 
 /** The peers of the scope, worst first (severity, then id, both descending), one page, and how many match. */
-export async function worstPeers(db: Kysely<Database>, q: PeersQuery): Promise<{ rows: WorstPeer[]; total: number }> {
+export async function worstPeers(
+  db: Kysely<Database>,
+  q: PeersQuery,
+): Promise<{ rows: WorstPeer[]; total: number }> {
   let base = scopedPeers(db, q);
   if (q.verdicts.length > 0) base = base.where('verdict', 'in', q.verdicts);
-  if (q.kind !== undefined) base = base.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
+  if (q.kind !== undefined)
+    base = base.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
   // Both keys descending: the (app_id, severity, peer_id, finished_at) index is read backwards, in order, without a sort.
   const unfiltered = q.verdicts.length === 0 && q.kind === undefined && !hasFilters(q.filters);
   const [rows, count] = await Promise.all([
-    base.selectAll().orderBy('severity', 'desc').orderBy('peer_id', 'desc').offset(q.offset).limit(q.limit).execute(),
+    base
+      .selectAll()
+      .orderBy('severity', 'desc')
+      .orderBy('peer_id', 'desc')
+      .offset(q.offset)
+      .limit(q.limit)
+      .execute(),
     // Without filters the count is the buckets' (a bucket is the sum of its peers' rollups).
     unfiltered
-      ? cohortBuckets(db, q.accountId, q.appId, q.fromDay, q.toDay, 'all', '').then((b) => ({ n: b.peers }))
+      ? cohortBuckets(db, q.accountId, q.appId, q.fromDay, q.toDay, 'all', '').then((b) => ({
+          n: b.peers,
+        }))
       : base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return {
     rows: rows.map((raw) => {
-      const r = numeric(raw as unknown as PeerRollup & { chunks_upto?: unknown; computed_at?: unknown });
+      const r = numeric(
+        raw as unknown as PeerRollup & { chunks_upto?: unknown; computed_at?: unknown },
+      );
       const { account_id: _a, issue_mask, chunks_upto: _c, computed_at: _t, ...rest } = r;
       return { ...rest, issues: issuesOfMask(issue_mask) };
     }),
@@ -259,7 +349,15 @@ export async function worstPeers(db: Kysely<Database>, q: PeersQuery): Promise<{
 }
 
 /** The merged buckets of `dim` = `value` (`all` for every peer) of an app over `fromDay`..`toDay`. */
-export async function cohortBuckets(db: Kysely<Database>, accountId: string, appId: string, fromDay: string, toDay: string, dim: string, value: string): Promise<{ data: BucketData; peers: number }> {
+export async function cohortBuckets(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  fromDay: string,
+  toDay: string,
+  dim: string,
+  value: string,
+): Promise<{ data: BucketData; peers: number }> {
   const rows = await db
     .selectFrom('rollup_buckets')
     .select(['peers', 'data'])
@@ -280,8 +378,19 @@ export async function cohortBuckets(db: Kysely<Database>, accountId: string, app
 }
 
 /** A finished peer's stored rollup, if it has one (numbers as numbers). */
-export async function peerRollupOfPeer(db: Kysely<Database>, accountId: string, appId: string, peerId: string): Promise<PeerRollup | undefined> {
-  const row = await db.selectFrom('peer_rollups').selectAll().where('peer_id', '=', peerId).where('app_id', '=', appId).where('account_id', '=', accountId).executeTakeFirst();
+export async function peerRollupOfPeer(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  peerId: string,
+): Promise<PeerRollup | undefined> {
+  const row = await db
+    .selectFrom('peer_rollups')
+    .selectAll()
+    .where('peer_id', '=', peerId)
+    .where('app_id', '=', appId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   return row ? numeric(row as unknown as PeerRollup) : undefined;
 }
 
@@ -292,14 +401,27 @@ export async function peerRollupOfPeer(db: Kysely<Database>, accountId: string, 
  */
 export async function rankInAsnBrowser(
   db: Kysely<Database>,
-  scope: { accountId: string; appId: string; fromDay: string; toDay: string; asn: string; browser: string },
+  scope: {
+    accountId: string;
+    appId: string;
+    fromDay: string;
+    toDay: string;
+    asn: string;
+    browser: string;
+  },
   audio: number | null,
   video: number | null,
-): Promise<{ peers: number; audio?: { n: number; below: number }; video?: { n: number; below: number } }> {
+): Promise<{
+  peers: number;
+  audio?: { n: number; below: number };
+  video?: { n: number; below: number };
+}> {
   const filters: RollupFilters = { asn: [scope.asn], browser: [scope.browser] };
   // Counted in the database: no per-peer row leaves it. A null MOS is left out of both counts.
   const below = (value: number | null, column: 'audio_mos' | 'video_mos') =>
-    value === null ? sql<number>`0` : sql<number>`sum(case when ${sql.ref(column)} < ${value} then 1.0 when ${sql.ref(column)} = ${value} then 0.5 else 0 end)`;
+    value === null
+      ? sql<number>`0`
+      : sql<number>`sum(case when ${sql.ref(column)} < ${value} then 1.0 when ${sql.ref(column)} = ${value} then 0.5 else 0 end)`;
   const row = await scopedPeers(db, { ...scope, filters })
     .select((eb) => [
       eb.fn.countAll<number | string>().as('peers'),
@@ -309,6 +431,11 @@ export async function rankInAsnBrowser(
       below(video, 'video_mos').as('video_below'),
     ])
     .executeTakeFirstOrThrow();
-  const rank = (value: number | null, n: unknown, b: unknown) => (value === null ? undefined : { n: Number(n), below: Number(b ?? 0) });
-  return { peers: Number(row.peers), audio: rank(audio, row.audio_n, row.audio_below), video: rank(video, row.video_n, row.video_below) };
+  const rank = (value: number | null, n: unknown, b: unknown) =>
+    value === null ? undefined : { n: Number(n), below: Number(b ?? 0) };
+  return {
+    peers: Number(row.peers),
+    audio: rank(audio, row.audio_n, row.audio_below),
+    video: rank(video, row.video_n, row.video_below),
+  };
 }

@@ -37,7 +37,16 @@ export async function recordPeerRollup(
 ): Promise<PeerRollup | undefined> {
   const peer = await tx
     .selectFrom('peers')
-    .select(['id', 'account_id', 'app_id', 'session_id', 'joined_at', 'left_at', 'client', 'ip_info'])
+    .select([
+      'id',
+      'account_id',
+      'app_id',
+      'session_id',
+      'joined_at',
+      'left_at',
+      'client',
+      'ip_info',
+    ])
     .where('id', '=', peerId)
     .executeTakeFirst();
   if (!peer || peer.left_at === null) return undefined;
@@ -56,11 +65,22 @@ export async function recordPeerRollup(
 }
 
 /** Stores `rollup` (replacing the peer's earlier one) and moves its bucket counts, in the caller's transaction. */
-export async function storePeerRollup(tx: Transaction<Database>, dialect: StoreDialect, rollup: PeerRollup, chunksUpto: number, now: number): Promise<void> {
+export async function storePeerRollup(
+  tx: Transaction<Database>,
+  dialect: StoreDialect,
+  rollup: PeerRollup,
+  chunksUpto: number,
+  now: number,
+): Promise<void> {
   const peerId = rollup.peer_id;
-  const previous = await tx.selectFrom('peer_rollups').selectAll().where('peer_id', '=', peerId).executeTakeFirst();
+  const previous = await tx
+    .selectFrom('peer_rollups')
+    .selectAll()
+    .where('peer_id', '=', peerId)
+    .executeTakeFirst();
   const row: PeerRollupsTable = { ...rollup, chunks_upto: chunksUpto, computed_at: now };
-  if (previous) await tx.updateTable('peer_rollups').set(row).where('peer_id', '=', peerId).execute();
+  if (previous)
+    await tx.updateTable('peer_rollups').set(row).where('peer_id', '=', peerId).execute();
   else await tx.insertInto('peer_rollups').values(row).execute();
   const changes = previous ? [{ peer: normalise(previous), weight: -1 }] : [];
   changes.push({ peer: rollup, weight: 1 });
@@ -72,10 +92,23 @@ export async function storePeerRollup(tx: Transaction<Database>, dialect: StoreD
  * benchmark's seeding) in the caller's transaction: rows inserted in
  * multi-row statements, each touched bucket read and written once.
  */
-export async function storeNewPeerRollups(tx: Transaction<Database>, dialect: StoreDialect, rollups: readonly PeerRollup[], now: number): Promise<void> {
+export async function storeNewPeerRollups(
+  tx: Transaction<Database>,
+  dialect: StoreDialect,
+  rollups: readonly PeerRollup[],
+  now: number,
+): Promise<void> {
   const rows: PeerRollupsTable[] = rollups.map((r) => ({ ...r, chunks_upto: 0, computed_at: now }));
-  for (let i = 0; i < rows.length; i += 500) await tx.insertInto('peer_rollups').values(rows.slice(i, i + 500)).execute();
-  await applyToBuckets(tx, dialect, rollups.map((peer) => ({ peer, weight: 1 })));
+  for (let i = 0; i < rows.length; i += 500)
+    await tx
+      .insertInto('peer_rollups')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  await applyToBuckets(
+    tx,
+    dialect,
+    rollups.map((peer) => ({ peer, weight: 1 })),
+  );
 }
 
 /** Numbers as numbers (PostgreSQL returns bigint columns as strings). */
@@ -100,16 +133,35 @@ function normalise(r: PeerRollupsTable): PeerRollup {
 }
 
 /** A bucket's key and counts as they change (its `data` is merged from `changes`). */
-type BucketDelta = Omit<RollupBucketsTable, 'data'> & { changes: { peer: PeerRollup; weight: number }[] };
+type BucketDelta = Omit<RollupBucketsTable, 'data'> & {
+  changes: { peer: PeerRollup; weight: number }[];
+};
 
 /** Applies peers' contributions (weight 1 in, −1 out) to their buckets, bucket rows locked in key order. */
-async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, changes: readonly { peer: PeerRollup; weight: number }[]): Promise<void> {
+async function applyToBuckets(
+  tx: Transaction<Database>,
+  dialect: StoreDialect,
+  changes: readonly { peer: PeerRollup; weight: number }[],
+): Promise<void> {
   const deltas = new Map<string, BucketDelta>();
   for (const { peer: p, weight } of changes) {
     for (const { dim, value } of bucketKeysOf(p)) {
       const key = `${p.app_id}\u0000${dim}\u0000${p.day}\u0000${value}`;
       let d = deltas.get(key);
-      if (!d) deltas.set(key, (d = { account_id: p.account_id, app_id: p.app_id, day: p.day, dim, value, peers: 0, minutes: 0, changes: [] }));
+      if (!d)
+        deltas.set(
+          key,
+          (d = {
+            account_id: p.account_id,
+            app_id: p.app_id,
+            day: p.day,
+            dim,
+            value,
+            peers: 0,
+            minutes: 0,
+            changes: [],
+          }),
+        );
       d.peers += weight;
       d.minutes += weight * p.minutes;
       d.changes.push({ peer: p, weight });
@@ -119,7 +171,16 @@ async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, 
     const d = deltas.get(key)!;
     await tx
       .insertInto('rollup_buckets')
-      .values({ account_id: d.account_id, app_id: d.app_id, day: d.day, dim: d.dim, value: d.value, peers: 0, minutes: 0, data: '{}' })
+      .values({
+        account_id: d.account_id,
+        app_id: d.app_id,
+        day: d.day,
+        dim: d.dim,
+        value: d.value,
+        peers: 0,
+        minutes: 0,
+        data: '{}',
+      })
       .onConflict((oc) => oc.columns(['app_id', 'dim', 'day', 'value']).doNothing())
       .execute();
     let q = tx
@@ -135,7 +196,11 @@ async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, 
     for (const c of d.changes) addPeer(data, c.peer, c.weight);
     await tx
       .updateTable('rollup_buckets')
-      .set({ peers: Number(current.peers) + d.peers, minutes: Math.round((Number(current.minutes) + d.minutes) * 1000) / 1000, data: JSON.stringify(data) })
+      .set({
+        peers: Number(current.peers) + d.peers,
+        minutes: Math.round((Number(current.minutes) + d.minutes) * 1000) / 1000,
+        data: JSON.stringify(data),
+      })
       .where('app_id', '=', d.app_id)
       .where('dim', '=', d.dim)
       .where('day', '=', d.day)
@@ -150,7 +215,12 @@ async function applyToBuckets(tx: Transaction<Database>, dialect: StoreDialect, 
  * rollups computed in the last `windowMs` (late batches are accepted for
  * seconds after a leave, so older ones cannot change). Returns their ids.
  */
-export async function staleRollupPeers(db: Db, now: number, windowMs: number, limit = 20): Promise<string[]> {
+export async function staleRollupPeers(
+  db: Db,
+  now: number,
+  windowMs: number,
+  limit = 20,
+): Promise<string[]> {
   const rows = await db
     .selectFrom('peer_rollups')
     .innerJoin('peers', 'peers.id', 'peer_rollups.peer_id')

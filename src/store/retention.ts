@@ -21,18 +21,27 @@ export function partitionName(dayStart: number): string {
 }
 
 /** Creates the daily partitions from today to `daysAhead` days ahead (PostgreSQL; no-op on SQLite). */
-export async function ensurePartitions(db: Kysely<Database>, dialect: StoreDialect, now: number, daysAhead = 3): Promise<string[]> {
+export async function ensurePartitions(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  now: number,
+  daysAhead = 3,
+): Promise<string[]> {
   if (dialect !== 'postgres') return [];
   const created: string[] = [];
   const today = Math.floor(now / DAY_MS) * DAY_MS;
   for (let d = 0; d <= daysAhead; d++) {
     const from = today + d * DAY_MS;
     const name = partitionName(from);
-    const exists = await sql<{ n: number }>`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    const exists = await sql<{
+      n: number;
+    }>`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where c.relname = ${name} and n.nspname = current_schema()`.execute(db);
     if (exists.rows[0].n > 0) continue;
     try {
-      await sql`CREATE TABLE ${sql.id(name)} PARTITION OF quality_chunks FOR VALUES FROM (${sql.lit(from)}) TO (${sql.lit(from + DAY_MS)})`.execute(db);
+      await sql`CREATE TABLE ${sql.id(name)} PARTITION OF quality_chunks FOR VALUES FROM (${sql.lit(from)}) TO (${sql.lit(from + DAY_MS)})`.execute(
+        db,
+      );
       created.push(name);
     } catch (err) {
       // Another server process created it first.
@@ -53,7 +62,12 @@ export interface RetentionResult {
  * Removes telemetry stored before `now - retentionDays` (nothing when
  * `retentionDays` is 0) and marks the peers whose data is gone as expired.
  */
-export async function applyRetention(db: Kysely<Database>, dialect: StoreDialect, now: number, retentionDays: number): Promise<RetentionResult> {
+export async function applyRetention(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  now: number,
+  retentionDays: number,
+): Promise<RetentionResult> {
   const result: RetentionResult = { droppedPartitions: [], deletedChunks: 0, expiredPeers: 0 };
   if (!retentionDays || retentionDays <= 0) return result;
   const cutoff = now - retentionDays * DAY_MS;
@@ -74,9 +88,21 @@ export async function applyRetention(db: Kysely<Database>, dialect: StoreDialect
   }
   // Rows outside dropped partitions (SQLite; PostgreSQL's default partition).
   for (;;) {
-    const ids = await db.selectFrom('quality_chunks').select('id').where('received_at', '<', cutoff).limit(5000).execute();
+    const ids = await db
+      .selectFrom('quality_chunks')
+      .select('id')
+      .where('received_at', '<', cutoff)
+      .limit(5000)
+      .execute();
     if (ids.length === 0) break;
-    await db.deleteFrom('quality_chunks').where('id', 'in', ids.map((r) => r.id)).execute();
+    await db
+      .deleteFrom('quality_chunks')
+      .where(
+        'id',
+        'in',
+        ids.map((r) => r.id),
+      )
+      .execute();
     result.deletedChunks += ids.length;
   }
 
@@ -91,7 +117,15 @@ export async function applyRetention(db: Kysely<Database>, dialect: StoreDialect
   const peerIds = expired.map((p) => p.id);
   if (peerIds.length) {
     await db.transaction().execute(async (tx) => {
-      for (const table of ['peer_events', 'device_updates', 'pc_metadata', 'candidate_pairs', 'stream_state', 'quality_chunks', 'peer_batches'] as const) {
+      for (const table of [
+        'peer_events',
+        'device_updates',
+        'pc_metadata',
+        'candidate_pairs',
+        'stream_state',
+        'quality_chunks',
+        'peer_batches',
+      ] as const) {
         await tx.deleteFrom(table).where('peer_id', 'in', peerIds).execute();
       }
       await tx.updateTable('peers').set({ expired_at: now }).where('id', 'in', peerIds).execute();

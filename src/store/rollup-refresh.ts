@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
-import { computeQualityAggregates } from '../report/quality-aggregates.ts';
+import { computeQualityAggregates } from '../analytics/quality-aggregates.ts';
 import { readQualityChunks } from './quality-chunks-read.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import { recordPeerRollup, staleRollupPeers } from './quality-rollups.ts';
@@ -20,9 +20,17 @@ import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 export const STALE_ROLLUP_WINDOW_MS = 30 * 60_000;
 
 /** Computes again the aggregates and rollup of one finished, compacted peer. */
-export async function refreshPeerRollup(db: Kysely<Database>, dialect: StoreDialect, peerId: string, now: number): Promise<void> {
+export async function refreshPeerRollup(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+  now: number,
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    let lock = tx.selectFrom('peers').select(['status', 'chunks_compacted_at']).where('id', '=', peerId);
+    let lock = tx
+      .selectFrom('peers')
+      .select(['status', 'chunks_compacted_at'])
+      .where('id', '=', peerId);
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.status !== 'left' || peer.chunks_compacted_at === null) return;
@@ -31,13 +39,22 @@ export async function refreshPeerRollup(db: Kysely<Database>, dialect: StoreDial
     const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
     const rowsBySeries = new Map<string, MetricRow[]>();
     const aggregates = computeQualityAggregates(chunks, lastSamples, rowsBySeries);
-    await tx.updateTable('peers').set({ quality_aggregates: JSON.stringify(aggregates), quality_aggregates_upto: upto }).where('id', '=', peerId).execute();
+    await tx
+      .updateTable('peers')
+      .set({ quality_aggregates: JSON.stringify(aggregates), quality_aggregates_upto: upto })
+      .where('id', '=', peerId)
+      .execute();
     await recordPeerRollup(tx, dialect, peerId, rowsBySeries, upto, Math.max(now, Date.now()));
   });
 }
 
 /** Refreshes up to `limit` peers whose rollup is stale; returns their ids. */
-export async function refreshStaleRollups(db: Kysely<Database>, dialect: StoreDialect, now: number, limit = 20): Promise<string[]> {
+export async function refreshStaleRollups(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  now: number,
+  limit = 20,
+): Promise<string[]> {
   const ids = await staleRollupPeers(db, now, STALE_ROLLUP_WINDOW_MS, limit);
   for (const id of ids) {
     await refreshPeerRollup(db, dialect, id, now);

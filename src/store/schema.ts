@@ -5,7 +5,12 @@
  * them into the response without parsing them again).
  */
 import type { Generated } from 'kysely';
-import type { WebhookAlertsTable, WebhookDeliveriesTable, WebhookSigningKeysTable, WebhooksTable } from './webhook-tables.ts';
+import type {
+  WebhookAlertsTable,
+  WebhookDeliveriesTable,
+  WebhookSigningKeysTable,
+  WebhooksTable,
+} from './webhook-tables.ts';
 
 import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
 
@@ -103,11 +108,11 @@ export interface PeersTable {
   chunks_merged_at: number | null;
   /** Highest chunk id that merge wrote: chunks above it are per-batch chunks still to merge. */
   chunks_merged_upto: number | null;
-  /** A finished peer's quality aggregates (JSON), stored by compaction (src/report/quality-aggregates.ts). */
+  /** A finished peer's quality aggregates (JSON), stored by compaction (src/analytics/quality-aggregates.ts). */
   quality_aggregates: string | null;
   /** Highest chunk id `quality_aggregates` covers. */
   quality_aggregates_upto: number | null;
-  /** A finished peer's own diagnosis (JSON, src/report/peer-diagnosis.ts), and the highest chunk id it covers. */
+  /** A finished peer's own diagnosis (JSON, src/store/peer-diagnosis.ts), and the highest chunk id it covers. */
   diagnosis: string | null;
   diagnosis_upto: number | null;
   /** Its sent-stream summaries alone (JSON `{ method, producers }`), what other peers' blame reads. */

@@ -16,7 +16,11 @@ import type { Database } from './schema.ts';
  * Marks the service alive at `now` and returns when it last resumed: `now`
  * when no process marked it within `gapMs` (or ever), else the stored time.
  */
-export async function markServiceAlive(db: Kysely<Database>, now: number, gapMs: number): Promise<number> {
+export async function markServiceAlive(
+  db: Kysely<Database>,
+  now: number,
+  gapMs: number,
+): Promise<number> {
   for (let attempt = 0; attempt < 2; attempt++) {
     // One statement, so processes marking at the same moment cannot lose a resumption (SET reads the old row).
     const updated = await db
@@ -30,7 +34,11 @@ export async function markServiceAlive(db: Kysely<Database>, now: number, gapMs:
       .executeTakeFirst();
     if (updated) return Number(updated.resumed_at);
     // First start on this database (or first since migration 016): it was down until now, as far as anyone knows.
-    await db.insertInto('service_liveness').values({ id: 1, alive_at: now, resumed_at: now }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await db
+      .insertInto('service_liveness')
+      .values({ id: 1, alive_at: now, resumed_at: now })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   }
   return now;
 }

@@ -9,7 +9,10 @@ import { VERDICT_ORDER } from '../analytics/diagnosis/verdict.ts';
 import type { Verdict } from '../analytics/diagnosis/types.ts';
 
 /** Worst verdict by session id (sessions without a diagnosed peer are absent). */
-export async function worstVerdicts(db: Kysely<Database>, sessionIds: readonly string[]): Promise<Map<string, Verdict>> {
+export async function worstVerdicts(
+  db: Kysely<Database>,
+  sessionIds: readonly string[],
+): Promise<Map<string, Verdict>> {
   if (sessionIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('peers')

@@ -9,11 +9,21 @@ import type { Database } from './schema.ts';
 const DAY_MS = 86_400_000;
 
 /** Sessions started in [fromMs, toMs) by UTC day (`YYYY-MM-DD`): count and the minutes of their closed peers. */
-export async function sessionsByDay(db: Kysely<Database>, accountId: string, appId: string, fromMs: number, toMs: number): Promise<Map<string, { sessions: number; minutes: number }>> {
+export async function sessionsByDay(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<Map<string, { sessions: number; minutes: number }>> {
   const dayNo = sql<number>`(started_at / ${sql.lit(DAY_MS)})`;
   const rows = await db
     .selectFrom('sessions')
-    .select([dayNo.as('day_no'), (eb) => eb.fn.countAll<number | string>().as('n'), (eb) => eb.fn.sum<number | string>('minutes_consumed').as('minutes')])
+    .select([
+      dayNo.as('day_no'),
+      (eb) => eb.fn.countAll<number | string>().as('n'),
+      (eb) => eb.fn.sum<number | string>('minutes_consumed').as('minutes'),
+    ])
     .where('app_id', '=', appId)
     .where('started_at', '>=', fromMs)
     .where('started_at', '<', toMs)

@@ -32,8 +32,14 @@ export interface SessionListQuery {
 }
 
 /** A page of an app's sessions and the total count of the filtered set. */
-export async function listSessions(db: Kysely<Database>, q: SessionListQuery): Promise<{ rows: SessionRow[]; total: number }> {
-  let base = db.selectFrom('sessions').where('sessions.account_id', '=', q.accountId).where('sessions.app_id', '=', q.appId);
+export async function listSessions(
+  db: Kysely<Database>,
+  q: SessionListQuery,
+): Promise<{ rows: SessionRow[]; total: number }> {
+  let base = db
+    .selectFrom('sessions')
+    .where('sessions.account_id', '=', q.accountId)
+    .where('sessions.app_id', '=', q.appId);
   if (q.meetingId) base = base.where('sessions.meeting_id', '=', q.meetingId);
   if (q.startTime !== undefined) base = base.where('sessions.started_at', '>=', q.startTime);
   if (q.endTime !== undefined) base = base.where('sessions.started_at', '<=', q.endTime);
@@ -51,10 +57,15 @@ export async function listSessions(db: Kysely<Database>, q: SessionListQuery): P
       .limit(10_000)
       .execute();
     const meetingIds = [...titled.map((m) => m.id), term];
-    base = base.where((eb) => eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', meetingIds)]));
+    base = base.where((eb) =>
+      eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', meetingIds)]),
+    );
   }
-  const total = countedByStatus(q) ? await storedCount(db, q) : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const sortColumn = q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
+  const total = countedByStatus(q)
+    ? await storedCount(db, q)
+    : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const sortColumn =
+    q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
   const rows = await base
     .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
     .selectAll('sessions')
@@ -82,20 +93,35 @@ async function storedCount(db: Kysely<Database>, q: SessionListQuery): Promise<n
   // Days wholly inside [startTime, endTime]: day d covers [d·DAY_MS, (d+1)·DAY_MS).
   const firstDay = q.startTime === undefined ? undefined : Math.ceil(q.startTime / DAY_MS);
   const lastDay = q.endTime === undefined ? undefined : Math.floor((q.endTime + 1) / DAY_MS) - 1;
-  if (firstDay !== undefined && lastDay !== undefined && firstDay > lastDay) return countRows(db, q, q.startTime, q.endTime);
+  if (firstDay !== undefined && lastDay !== undefined && firstDay > lastDay)
+    return countRows(db, q, q.startTime, q.endTime);
   const status = q.status ? sql` and status = ${q.status}` : sql``;
   const from = firstDay === undefined ? sql`` : sql` and day >= ${firstDay}`;
   const to = lastDay === undefined ? sql`` : sql` and day <= ${lastDay}`;
-  const { rows } = await sql<{ n: number | string | null }>`select sum(n) as n from session_counts where account_id = ${q.accountId} and app_id = ${q.appId}${status}${from}${to}`.execute(db);
+  const { rows } = await sql<{
+    n: number | string | null;
+  }>`select sum(n) as n from session_counts where account_id = ${q.accountId} and app_id = ${q.appId}${status}${from}${to}`.execute(
+    db,
+  );
   let total = Number(rows[0]?.n ?? 0);
-  if (firstDay !== undefined && q.startTime! < firstDay * DAY_MS) total += await countRows(db, q, q.startTime, firstDay * DAY_MS - 1);
-  if (lastDay !== undefined && q.endTime! >= (lastDay + 1) * DAY_MS) total += await countRows(db, q, (lastDay + 1) * DAY_MS, q.endTime);
+  if (firstDay !== undefined && q.startTime! < firstDay * DAY_MS)
+    total += await countRows(db, q, q.startTime, firstDay * DAY_MS - 1);
+  if (lastDay !== undefined && q.endTime! >= (lastDay + 1) * DAY_MS)
+    total += await countRows(db, q, (lastDay + 1) * DAY_MS, q.endTime);
   return total;
 }
 
 /** The app's sessions (of `q.status`) started within [from, to], counted from the index. */
-async function countRows(db: Kysely<Database>, q: SessionListQuery, from: number | undefined, to: number | undefined): Promise<number> {
-  let query = db.selectFrom('sessions').where('account_id', '=', q.accountId).where('app_id', '=', q.appId);
+async function countRows(
+  db: Kysely<Database>,
+  q: SessionListQuery,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<number> {
+  let query = db
+    .selectFrom('sessions')
+    .where('account_id', '=', q.accountId)
+    .where('app_id', '=', q.appId);
   if (q.status) query = query.where('status', '=', q.status);
   if (from !== undefined) query = query.where('started_at', '>=', from);
   if (to !== undefined) query = query.where('started_at', '<=', to);
@@ -104,7 +130,12 @@ async function countRows(db: Kysely<Database>, q: SessionListQuery, from: number
 }
 
 /** One session of the app, with its meeting title. */
-export async function findSession(db: Kysely<Database>, accountId: string, appId: string, sessionId: string): Promise<SessionRow | undefined> {
+export async function findSession(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  sessionId: string,
+): Promise<SessionRow | undefined> {
   const row = await db
     .selectFrom('sessions')
     .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
@@ -118,7 +149,11 @@ export async function findSession(db: Kysely<Database>, accountId: string, appId
 }
 
 /** Minutes of the still-live peers of each session, up to `now` (not yet in `minutes_consumed`). */
-export async function liveMinutes(db: Kysely<Database>, sessionIds: string[], now: number): Promise<Map<string, number>> {
+export async function liveMinutes(
+  db: Kysely<Database>,
+  sessionIds: string[],
+  now: number,
+): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (sessionIds.length === 0) return out;
   const rows = await db
@@ -127,20 +162,35 @@ export async function liveMinutes(db: Kysely<Database>, sessionIds: string[], no
     .where('session_id', 'in', sessionIds)
     .where('status', '=', 'live')
     .execute();
-  for (const r of rows) out.set(r.session_id, (out.get(r.session_id) ?? 0) + Math.max(0, now - Number(r.joined_at)) / 60000);
+  for (const r of rows)
+    out.set(
+      r.session_id,
+      (out.get(r.session_id) ?? 0) + Math.max(0, now - Number(r.joined_at)) / 60000,
+    );
   return out;
 }
 
 /** A peer of a session with its participant's names. */
-export type SessionPeerRow = PeersTable & { custom_participant_id: string | null; display_name: string | null; preset_name: string | null };
+export type SessionPeerRow = PeersTable & {
+  custom_participant_id: string | null;
+  display_name: string | null;
+  preset_name: string | null;
+};
 
 /** Every peer of a session (sessions hold at most thousands of peers), oldest join first. */
-export async function sessionPeers(db: Kysely<Database>, sessionId: string): Promise<SessionPeerRow[]> {
+export async function sessionPeers(
+  db: Kysely<Database>,
+  sessionId: string,
+): Promise<SessionPeerRow[]> {
   const rows = await db
     .selectFrom('peers')
     .leftJoin('participants', 'participants.id', 'peers.participant_id')
     .selectAll('peers')
-    .select(['participants.custom_participant_id as custom_participant_id', 'participants.name as display_name', 'participants.preset_name as preset_name'])
+    .select([
+      'participants.custom_participant_id as custom_participant_id',
+      'participants.name as display_name',
+      'participants.preset_name as preset_name',
+    ])
     .where('peers.session_id', '=', sessionId)
     .orderBy('peers.joined_at')
     .orderBy('peers.id')

@@ -10,9 +10,7 @@
  * both take their rows from ingest/batch-rows.ts.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { KnownState } from '../ingest/derive-stream-chunks.ts';
-import type { PeerForBatch } from '../ingest/batch-rows.ts';
-import type { ChunkEdge, ChunkHead } from '../ingest/late-samples.ts';
+import type { ChunkEdge, ChunkHead, KnownState, PeerForBatch } from './stored-stream-types.ts';
 import type { Insertable } from 'kysely';
 import type { QualityChunksTable, StreamStateTable } from './schema.ts';
 
@@ -40,25 +38,43 @@ export class SqliteBatchStatements {
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
-    this.#peer = db.prepare('SELECT status, left_at, leave_reason, account_id, joined_at, session_id FROM peers WHERE id = ? AND participant_id = ?');
-    this.#insertBatchId = db.prepare('INSERT INTO peer_batches (peer_id, account_id, batch_id, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (peer_id, batch_id) DO NOTHING');
+    this.#peer = db.prepare(
+      'SELECT status, left_at, leave_reason, account_id, joined_at, session_id FROM peers WHERE id = ? AND participant_id = ?',
+    );
+    this.#insertBatchId = db.prepare(
+      'INSERT INTO peer_batches (peer_id, account_id, batch_id, received_at) VALUES (?, ?, ?, ?) ON CONFLICT (peer_id, batch_id) DO NOTHING',
+    );
     this.#deleteBatchId = db.prepare('DELETE FROM peer_batches WHERE peer_id = ? AND batch_id = ?');
-    this.#insertEvent = db.prepare('INSERT INTO peer_events (peer_id, account_id, ts, name, pc, metadata) VALUES (@peer_id, @account_id, @ts, @name, @pc, @metadata)');
-    this.#insertDevice = db.prepare('INSERT INTO device_updates (peer_id, account_id, ts, kind, payload) VALUES (@peer_id, @account_id, @ts, @kind, @payload)');
-    this.#insertPcMetadata = db.prepare('INSERT INTO pc_metadata (peer_id, account_id, pc, ts, payload) VALUES (@peer_id, @account_id, @pc, @ts, @payload)');
+    this.#insertEvent = db.prepare(
+      'INSERT INTO peer_events (peer_id, account_id, ts, name, pc, metadata) VALUES (@peer_id, @account_id, @ts, @name, @pc, @metadata)',
+    );
+    this.#insertDevice = db.prepare(
+      'INSERT INTO device_updates (peer_id, account_id, ts, kind, payload) VALUES (@peer_id, @account_id, @ts, @kind, @payload)',
+    );
+    this.#insertPcMetadata = db.prepare(
+      'INSERT INTO pc_metadata (peer_id, account_id, pc, ts, payload) VALUES (@peer_id, @account_id, @pc, @ts, @payload)',
+    );
     this.#upsertPair = db.prepare(
       'INSERT INTO candidate_pairs (peer_id, account_id, pc, pair_id, ts, selected, roles, payload) VALUES (@peer_id, @account_id, @pc, @pair_id, @ts, @selected, @roles, @payload) ' +
         'ON CONFLICT (peer_id, pc, pair_id) DO UPDATE SET ts = excluded.ts, selected = excluded.selected, payload = excluded.payload WHERE candidate_pairs.ts <= excluded.ts',
     );
     this.#stateTimes = db.prepare('SELECT stream_key, last_ts FROM stream_state WHERE peer_id = ?');
-    this.#states = db.prepare('SELECT stream_key, last_ts, last_sample FROM stream_state WHERE peer_id = ?');
+    this.#states = db.prepare(
+      'SELECT stream_key, last_ts, last_sample FROM stream_state WHERE peer_id = ?',
+    );
     this.#insertChunk = db.prepare(
       'INSERT INTO quality_chunks (account_id, received_at, peer_id, series, stream_key, first_ts, last_ts, n, rows_json, metrics, first_sample, last_sample) ' +
         'VALUES (@account_id, @received_at, @peer_id, @series, @stream_key, @first_ts, @last_ts, @n, @rows_json, @metrics, @first_sample, @last_sample)',
     );
-    this.#chunkEdges = db.prepare('SELECT id, first_ts, last_ts, first_sample, last_sample FROM quality_chunks WHERE peer_id = ? AND stream_key = ? ORDER BY first_ts, id');
-    this.#chunkHead = db.prepare('SELECT rows_json, metrics FROM quality_chunks WHERE peer_id = ? AND id = ?');
-    this.#rewriteChunk = db.prepare('UPDATE quality_chunks SET rows_json = ?, metrics = ? WHERE peer_id = ? AND id = ?');
+    this.#chunkEdges = db.prepare(
+      'SELECT id, first_ts, last_ts, first_sample, last_sample FROM quality_chunks WHERE peer_id = ? AND stream_key = ? ORDER BY first_ts, id',
+    );
+    this.#chunkHead = db.prepare(
+      'SELECT rows_json, metrics FROM quality_chunks WHERE peer_id = ? AND id = ?',
+    );
+    this.#rewriteChunk = db.prepare(
+      'UPDATE quality_chunks SET rows_json = ?, metrics = ? WHERE peer_id = ? AND id = ?',
+    );
     this.#upsertState = db.prepare(
       'INSERT INTO stream_state (account_id, peer_id, stream_key, series, last_ts, last_sample) VALUES (@account_id, @peer_id, @stream_key, @series, @last_ts, @last_sample) ' +
         'ON CONFLICT (peer_id, stream_key) DO UPDATE SET last_ts = excluded.last_ts, last_sample = excluded.last_sample',

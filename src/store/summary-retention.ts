@@ -17,14 +17,30 @@ const DAY_MS = 86_400_000;
 const BATCH = 1_000;
 
 /** Deletes finished peers last updated before `now - summaryDays` and their rows (nothing when `summaryDays` is 0); returns how many. */
-export async function applySummaryRetention(db: Kysely<Database>, now: number, summaryDays: number): Promise<number> {
+export async function applySummaryRetention(
+  db: Kysely<Database>,
+  now: number,
+  summaryDays: number,
+): Promise<number> {
   if (!summaryDays || summaryDays <= 0) return 0;
   const cutoff = now - summaryDays * DAY_MS;
   let removed = 0;
   for (;;) {
-    const peers = await db.selectFrom('peers').select('id').where('status', '=', 'left').where('updated_at', '<', cutoff).orderBy('id').limit(BATCH).execute();
+    const peers = await db
+      .selectFrom('peers')
+      .select('id')
+      .where('status', '=', 'left')
+      .where('updated_at', '<', cutoff)
+      .orderBy('id')
+      .limit(BATCH)
+      .execute();
     if (peers.length === 0) return removed;
-    await db.transaction().execute((tx) => deletePeerRows(tx, peers.map((p) => p.id)));
+    await db.transaction().execute((tx) =>
+      deletePeerRows(
+        tx,
+        peers.map((p) => p.id),
+      ),
+    );
     removed += peers.length;
     await yieldToEventLoop();
   }

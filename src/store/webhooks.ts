@@ -13,7 +13,12 @@ export interface WebhookFields {
 }
 
 /** Creates a webhook. */
-export async function createWebhook(db: Kysely<Database>, accountId: string, appId: string, fields: WebhookFields): Promise<WebhooksTable> {
+export async function createWebhook(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  fields: WebhookFields,
+): Promise<WebhooksTable> {
   const now = Date.now();
   const row: WebhooksTable = {
     id: randomUUID(),
@@ -36,13 +41,35 @@ export async function createWebhook(db: Kysely<Database>, accountId: string, app
 }
 
 /** The app's webhooks, oldest first. */
-export async function listWebhooks(db: Kysely<Database>, accountId: string, appId: string): Promise<WebhooksTable[]> {
-  return db.selectFrom('webhooks').selectAll().where('account_id', '=', accountId).where('app_id', '=', appId).orderBy('created_at').orderBy('id').execute();
+export async function listWebhooks(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+): Promise<WebhooksTable[]> {
+  return db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('app_id', '=', appId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** One webhook of the app, or undefined. */
-export async function findWebhook(db: Kysely<Database>, accountId: string, appId: string, id: string): Promise<WebhooksTable | undefined> {
-  return db.selectFrom('webhooks').selectAll().where('id', '=', id).where('account_id', '=', accountId).where('app_id', '=', appId).executeTakeFirst();
+export async function findWebhook(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  id: string,
+): Promise<WebhooksTable | undefined> {
+  return db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .where('app_id', '=', appId)
+    .executeTakeFirst();
 }
 
 /**
@@ -50,24 +77,48 @@ export async function findWebhook(db: Kysely<Database>, accountId: string, appId
  * clears why delivery disabled it and its backoff, so its pending events go
  * out again. Returns the updated row, or undefined when it does not exist.
  */
-export async function updateWebhook(db: Kysely<Database>, accountId: string, appId: string, id: string, fields: Partial<WebhookFields>): Promise<WebhooksTable | undefined> {
+export async function updateWebhook(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  id: string,
+  fields: Partial<WebhookFields>,
+): Promise<WebhooksTable | undefined> {
   const set: Partial<WebhooksTable> = { updated_at: Date.now() };
   if (fields.name !== undefined) set.name = fields.name;
   if (fields.url !== undefined) set.url = fields.url;
   if (fields.events !== undefined) set.events = JSON.stringify(fields.events);
   if (fields.enabled !== undefined) {
     set.enabled = fields.enabled ? 1 : 0;
-    if (fields.enabled) Object.assign(set, { disabled_reason: null, disabled_at: null, retry_at: null });
+    if (fields.enabled)
+      Object.assign(set, { disabled_reason: null, disabled_at: null, retry_at: null });
   }
-  const res = await db.updateTable('webhooks').set(set).where('id', '=', id).where('account_id', '=', accountId).where('app_id', '=', appId).executeTakeFirst();
+  const res = await db
+    .updateTable('webhooks')
+    .set(set)
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .where('app_id', '=', appId)
+    .executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) return undefined;
   return findWebhook(db, accountId, appId, id);
 }
 
 /** Deletes a webhook with its queued deliveries and log; returns the deleted row. */
-export async function deleteWebhook(db: Kysely<Database>, accountId: string, appId: string, id: string): Promise<WebhooksTable | undefined> {
+export async function deleteWebhook(
+  db: Kysely<Database>,
+  accountId: string,
+  appId: string,
+  id: string,
+): Promise<WebhooksTable | undefined> {
   return db.transaction().execute(async (tx) => {
-    const row = await tx.selectFrom('webhooks').selectAll().where('id', '=', id).where('account_id', '=', accountId).where('app_id', '=', appId).executeTakeFirst();
+    const row = await tx
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .where('app_id', '=', appId)
+      .executeTakeFirst();
     if (!row) return undefined;
     await tx.deleteFrom('webhook_deliveries').where('webhook_id', '=', id).execute();
     await tx.deleteFrom('webhooks').where('id', '=', id).execute();
@@ -76,7 +127,10 @@ export async function deleteWebhook(db: Kysely<Database>, accountId: string, app
 }
 
 /** A delivery as the log shows it (without the body). */
-export type DeliveryLogRow = Omit<WebhookDeliveriesTable, 'body' | 'id' | 'account_id' | 'app_id' | 'webhook_id'> & { id: number };
+export type DeliveryLogRow = Omit<
+  WebhookDeliveriesTable,
+  'body' | 'id' | 'account_id' | 'app_id' | 'webhook_id'
+> & { id: number };
 
 /** A page of a webhook's deliveries, newest first, optionally of one status. */
 export async function listDeliveries(
@@ -86,9 +140,23 @@ export async function listDeliveries(
 ): Promise<{ rows: DeliveryLogRow[]; total: number }> {
   let q = db.selectFrom('webhook_deliveries').where('webhook_id', '=', webhookId);
   if (opts.status) q = q.where('status', '=', opts.status);
-  const total = Number((await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const total = Number(
+    (await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n,
+  );
   const rows = await q
-    .select(['id', 'event_id', 'event', 'status', 'attempts', 'created_at', 'last_attempt_at', 'next_attempt_at', 'delivered_at', 'last_status_code', 'last_error'])
+    .select([
+      'id',
+      'event_id',
+      'event',
+      'status',
+      'attempts',
+      'created_at',
+      'last_attempt_at',
+      'next_attempt_at',
+      'delivered_at',
+      'last_status_code',
+      'last_error',
+    ])
     .orderBy('id', 'desc')
     .offset(opts.offset)
     .limit(opts.limit)

@@ -22,7 +22,13 @@ export function startModuleWorker(moduleUrl: URL, options: WorkerOptions = {}): 
     `(await import('node:worker_threads')).parentPort?.postMessage(${JSON.stringify(WORKER_READY)});`,
   ];
   if (moduleUrl.pathname.endsWith('.ts')) {
-    lines.unshift(`const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});`, 'register();');
+    lines.unshift(
+      `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))});`,
+      'register();',
+    );
   }
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(lines.join('\n'))}`), options);
+  return new Worker(
+    new URL(`data:text/javascript,${encodeURIComponent(lines.join('\n'))}`),
+    options,
+  );
 }

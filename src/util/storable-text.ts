@@ -22,7 +22,9 @@ const MAYBE_UNSTORABLE_JSON = /\\u(?:0000|[dD][89a-fA-F])|\u0000/;
 export function unstorableReason(s: string): string | undefined {
   const m = UNSTORABLE.exec(s);
   if (!m) return undefined;
-  return m[0] === '\u0000' ? 'text must not contain U+0000 (NUL)' : 'text must not contain a lone UTF-16 surrogate (invalid Unicode)';
+  return m[0] === '\u0000'
+    ? 'text must not contain U+0000 (NUL)'
+    : 'text must not contain a lone UTF-16 surrogate (invalid Unicode)';
 }
 
 /**
@@ -30,7 +32,10 @@ export function unstorableReason(s: string): string | undefined {
  * be stored: its field path (`samples[3].pc`, like the validators name
  * fields) and why.
  */
-export function findUnstorableText(value: unknown, path = ''): { field: string; message: string } | undefined {
+export function findUnstorableText(
+  value: unknown,
+  path = '',
+): { field: string; message: string } | undefined {
   if (typeof value === 'string') {
     const why = unstorableReason(value);
     return why ? { field: path || 'body', message: why } : undefined;
@@ -46,7 +51,11 @@ export function findUnstorableText(value: unknown, path = ''): { field: string; 
     for (const [k, v] of Object.entries(value)) {
       const field = path ? `${path}.${k}` : k;
       const why = unstorableReason(k);
-      if (why) return { field: path ? `${path}.${JSON.stringify(k)}` : 'body', message: `key ${why.replace(/^text /, '')}` };
+      if (why)
+        return {
+          field: path ? `${path}.${JSON.stringify(k)}` : 'body',
+          message: `key ${why.replace(/^text /, '')}`,
+        };
       const found = findUnstorableText(v, field);
       if (found) return found;
     }
@@ -55,7 +64,10 @@ export function findUnstorableText(value: unknown, path = ''): { field: string; 
 }
 
 /** Like {@link findUnstorableText}, for a value parsed from `jsonText`: skips the walk when the text cannot hold such a character. */
-export function findUnstorableInParsedJson(jsonText: string, value: unknown): { field: string; message: string } | undefined {
+export function findUnstorableInParsedJson(
+  jsonText: string,
+  value: unknown,
+): { field: string; message: string } | undefined {
   return MAYBE_UNSTORABLE_JSON.test(jsonText) ? findUnstorableText(value) : undefined;
 }
 

@@ -3,7 +3,13 @@
  * milliseconds and `Z`): the shared `meeting` object, the `participant`
  * object, and one builder per event. Pure: the caller reads the rows.
  */
-import type { AppsTable, MeetingsTable, ParticipantsTable, PeersTable, SessionsTable } from '../store/schema.ts';
+import type {
+  AppsTable,
+  MeetingsTable,
+  ParticipantsTable,
+  PeersTable,
+  SessionsTable,
+} from '../store/schema.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -21,7 +27,9 @@ export interface PeerEventRows {
  * example, `meeting.ended` included, so it is here too; `endedAt` appears once
  * the session has ended.
  */
-export function meetingObject(rows: Pick<PeerEventRows, 'app' | 'meeting' | 'session'>): Record<string, unknown> {
+export function meetingObject(
+  rows: Pick<PeerEventRows, 'app' | 'meeting' | 'session'>,
+): Record<string, unknown> {
   const { app, meeting, session } = rows;
   return {
     id: meeting.id,
@@ -30,13 +38,17 @@ export function meetingObject(rows: Pick<PeerEventRows, 'app' | 'meeting' | 'ses
     status: 'LIVE',
     createdAt: iso(meeting.created_at),
     startedAt: iso(session.started_at),
-    ...(session.status === 'ENDED' && session.ended_at !== null ? { endedAt: iso(session.ended_at) } : {}),
+    ...(session.status === 'ENDED' && session.ended_at !== null
+      ? { endedAt: iso(session.ended_at) }
+      : {}),
     organizedBy: { id: app.id, name: app.name },
   };
 }
 
 /** RealtimeKit's `participant` object (`leftAt` once the peer has left). */
-export function participantObject(rows: Pick<PeerEventRows, 'participant' | 'peer'>): Record<string, unknown> {
+export function participantObject(
+  rows: Pick<PeerEventRows, 'participant' | 'peer'>,
+): Record<string, unknown> {
   const { participant, peer } = rows;
   return {
     peerId: peer.id,
@@ -59,12 +71,18 @@ export function meetingEndedBody(rows: PeerEventRows): Record<string, unknown> {
 }
 
 /** `meeting.participantJoined` / `meeting.participantLeft`. */
-export function participantBody(event: 'meeting.participantJoined' | 'meeting.participantLeft', rows: PeerEventRows): Record<string, unknown> {
+export function participantBody(
+  event: 'meeting.participantJoined' | 'meeting.participantLeft',
+  rows: PeerEventRows,
+): Record<string, unknown> {
   return { event, meeting: meetingObject(rows), participant: participantObject(rows) };
 }
 
 /** Where a peer's report is read: a path on the API host, absolute when the public URL is configured. */
-export function peerReportLink(rows: Pick<PeerEventRows, 'app' | 'peer'>, publicUrl: string | undefined): string {
+export function peerReportLink(
+  rows: Pick<PeerEventRows, 'app' | 'peer'>,
+  publicUrl: string | undefined,
+): string {
   const path = `/client/v4/accounts/${rows.peer.account_id}/realtime/kit/${rows.app.id}/sessions/peer-report/${rows.peer.id}`;
   return publicUrl ? `${publicUrl}${path}` : path;
 }
@@ -80,7 +98,11 @@ export interface PeerQualityDescription {
 }
 
 /** `peer.qualityReport`: a finished peer's final report is ready. */
-export function qualityReportBody(rows: PeerEventRows, quality: PeerQualityDescription, reportUrl: string): Record<string, unknown> {
+export function qualityReportBody(
+  rows: PeerEventRows,
+  quality: PeerQualityDescription,
+  reportUrl: string,
+): Record<string, unknown> {
   return {
     event: 'peer.qualityReport',
     meeting: meetingObject(rows),
@@ -103,7 +125,11 @@ export interface AlertDescription {
 }
 
 /** `peer.qualityAlert`: a live peer has had an issue for the configured time. */
-export function qualityAlertBody(rows: PeerEventRows, alert: AlertDescription, reportUrl: string): Record<string, unknown> {
+export function qualityAlertBody(
+  rows: PeerEventRows,
+  alert: AlertDescription,
+  reportUrl: string,
+): Record<string, unknown> {
   return {
     event: 'peer.qualityAlert',
     meeting: meetingObject(rows),

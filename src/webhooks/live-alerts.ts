@@ -15,7 +15,13 @@ import type { StoreDialect } from '../store/store-dialect.ts';
 import type { AlertConfig } from './webhook-config.ts';
 import { unpackMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
-import { atLeast, thresholdDetector, type LiveIssue, type LiveIssueDetector, type LiveStream } from './live-issue-detector.ts';
+import {
+  atLeast,
+  thresholdDetector,
+  type LiveIssue,
+  type LiveIssueDetector,
+  type LiveStream,
+} from './live-issue-detector.ts';
 import { recordPeerQualityAlert } from './outbox.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
@@ -26,7 +32,11 @@ const MAX_PEERS_PER_SCAN = 2_000;
 const LOOKBACK_MARGIN_MS = 30_000;
 
 /** Reads a peer's recent streams (chunks stored since `since`, server clock). */
-async function recentStreams(db: Kysely<Database>, peerId: string, since: number): Promise<LiveStream[]> {
+async function recentStreams(
+  db: Kysely<Database>,
+  peerId: string,
+  since: number,
+): Promise<LiveStream[]> {
   const chunks = await db
     .selectFrom('quality_chunks')
     .select(['series', 'stream_key', 'first_ts', 'metrics'])
@@ -55,8 +65,18 @@ export async function scanLiveAlerts(
   now: number,
   detector: LiveIssueDetector = thresholdDetector,
 ): Promise<{ peerId: string; kind: string }[]> {
-  const hooks = await db.selectFrom('webhooks').select(['app_id', 'events']).where('enabled', '=', 1).execute();
-  const apps = [...new Set(hooks.filter((h) => (JSON.parse(h.events) as string[]).includes('peer.qualityAlert')).map((h) => h.app_id))];
+  const hooks = await db
+    .selectFrom('webhooks')
+    .select(['app_id', 'events'])
+    .where('enabled', '=', 1)
+    .execute();
+  const apps = [
+    ...new Set(
+      hooks
+        .filter((h) => (JSON.parse(h.events) as string[]).includes('peer.qualityAlert'))
+        .map((h) => h.app_id),
+    ),
+  ];
   if (apps.length === 0) return [];
   const lookback = now - config.minDurationMs - LOOKBACK_MARGIN_MS;
   const peers = await db
@@ -69,10 +89,14 @@ export async function scanLiveAlerts(
     .execute();
   const fired: { peerId: string; kind: string }[] = [];
   for (const peer of peers) {
-    const issues = detector.detect(await recentStreams(db, peer.id, lookback), { minDurationMs: config.minDurationMs });
+    const issues = detector.detect(await recentStreams(db, peer.id, lookback), {
+      minDurationMs: config.minDurationMs,
+    });
     for (const issue of issues) {
-      if (!atLeast(issue.severity, config.minSeverity) || issue.durationMs < config.minDurationMs) continue;
-      if (await fireAlert(db, peer, issue, detector.id, config.windowMs, now)) fired.push({ peerId: peer.id, kind: issue.kind });
+      if (!atLeast(issue.severity, config.minSeverity) || issue.durationMs < config.minDurationMs)
+        continue;
+      if (await fireAlert(db, peer, issue, detector.id, config.windowMs, now))
+        fired.push({ peerId: peer.id, kind: issue.kind });
     }
     await yieldToEventLoop();
   }
@@ -89,7 +113,11 @@ async function fireAlert(
   now: number,
 ): Promise<boolean> {
   return db.transaction().execute(async (tx) => {
-    const live = await tx.selectFrom('peers').select('status').where('id', '=', peer.id).executeTakeFirst();
+    const live = await tx
+      .selectFrom('peers')
+      .select('status')
+      .where('id', '=', peer.id)
+      .executeTakeFirst();
     if (live?.status !== 'live') return false;
     const taken = await tx
       .insertInto('webhook_alerts')

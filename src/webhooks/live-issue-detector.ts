@@ -66,8 +66,19 @@ interface ThresholdRule {
 /** The built-in rules (levels from ITU-T G.114 / G.1020 rules of thumb for interactive calls). */
 export const THRESHOLD_RULES: readonly ThresholdRule[] = [
   { kind: 'packet_loss', metric: 'loss', unit: '%', levels: { minor: 2, major: 5, critical: 15 } },
-  { kind: 'high_rtt', metric: 'rtt', unit: 'ms', levels: { minor: 300, major: 500, critical: 1000 } },
-  { kind: 'high_jitter', metric: 'jit', unit: 'ms', series: (s) => s.includes('audio'), levels: { minor: 30, major: 50, critical: 100 } },
+  {
+    kind: 'high_rtt',
+    metric: 'rtt',
+    unit: 'ms',
+    levels: { minor: 300, major: 500, critical: 1000 },
+  },
+  {
+    kind: 'high_jitter',
+    metric: 'jit',
+    unit: 'ms',
+    series: (s) => s.includes('audio'),
+    levels: { minor: 30, major: 50, critical: 100 },
+  },
 ];
 
 /** Start of a row's interval (ms). */
@@ -77,7 +88,11 @@ const rowStart = (r: MetricRow) => r.t - (r.d ?? 0) * 1000;
  * How long the newest rows of `rows` (oldest first) have all had `metric` ≥
  * `threshold`, and since when; undefined when the newest row is below it.
  */
-export function sustainedRun(rows: readonly MetricRow[], metric: ThresholdRule['metric'], threshold: number): { since: number; until: number; worst: number } | undefined {
+export function sustainedRun(
+  rows: readonly MetricRow[],
+  metric: ThresholdRule['metric'],
+  threshold: number,
+): { since: number; until: number; worst: number } | undefined {
   let since: number | undefined;
   let worst = Number.NEGATIVE_INFINITY;
   for (let i = rows.length - 1; i >= 0; i--) {
@@ -108,7 +123,13 @@ export const thresholdDetector: LiveIssueDetector = {
               severity,
               since: run.since,
               durationMs: run.until - run.since,
-              detail: { series: stream.series, metric: rule.metric, worst: run.worst, threshold: rule.levels[severity], unit: rule.unit },
+              detail: {
+                series: stream.series,
+                metric: rule.metric,
+                worst: run.worst,
+                threshold: rule.levels[severity],
+                unit: rule.unit,
+              },
             });
           }
           break;

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import type { QualityAggregates } from '../report/quality-aggregates.ts';
+import type { QualityAggregates } from '../analytics/quality-aggregates.ts';
 import type { WebhookEventName } from './webhook-events.ts';
 import {
   meetingEndedBody,
@@ -44,8 +44,16 @@ export function onEventsRecorded(listener: () => void): () => void {
 }
 
 /** The enabled webhooks of `appId` and the events each subscribes to. */
-async function subscriptions(tx: Tx, appId: string): Promise<{ id: string; events: Set<string> }[]> {
-  const rows = await tx.selectFrom('webhooks').select(['id', 'events']).where('app_id', '=', appId).where('enabled', '=', 1).execute();
+async function subscriptions(
+  tx: Tx,
+  appId: string,
+): Promise<{ id: string; events: Set<string> }[]> {
+  const rows = await tx
+    .selectFrom('webhooks')
+    .select(['id', 'events'])
+    .where('app_id', '=', appId)
+    .where('enabled', '=', 1)
+    .execute();
   return rows.map((r) => ({ id: r.id, events: new Set(JSON.parse(r.events) as string[]) }));
 }
 
@@ -71,7 +79,17 @@ async function record(
     const body = JSON.stringify(await build(event));
     const eventId = randomUUID();
     for (const h of hooks) {
-      rows.push({ webhook_id: h.id, account_id: target.accountId, app_id: target.appId, event_id: eventId, event, body, status: 'pending', attempts: 0, created_at: now });
+      rows.push({
+        webhook_id: h.id,
+        account_id: target.accountId,
+        app_id: target.appId,
+        event_id: eventId,
+        event,
+        body,
+        status: 'pending',
+        attempts: 0,
+        created_at: now,
+      });
     }
   }
   if (rows.length === 0) return 0;
@@ -82,7 +100,10 @@ async function record(
 }
 
 /** Reads the rows an event about `peerId` is built from. */
-async function peerEventRows(tx: Tx, peerId: string): Promise<(PeerEventRows & { source: string }) | undefined> {
+async function peerEventRows(
+  tx: Tx,
+  peerId: string,
+): Promise<(PeerEventRows & { source: string }) | undefined> {
   const r = await tx
     .selectFrom('peers as p')
     .innerJoin('sessions as s', 's.id', 'p.session_id')
@@ -90,11 +111,22 @@ async function peerEventRows(tx: Tx, peerId: string): Promise<(PeerEventRows & {
     .innerJoin('apps as a', 'a.id', 'p.app_id')
     .innerJoin('participants as pa', 'pa.id', 'p.participant_id')
     .select([
-      'p.id as peer_id', 'p.account_id', 'p.joined_at', 'p.left_at', 'p.source',
-      's.id as session_id', 's.started_at', 's.ended_at', 's.status as session_status',
-      'm.id as meeting_id', 'm.title', 'm.created_at as meeting_created_at',
-      'a.id as app_id', 'a.name as app_name',
-      'pa.name as participant_name', 'pa.custom_participant_id',
+      'p.id as peer_id',
+      'p.account_id',
+      'p.joined_at',
+      'p.left_at',
+      'p.source',
+      's.id as session_id',
+      's.started_at',
+      's.ended_at',
+      's.status as session_status',
+      'm.id as meeting_id',
+      'm.title',
+      'm.created_at as meeting_created_at',
+      'a.id as app_id',
+      'a.name as app_name',
+      'pa.name as participant_name',
+      'pa.custom_participant_id',
     ])
     .where('p.id', '=', peerId)
     .executeTakeFirst();
@@ -103,9 +135,19 @@ async function peerEventRows(tx: Tx, peerId: string): Promise<(PeerEventRows & {
     source: r.source,
     app: { id: r.app_id, name: r.app_name },
     meeting: { id: r.meeting_id, title: r.title, created_at: Number(r.meeting_created_at) },
-    session: { id: r.session_id, started_at: Number(r.started_at), ended_at: r.ended_at === null ? null : Number(r.ended_at), status: r.session_status },
+    session: {
+      id: r.session_id,
+      started_at: Number(r.started_at),
+      ended_at: r.ended_at === null ? null : Number(r.ended_at),
+      status: r.session_status,
+    },
     participant: { name: r.participant_name, custom_participant_id: r.custom_participant_id },
-    peer: { id: r.peer_id, account_id: r.account_id, joined_at: Number(r.joined_at), left_at: r.left_at === null ? null : Number(r.left_at) },
+    peer: {
+      id: r.peer_id,
+      account_id: r.account_id,
+      joined_at: Number(r.joined_at),
+      left_at: r.left_at === null ? null : Number(r.left_at),
+    },
   };
 }
 
@@ -119,8 +161,13 @@ const isLive = (rows: { source: string }) => rows.source === 'live';
  * Records the events of a join (`meeting.started` first when it opened the
  * session, then `meeting.participantJoined`). Called by `joinPeer` in its transaction.
  */
-export async function recordPeerJoin(tx: Tx, join: { accountId: string; appId: string; peerId: string; startsSession: boolean }): Promise<void> {
-  const wanted: WebhookEventName[] = join.startsSession ? ['meeting.started', 'meeting.participantJoined'] : ['meeting.participantJoined'];
+export async function recordPeerJoin(
+  tx: Tx,
+  join: { accountId: string; appId: string; peerId: string; startsSession: boolean },
+): Promise<void> {
+  const wanted: WebhookEventName[] = join.startsSession
+    ? ['meeting.started', 'meeting.participantJoined']
+    : ['meeting.participantJoined'];
   const subs = await subscriptions(tx, join.appId);
   if (!subs.some((s) => wanted.some((e) => s.events.has(e)))) return;
   const rows = await peerEventRows(tx, join.peerId);
@@ -129,7 +176,10 @@ export async function recordPeerJoin(tx: Tx, join: { accountId: string; appId: s
     tx,
     join,
     wanted,
-    async (event) => (event === 'meeting.started' ? meetingStartedBody(rows) : participantBody('meeting.participantJoined', rows)),
+    async (event) =>
+      event === 'meeting.started'
+        ? meetingStartedBody(rows)
+        : participantBody('meeting.participantJoined', rows),
     subs,
   );
 }
@@ -142,9 +192,18 @@ export async function recordPeerJoin(tx: Tx, join: { accountId: string; appId: s
 export async function recordPeerLeave(tx: Tx, peerId: string): Promise<void> {
   const rows = await peerEventRows(tx, peerId);
   if (!rows || !isLive(rows)) return;
-  const wanted: WebhookEventName[] = rows.session.status === 'ENDED' ? ['meeting.participantLeft', 'meeting.ended'] : ['meeting.participantLeft'];
-  await record(tx, { accountId: rows.peer.account_id, appId: rows.app.id }, wanted, async (event) =>
-    event === 'meeting.ended' ? meetingEndedBody(rows) : participantBody('meeting.participantLeft', rows),
+  const wanted: WebhookEventName[] =
+    rows.session.status === 'ENDED'
+      ? ['meeting.participantLeft', 'meeting.ended']
+      : ['meeting.participantLeft'];
+  await record(
+    tx,
+    { accountId: rows.peer.account_id, appId: rows.app.id },
+    wanted,
+    async (event) =>
+      event === 'meeting.ended'
+        ? meetingEndedBody(rows)
+        : participantBody('meeting.participantLeft', rows),
   );
 }
 
@@ -152,20 +211,39 @@ export async function recordPeerLeave(tx: Tx, peerId: string): Promise<void> {
  * Records `peer.qualityReport` for a finished peer whose final aggregates are
  * being stored. Called by compaction in the transaction that stores them.
  */
-export async function recordPeerQualityReport(tx: Tx, peerId: string, aggregates: QualityAggregates): Promise<void> {
+export async function recordPeerQualityReport(
+  tx: Tx,
+  peerId: string,
+  aggregates: QualityAggregates,
+): Promise<void> {
   const rows = await peerEventRows(tx, peerId);
   if (!rows || !isLive(rows)) return;
-  await record(tx, { accountId: rows.peer.account_id, appId: rows.app.id }, ['peer.qualityReport'], async () =>
-    qualityReportBody(rows, await describePeerForWebhook({ peerId, aggregates }), peerReportLink(rows, settings.publicUrl)),
+  await record(
+    tx,
+    { accountId: rows.peer.account_id, appId: rows.app.id },
+    ['peer.qualityReport'],
+    async () =>
+      qualityReportBody(
+        rows,
+        await describePeerForWebhook({ peerId, aggregates }),
+        peerReportLink(rows, settings.publicUrl),
+      ),
   );
 }
 
 /** Records `peer.qualityAlert` for a live peer (the caller decided it fires). Returns whether any webhook wanted it. */
-export async function recordPeerQualityAlert(tx: Tx, peerId: string, alert: AlertDescription): Promise<boolean> {
+export async function recordPeerQualityAlert(
+  tx: Tx,
+  peerId: string,
+  alert: AlertDescription,
+): Promise<boolean> {
   const rows = await peerEventRows(tx, peerId);
   if (!rows || !isLive(rows)) return false;
-  const n = await record(tx, { accountId: rows.peer.account_id, appId: rows.app.id }, ['peer.qualityAlert'], async () =>
-    qualityAlertBody(rows, alert, peerReportLink(rows, settings.publicUrl)),
+  const n = await record(
+    tx,
+    { accountId: rows.peer.account_id, appId: rows.app.id },
+    ['peer.qualityAlert'],
+    async () => qualityAlertBody(rows, alert, peerReportLink(rows, settings.publicUrl)),
   );
   return n > 0;
 }

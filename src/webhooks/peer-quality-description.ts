@@ -7,7 +7,7 @@
  * transaction that stores the peer's final aggregates, so it receives them
  * rather than reading the report again.
  */
-import type { QualityAggregates } from '../report/quality-aggregates.ts';
+import type { QualityAggregates } from '../analytics/quality-aggregates.ts';
 import type { PeerQualityDescription } from './event-payloads.ts';
 
 /** What the description is made from. */
@@ -18,6 +18,8 @@ export interface PeerQualityInput {
 }
 
 /** The summary, verdict and top issues of a finished peer, for `peer.qualityReport`. */
-export async function describePeerForWebhook(input: PeerQualityInput): Promise<PeerQualityDescription> {
+export async function describePeerForWebhook(
+  input: PeerQualityInput,
+): Promise<PeerQualityDescription> {
   return { summary: input.aggregates.summary, verdict: null, issues: [] };
 }

@@ -28,7 +28,12 @@ const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSocke
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
 
 /** POSTs `body` with `headers` to `url`; never throws. */
-export function postWebhook(url: string, body: Buffer, headers: Record<string, string>, limits: PostLimits): Promise<PostOutcome> {
+export function postWebhook(
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+  limits: PostLimits,
+): Promise<PostOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (outcome: PostOutcome) => {
@@ -59,7 +64,12 @@ export function postWebhook(url: string, body: Buffer, headers: Record<string, s
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      const finish = () => done({ statusCode: res.statusCode ?? 0, responseSnippet: Buffer.concat(chunks).toString('utf8').slice(0, limits.maxResponseBytes) || undefined });
+      const finish = () =>
+        done({
+          statusCode: res.statusCode ?? 0,
+          responseSnippet:
+            Buffer.concat(chunks).toString('utf8').slice(0, limits.maxResponseBytes) || undefined,
+        });
       res.on('data', (chunk: Buffer) => {
         if (size >= limits.maxResponseBytes) return;
         chunks.push(chunk);

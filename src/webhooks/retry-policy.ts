@@ -30,7 +30,12 @@ export function attemptVerdict(result: AttemptResult): AttemptVerdict {
  * 2^(attempts−1), capped, with "equal jitter" (half fixed, half random) so
  * that many webhooks failing together do not retry in lockstep.
  */
-export function retryDelayMs(attempts: number, baseMs: number, maxMs: number, random: number): number {
+export function retryDelayMs(
+  attempts: number,
+  baseMs: number,
+  maxMs: number,
+  random: number,
+): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempts - 1, 40)));
   return Math.round(exp / 2 + (exp / 2) * random);
 }

@@ -37,39 +37,85 @@ async function newPair(): Promise<{ publicKey: string; privateKey: string }> {
 }
 
 async function readCurrent(db: Kysely<Database>): Promise<SigningKey | undefined> {
-  const row = await db.selectFrom('webhook_signing_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+  const row = await db
+    .selectFrom('webhook_signing_keys')
+    .selectAll()
+    .where('retired_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
   if (!row) return undefined;
-  return { id: row.id, publicKeyPem: row.public_key, privateKey: createPrivateKey(row.private_key), createdAt: Number(row.created_at) };
+  return {
+    id: row.id,
+    publicKeyPem: row.public_key,
+    privateKey: createPrivateKey(row.private_key),
+    createdAt: Number(row.created_at),
+  };
 }
 
 /** Serialises key creation and rotation between processes (SQLite: the write transaction itself). */
 async function lockKeys(tx: Kysely<Database>, dialect: StoreDialect): Promise<void> {
-  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('peer-report webhook key ' || coalesce(current_schema(), '')))`.execute(tx);
+  if (dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(hashtext('peer-report webhook key ' || coalesce(current_schema(), '')))`.execute(
+      tx,
+    );
 }
 
 /** The current key, made and stored now if the database has none (first start). */
-export async function ensureSigningKey(db: Kysely<Database>, dialect: StoreDialect): Promise<SigningKey> {
+export async function ensureSigningKey(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+): Promise<SigningKey> {
   const existing = await readCurrent(db);
   if (existing) return existing;
   // Made outside the transaction (it takes ~100 ms); a process that loses the race discards its pair.
   const pair = await newPair();
   await db.transaction().execute(async (tx) => {
     await lockKeys(tx, dialect);
-    const again = await tx.selectFrom('webhook_signing_keys').select('id').where('retired_at', 'is', null).executeTakeFirst();
+    const again = await tx
+      .selectFrom('webhook_signing_keys')
+      .select('id')
+      .where('retired_at', 'is', null)
+      .executeTakeFirst();
     if (again) return;
-    await tx.insertInto('webhook_signing_keys').values({ id: randomUUID(), public_key: pair.publicKey, private_key: pair.privateKey, created_at: Date.now(), retired_at: null }).execute();
+    await tx
+      .insertInto('webhook_signing_keys')
+      .values({
+        id: randomUUID(),
+        public_key: pair.publicKey,
+        private_key: pair.privateKey,
+        created_at: Date.now(),
+        retired_at: null,
+      })
+      .execute();
   });
   return (await readCurrent(db))!;
 }
 
 /** Stores a new key pair and retires the current one; returns the new key. */
-export async function rotateSigningKey(db: Kysely<Database>, dialect: StoreDialect): Promise<SigningKey> {
+export async function rotateSigningKey(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+): Promise<SigningKey> {
   const pair = await newPair();
   const now = Date.now();
   await db.transaction().execute(async (tx) => {
     await lockKeys(tx, dialect);
-    await tx.updateTable('webhook_signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
-    await tx.insertInto('webhook_signing_keys').values({ id: randomUUID(), public_key: pair.publicKey, private_key: pair.privateKey, created_at: now, retired_at: null }).execute();
+    await tx
+      .updateTable('webhook_signing_keys')
+      .set({ retired_at: now })
+      .where('retired_at', 'is', null)
+      .execute();
+    await tx
+      .insertInto('webhook_signing_keys')
+      .values({
+        id: randomUUID(),
+        public_key: pair.publicKey,
+        private_key: pair.privateKey,
+        created_at: now,
+        retired_at: null,
+      })
+      .execute();
   });
   return (await readCurrent(db))!;
 }

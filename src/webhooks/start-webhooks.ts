@@ -19,7 +19,11 @@ export interface RunningWebhooks {
 }
 
 /** Starts webhook delivery and live alerts for a server process. */
-export async function startWebhooks(db: Kysely<Database>, dialect: StoreDialect, config: WebhookConfig): Promise<RunningWebhooks> {
+export async function startWebhooks(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  config: WebhookConfig,
+): Promise<RunningWebhooks> {
   await ensureSigningKey(db, dialect);
   setWebhookPublicUrl(config.publicUrl);
   if (!config.deliver) return { close: async () => {} };

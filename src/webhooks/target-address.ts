@@ -39,7 +39,8 @@ export function urlFormProblem(raw: string): string | undefined {
   } catch {
     return `expected an absolute http(s) URL, got '${raw}'`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http or https URL, got scheme '${url.protocol.replace(':', '')}'`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `expected an http or https URL, got scheme '${url.protocol.replace(':', '')}'`;
   if (url.username || url.password) return 'credentials in the URL are not accepted';
   if (!url.hostname) return 'the URL has no host';
   return undefined;
@@ -74,14 +75,19 @@ export async function checkTargetAddresses(url: URL, policy: PrivateTargetPolicy
       return;
     }
   }
-  for (const a of addresses) if (!isAllowedAddress(a, policy)) throw new TargetRefusedError(refusal(host, a));
+  for (const a of addresses)
+    if (!isAllowedAddress(a, policy)) throw new TargetRefusedError(refusal(host, a));
 }
 
 function refusal(host: string, address: string): string {
   return `${host} resolves to ${address}, a ${classifyAddress(address)} address; webhooks may only target public addresses (set PEER_REPORT_WEBHOOK_ALLOW_PRIVATE to allow it)`;
 }
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 
 /**
  * A `lookup` for `http.request` that resolves like the system and refuses
@@ -93,7 +99,13 @@ export function guardedLookup(policy: PrivateTargetPolicy) {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
       const refused = addresses.find((a) => !isAllowedAddress(a.address, policy));
-      if (refused) return callback(Object.assign(new TargetRefusedError(refusal(hostname, refused.address)), { code: 'EREFUSEDTARGET' }), []);
+      if (refused)
+        return callback(
+          Object.assign(new TargetRefusedError(refusal(hostname, refused.address)), {
+            code: 'EREFUSEDTARGET',
+          }),
+          [],
+        );
       if (options.all) return callback(null, addresses);
       callback(null, addresses[0].address, addresses[0].family);
     });
@@ -103,5 +115,6 @@ export function guardedLookup(policy: PrivateTargetPolicy) {
 /** Throws when `url`'s host is an IP literal the policy refuses (literals bypass the lookup). */
 export function checkLiteralHost(url: URL, policy: PrivateTargetPolicy): void {
   const host = hostOf(url);
-  if (net.isIP(host) && !isAllowedAddress(host, policy)) throw new TargetRefusedError(refusal(host, host));
+  if (net.isIP(host) && !isAllowedAddress(host, policy))
+    throw new TargetRefusedError(refusal(host, host));
 }

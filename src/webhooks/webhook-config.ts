@@ -51,9 +51,15 @@ const SEVERITIES = ['minor', 'major', 'critical'] as const;
 
 /** Reads the webhook settings from `env`. */
 export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
-  const num = (v: string | undefined, d: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
+  const num = (v: string | undefined, d: number) =>
+    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
   const allow = (env.PEER_REPORT_WEBHOOK_ALLOW_PRIVATE ?? '').trim().toLowerCase();
-  const allowPrivate: PrivateTargetPolicy = allow === 'loopback' ? 'loopback' : allow === '1' || allow === 'true' || allow === 'all' ? 'all' : 'none';
+  const allowPrivate: PrivateTargetPolicy =
+    allow === 'loopback'
+      ? 'loopback'
+      : allow === '1' || allow === 'true' || allow === 'all'
+        ? 'all'
+        : 'none';
   const severity = (env.PEER_REPORT_ALERT_MIN_SEVERITY ?? 'major').trim().toLowerCase();
   return {
     deliver: env.PEER_REPORT_WEBHOOK_DELIVER !== '0' && env.PEER_REPORT_WEBHOOK_DELIVER !== 'false',
@@ -69,7 +75,9 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
     logRetentionMs: num(env.PEER_REPORT_WEBHOOK_LOG_DAYS, 7) * 86_400_000,
     publicUrl: env.PEER_REPORT_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     alerts: {
-      minSeverity: (SEVERITIES as readonly string[]).includes(severity) ? (severity as AlertConfig['minSeverity']) : 'major',
+      minSeverity: (SEVERITIES as readonly string[]).includes(severity)
+        ? (severity as AlertConfig['minSeverity'])
+        : 'major',
       minDurationMs: num(env.PEER_REPORT_ALERT_MIN_DURATION_MS, 10_000),
       windowMs: num(env.PEER_REPORT_ALERT_WINDOW_MS, 900_000),
       scanIntervalMs: num(env.PEER_REPORT_ALERT_SCAN_MS, 5_000),

@@ -119,7 +119,9 @@ export class WebhookDispatcher {
         for (const w of await this.#claim(free)) {
           claimed++;
           const run: Promise<void> = this.#deliver(w)
-            .catch((err) => console.error(`webhook ${w.id} delivery failed:`, (err as Error).message))
+            .catch((err) =>
+              console.error(`webhook ${w.id} delivery failed:`, (err as Error).message),
+            )
             .finally(() => {
               this.#running.delete(run);
               this.poke();
@@ -137,7 +139,11 @@ export class WebhookDispatcher {
       this.#ticking = false;
     }
     if (this.#closed) return;
-    this.#schedule(this.#again || (claimed > 0 && this.#running.size < this.config.concurrency) ? 0 : this.config.pollIntervalMs);
+    this.#schedule(
+      this.#again || (claimed > 0 && this.#running.size < this.config.concurrency)
+        ? 0
+        : this.config.pollIntervalMs,
+    );
   }
 
   /** Claims up to `n` enabled, unpaused, unleased webhooks that have pending deliveries. */
@@ -153,7 +159,11 @@ export class WebhookDispatcher {
       await tx
         .updateTable('webhooks')
         .set({ lease_owner: this.owner, lease_until: now + this.#leaseMs })
-        .where('id', 'in', rows.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .execute();
       return rows.map((r) => ({ ...r, leaseUntil: now + this.#leaseMs }));
     });
@@ -167,7 +177,15 @@ export class WebhookDispatcher {
       .where('w.enabled', '=', 1)
       .where((eb) => eb.or([eb('w.retry_at', 'is', null), eb('w.retry_at', '<=', now)]))
       .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<', now)]))
-      .where((eb) => eb.exists(eb.selectFrom('webhook_deliveries as d').select(sql`1`.as('one')).whereRef('d.webhook_id', '=', 'w.id').where('d.status', '=', 'pending')))
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('webhook_deliveries as d')
+            .select(sql`1`.as('one'))
+            .whereRef('d.webhook_id', '=', 'w.id')
+            .where('d.status', '=', 'pending'),
+        ),
+      )
       .orderBy('w.lease_until')
       .limit(n);
   }
@@ -198,7 +216,11 @@ export class WebhookDispatcher {
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i];
           // The lease must outlast this attempt: otherwise another process could send behind it.
-          if (Date.now() + this.config.requestTimeoutMs >= w.leaseUntil - this.#leaseMs / 4 && !(await this.#record(w, finished))) return;
+          if (
+            Date.now() + this.config.requestTimeoutMs >= w.leaseUntil - this.#leaseMs / 4 &&
+            !(await this.#record(w, finished))
+          )
+            return;
           const outcome = await postWebhook(
             w.url,
             bodies[i],
@@ -209,7 +231,11 @@ export class WebhookDispatcher {
               'rtk-uuid': row.event_id,
               'rtk-webhook-id': w.id,
             },
-            { timeoutMs: this.config.requestTimeoutMs, maxResponseBytes: this.config.maxResponseBytes, policy: this.config.allowPrivate },
+            {
+              timeoutMs: this.config.requestTimeoutMs,
+              maxResponseBytes: this.config.maxResponseBytes,
+              policy: this.config.allowPrivate,
+            },
           );
           const verdict = attemptVerdict(outcome);
           const at = Date.now();
@@ -218,7 +244,13 @@ export class WebhookDispatcher {
             await this.#retryLater(w.id, row, outcome, at);
             return;
           }
-          finished.push({ id: row.id, status: verdict, statusCode: outcome.statusCode ?? null, error: verdict === 'failed' ? describe(outcome) : null, at });
+          finished.push({
+            id: row.id,
+            status: verdict,
+            statusCode: outcome.statusCode ?? null,
+            error: verdict === 'failed' ? describe(outcome) : null,
+            at,
+          });
           if (finished.length >= RECORD_EVERY) {
             if (!(await this.#record(w, finished))) return;
           }
@@ -227,7 +259,9 @@ export class WebhookDispatcher {
         if (!(await this.#record(w, finished))) return;
       }
     } finally {
-      await this.#record(w, finished).catch((err) => console.error(`webhook ${w.id}: recording deliveries failed:`, (err as Error).message));
+      await this.#record(w, finished).catch((err) =>
+        console.error(`webhook ${w.id}: recording deliveries failed:`, (err as Error).message),
+      );
       await this.db
         .updateTable('webhooks')
         .set({ lease_owner: null, lease_until: null })
@@ -269,7 +303,11 @@ export class WebhookDispatcher {
             last_status_code: f.statusCode,
             last_error: f.error,
           }))
-          .where('id', 'in', group.map((g) => g.id))
+          .where(
+            'id',
+            'in',
+            group.map((g) => g.id),
+          )
           .where('status', '=', 'pending')
           .execute();
       }
@@ -287,9 +325,16 @@ export class WebhookDispatcher {
   }
 
   /** Pauses the webhook until the head's next attempt, or fails it for good and disables the webhook. */
-  async #retryLater(webhookId: string, row: PendingRow, outcome: PostOutcome, at: number): Promise<void> {
+  async #retryLater(
+    webhookId: string,
+    row: PendingRow,
+    outcome: PostOutcome,
+    at: number,
+  ): Promise<void> {
     const attempts = row.attempts + 1;
-    const next = at + retryDelayMs(attempts, this.config.retryBaseMs, this.config.retryMaxDelayMs, Math.random());
+    const next =
+      at +
+      retryDelayMs(attempts, this.config.retryBaseMs, this.config.retryMaxDelayMs, Math.random());
     const error = describe(outcome);
     const giveUp = !withinRetryWindow(Number(row.created_at), next, this.config.retryForMs);
     await this.db.transaction().execute(async (tx) => {
@@ -309,7 +354,13 @@ export class WebhookDispatcher {
         .updateTable('webhooks')
         .set(
           giveUp
-            ? { enabled: 0, retry_at: null, disabled_at: at, disabled_reason: `delivery failed for ${Math.round(this.config.retryForMs / 60_000)} min (${attempts} attempts); last error: ${error}`, updated_at: at }
+            ? {
+                enabled: 0,
+                retry_at: null,
+                disabled_at: at,
+                disabled_reason: `delivery failed for ${Math.round(this.config.retryForMs / 60_000)} min (${attempts} attempts); last error: ${error}`,
+                updated_at: at,
+              }
             : { retry_at: next },
         )
         .where('id', '=', webhookId)
@@ -320,13 +371,22 @@ export class WebhookDispatcher {
   /** Drops finished deliveries older than the log's retention, and alert marks of long-gone windows. */
   async #prune(): Promise<void> {
     const now = Date.now();
-    await this.db.deleteFrom('webhook_deliveries').where('status', '<>', 'pending').where('created_at', '<', now - this.config.logRetentionMs).execute();
-    await this.db.deleteFrom('webhook_alerts').where('fired_at', '<', now - Math.max(this.config.alerts.windowMs * 2, 86_400_000)).execute();
+    await this.db
+      .deleteFrom('webhook_deliveries')
+      .where('status', '<>', 'pending')
+      .where('created_at', '<', now - this.config.logRetentionMs)
+      .execute();
+    await this.db
+      .deleteFrom('webhook_alerts')
+      .where('fired_at', '<', now - Math.max(this.config.alerts.windowMs * 2, 86_400_000))
+      .execute();
   }
 }
 
 function describe(outcome: PostOutcome): string {
   if (outcome.error) return outcome.error.slice(0, 500);
-  const snippet = outcome.responseSnippet ? `: ${outcome.responseSnippet.replace(/\s+/g, ' ').slice(0, 300)}` : '';
+  const snippet = outcome.responseSnippet
+    ? `: ${outcome.responseSnippet.replace(/\s+/g, ' ').slice(0, 300)}`
+    : '';
   return `HTTP ${outcome.statusCode}${snippet}`;
 }

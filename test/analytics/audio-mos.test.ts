@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { audioMos, AUDIO_METHOD_FULLBAND, AUDIO_METHOD_NARROWBAND } from '../../src/analytics/audio-mos.ts';
+import {
+  audioMos,
+  AUDIO_METHOD_FULLBAND,
+  AUDIO_METHOD_NARROWBAND,
+} from '../../src/analytics/audio-mos.ts';
 import { delayImpairmentIdd, mosFromR } from '../../src/analytics/e-model.ts';
 
 /**
@@ -20,42 +24,82 @@ import { delayImpairmentIdd, mosFromR } from '../../src/analytics/e-model.ts';
 const GOLDEN = [
   {
     name: 'clean LAN',
-    rtt: 20, jitter: 5, loss: 0, buf: 40, columnF: 4.41,
+    rtt: 20,
+    jitter: 5,
+    loss: 0,
+    buf: 40,
+    columnF: 4.41,
     // Ta = 10+40+20 = 70 ≤ 100 → Idd = 0. Ie,eff = 10.2 (no loss).
     // R_FB = 148 − 0 − 10.2 = 137.8; R = 93.108; MOS = 1 + 3.2588 + 0.1487 = 4.4075 → 4.41.
-    expected: 4.41, Ta: 70, Idd: 0, Ie_eff: 10.2, R: 93.108,
+    expected: 4.41,
+    Ta: 70,
+    Idd: 0,
+    Ie_eff: 10.2,
+    R: 93.108,
   },
   {
     name: 'typical',
-    rtt: 100, jitter: 20, loss: 1, buf: 60, columnF: 4.21,
+    rtt: 100,
+    jitter: 20,
+    loss: 1,
+    buf: 60,
+    columnF: 4.21,
     // Ta = 50+60+20 = 130; X = 0.3785; Idd_NB = 0.0122, Idd_FB = 0.018.
     // Ie,eff = 10.2 + 121.8·1/10.6 = 21.691. R_FB = 126.291; R = 85.332;
     // MOS = 1 + 2.9866 + 0.2219 = 4.2086 → 4.21.
-    expected: 4.21, Ta: 130, Idd: 0.018, Ie_eff: 21.691, R: 85.332,
+    expected: 4.21,
+    Ta: 130,
+    Idd: 0.018,
+    Ie_eff: 21.691,
+    R: 85.332,
   },
   {
     name: 'lossy Wi-Fi',
-    rtt: 150, jitter: 30, loss: 5, buf: 80, columnF: 3.3,
+    rtt: 150,
+    jitter: 30,
+    loss: 5,
+    buf: 80,
+    columnF: 3.3,
     // Ta = 75+80+20 = 175; X = 0.8074; Idd_NB = 1.0349, Idd_FB = 1.532.
     // Ie,eff = 10.2 + 121.8·5/14.6 = 51.912. R_FB = 94.556; R = 63.889;
     // MOS = 1 + 2.2361 + 0.0628 = 3.2989 → 3.30.
-    expected: 3.3, Ta: 175, Idd: 1.532, Ie_eff: 51.912, R: 63.889,
+    expected: 3.3,
+    Ta: 175,
+    Idd: 1.532,
+    Ie_eff: 51.912,
+    R: 63.889,
   },
   {
     name: 'bad',
-    rtt: 300, jitter: 60, loss: 10, buf: 150, columnF: 1.79,
+    rtt: 300,
+    jitter: 60,
+    loss: 10,
+    buf: 150,
+    columnF: 1.79,
     // Ta = 150+150+20 = 320; X = 1.6781; Idd_NB = 16.881, Idd_FB = 24.984.
     // Ie,eff = 10.2 + 121.8·10/19.6 = 72.343. R_FB = 50.673; R = 34.239;
     // MOS = 1 + 1.1984 − 0.4060 = 1.7923 → 1.79.
-    expected: 1.79, Ta: 320, Idd: 24.984, Ie_eff: 72.343, R: 34.239,
+    expected: 1.79,
+    Ta: 320,
+    Idd: 24.984,
+    Ie_eff: 72.343,
+    R: 34.239,
   },
   {
     name: 'awful',
-    rtt: 500, jitter: 100, loss: 25, buf: 250, columnF: 0.99,
+    rtt: 500,
+    jitter: 100,
+    loss: 25,
+    buf: 250,
+    columnF: 0.99,
     // Ta = 250+250+20 = 520; X = 2.3785; Idd_NB = 31.693, Idd_FB = 46.905.
     // Ie,eff = 10.2 + 121.8·25/34.6 = 98.206. R_FB = 2.889; R = 1.952;
     // cubic = 1 + 0.0683 − 0.0778 = 0.9906 (F's 0.99) → floored to 1.00.
-    expected: 1.0, Ta: 520, Idd: 46.905, Ie_eff: 98.206, R: 1.952,
+    expected: 1.0,
+    Ta: 520,
+    Idd: 46.905,
+    Ie_eff: 98.206,
+    R: 1.952,
   },
 ] as const;
 
@@ -72,7 +116,10 @@ describe('audioMos golden vectors (quality-scoring.md §2.4)', () => {
       });
       assert.equal(result.method, AUDIO_METHOD_FULLBAND);
       assert.equal(result.mos, g.expected);
-      assert.ok(Math.abs((result.mos as number) - g.columnF) < 0.011, 'lands on column F (within 0.01)');
+      assert.ok(
+        Math.abs((result.mos as number) - g.columnF) < 0.011,
+        'lands on column F (within 0.01)',
+      );
       const imp = result.impairments as Record<string, number>;
       assert.equal(imp.Ta, g.Ta);
       assert.ok(Math.abs(imp.Idd - g.Idd) < 0.002, `Idd ${imp.Idd}`);
@@ -96,7 +143,10 @@ describe('audioMos inputs', () => {
   it('gives no score when loss is missing, and lists both when both are', () => {
     assert.deepEqual(audioMos({ rtt_ms: 50 }).missing, ['loss_pct']);
     assert.deepEqual(audioMos({}).missing, ['rtt_ms', 'loss_pct']);
-    assert.deepEqual(audioMos({ rtt_ms: Number.NaN, loss_pct: Number.POSITIVE_INFINITY }).missing, ['rtt_ms', 'loss_pct']);
+    assert.deepEqual(audioMos({ rtt_ms: Number.NaN, loss_pct: Number.POSITIVE_INFINITY }).missing, [
+      'rtt_ms',
+      'loss_pct',
+    ]);
   });
 
   it('uses 2×jitter when there is no jitter-buffer figure, and nothing when neither is known', () => {
@@ -118,7 +168,10 @@ describe('audioMos inputs', () => {
   });
 
   it('treats an unknown codec at 48 kHz as Opus and refuses unknown narrowband codecs', () => {
-    assert.equal(audioMos({ codec: 'audio/foo', clock_rate: 48000, rtt_ms: 20, loss_pct: 0 }).method, AUDIO_METHOD_FULLBAND);
+    assert.equal(
+      audioMos({ codec: 'audio/foo', clock_rate: 48000, rtt_ms: 20, loss_pct: 0 }).method,
+      AUDIO_METHOD_FULLBAND,
+    );
     const unknown = audioMos({ codec: 'audio/iLBC', clock_rate: 8000, rtt_ms: 20, loss_pct: 0 });
     assert.equal(unknown.mos, undefined);
     assert.equal(unknown.method, 'unsupported-codec');
@@ -127,7 +180,15 @@ describe('audioMos inputs', () => {
 
   it('records bitrate, FEC and DTX without changing the score', () => {
     const plain = audioMos({ codec: 'opus', rtt_ms: 80, loss_pct: 2, jitter_buffer_delay_ms: 50 });
-    const extra = audioMos({ codec: 'opus', rtt_ms: 80, loss_pct: 2, jitter_buffer_delay_ms: 50, bitrate_bps: 24000, fec: true, dtx: true });
+    const extra = audioMos({
+      codec: 'opus',
+      rtt_ms: 80,
+      loss_pct: 2,
+      jitter_buffer_delay_ms: 50,
+      bitrate_bps: 24000,
+      fec: true,
+      dtx: true,
+    });
     assert.equal(extra.mos, plain.mos);
     assert.equal(extra.inputs.fec, true);
     assert.equal(extra.inputs.bitrate_bps, 24000);
@@ -161,7 +222,13 @@ describe('audioMos properties', () => {
   it('stays within [1, 4.5]', () => {
     fc.assert(
       fc.property(codec, rtt, jitter, loss, jb, (c, r, j, l, b) => {
-        const mos = audioMos({ codec: c, rtt_ms: r, jitter_ms: j, loss_pct: l, jitter_buffer_delay_ms: b }).mos;
+        const mos = audioMos({
+          codec: c,
+          rtt_ms: r,
+          jitter_ms: j,
+          loss_pct: l,
+          jitter_buffer_delay_ms: b,
+        }).mos;
         return mos !== undefined && mos >= 1 && mos <= 4.5;
       }),
     );
@@ -176,7 +243,10 @@ describe('audioMos properties', () => {
         const mRtt = audioMos({ ...base, rtt_ms: r + extra }).mos as number;
         const mJit = audioMos({ ...base, jitter_ms: j + extra }).mos as number;
         const mLoss = audioMos({ ...base, loss_pct: Math.min(100, l + extra / 10) }).mos as number;
-        const mJb = b === undefined ? m0 : (audioMos({ ...base, jitter_buffer_delay_ms: b + extra }).mos as number);
+        const mJb =
+          b === undefined
+            ? m0
+            : (audioMos({ ...base, jitter_buffer_delay_ms: b + extra }).mos as number);
         return mRtt <= m0 && mJit <= m0 && mLoss <= m0 && mJb <= m0;
       }),
     );

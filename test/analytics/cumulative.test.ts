@@ -23,8 +23,14 @@ describe('cumulativeFor: audio consumer', () => {
 
   it('has exactly the AudioConsumerStatsCumulative groups plus additive keys', () => {
     assert.deepEqual(Object.keys(c).sort(), [
-      'episodes', 'jitter_buffer_delay', 'packet_loss', 'quality_mos', 'sample_count', 'time_weighted',
-      'worst_10s_mos', 'worst_10s_window',
+      'episodes',
+      'jitter_buffer_delay',
+      'packet_loss',
+      'quality_mos',
+      'sample_count',
+      'time_weighted',
+      'worst_10s_mos',
+      'worst_10s_window',
     ]);
   });
 
@@ -66,7 +72,11 @@ describe('cumulativeFor: audio consumer', () => {
     // One full window, (0 s, 10 s], with 9 scored seconds (≥ 5 required): mean 32/9 = 3.56.
     assert.equal(c.worst_10s_mos, 3.56);
     assert.deepEqual(c.worst_10s_window, { start: iso(0), end: iso(10) });
-    assert.equal(cumulativeFor('audio_consumer', rows.slice(0, 9)).worst_10s_mos, undefined, 'under 10 s: no window');
+    assert.equal(
+      cumulativeFor('audio_consumer', rows.slice(0, 9)).worst_10s_mos,
+      undefined,
+      'under 10 s: no window',
+    );
   });
 });
 
@@ -99,7 +109,11 @@ describe('cumulativeFor: time weighting, percentiles, worst window', () => {
   it('worst 10-second window MOS', () => {
     // 30 one-second intervals at 4.4, except 11..15 s at 2.0: the worst full window
     // holds the five bad seconds and five good ones: (5·2.0 + 5·4.4)/10 = 3.2.
-    const rows: MetricRow[] = Array.from({ length: 30 }, (_, i) => ({ t: at(i + 1), d: 1, mos: i + 1 >= 11 && i + 1 <= 15 ? 2 : 4.4 }));
+    const rows: MetricRow[] = Array.from({ length: 30 }, (_, i) => ({
+      t: at(i + 1),
+      d: 1,
+      mos: i + 1 >= 11 && i + 1 <= 15 ? 2 : 4.4,
+    }));
     const c = cumulativeFor('audio_consumer', rows);
     assert.equal(c.worst_10s_mos, 3.2);
     const reversed = cumulativeFor('audio_consumer', [...rows].reverse());
@@ -110,11 +124,18 @@ describe('cumulativeFor: time weighting, percentiles, worst window', () => {
   it('merges bad samples separated by one good sample into one episode, not by two', () => {
     const loss = [10, 0, 10, 0, 0, 10];
     const rows: MetricRow[] = loss.map((l, i) => ({ t: at(i + 1), d: 1, loss: l }));
-    const eps = cumulativeFor('audio_consumer', rows).episodes as { start: string; end: string; samples: number }[];
-    assert.deepEqual(eps.map((e) => [e.start, e.end, e.samples]), [
-      [iso(0), iso(3), 2],
-      [iso(5), iso(6), 1],
-    ]);
+    const eps = cumulativeFor('audio_consumer', rows).episodes as {
+      start: string;
+      end: string;
+      samples: number;
+    }[];
+    assert.deepEqual(
+      eps.map((e) => [e.start, e.end, e.samples]),
+      [
+        [iso(0), iso(3), 2],
+        [iso(5), iso(6), 1],
+      ],
+    );
   });
 });
 
@@ -138,7 +159,10 @@ describe('cumulativeFor: video', () => {
     });
     assert.equal(c.key_frames_decoded_fraction, 0.0147); // 1 / 68
     assert.equal('rtt' in c, false, 'VideoConsumerStatsCumulative has no rtt');
-    assert.deepEqual((c.episodes as { kind: string }[]).map((e) => e.kind), ['mos', 'freeze']);
+    assert.deepEqual(
+      (c.episodes as { kind: string }[]).map((e) => e.kind),
+      ['mos', 'freeze'],
+    );
   });
 
   it('video producer: limitation fractions and high negative feedback', () => {
@@ -173,7 +197,11 @@ describe('cumulativeFor: video', () => {
 describe('cumulativeFor: edge cases', () => {
   it('caps episodes at 100 (earliest first) and says so', () => {
     // 300 isolated 1-s loss spikes, 3 s apart: 300 loss episodes.
-    const rows: MetricRow[] = Array.from({ length: 900 }, (_, i) => ({ t: at(i + 1), d: 1, loss: i % 3 === 0 ? 20 : 0 }));
+    const rows: MetricRow[] = Array.from({ length: 900 }, (_, i) => ({
+      t: at(i + 1),
+      d: 1,
+      loss: i % 3 === 0 ? 20 : 0,
+    }));
     const c = cumulativeFor('audio_producer', rows);
     const eps = c.episodes as { start: string }[];
     assert.equal(eps.length, 100);
@@ -183,7 +211,12 @@ describe('cumulativeFor: edge cases', () => {
   });
 
   it('empty input gives {}', () => {
-    for (const s of ['audio_consumer', 'audio_producer', 'video_consumer', 'video_producer'] as const) {
+    for (const s of [
+      'audio_consumer',
+      'audio_producer',
+      'video_consumer',
+      'video_producer',
+    ] as const) {
       assert.deepEqual(cumulativeFor(s, []), {});
     }
   });

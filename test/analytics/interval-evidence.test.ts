@@ -14,7 +14,16 @@ import type { StreamSample } from '../../src/model/telemetry.ts';
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 function sample(i: number, over: Partial<StreamSample>): StreamSample {
-  return { ts: T0 + i * 2000, pc: 'pc-7', direction: 'consumer', media: 'video', ssrc: 42, codec: 'video/VP8', rtt_ms: 40, ...over };
+  return {
+    ts: T0 + i * 2000,
+    pc: 'pc-7',
+    direction: 'consumer',
+    media: 'video',
+    ssrc: 42,
+    codec: 'video/VP8',
+    rtt_ms: 40,
+    ...over,
+  };
 }
 
 function deriveAll(samples: readonly StreamSample[]) {
@@ -22,20 +31,65 @@ function deriveAll(samples: readonly StreamSample[]) {
 }
 
 describe('interval evidence: video consumer', () => {
-  const base = { packets: 1000, bytes: 1e6, packets_lost: 0, frames_decoded: 300, nack_count: 10, pli_count: 1, fir_count: 0, retransmitted_packets: 8, retransmitted_bytes: 9000, fec_packets: 2, freeze_count: 0, total_freezes_duration_s: 0, remote_peer_id: 'peer-A' };
+  const base = {
+    packets: 1000,
+    bytes: 1e6,
+    packets_lost: 0,
+    frames_decoded: 300,
+    nack_count: 10,
+    pli_count: 1,
+    fir_count: 0,
+    retransmitted_packets: 8,
+    retransmitted_bytes: 9000,
+    fec_packets: 2,
+    freeze_count: 0,
+    total_freezes_duration_s: 0,
+    remote_peer_id: 'peer-A',
+  };
   const rows = deriveAll([
     sample(0, base),
-    sample(1, { ...base, packets: 1100, bytes: 1.1e6, frames_decoded: 360, nack_count: 40, pli_count: 3, retransmitted_packets: 35, retransmitted_bytes: 40_000, fec_packets: 6, freeze_count: 2, total_freezes_duration_s: 0.75 }),
+    sample(1, {
+      ...base,
+      packets: 1100,
+      bytes: 1.1e6,
+      frames_decoded: 360,
+      nack_count: 40,
+      pli_count: 3,
+      retransmitted_packets: 35,
+      retransmitted_bytes: 40_000,
+      fec_packets: 6,
+      freeze_count: 2,
+      total_freezes_duration_s: 0.75,
+    }),
   ]);
 
   it('every counter is the delta of the interval, named as the diagnosis reads it', () => {
     const r = rows[1].row;
     assert.deepEqual(
-      [r.pc_id, r.remote_peer_id, r.peer_id, r.nack_count, r.pli_count, r.fir_count, r.retransmitted_packets, r.retransmitted_bytes, r.fec_packets_received, r.freeze_count, r.freeze_duration_ms],
+      [
+        r.pc_id,
+        r.remote_peer_id,
+        r.peer_id,
+        r.nack_count,
+        r.pli_count,
+        r.fir_count,
+        r.retransmitted_packets,
+        r.retransmitted_bytes,
+        r.fec_packets_received,
+        r.freeze_count,
+        r.freeze_duration_ms,
+      ],
       ['pc-7', 'peer-A', 'peer-A', 30, 2, 0, 27, 31_000, 4, 2, 750],
     );
-    assert.deepEqual([rows[1].metrics.nk, rows[1].metrics.rx, rows[1].metrics.fc, rows[1].metrics.fd], [30, 27, 2, 750]);
-    assert.equal(r.available_outgoing_bitrate_kbps, undefined, 'a consumer row has no sender estimate');
+    assert.deepEqual(
+      [rows[1].metrics.nk, rows[1].metrics.rx, rows[1].metrics.fc, rows[1].metrics.fd],
+      [30, 27, 2, 750],
+    );
+    assert.equal(
+      r.available_outgoing_bitrate_kbps,
+      undefined,
+      'a consumer row has no sender estimate',
+    );
     assert.equal(r.concealed_samples_pct, undefined, 'video');
   });
 
@@ -45,17 +99,31 @@ describe('interval evidence: video consumer', () => {
   });
 
   it('a counter that goes backwards is a reset: counted from 0, flagged, never negative', () => {
-    const [, r] = deriveAll([sample(0, base), sample(1, { ...base, packets: 1200, nack_count: 3, retransmitted_bytes: 500 })]);
+    const [, r] = deriveAll([
+      sample(0, base),
+      sample(1, { ...base, packets: 1200, nack_count: 3, retransmitted_bytes: 500 }),
+    ]);
     assert.equal(r.row.counter_reset, true);
     assert.equal(r.row.nack_count, 3);
     assert.equal(r.row.retransmitted_bytes, 500);
-    const [, r2] = deriveAll([sample(0, base), sample(1, { ...base, packets: 1200, fec_packets: 0 })]);
+    const [, r2] = deriveAll([
+      sample(0, base),
+      sample(1, { ...base, packets: 1200, fec_packets: 0 }),
+    ]);
     assert.equal(r2.row.counter_reset, true, 'FEC going backwards is a reset too');
   });
 
   it('absent when the browser does not report a counter, never 0', () => {
     const [, r] = deriveAll([sample(0, { packets: 1 }), sample(1, { packets: 90 })]);
-    for (const key of ['nack_count', 'retransmitted_packets', 'retransmitted_bytes', 'fec_packets_received', 'freeze_count', 'freeze_duration_ms', 'remote_peer_id']) {
+    for (const key of [
+      'nack_count',
+      'retransmitted_packets',
+      'retransmitted_bytes',
+      'fec_packets_received',
+      'freeze_count',
+      'freeze_duration_ms',
+      'remote_peer_id',
+    ]) {
       assert.equal(r.row[key], undefined, key);
     }
     assert.equal(JSON.stringify(r.row).includes('nack_count'), false);
@@ -66,12 +134,31 @@ describe('interval evidence: repaired loss', () => {
   // packetsLost is cumulative: 10 counted lost in interval 1, 6 of them arrive (retransmitted) in interval 2.
   const lost = [0, 10, 4, 4, 9];
   const received = [0, 90, 196, 296, 391];
-  const rows = deriveAll(lost.map((l, i) => sample(i, { media: 'audio', codec: 'audio/opus', clock_rate: 48000, packets: received[i], packets_lost: l })));
+  const rows = deriveAll(
+    lost.map((l, i) =>
+      sample(i, {
+        media: 'audio',
+        codec: 'audio/opus',
+        clock_rate: 48000,
+        packets: received[i],
+        packets_lost: l,
+      }),
+    ),
+  );
 
   it('the interval where lost packets arrive shows no loss and counts them repaired; no negative value', () => {
-    assert.deepEqual(rows.map((r) => r.row.packets_lost), [0, 10, 0, 0, 5]);
-    assert.deepEqual(rows.map((r) => r.row.packets_repaired), [undefined, undefined, 6, undefined, undefined]);
-    assert.deepEqual(rows.map((r) => r.metrics.loss), [undefined, 10, 0, 0, 5]);
+    assert.deepEqual(
+      rows.map((r) => r.row.packets_lost),
+      [0, 10, 0, 0, 5],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.row.packets_repaired),
+      [undefined, undefined, 6, undefined, undefined],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.metrics.loss),
+      [undefined, 10, 0, 0, 5],
+    );
     assert.equal(rows[2].row.counter_reset, undefined, 'packetsLost going down is not a reset');
   });
 
@@ -93,15 +180,30 @@ describe('interval evidence: audio', () => {
 
   it('concealed samples per interval, percent of the samples received in it', () => {
     const [, r] = deriveAll([
-      sample(0, { ...opus, packets: 100, packets_lost: 0, concealed_samples: 1000, total_samples_received: 96_000 }),
-      sample(1, { ...opus, packets: 200, packets_lost: 0, concealed_samples: 10_600, total_samples_received: 192_000 }),
+      sample(0, {
+        ...opus,
+        packets: 100,
+        packets_lost: 0,
+        concealed_samples: 1000,
+        total_samples_received: 96_000,
+      }),
+      sample(1, {
+        ...opus,
+        packets: 200,
+        packets_lost: 0,
+        concealed_samples: 10_600,
+        total_samples_received: 192_000,
+      }),
     ]);
     assert.equal(r.row.concealed_samples_pct, 10);
     assert.equal(r.metrics.cs, 10);
   });
 
   it('no media received: no score (so the average does not stay at 4.3 over silence), with the reason', () => {
-    const [, r] = deriveAll([sample(0, { ...opus, packets: 100, packets_lost: 0 }), sample(1, { ...opus, packets: 100, packets_lost: 0 })]);
+    const [, r] = deriveAll([
+      sample(0, { ...opus, packets: 100, packets_lost: 0 }),
+      sample(1, { ...opus, packets: 100, packets_lost: 0 }),
+    ]);
     assert.equal(r.row.mos_quality, undefined);
     assert.equal(r.metrics.mos, undefined);
     assert.match((r.row.mos_detail as MosResult).reason ?? '', /no media received/);
@@ -109,7 +211,10 @@ describe('interval evidence: audio', () => {
 
   it('after the track ended the row says so, and has no score', () => {
     const producer = { ...opus, direction: 'producer' as const, fraction_lost: 0 };
-    const [, r] = deriveAll([sample(0, { ...producer, packets: 100 }), sample(1, { ...producer, packets: 104, track_ended: true })]);
+    const [, r] = deriveAll([
+      sample(0, { ...producer, packets: 100 }),
+      sample(1, { ...producer, packets: 104, track_ended: true }),
+    ]);
     assert.equal(r.row.track_ended, true);
     assert.equal(r.metrics.te, 1);
     assert.equal(r.row.mos_quality, undefined);
@@ -122,17 +227,50 @@ describe('interval evidence: producer bandwidth', () => {
   it('available outgoing bitrate and encoder target per interval in kbit/s, with the remote peer', () => {
     const p = { direction: 'producer' as const, remote_peer_id: 'peer-C' };
     const rows = deriveAll([
-      sample(0, { ...p, packets: 100, bytes: 1e5, available_outgoing_bitrate: 300_000, target_bitrate: 250_000 }),
-      sample(1, { ...p, packets: 300, bytes: 3e5, available_outgoing_bitrate: 1_234_560, target_bitrate: 1_100_000 }),
+      sample(0, {
+        ...p,
+        packets: 100,
+        bytes: 1e5,
+        available_outgoing_bitrate: 300_000,
+        target_bitrate: 250_000,
+      }),
+      sample(1, {
+        ...p,
+        packets: 300,
+        bytes: 3e5,
+        available_outgoing_bitrate: 1_234_560,
+        target_bitrate: 1_100_000,
+      }),
     ]);
-    assert.deepEqual(rows.map((r) => [r.row.available_outgoing_bitrate_kbps, r.row.target_bitrate_kbps]), [[300, 250], [1234.6, 1100]]);
-    assert.deepEqual(rows.map((r) => [r.metrics.ab, r.metrics.tb]), [[300, 250], [1234.6, 1100]]);
+    assert.deepEqual(
+      rows.map((r) => [r.row.available_outgoing_bitrate_kbps, r.row.target_bitrate_kbps]),
+      [
+        [300, 250],
+        [1234.6, 1100],
+      ],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.metrics.ab, r.metrics.tb]),
+      [
+        [300, 250],
+        [1234.6, 1100],
+      ],
+    );
     assert.equal(rows[1].row.remote_peer_id, 'peer-C');
     assert.equal(rows[1].row.peer_id, undefined, 'the RealtimeKit producer row keeps its schema');
   });
 
   it('no target bitrate on audio producer rows', () => {
-    const [r] = deriveAll([sample(0, { direction: 'producer', media: 'audio', codec: 'audio/opus', packets: 10, target_bitrate: 32_000, available_outgoing_bitrate: 500_000 })]);
+    const [r] = deriveAll([
+      sample(0, {
+        direction: 'producer',
+        media: 'audio',
+        codec: 'audio/opus',
+        packets: 10,
+        target_bitrate: 32_000,
+        available_outgoing_bitrate: 500_000,
+      }),
+    ]);
     assert.equal(r.row.target_bitrate_kbps, undefined);
     assert.equal(r.row.available_outgoing_bitrate_kbps, 500);
   });

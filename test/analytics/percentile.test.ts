@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { percentile, percentileOfSorted, percentilesInPlace } from '../../src/analytics/percentile.ts';
+import {
+  percentile,
+  percentileOfSorted,
+  percentilesInPlace,
+} from '../../src/analytics/percentile.ts';
 
 describe('percentile (Hyndman–Fan type 7 / Excel PERCENTILE.INC)', () => {
   it('matches PERCENTILE.INC on a hand-made set', () => {
@@ -41,7 +45,10 @@ describe('percentile (Hyndman–Fan type 7 / Excel PERCENTILE.INC)', () => {
   it('quickselect (percentilesInPlace) gives exactly the sort-based values', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.constantFrom(1, 2, 3)), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.oneof(fc.double({ min: 0, max: 5, noNaN: true }), fc.constantFrom(1, 2, 3)), {
+          minLength: 1,
+          maxLength: 300,
+        }),
         (values) => {
           const sorted = Float64Array.from(values).sort();
           const scratch = Float64Array.from(values);

@@ -19,7 +19,11 @@ describe('qualitySummary', () => {
       { t: at(2), d: 1, pk: 100, pl: 0, by: 100_000, fps: 30, w: 640, mos: 3.5 },
       { t: at(4), d: 2, pk: 200, pl: 5, by: 200_000, fps: 15, w: 320, mos: 2.5 },
     ];
-    const q = qualitySummary({ audio_consumer: audioConsumer, audio_producer: audioProducer, video_consumer: videoConsumer });
+    const q = qualitySummary({
+      audio_consumer: audioConsumer,
+      audio_producer: audioProducer,
+      video_consumer: videoConsumer,
+    });
     assert.equal(q.start, iso(1)); // audio producer's interval starts at 1 s, first audio row at 1 s
     assert.equal(q.end, iso(4));
     // Span 3 s. Audio: 16000 bytes → 128000 bits / 3 s = 42.67 kbit/s. Video: 300000 bytes → 800 kbit/s.
@@ -37,7 +41,10 @@ describe('qualitySummary', () => {
     assert.equal(q.total_video_packets_lost, 5);
     assert.deepEqual(q.peer_ids, []);
     const audioStats = q.audio_stats as Record<string, unknown>[];
-    assert.deepEqual(audioStats.map((s) => s.series), ['audio_consumer', 'audio_producer']);
+    assert.deepEqual(
+      audioStats.map((s) => s.series),
+      ['audio_consumer', 'audio_producer'],
+    );
     assert.equal(audioStats[0].bitrate_kbps, 32); // 8000 bytes over 2 s
     assert.equal(audioStats[0].rtt_avg, 50);
     const videoStats = q.video_stats as Record<string, unknown>[];
@@ -47,8 +54,18 @@ describe('qualitySummary', () => {
 
   it('per stream: average and p90 of RTT, loss and jitter (a steady 210 ms RTT reads 210, not "0 % ≥ 250 ms")', () => {
     // RTT 210 ms on every sample, one sample at 400; loss 10 % on every sample; jitter 1..10 ms.
-    const rows: MetricRow[] = Array.from({ length: 10 }, (_, i) => ({ t: at(i * 2 + 2), d: 2, pk: 90, pl: 10, loss: 10, rtt: i === 9 ? 400 : 210, jit: i + 1 }));
-    const stats = (qualitySummary({ audio_producer: rows }).audio_stats as Record<string, unknown>[])[0];
+    const rows: MetricRow[] = Array.from({ length: 10 }, (_, i) => ({
+      t: at(i * 2 + 2),
+      d: 2,
+      pk: 90,
+      pl: 10,
+      loss: 10,
+      rtt: i === 9 ? 400 : 210,
+      jit: i + 1,
+    }));
+    const stats = (
+      qualitySummary({ audio_producer: rows }).audio_stats as Record<string, unknown>[]
+    )[0];
     assert.equal(stats.rtt_avg, 229);
     // 90th percentile by linear interpolation between closest ranks: rank 8.1 of 0..9 → 210 + 0.1 × 190.
     assert.equal(stats.rtt_p90, 229);
@@ -57,21 +74,44 @@ describe('qualitySummary', () => {
     assert.equal(stats.jitter_avg, 5.5);
     assert.equal(stats.jitter_p90, 9.1);
     // A series without the value has no key (never 0).
-    const none = (qualitySummary({ audio_producer: [{ t: at(1), d: 1 }] }).audio_stats as Record<string, unknown>[])[0];
+    const none = (
+      qualitySummary({ audio_producer: [{ t: at(1), d: 1 }] }).audio_stats as Record<
+        string,
+        unknown
+      >[]
+    )[0];
     assert.equal('rtt_p90' in none, false);
   });
 
   it('network quality next to MOS: a clean network with a poor camera picture (issue 12 item 15)', () => {
     // Audio scored 4.3 on a clean path; video scored 2.6 for its content, on a clean path (rtt 20, no loss).
-    const audio: MetricRow[] = [1, 2, 3].map((i) => ({ t: at(i * 2), d: 2, mos: 4.3, loss: 0, rtt: 20 }));
-    const video: MetricRow[] = [1, 2, 3].map((i) => ({ t: at(i * 2), d: 2, mos: 2.6, loss: 0, rtt: 20, jb: 40, fz: 0 }));
+    const audio: MetricRow[] = [1, 2, 3].map((i) => ({
+      t: at(i * 2),
+      d: 2,
+      mos: 4.3,
+      loss: 0,
+      rtt: 20,
+    }));
+    const video: MetricRow[] = [1, 2, 3].map((i) => ({
+      t: at(i * 2),
+      d: 2,
+      mos: 2.6,
+      loss: 0,
+      rtt: 20,
+      jb: 40,
+      fz: 0,
+    }));
     const q = qualitySummary({ audio_consumer: audio, video_consumer: video });
     assert.equal(q.average_quality, 3.45);
     assert.ok((q.average_network_quality as number) > 4.3, `network ${q.average_network_quality}`);
     const v = (q.video_stats as Record<string, unknown>[])[0];
     assert.equal(v.mos_avg, 2.6);
     assert.ok((v.network_quality_avg as number) > 4.3);
-    assert.equal((q.audio_stats as Record<string, unknown>[])[0].network_quality_avg, 4.3, 'audio: the E-model score is all network');
+    assert.equal(
+      (q.audio_stats as Record<string, unknown>[])[0].network_quality_avg,
+      4.3,
+      'audio: the E-model score is all network',
+    );
   });
 
   it('has null start/end and zero totals without rows', () => {

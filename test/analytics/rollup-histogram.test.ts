@@ -7,28 +7,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { addToHistogram, bucketOf, bucketValue, histogramPercentile, histogramRank, histogramTotal, mergeHistogram, type Histogram, type HistogramMetric } from '../../src/rollup/histogram.ts';
+import {
+  addToHistogram,
+  bucketOf,
+  bucketValue,
+  histogramPercentile,
+  histogramRank,
+  histogramTotal,
+  mergeHistogram,
+  type Histogram,
+  type HistogramMetric,
+} from '../../src/rollup/histogram.ts';
 
 function nearestRank(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(1, Math.ceil(p * sorted.length - 1e-9)) - 1];
 }
 
-const RANGES: Record<HistogramMetric, [number, number]> = { mos: [1, 5], loss: [0, 100], rtt: [0, 10_000], jitter: [0, 1_000] };
+const RANGES: Record<HistogramMetric, [number, number]> = {
+  mos: [1, 5],
+  loss: [0, 100],
+  rtt: [0, 10_000],
+  jitter: [0, 1_000],
+};
 
 for (const metric of Object.keys(RANGES) as HistogramMetric[]) {
   test(`${metric}: a histogram percentile is the exact percentile's bucket value, within the documented bound`, () => {
     const [lo, hi] = RANGES[metric];
     fc.assert(
-      fc.property(fc.array(fc.double({ min: lo, max: hi, noNaN: true }), { minLength: 1, maxLength: 300 }), fc.constantFrom(0.1, 0.5, 0.9, 0.99), (values, p) => {
-        const h: Histogram = {};
-        for (const v of values) addToHistogram(h, metric, v);
-        const exact = nearestRank(values, p);
-        const got = histogramPercentile(h, metric, p)!;
-        assert.equal(got, bucketValue(metric, bucketOf(metric, exact)));
-        if (metric === 'mos') assert.ok(Math.abs(got - exact) <= 0.025 + 1e-3, `${got} vs ${exact}`);
-        else if (got > 0 && bucketOf(metric, exact) < bucketOf(metric, hi)) assert.ok(Math.abs(got - exact) <= exact * 0.049 + 1e-3, `${got} vs ${exact}`);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: lo, max: hi, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.constantFrom(0.1, 0.5, 0.9, 0.99),
+        (values, p) => {
+          const h: Histogram = {};
+          for (const v of values) addToHistogram(h, metric, v);
+          const exact = nearestRank(values, p);
+          const got = histogramPercentile(h, metric, p)!;
+          assert.equal(got, bucketValue(metric, bucketOf(metric, exact)));
+          if (metric === 'mos')
+            assert.ok(Math.abs(got - exact) <= 0.025 + 1e-3, `${got} vs ${exact}`);
+          else if (got > 0 && bucketOf(metric, exact) < bucketOf(metric, hi))
+            assert.ok(Math.abs(got - exact) <= exact * 0.049 + 1e-3, `${got} vs ${exact}`);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -36,18 +57,22 @@ for (const metric of Object.keys(RANGES) as HistogramMetric[]) {
 
 test('merging histograms equals counting all values; taking them out again leaves nothing', () => {
   fc.assert(
-    fc.property(fc.array(fc.double({ min: 0, max: 500, noNaN: true })), fc.array(fc.double({ min: 0, max: 500, noNaN: true })), (a, b) => {
-      const ha: Histogram = {};
-      const hb: Histogram = {};
-      const all: Histogram = {};
-      for (const v of a) addToHistogram(ha, 'rtt', v), addToHistogram(all, 'rtt', v);
-      for (const v of b) addToHistogram(hb, 'rtt', v), addToHistogram(all, 'rtt', v);
-      mergeHistogram(ha, hb);
-      assert.deepEqual(ha, all);
-      for (const v of [...a, ...b]) addToHistogram(all, 'rtt', v, -1);
-      assert.deepEqual(all, {});
-      assert.equal(histogramTotal(all), 0);
-    }),
+    fc.property(
+      fc.array(fc.double({ min: 0, max: 500, noNaN: true })),
+      fc.array(fc.double({ min: 0, max: 500, noNaN: true })),
+      (a, b) => {
+        const ha: Histogram = {};
+        const hb: Histogram = {};
+        const all: Histogram = {};
+        for (const v of a) (addToHistogram(ha, 'rtt', v), addToHistogram(all, 'rtt', v));
+        for (const v of b) (addToHistogram(hb, 'rtt', v), addToHistogram(all, 'rtt', v));
+        mergeHistogram(ha, hb);
+        assert.deepEqual(ha, all);
+        for (const v of [...a, ...b]) addToHistogram(all, 'rtt', v, -1);
+        assert.deepEqual(all, {});
+        assert.equal(histogramTotal(all), 0);
+      },
+    ),
   );
 });
 

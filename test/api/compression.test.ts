@@ -17,13 +17,20 @@ import { preferredCoding } from '../../src/api/content-encoding.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** A raw GET (fetch would decode the body itself). */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      })
+      .on('error', reject);
   });
 }
 
@@ -56,13 +63,33 @@ describe('compressed answers', () => {
   let t: TestServer;
   let finished: SimulatedPeer;
   let live: SimulatedPeer;
-  const reportUrl = (peerId: string) => `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${peerId}`;
+  const reportUrl = (peerId: string) =>
+    `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${peerId}`;
   const auth = () => ({ authorization: `Bearer ${t.readToken}` });
 
   before(async () => {
     t = await startTestServer();
-    [finished] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'lossy-wifi', minutes: 2, peers: 1, seed: 11 });
-    [live] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'clean', minutes: 1, peers: 1, seed: 12, leave: false });
+    [finished] = await runSimulation({
+      url: t.url,
+      token: t.token,
+      accountId: t.accountId,
+      appId: t.appId,
+      profile: 'lossy-wifi',
+      minutes: 2,
+      peers: 1,
+      seed: 11,
+    });
+    [live] = await runSimulation({
+      url: t.url,
+      token: t.token,
+      accountId: t.accountId,
+      appId: t.appId,
+      profile: 'clean',
+      minutes: 1,
+      peers: 1,
+      seed: 12,
+      leave: false,
+    });
   });
   after(() => t.close());
 
@@ -74,16 +101,28 @@ describe('compressed answers', () => {
       assert.equal(identity.headers['content-encoding'], undefined);
       assert.match(String(identity.headers.vary), /accept-encoding/i);
       const plain = identity.body;
-      assert.ok(plain.length > 20_000, `a 1-2 minute report is large enough to compress (${plain.length} B)`);
-      for (const [accept, coding] of [['gzip, deflate, br', 'br'], ['gzip', 'gzip'], ['br;q=0.2, gzip;q=0.9', 'gzip'], ['br', 'br']] as const) {
+      assert.ok(
+        plain.length > 20_000,
+        `a 1-2 minute report is large enough to compress (${plain.length} B)`,
+      );
+      for (const [accept, coding] of [
+        ['gzip, deflate, br', 'br'],
+        ['gzip', 'gzip'],
+        ['br;q=0.2, gzip;q=0.9', 'gzip'],
+        ['br', 'br'],
+      ] as const) {
         // Twice: the second answer of a finished report comes from the compressed cache.
         for (let round = 0; round < 2; round++) {
           const res = await rawGet(reportUrl(id), { ...auth(), 'accept-encoding': accept });
           assert.equal(res.status, 200);
           assert.equal(res.headers['content-encoding'], coding, `${accept} (round ${round})`);
-          assert.ok(res.body.length < plain.length / 4, `${coding} body ${res.body.length} B of ${plain.length}`);
+          assert.ok(
+            res.body.length < plain.length / 4,
+            `${coding} body ${res.body.length} B of ${plain.length}`,
+          );
           const decoded = decode(res.body, coding);
-          if (peer === 'finished') assert.ok(decoded.equals(plain), `${accept}: decoded bytes equal the identity answer`);
+          if (peer === 'finished')
+            assert.ok(decoded.equals(plain), `${accept}: decoded bytes equal the identity answer`);
           else assert.deepEqual(withoutClock(decoded), withoutClock(plain));
         }
       }
@@ -95,11 +134,17 @@ describe('compressed answers', () => {
     assert.equal(health.status, 200);
     assert.equal(health.headers['content-encoding'], undefined);
     assert.equal(JSON.parse(health.body.toString()).success, true);
-    const missing = await rawGet(reportUrl('00000000-0000-4000-8000-000000000000'), { ...auth(), 'accept-encoding': 'br, gzip' });
+    const missing = await rawGet(reportUrl('00000000-0000-4000-8000-000000000000'), {
+      ...auth(),
+      'accept-encoding': 'br, gzip',
+    });
     assert.equal(missing.status, 404);
     assert.equal(missing.headers['content-encoding'], undefined);
     assert.equal(JSON.parse(missing.body.toString()).success, false);
-    assert.equal(Number(missing.headers['content-length'] ?? missing.body.length), missing.body.length);
+    assert.equal(
+      Number(missing.headers['content-length'] ?? missing.body.length),
+      missing.body.length,
+    );
   });
 
   test('built assets are sent as their precompressed copies', async () => {
@@ -108,7 +153,11 @@ describe('compressed answers', () => {
       [`${t.url}/collector/v1/peer-report-collector.js`, 'collector/dist/peer-report-collector.js'],
     ] as const) {
       const original = fs.readFileSync(path.join(root, file));
-      for (const [accept, coding] of [['br, gzip', 'br'], ['gzip', 'gzip'], ['identity', undefined]] as const) {
+      for (const [accept, coding] of [
+        ['br, gzip', 'br'],
+        ['gzip', 'gzip'],
+        ['identity', undefined],
+      ] as const) {
         const res = await rawGet(url, { 'accept-encoding': accept });
         assert.equal(res.status, 200, url);
         assert.equal(res.headers['content-encoding'], coding, `${url} ${accept}`);
@@ -121,7 +170,10 @@ describe('compressed answers', () => {
   test('fetch, which the official SDKs use, asks for and reads compressed answers', async () => {
     const res = await fetch(reportUrl(finished.peerId), { headers: auth() });
     assert.equal(res.status, 200);
-    assert.ok(['br', 'gzip'].includes(res.headers.get('content-encoding') ?? ''), 'fetch asks for a coding by default');
+    assert.ok(
+      ['br', 'gzip'].includes(res.headers.get('content-encoding') ?? ''),
+      'fetch asks for a coding by default',
+    );
     const json = (await res.json()) as { data: { participant: { id: string } } };
     assert.equal(json.data.participant.id, finished.peerId);
   });

@@ -17,12 +17,19 @@ import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 
 let t: TestServer;
 before(async () => {
-  t = await startTestServer({ reportCacheMb: 0, peerTimeoutMs: 600_000, compactAfterMs: 3_600_000, mergeLiveEveryMs: 86_400_000 });
+  t = await startTestServer({
+    reportCacheMb: 0,
+    peerTimeoutMs: 600_000,
+    compactAfterMs: 3_600_000,
+    mergeLiveEveryMs: 86_400_000,
+  });
 });
 after(() => t.close());
 
 async function get(path: string): Promise<any> {
-  const res = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}${path}`, { headers: { authorization: `Bearer ${t.token}` } });
+  const res = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}${path}`, {
+    headers: { authorization: `Bearer ${t.token}` },
+  });
   assert.equal(res.status, 200, path);
   return res.json();
 }
@@ -35,7 +42,16 @@ const profiles = new Map<string, SimulatedPeer[]>();
 async function simulated(profile: string): Promise<SimulatedPeer[]> {
   let peers = profiles.get(profile);
   if (!peers) {
-    peers = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile, minutes: 5, peers: 2, seed: 3 });
+    peers = await runSimulation({
+      url: t.url,
+      token: t.token,
+      accountId: t.accountId,
+      appId: t.appId,
+      profile,
+      minutes: 5,
+      peers: 2,
+      seed: 3,
+    });
     profiles.set(profile, peers);
   }
   return peers;
@@ -51,7 +67,10 @@ describe('simulated profiles', () => {
       const d = (await diagnosisOf(p.peerId)).diagnosis;
       assert.equal(d.verdict, 'good');
       assert.deepEqual(d.issues, []);
-      assert.deepEqual(d.verdicts, { send: { audio: 'good', video: 'good' }, receive: { audio: 'good', video: 'good' } });
+      assert.deepEqual(d.verdicts, {
+        send: { audio: 'good', video: 'good' },
+        receive: { audio: 'good', video: 'good' },
+      });
       assert.match(d.summary, /^Good: no quality issue found on 4 streams\.$/);
     }
   });
@@ -60,26 +79,37 @@ describe('simulated profiles', () => {
     for (const p of peers) {
       const d = (await diagnosisOf(p.peerId)).diagnosis;
       const found = kinds(d);
-      for (const k of ['packet_loss', 'bandwidth_limited']) assert.ok(found.has(k), `${k} in ${[...found]}`);
+      for (const k of ['packet_loss', 'bandwidth_limited'])
+        assert.ok(found.has(k), `${k} in ${[...found]}`);
       assert.notEqual(d.verdict, 'good');
-      assert.deepEqual(d.compared_with, peers.filter((o) => o.peerId !== p.peerId).map((o) => o.peerId));
-      const received = d.issues.filter((i: any) => i.direction === 'receive' && i.kind === 'packet_loss');
+      assert.deepEqual(
+        d.compared_with,
+        peers.filter((o) => o.peerId !== p.peerId).map((o) => o.peerId),
+      );
+      const received = d.issues.filter(
+        (i: any) => i.direction === 'receive' && i.kind === 'packet_loss',
+      );
       assert.ok(received.length > 0);
       for (const i of received) {
         assert.equal(i.attribution.matched_by, 'remote_peer_id');
-        assert.ok(['remote_peer', 'server', 'own_downlink'].includes(i.attribution.cause), i.attribution.cause);
+        assert.ok(
+          ['remote_peer', 'server', 'own_downlink'].includes(i.attribution.cause),
+          i.attribution.cause,
+        );
       }
     }
   });
   test('congested-4g: high RTT, loss, and the precall test predicted it', async () => {
     for (const p of await simulated('congested-4g')) {
       const found = kinds((await diagnosisOf(p.peerId)).diagnosis);
-      for (const k of ['high_rtt', 'packet_loss', 'precall_predicted']) assert.ok(found.has(k), `${k} in ${[...found]}`);
+      for (const k of ['high_rtt', 'packet_loss', 'precall_predicted'])
+        assert.ok(found.has(k), `${k} in ${[...found]}`);
     }
   });
   test('relay (TURN over UDP): CPU limitation, and no relay-over-TCP issue', async () => {
     const all = new Set<string>();
-    for (const p of await simulated('relay')) for (const k of kinds((await diagnosisOf(p.peerId)).diagnosis)) all.add(k);
+    for (const p of await simulated('relay'))
+      for (const k of kinds((await diagnosisOf(p.peerId)).diagnosis)) all.add(k);
     assert.ok(all.has('cpu_limited'), [...all].join());
     assert.ok(!all.has('relay_over_tcp'));
   });
@@ -99,50 +129,107 @@ describe('report shape', () => {
     for (const i of full.diagnosis.issues) {
       assert.ok(Date.parse(i.start) <= Date.parse(i.end));
       assert.equal(typeof i.advice, 'string');
-      for (const k of ['metric', 'worst', 'typical', 'threshold', 'samples']) assert.ok(k in i.evidence, k);
+      for (const k of ['metric', 'worst', 'typical', 'threshold', 'samples'])
+        assert.ok(k in i.evidence, k);
       assert.ok(['low', 'medium', 'high'].includes(i.attribution.confidence));
     }
   });
 });
 
 describe('stored at compaction', () => {
-  test("the own part is stored, gives the same report, a stale one is recomputed, and the listings show the verdicts", async () => {
+  test('the own part is stored, gives the same report, a stale one is recomputed, and the listings show the verdicts', async () => {
     const peers = await simulated('congested-4g');
     const before = await Promise.all(peers.map((p) => diagnosisOf(p.peerId)));
-    for (const p of peers) await compactPeerChunks(t.server.context.db, t.server.context.dialect, p.peerId, Date.now());
+    for (const p of peers)
+      await compactPeerChunks(t.server.context.db, t.server.context.dialect, p.peerId, Date.now());
     const db = t.server.context.db;
     for (const [n, p] of peers.entries()) {
-      const row = await db.selectFrom('peers').select(['diagnosis', 'diagnosis_upto', 'verdict_rank', 'diagnosis_summary']).where('id', '=', p.peerId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('peers')
+        .select(['diagnosis', 'diagnosis_upto', 'verdict_rank', 'diagnosis_summary'])
+        .where('id', '=', p.peerId)
+        .executeTakeFirstOrThrow();
       assert.ok(row.diagnosis && Number(row.diagnosis_upto) > 0);
       assert.equal(row.diagnosis_summary, before[n].diagnosis.summary);
-      assert.equal(Number(row.verdict_rank), ['good', 'fair', 'poor', 'bad'].indexOf(before[n].diagnosis.verdict));
+      assert.equal(
+        Number(row.verdict_rank),
+        ['good', 'fair', 'poor', 'bad'].indexOf(before[n].diagnosis.verdict),
+      );
       assert.deepEqual((await diagnosisOf(p.peerId)).diagnosis, before[n].diagnosis);
     }
     // The final form is reused while the other peers' stored diagnoses are unchanged, and not after.
-    const final = await db.selectFrom('peers').select(['diagnosis_final', 'diagnosis_final_stamp']).where('id', '=', peers[0].peerId).executeTakeFirstOrThrow();
+    const final = await db
+      .selectFrom('peers')
+      .select(['diagnosis_final', 'diagnosis_final_stamp'])
+      .where('id', '=', peers[0].peerId)
+      .executeTakeFirstOrThrow();
     assert.ok(final.diagnosis_final && final.diagnosis_final_stamp);
-    const marked = JSON.stringify({ ...JSON.parse(final.diagnosis_final), summary: 'stored final form' });
-    await db.updateTable('peers').set({ diagnosis_final: marked }).where('id', '=', peers[0].peerId).execute();
+    const marked = JSON.stringify({
+      ...JSON.parse(final.diagnosis_final),
+      summary: 'stored final form',
+    });
+    await db
+      .updateTable('peers')
+      .set({ diagnosis_final: marked })
+      .where('id', '=', peers[0].peerId)
+      .execute();
     assert.equal((await diagnosisOf(peers[0].peerId)).diagnosis.summary, 'stored final form');
-    const other = await db.selectFrom('peers').select('diagnosis_upto').where('id', '=', peers[1].peerId).executeTakeFirstOrThrow();
-    await db.updateTable('peers').set({ diagnosis_upto: Number(other.diagnosis_upto) + 1000 }).where('id', '=', peers[1].peerId).execute();
-    assert.deepEqual((await diagnosisOf(peers[0].peerId)).diagnosis, before[0].diagnosis, 'another peer re-diagnosed: blame runs again');
-    await db.updateTable('peers').set({ diagnosis_upto: other.diagnosis_upto }).where('id', '=', peers[1].peerId).execute();
+    const other = await db
+      .selectFrom('peers')
+      .select('diagnosis_upto')
+      .where('id', '=', peers[1].peerId)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('peers')
+      .set({ diagnosis_upto: Number(other.diagnosis_upto) + 1000 })
+      .where('id', '=', peers[1].peerId)
+      .execute();
+    assert.deepEqual(
+      (await diagnosisOf(peers[0].peerId)).diagnosis,
+      before[0].diagnosis,
+      'another peer re-diagnosed: blame runs again',
+    );
+    await db
+      .updateTable('peers')
+      .set({ diagnosis_upto: other.diagnosis_upto })
+      .where('id', '=', peers[1].peerId)
+      .execute();
     // A stored diagnosis that does not cover the newest chunk is not used.
-    await db.updateTable('peers').set({ diagnosis: JSON.stringify({ method: 'peer-report-diagnosis@1', issues: [], producers: [], received: [], present: { send: [], receive: [] }, streams: 0 }), diagnosis_upto: 1 }).where('id', '=', peers[0].peerId).execute();
+    await db
+      .updateTable('peers')
+      .set({
+        diagnosis: JSON.stringify({
+          method: 'peer-report-diagnosis@1',
+          issues: [],
+          producers: [],
+          received: [],
+          present: { send: [], receive: [] },
+          streams: 0,
+        }),
+        diagnosis_upto: 1,
+      })
+      .where('id', '=', peers[0].peerId)
+      .execute();
     assert.deepEqual((await diagnosisOf(peers[0].peerId)).diagnosis, before[0].diagnosis);
     // Listings.
-    const participants = (await get(`/sessions/${peers[0].sessionId}/participants`)).data.participants as any[];
+    const participants = (await get(`/sessions/${peers[0].sessionId}/participants`)).data
+      .participants as any[];
     for (const [n, p] of peers.entries()) {
       const row = participants.find((x) => x.id === p.peerId);
       assert.equal(row.verdict, before[n].diagnosis.verdict);
       assert.equal(row.diagnosis_summary, before[n].diagnosis.summary);
     }
     const sessions = (await get('/sessions?per_page=100')).data.sessions as any[];
-    const worst = ['good', 'fair', 'poor', 'bad'][Math.max(...before.map((b) => ['good', 'fair', 'poor', 'bad'].indexOf(b.diagnosis.verdict)))];
+    const worst = ['good', 'fair', 'poor', 'bad'][
+      Math.max(...before.map((b) => ['good', 'fair', 'poor', 'bad'].indexOf(b.diagnosis.verdict)))
+    ];
     assert.equal(sessions.find((s) => s.id === peers[0].sessionId).worst_verdict, worst);
     const clean = await simulated('clean');
-    assert.equal(sessions.find((s) => s.id === clean[0].sessionId)?.worst_verdict, undefined, 'not compacted yet: no stored verdict');
+    assert.equal(
+      sessions.find((s) => s.id === clean[0].sessionId)?.worst_verdict,
+      undefined,
+      'not compacted yet: no stored verdict',
+    );
   });
 });
 
@@ -150,24 +237,47 @@ describe('live peer', () => {
   test('its diagnosis follows the batches as they arrive', async () => {
     const kit = `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}`;
     const post = async (path: string, token: string, body: unknown) => {
-      const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      assert.ok(res.ok, `${path}: ${res.status} ${res.ok ? "" : await res.clone().text()}`);
+      const res = await fetch(`${t.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.ok, `${path}: ${res.status} ${res.ok ? '' : await res.clone().text()}`);
       return (await res.json()) as any;
     };
     const meeting = (await post(`${kit}/meetings`, t.token, { title: 'live diagnosis' })).data.id;
-    const participant = (await post(`${kit}/meetings/${meeting}/participants`, t.token, { custom_participant_id: 'live-1', preset_name: 'host' })).data;
+    const participant = (
+      await post(`${kit}/meetings/${meeting}/participants`, t.token, {
+        custom_participant_id: 'live-1',
+        preset_name: 'host',
+      })
+    ).data;
     const startMs = Date.now() - 5 * 60_000;
-    const peerId = (await post('/ingest/v1/join', participant.token, { joined_at: startMs })).data.peer_id;
-    const batches = [...syntheticBatches({ profile: CALL_PROFILES['congested-4g'], startMs, minutes: 5, seed: 7, batchIdPrefix: 'live-diagnosis' })];
+    const peerId = (await post('/ingest/v1/join', participant.token, { joined_at: startMs })).data
+      .peer_id;
+    const batches = [
+      ...syntheticBatches({
+        profile: CALL_PROFILES['congested-4g'],
+        startMs,
+        minutes: 5,
+        seed: 7,
+        batchIdPrefix: 'live-diagnosis',
+      }),
+    ];
     const half = batches.length / 2;
-    for (const b of batches.slice(0, half)) await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b);
+    for (const b of batches.slice(0, half))
+      await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b);
     const first = (await diagnosisOf(peerId)).diagnosis;
     const halfTime = startMs + 150_000;
     assert.ok(first.issues.length > 0);
     assert.ok(first.issues.every((i: any) => Date.parse(i.end) <= halfTime + 2_000));
-    for (const b of batches.slice(half)) await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b);
+    for (const b of batches.slice(half))
+      await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b);
     const second = (await diagnosisOf(peerId)).diagnosis;
-    assert.ok(second.issues.some((i: any) => Date.parse(i.end) > halfTime + 2_000), 'issues of the second half appear');
+    assert.ok(
+      second.issues.some((i: any) => Date.parse(i.end) > halfTime + 2_000),
+      'issues of the second half appear',
+    );
     assert.equal((await diagnosisOf(peerId)).status, 'LIVE');
   });
 });

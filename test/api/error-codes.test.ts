@@ -5,7 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, badRequest, defaultErrorCode, ERROR_CODES, errorBody, notFound } from '../../src/api/errors.ts';
+import {
+  ApiError,
+  badRequest,
+  defaultErrorCode,
+  ERROR_CODES,
+  errorBody,
+  notFound,
+} from '../../src/api/errors.ts';
 
 const codesOf = (err: ApiError) => {
   const body = errorBody(err) as { errors: { code: number }[]; error: { code: number } };
@@ -19,7 +26,10 @@ test('every kind has its own code >= 1000', () => {
 });
 
 test('the helpers render their kind in both envelopes', () => {
-  assert.deepEqual(codesOf(badRequest('peer_id', 'must be a UUID')), [ERROR_CODES.invalid_request, ERROR_CODES.invalid_request]);
+  assert.deepEqual(codesOf(badRequest('peer_id', 'must be a UUID')), [
+    ERROR_CODES.invalid_request,
+    ERROR_CODES.invalid_request,
+  ]);
   assert.deepEqual(codesOf(notFound('peer')), [ERROR_CODES.not_found, ERROR_CODES.not_found]);
 });
 
@@ -31,7 +41,10 @@ test('an error created without a kind gets the default of its status, >= 1000 an
     assert.equal(a, defaultErrorCode(status));
     assert.ok(a! >= 1000 && !table.has(a!), `${status} -> ${a}`);
   }
-  assert.deepEqual(codesOf(new ApiError(401, 'x')), [ERROR_CODES.authentication, ERROR_CODES.authentication]);
+  assert.deepEqual(codesOf(new ApiError(401, 'x')), [
+    ERROR_CODES.authentication,
+    ERROR_CODES.authentication,
+  ]);
 });
 
 test('an HTTP status passed as the code (the old style) is replaced by the status default', () => {

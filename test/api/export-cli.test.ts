@@ -22,13 +22,25 @@ const UNTIL = '2100-01-01T00:00:00Z';
 let t: TestServer;
 before(async () => {
   t = await startTestServer();
-  await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'clean', minutes: 1, peers: 3 });
+  await runSimulation({
+    url: t.url,
+    token: t.token,
+    accountId: t.accountId,
+    appId: t.appId,
+    profile: 'clean',
+    minutes: 1,
+    peers: 3,
+  });
 });
 after(() => t.close());
 
 /** Runs the CLI without blocking this process's event loop (the server under test runs in it). */
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: binEnv({ DATABASE_URL: t.server.config.databaseUrl ?? '' }), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: binEnv({ DATABASE_URL: t.server.config.databaseUrl ?? '' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -41,7 +53,10 @@ function cli(args: string[]) {
 }
 
 async function route(query: string): Promise<string> {
-  const res = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/export/peers?since=${SINCE}&until=${UNTIL}&${query}`, { headers: { authorization: `Bearer ${t.readToken}` } });
+  const res = await fetch(
+    `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/export/peers?since=${SINCE}&until=${UNTIL}&${query}`,
+    { headers: { authorization: `Bearer ${t.readToken}` } },
+  );
   assert.equal(res.status, 200);
   return res.text();
 }
@@ -53,7 +68,10 @@ describe('peer-report export', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, await route(`format=${format}`));
     }
-    const rows = (await route('format=ndjson')).trim().split('\n').map((l) => JSON.parse(l) as { cursor: string });
+    const rows = (await route('format=ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { cursor: string });
     const r = await cli(['--since', SINCE, '--until', UNTIL]);
     assert.match(r.stderr, new RegExp(`rows=3\tnext_cursor=${rows[2].cursor}\n`));
   });
@@ -69,7 +87,14 @@ describe('peer-report export', () => {
     assert.equal(rest.code, 0, rest.stderr);
     assert.deepEqual(rest.stdout.trim().split('\n'), all.slice(2));
     // Past the end: nothing, and the cursor stays where it was.
-    const none = await cli(['--since', SINCE, '--until', UNTIL, '--cursor', /next_cursor=(\S+)/.exec(rest.stderr)![1]]);
+    const none = await cli([
+      '--since',
+      SINCE,
+      '--until',
+      UNTIL,
+      '--cursor',
+      /next_cursor=(\S+)/.exec(rest.stderr)![1],
+    ]);
     assert.equal(none.stdout, '');
     assert.match(none.stderr, /rows=0\tnext_cursor=\S+/);
   });
@@ -89,7 +114,19 @@ describe('peer-report export', () => {
     const missing = await cli(['--since', SINCE]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--until/);
-    const r = await run(['export', '--account', t.accountId, '--app', 'no-such-app', '--since', SINCE, '--until', UNTIL, '--data', t.dataDir]);
+    const r = await run([
+      'export',
+      '--account',
+      t.accountId,
+      '--app',
+      'no-such-app',
+      '--since',
+      SINCE,
+      '--until',
+      UNTIL,
+      '--data',
+      t.dataDir,
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /--app: no app 'no-such-app'/);
   });

@@ -32,18 +32,43 @@ let relayPeers: SimulatedPeer[];
 let cleanPeers: SimulatedPeer[];
 before(async () => {
   t = await startTestServer({ metricsToken: METRICS_TOKEN });
-  relayPeers = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'relay', minutes: 1, peers: 2 });
-  cleanPeers = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'lossy-wifi', minutes: 1, peers: 2, seed: 7 });
+  relayPeers = await runSimulation({
+    url: t.url,
+    token: t.token,
+    accountId: t.accountId,
+    appId: t.appId,
+    profile: 'relay',
+    minutes: 1,
+    peers: 2,
+  });
+  cleanPeers = await runSimulation({
+    url: t.url,
+    token: t.token,
+    accountId: t.accountId,
+    appId: t.appId,
+    profile: 'lossy-wifi',
+    minutes: 1,
+    peers: 2,
+    seed: 7,
+  });
   // A display name that needs every CSV quoting rule.
   const p = cleanPeers[0];
-  const res = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/meetings/${p.meetingId}/participants/${p.participantId}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: TRICKY_NAME }),
-  });
+  const res = await fetch(
+    `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/meetings/${p.meetingId}/participants/${p.participantId}`,
+    {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: TRICKY_NAME }),
+    },
+  );
   assert.equal(res.status, 200, await res.text());
   // One peer compacted (aggregates stored with it), the others computed from their chunks at export time.
-  await compactPeerChunks(t.server.context.db, t.server.context.dialect, relayPeers[0].peerId, Date.now());
+  await compactPeerChunks(
+    t.server.context.db,
+    t.server.context.dialect,
+    relayPeers[0].peerId,
+    Date.now(),
+  );
 });
 after(() => t.close());
 
@@ -62,7 +87,10 @@ async function ndjson(query: string, appId?: string): Promise<Row[]> {
   const text = await res.text();
   if (text === '') return [];
   assert.ok(text.endsWith('\n'));
-  return text.slice(0, -1).split('\n').map((l) => JSON.parse(l) as Row);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row);
 }
 
 const orderKey = (r: Row) => `${String(r.left_at)}|${String(r.peer_id)}`;
@@ -74,9 +102,12 @@ describe('export of finished peers', () => {
     assert.deepEqual(rows.map((r) => r.peer_id).sort(), all.map((p) => p.peerId).sort());
     for (const row of rows) assert.deepEqual(Object.keys(row), [...EXPORT_COLUMNS]);
     for (const row of rows) {
-      const res = await get(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${row.peer_id}?filters=device_info,quality_stats,precall_network_information`);
+      const res = await get(
+        `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${row.peer_id}?filters=device_info,quality_stats,precall_network_information`,
+      );
       assert.equal(res.status, 200);
-      const p = ((await res.json()) as { data: { participant: Record<string, any> } }).data.participant;
+      const p = ((await res.json()) as { data: { participant: Record<string, any> } }).data
+        .participant;
       const sim = all.find((s) => s.peerId === row.peer_id)!;
       assert.equal(row.session_id, p.session_id);
       assert.equal(row.meeting_id, sim.meetingId);
@@ -90,7 +121,17 @@ describe('export of finished peers', () => {
       assert.equal(row.leave_reason, p.leave_reason ?? null);
       assert.equal(row.source, p.source);
       const device = p.peer_stats.device_info;
-      for (const key of ['browser', 'browser_version', 'engine', 'os', 'os_version', 'is_mobile', 'sdk_name', 'sdk_version']) assert.equal(row[key], device[key] ?? null, key);
+      for (const key of [
+        'browser',
+        'browser_version',
+        'engine',
+        'os',
+        'os_version',
+        'is_mobile',
+        'sdk_name',
+        'sdk_version',
+      ])
+        assert.equal(row[key], device[key] ?? null, key);
       const qs = p.quality_stats;
       assert.equal(row.average_mos, qs.average_quality ?? null);
       assert.equal(row.audio_bandwidth_kbps, qs.audio_bandwidth ?? null);
@@ -112,11 +153,24 @@ describe('export of finished peers', () => {
       }
       assert.ok(seriesSeen >= 2, 'the simulated calls have audio and video');
       // Network: the selected pair seen last (the simulated relay calls go through TURN).
-      const pairs = [...p.peer_report.metadata.candidate_pairs.producing_transport, ...p.peer_report.metadata.candidate_pairs.consuming_transport].filter((x: { selected?: boolean }) => x.selected);
-      const last = pairs.sort((a: { timestamp: string }, b: { timestamp: string }) => a.timestamp.localeCompare(b.timestamp)).at(-1);
+      const pairs = [
+        ...p.peer_report.metadata.candidate_pairs.producing_transport,
+        ...p.peer_report.metadata.candidate_pairs.consuming_transport,
+      ].filter((x: { selected?: boolean }) => x.selected);
+      const last = pairs
+        .sort((a: { timestamp: string }, b: { timestamp: string }) =>
+          a.timestamp.localeCompare(b.timestamp),
+        )
+        .at(-1);
       assert.ok(last, 'a selected pair');
-      assert.equal(row.relay, last.local_candidate_type === 'relay' || last.remote_candidate_type === 'relay');
-      assert.equal(row.relay, relayPeers.some((r) => r.peerId === row.peer_id));
+      assert.equal(
+        row.relay,
+        last.local_candidate_type === 'relay' || last.remote_candidate_type === 'relay',
+      );
+      assert.equal(
+        row.relay,
+        relayPeers.some((r) => r.peerId === row.peer_id),
+      );
       assert.equal(row.transport_protocol, last.local_candidate_protocol ?? null);
       assert.equal(row.verdict, null);
       assert.equal(row.issues, null);
@@ -137,9 +191,14 @@ describe('export of finished peers', () => {
         EXPORT_COLUMNS.map((c) => (json[i][c] === null ? '' : String(json[i][c]))),
       );
     });
-    assert.ok(records.some((r) => r[EXPORT_COLUMNS.indexOf('display_name')] === TRICKY_NAME), 'the tricky name comes back whole');
+    assert.ok(
+      records.some((r) => r[EXPORT_COLUMNS.indexOf('display_name')] === TRICKY_NAME),
+      'the tricky name comes back whole',
+    );
     // No rows: the header alone.
-    const empty = await get(exportUrl('since=2001-01-01T00:00:00Z&until=2001-01-02T00:00:00Z&format=csv'));
+    const empty = await get(
+      exportUrl('since=2001-01-01T00:00:00Z&until=2001-01-02T00:00:00Z&format=csv'),
+    );
     assert.deepEqual(parseCsv(await empty.text()), [[...EXPORT_COLUMNS]]);
   });
 
@@ -159,32 +218,68 @@ describe('export of finished peers', () => {
     }
     assert.deepEqual(paged, all);
     // From any row's cursor: exactly the rows after it.
-    for (let i = 0; i < all.length; i++) assert.deepEqual(await ndjson(`cursor=${encodeURIComponent(String(all[i].cursor))}`), all.slice(i + 1));
+    for (let i = 0; i < all.length; i++)
+      assert.deepEqual(
+        await ndjson(`cursor=${encodeURIComponent(String(all[i].cursor))}`),
+        all.slice(i + 1),
+      );
     // since inclusive, until exclusive, on the finished time.
     const second = String(all[1].left_at);
-    const upTo = await get(exportUrl(`since=2000-01-01T00:00:00Z&until=${encodeURIComponent(second)}`));
-    const beforeRows = (await upTo.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
-    assert.deepEqual(beforeRows, all.filter((r) => String(r.left_at) < second));
-    const from = await get(exportUrl(`since=${encodeURIComponent(second)}&until=2100-01-01T00:00:00Z`));
-    const fromRows = (await from.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
-    assert.deepEqual(fromRows, all.filter((r) => String(r.left_at) >= second));
+    const upTo = await get(
+      exportUrl(`since=2000-01-01T00:00:00Z&until=${encodeURIComponent(second)}`),
+    );
+    const beforeRows = (await upTo.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row);
+    assert.deepEqual(
+      beforeRows,
+      all.filter((r) => String(r.left_at) < second),
+    );
+    const from = await get(
+      exportUrl(`since=${encodeURIComponent(second)}&until=2100-01-01T00:00:00Z`),
+    );
+    const fromRows = (await from.text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Row);
+    assert.deepEqual(
+      fromRows,
+      all.filter((r) => String(r.left_at) >= second),
+    );
   });
 
   test('a live peer is not exported until it has finished', async () => {
     const kit = `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}`;
     const post = async (url: string, token: string, body: unknown) =>
-      ((await (await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { data: Record<string, any> }).data;
+      (
+        (await (
+          await fetch(url, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          })
+        ).json()) as { data: Record<string, any> }
+      ).data;
     const meeting = await post(`${kit}/meetings`, t.token, { title: 'still live' });
-    const participant = await post(`${kit}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: 'live', preset_name: 'host' });
+    const participant = await post(`${kit}/meetings/${meeting.id}/participants`, t.token, {
+      custom_participant_id: 'live',
+      preset_name: 'host',
+    });
     const joined = await post(`${t.url}/ingest/v1/join`, participant.token, {});
     assert.ok(!(await ndjson('')).some((r) => r.peer_id === joined.peer_id));
     await post(`${t.url}/ingest/v1/peers/${joined.peer_id}/leave`, participant.token, {});
     assert.ok((await ndjson('')).some((r) => r.peer_id === joined.peer_id));
   });
 
-  test('tenancy: another account\'s token gets 403, another app\'s peers never appear', async () => {
+  test("tenancy: another account's token gets 403, another app's peers never appear", async () => {
     const otherAccount = `other${randomUUID().slice(0, 8)}`;
-    const other = await createApiToken(t.server.context.db, otherAccount, 'Realtime Admin', 'other');
+    const other = await createApiToken(
+      t.server.context.db,
+      otherAccount,
+      'Realtime Admin',
+      'other',
+    );
     const res = await get(exportUrl(RANGE), other.token);
     assert.equal(res.status, 403);
     // The other account asking for our app under its own account id: no such app there.
@@ -192,10 +287,21 @@ describe('export of finished peers', () => {
     assert.equal((await fetch(exportUrl(RANGE))).status, 401);
     // A second app of the same account, with a peer of its own.
     const app2 = await createApp(t.server.context.db, t.accountId, 'second app');
-    const [peer2] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: app2.id, profile: 'clean', minutes: 1, peers: 1 });
+    const [peer2] = await runSimulation({
+      url: t.url,
+      token: t.token,
+      accountId: t.accountId,
+      appId: app2.id,
+      profile: 'clean',
+      minutes: 1,
+      peers: 1,
+    });
     const ours = await ndjson('');
     assert.ok(!ours.some((r) => r.peer_id === peer2.peerId));
-    assert.deepEqual((await ndjson('', app2.id)).map((r) => r.peer_id), [peer2.peerId]);
+    assert.deepEqual(
+      (await ndjson('', app2.id)).map((r) => r.peer_id),
+      [peer2.peerId],
+    );
   });
 
   test('bad parameters are 400 naming the field', async () => {
@@ -229,13 +335,25 @@ describe('export of many peers', () => {
     // 5,000 finished peers seeded through the store: copies of a real compacted peer, ten per finished time.
     const db = t.server.context.db;
     bulkApp = (await createApp(db, t.accountId, 'bulk')).id;
-    const model = (await db.selectFrom('peers').selectAll().where('id', '=', relayPeers[0].peerId).executeTakeFirstOrThrow()) as PeersTable;
+    const model = (await db
+      .selectFrom('peers')
+      .selectAll()
+      .where('id', '=', relayPeers[0].peerId)
+      .executeTakeFirstOrThrow()) as PeersTable;
     assert.notEqual(model.quality_aggregates, null);
     const base = Date.parse('2026-01-01T00:00:00Z');
     for (let i = 0; i < N; i += 500) {
       const rows = [];
       for (let j = i; j < Math.min(N, i + 500); j++) {
-        rows.push({ ...model, id: randomUUID(), app_id: bulkApp, left_at: base + Math.floor(j / 10) * 1000, joined_at: base - 60_000, quality_aggregates_upto: 0, chunks_merged_upto: 0 });
+        rows.push({
+          ...model,
+          id: randomUUID(),
+          app_id: bulkApp,
+          left_at: base + Math.floor(j / 10) * 1000,
+          joined_at: base - 60_000,
+          quality_aggregates_upto: 0,
+          chunks_merged_upto: 0,
+        });
       }
       await db.insertInto('peers').values(rows).execute();
     }
@@ -250,13 +368,20 @@ describe('export of many peers', () => {
     const at = 2_345;
     assert.equal(rows[at].left_at, rows[at + 1].left_at);
     const rest = await ndjson(`cursor=${encodeURIComponent(String(rows[at].cursor))}`, bulkApp);
-    assert.deepEqual(rest.map((r) => r.peer_id), rows.slice(at + 1).map((r) => r.peer_id));
+    assert.deepEqual(
+      rest.map((r) => r.peer_id),
+      rows.slice(at + 1).map((r) => r.peer_id),
+    );
   });
 
   test('streams as the client reads: the server stops producing while the client does not read', async () => {
     const produced = async () => {
-      const res = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-      return promValue(parsePromText(await res.text()), 'peer_report_export_rows_total', { format: 'ndjson' });
+      const res = await fetch(`${t.url}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      return promValue(parsePromText(await res.text()), 'peer_report_export_rows_total', {
+        format: 'ndjson',
+      });
     };
     const start = await produced();
     const res = await get(exportUrl(`${RANGE}&format=ndjson`, bulkApp));
@@ -274,7 +399,10 @@ describe('export of many peers', () => {
     }
     const whilePaused = now - start;
     if (process.env.EXPORT_TEST_VERBOSE) console.log(`rows produced while paused: ${whilePaused}`);
-    assert.ok(whilePaused < N, `the server produced ${whilePaused} of ${N} rows while the client read one chunk`);
+    assert.ok(
+      whilePaused < N,
+      `the server produced ${whilePaused} of ${N} rows while the client read one chunk`,
+    );
     // Reading on gets the rest.
     let bytes = first.value.length;
     let lines = new TextDecoder().decode(first.value).split('\n').length - 1;

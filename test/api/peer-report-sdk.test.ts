@@ -14,7 +14,16 @@ let peers: SimulatedPeer[];
 
 before(async () => {
   t = await startTestServer();
-  peers = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'lossy-wifi', minutes: 2, peers: 2, seed: 7 });
+  peers = await runSimulation({
+    url: t.url,
+    token: t.token,
+    accountId: t.accountId,
+    appId: t.appId,
+    profile: 'lossy-wifi',
+    minutes: 2,
+    peers: 2,
+    seed: 7,
+  });
 });
 after(() => t.close());
 
@@ -25,9 +34,17 @@ describe('peer report through the official SDK', () => {
     assert.equal(app.success, true);
     const appId = app.data!.app!.id!;
     assert.match(appId, /^[0-9a-f-]{36}$/);
-    const meeting = await cf.realtimeKit.meetings.create(appId, { account_id: t.accountId, title: 'Standup', record_on_start: false });
+    const meeting = await cf.realtimeKit.meetings.create(appId, {
+      account_id: t.accountId,
+      title: 'Standup',
+      record_on_start: false,
+    });
     assert.equal(meeting.data!.title, 'Standup');
-    assert.equal(meeting.data!.record_on_start, false, 'unknown-to-us fields are stored and echoed');
+    assert.equal(
+      meeting.data!.record_on_start,
+      false,
+      'unknown-to-us fields are stored and echoed',
+    );
     const p = await cf.realtimeKit.meetings.addParticipant(meeting.data!.id, {
       account_id: t.accountId,
       app_id: appId,
@@ -41,7 +58,10 @@ describe('peer report through the official SDK', () => {
 
   test('7.x getParticipantDataFromPeerID returns the full newest-schema report', async () => {
     const cf = sdk7(t.baseURL, t.token);
-    const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(peers[0].peerId, { account_id: t.accountId, app_id: t.appId });
+    const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(peers[0].peerId, {
+      account_id: t.accountId,
+      app_id: t.appId,
+    });
     assert.equal(res.success, true);
     const p = res.data!.participant!;
     assert.equal(p.id, peers[0].peerId);
@@ -54,7 +74,11 @@ describe('peer report through the official SDK', () => {
     const q = p.peer_report!.quality!;
     for (const series of QUALITY_SERIES) {
       assert.ok(Array.isArray((q as Record<string, unknown>)[series]), `${series} is an array`);
-      assert.equal(typeof (q as Record<string, unknown>)[`${series}_cumulative`], 'object', `${series}_cumulative`);
+      assert.equal(
+        typeof (q as Record<string, unknown>)[`${series}_cumulative`],
+        'object',
+        `${series}_cumulative`,
+      );
     }
     // 2 minutes at one sample per 2 s: 60 samples per stream.
     assert.equal(q.audio_producer!.length, 60);
@@ -66,7 +90,10 @@ describe('peer report through the official SDK', () => {
     assert.ok((s as Record<string, unknown>).mos_detail, 'every score explains itself');
     const cum = q.audio_consumer_cumulative!;
     assert.ok(cum.quality_mos!.p50! >= cum.quality_mos!.p90! - 4.5);
-    assert.ok(cum.packet_loss!['5_or_greater_event_fraction']! >= cum.packet_loss!['10_or_greater_event_fraction']!);
+    assert.ok(
+      cum.packet_loss!['5_or_greater_event_fraction']! >=
+        cum.packet_loss!['10_or_greater_event_fraction']!,
+    );
     const m = p.peer_report!.metadata!;
     assert.equal(m.browser_metadata!.browser, 'Chrome');
     assert.equal(m.device_info!.os, 'Linux');
@@ -85,10 +112,17 @@ describe('peer report through the official SDK', () => {
   test('the two peers agree: what one sends the other receives', async () => {
     const cf = sdk7(t.baseURL, t.token);
     const [a, b] = await Promise.all(
-      peers.map((x) => cf.realtimeKit.sessions.getParticipantDataFromPeerID(x.peerId, { account_id: t.accountId, app_id: t.appId })),
+      peers.map((x) =>
+        cf.realtimeKit.sessions.getParticipantDataFromPeerID(x.peerId, {
+          account_id: t.accountId,
+          app_id: t.appId,
+        }),
+      ),
     );
-    const sum = (rows: { packets_sent?: number; packets_received?: number; packets_lost?: number }[], k: 'packets_sent' | 'packets_received' | 'packets_lost') =>
-      rows.reduce((acc, r) => acc + (r[k] ?? 0), 0);
+    const sum = (
+      rows: { packets_sent?: number; packets_received?: number; packets_lost?: number }[],
+      k: 'packets_sent' | 'packets_received' | 'packets_lost',
+    ) => rows.reduce((acc, r) => acc + (r[k] ?? 0), 0);
     const qa = a.data!.participant!.peer_report!.quality!;
     const qb = b.data!.participant!.peer_report!.quality!;
     assert.ok(sum(qa.audio_producer!, 'packets_sent') > 0);
@@ -97,7 +131,11 @@ describe('peer report through the official SDK', () => {
 
   test('include_peer_events=true adds PEER_CREATED, PEER_JOINING and PEER_LEAVING', async () => {
     const cf = sdk7(t.baseURL, t.token);
-    const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(peers[0].peerId, { account_id: t.accountId, app_id: t.appId, include_peer_events: true });
+    const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(peers[0].peerId, {
+      account_id: t.accountId,
+      app_id: t.appId,
+      include_peer_events: true,
+    });
     const names = res.data!.participant!.peer_events!.map((e) => e.event_name);
     assert.deepEqual(names, ['PEER_CREATED', 'PEER_JOINING', 'PEER_LEAVING']);
     assert.equal(res.data!.participant!.peer_events![2].peer_id, peers[0].peerId);
@@ -105,25 +143,37 @@ describe('peer report through the official SDK', () => {
 
   test('6.x getParticipantDataFromPeerId with filters as a string and as an array', async () => {
     const cf = sdk6(t.baseURL, t.token);
-    const one = (await cf.realtimeKit.sessions.getParticipantDataFromPeerId(t.appId, peers[0].peerId, { account_id: t.accountId, filters: 'device_info' })) as any;
+    const one = (await cf.realtimeKit.sessions.getParticipantDataFromPeerId(
+      t.appId,
+      peers[0].peerId,
+      { account_id: t.accountId, filters: 'device_info' },
+    )) as any;
     const report = one.data.participant.peer_report;
     assert.ok(report.metadata.device_info);
     assert.equal(report.quality, undefined, 'quality_stats not selected');
     assert.equal(report.metadata.ip_information, undefined);
     assert.equal(one.data.participant.id, peers[0].peerId, 'identity fields always present');
 
-    const two = (await cf.realtimeKit.sessions.getParticipantDataFromPeerId(t.appId, peers[0].peerId, {
-      account_id: t.accountId,
-      filters: 'events,quality_stats' as 'events',
-    })) as any;
+    const two = (await cf.realtimeKit.sessions.getParticipantDataFromPeerId(
+      t.appId,
+      peers[0].peerId,
+      {
+        account_id: t.accountId,
+        filters: 'events,quality_stats' as 'events',
+      },
+    )) as any;
     assert.ok(two.data.participant.peer_report.quality.audio_producer.length > 0);
     assert.ok(two.data.participant.peer_report.metadata.events.length > 0);
     assert.equal(two.data.participant.peer_report.metadata.device_info, undefined);
 
-    const arr = (await cf.realtimeKit.sessions.getParticipantDataFromPeerId(t.appId, peers[0].peerId, {
-      account_id: t.accountId,
-      filters: ['ip_information', 'precall_network_information'] as unknown as 'ip_information',
-    })) as any;
+    const arr = (await cf.realtimeKit.sessions.getParticipantDataFromPeerId(
+      t.appId,
+      peers[0].peerId,
+      {
+        account_id: t.accountId,
+        filters: ['ip_information', 'precall_network_information'] as unknown as 'ip_information',
+      },
+    )) as any;
     assert.ok(arr.data.participant.peer_report.metadata.ip_information);
     assert.ok(arr.data.participant.peer_report.metadata.candidate_pairs);
     assert.equal(arr.data.participant.peer_report.quality, undefined);
@@ -131,8 +181,20 @@ describe('peer report through the official SDK', () => {
 
   test('the report is readable while the call is live, and grows', async () => {
     const cf = sdk7(t.baseURL, t.token);
-    const [live] = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'clean', minutes: 0.5, peers: 1, leave: false });
-    const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(live.peerId, { account_id: t.accountId, app_id: t.appId });
+    const [live] = await runSimulation({
+      url: t.url,
+      token: t.token,
+      accountId: t.accountId,
+      appId: t.appId,
+      profile: 'clean',
+      minutes: 0.5,
+      peers: 1,
+      leave: false,
+    });
+    const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(live.peerId, {
+      account_id: t.accountId,
+      app_id: t.appId,
+    });
     const p = res.data!.participant! as Record<string, any>;
     assert.equal(p.left_at, undefined);
     assert.equal(p.status, 'LIVE');

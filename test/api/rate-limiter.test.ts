@@ -6,7 +6,10 @@ import { RateLimiter } from '../../src/api/rate-limiter.ts';
 test('a burst passes, then one request per 1/rate seconds; Retry-After says how long', () => {
   const l = new RateLimiter(2, 3);
   const t0 = 1_000_000;
-  assert.deepEqual([0, 0, 0].map(() => l.take('a', t0)), [0, 0, 0]);
+  assert.deepEqual(
+    [0, 0, 0].map(() => l.take('a', t0)),
+    [0, 0, 0],
+  );
   assert.equal(l.take('a', t0), 0.5);
   // 0.998 of a token refilled in 499 ms at 2/s: the missing 0.002 comes in 1 ms.
   assert.ok(Math.abs(l.take('a', t0 + 499) - 0.001) < 1e-9);

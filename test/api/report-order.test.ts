@@ -24,7 +24,11 @@ test('peers that joined at the same instant, and pairs sampled at the same insta
   const joinedAt = Date.now() - 60_000;
   const peers: { peerId: string; token: string }[] = [];
   for (let i = 0; i < 6; i++) {
-    const p = await postJson(`${api}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: `tie-${i}`, preset_name: 'host', name: `Tie ${i}` });
+    const p = await postJson(`${api}/meetings/${meeting.id}/participants`, t.token, {
+      custom_participant_id: `tie-${i}`,
+      preset_name: 'host',
+      name: `Tie ${i}`,
+    });
     const j = await postJson(`${t.url}/ingest/v1/join`, p.token, { joined_at: joinedAt });
     peers.push({ peerId: j.peer_id, token: p.token });
   }
@@ -32,13 +36,24 @@ test('peers that joined at the same instant, and pairs sampled at the same insta
   const ts = joinedAt + 10_000;
   await postJson(`${t.url}/ingest/v1/peers/${peers[0].peerId}/batches`, peers[0].token, {
     batch_id: `batch-${randomUUID()}`,
-    candidate_pairs: ['pc-c', 'pc-a', 'pc-b'].map((pc) => ({ ts, pc, id: `${pc}-pair`, state: 'succeeded', selected: true })),
+    candidate_pairs: ['pc-c', 'pc-a', 'pc-b'].map((pc) => ({
+      ts,
+      pc,
+      id: `${pc}-pair`,
+      state: 'succeeded',
+      selected: true,
+    })),
   });
 
-  const report = await sdk7(t.baseURL, t.token).realtimeKit.sessions.getParticipantDataFromPeerID(peers[0].peerId, { account_id: t.accountId, app_id: t.appId });
+  const report = await sdk7(t.baseURL, t.token).realtimeKit.sessions.getParticipantDataFromPeerID(
+    peers[0].peerId,
+    { account_id: t.accountId, app_id: t.appId },
+  );
   const participant = report.data!.participant! as Record<string, any>;
   assert.deepEqual(participant.quality_stats.peer_ids, peers.map((p) => p.peerId).sort());
   // Transports that never carried media are listed on both sides.
-  const pcs = (participant.peer_report.metadata.candidate_pairs.producing_transport as { pc: string }[]).map((p) => p.pc);
+  const pcs = (
+    participant.peer_report.metadata.candidate_pairs.producing_transport as { pc: string }[]
+  ).map((p) => p.pc);
   assert.deepEqual(pcs, ['pc-a', 'pc-b', 'pc-c']);
 });

@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { startTestServer } from '../support/server.ts';
 import { sdk7 } from '../support/sdk.ts';
 import { testWebhookConfig } from '../support/webhook-config.ts';
-import { fetchWebhookPublicKey, signatureVerifies, startWebhookReceiver } from '../support/webhook-receiver.ts';
+import {
+  fetchWebhookPublicKey,
+  signatureVerifies,
+  startWebhookReceiver,
+} from '../support/webhook-receiver.ts';
 import { runMeeting } from '../support/meeting-traffic.ts';
 import { KEY_CACHE_MS } from '../../src/webhooks/signing-key.ts';
 
@@ -23,16 +27,29 @@ test('rotate-key replaces the served key and the signing key together', async ()
   const rx = await startWebhookReceiver();
   try {
     const before = await fetchWebhookPublicKey(t.url);
-    await sdk7(t.baseURL, t.token).realtimeKit.webhooks.createWebhook(t.appId, { account_id: t.accountId, name: 'k', url: rx.url, events: ['meeting.started'] });
+    await sdk7(t.baseURL, t.token).realtimeKit.webhooks.createWebhook(t.appId, {
+      account_id: t.accountId,
+      name: 'k',
+      url: rx.url,
+      events: ['meeting.started'],
+    });
     await runMeeting(t, 1);
     await rx.waitFor((r) => r.length === 1);
     assert.ok(signatureVerifies(rx.received[0], before));
 
     const env = { ...process.env, DATABASE_URL: t.server.config.databaseUrl ?? '' };
-    const printed = spawnSync(process.execPath, [bin, 'webhooks', 'public-key', '--data', t.dataDir], { env, encoding: 'utf8' });
+    const printed = spawnSync(
+      process.execPath,
+      [bin, 'webhooks', 'public-key', '--data', t.dataDir],
+      { env, encoding: 'utf8' },
+    );
     assert.equal(printed.status, 0, printed.stderr);
     assert.equal(printed.stdout.trim(), before.trim(), 'public-key prints the served key');
-    const rotated = spawnSync(process.execPath, [bin, 'webhooks', 'rotate-key', '--data', t.dataDir], { env, encoding: 'utf8' });
+    const rotated = spawnSync(
+      process.execPath,
+      [bin, 'webhooks', 'rotate-key', '--data', t.dataDir],
+      { env, encoding: 'utf8' },
+    );
     assert.equal(rotated.status, 0, rotated.stderr);
     const newKey = rotated.stdout;
     assert.match(newKey, /BEGIN PUBLIC KEY/);

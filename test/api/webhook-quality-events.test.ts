@@ -9,8 +9,18 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { sdk7 } from '../support/sdk.ts';
 import { testWebhookConfig } from '../support/webhook-config.ts';
-import { fetchWebhookPublicKey, signatureVerifies, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
-import { joinPeer, leavePeer, meetingWithParticipants, sendBatch } from '../support/meeting-traffic.ts';
+import {
+  fetchWebhookPublicKey,
+  signatureVerifies,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../support/webhook-receiver.ts';
+import {
+  joinPeer,
+  leavePeer,
+  meetingWithParticipants,
+  sendBatch,
+} from '../support/meeting-traffic.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 
@@ -21,7 +31,14 @@ let hookId: string;
 before(async () => {
   t = await startTestServer({
     compactAfterMs: 0,
-    webhooks: testWebhookConfig({ alerts: { minSeverity: 'major', minDurationMs: 8_000, windowMs: 900_000, scanIntervalMs: 100 } }),
+    webhooks: testWebhookConfig({
+      alerts: {
+        minSeverity: 'major',
+        minDurationMs: 8_000,
+        windowMs: 900_000,
+        scanIntervalMs: 100,
+      },
+    }),
   });
   rx = await startWebhookReceiver();
   hookId = (
@@ -53,12 +70,26 @@ describe('quality events', () => {
     const badPeer = await joinPeer(t.url, bad);
     const goodPeer = await joinPeer(t.url, good);
     const startMs = Date.now() - 60_000;
-    for (const [p, peer, profile] of [[bad, badPeer, lossy], [good, goodPeer, clean]] as const) {
-      for (const batch of syntheticBatches({ profile, startMs, minutes: 1, seed: 3, remotePeerIds: [peer === badPeer ? goodPeer : badPeer], batchIdPrefix: `${peer}-` })) {
+    for (const [p, peer, profile] of [
+      [bad, badPeer, lossy],
+      [good, goodPeer, clean],
+    ] as const) {
+      for (const batch of syntheticBatches({
+        profile,
+        startMs,
+        minutes: 1,
+        seed: 3,
+        remotePeerIds: [peer === badPeer ? goodPeer : badPeer],
+        batchIdPrefix: `${peer}-`,
+      })) {
         await sendBatch(t.url, p, peer, batch);
       }
     }
-    await rx.waitFor((r) => r.some((w) => w.body.event === 'peer.qualityAlert'), 20_000, 'an alert');
+    await rx.waitFor(
+      (r) => r.some((w) => w.body.event === 'peer.qualityAlert'),
+      20_000,
+      'an alert',
+    );
     // Several more scans: still one alert per kind.
     await new Promise((r) => setTimeout(r, 800));
     const alerts = rx.accepted().filter((w) => w.body.event === 'peer.qualityAlert');
@@ -71,28 +102,46 @@ describe('quality events', () => {
     assert.equal(alert.alert.detector, 'threshold@1');
     assert.ok(alert.alert.durationSeconds >= 8, `lasted ${alert.alert.durationSeconds} s`);
     assert.ok(alert.alert.worst >= 15, `worst loss ${alert.alert.worst} %`);
-    assert.equal(alert.reportUrl, `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${badPeer}`);
+    assert.equal(
+      alert.reportUrl,
+      `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${badPeer}`,
+    );
 
     await leavePeer(t.url, bad, badPeer);
     await leavePeer(t.url, good, goodPeer);
-    await rx.waitFor((r) => r.filter((w) => w.body.event === 'peer.qualityReport').length >= 2, 30_000, 'two quality reports');
+    await rx.waitFor(
+      (r) => r.filter((w) => w.body.event === 'peer.qualityReport').length >= 2,
+      30_000,
+      'two quality reports',
+    );
     const reports = rx.accepted().filter((w) => w.body.event === 'peer.qualityReport');
-    assert.deepEqual(new Set(reports.map((r) => r.body.participant.peerId)), new Set([badPeer, goodPeer]));
+    assert.deepEqual(
+      new Set(reports.map((r) => r.body.participant.peerId)),
+      new Set([badPeer, goodPeer]),
+    );
     const badReport = reports.find((r) => r.body.participant.peerId === badPeer)!.body;
     const goodReport = reports.find((r) => r.body.participant.peerId === goodPeer)!.body;
     assert.ok(badReport.participant.leftAt, 'the report is of a finished peer');
     assert.equal(badReport.meeting.endedAt !== undefined, true);
     assert.ok(badReport.quality.summary.total_audio_packets_lost > 0);
     assert.equal(goodReport.quality.summary.total_audio_packets_lost, 0);
-    assert.ok(badReport.quality.summary.average_quality < goodReport.quality.summary.average_quality);
+    assert.ok(
+      badReport.quality.summary.average_quality < goodReport.quality.summary.average_quality,
+    );
     assert.equal(badReport.quality.verdict, null, 'no diagnosis engine wired in yet');
     assert.deepEqual(badReport.quality.issues, []);
-    const res = await fetch(`${t.url}${badReport.reportUrl}`, { headers: { authorization: `Bearer ${t.token}` } });
+    const res = await fetch(`${t.url}${badReport.reportUrl}`, {
+      headers: { authorization: `Bearer ${t.token}` },
+    });
     assert.equal(res.status, 200, 'the report link works');
 
     const key = await fetchWebhookPublicKey(t.url);
     for (const w of rx.received) assert.ok(signatureVerifies(w, key));
     assert.ok(rx.received.every((w) => w.headers['rtk-webhook-id'] === hookId));
-    assert.equal(rx.received.filter((w) => w.body.event === 'peer.qualityAlert').length, 1, 'no alert after the peer left');
+    assert.equal(
+      rx.received.filter((w) => w.body.event === 'peer.qualityAlert').length,
+      1,
+      'no alert after the peer left',
+    );
   });
 });

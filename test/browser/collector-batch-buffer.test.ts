@@ -7,7 +7,14 @@ test('take() returns nothing when empty, then everything buffered under a new id
   let n = 0;
   const buffer = new BatchBuffer(() => `batch-${++n}`);
   assert.equal(buffer.take(), undefined);
-  buffer.samples.push({ ts: 1, pc: 'p', direction: 'producer', media: 'audio', ssrc: 1, packets: 10 });
+  buffer.samples.push({
+    ts: 1,
+    pc: 'p',
+    direction: 'producer',
+    media: 'audio',
+    ssrc: 1,
+    packets: 10,
+  });
   buffer.events.push({ ts: 1, name: 'mute' });
   buffer.precall = { ts: 1, rtt_ms: 20 };
   assert.equal(buffer.size, 2);
@@ -26,7 +33,8 @@ test('take() returns nothing when empty, then everything buffered under a new id
 test('batch ids are distinct v4 UUIDs', () => {
   const ids = new Set(Array.from({ length: 1000 }, uuid));
   assert.equal(ids.size, 1000);
-  for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  for (const id of ids)
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
 
 test('candidate pairs keep only their latest state per connection and pair', () => {

@@ -14,7 +14,8 @@ test('the build emits an ESM bundle under the gzip budget and an IIFE with the P
   // Zero runtime dependencies: nothing is imported at run time.
   assert.doesNotMatch(esm, /(^|[;\s])import\s*[\w{*"'(]/);
   assert.match(esm, /export\s*\{[^}]*\bstartCollector\b/);
-  for (const name of ['PeerReportCollector', 'runPrecallTest', 'SDK_VERSION']) assert.match(esm, new RegExp(`\\bas ${name}\\b|\\b${name}\\b`));
+  for (const name of ['PeerReportCollector', 'runPrecallTest', 'SDK_VERSION'])
+    assert.match(esm, new RegExp(`\\bas ${name}\\b|\\b${name}\\b`));
 
   const sandbox: Record<string, unknown> = {};
   vm.runInNewContext(readFileSync(IIFE_FILE, 'utf8'), sandbox);

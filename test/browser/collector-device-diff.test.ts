@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deviceLite, diffDevices } from '../../collector/src/device-diff.ts';
 
-const mic = (id: string, label = `Mic ${id}`) => deviceLite({ deviceId: id, kind: 'audioinput', label, groupId: 'g' });
+const mic = (id: string, label = `Mic ${id}`) =>
+  deviceLite({ deviceId: id, kind: 'audioinput', label, groupId: 'g' });
 const cam = (id: string) => deviceLite({ deviceId: id, kind: 'videoinput', label: `Cam ${id}` });
 
 test('the first list is reported as added, per kind', () => {
@@ -30,5 +31,8 @@ test('anonymous entries (before media permission) are ignored, and long labels a
   const anonymous = deviceLite({ deviceId: '', kind: 'audioinput', label: '' });
   assert.deepEqual(diffDevices([], [anonymous], 1), []);
   assert.deepEqual(diffDevices([anonymous], [mic('a')], 1)[0].removed, []);
-  assert.equal(deviceLite({ deviceId: 'x', kind: 'audioinput', label: 'l'.repeat(1000) }).label?.length, 256);
+  assert.equal(
+    deviceLite({ deviceId: 'x', kind: 'audioinput', label: 'l'.repeat(1000) }).label?.length,
+    256,
+  );
 });

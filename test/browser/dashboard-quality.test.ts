@@ -35,16 +35,36 @@ before(async () => {
   await buildDashboard();
   t = await startTestServer({ peerTimeoutMs: 600_000, compactAfterMs: 3_600_000 });
   const { db, dialect } = t.server.context;
-  real = await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'congested-4g', minutes: 2, peers: 2, seed: 5 });
+  real = await runSimulation({
+    url: t.url,
+    token: t.token,
+    accountId: t.accountId,
+    appId: t.appId,
+    profile: 'congested-4g',
+    minutes: 2,
+    peers: 2,
+    seed: 5,
+  });
   await compactFinishedPeers(db, dialect, Date.now(), 0, 100);
   // Seeded peers over the last 5 days, each with a known ASN (the simulated ones have none: "unknown").
   const rnd = seededRandom(77);
   for (let i = 0; i < 40; i++) {
     const leftAt = Date.now() - Math.floor(rnd() * 5 * 86_400_000);
     const p = {
-      id: randomUUID(), accountId: t.accountId, appId: t.appId, joinedAt: leftAt - 600_000, leftAt,
-      browser: ['Chrome', 'Firefox', 'Safari'][i % 3], os: 'Windows', country: ['DE', 'FR'][i % 2], asn: ['AS3320', 'AS3215'][i % 2],
-      audioMos: [1.5 + rnd() * 3, 1.5 + rnd() * 3], videoMos: [2 + rnd() * 2.5], loss: [rnd() * 10], rtt: [20 + rnd() * 400], jitter: [rnd() * 40],
+      id: randomUUID(),
+      accountId: t.accountId,
+      appId: t.appId,
+      joinedAt: leftAt - 600_000,
+      leftAt,
+      browser: ['Chrome', 'Firefox', 'Safari'][i % 3],
+      os: 'Windows',
+      country: ['DE', 'FR'][i % 2],
+      asn: ['AS3320', 'AS3215'][i % 2],
+      audioMos: [1.5 + rnd() * 3, 1.5 + rnd() * 3],
+      videoMos: [2 + rnd() * 2.5],
+      loss: [rnd() * 10],
+      rtt: [20 + rnd() * 400],
+      jitter: [rnd() * 40],
     };
     await seedPeer(db, dialect, p);
     seeded.push(directFigures(p));
@@ -75,28 +95,57 @@ async function openOverview(token = t.token): Promise<{ page: Page; errors: stri
 describe('dashboard quality overview', () => {
   test('figures of known peers, trend charts, and every count clicks through to the peers and on to a report', async () => {
     const { page, errors } = await openOverview(t.readToken);
-    assert.equal(await page.locator('.overall-peers').textContent(), String(seeded.length + real.length));
+    assert.equal(
+      await page.locator('.overall-peers').textContent(),
+      String(seeded.length + real.length),
+    );
     assert.equal(await page.locator('.trends canvas').count(), 3);
     // The simulated peers' browser family is what their client metadata says (as stored in their rollups).
-    const realBrowsers = (await t.server.context.db.selectFrom('peer_rollups').select('browser').where('peer_id', 'in', real.map((p) => p.peerId)).execute()).map((r) => r.browser);
+    const realBrowsers = (
+      await t.server.context.db
+        .selectFrom('peer_rollups')
+        .select('browser')
+        .where(
+          'peer_id',
+          'in',
+          real.map((p) => p.peerId),
+        )
+        .execute()
+    ).map((r) => r.browser);
     assert.equal(realBrowsers.length, real.length);
     for (const b of ['Chrome', 'Firefox', 'Safari']) {
-      const expected = seeded.filter((p) => p.browser === b).length + realBrowsers.filter((r) => r === b).length;
-      const cell = page.locator('table.breakdown-browser tr', { hasText: b }).locator('td.num a').first();
+      const expected =
+        seeded.filter((p) => p.browser === b).length + realBrowsers.filter((r) => r === b).length;
+      const cell = page
+        .locator('table.breakdown-browser tr', { hasText: b })
+        .locator('td.num a')
+        .first();
       assert.equal(Number(await cell.textContent()), expected, b);
     }
     // A sparkline per breakdown row and figure (7 days each).
     const sparks = page.locator('table.breakdown-browser svg.sparkline');
-    assert.equal(await sparks.count(), 2 * (await page.locator('table.breakdown-browser tr').count() - 1));
-    assert.ok(((await sparks.first().locator('polyline').getAttribute('points')) ?? '').split(' ').length >= 1);
-    const unknownAsn = page.locator('table.breakdown-asn tr', { hasText: 'unknown' }).locator('td.num a').first();
+    assert.equal(
+      await sparks.count(),
+      2 * ((await page.locator('table.breakdown-browser tr').count()) - 1),
+    );
+    assert.ok(
+      ((await sparks.first().locator('polyline').getAttribute('points')) ?? '').split(' ').length >=
+        1,
+    );
+    const unknownAsn = page
+      .locator('table.breakdown-asn tr', { hasText: 'unknown' })
+      .locator('td.num a')
+      .first();
     assert.equal(await unknownAsn.textContent(), String(real.length));
     await unknownAsn.click();
     await page.waitForSelector('h1:text("Peers (2)")');
     const links = page.locator('a.peer-link');
     assert.equal(await links.count(), 2);
     const href = await links.first().getAttribute('href');
-    assert.ok(real.some((p) => href === `#/apps/${t.appId}/peers/${p.peerId}`), href ?? '');
+    assert.ok(
+      real.some((p) => href === `#/apps/${t.appId}/peers/${p.peerId}`),
+      href ?? '',
+    );
     await links.first().click();
     await page.waitForSelector('table.quality-summary');
     assert.deepEqual(errors, []);
@@ -110,26 +159,49 @@ describe('dashboard quality overview', () => {
       const data = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
       const dt = new DataTransfer();
       dt.items.add(new File([data], 'customer-dump.json.gz', { type: 'application/gzip' }));
-      document.querySelector('.drop-zone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document
+        .querySelector('.drop-zone')!
+        .dispatchEvent(
+          new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }),
+        );
     }, bytes);
-    await page.waitForFunction(() => /#\/apps\/[^/]+\/peers\//.test(location.hash), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => /#\/apps\/[^/]+\/peers\//.test(location.hash), undefined, {
+      timeout: 60_000,
+    });
     await page.waitForSelector('table.quality-summary');
     const peerId = (await page.evaluate(() => location.hash)).split('/').pop()!;
-    const report = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${peerId}`, { headers: { authorization: `Bearer ${t.token}` } });
+    const report = await fetch(
+      `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${peerId}`,
+      { headers: { authorization: `Bearer ${t.token}` } },
+    );
     assert.equal(report.status, 200, 'the imported peer exists');
 
     await page.goto(`${t.url}/dashboard/#/apps/${t.appId}/quality`);
     await page.waitForSelector('input[name=dump]');
     await page.setInputFiles('input[name=dump]', DUMP);
-    await page.waitForFunction((id) => /#\/apps\/[^/]+\/peers\//.test(location.hash) && !location.hash.endsWith(id), peerId, { timeout: 60_000 });
+    await page.waitForFunction(
+      (id) => /#\/apps\/[^/]+\/peers\//.test(location.hash) && !location.hash.endsWith(id),
+      peerId,
+      { timeout: 60_000 },
+    );
     await page.waitForSelector('table.quality-summary');
 
     await page.goto(`${t.url}/dashboard/#/apps/${t.appId}/quality`);
     await page.waitForSelector('input[name=dump]');
-    await page.setInputFiles('input[name=dump]', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"this is": not a dump') });
+    await page.setInputFiles('input[name=dump]', {
+      name: 'broken.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"this is": not a dump'),
+    });
     await page.waitForSelector('.import-status.error');
-    assert.match((await page.locator('.import-status').textContent()) ?? '', /^import failed \(422\)/);
-    assert.ok(errors.every((e) => /422/.test(e)), errors.join('\n'));
+    assert.match(
+      (await page.locator('.import-status').textContent()) ?? '',
+      /^import failed \(422\)/,
+    );
+    assert.ok(
+      errors.every((e) => /422/.test(e)),
+      errors.join('\n'),
+    );
     await page.close();
   });
 });

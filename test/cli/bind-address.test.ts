@@ -58,11 +58,20 @@ test('the default is loopback only; every interface is a choice, and the line sa
   const local = await serve(null);
   const port = Number(new URL(local.url).port);
   assert.match(local.line, new RegExp(`listening on http://127\\.0\\.0\\.1:${port} `));
-  assert.equal(await reachable('127.0.0.2', port), false, 'the default must not listen beyond 127.0.0.1');
+  assert.equal(
+    await reachable('127.0.0.2', port),
+    false,
+    'the default must not listen beyond 127.0.0.1',
+  );
   await local.stop();
   const all = await serve('0.0.0.0');
   const allPort = Number(new URL(all.url).port);
-  assert.match(all.line, new RegExp(`listening on http://0\\.0\\.0\\.0:${allPort} .*local URL http://127\\.0\\.0\\.1:${allPort}`));
+  assert.match(
+    all.line,
+    new RegExp(
+      `listening on http://0\\.0\\.0\\.0:${allPort} .*local URL http://127\\.0\\.0\\.1:${allPort}`,
+    ),
+  );
   assert.equal(await reachable('127.0.0.2', allPort), true);
   await all.stop();
 });

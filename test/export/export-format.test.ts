@@ -16,15 +16,27 @@ import { parseCsv } from '../support/csv.ts';
 
 describe('CSV encoding', () => {
   test('any cell values come back whole through an RFC 4180 reader', () => {
-    const cell = fc.oneof(fc.string({ unit: 'binary' }), fc.constantFrom('"', ',', '\r\n', '\n', '\r', '""', ' a , "b" '), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null));
+    const cell = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('"', ',', '\r\n', '\n', '\r', '""', ' a , "b" '),
+      fc.double({ noNaN: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
     fc.assert(
-      fc.property(fc.array(cell, { minLength: EXPORT_COLUMNS.length, maxLength: EXPORT_COLUMNS.length }), (cells) => {
-        const row: ExportRow = Object.fromEntries(EXPORT_COLUMNS.map((c, i) => [c, cells[i]]));
-        const [header, record, ...rest] = parseCsv(csvHeader() + csvLine(row));
-        assert.deepEqual(header, [...EXPORT_COLUMNS]);
-        assert.deepEqual(record, cells.map((v) => (v === null ? '' : String(v))));
-        assert.equal(rest.length, 0);
-      }),
+      fc.property(
+        fc.array(cell, { minLength: EXPORT_COLUMNS.length, maxLength: EXPORT_COLUMNS.length }),
+        (cells) => {
+          const row: ExportRow = Object.fromEntries(EXPORT_COLUMNS.map((c, i) => [c, cells[i]]));
+          const [header, record, ...rest] = parseCsv(csvHeader() + csvLine(row));
+          assert.deepEqual(header, [...EXPORT_COLUMNS]);
+          assert.deepEqual(
+            record,
+            cells.map((v) => (v === null ? '' : String(v))),
+          );
+          assert.equal(rest.length, 0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -51,7 +63,14 @@ describe('export cursor', () => {
   });
 
   test('refuses what is not one of its cursors', () => {
-    for (const text of ['', 'not a cursor', 'djE6MTI6bm90LWEtdXVpZA', Buffer.from('v2:12:00000000-0000-4000-8000-000000000000').toString('base64url'), Buffer.from('v1:-5:00000000-0000-4000-8000-000000000000').toString('base64url'), 'x'.repeat(500)]) {
+    for (const text of [
+      '',
+      'not a cursor',
+      'djE6MTI6bm90LWEtdXVpZA',
+      Buffer.from('v2:12:00000000-0000-4000-8000-000000000000').toString('base64url'),
+      Buffer.from('v1:-5:00000000-0000-4000-8000-000000000000').toString('base64url'),
+      'x'.repeat(500),
+    ]) {
       assert.equal(decodeCursor(text), undefined, text);
     }
   });
@@ -89,14 +108,18 @@ describe('export parameters', () => {
     assert.equal(fieldOf({ since: range.since, until: range.since }), 'until');
     assert.equal(fieldOf({ ...range, format: 'json' }), 'format');
     assert.equal(fieldOf({ ...range, cursor: '!!' }), 'cursor');
-    for (const limit of ['0', '-1', '1.5', '1e3', '999999999999']) assert.equal(fieldOf({ ...range, limit }), 'limit', limit);
+    for (const limit of ['0', '-1', '1.5', '1e3', '999999999999'])
+      assert.equal(fieldOf({ ...range, limit }), 'limit', limit);
   });
 });
 
 describe('query operation labels', () => {
   test('verb and first table, whatever the parameters', () => {
     assert.equal(sqlOperation('select "id" from "peers" where "id" in (?, ?, ?)'), 'select peers');
-    assert.equal(sqlOperation('insert into "quality_chunks" ("a") values ($1), ($2)'), 'insert quality_chunks');
+    assert.equal(
+      sqlOperation('insert into "quality_chunks" ("a") values ($1), ($2)'),
+      'insert quality_chunks',
+    );
     assert.equal(sqlOperation('update "peers" set "x" = $1'), 'update peers');
     assert.equal(sqlOperation('delete from "stream_state" where 1'), 'delete stream_state');
     assert.equal(sqlOperation('commit'), 'commit');

@@ -6,7 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { AsnTable } from '../../src/geo/asn-table.ts';
 
-const ADDRESSES = ['1.1.1.1', '8.8.8.8', '81.2.69.142', '16.0.0.1', '223.255.255.1', '10.0.0.1', '2606:4700::1111', '2001:4860:4860::8888', '2a00:1450:4001::1', '::1'];
+const ADDRESSES = [
+  '1.1.1.1',
+  '8.8.8.8',
+  '81.2.69.142',
+  '16.0.0.1',
+  '223.255.255.1',
+  '10.0.0.1',
+  '2606:4700::1111',
+  '2001:4860:4860::8888',
+  '2a00:1450:4001::1',
+  '::1',
+];
 
 test('a table read from its binary copy gives the same answers as one parsed from the CSV', async () => {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'asn-cache-'));
@@ -17,7 +28,11 @@ test('a table read from its binary copy gives the same answers as one parsed fro
     assert.ok(expected.filter(Boolean).length >= 6, 'most public addresses have an AS');
     assert.deepEqual(await Promise.all(ADDRESSES.map((a) => first.lookup(a))), expected);
     const files = fs.readdirSync(cacheDir);
-    assert.equal(files.filter((f) => f.endsWith('.bin')).length, 2, `copies written: ${files.join(', ')}`);
+    assert.equal(
+      files.filter((f) => f.endsWith('.bin')).length,
+      2,
+      `copies written: ${files.join(', ')}`,
+    );
     const fromCopy = new AsnTable(undefined, cacheDir);
     assert.deepEqual(await Promise.all(ADDRESSES.map((a) => fromCopy.lookup(a))), expected);
   } finally {

@@ -24,11 +24,21 @@ after(() => t.close());
 interface Diagnosis {
   verdict: string;
   summary: string;
-  issues: { kind: string; severity: string; streams: { key: string }[]; evidence: { detail?: Record<string, unknown> }; attribution: { cause: string } }[];
+  issues: {
+    kind: string;
+    severity: string;
+    streams: { key: string }[];
+    evidence: { detail?: Record<string, unknown> };
+    attribution: { cause: string };
+  }[];
 }
 
 async function diagnosisOf(relative: string): Promise<{ peerId: string; d: Diagnosis }> {
-  const result = await importDump(t.server.context, realdata(relative), { accountId: t.accountId, appId: t.appId, title: relative });
+  const result = await importDump(t.server.context, realdata(relative), {
+    accountId: t.accountId,
+    appId: t.appId,
+    title: relative,
+  });
   assert.equal(result.peers.length, 1);
   const peerId = result.peers[0].peer_id;
   const report = (await readReport(t, peerId)) as unknown as { diagnosis: Diagnosis };
@@ -45,7 +55,13 @@ function neverConnectedFailedPcs(relative: string): Set<string> {
     if (!/^(on)?(ice)?connectionstatechange$/.test(method)) continue;
     states.set(pc, [...(states.get(pc) ?? []), state]);
   }
-  return new Set([...states].filter(([, s]) => s.includes('failed') && !s.includes('connected') && !s.includes('completed')).map(([pc]) => pc));
+  return new Set(
+    [...states]
+      .filter(
+        ([, s]) => s.includes('failed') && !s.includes('connected') && !s.includes('completed'),
+      )
+      .map(([pc]) => pc),
+  );
 }
 
 function ofKind(d: Diagnosis, kind: string) {
@@ -53,7 +69,10 @@ function ofKind(d: Diagnosis, kind: string) {
 }
 
 describe('failed connections', () => {
-  for (const file of ['jitsi-rtcstats-server/dumps/chrome-standard-multiple-p2p', 'fippo-rtcstats-server/dumps/jest-sfu']) {
+  for (const file of [
+    'jitsi-rtcstats-server/dumps/chrome-standard-multiple-p2p',
+    'fippo-rtcstats-server/dumps/jest-sfu',
+  ]) {
     test(`${file.split('/').pop()}: ice_failed on exactly the PCs that never connected; fair, since media went through another PC`, async () => {
       const expected = neverConnectedFailedPcs(file);
       assert.ok(expected.size > 0, 'the dump has failed connections');
@@ -68,9 +87,15 @@ describe('failed connections', () => {
 });
 
 describe('relay over TLS', () => {
-  for (const file of ['jitsi-rtcstats-server/dumps/chrome-relay', 'jitsi-rtcstats-server/dumps/firefox-relay']) {
+  for (const file of [
+    'jitsi-rtcstats-server/dumps/chrome-relay',
+    'jitsi-rtcstats-server/dumps/firefox-relay',
+  ]) {
     test(`${file.split('/').pop()}: relay_over_tcp, TURN over TLS`, async () => {
-      assert.ok(readFileSync(realdata(file), 'utf8').includes('"relayProtocol":"tls"'), 'the raw dump relays over TLS');
+      assert.ok(
+        readFileSync(realdata(file), 'utf8').includes('"relayProtocol":"tls"'),
+        'the raw dump relays over TLS',
+      );
       const { d } = await diagnosisOf(file);
       const relay = ofKind(d, 'relay_over_tcp');
       assert.equal(relay.length, 1);
@@ -82,7 +107,10 @@ describe('relay over TLS', () => {
 describe('freezes', () => {
   test('chrome-relay: the received video froze (totalFreezesDuration in the raw stats), and that is its top issue', async () => {
     const raw = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8');
-    const frozen = Math.max(0, ...[...raw.matchAll(/"totalFreezesDuration":([0-9.]+)/g)].map((m) => Number(m[1])));
+    const frozen = Math.max(
+      0,
+      ...[...raw.matchAll(/"totalFreezesDuration":([0-9.]+)/g)].map((m) => Number(m[1])),
+    );
     assert.ok(frozen > 1, `raw frozen ${frozen} s`);
     const { peerId, d } = await diagnosisOf('jitsi-rtcstats-server/dumps/chrome-relay');
     const freezes = ofKind(d, 'video_freeze');
@@ -96,17 +124,28 @@ describe('freezes', () => {
     let stored: { diagnosis: string | null } | undefined;
     for (let i = 0; i < 100 && !stored?.diagnosis; i++) {
       if (i) await new Promise((r) => setTimeout(r, 100));
-      stored = await t.server.context.db.selectFrom('peers').select('diagnosis').where('id', '=', peerId).executeTakeFirstOrThrow();
+      stored = await t.server.context.db
+        .selectFrom('peers')
+        .select('diagnosis')
+        .where('id', '=', peerId)
+        .executeTakeFirstOrThrow();
     }
     assert.ok(stored?.diagnosis);
-    assert.deepEqual(((await readReport(t, peerId)) as unknown as { diagnosis: Diagnosis }).diagnosis, d);
+    assert.deepEqual(
+      ((await readReport(t, peerId)) as unknown as { diagnosis: Diagnosis }).diagnosis,
+      d,
+    );
   });
 });
 
 describe('a single bad sample is not an issue', () => {
   test('google-standard-stats-p2p: one 2-second interval of one video SSRC lost most packets; no packet_loss issue', async () => {
-    const { peerId, d } = await diagnosisOf('jitsi-rtcstats-server/dumps/google-standard-stats-p2p');
-    const rows = ((await readReport(t, peerId)).peer_report.quality.video_consumer as { loss_pct?: number }[]).filter((r) => (r.loss_pct ?? 0) >= 50);
+    const { peerId, d } = await diagnosisOf(
+      'jitsi-rtcstats-server/dumps/google-standard-stats-p2p',
+    );
+    const rows = (
+      (await readReport(t, peerId)).peer_report.quality.video_consumer as { loss_pct?: number }[]
+    ).filter((r) => (r.loss_pct ?? 0) >= 50);
     assert.equal(rows.length, 1, 'exactly one very lossy interval in the data');
     assert.deepEqual(ofKind(d, 'packet_loss'), []);
     assert.equal(d.verdict, 'good');
@@ -115,7 +154,10 @@ describe('a single bad sample is not an issue', () => {
 
 describe('clean and media-less dumps', () => {
   test('google-standard-stats-sfu (clean) is good; gumonly (no PeerConnection) is good with no streams', async () => {
-    assert.equal((await diagnosisOf('jitsi-rtcstats-server/dumps/google-standard-stats-sfu')).d.verdict, 'good');
+    assert.equal(
+      (await diagnosisOf('jitsi-rtcstats-server/dumps/google-standard-stats-sfu')).d.verdict,
+      'good',
+    );
     const gum = (await diagnosisOf('rtcstats-rtcstats/gumonly.jsonl')).d;
     assert.equal(gum.verdict, 'good');
     assert.match(gum.summary, /no media streams/);

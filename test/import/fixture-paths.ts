@@ -16,6 +16,8 @@ export function ownFixture(relative: string): string {
 export function jitsi(name: string): { dump: string; expected: string } {
   return {
     dump: realdata(`jitsi-rtcstats-server/dumps/${name}`),
-    expected: realdata(`jitsi-rtcstats-server/expected-results/${name}${name.startsWith('59c86272') || name === 'chrome-standard-multiple-p2p' ? '' : '-result'}.json`),
+    expected: realdata(
+      `jitsi-rtcstats-server/expected-results/${name}${name.startsWith('59c86272') || name === 'chrome-standard-multiple-p2p' ? '' : '-result'}.json`,
+    ),
   };
 }

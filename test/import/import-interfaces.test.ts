@@ -34,17 +34,35 @@ interface UploadAnswer {
   status: number;
   body: {
     success: boolean;
-    data?: { format: string; session_id: string; meeting_id: string; peers: { peer_id: string; label: string; pcs: string[]; partial?: { complete_from: string; reason: string } }[] };
+    data?: {
+      format: string;
+      session_id: string;
+      meeting_id: string;
+      peers: {
+        peer_id: string;
+        label: string;
+        pcs: string[];
+        partial?: { complete_from: string; reason: string };
+      }[];
+    };
     errors?: { message: string }[];
   };
 }
 
-async function upload(server: TestServer, bytes: Uint8Array, token = server.token, appId = server.appId): Promise<UploadAnswer> {
-  const res = await fetch(`${server.baseURL}/accounts/${server.accountId}/realtime/kit/${appId}/imports`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-    body: new Blob([bytes as Uint8Array<ArrayBuffer>]),
-  });
+async function upload(
+  server: TestServer,
+  bytes: Uint8Array,
+  token = server.token,
+  appId = server.appId,
+): Promise<UploadAnswer> {
+  const res = await fetch(
+    `${server.baseURL}/accounts/${server.accountId}/realtime/kit/${appId}/imports`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: new Blob([bytes as Uint8Array<ArrayBuffer>]),
+    },
+  );
   return { status: res.status, body: (await res.json()) as UploadAnswer['body'] };
 }
 
@@ -60,7 +78,10 @@ function assertProducerMatchesConsumer(sender: ImportedReport, receiver: Importe
     compared++;
     assert.equal(r.media, s.media, key);
     const arrived = r.packets + r.lost;
-    assert.ok(Math.abs(s.packets - arrived) <= Math.max(3, s.packets * 0.01), `${key}: sent ${s.packets}, received ${arrived}`);
+    assert.ok(
+      Math.abs(s.packets - arrived) <= Math.max(3, s.packets * 0.01),
+      `${key}: sent ${s.packets}, received ${arrived}`,
+    );
   }
   return compared;
 }
@@ -72,7 +93,10 @@ describe('HTTP upload', () => {
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
     const data = answer.body.data!;
     assert.equal(data.format, 'webrtc-internals');
-    assert.equal(data.peers.length, new Set(Object.values(dump.PeerConnections).map((pc) => pc.pid)).size);
+    assert.equal(
+      data.peers.length,
+      new Set(Object.values(dump.PeerConnections).map((pc) => pc.pid)).size,
+    );
     const [a, b] = await Promise.all(data.peers.map((p) => readReport(t, p.peer_id)));
     assert.equal(a.session_id, data.session_id);
     assert.equal(b.session_id, data.session_id);
@@ -80,13 +104,18 @@ describe('HTTP upload', () => {
     assert.ok(assertProducerMatchesConsumer(b, a) >= 2, 'audio and video of B compared');
     assert.equal(a.peer_report.metadata.browser_metadata?.user_agent, dump.UserAgent);
     const names = (a.peer_report.metadata.events ?? []).map((e) => e.name);
-    assert.ok(names.includes('connection_state_change') && names.includes('selected_candidate_pair_change'), names.join(','));
+    assert.ok(
+      names.includes('connection_state_change') && names.includes('selected_candidate_pair_change'),
+      names.join(','),
+    );
   });
 
   test('a long call at the 1000-value cap is imported as partial, with the time it is complete from', async () => {
     const dump = readInternals(TWO_TABS);
     const [key] = Object.keys(dump.PeerConnections);
-    const first = (JSON.parse(dump.PeerConnections[key].stats['T01-timestamp'].values) as number[])[0];
+    const first = (
+      JSON.parse(dump.PeerConnections[key].stats['T01-timestamp'].values) as number[]
+    )[0];
     const answer = await upload(t, gzipSync(JSON.stringify(extendSeries(dump, key, 1000))));
     assert.equal(answer.status, 201);
     const peer = answer.body.data!.peers.find((p) => p.pcs.includes(key))!;
@@ -94,17 +123,25 @@ describe('HTTP upload', () => {
   });
 
   test('unsupported files get 422 naming the problem; auth and app are checked', async () => {
-    const old = await upload(t, readFileSync(realdata('jitsi-rtcstats-server/dumps/clienttest.json')));
+    const old = await upload(
+      t,
+      readFileSync(realdata('jitsi-rtcstats-server/dumps/clienttest.json')),
+    );
     assert.equal(old.status, 422);
     assert.match(old.body.errors![0].message, /2016 rtcstats client format.*key peerConnections/);
-    const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split('\n');
+    const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split(
+      '\n',
+    );
     lines[30] = 'this is not json';
     const corrupt = await upload(t, Buffer.from(lines.join('\n')));
     assert.equal(corrupt.status, 422);
     assert.match(corrupt.body.errors![0].message, /line 31/);
     assert.equal((await upload(t, Buffer.from('x'), 'not-a-token')).status, 401);
     assert.equal((await upload(t, Buffer.from('x'), t.readToken)).status, 403);
-    assert.equal((await upload(t, Buffer.from('x'), t.token, '00000000-0000-4000-8000-000000000000')).status, 404);
+    assert.equal(
+      (await upload(t, Buffer.from('x'), t.token, '00000000-0000-4000-8000-000000000000')).status,
+      404,
+    );
   });
 
   test('a truncated or corrupt gzip upload gets 422 saying so (not 500, not zlib text); an empty body is refused too', async () => {
@@ -124,7 +161,11 @@ describe('HTTP upload', () => {
     const empty = await upload(t, new Uint8Array(0));
     assert.ok(empty.status === 400 || empty.status === 422, `empty body: ${empty.status}`);
     assert.match(empty.body.errors![0].message, /empty|send the dump file/);
-    const meetings = await t.server.context.db.selectFrom('meetings').select('id').where('title', 'like', '%chrome-relay%').execute();
+    const meetings = await t.server.context.db
+      .selectFrom('meetings')
+      .select('id')
+      .where('title', 'like', '%chrome-relay%')
+      .execute();
     assert.equal(meetings.length, 0, 'nothing stored');
   });
 
@@ -148,66 +189,156 @@ describe('HTTP upload', () => {
 });
 
 describe('CLI', () => {
-  test('peer-report import prints one line per peer, peer_id first; the peers are readable with the SDK', { skip: process.env.TEST_DATABASE_URL ? 'the CLI test shares the embedded database file' : false }, async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'import', LOOPBACK, '--account', t.accountId, '--app', t.appId, '--data', t.dataDir], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    });
-    const lines = stdout.trim().split('\n');
-    assert.equal(lines.length, 2, 'both ends of the loopback call');
-    const peers = lines.map((l) => l.split('\t'));
-    for (const fields of peers) {
-      assert.match(fields[0], /^[0-9a-f-]{36}$/);
-      assert.ok(fields.includes('format=webrtc-internals'), fields.join(' '));
+  test(
+    'peer-report import prints one line per peer, peer_id first; the peers are readable with the SDK',
+    {
+      skip: process.env.TEST_DATABASE_URL
+        ? 'the CLI test shares the embedded database file'
+        : false,
+    },
+    async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          CLI,
+          'import',
+          LOOPBACK,
+          '--account',
+          t.accountId,
+          '--app',
+          t.appId,
+          '--data',
+          t.dataDir,
+        ],
+        {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        },
+      );
+      const lines = stdout.trim().split('\n');
+      assert.equal(lines.length, 2, 'both ends of the loopback call');
+      const peers = lines.map((l) => l.split('\t'));
+      for (const fields of peers) {
+        assert.match(fields[0], /^[0-9a-f-]{36}$/);
+        assert.ok(fields.includes('format=webrtc-internals'), fields.join(' '));
+      }
+      const [a, b] = await Promise.all(peers.map((f) => readReport(t, f[0])));
+      assert.ok(
+        assertProducerMatchesConsumer(a, b) + assertProducerMatchesConsumer(b, a) >= 2,
+        'audio and video compared',
+      );
+    },
+  );
+
+  test(
+    'a corrupt file makes the CLI fail with the problem and create nothing',
+    { skip: process.env.TEST_DATABASE_URL ? 'shares the embedded database file' : false },
+    async () => {
+      const before = (await t.server.context.db.selectFrom('meetings').select('id').execute())
+        .length;
+      await assert.rejects(
+        promisify(execFile)(process.execPath, [
+          '--import',
+          'tsx',
+          CLI,
+          'import',
+          realdata('jitsi-rtcstats-server/dumps/clienttest.json'),
+          '--account',
+          t.accountId,
+          '--app',
+          t.appId,
+          '--data',
+          t.dataDir,
+        ]),
+        (err: { code?: number; stderr?: string }) => {
+          assert.equal(err.code, 1);
+          assert.match(
+            err.stderr ?? '',
+            /error: unsupported format: this is the 2016 rtcstats client format/,
+          );
+          return true;
+        },
+      );
+      assert.equal(
+        (await t.server.context.db.selectFrom('meetings').select('id').execute()).length,
+        before,
+      );
+    },
+  );
+});
+
+test(
+  "CLI: a truncated gzip file fails with the same words as the API, not zlib's",
+  { skip: process.env.TEST_DATABASE_URL ? 'shares the embedded database file' : false },
+  async () => {
+    const zipped = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
+    const dir = mkdtempSync(join(tmpdir(), 'peer-report-gz-'));
+    const file = join(dir, 'cut.json.gz');
+    writeFileSync(file, zipped.subarray(0, zipped.length - 100));
+    try {
+      await assert.rejects(
+        promisify(execFile)(process.execPath, [
+          '--import',
+          'tsx',
+          CLI,
+          'import',
+          file,
+          '--account',
+          t.accountId,
+          '--app',
+          t.appId,
+          '--data',
+          t.dataDir,
+        ]),
+        (err: { code?: number; stderr?: string }) => {
+          assert.equal(err.code, 1);
+          assert.match(err.stderr ?? '', /error: the gzip stream is truncated/);
+          assert.doesNotMatch(err.stderr ?? '', /unexpected end of file|Z_BUF_ERROR|at .*\.ts:\d+/);
+          return true;
+        },
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    const [a, b] = await Promise.all(peers.map((f) => readReport(t, f[0])));
-    assert.ok(assertProducerMatchesConsumer(a, b) + assertProducerMatchesConsumer(b, a) >= 2, 'audio and video compared');
-  });
-
-  test('a corrupt file makes the CLI fail with the problem and create nothing', { skip: process.env.TEST_DATABASE_URL ? 'shares the embedded database file' : false }, async () => {
-    const before = (await t.server.context.db.selectFrom('meetings').select('id').execute()).length;
-    await assert.rejects(
-      promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'import', realdata('jitsi-rtcstats-server/dumps/clienttest.json'), '--account', t.accountId, '--app', t.appId, '--data', t.dataDir]),
-      (err: { code?: number; stderr?: string }) => {
-        assert.equal(err.code, 1);
-        assert.match(err.stderr ?? '', /error: unsupported format: this is the 2016 rtcstats client format/);
-        return true;
-      },
-    );
-    assert.equal((await t.server.context.db.selectFrom('meetings').select('id').execute()).length, before);
-  });
-});
-
-test('CLI: a truncated gzip file fails with the same words as the API, not zlib\'s', { skip: process.env.TEST_DATABASE_URL ? 'shares the embedded database file' : false }, async () => {
-  const zipped = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
-  const dir = mkdtempSync(join(tmpdir(), 'peer-report-gz-'));
-  const file = join(dir, 'cut.json.gz');
-  writeFileSync(file, zipped.subarray(0, zipped.length - 100));
-  try {
-    await assert.rejects(
-      promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'import', file, '--account', t.accountId, '--app', t.appId, '--data', t.dataDir]),
-      (err: { code?: number; stderr?: string }) => {
-        assert.equal(err.code, 1);
-        assert.match(err.stderr ?? '', /error: the gzip stream is truncated/);
-        assert.doesNotMatch(err.stderr ?? '', /unexpected end of file|Z_BUF_ERROR|at .*\.ts:\d+/);
-        return true;
-      },
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('a failure while storing rolls the whole import back', async () => {
   const db = t.server.context.db;
-  const tables = ['meetings', 'participants', 'sessions', 'peers', 'peer_batches', 'peer_events', 'quality_chunks', 'candidate_pairs', 'pc_metadata'] as const;
+  const tables = [
+    'meetings',
+    'participants',
+    'sessions',
+    'peers',
+    'peer_batches',
+    'peer_events',
+    'quality_chunks',
+    'candidate_pairs',
+    'pc_metadata',
+  ] as const;
   const counts = async (): Promise<number[]> =>
-    Promise.all(tables.map(async (table) => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)));
+    Promise.all(
+      tables.map(async (table) =>
+        Number(
+          (
+            await db
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+      ),
+    );
   const before = await counts();
   const parsed = await parseDump(realdata('jitsi-rtcstats-server/dumps/google-standard-stats-p2p'));
   // The last batch reuses the id of an earlier one: the ingest refuses it as a duplicate, after the
   // meeting, participant, peer and the earlier batches were written in the same transaction.
   const batches = parsed.clients[0].batches;
   batches[batches.length - 1] = { ...batches[batches.length - 1], batch_id: batches[1].batch_id };
-  await assert.rejects(storeParsedDump(t.server.context, parsed, { accountId: t.accountId, appId: t.appId }), /duplicate/);
+  await assert.rejects(
+    storeParsedDump(t.server.context, parsed, { accountId: t.accountId, appId: t.appId }),
+    /duplicate/,
+  );
   assert.deepEqual(await counts(), before);
 });

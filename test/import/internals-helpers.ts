@@ -3,7 +3,19 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
 export type InternalsDump = {
-  PeerConnections: Record<string, { pid?: number; updateLog: { type: string; value: string; timestamp?: number; time?: string }[]; stats: Record<string, { startTime: string; endTime: string; statsType?: string; values: string }>; rtcConfiguration?: string; url?: string }>;
+  PeerConnections: Record<
+    string,
+    {
+      pid?: number;
+      updateLog: { type: string; value: string; timestamp?: number; time?: string }[];
+      stats: Record<
+        string,
+        { startTime: string; endTime: string; statsType?: string; values: string }
+      >;
+      rtcConfiguration?: string;
+      url?: string;
+    }
+  >;
   getUserMedia?: unknown[];
   UserAgent?: string;
   UserAgentData?: unknown;
@@ -39,8 +51,17 @@ export function asChrome86Layout(dump: InternalsDump): InternalsDump {
       if (name.endsWith('-timestamp')) continue;
       stats[name] = { startTime: series.startTime, endTime: series.endTime, values: series.values };
     }
-    const updateLog = pc.updateLog.map((e) => ({ type: e.type, value: e.value, time: new Date(e.timestamp as number).toISOString() }));
-    out.PeerConnections[`${pc.pid}-${key.split('-')[1]}`] = { updateLog, stats, rtcConfiguration: pc.rtcConfiguration, url: pc.url };
+    const updateLog = pc.updateLog.map((e) => ({
+      type: e.type,
+      value: e.value,
+      time: new Date(e.timestamp as number).toISOString(),
+    }));
+    out.PeerConnections[`${pc.pid}-${key.split('-')[1]}`] = {
+      updateLog,
+      stats,
+      rtcConfiguration: pc.rtcConfiguration,
+      url: pc.url,
+    };
   }
   return out;
 }
@@ -59,7 +80,10 @@ export function extendSeries(dump: InternalsDump, pcKey: string, length: number)
     const end = Date.parse(series.endTime);
     const extra = length - values.length;
     const isTimestamp = typeof values[0] === 'number' && (values[0] as number) > 1e12;
-    for (let i = 1; i <= extra; i++) values.push(isTimestamp ? (values[values.length - 1] as number) + 1000 : values[values.length - 1]);
+    for (let i = 1; i <= extra; i++)
+      values.push(
+        isTimestamp ? (values[values.length - 1] as number) + 1000 : values[values.length - 1],
+      );
     series.values = JSON.stringify(values);
     series.endTime = new Date(end + extra * 1000).toISOString();
   }

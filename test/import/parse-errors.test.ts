@@ -59,21 +59,27 @@ test('the 2016 client format is refused naming its key', async () => {
 });
 
 test('a corrupt line of an rtcstats dump is reported with its line number', async () => {
-  const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split('\n');
+  const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split(
+    '\n',
+  );
   const broken = [...lines];
   broken[20] = broken[20].slice(0, 40); // cut line 21 in the middle
   const err = await rejection(Buffer.from(broken.join('\n')));
   assert.equal(err.line, 21);
   assert.match(err.message, /not valid JSON/);
-
 });
 
 test('a line of another shape is skipped and named in the warnings, not fatal', async () => {
-  const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split('\n');
+  const lines = readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay'), 'utf8').split(
+    '\n',
+  );
   const wrongShape = [...lines];
   wrongShape[9] = '{"not": "an array"}';
   const parsed = await parseDump(Buffer.from(wrongShape.join('\n')));
-  assert.ok(parsed.warnings.some((w) => /1 line skipped: not a JSON array.*\(line 10\)/.test(w)), parsed.warnings.join('\n'));
+  assert.ok(
+    parsed.warnings.some((w) => /1 line skipped: not a JSON array.*\(line 10\)/.test(w)),
+    parsed.warnings.join('\n'),
+  );
   assert.ok(parsed.clients.length > 0);
 });
 
@@ -93,10 +99,13 @@ test('a truncated webrtc-internals dump is reported as corrupt JSON; unknown tex
 
 test('a broken gzip stream fails instead of importing half a file', async () => {
   const zipped = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
-  await assert.rejects(parseDump(zipped.subarray(0, zipped.length - 100)), /the gzip stream is truncated/);
+  await assert.rejects(
+    parseDump(zipped.subarray(0, zipped.length - 100)),
+    /the gzip stream is truncated/,
+  );
 });
 
-test('every broken or foreign compression says so in its own words, never zlib\'s', async () => {
+test("every broken or foreign compression says so in its own words, never zlib's", async () => {
   const rtcstats = gzipSync(readFileSync(realdata('jitsi-rtcstats-server/dumps/chrome-relay')));
   const internals = readFileSync(ownFixture('webrtc-internals/chromium-156-two-tabs.json.gz'));
   const flip = (buf: Buffer, at: number): Buffer => {
@@ -105,27 +114,61 @@ test('every broken or foreign compression says so in its own words, never zlib\'
     return out;
   };
   const cases: [string, Buffer, RegExp][] = [];
-  for (const [name, z] of [['rtcstats', rtcstats], ['webrtc-internals', internals]] as const) {
-    for (const cut of [2, 10, 100, Math.floor(z.length / 2), z.length - 8, z.length - 1]) cases.push([`${name} cut at ${cut}`, z.subarray(0, cut), /gzip stream is truncated/]);
+  for (const [name, z] of [
+    ['rtcstats', rtcstats],
+    ['webrtc-internals', internals],
+  ] as const) {
+    for (const cut of [2, 10, 100, Math.floor(z.length / 2), z.length - 8, z.length - 1])
+      cases.push([`${name} cut at ${cut}`, z.subarray(0, cut), /gzip stream is truncated/]);
     // A damaged byte inside the data: garbage may decompress before the gzip check fails; the check decides.
-    cases.push([`${name} damaged data`, flip(z, Math.floor(z.length / 2)), /gzip stream is corrupt/]);
+    cases.push([
+      `${name} damaged data`,
+      flip(z, Math.floor(z.length / 2)),
+      /gzip stream is corrupt/,
+    ]);
     cases.push([`${name} damaged checksum`, flip(z, z.length - 6), /gzip stream is corrupt/]);
   }
-  cases.push(['gzip magic then garbage', Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not deflate data at all')]), /gzip stream is corrupt/]);
-  cases.push(['zip', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]), /compressed with zip; only gzip/]);
-  cases.push(['zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00]), /compressed with zstd; only gzip/]);
+  cases.push([
+    'gzip magic then garbage',
+    Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not deflate data at all')]),
+    /gzip stream is corrupt/,
+  ]);
+  cases.push([
+    'zip',
+    Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0]),
+    /compressed with zip; only gzip/,
+  ]);
+  cases.push([
+    'zstd',
+    Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x00]),
+    /compressed with zstd; only gzip/,
+  ]);
   cases.push(['gzip of an empty file', gzipSync(Buffer.alloc(0)), /empty/]);
-  cases.push(['gzip of text', gzipSync(Buffer.from('hello, this is a support ticket\n')), /unsupported file/]);
+  cases.push([
+    'gzip of text',
+    gzipSync(Buffer.from('hello, this is a support ticket\n')),
+    /unsupported file/,
+  ]);
   for (const [name, bytes, message] of cases) {
     const err = await rejection(bytes);
     assert.match(err.message, message, name);
-    assert.doesNotMatch(err.message, /unexpected end of file|incorrect (header|data) check|invalid (block|distance|stored)|Z_[A-Z_]+/, name);
+    assert.doesNotMatch(
+      err.message,
+      /unexpected end of file|incorrect (header|data) check|invalid (block|distance|stored)|Z_[A-Z_]+/,
+      name,
+    );
   }
 });
 
 test('a webrtc-internals series that is not an array names its key', async () => {
   const doc = {
-    PeerConnections: { '1-1': { pid: 1, updateLog: [], stats: { 'T01-bytesSent': { statsType: 'transport', values: '{oops' } } } },
+    PeerConnections: {
+      '1-1': {
+        pid: 1,
+        updateLog: [],
+        stats: { 'T01-bytesSent': { statsType: 'transport', values: '{oops' } },
+      },
+    },
     getUserMedia: [],
   };
   const err = await rejection(Buffer.from(JSON.stringify(doc)));

@@ -14,7 +14,13 @@ import type { RawStat } from '../../src/normalize/types.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { realdata } from './fixture-paths.ts';
 import { readInternals } from './internals-helpers.ts';
-import { eventsOf, pairsOf, readReport, totalsBySsrc, type ImportedReport } from './report-helpers.ts';
+import {
+  eventsOf,
+  pairsOf,
+  readReport,
+  totalsBySsrc,
+  type ImportedReport,
+} from './report-helpers.ts';
 
 let t: TestServer;
 before(async () => {
@@ -22,8 +28,14 @@ before(async () => {
 });
 after(() => t.close());
 
-async function importAndRead(relative: string): Promise<{ result: ImportResult; reports: ImportedReport[] }> {
-  const result = await importDump(t.server.context, realdata(relative), { accountId: t.accountId, appId: t.appId, title: relative });
+async function importAndRead(
+  relative: string,
+): Promise<{ result: ImportResult; reports: ImportedReport[] }> {
+  const result = await importDump(t.server.context, realdata(relative), {
+    accountId: t.accountId,
+    appId: t.appId,
+    title: relative,
+  });
   const reports = [];
   for (const peer of result.peers) reports.push(await readReport(t, peer.peer_id));
   return { result, reports };
@@ -46,7 +58,9 @@ function lastReports(relative: string): Map<string, RawStat[]> {
 
 function selectedLocalCandidate(stats: RawStat[]): RawStat {
   const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
-  const pair = transport ? stats.find((s) => s.id === transport.selectedCandidatePairId) : stats.find((s) => s.type === 'candidate-pair' && s.selected === true);
+  const pair = transport
+    ? stats.find((s) => s.id === transport.selectedCandidatePairId)
+    : stats.find((s) => s.type === 'candidate-pair' && s.selected === true);
   assert.ok(pair, 'a selected pair in the raw stats');
   const local = stats.find((s) => s.id === pair.localCandidateId);
   assert.ok(local, 'local');
@@ -77,7 +91,10 @@ function reportLossPct(report: ImportedReport, kind: string): number {
 }
 
 describe('rtcstats dumps without expected-results', () => {
-  for (const [file, kind] of [['jitsi-rtcstats-server/dumps/chrome-relay', 'video'], ['jitsi-rtcstats-server/dumps/firefox-relay', 'video']] as const) {
+  for (const [file, kind] of [
+    ['jitsi-rtcstats-server/dumps/chrome-relay', 'video'],
+    ['jitsi-rtcstats-server/dumps/firefox-relay', 'video'],
+  ] as const) {
     test(`${file}: TURN relay over TLS, loss as recorded`, async () => {
       const { result, reports } = await importAndRead(file);
       assert.equal(result.peers.length, 1);
@@ -88,12 +105,19 @@ describe('rtcstats dumps without expected-results', () => {
       assert.equal(selected.length, 1);
       assert.equal(selected[0].local_candidate_type, local.candidateType);
       assert.equal(selected[0].local_candidate_type, 'relay');
-      assert.equal((report.peer_report.metadata.candidate_pairs?.producing_transport ?? []).concat(report.peer_report.metadata.candidate_pairs?.consuming_transport ?? [])
-        .find((p) => p.selected) && (local.relayProtocol as string), 'tls');
+      assert.equal(
+        (report.peer_report.metadata.candidate_pairs?.producing_transport ?? [])
+          .concat(report.peer_report.metadata.candidate_pairs?.consuming_transport ?? [])
+          .find((p) => p.selected) && (local.relayProtocol as string),
+        'tls',
+      );
       assert.equal(report.peer_report.metadata.pc_metadata?.[0].turn_connectivity, true);
       const expected = rawLossPct(raw, kind);
       assert.ok(expected > 0, 'the recording has video loss');
-      assert.ok(Math.abs(reportLossPct(report, kind) - expected) <= 0.5, `loss ${reportLossPct(report, kind)} vs raw ${expected}`);
+      assert.ok(
+        Math.abs(reportLossPct(report, kind) - expected) <= 0.5,
+        `loss ${reportLossPct(report, kind)} vs raw ${expected}`,
+      );
       assert.equal(report.source, 'import');
       assert.equal(report.status, 'LEFT');
     });
@@ -103,19 +127,39 @@ describe('rtcstats dumps without expected-results', () => {
     const file = 'fippo-rtcstats-server/dumps/jest-sfu';
     const { result, reports } = await importAndRead(file);
     assert.equal(result.peers.length, 1, 'one peer, not one per PC');
-    const lines = readFileSync(realdata(file), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as [string, string | null, unknown]);
-    const pcs = [...new Set(lines.filter((l) => l[0] === 'create' && l[1]).map((l) => l[1] as string))];
+    const lines = readFileSync(realdata(file), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as [string, string | null, unknown]);
+    const pcs = [
+      ...new Set(lines.filter((l) => l[0] === 'create' && l[1]).map((l) => l[1] as string)),
+    ];
     assert.deepEqual(new Set(result.peers[0].pcs), new Set(pcs));
     // Chrome 96 reports the failure on the connection state (ICE only says `disconnected`).
-    const failedRaw = new Set(lines.filter((l) => (l[0] === 'onconnectionstatechange' || l[0] === 'oniceconnectionstatechange') && l[2] === 'failed').map((l) => l[1]));
+    const failedRaw = new Set(
+      lines
+        .filter(
+          (l) =>
+            (l[0] === 'onconnectionstatechange' || l[0] === 'oniceconnectionstatechange') &&
+            l[2] === 'failed',
+        )
+        .map((l) => l[1]),
+    );
     assert.equal(failedRaw.size, 2, 'two PCs of the recording failed');
     for (const pc of pcs) {
-      const failed = eventsOf(reports[0], pc).some((e) => (e.name === 'connection_state_change' || e.name === 'ice_connection_state_change') && e.state === 'failed');
+      const failed = eventsOf(reports[0], pc).some(
+        (e) =>
+          (e.name === 'connection_state_change' || e.name === 'ice_connection_state_change') &&
+          e.state === 'failed',
+      );
       assert.equal(failed, failedRaw.has(pc), pc);
     }
   });
 
-  for (const file of ['jitsi-rtcstats-server/dumps/google-legacy-stats-p2p', 'jitsi-rtcstats-server/dumps/google-legacy-screenshare-p2p']) {
+  for (const file of [
+    'jitsi-rtcstats-server/dumps/google-legacy-stats-p2p',
+    'jitsi-rtcstats-server/dumps/google-legacy-screenshare-p2p',
+  ]) {
     test(`${file}: legacy stats through the SDK`, async () => {
       const { result, reports } = await importAndRead(file);
       assert.equal(result.format, 'rtcstats-legacy');
@@ -126,7 +170,9 @@ describe('rtcstats dumps without expected-results', () => {
       const lastSent = new Map<number, number[]>();
       for (const line of readFileSync(realdata(file), 'utf8').split('\n')) {
         if (!line.startsWith('["getstats"')) continue;
-        for (const [id, stat] of Object.entries(JSON.parse(line)[2] as Record<string, Record<string, string> | null>)) {
+        for (const [id, stat] of Object.entries(
+          JSON.parse(line)[2] as Record<string, Record<string, string> | null>,
+        )) {
           if (!stat || !/^ssrc_\d+_send$/.test(id) || stat.packetsSent === undefined) continue;
           const ssrc = Number(id.split('_')[1]);
           const segments = lastSent.get(ssrc) ?? [0];
@@ -137,58 +183,106 @@ describe('rtcstats dumps without expected-results', () => {
       }
       assert.ok(lastSent.size > 0, 'lastSent.size > 0');
       for (const [ssrc, segments] of lastSent) {
-        assert.equal(totals.get(`producer|${ssrc}`)?.packets, segments.reduce((a, b) => a + b, 0), `ssrc ${ssrc}`);
+        assert.equal(
+          totals.get(`producer|${ssrc}`)?.packets,
+          segments.reduce((a, b) => a + b, 0),
+          `ssrc ${ssrc}`,
+        );
       }
       const q = reports[0].peer_report.quality;
-      if (file.endsWith('screenshare-p2p')) assert.ok((q.screenshare_video_producer as unknown[]).length > 0, 'screen share rows');
+      if (file.endsWith('screenshare-p2p'))
+        assert.ok((q.screenshare_video_producer as unknown[]).length > 0, 'screen share rows');
     });
   }
 });
 
 describe('getUserMedia-only dumps', () => {
-  for (const file of ['rtcstats-rtcstats/gumonly-internals.gz', 'rtcstats-rtcstats/gumonly.jsonl']) {
+  for (const file of [
+    'rtcstats-rtcstats/gumonly-internals.gz',
+    'rtcstats-rtcstats/gumonly.jsonl',
+  ]) {
     test(`${file}: device information imported, no quality rows, and the import says so`, async () => {
       const { result, reports } = await importAndRead(file);
       assert.equal(result.peers.length, 1);
       assert.deepEqual(result.peers[0].pcs, []);
-      assert.ok(result.peers[0].notes.some((n) => n.includes('no peer connections')), 'result.peers[0].notes.some((n) => n.includes("no peer connections"))');
+      assert.ok(
+        result.peers[0].notes.some((n) => n.includes('no peer connections')),
+        'result.peers[0].notes.some((n) => n.includes("no peer connections"))',
+      );
       const report = reports[0];
       const names = (report.peer_report.metadata.events ?? []).map((e) => e.name);
-      assert.ok(names.includes('get_user_media') && names.includes('get_user_media_success'), 'names.includes("get_user_media") && names.includes("get_user_media_success")');
-      for (const [, rows] of Object.entries(report.peer_report.quality)) if (Array.isArray(rows)) assert.equal(rows.length, 0);
+      assert.ok(
+        names.includes('get_user_media') && names.includes('get_user_media_success'),
+        'names.includes("get_user_media") && names.includes("get_user_media_success")',
+      );
+      for (const [, rows] of Object.entries(report.peer_report.quality))
+        if (Array.isArray(rows)) assert.equal(rows.length, 0);
       if (file.endsWith('.gz')) {
-        const success = (readInternals(realdata(file)).getUserMedia as Record<string, string>[]).find((e) => e.video_track_info);
+        const success = (
+          readInternals(realdata(file)).getUserMedia as Record<string, string>[]
+        ).find((e) => e.video_track_info);
         const label = (JSON.parse(success?.video_track_info as string) as { label: string }).label;
-        assert.equal(report.peer_report.metadata.selected_device_updates?.[0]?.device?.label, label);
+        assert.equal(
+          report.peer_report.metadata.selected_device_updates?.[0]?.device?.label,
+          label,
+        );
       }
     });
   }
 });
 
 describe('getStats() snapshots', () => {
-  for (const file of ['skyway-rtcstats-wrapper/chrome-77.0.3842.0.json', 'skyway-rtcstats-wrapper/firefox-67.0.4.json', 'skyway-rtcstats-wrapper/safari-12.1.1.json']) {
+  for (const file of [
+    'skyway-rtcstats-wrapper/chrome-77.0.3842.0.json',
+    'skyway-rtcstats-wrapper/firefox-67.0.4.json',
+    'skyway-rtcstats-wrapper/safari-12.1.1.json',
+  ]) {
     test(`${file}: one row per stream with the snapshot's cumulative counters`, async () => {
       const { result, reports } = await importAndRead(file);
       assert.equal(result.format, 'getstats-snapshot');
-      const raw = (JSON.parse(readFileSync(realdata(file), 'utf8')) as [string, RawStat][]).map(([, s]) => s);
+      const raw = (JSON.parse(readFileSync(realdata(file), 'utf8')) as [string, RawStat][]).map(
+        ([, s]) => s,
+      );
       const totals = totalsBySsrc(reports[0]);
       for (const s of raw.filter((x) => x.type === 'outbound-rtp' || x.type === 'inbound-rtp')) {
         const key = `${s.type === 'outbound-rtp' ? 'producer' : 'consumer'}|${s.ssrc}`;
-        assert.equal(totals.get(key)?.packets, s.type === 'outbound-rtp' ? s.packetsSent : s.packetsReceived, key);
+        assert.equal(
+          totals.get(key)?.packets,
+          s.type === 'outbound-rtp' ? s.packetsSent : s.packetsReceived,
+          key,
+        );
       }
-      assert.ok(result.peers[0].notes.some((n) => n.includes('single getStats() snapshot')), 'result.peers[0].notes.some((n) => n.includes("single getStats() snapshot"))');
+      assert.ok(
+        result.peers[0].notes.some((n) => n.includes('single getStats() snapshot')),
+        'result.peers[0].notes.some((n) => n.includes("single getStats() snapshot"))',
+      );
     });
   }
 });
 
 test('the 2016 client format is refused and leaves nothing behind', async () => {
   const db = t.server.context.db;
-  const count = async (): Promise<number> => Number((await db.selectFrom('meetings').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', t.accountId).executeTakeFirstOrThrow()).n);
+  const count = async (): Promise<number> =>
+    Number(
+      (
+        await db
+          .selectFrom('meetings')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('account_id', '=', t.accountId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const before = await count();
-  await assert.rejects(importDump(t.server.context, realdata('jitsi-rtcstats-server/dumps/clienttest.json'), { accountId: t.accountId, appId: t.appId }), (err: unknown) => {
-    assert.ok(err instanceof DumpFormatError, 'err instanceof DumpFormatError');
-    assert.equal(err.key, 'peerConnections');
-    return true;
-  });
+  await assert.rejects(
+    importDump(t.server.context, realdata('jitsi-rtcstats-server/dumps/clienttest.json'), {
+      accountId: t.accountId,
+      appId: t.appId,
+    }),
+    (err: unknown) => {
+      assert.ok(err instanceof DumpFormatError, 'err instanceof DumpFormatError');
+      assert.equal(err.key, 'peerConnections');
+      return true;
+    },
+  );
   assert.equal(await count(), before);
 });

@@ -16,8 +16,18 @@ export interface ImportedReport {
       browser_metadata?: { browser?: string; browser_version?: string; user_agent?: string };
       device_info?: { os?: string; os_version?: string; cpus?: number };
       candidate_pairs?: { producing_transport?: PairRow[]; consuming_transport?: PairRow[] };
-      pc_metadata?: { pc: string; role?: string; relay_connectivity?: boolean; turn_connectivity?: boolean; reflexive_connectivity?: boolean }[];
-      events?: { name: string; timestamp: string; metadata?: Record<string, string | number | boolean | null> }[];
+      pc_metadata?: {
+        pc: string;
+        role?: string;
+        relay_connectivity?: boolean;
+        turn_connectivity?: boolean;
+        reflexive_connectivity?: boolean;
+      }[];
+      events?: {
+        name: string;
+        timestamp: string;
+        metadata?: Record<string, string | number | boolean | null>;
+      }[];
       selected_device_updates?: { device?: { kind?: string; label?: string } }[];
     };
     quality: Record<string, QualityRow[] | Record<string, unknown>>;
@@ -49,13 +59,18 @@ export interface QualityRow {
 /** The full report of a peer, read with the 7.x SDK. */
 export async function readReport(t: TestServer, peerId: string): Promise<ImportedReport> {
   const cf = sdk7(t.baseURL, t.token);
-  const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(peerId, { account_id: t.accountId, app_id: t.appId });
+  const res = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(peerId, {
+    account_id: t.accountId,
+    app_id: t.appId,
+  });
   if (!res.success || !res.data?.participant) throw new Error(`no report for ${peerId}`);
   return res.data.participant as unknown as ImportedReport;
 }
 
 /** Per (direction, ssrc): packets and packets lost summed over every interval row of the report. */
-export function totalsBySsrc(report: ImportedReport): Map<string, { packets: number; lost: number; media: string }> {
+export function totalsBySsrc(
+  report: ImportedReport,
+): Map<string, { packets: number; lost: number; media: string }> {
   const out = new Map<string, { packets: number; lost: number; media: string }>();
   for (const [series, rows] of Object.entries(report.peer_report.quality)) {
     if (!Array.isArray(rows)) continue;
@@ -77,7 +92,8 @@ export function totalsBySsrc(report: ImportedReport): Map<string, { packets: num
 export function pairsOf(report: ImportedReport): PairRow[] {
   const cp = report.peer_report.metadata.candidate_pairs ?? {};
   const seen = new Map<string, PairRow>();
-  for (const p of [...(cp.producing_transport ?? []), ...(cp.consuming_transport ?? [])]) seen.set(`${p.pc}|${p.id}`, p);
+  for (const p of [...(cp.producing_transport ?? []), ...(cp.consuming_transport ?? [])])
+    seen.set(`${p.pc}|${p.id}`, p);
   return [...seen.values()];
 }
 
@@ -85,5 +101,8 @@ export function pairsOf(report: ImportedReport): PairRow[] {
 export function eventsOf(report: ImportedReport, pc: string): { name: string; state?: string }[] {
   return (report.peer_report.metadata.events ?? [])
     .filter((e) => e.metadata?.pc === pc)
-    .map((e) => ({ name: e.name, state: typeof e.metadata?.state === 'string' ? e.metadata.state : undefined }));
+    .map((e) => ({
+      name: e.name,
+      state: typeof e.metadata?.state === 'string' ? e.metadata.state : undefined,
+    }));
 }

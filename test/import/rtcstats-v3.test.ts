@@ -61,12 +61,23 @@ for (const name of ['google-standard-stats-p2p', 'chrome-standard-multiple-p2p',
 }
 
 test('rtcstats v3: lines of other shapes or unknown methods are skipped and counted, not fatal', async () => {
-  const lines = readFileSync(realdata('rtcstats-rtcstats/gumonly.jsonl'), 'utf8').trimEnd().split('\n');
+  const lines = readFileSync(realdata('rtcstats-rtcstats/gumonly.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n');
   const before = await parseDump(Buffer.from(lines.join('\n')));
-  const odd = ['[60, null]', '[60, null, {"audio": true}, "soon"]', '[60, 7, {}, 0]', '["e2eRtt", null, {"rtt": 1}, 0]'];
+  const odd = [
+    '[60, null]',
+    '[60, null, {"audio": true}, "soon"]',
+    '[60, 7, {}, 0]',
+    '["e2eRtt", null, {"rtt": 1}, 0]',
+  ];
   const withOdd = [...lines.slice(0, 3), ...odd, ...lines.slice(3)];
   const parsed = await parseDump(Buffer.from(withOdd.join('\n')));
-  assert.deepEqual(parsed.clients.map((c) => c.batches), before.clients.map((c) => c.batches), 'the rest imports as before');
+  assert.deepEqual(
+    parsed.clients.map((c) => c.batches),
+    before.clients.map((c) => c.batches),
+    'the rest imports as before',
+  );
   const warned = parsed.warnings.join('\n');
   for (const line of [4, 5, 6]) assert.match(warned, new RegExp(`line ${line}\\b`), warned);
   assert.match(warned, /e2eRtt x1/);

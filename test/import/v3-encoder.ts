@@ -5,16 +5,25 @@
  * `null` removes it, the collapsed `t` timestamp, time deltas as last element).
  * Used to check our v3 reader against recordings we can also read directly.
  */
-import { V3_METHODS, V3_STATS_PROPERTIES, V3_STATS_TYPES } from '../../src/import/rtcstats-v3-tables.ts';
+import {
+  V3_METHODS,
+  V3_STATS_PROPERTIES,
+  V3_STATS_TYPES,
+} from '../../src/import/rtcstats-v3-tables.ts';
 import type { RawStat } from '../../src/normalize/types.ts';
 
-const invert = (table: Record<string, string>): Map<string, string> => new Map(Object.entries(table).map(([k, v]) => [v, k]));
+const invert = (table: Record<string, string>): Map<string, string> =>
+  new Map(Object.entries(table).map(([k, v]) => [v, k]));
 const METHOD_IDS = invert(V3_METHODS);
 METHOD_IDS.set('getStats', 'g');
 const PROPERTY_IDS = invert(V3_STATS_PROPERTIES);
 const TYPE_IDS = invert(V3_STATS_TYPES);
 
-function compressId<T>(map: Map<string, string>, name: string, numeric: (s: string) => T): T | string {
+function compressId<T>(
+  map: Map<string, string>,
+  name: string,
+  numeric: (s: string) => T,
+): T | string {
   const id = map.get(name);
   return id === undefined ? name : numeric(id);
 }
@@ -38,7 +47,8 @@ function statsDelta(base: Map<string, RawStat>, report: RawStat[]): Record<strin
     if (Object.keys(changed).length > 0) delta[stat.id] = changed;
   }
   let top = -Infinity;
-  for (const s of Object.values(delta)) if (s && typeof s.timestamp === 'number' && s.timestamp > top) top = s.timestamp;
+  for (const s of Object.values(delta))
+    if (s && typeof s.timestamp === 'number' && s.timestamp > top) top = s.timestamp;
   const out: Record<string, unknown> = {};
   for (const [id, s] of Object.entries(delta)) {
     if (s === null) {
@@ -58,7 +68,10 @@ function statsDelta(base: Map<string, RawStat>, report: RawStat[]): Record<strin
 }
 
 /** The v3 file text of a recording. */
-export function encodeRtcstatsV3(metadata: Record<string, unknown>, events: RecordingEvent[]): string {
+export function encodeRtcstatsV3(
+  metadata: Record<string, unknown>,
+  events: RecordingEvent[],
+): string {
   const lines = ['RTCStatsDump', JSON.stringify({ ...metadata, fileFormat: 3 })];
   const bases = new Map<string, Map<string, RawStat>>();
   let last = 0;
@@ -70,7 +83,14 @@ export function encodeRtcstatsV3(metadata: Record<string, unknown>, events: Reco
       encodedValue = statsDelta(base, report);
       bases.set(pc, new Map(report.map((s) => [s.id, s])));
     }
-    lines.push(JSON.stringify([compressId(METHOD_IDS, method, asNumberIfNumeric), pc, encodedValue, time - last]));
+    lines.push(
+      JSON.stringify([
+        compressId(METHOD_IDS, method, asNumberIfNumeric),
+        pc,
+        encodedValue,
+        time - last,
+      ]),
+    );
     last = time;
   }
   return `${lines.join('\n')}\n`;

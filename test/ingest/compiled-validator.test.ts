@@ -8,7 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
-import { compileValidator, pointerToField, toValidator, type AjvValidate } from '../../src/ingest/compiled-validator.ts';
+import {
+  compileValidator,
+  pointerToField,
+  toValidator,
+  type AjvValidate,
+} from '../../src/ingest/compiled-validator.ts';
 import { standaloneValidatorCode } from '../../src/ingest/standalone-validator.ts';
 import { telemetryBatchSchema } from '../../src/ingest/ingest-schemas.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
@@ -27,13 +32,30 @@ async function loadStandalone(): Promise<AjvValidate> {
   }
 }
 
-const [batch] = [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs: Date.parse('2026-01-01T00:00:00Z'), minutes: 0.2, seed: 3, batchIdPrefix: 'validator' })];
+const [batch] = [
+  ...syntheticBatches({
+    profile: CALL_PROFILES['lossy-wifi'],
+    startMs: Date.parse('2026-01-01T00:00:00Z'),
+    minutes: 0.2,
+    seed: 3,
+    batchIdPrefix: 'validator',
+  }),
+];
 
-const standalone = toValidator<ReturnType<typeof telemetryBatchSchema.parse>>(await loadStandalone());
+const standalone = toValidator<ReturnType<typeof telemetryBatchSchema.parse>>(
+  await loadStandalone(),
+);
 const compiled = compileValidator(telemetryBatchSchema);
-for (const [form, validate] of [['compiled', compiled], ['standalone', standalone]] as const) {
+for (const [form, validate] of [
+  ['compiled', compiled],
+  ['standalone', standalone],
+] as const) {
   test(`${form}: a valid batch passes both, and unknown keys are dropped like zod strips them`, () => {
-    const withExtra = { ...structuredClone(batch), unknown_top: 1, samples: batch.samples!.map((s) => ({ ...s, extra_field: 'x' })) };
+    const withExtra = {
+      ...structuredClone(batch),
+      unknown_top: 1,
+      samples: batch.samples!.map((s) => ({ ...s, extra_field: 'x' })),
+    };
     const fast = validate(withExtra);
     assert.ok(fast.ok);
     assert.ok(telemetryBatchSchema.safeParse(withExtra).success);
@@ -43,20 +65,39 @@ for (const [form, validate] of [['compiled', compiled], ['standalone', standalon
 
   test(`${form}: record entries (event metadata) are kept`, () => {
     const b = structuredClone(batch);
-    b.events = [{ ts: b.samples![0].ts, name: 'connection_state_change', pc: 'pc-1', metadata: { state: 'connected', previous: 'connecting', n: 2 } }];
+    b.events = [
+      {
+        ts: b.samples![0].ts,
+        name: 'connection_state_change',
+        pc: 'pc-1',
+        metadata: { state: 'connected', previous: 'connecting', n: 2 },
+      },
+    ];
     const fast = validate(b);
     assert.ok(fast.ok);
-    assert.deepEqual(fast.ok && fast.value.events![0].metadata, { state: 'connected', previous: 'connecting', n: 2 });
+    assert.deepEqual(fast.ok && fast.value.events![0].metadata, {
+      state: 'connected',
+      previous: 'connecting',
+      n: 2,
+    });
   });
 
   test(`${form}: pointers become field paths`, () => {
     assert.equal(pointerToField('/samples/3/ts'), 'samples[3].ts');
     assert.equal(pointerToField(''), 'body');
-    assert.equal(pointerToField('/client/client_hints/brands/0/brand'), 'client.client_hints.brands[0].brand');
+    assert.equal(
+      pointerToField('/client/client_hints/brands/0/brand'),
+      'client.client_hints.brands[0].brand',
+    );
   });
 
   test(`${form}: Infinity and NaN are refused by both, naming the field (JSON's 1e999 parses to Infinity)`, () => {
-    for (const value of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, JSON.parse('1e999')]) {
+    for (const value of [
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      Number.NaN,
+      JSON.parse('1e999'),
+    ]) {
       const b = structuredClone(batch) as any;
       b.samples[0].jitter_ms = value;
       assert.equal(telemetryBatchSchema.safeParse(structuredClone(b)).success, false);
@@ -80,7 +121,15 @@ for (const [form, validate] of [['compiled', compiled], ['standalone', standalon
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: paths.length - 1 }),
-        fc.oneof(fc.integer(), fc.double(), fc.string(), fc.boolean(), fc.constant(null), fc.constant(undefined), fc.constantFrom('producer', 'video', 'consumer', 1_700_000_000_000)),
+        fc.oneof(
+          fc.integer(),
+          fc.double(),
+          fc.string(),
+          fc.boolean(),
+          fc.constant(null),
+          fc.constant(undefined),
+          fc.constantFrom('producer', 'video', 'consumer', 1_700_000_000_000),
+        ),
         (which, value) => {
           const b = structuredClone(batch) as any;
           paths[which](b, value);
@@ -94,17 +143,53 @@ for (const [form, validate] of [['compiled', compiled], ['standalone', standalon
   });
 
   test(`${form}: physical bounds: both validators refuse the same figures, at the same field`, () => {
-    const keys = ['rtt_ms', 'jitter_ms', 'bytes', 'packets', 'packets_lost', 'frames_per_second', 'frame_width', 'frame_height', 'audio_level', 'clock_rate', 'total_rtt_s', 'qp_sum'];
-    const near = [0, -1, -(2 ** 53), 1, 1.0000001, 60_000, 60_000.5, 1_000, 1_001, 16_384, 16_385, 1_000_000, 1_000_001, 2 ** 53 - 1, 2 ** 53, 1e308, -1e308];
+    const keys = [
+      'rtt_ms',
+      'jitter_ms',
+      'bytes',
+      'packets',
+      'packets_lost',
+      'frames_per_second',
+      'frame_width',
+      'frame_height',
+      'audio_level',
+      'clock_rate',
+      'total_rtt_s',
+      'qp_sum',
+    ];
+    const near = [
+      0,
+      -1,
+      -(2 ** 53),
+      1,
+      1.0000001,
+      60_000,
+      60_000.5,
+      1_000,
+      1_001,
+      16_384,
+      16_385,
+      1_000_000,
+      1_000_001,
+      2 ** 53 - 1,
+      2 ** 53,
+      1e308,
+      -1e308,
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...keys), fc.oneof(fc.constantFrom(...near), fc.double({ noNaN: true, noDefaultInfinity: true })), fc.nat(3), (key, value, i) => {
-        const b = structuredClone(batch) as any;
-        b.samples[i][key] = value;
-        const zod = telemetryBatchSchema.safeParse(structuredClone(b));
-        const fast = validate(b);
-        assert.equal(fast.ok, zod.success, `${key} = ${value}`);
-        if (!fast.ok) assert.equal(fast.field, `samples[${i}].${key}`);
-      }),
+      fc.property(
+        fc.constantFrom(...keys),
+        fc.oneof(fc.constantFrom(...near), fc.double({ noNaN: true, noDefaultInfinity: true })),
+        fc.nat(3),
+        (key, value, i) => {
+          const b = structuredClone(batch) as any;
+          b.samples[i][key] = value;
+          const zod = telemetryBatchSchema.safeParse(structuredClone(b));
+          const fast = validate(b);
+          assert.equal(fast.ok, zod.success, `${key} = ${value}`);
+          if (!fast.ok) assert.equal(fast.field, `samples[${i}].${key}`);
+        },
+      ),
       { numRuns: 2000, seed: 11 },
     );
   });

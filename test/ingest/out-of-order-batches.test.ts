@@ -26,29 +26,59 @@ const startMs = Date.now() - 5 * 60_000;
 
 function batchesOf(seed: number, prefix: string): TelemetryBatch[] {
   // 2 minutes, a sample every 2 s, 10 s batches: 12 batches of 5 samples per stream.
-  return [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: 2, seed, batchIdPrefix: prefix, remotePeerIds: ['remote-peer'] })];
+  return [
+    ...syntheticBatches({
+      profile: CALL_PROFILES['lossy-wifi'],
+      startMs,
+      minutes: 2,
+      seed,
+      batchIdPrefix: prefix,
+      remotePeerIds: ['remote-peer'],
+    }),
+  ];
 }
 
 async function newPeer(label: string): Promise<{ peerId: string; token: string }> {
   const api = `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}`;
   const meeting = await postJson(`${api}/meetings`, t.token, { title: label });
-  const p = await postJson(`${api}/meetings/${meeting.id}/participants`, t.token, { custom_participant_id: label, preset_name: 'host', name: label });
+  const p = await postJson(`${api}/meetings/${meeting.id}/participants`, t.token, {
+    custom_participant_id: label,
+    preset_name: 'host',
+    name: label,
+  });
   const j = await postJson(`${t.url}/ingest/v1/join`, p.token, { joined_at: startMs });
   return { peerId: j.peer_id, token: p.token };
 }
 
-async function send(peer: { peerId: string; token: string }, batch: TelemetryBatch): Promise<Record<string, any>> {
+async function send(
+  peer: { peerId: string; token: string },
+  batch: TelemetryBatch,
+): Promise<Record<string, any>> {
   return postJson(`${t.url}/ingest/v1/peers/${peer.peerId}/batches`, peer.token, batch);
 }
 
 /** The report's quality part (per-sample arrays and aggregates) and summary, as text. */
-async function quality(peerId: string): Promise<{ quality: string; stats: string; arrays: Record<string, { timestamp: string }[]> }> {
-  const res = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${peerId}?filters=quality_stats`, { headers: { authorization: `Bearer ${t.token}` } });
-  const body = (await res.json()) as { data: { participant: { peer_report: { quality: Record<string, unknown> }; quality_stats: Record<string, unknown> } } };
+async function quality(
+  peerId: string,
+): Promise<{ quality: string; stats: string; arrays: Record<string, { timestamp: string }[]> }> {
+  const res = await fetch(
+    `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${peerId}?filters=quality_stats`,
+    { headers: { authorization: `Bearer ${t.token}` } },
+  );
+  const body = (await res.json()) as {
+    data: {
+      participant: {
+        peer_report: { quality: Record<string, unknown> };
+        quality_stats: Record<string, unknown>;
+      };
+    };
+  };
   assert.equal(res.status, 200);
   const q = body.data.participant.peer_report.quality;
   const { peer_ids: _ids, ...stats } = body.data.participant.quality_stats;
-  const arrays = Object.fromEntries(Object.entries(q).filter(([, v]) => Array.isArray(v))) as Record<string, { timestamp: string }[]>;
+  const arrays = Object.fromEntries(
+    Object.entries(q).filter(([, v]) => Array.isArray(v)),
+  ) as Record<string, { timestamp: string }[]>;
   return { quality: JSON.stringify(q), stats: JSON.stringify(stats), arrays };
 }
 
@@ -59,7 +89,11 @@ async function sendInOrder(label: string, order: number[]): Promise<string> {
   for (const i of order) {
     const answer = await send(peer, batches[i]);
     const samples = batches[i].samples?.length ?? 0;
-    assert.deepEqual({ samples: answer.samples, skipped: answer.skipped_samples }, { samples, skipped: 0 }, `batch ${i} of ${label}`);
+    assert.deepEqual(
+      { samples: answer.samples, skipped: answer.skipped_samples },
+      { samples, skipped: 0 },
+      `batch ${i} of ${label}`,
+    );
   }
   return peer.peerId;
 }
@@ -68,22 +102,29 @@ describe('a batch that arrives after newer ones', () => {
   let reference: Awaited<ReturnType<typeof quality>>;
   before(async () => {
     reference = await quality(await sendInOrder('in-order', [...Array(12).keys()]));
-    for (const series of ['audio_producer', 'audio_consumer', 'video_producer', 'video_consumer']) assert.equal(reference.arrays[series].length, 60, series);
+    for (const series of ['audio_producer', 'audio_consumer', 'video_producer', 'video_consumer'])
+      assert.equal(reference.arrays[series].length, 60, series);
   });
 
   const orders: Record<string, number[]> = {
     'batch 2 after batch 3': [0, 1, 3, 2, 4, 5, 6, 7, 8, 9, 10, 11],
     'two batches late, into one gap, newest first': [0, 1, 4, 3, 2, 5, 6, 7, 8, 9, 10, 11],
     'late batches into several gaps': [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 11],
-    'the first batch last (before the stream’s first stored chunk)': [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0],
-    'reversed': [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    'the first batch last (before the stream’s first stored chunk)': [
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0,
+    ],
+    reversed: [11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
   };
   for (const [index, [name, order]] of Object.entries(orders).entries()) {
     test(`${name}: stored, and the report equals the in-order one`, async () => {
       const got = await quality(await sendInOrder(`late-${index}`, order));
       for (const [series, rows] of Object.entries(got.arrays)) {
         const times = rows.map((r) => Date.parse(r.timestamp));
-        assert.deepEqual(times, [...times].sort((a, b) => a - b), `${series} in time order`);
+        assert.deepEqual(
+          times,
+          [...times].sort((a, b) => a - b),
+          `${series} in time order`,
+        );
       }
       assert.equal(got.quality, reference.quality);
       assert.equal(got.stats, reference.stats);
@@ -105,13 +146,28 @@ describe('a batch that arrives after newer ones', () => {
     const batches = batchesOf(11, 'merged-batch-');
     const peer = await newPeer('merged');
     for (const i of [0, 1, 2]) await send(peer, batches[i]);
-    await mergeLivePeerChunks(t.server.context.db, t.server.context.dialect, peer.peerId, Date.now()); // 0-2 merged
+    await mergeLivePeerChunks(
+      t.server.context.db,
+      t.server.context.dialect,
+      peer.peerId,
+      Date.now(),
+    ); // 0-2 merged
     for (const i of [4, 5]) await send(peer, batches[i]);
     await send(peer, batches[3]); // late, between the merged row and batch 4
     for (const i of [6, 7]) await send(peer, batches[i]);
-    await mergeLivePeerChunks(t.server.context.db, t.server.context.dialect, peer.peerId, Date.now());
+    await mergeLivePeerChunks(
+      t.server.context.db,
+      t.server.context.dialect,
+      peer.peerId,
+      Date.now(),
+    );
     for (const i of [8, 9, 10, 11]) await send(peer, batches[i]);
-    await mergeLivePeerChunks(t.server.context.db, t.server.context.dialect, peer.peerId, Date.now());
+    await mergeLivePeerChunks(
+      t.server.context.db,
+      t.server.context.dialect,
+      peer.peerId,
+      Date.now(),
+    );
     assert.equal((await quality(peer.peerId)).quality, reference.quality);
   });
 });

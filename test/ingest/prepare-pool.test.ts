@@ -21,36 +21,71 @@ after(() => pool.close());
 function statesAfter(p: PreparedBatch, known: KnownState[]): KnownState[] {
   if (!p.ok || !p.derived) return known;
   const next = new Map(known.map((k) => [k.stream_key, k]));
-  for (const s of p.derived.states) next.set(s.stream_key, { stream_key: s.stream_key, last_ts: s.last_ts, last_sample: s.last_sample });
+  for (const s of p.derived.states)
+    next.set(s.stream_key, {
+      stream_key: s.stream_key,
+      last_ts: s.last_ts,
+      last_sample: s.last_sample,
+    });
   return [...next.values()];
 }
 
 test('a whole call prepared on worker threads stores the same bytes as prepared inline', async () => {
-  const batches = [...syntheticBatches({ profile: CALL_PROFILES['congested-4g'], startMs: 1_700_000_000_000, minutes: 3, batchSeconds: 10, seed: 7, batchIdPrefix: 'batch-of-peer-1-' })];
+  const batches = [
+    ...syntheticBatches({
+      profile: CALL_PROFILES['congested-4g'],
+      startMs: 1_700_000_000_000,
+      minutes: 3,
+      batchSeconds: 10,
+      seed: 7,
+      batchIdPrefix: 'batch-of-peer-1-',
+    }),
+  ];
   assert.ok(batches.length >= 18);
   let known: KnownState[] = [];
   let rows = 0;
   for (const batch of batches) {
     const text = JSON.stringify(batch);
-    const [fromWorker, inline] = [await pool.prepare(text, 'peer-1', known), prepareBatch(text, 'peer-1', known)];
+    const [fromWorker, inline] = [
+      await pool.prepare(text, 'peer-1', known),
+      prepareBatch(text, 'peer-1', known),
+    ];
     assert.ok(fromWorker.ok && inline.ok);
     assert.ok(Buffer.isBuffer(fromWorker.derived!.chunks[0].rows_json), 'rows arrive as Buffers');
     assert.deepEqual(fromWorker, inline);
     rows += inline.derived!.stored;
     known = statesAfter(inline, known);
   }
-  assert.equal(rows, batches.reduce((n, b) => n + (b.samples?.length ?? 0), 0));
+  assert.equal(
+    rows,
+    batches.reduce((n, b) => n + (b.samples?.length ?? 0), 0),
+  );
 });
 
 test('bad batches are refused by the workers exactly as inline, naming the field', async () => {
-  const good = [...syntheticBatches({ profile: CALL_PROFILES.clean, startMs: 1_700_000_000_000, minutes: 0.2, batchSeconds: 10, seed: 1, batchIdPrefix: 'batch-of-peer-1-' })][0];
+  const good = [
+    ...syntheticBatches({
+      profile: CALL_PROFILES.clean,
+      startMs: 1_700_000_000_000,
+      minutes: 0.2,
+      batchSeconds: 10,
+      seed: 1,
+      batchIdPrefix: 'batch-of-peer-1-',
+    }),
+  ][0];
   const cases: [string, RegExp][] = [
     ['{"batch_id": "x", "samples": [', /^body$/],
-    [JSON.stringify({ ...good, samples: [{ ...good.samples![0], ts: 'yesterday' }] }), /^samples\[0\]\.ts$/],
+    [
+      JSON.stringify({ ...good, samples: [{ ...good.samples![0], ts: 'yesterday' }] }),
+      /^samples\[0\]\.ts$/,
+    ],
     [JSON.stringify({ samples: good.samples }), /batch_id/],
   ];
   for (const [text, field] of cases) {
-    const [fromWorker, inline] = [await pool.prepare(text, 'peer-1', []), prepareBatch(text, 'peer-1', [])];
+    const [fromWorker, inline] = [
+      await pool.prepare(text, 'peer-1', []),
+      prepareBatch(text, 'peer-1', []),
+    ];
     assert.equal(fromWorker.ok, false);
     assert.deepEqual(fromWorker, inline);
     assert.match((fromWorker as { field: string }).field, field);
@@ -58,7 +93,16 @@ test('bad batches are refused by the workers exactly as inline, naming the field
 });
 
 test('samples not newer than the stored state are skipped, on the workers as inline', async () => {
-  const [first, second] = [...syntheticBatches({ profile: CALL_PROFILES.clean, startMs: 1_700_000_000_000, minutes: 0.4, batchSeconds: 10, seed: 3, batchIdPrefix: 'batch-of-peer-1-' })];
+  const [first, second] = [
+    ...syntheticBatches({
+      profile: CALL_PROFILES.clean,
+      startMs: 1_700_000_000_000,
+      minutes: 0.4,
+      batchSeconds: 10,
+      seed: 3,
+      batchIdPrefix: 'batch-of-peer-1-',
+    }),
+  ];
   const after1 = statesAfter(prepareBatch(JSON.stringify(first), 'p', []), []);
   // The first batch again, against the states it produced: everything is old.
   const again = await pool.prepare(JSON.stringify(first), 'p', after1);
@@ -72,7 +116,18 @@ test('samples not newer than the stored state are skipped, on the workers as inl
 test('workers that cannot start are not respawned in a loop: batches are prepared on the event loop', async () => {
   const broken = new PreparePool(2, new URL('./fixtures/broken-worker.ts', import.meta.url));
   try {
-    const text = JSON.stringify([...syntheticBatches({ profile: CALL_PROFILES.clean, startMs: 1_700_000_000_000, minutes: 0.2, batchSeconds: 10, seed: 5, batchIdPrefix: 'batch-of-peer-1-' })][0]);
+    const text = JSON.stringify(
+      [
+        ...syntheticBatches({
+          profile: CALL_PROFILES.clean,
+          startMs: 1_700_000_000_000,
+          minutes: 0.2,
+          batchSeconds: 10,
+          seed: 5,
+          batchIdPrefix: 'batch-of-peer-1-',
+        }),
+      ][0],
+    );
     // Until both workers have failed, a batch may be refused with the worker's error; then it is prepared inline.
     let prepared: PreparedBatch | undefined;
     for (let i = 0; i < 100 && !prepared; i++) {
@@ -86,7 +141,18 @@ test('workers that cannot start are not respawned in a loop: batches are prepare
 });
 
 test('ready() waits for the workers to load their code; for workers that cannot start, until they failed', async () => {
-  const text = JSON.stringify([...syntheticBatches({ profile: CALL_PROFILES.clean, startMs: 1_700_000_000_000, minutes: 0.2, batchSeconds: 10, seed: 6, batchIdPrefix: 'batch-of-peer-1-' })][0]);
+  const text = JSON.stringify(
+    [
+      ...syntheticBatches({
+        profile: CALL_PROFILES.clean,
+        startMs: 1_700_000_000_000,
+        minutes: 0.2,
+        batchSeconds: 10,
+        seed: 6,
+        batchIdPrefix: 'batch-of-peer-1-',
+      }),
+    ][0],
+  );
   const fresh = new PreparePool(1);
   const broken = new PreparePool(2, new URL('./fixtures/broken-worker.ts', import.meta.url));
   try {

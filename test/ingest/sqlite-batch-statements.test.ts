@@ -13,7 +13,7 @@ import { openDatabase, type OpenDatabase } from '../../src/store/open-database.t
 import { createApp } from '../../src/store/apps.ts';
 import { createMeeting } from '../../src/store/meetings.ts';
 import { addParticipant } from '../../src/store/participants.ts';
-import { closePeer, joinPeer } from '../../src/ingest/peer-lifecycle.ts';
+import { closePeer, joinPeer } from '../../src/store/peer-lifecycle.ts';
 import { BatchWriter, type SubmitOutcome } from '../../src/ingest/batch-writer.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
@@ -24,7 +24,9 @@ const skip = pg ? 'embedded store only (PostgreSQL has no prepared-statement pat
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-async function freshStore(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-sqlite-writes-'))): Promise<OpenDatabase & { dir: string }> {
+async function freshStore(
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-sqlite-writes-')),
+): Promise<OpenDatabase & { dir: string }> {
   dirs.push(dir);
   return { ...(await openDatabase({ dataDir: dir })), dir };
 }
@@ -33,9 +35,28 @@ async function freshStore(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-repo
 async function peersIn(store: OpenDatabase, n: number, joinedAt: number) {
   const app = await createApp(store.db, 'acct', 'app');
   const meeting = await createMeeting(store.db, { accountId: 'acct', appId: app.id, config: {} });
-  const { participant } = await addParticipant(store.db, { accountId: 'acct', appId: app.id, meetingId: meeting.id, customParticipantId: 'u1', presetName: 'host' });
+  const { participant } = await addParticipant(store.db, {
+    accountId: 'acct',
+    appId: app.id,
+    meetingId: meeting.id,
+    customParticipantId: 'u1',
+    presetName: 'host',
+  });
   const peers = [];
-  for (let i = 0; i < n; i++) peers.push(await store.db.transaction().execute((tx) => joinPeer(tx, store.dialect, participant, { client: '{}', ip_info: null, precall: null, source: 'live', joinedAt })));
+  for (let i = 0; i < n; i++)
+    peers.push(
+      await store.db
+        .transaction()
+        .execute((tx) =>
+          joinPeer(tx, store.dialect, participant, {
+            client: '{}',
+            ip_info: null,
+            precall: null,
+            source: 'live',
+            joinedAt,
+          }),
+        ),
+    );
   return { participant, peers };
 }
 
@@ -50,78 +71,138 @@ async function dump(store: OpenDatabase, peerIds: string[]): Promise<Record<stri
     pc_metadata: ['id', 'peer_id', 'pc', 'ts', 'payload'],
     candidate_pairs: ['peer_id', 'pc', 'pair_id', 'ts', 'selected', 'roles', 'payload'],
     stream_state: ['peer_id', 'stream_key', 'series', 'last_ts', 'last_sample'],
-    quality_chunks: ['id', 'peer_id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n', 'rows_json', 'metrics', 'first_sample', 'last_sample'],
+    quality_chunks: [
+      'id',
+      'peer_id',
+      'series',
+      'stream_key',
+      'first_ts',
+      'last_ts',
+      'n',
+      'rows_json',
+      'metrics',
+      'first_sample',
+      'last_sample',
+    ],
     peers: ['id', 'status', 'client', 'precall', 'leave_reason'],
   } as const;
   for (const [table, columns] of Object.entries(tables)) {
-    const rows = (await store.db.selectFrom(table as 'peers').select(columns as unknown as 'id'[]).execute()) as Record<string, unknown>[];
+    const rows = (await store.db
+      .selectFrom(table as 'peers')
+      .select(columns as unknown as 'id'[])
+      .execute()) as Record<string, unknown>[];
     out[table] = rows
-      .map((r) => ({ ...r, ...('peer_id' in r ? { peer_id: index(r.peer_id) } : {}), ...(table === 'peers' ? { id: index(r.id) } : {}) }))
-      .map((r) => JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v)))
+      .map((r) => ({
+        ...r,
+        ...('peer_id' in r ? { peer_id: index(r.peer_id) } : {}),
+        ...(table === 'peers' ? { id: index(r.id) } : {}),
+      }))
+      .map((r) =>
+        JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v)),
+      )
       .sort();
   }
   return out;
 }
 
 const T0 = 1_700_000_000_000;
-const call = (seed: number, prefix: string): TelemetryBatch[] =>
-  [...syntheticBatches({ profile: CALL_PROFILES['congested-4g'], startMs: T0, minutes: 2, batchSeconds: 10, seed, batchIdPrefix: prefix })];
+const call = (seed: number, prefix: string): TelemetryBatch[] => [
+  ...syntheticBatches({
+    profile: CALL_PROFILES['congested-4g'],
+    startMs: T0,
+    minutes: 2,
+    batchSeconds: 10,
+    seed,
+    batchIdPrefix: prefix,
+  }),
+];
 
-test('prepared statements and Kysely store the same rows: retries, stale samples, late and refused batches', { skip }, async () => {
-  const results: { outcomes: SubmitOutcome['status'][]; tables: Record<string, unknown[]> }[] = [];
-  for (const prepared of [true, false]) {
-    const store = await freshStore();
-    const writer = new BatchWriter(store.db, store.dialect, prepared ? { sqlite: store.sqlite } : {});
-    const { participant, peers } = await peersIn(store, 3, T0);
-    const [a, b, c] = peers.map((p) => p.peerId);
-    const outcomes: SubmitOutcome['status'][] = [];
-    const send = async (peerId: string, batch: TelemetryBatch) => outcomes.push((await writer.submit(peerId, participant.id, JSON.stringify(batch))).status);
-    const callA = call(1, 'batch-of-a-');
-    const callB = call(2, 'batch-of-b-');
-    for (const batch of callA) await send(a, batch);
-    await send(a, callA[3]); // a retry: duplicate
-    await send(a, { ...callA[2], batch_id: 'batch-of-a-again' }); // samples already stored: skipped
-    for (const batch of [...callB.slice(0, 2), callB[3], callB[2], ...callB.slice(4, 6)]) await send(b, batch); // one late batch, placed in its gap
-    // b leaves; a batch right after its leave still lands, c timed out and is refused.
-    await store.db.transaction().execute((tx) => closePeer(tx, store.dialect, b, Date.now(), 'left'));
-    await send(b, callB[6]);
-    await store.db.transaction().execute((tx) => closePeer(tx, store.dialect, c, Date.now(), 'timeout'));
-    await send(c, call(3, 'batch-of-c-')[0]);
-    await writer.close();
-    results.push({ outcomes, tables: await dump(store, [a, b, c]) });
-    await store.close();
-  }
-  const [viaStatements, viaKysely] = results;
-  assert.deepEqual(viaStatements.outcomes, viaKysely.outcomes);
-  assert.equal(viaStatements.outcomes.filter((o) => o === 'duplicate').length, 1);
-  assert.equal(viaStatements.outcomes.at(-1), 'peer_closed');
-  assert.equal(viaStatements.outcomes.at(-2), 'stored', 'a batch just after an explicit leave is kept');
-  assert.ok(viaStatements.tables.quality_chunks.length > 40);
-  for (const table of Object.keys(viaKysely.tables)) assert.deepEqual(viaStatements.tables[table], viaKysely.tables[table], table);
-});
+test(
+  'prepared statements and Kysely store the same rows: retries, stale samples, late and refused batches',
+  { skip },
+  async () => {
+    const results: { outcomes: SubmitOutcome['status'][]; tables: Record<string, unknown[]> }[] =
+      [];
+    for (const prepared of [true, false]) {
+      const store = await freshStore();
+      const writer = new BatchWriter(
+        store.db,
+        store.dialect,
+        prepared ? { sqlite: store.sqlite } : {},
+      );
+      const { participant, peers } = await peersIn(store, 3, T0);
+      const [a, b, c] = peers.map((p) => p.peerId);
+      const outcomes: SubmitOutcome['status'][] = [];
+      const send = async (peerId: string, batch: TelemetryBatch) =>
+        outcomes.push((await writer.submit(peerId, participant.id, JSON.stringify(batch))).status);
+      const callA = call(1, 'batch-of-a-');
+      const callB = call(2, 'batch-of-b-');
+      for (const batch of callA) await send(a, batch);
+      await send(a, callA[3]); // a retry: duplicate
+      await send(a, { ...callA[2], batch_id: 'batch-of-a-again' }); // samples already stored: skipped
+      for (const batch of [...callB.slice(0, 2), callB[3], callB[2], ...callB.slice(4, 6)])
+        await send(b, batch); // one late batch, placed in its gap
+      // b leaves; a batch right after its leave still lands, c timed out and is refused.
+      await store.db
+        .transaction()
+        .execute((tx) => closePeer(tx, store.dialect, b, Date.now(), 'left'));
+      await send(b, callB[6]);
+      await store.db
+        .transaction()
+        .execute((tx) => closePeer(tx, store.dialect, c, Date.now(), 'timeout'));
+      await send(c, call(3, 'batch-of-c-')[0]);
+      await writer.close();
+      results.push({ outcomes, tables: await dump(store, [a, b, c]) });
+      await store.close();
+    }
+    const [viaStatements, viaKysely] = results;
+    assert.deepEqual(viaStatements.outcomes, viaKysely.outcomes);
+    assert.equal(viaStatements.outcomes.filter((o) => o === 'duplicate').length, 1);
+    assert.equal(viaStatements.outcomes.at(-1), 'peer_closed');
+    assert.equal(
+      viaStatements.outcomes.at(-2),
+      'stored',
+      'a batch just after an explicit leave is kept',
+    );
+    assert.ok(viaStatements.tables.quality_chunks.length > 40);
+    for (const table of Object.keys(viaKysely.tables))
+      assert.deepEqual(viaStatements.tables[table], viaKysely.tables[table], table);
+  },
+);
 
-test("a writer whose cached stream states went stale (another writer moved the peer on) stores what one writer would", { skip }, async () => {
-  const batches = call(5, 'batch-of-p-');
-  // Reference: one writer sends the whole call.
-  const reference = await freshStore();
-  const one = new BatchWriter(reference.db, reference.dialect, { sqlite: reference.sqlite });
-  const ref = await peersIn(reference, 1, T0);
-  for (const batch of batches) await one.submit(ref.peers[0].peerId, ref.participant.id, JSON.stringify(batch));
-  await one.close();
-  const expected = await dump(reference, [ref.peers[0].peerId]);
-  await reference.close();
+test(
+  'a writer whose cached stream states went stale (another writer moved the peer on) stores what one writer would',
+  { skip },
+  async () => {
+    const batches = call(5, 'batch-of-p-');
+    // Reference: one writer sends the whole call.
+    const reference = await freshStore();
+    const one = new BatchWriter(reference.db, reference.dialect, { sqlite: reference.sqlite });
+    const ref = await peersIn(reference, 1, T0);
+    for (const batch of batches)
+      await one.submit(ref.peers[0].peerId, ref.participant.id, JSON.stringify(batch));
+    await one.close();
+    const expected = await dump(reference, [ref.peers[0].peerId]);
+    await reference.close();
 
-  // Two connections to one file (as two server processes), taking the batches in turn.
-  const first = await freshStore();
-  const second = await freshStore(first.dir);
-  const writers = [first, second].map((s) => new BatchWriter(s.db, s.dialect, { sqlite: s.sqlite }));
-  const { participant, peers } = await peersIn(first, 1, T0);
-  for (const [i, batch] of batches.entries()) {
-    const outcome = await writers[i % 2].submit(peers[0].peerId, participant.id, JSON.stringify(batch));
-    assert.equal(outcome.status, 'stored');
-  }
-  await Promise.all(writers.map((w) => w.close()));
-  assert.deepEqual(await dump(first, [peers[0].peerId]), expected);
-  await second.close();
-  await first.close();
-});
+    // Two connections to one file (as two server processes), taking the batches in turn.
+    const first = await freshStore();
+    const second = await freshStore(first.dir);
+    const writers = [first, second].map(
+      (s) => new BatchWriter(s.db, s.dialect, { sqlite: s.sqlite }),
+    );
+    const { participant, peers } = await peersIn(first, 1, T0);
+    for (const [i, batch] of batches.entries()) {
+      const outcome = await writers[i % 2].submit(
+        peers[0].peerId,
+        participant.id,
+        JSON.stringify(batch),
+      );
+      assert.equal(outcome.status, 'stored');
+    }
+    await Promise.all(writers.map((w) => w.close()));
+    assert.deepEqual(await dump(first, [peers[0].peerId]), expected);
+    await second.close();
+    await first.close();
+  },
+);

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StreamStateCache } from '../../src/ingest/stream-state-cache.ts';
 
-const state = (stream_key: string, last_ts: number) => ({ stream_key, last_ts, last_sample: `{"ts":${last_ts}}` });
+const state = (stream_key: string, last_ts: number) => ({
+  stream_key,
+  last_ts,
+  last_sample: `{"ts":${last_ts}}`,
+});
 
 test('keeps the most recently used peers up to its capacity', () => {
   const cache = new StreamStateCache(2);

@@ -25,7 +25,9 @@ function statsOf(pairs: [string, RawStat][]): RawStat[] {
 
 /** The single raw stat of `type` whose kind (or mediaType) is `kind`. */
 function find(stats: RawStat[], type: string, kind?: string): RawStat {
-  const found = stats.filter((s) => s.type === type && (kind === undefined || (s.kind ?? s.mediaType) === kind));
+  const found = stats.filter(
+    (s) => s.type === type && (kind === undefined || (s.kind ?? s.mediaType) === kind),
+  );
   assert.equal(found.length, 1, `exactly one ${type} ${kind ?? ''} in the file`);
   return found[0];
 }
@@ -42,18 +44,24 @@ function sampleOf(samples: StreamSample[], direction: string, media: string): St
   return found[0];
 }
 
-const maxTimestamp = (stats: RawStat[]): number => Math.max(...stats.map((s) => s.timestamp as number));
+const maxTimestamp = (stats: RawStat[]): number =>
+  Math.max(...stats.map((s) => s.timestamp as number));
 
 test('Chrome 77: producer = outbound-rtp + remote-inbound-rtp + media-source + codec', () => {
   const raw = load('chrome-77.0.3842.0.json');
   const stats = statsOf(raw);
   const out = normalizeStatsReport({ pc: 'pc1', stats: raw });
   assert.equal(out.ts, Math.round(maxTimestamp(stats)));
-  assert.equal(out.samples.length, stats.filter((s) => s.type === 'outbound-rtp' || s.type === 'inbound-rtp').length);
+  assert.equal(
+    out.samples.length,
+    stats.filter((s) => s.type === 'outbound-rtp' || s.type === 'inbound-rtp').length,
+  );
 
   for (const kind of ['audio', 'video'] as const) {
     const outbound = find(stats, 'outbound-rtp', kind);
-    const rib = stats.find((s) => s.type === 'remote-inbound-rtp' && s.localId === outbound.id) as RawStat;
+    const rib = stats.find(
+      (s) => s.type === 'remote-inbound-rtp' && s.localId === outbound.id,
+    ) as RawStat;
     const codec = byId(stats, outbound.codecId);
     const source = byId(stats, outbound.mediaSourceId);
     const sample = sampleOf(out.samples, 'producer', kind);
@@ -101,7 +109,12 @@ test('Chrome 77: consumer = inbound-rtp + receiver track; RTT from the selected 
     assert.equal(sample.packets, inbound.packetsReceived);
     assert.equal(sample.bytes, inbound.bytesReceived);
     assert.equal(sample.packets_lost, inbound.packetsLost);
-    assert.equal(sample.jitter_ms, (inbound.jitter as number | undefined) === undefined ? undefined : (inbound.jitter as number) * 1000);
+    assert.equal(
+      sample.jitter_ms,
+      (inbound.jitter as number | undefined) === undefined
+        ? undefined
+        : (inbound.jitter as number) * 1000,
+    );
     assert.equal(sample.rtt_ms, (pair.currentRoundTripTime as number) * 1000);
     assert.equal(sample.rtt_source, 'candidate-pair');
     assert.equal(sample.jitter_buffer_delay_s, track.jitterBufferDelay);
@@ -146,10 +159,20 @@ test('Chrome 77: selected candidate pair with candidate details', () => {
   assert.equal(p.available_outgoing_bitrate, pair.availableOutgoingBitrate);
   // Chrome 77 candidates use `ip` (not `address`).
   assert.deepEqual(p.local, {
-    id: local.id, address: local.ip, port: local.port, protocol: local.protocol,
-    candidate_type: local.candidateType, network_type: local.networkType,
+    id: local.id,
+    address: local.ip,
+    port: local.port,
+    protocol: local.protocol,
+    candidate_type: local.candidateType,
+    network_type: local.networkType,
   });
-  assert.deepEqual(p.remote, { id: remote.id, address: remote.ip, port: remote.port, protocol: remote.protocol, candidate_type: remote.candidateType });
+  assert.deepEqual(p.remote, {
+    id: remote.id,
+    address: remote.ip,
+    port: remote.port,
+    protocol: remote.protocol,
+    candidate_type: remote.candidateType,
+  });
   // lastPacketReceivedTimestamp of Chrome 77 inbound stats is a monotonic clock, not epoch; pairs carry none here.
   assert.equal(p.last_packet_received_timestamp, undefined);
   assert.equal(out.transport?.id, transport.id);
@@ -190,7 +213,10 @@ test('Firefox 67: old ids, RTT from remote-inbound-rtp for producers, none for c
   // Firefox's outbound `droppedFrames` is not a W3C counter (it goes down in real dumps): not mapped.
   assert.equal(video.frames_dropped, undefined);
   assert.equal(video.frames_encoded, find(stats, 'outbound-rtp', 'video').framesEncoded);
-  assert.equal(sampleOf(out.samples, 'consumer', 'video').frames_decoded, find(stats, 'inbound-rtp', 'video').framesDecoded);
+  assert.equal(
+    sampleOf(out.samples, 'consumer', 'video').frames_decoded,
+    find(stats, 'inbound-rtp', 'video').framesDecoded,
+  );
 
   // No transport stats: the pair flagged `selected: true` is the selected one.
   const pair = find(stats, 'candidate-pair');
@@ -248,5 +274,8 @@ test('the same report in every container shape gives the same result', () => {
   assert.deepEqual(normalizeStatsReport({ pc: 'x', stats: new Map(raw) }), expected);
   assert.deepEqual(normalizeStatsReport({ pc: 'x', stats: Object.fromEntries(raw) }), expected);
   assert.equal(normalizeStatsReport({ pc: 'x', ts: 42, stats }).samples[0].ts, 42);
-  assert.equal(normalizeStatsReport({ pc: 'x', stats, }, { candidatePairs: 'selected' }).candidate_pairs.length, 1);
+  assert.equal(
+    normalizeStatsReport({ pc: 'x', stats }, { candidatePairs: 'selected' }).candidate_pairs.length,
+    1,
+  );
 });

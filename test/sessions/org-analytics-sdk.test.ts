@@ -15,11 +15,29 @@ import { runSimulation } from '../../src/simulate/simulate-run.ts';
 
 let t: TestServer;
 
-async function insertSession(accountId: string, appId: string, startedAt: string, minutes: number): Promise<void> {
+async function insertSession(
+  accountId: string,
+  appId: string,
+  startedAt: string,
+  minutes: number,
+): Promise<void> {
   const start = Date.parse(startedAt);
   await t.server.context.db
     .insertInto('sessions')
-    .values({ id: randomUUID(), account_id: accountId, app_id: appId, meeting_id: randomUUID(), status: 'ENDED', started_at: start, ended_at: start + minutes * 60_000, live_participants: 0, max_concurrent_participants: 2, minutes_consumed: minutes, created_at: start, updated_at: start })
+    .values({
+      id: randomUUID(),
+      account_id: accountId,
+      app_id: appId,
+      meeting_id: randomUUID(),
+      status: 'ENDED',
+      started_at: start,
+      ended_at: start + minutes * 60_000,
+      live_participants: 0,
+      max_concurrent_participants: 2,
+      minutes_consumed: minutes,
+      created_at: start,
+      updated_at: start,
+    })
     .execute();
 }
 
@@ -53,29 +71,56 @@ const expected = {
     recording_stats: {
       recording_count: 0,
       recording_minutes_consumed: 0,
-      day_stats: ['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02'].map((day) => ({ day, total_recordings: 0, total_recording_minutes: 0 })),
+      day_stats: ['2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02'].map((day) => ({
+        day,
+        total_recordings: 0,
+        total_recording_minutes: 0,
+      })),
     },
   },
 };
 
 test('getOrgAnalytics, SDK 7.x and 6.x: sessions per UTC day of their start, zero-filled; recordings zero', async () => {
   const params = { account_id: t.accountId, start_date: '2026-02-27', end_date: '2026-03-02' };
-  assert.deepEqual(await sdk7(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, params), expected);
-  assert.deepEqual(await sdk6(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, params), expected);
+  assert.deepEqual(
+    await sdk7(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, params),
+    expected,
+  );
+  assert.deepEqual(
+    await sdk6(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, params),
+    expected,
+  );
   // The read-only token reads it too; the livestreams duplicate hits the same URL.
-  assert.deepEqual(await sdk7(t.baseURL, t.readToken).realtimeKit.livestreams.getOrgAnalytics(t.appId, params), expected);
+  assert.deepEqual(
+    await sdk7(t.baseURL, t.readToken).realtimeKit.livestreams.getOrgAnalytics(t.appId, params),
+    expected,
+  );
 });
 
 test('default range: 30 days ago to today, including a session just run', async () => {
-  await runSimulation({ url: t.url, token: t.token, accountId: t.accountId, appId: t.appId, profile: 'clean', minutes: 1, peers: 1, seed: 3 });
-  const res = (await sdk7(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, { account_id: t.accountId })) as any;
+  await runSimulation({
+    url: t.url,
+    token: t.token,
+    accountId: t.accountId,
+    appId: t.appId,
+    profile: 'clean',
+    minutes: 1,
+    peers: 1,
+    seed: 3,
+  });
+  const res = (await sdk7(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, {
+    account_id: t.accountId,
+  })) as any;
   const days = res.data.session_stats.day_stats;
   assert.equal(days.length, 31);
   assert.equal(days[30].day, new Date().toISOString().slice(0, 10));
   assert.equal(days[0].day, new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10));
   assert.equal(res.data.session_stats.sessions_count, 1);
   // Only an end date: the 30 days before it.
-  const endOnly = (await sdk6(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, { account_id: t.accountId, end_date: '2026-03-02' })) as any;
+  const endOnly = (await sdk6(t.baseURL, t.token).realtimeKit.analytics.getOrgAnalytics(t.appId, {
+    account_id: t.accountId,
+    end_date: '2026-03-02',
+  })) as any;
   assert.equal(endOnly.data.session_stats.day_stats[0].day, '2026-01-31');
   assert.equal(endOnly.data.session_stats.sessions_count, 4);
 });
@@ -88,12 +133,24 @@ test('bad dates are 400 naming the parameter, an unknown app 404, on both SDK ma
       [{ end_date: '2026-02-29' }, 'end_date'],
       [{ start_date: '2026-03-02', end_date: '2026-03-01' }, 'end_date'],
     ] as const) {
-      await assert.rejects(client.realtimeKit.analytics.getOrgAnalytics(t.appId, { account_id: t.accountId, ...query }), (err: any) => {
-        assert.equal(err.status, 400, JSON.stringify(query));
-        assert.equal(err.errors?.[0]?.source?.pointer ?? err.error?.errors?.[0]?.source?.pointer, field);
-        return true;
-      });
+      await assert.rejects(
+        client.realtimeKit.analytics.getOrgAnalytics(t.appId, {
+          account_id: t.accountId,
+          ...query,
+        }),
+        (err: any) => {
+          assert.equal(err.status, 400, JSON.stringify(query));
+          assert.equal(
+            err.errors?.[0]?.source?.pointer ?? err.error?.errors?.[0]?.source?.pointer,
+            field,
+          );
+          return true;
+        },
+      );
     }
-    await assert.rejects(client.realtimeKit.analytics.getOrgAnalytics(randomUUID(), { account_id: t.accountId }), (err: any) => err.status === 404);
+    await assert.rejects(
+      client.realtimeKit.analytics.getOrgAnalytics(randomUUID(), { account_id: t.accountId }),
+      (err: any) => err.status === 404,
+    );
   }
 });

@@ -41,13 +41,35 @@ function rng(seed: number): () => number {
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 
-async function seed(accountId: string, appId: string, base: number, count: number, rand: () => number): Promise<void> {
-  const titles = ['Weekly sync', 'Board 100% review', 'daily_standup', 'Retro', 'WEEKLY planning', 'Support call'];
+async function seed(
+  accountId: string,
+  appId: string,
+  base: number,
+  count: number,
+  rand: () => number,
+): Promise<void> {
+  const titles = [
+    'Weekly sync',
+    'Board 100% review',
+    'daily_standup',
+    'Retro',
+    'WEEKLY planning',
+    'Support call',
+  ];
   const meetings = titles.map((title, i) => ({ id: uuid(base + i), title }));
   for (const m of meetings) {
     await t.server.context.db
       .insertInto('meetings')
-      .values({ id: m.id, account_id: accountId, app_id: appId, title: m.title, status: 'ACTIVE', config: '{}', created_at: T0, updated_at: T0 } as never)
+      .values({
+        id: m.id,
+        account_id: accountId,
+        app_id: appId,
+        title: m.title,
+        status: 'ACTIVE',
+        config: '{}',
+        created_at: T0,
+        updated_at: T0,
+      } as never)
       .execute();
   }
   const rows: Seeded[] = [];
@@ -123,7 +145,10 @@ function oracle(q: Query): { ids: string[]; total: number } {
       (q.start_time === undefined || s.started_at >= q.start_time) &&
       (q.end_time === undefined || s.started_at <= q.end_time) &&
       (!q.associated_id || s.meeting_id === q.associated_id) &&
-      (!term || s.title.toLowerCase().includes(term) || s.id === q.search!.trim() || s.meeting_id === q.search!.trim()),
+      (!term ||
+        s.title.toLowerCase().includes(term) ||
+        s.id === q.search!.trim() ||
+        s.meeting_id === q.search!.trim()),
   );
   const key = q.sort_by === 'minutesConsumed' ? 'minutes_consumed' : 'created_at';
   const dir = q.sort_order === 'ASC' ? 1 : -1;
@@ -135,15 +160,27 @@ function oracle(q: Query): { ids: string[]; total: number } {
 
 async function list(q: Query): Promise<{ ids: string[]; total: number }> {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) params.set(k, k.endsWith('_time') ? new Date(v as number).toISOString() : String(v));
-  const res = await fetch(`${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions?${params}`, { headers: { authorization: `Bearer ${t.token}` } });
-  const body = (await res.json()) as { data: { sessions: { id: string }[] }; paging: { total_count: number } };
+  for (const [k, v] of Object.entries(q))
+    params.set(k, k.endsWith('_time') ? new Date(v as number).toISOString() : String(v));
+  const res = await fetch(
+    `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions?${params}`,
+    { headers: { authorization: `Bearer ${t.token}` } },
+  );
+  const body = (await res.json()) as {
+    data: { sessions: { id: string }[] };
+    paging: { total_count: number };
+  };
   assert.equal(res.status, 200, JSON.stringify(body));
   return { ids: body.data.sessions.map((s) => s.id), total: body.paging.total_count };
 }
 
 function queries(): Query[] {
-  const sorts: Query[] = [{}, { sort_order: 'ASC' }, { sort_by: 'minutesConsumed' }, { sort_by: 'minutesConsumed', sort_order: 'ASC' }];
+  const sorts: Query[] = [
+    {},
+    { sort_order: 'ASC' },
+    { sort_by: 'minutesConsumed' },
+    { sort_by: 'minutesConsumed', sort_order: 'ASC' },
+  ];
   const filters: Query[] = [
     {},
     { status: 'LIVE' },
@@ -183,22 +220,51 @@ describe('sessions listing', () => {
   test('the stored totals follow a session that ends, moves, is deleted or is added', async () => {
     const db = t.server.context.db;
     const liveOne = seeded.find((s) => s.app_id === t.appId && s.status === 'LIVE')!;
-    await db.updateTable('sessions').set({ status: 'ENDED' } as never).where('id', '=', liveOne.id).execute();
+    await db
+      .updateTable('sessions')
+      .set({ status: 'ENDED' } as never)
+      .where('id', '=', liveOne.id)
+      .execute();
     liveOne.status = 'ENDED';
-    const gone = seeded.find((s) => s.app_id === t.appId && s.status === 'ENDED' && s.id !== liveOne.id)!;
+    const gone = seeded.find(
+      (s) => s.app_id === t.appId && s.status === 'ENDED' && s.id !== liveOne.id,
+    )!;
     await db.deleteFrom('sessions').where('id', '=', gone.id).execute();
     seeded = seeded.filter((s) => s !== gone);
     // An update that changes no counted column leaves the counts alone.
-    await db.updateTable('sessions').set({ minutes_consumed: 999 } as never).where('id', '=', liveOne.id).execute();
+    await db
+      .updateTable('sessions')
+      .set({ minutes_consumed: 999 } as never)
+      .where('id', '=', liveOne.id)
+      .execute();
     liveOne.minutes_consumed = 999;
     await seed(t.accountId, t.appId, 0x40000, 5, rng(11));
     // A session moved to another day.
-    const moved = seeded.find((s) => s.app_id === t.appId && s.status === 'ENDED' && s.id !== liveOne.id)!;
-    await db.updateTable('sessions').set({ started_at: moved.started_at + 2 * DAY } as never).where('id', '=', moved.id).execute();
+    const moved = seeded.find(
+      (s) => s.app_id === t.appId && s.status === 'ENDED' && s.id !== liveOne.id,
+    )!;
+    await db
+      .updateTable('sessions')
+      .set({ started_at: moved.started_at + 2 * DAY } as never)
+      .where('id', '=', moved.id)
+      .execute();
     moved.started_at += 2 * DAY;
-    const ranges: Query[] = [{ start_time: T0 + DAY }, { end_time: T0 + 2 * DAY - 1, status: 'ENDED' }, { start_time: T0 + 2 * DAY, end_time: T0 + 9 * DAY }];
-    for (const q of [{}, { status: 'LIVE' }, { status: 'ENDED' }, { sort_by: 'minutesConsumed' }, ...ranges] as Query[]) assert.deepEqual(await list(q), oracle(q), JSON.stringify(q));
-    const { rows } = await sql<{ n: string | number }>`select sum(n) as n from session_counts`.execute(db);
+    const ranges: Query[] = [
+      { start_time: T0 + DAY },
+      { end_time: T0 + 2 * DAY - 1, status: 'ENDED' },
+      { start_time: T0 + 2 * DAY, end_time: T0 + 9 * DAY },
+    ];
+    for (const q of [
+      {},
+      { status: 'LIVE' },
+      { status: 'ENDED' },
+      { sort_by: 'minutesConsumed' },
+      ...ranges,
+    ] as Query[])
+      assert.deepEqual(await list(q), oracle(q), JSON.stringify(q));
+    const { rows } = await sql<{
+      n: string | number;
+    }>`select sum(n) as n from session_counts`.execute(db);
     assert.equal(Number(rows[0].n), seeded.length, 'every tenant’s count equals its rows');
   });
 });

@@ -43,11 +43,14 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-const start = async () => (server = await spawnServerProcess({ dataDir, env, args: ['--port', String(port)] }));
+const start = async () =>
+  (server = await spawnServerProcess({ dataDir, env, args: ['--port', String(port)] }));
 
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-kill-'));
-  pg = process.env.TEST_DATABASE_URL ? await freshPostgresUrl(process.env.TEST_DATABASE_URL) : undefined;
+  pg = process.env.TEST_DATABASE_URL
+    ? await freshPostgresUrl(process.env.TEST_DATABASE_URL)
+    : undefined;
   // Peers must not time out while the server is down.
   env = { PEER_REPORT_PEER_TIMEOUT_MS: '600000', ...(pg ? { DATABASE_URL: pg.url } : {}) };
   port = await freePort();
@@ -75,7 +78,16 @@ test(`${KILLS} kill -9 under ingest load: every acknowledged batch is stored, ev
     const p = await newParticipant(url, token, accountId, app.id);
     const j = await call(url, 'POST', '/ingest/v1/join', p.token, { joined_at: startMs });
     assert.equal(j.status, 201, j.text);
-    const batches = [...syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: MINUTES, batchSeconds: 4, seed: i + 1, batchIdPrefix: `kill-${i}-` })];
+    const batches = [
+      ...syntheticBatches({
+        profile: CALL_PROFILES['lossy-wifi'],
+        startMs,
+        minutes: MINUTES,
+        batchSeconds: 4,
+        seed: i + 1,
+        batchIdPrefix: `kill-${i}-`,
+      }),
+    ];
     peers.push({ token: p.token, peerId: j.json.data.peer_id as string, batches, acked: [] });
   }
 
@@ -85,7 +97,13 @@ test(`${KILLS} kill -9 under ingest load: every acknowledged batch is stored, ev
     for (const batch of peer.batches) {
       for (;;) {
         // No answer (the process died) or a 5xx: the same batch again, as the collector does.
-        const r = await call(url, 'POST', `/ingest/v1/peers/${peer.peerId}/batches`, peer.token, batch).catch(() => undefined);
+        const r = await call(
+          url,
+          'POST',
+          `/ingest/v1/peers/${peer.peerId}/batches`,
+          peer.token,
+          batch,
+        ).catch(() => undefined);
         if (r && r.status === 200) {
           peer.acked.push(batch.batch_id);
           break;
@@ -115,7 +133,15 @@ test(`${KILLS} kill -9 under ingest load: every acknowledged batch is stored, ev
     kills++;
     // Everything acknowledged before the kill is in the store, read directly while no server runs.
     for (const [i, p] of peers.entries()) {
-      const stored = new Set((await db.db.selectFrom('peer_batches').select('batch_id').where('peer_id', '=', p.peerId).execute()).map((r) => r.batch_id));
+      const stored = new Set(
+        (
+          await db.db
+            .selectFrom('peer_batches')
+            .select('batch_id')
+            .where('peer_id', '=', p.peerId)
+            .execute()
+        ).map((r) => r.batch_id),
+      );
       const lost = ackedBeforeKill[i].filter((id) => !stored.has(id));
       assert.deepEqual(lost, [], `kill ${kills}: acknowledged batches of peer ${i} lost`);
     }
@@ -127,12 +153,21 @@ test(`${KILLS} kill -9 under ingest load: every acknowledged batch is stored, ev
 
   for (const [i, p] of peers.entries()) {
     assert.equal(p.acked.length, p.batches.length);
-    const r = await call(url, 'GET', `/client/v4/accounts/${accountId}/realtime/kit/${app.id}/sessions/peer-report/${p.peerId}`, token);
+    const r = await call(
+      url,
+      'GET',
+      `/client/v4/accounts/${accountId}/realtime/kit/${app.id}/sessions/peer-report/${p.peerId}`,
+      token,
+    );
     assert.equal(r.status, 200);
     const quality = r.json.data.participant.peer_report.quality;
     for (const series of ['audio_producer', 'audio_consumer', 'video_producer', 'video_consumer']) {
       if (quality[series] === undefined) continue;
-      assert.equal(quality[series].length, samplesPerStream(MINUTES), `peer ${i} ${series}: every sample, once`);
+      assert.equal(
+        quality[series].length,
+        samplesPerStream(MINUTES),
+        `peer ${i} ${series}: every sample, once`,
+      );
     }
     assert.ok(quality.audio_producer?.length > 0, `peer ${i} has no audio producer series`);
   }

@@ -36,22 +36,49 @@ function api(t: TestServer): string {
 }
 
 async function addPerson(t: TestServer, meetingId: string, custom: string): Promise<Person> {
-  const p = await postJson(`${api(t)}/meetings/${meetingId}/participants`, t.token, { custom_participant_id: custom, preset_name: 'host', name: custom });
+  const p = await postJson(`${api(t)}/meetings/${meetingId}/participants`, t.token, {
+    custom_participant_id: custom,
+    preset_name: 'host',
+    name: custom,
+  });
   return { participantId: p.id, token: p.token, peers: [] };
 }
 
 /** Joins, sends one minute of synthetic telemetry (samples, pairs, events), and leaves unless `stayLive`. */
-async function call(t: TestServer, person: Person, seed: number, stayLive = false): Promise<string> {
+async function call(
+  t: TestServer,
+  person: Person,
+  seed: number,
+  stayLive = false,
+): Promise<string> {
   const startMs = Date.now() - 2 * 60_000;
   const j = await postJson(`${t.url}/ingest/v1/join`, person.token, { joined_at: startMs });
   person.peers.push({ peerId: j.peer_id, sessionId: j.session_id });
   let first = true;
-  for (const batch of syntheticBatches({ profile: CALL_PROFILES['lossy-wifi'], startMs, minutes: 1, seed, batchIdPrefix: `erasure-batch-${seed}-` })) {
-    if (first) batch.events = [...(batch.events ?? []), { ts: startMs + 500, name: 'icecandidateerror', pc: 'pc-x', metadata: { address: '81.2.69.142' } }];
+  for (const batch of syntheticBatches({
+    profile: CALL_PROFILES['lossy-wifi'],
+    startMs,
+    minutes: 1,
+    seed,
+    batchIdPrefix: `erasure-batch-${seed}-`,
+  })) {
+    if (first)
+      batch.events = [
+        ...(batch.events ?? []),
+        {
+          ts: startMs + 500,
+          name: 'icecandidateerror',
+          pc: 'pc-x',
+          metadata: { address: '81.2.69.142' },
+        },
+      ];
     first = false;
     await postJson(`${t.url}/ingest/v1/peers/${j.peer_id}/batches`, person.token, batch);
   }
-  if (!stayLive) await postJson(`${t.url}/ingest/v1/peers/${j.peer_id}/leave`, person.token, { ts: startMs + 60_000 });
+  if (!stayLive)
+    await postJson(`${t.url}/ingest/v1/peers/${j.peer_id}/leave`, person.token, {
+      ts: startMs + 60_000,
+    });
   return j.peer_id;
 }
 
@@ -60,15 +87,32 @@ async function rowsOf(t: TestServer, peerIds: string[]): Promise<Record<string, 
   const db = t.server.context.db;
   const out: Record<string, number> = {};
   for (const table of PER_PEER_TABLES) {
-    const r = await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('peer_id', 'in', peerIds).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('peer_id', 'in', peerIds)
+      .executeTakeFirstOrThrow();
     out[table] = Number(r.n);
   }
-  out.peers = Number((await db.selectFrom('peers').select((eb) => eb.fn.countAll().as('n')).where('id', 'in', peerIds).executeTakeFirstOrThrow()).n);
+  out.peers = Number(
+    (
+      await db
+        .selectFrom('peers')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('id', 'in', peerIds)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
   return out;
 }
 
-async function reportStatus(t: TestServer, peerId: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${api(t)}/sessions/peer-report/${peerId}`, { headers: { authorization: `Bearer ${t.token}` } });
+async function reportStatus(
+  t: TestServer,
+  peerId: string,
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${api(t)}/sessions/peer-report/${peerId}`, {
+    headers: { authorization: `Bearer ${t.token}` },
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -80,13 +124,35 @@ async function del(url: string, token: string): Promise<{ status: number; json: 
 /** The session's counters against what its remaining peers say. */
 async function assertSessionConsistent(t: TestServer, sessionId: string): Promise<void> {
   const db = t.server.context.db;
-  const s = await db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
-  const peers = await db.selectFrom('peers').select(['participant_id', 'status', 'joined_at', 'left_at']).where('session_id', '=', sessionId).execute();
-  const minutes = peers.reduce((sum, p) => sum + (p.left_at === null ? 0 : (Number(p.left_at) - Number(p.joined_at)) / 60_000), 0);
-  assert.ok(Math.abs(Number(s.minutes_consumed) - minutes) < 1e-6, `minutes_consumed ${s.minutes_consumed} vs ${minutes}`);
-  assert.equal(Number(s.live_participants), new Set(peers.filter((p) => p.status === 'live').map((p) => p.participant_id)).size);
+  const s = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .executeTakeFirstOrThrow();
+  const peers = await db
+    .selectFrom('peers')
+    .select(['participant_id', 'status', 'joined_at', 'left_at'])
+    .where('session_id', '=', sessionId)
+    .execute();
+  const minutes = peers.reduce(
+    (sum, p) => sum + (p.left_at === null ? 0 : (Number(p.left_at) - Number(p.joined_at)) / 60_000),
+    0,
+  );
+  assert.ok(
+    Math.abs(Number(s.minutes_consumed) - minutes) < 1e-6,
+    `minutes_consumed ${s.minutes_consumed} vs ${minutes}`,
+  );
+  assert.equal(
+    Number(s.live_participants),
+    new Set(peers.filter((p) => p.status === 'live').map((p) => p.participant_id)).size,
+  );
   assert.equal(s.status, peers.some((p) => p.status === 'live') ? 'LIVE' : 'ENDED');
-  if (s.status === 'ENDED' && peers.length > 0) assert.equal(Number(s.ended_at), Math.max(...peers.map((p) => Number(p.left_at))), 'ended with its last remaining peer');
+  if (s.status === 'ENDED' && peers.length > 0)
+    assert.equal(
+      Number(s.ended_at),
+      Math.max(...peers.map((p) => Number(p.left_at))),
+      'ended with its last remaining peer',
+    );
 }
 
 describe('deleting a participant', () => {
@@ -106,37 +172,80 @@ describe('deleting a participant', () => {
     const alicePeers = alice.peers.map((p) => p.peerId);
     const bobPeers = bob.peers.map((p) => p.peerId);
     const before = await rowsOf(t, alicePeers);
-    for (const table of ['quality_chunks', 'stream_state', 'peer_batches', 'candidate_pairs', 'peer_events', 'peers']) assert.ok(before[table] > 0, `seeded ${table}`);
+    for (const table of [
+      'quality_chunks',
+      'stream_state',
+      'peer_batches',
+      'candidate_pairs',
+      'peer_events',
+      'peers',
+    ])
+      assert.ok(before[table] > 0, `seeded ${table}`);
     const bobBefore = await rowsOf(t, bobPeers);
     const sessionId = alice.peers[0].sessionId;
     assert.equal((await reportStatus(t, alicePeers[0])).status, 200);
 
     // Not for a read-only token; a malformed id is a 400 naming it; an unknown one a 404.
-    assert.equal((await del(`${api(t)}/meetings/${meeting.id}/participants/${alice.participantId}/data`, t.readToken)).status, 403);
+    assert.equal(
+      (
+        await del(
+          `${api(t)}/meetings/${meeting.id}/participants/${alice.participantId}/data`,
+          t.readToken,
+        )
+      ).status,
+      403,
+    );
     const bad = await del(`${api(t)}/meetings/${meeting.id}/participants/not-a-uuid/data`, t.token);
     assert.equal(bad.status, 400);
     assert.match(bad.json.errors[0].message, /participant_id/);
-    assert.equal((await del(`${api(t)}/meetings/${meeting.id}/participants/00000000-0000-4000-8000-000000000000/data`, t.token)).status, 404);
+    assert.equal(
+      (
+        await del(
+          `${api(t)}/meetings/${meeting.id}/participants/00000000-0000-4000-8000-000000000000/data`,
+          t.token,
+        )
+      ).status,
+      404,
+    );
 
-    const r = await del(`${api(t)}/meetings/${meeting.id}/participants/${alice.participantId}/data`, t.token);
+    const r = await del(
+      `${api(t)}/meetings/${meeting.id}/participants/${alice.participantId}/data`,
+      t.token,
+    );
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.deepEqual(r.json.data.participant_ids, [alice.participantId]);
     assert.deepEqual([...r.json.data.peer_ids].sort(), [...alicePeers].sort());
 
-    assert.deepEqual(Object.values(await rowsOf(t, alicePeers)), Array(PER_PEER_TABLES.length + 1).fill(0));
-    const participantRow = await t.server.context.db.selectFrom('participants').select('id').where('id', '=', alice.participantId).executeTakeFirst();
+    assert.deepEqual(
+      Object.values(await rowsOf(t, alicePeers)),
+      Array(PER_PEER_TABLES.length + 1).fill(0),
+    );
+    const participantRow = await t.server.context.db
+      .selectFrom('participants')
+      .select('id')
+      .where('id', '=', alice.participantId)
+      .executeTakeFirst();
     assert.equal(participantRow, undefined, 'the participant record (name, custom id) is gone');
     for (const peerId of alicePeers) assert.equal((await reportStatus(t, peerId)).status, 404);
     assert.deepEqual(await rowsOf(t, bobPeers), bobBefore, "bob's rows are untouched");
     const bobReport = await reportStatus(t, bobPeers[0]);
     assert.equal(bobReport.status, 200);
-    for (const peerId of alicePeers) assert.ok(!bobReport.text.includes(peerId), "bob's report no longer names alice's peers");
+    for (const peerId of alicePeers)
+      assert.ok(!bobReport.text.includes(peerId), "bob's report no longer names alice's peers");
     await assertSessionConsistent(t, sessionId);
     // Alice's token no longer joins; the session is still live for bob.
-    const join = await fetch(`${t.url}/ingest/v1/join`, { method: 'POST', headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' }, body: '{}' });
+    const join = await fetch(`${t.url}/ingest/v1/join`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(join.status, 401);
     // A batch for an erased peer finds no peer.
-    const late = await fetch(`${t.url}/ingest/v1/peers/${alicePeers[1]}/batches`, { method: 'POST', headers: { authorization: `Bearer ${bob.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ batch_id: 'late-batch-1' }) });
+    const late = await fetch(`${t.url}/ingest/v1/peers/${alicePeers[1]}/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bob.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch_id: 'late-batch-1' }),
+    });
     assert.equal(late.status, 404);
   });
 
@@ -149,9 +258,19 @@ describe('deleting a participant', () => {
     await call(t, dave, 5, true);
     await call(t, carol1, 4);
     // Dave leaves last but says he left earlier: the session ends at carol's leave, until carol is erased.
-    await postJson(`${t.url}/ingest/v1/peers/${dave.peers[0].peerId}/leave`, dave.token, { ts: Date.now() - 90_000 });
-    const ended = await t.server.context.db.selectFrom('sessions').select(['status', 'ended_at']).where('id', '=', dave.peers[0].sessionId).executeTakeFirstOrThrow();
-    const carolLeft = await t.server.context.db.selectFrom('peers').select('left_at').where('id', '=', carol1.peers[0].peerId).executeTakeFirstOrThrow();
+    await postJson(`${t.url}/ingest/v1/peers/${dave.peers[0].peerId}/leave`, dave.token, {
+      ts: Date.now() - 90_000,
+    });
+    const ended = await t.server.context.db
+      .selectFrom('sessions')
+      .select(['status', 'ended_at'])
+      .where('id', '=', dave.peers[0].sessionId)
+      .executeTakeFirstOrThrow();
+    const carolLeft = await t.server.context.db
+      .selectFrom('peers')
+      .select('left_at')
+      .where('id', '=', carol1.peers[0].peerId)
+      .executeTakeFirstOrThrow();
     assert.deepEqual([ended.status, Number(ended.ended_at)], ['ENDED', Number(carolLeft.left_at)]);
     await call(t, carol2, 6, true); // alone and live in meeting two
     const missing = await del(`${api(t)}/participant-data`, t.token);
@@ -159,13 +278,22 @@ describe('deleting a participant', () => {
     assert.match(missing.json.errors[0].message, /custom_participant_id/);
     const r = await del(`${api(t)}/participant-data?custom_participant_id=carol`, t.token);
     assert.equal(r.status, 200, JSON.stringify(r.json));
-    assert.deepEqual([...r.json.data.participant_ids].sort(), [carol1.participantId, carol2.participantId].sort());
+    assert.deepEqual(
+      [...r.json.data.participant_ids].sort(),
+      [carol1.participantId, carol2.participantId].sort(),
+    );
     const carolPeers = [...carol1.peers, ...carol2.peers].map((p) => p.peerId);
-    assert.deepEqual(Object.values(await rowsOf(t, carolPeers)), Array(PER_PEER_TABLES.length + 1).fill(0));
+    assert.deepEqual(
+      Object.values(await rowsOf(t, carolPeers)),
+      Array(PER_PEER_TABLES.length + 1).fill(0),
+    );
     assert.equal((await reportStatus(t, dave.peers[0].peerId)).status, 200);
     await assertSessionConsistent(t, carol1.peers[0].sessionId);
     await assertSessionConsistent(t, carol2.peers[0].sessionId); // ended, 0 minutes
-    assert.equal((await del(`${api(t)}/participant-data?custom_participant_id=carol`, t.token)).status, 404);
+    assert.equal(
+      (await del(`${api(t)}/participant-data?custom_participant_id=carol`, t.token)).status,
+      404,
+    );
   });
 
   test('through the CLI while the server runs', async () => {
@@ -173,12 +301,30 @@ describe('deleting a participant', () => {
     const erin = await addPerson(t, meeting.id, 'erin');
     await call(t, erin, 7);
     const env = binEnv({ DATABASE_URL: t.databaseUrl ?? '' });
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(root, 'bin/peer-report.js'), 'delete-participant', '--account', t.accountId, '--app', t.appId, '--participant', erin.participantId, '--data', t.dataDir], { cwd: root, env });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        path.join(root, 'bin/peer-report.js'),
+        'delete-participant',
+        '--account',
+        t.accountId,
+        '--app',
+        t.appId,
+        '--participant',
+        erin.participantId,
+        '--data',
+        t.dataDir,
+      ],
+      { cwd: root, env },
+    );
     const out = JSON.parse(stdout) as { peer_ids: string[]; deleted_rows: Record<string, number> };
     assert.deepEqual(out.peer_ids, [erin.peers[0].peerId]);
     assert.ok(out.deleted_rows.quality_chunks > 0);
     assert.equal((await reportStatus(t, erin.peers[0].peerId)).status, 404);
-    assert.deepEqual(Object.values(await rowsOf(t, out.peer_ids)), Array(PER_PEER_TABLES.length + 1).fill(0));
+    assert.deepEqual(
+      Object.values(await rowsOf(t, out.peer_ids)),
+      Array(PER_PEER_TABLES.length + 1).fill(0),
+    );
     await assertSessionConsistent(t, erin.peers[0].sessionId);
   });
 });
@@ -186,21 +332,40 @@ describe('deleting a participant', () => {
 describe('retention by level', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ peerTimeoutMs: 600_000, retentionDays: 7, summaryRetentionDays: 30, maintenanceIntervalMs: 1_000 });
+    t = await startTestServer({
+      peerTimeoutMs: 600_000,
+      retentionDays: 7,
+      summaryRetentionDays: 30,
+      maintenanceIntervalMs: 1_000,
+    });
   });
   after(() => t.close());
 
   test('raw telemetry goes after N days, the peer summary after M days; fresh peers stay', async () => {
     const meeting = await postJson(`${api(t)}/meetings`, t.token, { title: 'retention' });
-    const people = await Promise.all(['fresh', 'tenDays', 'fortyDays'].map((name) => addPerson(t, meeting.id, name)));
+    const people = await Promise.all(
+      ['fresh', 'tenDays', 'fortyDays'].map((name) => addPerson(t, meeting.id, name)),
+    );
     const [fresh, ten, forty] = await Promise.all(people.map((p, i) => call(t, p, 10 + i)));
     const db = t.server.context.db;
     const now = Date.now();
-    for (const [peerId, age] of [[ten, 10 * DAY], [forty, 40 * DAY]] as const) {
-      await db.updateTable('peers').set({ updated_at: now - age, quality_aggregates: '{}' }).where('id', '=', peerId).execute();
+    for (const [peerId, age] of [
+      [ten, 10 * DAY],
+      [forty, 40 * DAY],
+    ] as const) {
+      await db
+        .updateTable('peers')
+        .set({ updated_at: now - age, quality_aggregates: '{}' })
+        .where('id', '=', peerId)
+        .execute();
       // PostgreSQL: a row cannot move into a dropped day's partition by UPDATE; its day is past retention anyway.
       if (pg) await sql`DELETE FROM quality_chunks WHERE peer_id = ${peerId}`.execute(db);
-      else await db.updateTable('quality_chunks').set({ received_at: now - age }).where('peer_id', '=', peerId).execute();
+      else
+        await db
+          .updateTable('quality_chunks')
+          .set({ received_at: now - age })
+          .where('peer_id', '=', peerId)
+          .execute();
     }
     // The server's own maintenance applies both levels.
     const deadline = Date.now() + 30_000;
@@ -208,18 +373,32 @@ describe('retention by level', () => {
       const tenRows = await rowsOf(t, [ten]);
       const fortyRows = await rowsOf(t, [forty]);
       if (tenRows.candidate_pairs === 0 && fortyRows.peers === 0) break;
-      assert.ok(Date.now() < deadline, `maintenance did not apply retention: ${JSON.stringify({ tenRows, fortyRows })}`);
+      assert.ok(
+        Date.now() < deadline,
+        `maintenance did not apply retention: ${JSON.stringify({ tenRows, fortyRows })}`,
+      );
       await new Promise((r) => setTimeout(r, 100));
     }
     const tenRows = await rowsOf(t, [ten]);
     assert.equal(tenRows.peers, 1, 'the 10-day-old summary stays');
-    for (const table of PER_PEER_TABLES) assert.equal(tenRows[table], 0, `raw ${table} of the 10-day-old peer`);
-    const summary = await db.selectFrom('peers').select(['expired_at', 'quality_aggregates', 'client']).where('id', '=', ten).executeTakeFirstOrThrow();
+    for (const table of PER_PEER_TABLES)
+      assert.equal(tenRows[table], 0, `raw ${table} of the 10-day-old peer`);
+    const summary = await db
+      .selectFrom('peers')
+      .select(['expired_at', 'quality_aggregates', 'client'])
+      .where('id', '=', ten)
+      .executeTakeFirstOrThrow();
     assert.ok(summary.expired_at !== null, 'the 10-day-old peer is marked expired');
     // Compaction may have stored the real aggregates over the placeholder meanwhile: either way a summary stays.
-    assert.ok(summary.quality_aggregates !== null && summary.quality_aggregates.length > 0, 'its summary (aggregates) stays');
+    assert.ok(
+      summary.quality_aggregates !== null && summary.quality_aggregates.length > 0,
+      'its summary (aggregates) stays',
+    );
     assert.match((await reportStatus(t, ten)).text, /expired/);
-    assert.deepEqual(Object.values(await rowsOf(t, [forty])), Array(PER_PEER_TABLES.length + 1).fill(0));
+    assert.deepEqual(
+      Object.values(await rowsOf(t, [forty])),
+      Array(PER_PEER_TABLES.length + 1).fill(0),
+    );
     assert.equal((await reportStatus(t, forty)).status, 404);
     const freshRows = await rowsOf(t, [fresh]);
     assert.ok(freshRows.quality_chunks > 0 && freshRows.peers === 1);

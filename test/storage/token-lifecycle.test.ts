@@ -23,7 +23,10 @@ let t: TestServer;
 let b: ServerProcess;
 before(async () => {
   t = await startTestServer();
-  b = await spawnServerProcess({ dataDir: t.dataDir, env: t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : { DATABASE_URL: '' } });
+  b = await spawnServerProcess({
+    dataDir: t.dataDir,
+    env: t.databaseUrl ? { DATABASE_URL: t.databaseUrl } : { DATABASE_URL: '' },
+  });
 });
 after(async () => {
   await b?.stop();
@@ -34,7 +37,11 @@ after(async () => {
 async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   const env = binEnv({ DATABASE_URL: t.databaseUrl ?? '' });
   try {
-    const r = await promisify(execFile)(process.execPath, [bin, ...args, '--data', t.dataDir], { cwd: root, env, timeout: 120_000 });
+    const r = await promisify(execFile)(process.execPath, [bin, ...args, '--data', t.dataDir], {
+      cwd: root,
+      env,
+      timeout: 120_000,
+    });
     return { ...r, code: 0 };
   } catch (err) {
     const e = err as { stdout: string; stderr: string; code: number };
@@ -46,15 +53,29 @@ function tokensUrl(baseUrl: string, id?: string): string {
   return `${baseUrl}/client/v4/accounts/${t.accountId}/realtime/kit/tokens${id ? `/${id}` : ''}`;
 }
 
-async function call(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; text: string; json: any }> {
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+async function call(
+  method: string,
+  url: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; text: string; json: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
 /** GET apps with `token` on `baseUrl`: the status. */
 async function appsStatus(baseUrl: string, token: string): Promise<number> {
-  return (await call('GET', `${baseUrl}/client/v4/accounts/${t.accountId}/realtime/kit/apps`, token)).status;
+  return (
+    await call('GET', `${baseUrl}/client/v4/accounts/${t.accountId}/realtime/kit/apps`, token)
+  ).status;
 }
 
 /** Polls until `token` is refused (401) on `baseUrl`; returns how long that took (ms). */
@@ -71,24 +92,48 @@ async function msUntilRefused(baseUrl: string, token: string, limitMs: number): 
 
 describe('tokens through the account API', () => {
   test('create returns the secret once; list never does; the read-only token may not manage tokens', async () => {
-    const created = await call('POST', tokensUrl(t.url), t.token, { name: 'ci', permission: 'Realtime', expires_in: '30d' });
+    const created = await call('POST', tokensUrl(t.url), t.token, {
+      name: 'ci',
+      permission: 'Realtime',
+      expires_in: '30d',
+    });
     assert.equal(created.status, 201, created.text);
     const secret = created.json.data.token as string;
     assert.match(secret, /^prk_/);
     assert.equal(created.json.data.permission, 'Realtime');
     assert.equal(created.json.data.account_id, t.accountId);
     const expires = Date.parse(created.json.data.expires_at);
-    assert.ok(Math.abs(expires - (Date.now() + 30 * 86_400_000)) < 120_000, created.json.data.expires_at);
+    assert.ok(
+      Math.abs(expires - (Date.now() + 30 * 86_400_000)) < 120_000,
+      created.json.data.expires_at,
+    );
 
     const listed = await call('GET', tokensUrl(b.url), t.token);
     assert.equal(listed.status, 200, listed.text);
     const row = (listed.json.data as any[]).find((x) => x.id === created.json.data.id);
-    assert.deepEqual(Object.keys(row).sort(), ['account_id', 'created_at', 'expires_at', 'id', 'last_used_at', 'name', 'permission', 'revoked_at']);
-    assert.ok(!listed.text.includes(secret) && !listed.text.includes(createHash('sha256').update(secret).digest('hex')), 'no secret or hash in the list');
+    assert.deepEqual(Object.keys(row).sort(), [
+      'account_id',
+      'created_at',
+      'expires_at',
+      'id',
+      'last_used_at',
+      'name',
+      'permission',
+      'revoked_at',
+    ]);
+    assert.ok(
+      !listed.text.includes(secret) &&
+        !listed.text.includes(createHash('sha256').update(secret).digest('hex')),
+      'no secret or hash in the list',
+    );
     assert.ok(!listed.text.includes(t.token), 'no secret of the caller either');
     assert.ok((listed.json.data as any[]).every((x) => x.account_id === t.accountId));
 
-    for (const [method, url, body] of [['GET', tokensUrl(t.url), undefined], ['POST', tokensUrl(t.url), {}], ['DELETE', tokensUrl(t.url, created.json.data.id), undefined]] as const) {
+    for (const [method, url, body] of [
+      ['GET', tokensUrl(t.url), undefined],
+      ['POST', tokensUrl(t.url), {}],
+      ['DELETE', tokensUrl(t.url, created.json.data.id), undefined],
+    ] as const) {
       const r = await call(method, url, t.readToken, body);
       assert.equal(r.status, 403, `${method}: ${r.text}`);
     }
@@ -107,7 +152,9 @@ describe('tokens through the account API', () => {
     assert.equal((await call('DELETE', tokensUrl(t.url, 'no-such-token'), t.token)).status, 404);
     // Another account's token cannot be revoked through this account.
     const other = await cli(['token', 'create', '--account', 'other-account']);
-    const otherId = JSON.parse((await cli(['token', 'list', '--account', 'other-account', '--json'])).stdout)[0].id as string;
+    const otherId = JSON.parse(
+      (await cli(['token', 'list', '--account', 'other-account', '--json'])).stdout,
+    )[0].id as string;
     assert.equal((await call('DELETE', tokensUrl(t.url, otherId), t.token)).status, 404);
     assert.equal(await appsStatusOf('other-account', other.stdout.trim()), 200);
   });
@@ -134,7 +181,9 @@ describe('tokens through the account API', () => {
     const token = created.json.data.token as string;
     assert.equal(await appsStatus(t.url, token), 200);
     assert.equal(await appsStatus(b.url, token), 200);
-    await new Promise((r) => setTimeout(r, Date.parse(created.json.data.expires_at) - Date.now() + 50));
+    await new Promise((r) =>
+      setTimeout(r, Date.parse(created.json.data.expires_at) - Date.now() + 50),
+    );
     assert.equal(await appsStatus(t.url, token), 401);
     assert.equal(await appsStatus(b.url, token), 401);
   });
@@ -143,7 +192,14 @@ describe('tokens through the account API', () => {
     const created = await call('POST', tokensUrl(t.url), t.token, {});
     const { id, token } = created.json.data;
     assert.equal(created.json.data.last_used_at, null);
-    const lastUsed = async () => (await t.server.context.db.selectFrom('api_tokens').select('last_used_at').where('id', '=', id).executeTakeFirstOrThrow()).last_used_at;
+    const lastUsed = async () =>
+      (
+        await t.server.context.db
+          .selectFrom('api_tokens')
+          .select('last_used_at')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
     assert.equal(await appsStatus(t.url, token), 200);
     let first: number | null = null;
     for (let i = 0; i < 50 && first === null; i++) {
@@ -154,25 +210,48 @@ describe('tokens through the account API', () => {
     for (let i = 0; i < 5; i++) assert.equal(await appsStatus(t.url, token), 200);
     for (let i = 0; i < 5; i++) assert.equal(await appsStatus(b.url, token), 200);
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(Number(await lastUsed()), Number(first), 'throttled: one write for a burst of requests, across processes');
+    assert.equal(
+      Number(await lastUsed()),
+      Number(first),
+      'throttled: one write for a burst of requests, across processes',
+    );
   });
 });
 
 async function appsStatusOf(accountId: string, token: string): Promise<number> {
-  return (await call('GET', `${t.url}/client/v4/accounts/${accountId}/realtime/kit/apps`, token)).status;
+  return (await call('GET', `${t.url}/client/v4/accounts/${accountId}/realtime/kit/apps`, token))
+    .status;
 }
 
 describe('tokens through the CLI, while the servers run', () => {
   test('create --expires-in, list, revoke', async () => {
-    const created = await cli(['token', 'create', '--account', t.accountId, '--permission', 'Realtime', '--name', 'cli token', '--expires-in', '12h']);
+    const created = await cli([
+      'token',
+      'create',
+      '--account',
+      t.accountId,
+      '--permission',
+      'Realtime',
+      '--name',
+      'cli token',
+      '--expires-in',
+      '12h',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     const secret = created.stdout.trim();
     assert.equal(await appsStatus(b.url, secret), 200);
 
     const list = await cli(['token', 'list', '--account', t.accountId]);
     assert.equal(list.code, 0, list.stderr);
-    assert.ok(!list.stdout.includes(secret) && !list.stdout.includes(createHash('sha256').update(secret).digest('hex')));
-    const line = list.stdout.trim().split('\n').map((l) => l.split('\t')).find((f) => f[7] === 'cli token');
+    assert.ok(
+      !list.stdout.includes(secret) &&
+        !list.stdout.includes(createHash('sha256').update(secret).digest('hex')),
+    );
+    const line = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'))
+      .find((f) => f[7] === 'cli token');
     assert.ok(line, list.stdout);
     const [id, account, permission, createdAt, lastUsed, expiresAt, revokedAt] = line;
     assert.equal(account, t.accountId);
@@ -190,7 +269,14 @@ describe('tokens through the CLI, while the servers run', () => {
     const unknown = await cli(['token', 'revoke', 'no-such-id']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no token with id 'no-such-id'/);
-    const badDuration = await cli(['token', 'create', '--account', t.accountId, '--expires-in', '3 fortnights']);
+    const badDuration = await cli([
+      'token',
+      'create',
+      '--account',
+      t.accountId,
+      '--expires-in',
+      '3 fortnights',
+    ]);
     assert.equal(badDuration.code, 1);
     assert.match(badDuration.stderr, /--expires-in/);
   });

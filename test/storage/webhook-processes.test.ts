@@ -18,7 +18,12 @@ import { spawnServerProcess, type ServerProcess } from '../support/server-proces
 import { freshPostgresUrl, dropPostgresSchema } from '../support/postgres.ts';
 import { sdk7 } from '../support/sdk.ts';
 import { TEST_WEBHOOK_ENV } from '../support/webhook-config.ts';
-import { fetchWebhookPublicKey, signatureVerifies, startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import {
+  fetchWebhookPublicKey,
+  signatureVerifies,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../support/webhook-receiver.ts';
 import { runMeeting } from '../support/meeting-traffic.ts';
 import { openDatabase, type OpenDatabase } from '../../src/store/open-database.ts';
 import { createApiToken } from '../../src/store/api-tokens.ts';
@@ -41,7 +46,12 @@ async function freshStore(extraEnv: NodeJS.ProcessEnv = {}): Promise<Store> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-webhooks-'));
   const base = process.env.TEST_DATABASE_URL;
   const pg = base ? await freshPostgresUrl(base) : undefined;
-  const env = { ...TEST_WEBHOOK_ENV, PEER_REPORT_INGEST_WORKERS: '0', ...extraEnv, ...(pg ? { DATABASE_URL: pg.url } : {}) };
+  const env = {
+    ...TEST_WEBHOOK_ENV,
+    PEER_REPORT_INGEST_WORKERS: '0',
+    ...extraEnv,
+    ...(pg ? { DATABASE_URL: pg.url } : {}),
+  };
   const db = await openDatabase({ dataDir, databaseUrl: pg?.url });
   const accountId = `acct${randomBytes(6).toString('hex')}`;
   const { token } = await createApiToken(db.db, accountId, 'Realtime Admin');
@@ -74,15 +84,35 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-const MEETING_EVENTS = ['meeting.started', 'meeting.ended', 'meeting.participantJoined', 'meeting.participantLeft'] as const;
+const MEETING_EVENTS = [
+  'meeting.started',
+  'meeting.ended',
+  'meeting.participantJoined',
+  'meeting.participantLeft',
+] as const;
 
 async function createHook(url: string, s: Store, target: string): Promise<string> {
-  return (await sdk7(`${url}/client/v4`, s.token).realtimeKit.webhooks.createWebhook(s.appId, { account_id: s.accountId, name: target, url: target, events: [...MEETING_EVENTS] })).data.id;
+  return (
+    await sdk7(`${url}/client/v4`, s.token).realtimeKit.webhooks.createWebhook(s.appId, {
+      account_id: s.accountId,
+      name: target,
+      url: target,
+      events: [...MEETING_EVENTS],
+    })
+  ).data.id;
 }
 
 /** Event ids of a webhook in recording order, from the store. */
-async function recordedOrder(s: Store, webhookId: string): Promise<{ event_id: string; status: string }[]> {
-  return s.db.db.selectFrom('webhook_deliveries').select(['event_id', 'status']).where('webhook_id', '=', webhookId).orderBy('id').execute();
+async function recordedOrder(
+  s: Store,
+  webhookId: string,
+): Promise<{ event_id: string; status: string }[]> {
+  return s.db.db
+    .selectFrom('webhook_deliveries')
+    .select(['event_id', 'status'])
+    .where('webhook_id', '=', webhookId)
+    .orderBy('id')
+    .execute();
 }
 
 /** First arrivals at `rx` for `webhookId`, in arrival order. */
@@ -93,7 +123,11 @@ function firstArrivals(rx: WebhookReceiver, webhookId: string): string[] {
     .map((w) => String(w.headers['rtk-uuid']));
 }
 
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -110,8 +144,14 @@ describe('webhook delivery from several processes', () => {
     cleanups.push(() => rx.close());
     const [a, b] = await Promise.all([s.spawn(), s.spawn()]);
     const hooks = [];
-    for (let i = 0; i < 3; i++) hooks.push(await createHook(i % 2 ? b.url : a.url, s, `${rx.url}?w=${i}`));
-    const server = (p: ServerProcess) => ({ url: p.url, token: s.token, accountId: s.accountId, appId: s.appId });
+    for (let i = 0; i < 3; i++)
+      hooks.push(await createHook(i % 2 ? b.url : a.url, s, `${rx.url}?w=${i}`));
+    const server = (p: ServerProcess) => ({
+      url: p.url,
+      token: s.token,
+      accountId: s.accountId,
+      appId: s.appId,
+    });
     await Promise.all([0, 1, 2, 3].map((i) => runMeeting(server(i % 2 ? b : a), 2, `call ${i}`)));
     const total = 4 * 6 * hooks.length;
     await rx.waitFor(() => rx.accepted().length >= total, 60_000, `${total} deliveries`);
@@ -120,7 +160,11 @@ describe('webhook delivery from several processes', () => {
     for (const id of hooks) {
       const order = await recordedOrder(s, id);
       assert.equal(order.length, 24);
-      assert.deepEqual(firstArrivals(rx, id), order.map((o) => o.event_id), 'in recording order');
+      assert.deepEqual(
+        firstArrivals(rx, id),
+        order.map((o) => o.event_id),
+        'in recording order',
+      );
     }
     const key = await fetchWebhookPublicKey(b.url);
     assert.equal(key, await fetchWebhookPublicKey(a.url), 'one key for every process');
@@ -135,7 +179,12 @@ describe('webhook delivery from several processes', () => {
     const a = await s.spawn();
     const hook = await createHook(a.url, s, rx.url);
     await rx.down();
-    for (let i = 0; i < 10; i++) await runMeeting({ url: a.url, token: s.token, accountId: s.accountId, appId: s.appId }, 1, `call ${i}`);
+    for (let i = 0; i < 10; i++)
+      await runMeeting(
+        { url: a.url, token: s.token, accountId: s.accountId, appId: s.appId },
+        1,
+        `call ${i}`,
+      );
     const total = 40;
     assert.equal((await recordedOrder(s, hook)).length, total);
     await rx.up();
@@ -145,10 +194,20 @@ describe('webhook delivery from several processes', () => {
     const atKill = rx.accepted().length;
     assert.ok(atKill < total, `killed mid-delivery (${atKill} of ${total} delivered)`);
     const b = await s.spawn();
-    await rx.waitFor(() => rx.accepted().length >= total, 60_000, `${total} events after the restart`);
+    await rx.waitFor(
+      () => rx.accepted().length >= total,
+      60_000,
+      `${total} events after the restart`,
+    );
     const order = await recordedOrder(s, hook);
-    assert.deepEqual(firstArrivals(rx, hook), order.map((o) => o.event_id), 'every event, first arrivals in order');
-    await waitUntil('all recorded as delivered', async () => (await recordedOrder(s, hook)).every((o) => o.status === 'delivered'));
+    assert.deepEqual(
+      firstArrivals(rx, hook),
+      order.map((o) => o.event_id),
+      'every event, first arrivals in order',
+    );
+    await waitUntil('all recorded as delivered', async () =>
+      (await recordedOrder(s, hook)).every((o) => o.status === 'delivered'),
+    );
     const key = await fetchWebhookPublicKey(b.url);
     assert.ok(rx.received.every((w) => signatureVerifies(w, key)));
   });

@@ -11,10 +11,20 @@ export interface RawAnswer {
 }
 
 /** Sends `body` (JSON-encoded unless a string) with a bearer token; never throws on a status. */
-export async function call(base: string, method: string, path: string, token: string | undefined, body?: unknown, contentType = 'application/json'): Promise<RawAnswer> {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<RawAnswer> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': contentType }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': contentType }),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -28,11 +38,22 @@ export async function call(base: string, method: string, path: string, token: st
 }
 
 /** A meeting with one participant, created through the account API. */
-export async function newParticipant(base: string, adminToken: string, accountId: string, appId: string): Promise<{ meetingId: string; participantId: string; token: string }> {
+export async function newParticipant(
+  base: string,
+  adminToken: string,
+  accountId: string,
+  appId: string,
+): Promise<{ meetingId: string; participantId: string; token: string }> {
   const prefix = `/client/v4/accounts/${accountId}/realtime/kit/${appId}`;
   const m = await call(base, 'POST', `${prefix}/meetings`, adminToken, { title: 'hardening' });
   if (m.status !== 201) throw new Error(`meeting: ${m.status} ${m.text}`);
-  const p = await call(base, 'POST', `${prefix}/meetings/${m.json.data.id}/participants`, adminToken, { custom_participant_id: randomUUID(), preset_name: 'host' });
+  const p = await call(
+    base,
+    'POST',
+    `${prefix}/meetings/${m.json.data.id}/participants`,
+    adminToken,
+    { custom_participant_id: randomUUID(), preset_name: 'host' },
+  );
   if (p.status !== 201) throw new Error(`participant: ${p.status} ${p.text}`);
   return { meetingId: m.json.data.id, participantId: p.json.data.id, token: p.json.data.token };
 }

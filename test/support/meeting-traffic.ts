@@ -22,7 +22,11 @@ export async function meetingWithParticipants(
   const meeting = await postJson(`${base}/meetings`, server.token, { title });
   const participants: TrafficParticipant[] = [];
   for (let i = 0; i < n; i++) {
-    const p = await postJson(`${base}/meetings/${meeting.id}/participants`, server.token, { custom_participant_id: `user-${i + 1}`, preset_name: 'group_call_participant', name: `User ${i + 1}` });
+    const p = await postJson(`${base}/meetings/${meeting.id}/participants`, server.token, {
+      custom_participant_id: `user-${i + 1}`,
+      preset_name: 'group_call_participant',
+      name: `User ${i + 1}`,
+    });
     participants.push({ id: p.id, token: p.token });
   }
   return { meetingId: meeting.id, participants };
@@ -39,12 +43,21 @@ export async function leavePeer(url: string, p: TrafficParticipant, peerId: stri
 }
 
 /** Sends one telemetry batch. */
-export async function sendBatch(url: string, p: TrafficParticipant, peerId: string, batch: TelemetryBatch): Promise<void> {
+export async function sendBatch(
+  url: string,
+  p: TrafficParticipant,
+  peerId: string,
+  batch: TelemetryBatch,
+): Promise<void> {
   await postJson(`${url}/ingest/v1/peers/${peerId}/batches`, p.token, batch);
 }
 
 /** One meeting whose `n` peers join one after another, then leave one after another: 2n + 2 events. */
-export async function runMeeting(server: { url: string; token: string; accountId: string; appId: string }, n: number, title?: string): Promise<string[]> {
+export async function runMeeting(
+  server: { url: string; token: string; accountId: string; appId: string },
+  n: number,
+  title?: string,
+): Promise<string[]> {
   const { participants } = await meetingWithParticipants(server, n, title);
   const peers: string[] = [];
   for (const p of participants) peers.push(await joinPeer(server.url, p));

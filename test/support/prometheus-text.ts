@@ -46,7 +46,14 @@ export function parsePromText(text: string): PromText {
     }
     // Prometheus parses values with Go's ParseFloat, which takes NaN and Inf in any case (prom-client writes `Nan`).
     const special = m[3].toLowerCase();
-    const value = special === '+inf' ? Infinity : special === '-inf' ? -Infinity : special === 'nan' ? Number.NaN : Number(m[3]);
+    const value =
+      special === '+inf'
+        ? Infinity
+        : special === '-inf'
+          ? -Infinity
+          : special === 'nan'
+            ? Number.NaN
+            : Number(m[3]);
     assert.ok(!Number.isNaN(value) || special === 'nan', `malformed value: ${line}`);
     samples.push({ name: m[1], labels, value });
   }
@@ -55,7 +62,9 @@ export function parsePromText(text: string): PromText {
 
 /** The value of the sample `name` whose labels include `labels`; 0 when absent (a counter never incremented). */
 export function promValue(p: PromText, name: string, labels: Record<string, string> = {}): number {
-  const hits = p.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const hits = p.samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   assert.ok(hits.length <= 1, `${name} ${JSON.stringify(labels)} matches ${hits.length} samples`);
   return hits[0]?.value ?? 0;
 }
@@ -82,13 +91,22 @@ export function assertHistogramsWellFormed(p: PromText): string[] {
     }
     for (const [k, buckets] of series) {
       const bounds = buckets.map((b) => (b.labels.le === '+Inf' ? Infinity : Number(b.labels.le)));
-      for (let i = 1; i < bounds.length; i++) assert.ok(bounds[i] > bounds[i - 1], `${family}${k}: le not increasing at ${i}`);
+      for (let i = 1; i < bounds.length; i++)
+        assert.ok(bounds[i] > bounds[i - 1], `${family}${k}: le not increasing at ${i}`);
       assert.equal(bounds[bounds.length - 1], Infinity, `${family}${k}: no +Inf bucket`);
-      for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i].value >= buckets[i - 1].value, `${family}${k}: bucket counts decrease at le=${buckets[i].labels.le}`);
+      for (let i = 1; i < buckets.length; i++)
+        assert.ok(
+          buckets[i].value >= buckets[i - 1].value,
+          `${family}${k}: bucket counts decrease at le=${buckets[i].labels.le}`,
+        );
       const count = p.samples.find((s) => s.name === `${family}_count` && key(s.labels) === k);
       const sum = p.samples.find((s) => s.name === `${family}_sum` && key(s.labels) === k);
       assert.ok(count && sum, `${family}${k}: _count or _sum missing`);
-      assert.equal(buckets[buckets.length - 1].value, count.value, `${family}${k}: +Inf bucket differs from _count`);
+      assert.equal(
+        buckets[buckets.length - 1].value,
+        count.value,
+        `${family}${k}: +Inf bucket differs from _count`,
+      );
       assert.ok(Number.isFinite(sum.value) && sum.value >= 0, `${family}${k}: _sum ${sum.value}`);
     }
   }

@@ -12,7 +12,13 @@ import type { StoreDialect } from '../../src/store/store-dialect.ts';
 import type { MetricRow } from '../../src/analytics/metric-row.ts';
 import { recordPeerRollup } from '../../src/store/quality-rollups.ts';
 import { bucketOf, bucketValue, type HistogramMetric } from '../../src/rollup/histogram.ts';
-import { ISSUE_KINDS, rollupVerdict, VERDICTS, type IssueKind, type Verdict } from '../../src/rollup/rollup-verdict.ts';
+import {
+  ISSUE_KINDS,
+  rollupVerdict,
+  VERDICTS,
+  type IssueKind,
+  type Verdict,
+} from '../../src/rollup/rollup-verdict.ts';
 
 /** One seeded peer: its dimensions and per-interval figures. */
 export interface SeedPeer {
@@ -36,7 +42,11 @@ export interface SeedPeer {
 }
 
 /** Stores `p` as a finished peer and computes its rollup through the store's code. */
-export async function seedPeer(db: Kysely<Database>, dialect: StoreDialect, p: SeedPeer): Promise<void> {
+export async function seedPeer(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  p: SeedPeer,
+): Promise<void> {
   const now = Date.now();
   await db
     .insertInto('peers')
@@ -52,8 +62,14 @@ export async function seedPeer(db: Kysely<Database>, dialect: StoreDialect, p: S
       left_at: p.leftAt,
       last_seen_at: p.leftAt,
       leave_reason: 'left',
-      client: JSON.stringify({ browser_metadata: p.browser ? { browser: p.browser } : {}, device_info: p.os ? { os: p.os } : {} }),
-      ip_info: JSON.stringify({ ...(p.country ? { country: p.country } : {}), ...(p.asn ? { asn: { asn: p.asn, name: 'x' } } : {}) }),
+      client: JSON.stringify({
+        browser_metadata: p.browser ? { browser: p.browser } : {},
+        device_info: p.os ? { os: p.os } : {},
+      }),
+      ip_info: JSON.stringify({
+        ...(p.country ? { country: p.country } : {}),
+        ...(p.asn ? { asn: { asn: p.asn, name: 'x' } } : {}),
+      }),
       precall: null,
       source: 'live',
       expired_at: null,
@@ -66,16 +82,48 @@ export async function seedPeer(db: Kysely<Database>, dialect: StoreDialect, p: S
       updated_at: now,
     })
     .execute();
-  const local = p.relay ? { candidate_type: 'relay', protocol: 'udp', relay_protocol: p.relay, network_type: p.networkType } : { candidate_type: 'host', protocol: 'udp', network_type: p.networkType };
+  const local = p.relay
+    ? {
+        candidate_type: 'relay',
+        protocol: 'udp',
+        relay_protocol: p.relay,
+        network_type: p.networkType,
+      }
+    : { candidate_type: 'host', protocol: 'udp', network_type: p.networkType };
   await db
     .insertInto('candidate_pairs')
-    .values({ account_id: p.accountId, peer_id: p.id, pc: 'pc1', pair_id: 'cp1', ts: p.leftAt, selected: 1, roles: 3, payload: JSON.stringify({ ts: p.leftAt, pc: 'pc1', id: 'cp1', selected: true, local }) })
+    .values({
+      account_id: p.accountId,
+      peer_id: p.id,
+      pc: 'pc1',
+      pair_id: 'cp1',
+      ts: p.leftAt,
+      selected: 1,
+      roles: 3,
+      payload: JSON.stringify({ ts: p.leftAt, pc: 'pc1', id: 'cp1', selected: true, local }),
+    })
     .execute();
   const rows = new Map<string, MetricRow[]>();
   const t = (i: number) => p.joinedAt + (i + 1) * 2000;
-  rows.set('audio_consumer', p.audioMos.map((mos, i) => ({ t: t(i), d: 2, mos, loss: p.loss[i % p.loss.length], jit: p.jitter[i % p.jitter.length] })));
-  rows.set('audio_producer', p.rtt.map((rtt, i) => ({ t: t(i), d: 2, rtt })));
-  if (p.videoMos.length > 0) rows.set('video_consumer', p.videoMos.map((mos, i) => ({ t: t(i), d: 2, mos })));
+  rows.set(
+    'audio_consumer',
+    p.audioMos.map((mos, i) => ({
+      t: t(i),
+      d: 2,
+      mos,
+      loss: p.loss[i % p.loss.length],
+      jit: p.jitter[i % p.jitter.length],
+    })),
+  );
+  rows.set(
+    'audio_producer',
+    p.rtt.map((rtt, i) => ({ t: t(i), d: 2, rtt })),
+  );
+  if (p.videoMos.length > 0)
+    rows.set(
+      'video_consumer',
+      p.videoMos.map((mos, i) => ({ t: t(i), d: 2, mos })),
+    );
   await db.transaction().execute((tx) => recordPeerRollup(tx, dialect, p.id, rows, 1, now));
 }
 
@@ -109,7 +157,7 @@ function interp(values: number[], p: number): number | undefined {
   const s = [...values].sort((a, b) => a - b);
   const h = (s.length - 1) * p;
   const lo = Math.floor(h);
-  return s[lo] + (h - lo) * ((s[Math.min(lo + 1, s.length - 1)]) - s[lo]);
+  return s[lo] + (h - lo) * (s[Math.min(lo + 1, s.length - 1)] - s[lo]);
 }
 const r = (v: number | undefined, dp: number) => (v === undefined ? null : round(v, dp));
 
@@ -118,7 +166,15 @@ export function directFigures(p: SeedPeer): DirectFigures {
   const network = `${p.relay ? 'relay' : 'direct'}-${p.relay ?? 'udp'}${p.networkType ? `-${p.networkType}` : ''}`;
   const audio = r(mean(p.audioMos), 3);
   const video = r(mean(p.videoMos), 3);
-  const fig = { audio_mos: audio, video_mos: video, loss_p50: r(interp(p.loss, 0.5), 3), loss_p90: r(interp(p.loss, 0.9), 3), rtt_p50: r(interp(p.rtt, 0.5), 1), jitter_p90: r(interp(p.jitter, 0.9), 2), network };
+  const fig = {
+    audio_mos: audio,
+    video_mos: video,
+    loss_p50: r(interp(p.loss, 0.5), 3),
+    loss_p90: r(interp(p.loss, 0.9), 3),
+    rtt_p50: r(interp(p.rtt, 0.5), 1),
+    jitter_p90: r(interp(p.jitter, 0.9), 2),
+    network,
+  };
   const { verdict, issues } = rollupVerdict(fig);
   const mos = [audio, video].filter((v): v is number => v !== null);
   const iso = new Date(p.leftAt).toISOString();
@@ -141,7 +197,9 @@ export function directFigures(p: SeedPeer): DirectFigures {
     jitterP90: fig.jitter_p90,
     verdict,
     issues,
-    severity: VERDICTS.indexOf(verdict) * 1000 + Math.round((5 - (mos.length ? Math.min(...mos) : 5)) * 100),
+    severity:
+      VERDICTS.indexOf(verdict) * 1000 +
+      Math.round((5 - (mos.length ? Math.min(...mos) : 5)) * 100),
   };
 }
 
@@ -156,16 +214,87 @@ function bucketed(metric: HistogramMetric, values: (number | null)[], p: number)
 export function directGroup(peers: DirectFigures[]): Record<string, unknown> {
   const n = peers.length;
   const issueCounts = new Map<string, number>();
-  for (const p of peers) for (const k of p.issues) issueCounts.set(k, (issueCounts.get(k) ?? 0) + 1);
+  for (const p of peers)
+    for (const k of p.issues) issueCounts.set(k, (issueCounts.get(k) ?? 0) + 1);
   return {
     peers: n,
-    peer_minutes: round(peers.reduce((a, p) => a + p.minutes, 0), 2),
-    audio_mos: { p10: bucketed('mos', peers.map((p) => p.audio), 0.1), p50: bucketed('mos', peers.map((p) => p.audio), 0.5), p90: bucketed('mos', peers.map((p) => p.audio), 0.9) },
-    video_mos: { p10: bucketed('mos', peers.map((p) => p.video), 0.1), p50: bucketed('mos', peers.map((p) => p.video), 0.5), p90: bucketed('mos', peers.map((p) => p.video), 0.9) },
-    verdicts: Object.fromEntries(VERDICTS.map((v) => [v, n ? round(peers.filter((p) => p.verdict === v).length / n, 4) : 0])),
-    packet_loss: { p50: bucketed('loss', peers.map((p) => p.lossP50), 0.5), p90: bucketed('loss', peers.map((p) => p.lossP50), 0.9) },
-    rtt: { p50: bucketed('rtt', peers.map((p) => p.rttP50), 0.5), p90: bucketed('rtt', peers.map((p) => p.rttP50), 0.9) },
-    jitter: { p50: bucketed('jitter', peers.map((p) => p.jitterP50), 0.5), p90: bucketed('jitter', peers.map((p) => p.jitterP50), 0.9) },
+    peer_minutes: round(
+      peers.reduce((a, p) => a + p.minutes, 0),
+      2,
+    ),
+    audio_mos: {
+      p10: bucketed(
+        'mos',
+        peers.map((p) => p.audio),
+        0.1,
+      ),
+      p50: bucketed(
+        'mos',
+        peers.map((p) => p.audio),
+        0.5,
+      ),
+      p90: bucketed(
+        'mos',
+        peers.map((p) => p.audio),
+        0.9,
+      ),
+    },
+    video_mos: {
+      p10: bucketed(
+        'mos',
+        peers.map((p) => p.video),
+        0.1,
+      ),
+      p50: bucketed(
+        'mos',
+        peers.map((p) => p.video),
+        0.5,
+      ),
+      p90: bucketed(
+        'mos',
+        peers.map((p) => p.video),
+        0.9,
+      ),
+    },
+    verdicts: Object.fromEntries(
+      VERDICTS.map((v) => [v, n ? round(peers.filter((p) => p.verdict === v).length / n, 4) : 0]),
+    ),
+    packet_loss: {
+      p50: bucketed(
+        'loss',
+        peers.map((p) => p.lossP50),
+        0.5,
+      ),
+      p90: bucketed(
+        'loss',
+        peers.map((p) => p.lossP50),
+        0.9,
+      ),
+    },
+    rtt: {
+      p50: bucketed(
+        'rtt',
+        peers.map((p) => p.rttP50),
+        0.5,
+      ),
+      p90: bucketed(
+        'rtt',
+        peers.map((p) => p.rttP50),
+        0.9,
+      ),
+    },
+    jitter: {
+      p50: bucketed(
+        'jitter',
+        peers.map((p) => p.jitterP50),
+        0.5,
+      ),
+      p90: bucketed(
+        'jitter',
+        peers.map((p) => p.jitterP50),
+        0.9,
+      ),
+    },
     top_issues: [...issueCounts.entries()]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .slice(0, 5)

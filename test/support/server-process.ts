@@ -14,7 +14,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * compiled JavaScript that production runs.
  */
 export function binEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, PEER_REPORT_FROM_SOURCE: process.env.PEER_REPORT_FROM_SOURCE ?? '1', ...env };
+  return {
+    ...process.env,
+    PEER_REPORT_FROM_SOURCE: process.env.PEER_REPORT_FROM_SOURCE ?? '1',
+    ...env,
+  };
 }
 
 /** A `peer-report serve` child process. */
@@ -30,11 +34,34 @@ export interface ServerProcess {
 }
 
 /** Starts `peer-report serve` on `port` (default: a random one); `env` configures it (DATABASE_URL, PEER_REPORT_*). */
-export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.ProcessEnv; workers?: number; nodeFlags?: string[]; port?: number; host?: string | null; args?: string[] }): Promise<ServerProcess> {
+export async function spawnServerProcess(opts: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  workers?: number;
+  nodeFlags?: string[];
+  port?: number;
+  host?: string | null;
+  args?: string[];
+}): Promise<ServerProcess> {
   // `host: null` passes no --host (the environment or the default decides).
   const host = opts.host === null ? [] : ['--host', opts.host ?? '127.0.0.1'];
-  const args = [...(opts.nodeFlags ?? []), path.join(root, 'bin/peer-report.js'), 'serve', '--port', String(opts.port ?? 0), ...host, '--data', opts.dataDir, '--workers', String(opts.workers ?? 1), ...(opts.args ?? [])];
-  const child = spawn(process.execPath, args, { env: binEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    ...(opts.nodeFlags ?? []),
+    path.join(root, 'bin/peer-report.js'),
+    'serve',
+    '--port',
+    String(opts.port ?? 0),
+    ...host,
+    '--data',
+    opts.dataDir,
+    '--workers',
+    String(opts.workers ?? 1),
+    ...(opts.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: binEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const [url, line] = await new Promise<[string, string]>((resolve, reject) => {
@@ -44,7 +71,9 @@ export async function spawnServerProcess(opts: { dataDir: string; env?: NodeJS.P
       const m = /listening on (http:\/\/[^\s]+).*/.exec(out);
       if (m) resolve([m[1], m[0]]);
     });
-    child.once('exit', (code) => reject(new Error(`peer-report serve exited with ${code}: ${out}${err}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`peer-report serve exited with ${code}: ${out}${err}`)),
+    );
   });
   return {
     url,

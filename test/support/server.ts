@@ -35,7 +35,9 @@ export interface TestServer {
 /** Starts a server; `overrides` tweak its configuration. */
 export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-test-'));
-  const pg = process.env.TEST_DATABASE_URL ? await freshPostgresUrl(process.env.TEST_DATABASE_URL) : undefined;
+  const pg = process.env.TEST_DATABASE_URL
+    ? await freshPostgresUrl(process.env.TEST_DATABASE_URL)
+    : undefined;
   const server = await startServer({
     port: 0,
     host: '127.0.0.1',

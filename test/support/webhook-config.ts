@@ -4,7 +4,17 @@ import { loadWebhookConfig, type WebhookConfig } from '../../src/webhooks/webhoo
 /** The test settings, with `overrides` on top. */
 export function testWebhookConfig(overrides: Partial<WebhookConfig> = {}): WebhookConfig {
   const base = loadWebhookConfig({});
-  return { ...base, allowPrivate: 'loopback', retryBaseMs: 50, retryMaxDelayMs: 400, pollIntervalMs: 50, leaseMs: 3_000, requestTimeoutMs: 1_500, ...overrides, alerts: { ...base.alerts, ...overrides.alerts } };
+  return {
+    ...base,
+    allowPrivate: 'loopback',
+    retryBaseMs: 50,
+    retryMaxDelayMs: 400,
+    pollIntervalMs: 50,
+    leaseMs: 3_000,
+    requestTimeoutMs: 1_500,
+    ...overrides,
+    alerts: { ...base.alerts, ...overrides.alerts },
+  };
 }
 
 /** The same settings as environment variables, for `peer-report serve` child processes. */

@@ -26,7 +26,11 @@ export interface WebhookReceiver {
   down(): Promise<void>;
   up(): Promise<void>;
   /** Resolves once `predicate` holds for the received list (polls; fails after `timeoutMs`). */
-  waitFor(predicate: (received: ReceivedWebhook[]) => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  waitFor(
+    predicate: (received: ReceivedWebhook[]) => boolean,
+    timeoutMs?: number,
+    what?: string,
+  ): Promise<void>;
   /** Accepted (2xx) requests, de-duplicated by (`rtk-webhook-id`, `rtk-uuid`) (first arrival kept). */
   accepted(): ReceivedWebhook[];
   close(): Promise<void>;
@@ -50,7 +54,9 @@ export async function startWebhookReceiver(port = 0, delayMs = 0): Promise<Webho
       const answer = status;
       const respond = () => {
         received.push({ headers: req.headers, raw, body, status: answer });
-        res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'receiver says no');
+        res
+          .writeHead(answer, { 'content-type': 'text/plain' })
+          .end(answer < 300 ? 'ok' : 'receiver says no');
       };
       if (delayMs > 0) setTimeout(respond, delayMs);
       else respond();
@@ -78,7 +84,10 @@ export async function startWebhookReceiver(port = 0, delayMs = 0): Promise<Webho
     async waitFor(predicate, timeoutMs = 20_000, what = 'webhooks') {
       const end = Date.now() + timeoutMs;
       while (!predicate(received)) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; received ${received.length}: ${received.map((r) => r.body.event).join(', ')}`);
+        if (Date.now() > end)
+          throw new Error(
+            `timed out waiting for ${what}; received ${received.length}: ${received.map((r) => r.body.event).join(', ')}`,
+          );
         await new Promise((r) => setTimeout(r, 25));
       }
     },
@@ -99,8 +108,13 @@ export async function startWebhookReceiver(port = 0, delayMs = 0): Promise<Webho
 /** Fetches the server's public key from `/.well-known/webhooks.json`, as a RealtimeKit receiver does. */
 export async function fetchWebhookPublicKey(serverUrl: string): Promise<string> {
   const res = await fetch(`${serverUrl}/.well-known/webhooks.json`);
-  const json = (await res.json()) as { success: boolean; data: { publicKey: string }; message: string };
-  if (!res.ok || json.success !== true) throw new Error(`/.well-known/webhooks.json: ${res.status}`);
+  const json = (await res.json()) as {
+    success: boolean;
+    data: { publicKey: string };
+    message: string;
+  };
+  if (!res.ok || json.success !== true)
+    throw new Error(`/.well-known/webhooks.json: ${res.status}`);
   return json.data.publicKey;
 }
 

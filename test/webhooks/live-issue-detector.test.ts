@@ -1,7 +1,11 @@
 /** The built-in live issue detector (pure): sustained runs over thresholds, per stream, one issue per kind. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sustainedRun, thresholdDetector, atLeast } from '../../src/webhooks/live-issue-detector.ts';
+import {
+  sustainedRun,
+  thresholdDetector,
+  atLeast,
+} from '../../src/webhooks/live-issue-detector.ts';
 import type { MetricRow } from '../../src/analytics/metric-row.ts';
 
 /** Rows every 2 s ending at t = 100 s, with `values` of `metric` (oldest first). */
@@ -14,8 +18,16 @@ test('a run counts back from the newest row while the figure stays at or over th
   assert.equal(r.until, 100_000);
   assert.equal(r.since, 100_000 - 3 * 2000, 'three rows: the interval of the oldest one included');
   assert.equal(r.worst, 7);
-  assert.equal(sustainedRun(rows('loss', [20, 20, 1]), 'loss', 5), undefined, 'over, then recovered: no issue now');
-  assert.equal(sustainedRun(rows('loss', [20, undefined, 20]), 'loss', 5)?.since, 100_000 - 2000, 'an unknown figure breaks the run');
+  assert.equal(
+    sustainedRun(rows('loss', [20, 20, 1]), 'loss', 5),
+    undefined,
+    'over, then recovered: no issue now',
+  );
+  assert.equal(
+    sustainedRun(rows('loss', [20, undefined, 20]), 'loss', 5)?.since,
+    100_000 - 2000,
+    'an unknown figure breaks the run',
+  );
   assert.equal(sustainedRun([], 'loss', 5), undefined);
 });
 
@@ -31,18 +43,42 @@ test('the detector reports the most severe level that lasted long enough, once p
   assert.equal(issues[0].severity, 'major');
   assert.equal(issues[0].detail.series, 'video_consumer');
   assert.equal(issues[0].durationMs, 14_000);
-  assert.deepEqual(thresholdDetector.detect(streams, { minDurationMs: 2_000 }).map((i) => i.severity), ['critical']);
+  assert.deepEqual(
+    thresholdDetector.detect(streams, { minDurationMs: 2_000 }).map((i) => i.severity),
+    ['critical'],
+  );
   assert.deepEqual(thresholdDetector.detect(streams, { minDurationMs: 60_000 }), []);
 });
 
 test('RTT and jitter rules; jitter only on audio; clean figures raise nothing', () => {
-  const rtt = thresholdDetector.detect([{ series: 'video_producer', streamKey: 'v', rows: rows('rtt', Array(10).fill(1200)) }], { minDurationMs: 10_000 });
-  assert.deepEqual(rtt.map((i) => [i.kind, i.severity]), [['high_rtt', 'critical']]);
-  const videoJitter = thresholdDetector.detect([{ series: 'video_consumer', streamKey: 'v', rows: rows('jit', Array(10).fill(200)) }], { minDurationMs: 10_000 });
+  const rtt = thresholdDetector.detect(
+    [{ series: 'video_producer', streamKey: 'v', rows: rows('rtt', Array(10).fill(1200)) }],
+    { minDurationMs: 10_000 },
+  );
+  assert.deepEqual(
+    rtt.map((i) => [i.kind, i.severity]),
+    [['high_rtt', 'critical']],
+  );
+  const videoJitter = thresholdDetector.detect(
+    [{ series: 'video_consumer', streamKey: 'v', rows: rows('jit', Array(10).fill(200)) }],
+    { minDurationMs: 10_000 },
+  );
   assert.deepEqual(videoJitter, []);
-  const audioJitter = thresholdDetector.detect([{ series: 'audio_consumer', streamKey: 'a', rows: rows('jit', Array(10).fill(60)) }], { minDurationMs: 10_000 });
-  assert.deepEqual(audioJitter.map((i) => [i.kind, i.severity]), [['high_jitter', 'major']]);
-  assert.deepEqual(thresholdDetector.detect([{ series: 'audio_consumer', streamKey: 'a', rows: rows('loss', Array(30).fill(0.5)) }], { minDurationMs: 1 }), []);
+  const audioJitter = thresholdDetector.detect(
+    [{ series: 'audio_consumer', streamKey: 'a', rows: rows('jit', Array(10).fill(60)) }],
+    { minDurationMs: 10_000 },
+  );
+  assert.deepEqual(
+    audioJitter.map((i) => [i.kind, i.severity]),
+    [['high_jitter', 'major']],
+  );
+  assert.deepEqual(
+    thresholdDetector.detect(
+      [{ series: 'audio_consumer', streamKey: 'a', rows: rows('loss', Array(30).fill(0.5)) }],
+      { minDurationMs: 1 },
+    ),
+    [],
+  );
 });
 
 test('severity order', () => {

@@ -11,7 +11,13 @@ import { firstAfter } from './episodes.ts';
 import type { DiagnosisStream, Issue, IssueKind } from './types.ts';
 
 /** Kinds whose cause may be either end's network. */
-export const PATH_KINDS: ReadonlySet<IssueKind> = new Set(['packet_loss', 'jitter', 'video_freeze', 'audio_concealment', 'no_media_received']);
+export const PATH_KINDS: ReadonlySet<IssueKind> = new Set([
+  'packet_loss',
+  'jitter',
+  'video_freeze',
+  'audio_concealment',
+  'no_media_received',
+]);
 
 function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
   return a.start <= b.end && b.start <= a.end;
@@ -31,36 +37,74 @@ function partyOf(s: DiagnosisStream): string {
 export function attributeOwn(issues: Issue[], streams: readonly DiagnosisStream[]): void {
   const byKey = new Map(streams.map((s) => [s.key, s]));
   // Path issues by direction, in start order, for the overlap scans below.
-  const pathIssues = issues.filter((o) => PATH_KINDS.has(o.kind) && o.kind !== 'no_media_received').sort((a, b) => a.start - b.start);
+  const pathIssues = issues
+    .filter((o) => PATH_KINDS.has(o.kind) && o.kind !== 'no_media_received')
+    .sort((a, b) => a.start - b.start);
   for (const issue of issues) {
     if (!PATH_KINDS.has(issue.kind) || issue.streams.length === 0) continue;
     const stream = byKey.get(issue.streams[0].key);
     if (!stream) continue;
     // Parties with data of the same direction and medium family at that time, and those in trouble too.
-    const peers = streams.filter((s) => s.direction === stream.direction && (s.medium === 'audio') === (stream.medium === 'audio') && hasDataIn(s, issue));
+    const peers = streams.filter(
+      (s) =>
+        s.direction === stream.direction &&
+        (s.medium === 'audio') === (stream.medium === 'audio') &&
+        hasDataIn(s, issue),
+    );
     const parties = new Set(peers.map(partyOf));
     const troubled = new Set(
       pathIssues
-        .filter((o) => o.start <= issue.end && o.direction === stream.direction && overlaps(o, issue))
+        .filter(
+          (o) => o.start <= issue.end && o.direction === stream.direction && overlaps(o, issue),
+        )
         .flatMap((o) => o.streams.map((a) => byKey.get(a.key)))
-        .filter((s): s is DiagnosisStream => s !== undefined && (s.medium === 'audio') === (stream.medium === 'audio'))
+        .filter(
+          (s): s is DiagnosisStream =>
+            s !== undefined && (s.medium === 'audio') === (stream.medium === 'audio'),
+        )
         .map(partyOf),
     );
     const all = parties.size >= 2 && [...parties].every((p) => troubled.has(p));
     if (stream.direction === 'receive') {
       if (all && issue.kind !== 'no_media_received') {
-        issue.attribution = { cause: 'own_downlink', confidence: parties.size >= 3 ? 'high' : 'medium', reason: `streams from all ${parties.size} senders degraded together` };
+        issue.attribution = {
+          cause: 'own_downlink',
+          confidence: parties.size >= 3 ? 'high' : 'medium',
+          reason: `streams from all ${parties.size} senders degraded together`,
+        };
       } else if (parties.size >= 2 && issue.kind !== 'no_media_received') {
-        issue.attribution = { cause: 'network_path', confidence: 'low', reason: `only ${troubled.size} of ${parties.size} senders' streams degraded, so not this peer's downlink: the sender's uplink or the path from it` };
+        issue.attribution = {
+          cause: 'network_path',
+          confidence: 'low',
+          reason: `only ${troubled.size} of ${parties.size} senders' streams degraded, so not this peer's downlink: the sender's uplink or the path from it`,
+        };
       }
     } else if (all) {
-      issue.attribution = { cause: 'own_uplink', confidence: 'high', reason: `the receivers on all ${parties.size} connections reported it together` };
+      issue.attribution = {
+        cause: 'own_uplink',
+        confidence: 'high',
+        reason: `the receivers on all ${parties.size} connections reported it together`,
+      };
     } else if (stream.topology === 'sfu') {
-      issue.attribution = { cause: 'own_uplink', confidence: 'medium', reason: 'the SFU\'s receiver reports measure the leg from this peer to the server' };
+      issue.attribution = {
+        cause: 'own_uplink',
+        confidence: 'medium',
+        reason: "the SFU's receiver reports measure the leg from this peer to the server",
+      };
     } else if (stream.topology === 'p2p') {
-      issue.attribution = { cause: 'network_path', confidence: 'low', reason: 'P2P: the receiver\'s reports cover this peer\'s uplink and the receiver\'s downlink together; one side cannot split them' };
+      issue.attribution = {
+        cause: 'network_path',
+        confidence: 'low',
+        reason:
+          "P2P: the receiver's reports cover this peer's uplink and the receiver's downlink together; one side cannot split them",
+      };
     } else {
-      issue.attribution = { cause: 'network_path', confidence: 'low', reason: 'the receiver\'s reports cover this peer\'s uplink and everything after it; the topology is unknown' };
+      issue.attribution = {
+        cause: 'network_path',
+        confidence: 'low',
+        reason:
+          "the receiver's reports cover this peer's uplink and everything after it; the topology is unknown",
+      };
     }
   }
 }

@@ -59,15 +59,30 @@ interface SenderMatch {
 /** Finds the sender of a received stream and its sent streams of that medium. */
 export function findSender(ref: ReceivedStreamRef, ctx: BlameContext): SenderMatch | undefined {
   const exactOf = (peer: SessionPeer): ProducerSummary[] => {
-    const byId = ref.producer_id === undefined ? [] : peer.producers.filter((p) => p.producer_id === ref.producer_id);
+    const byId =
+      ref.producer_id === undefined
+        ? []
+        : peer.producers.filter((p) => p.producer_id === ref.producer_id);
     if (byId.length) return byId;
-    const bySsrc = ref.ssrc === undefined ? [] : peer.producers.filter((p) => p.medium === ref.medium && p.ssrc === ref.ssrc);
+    const bySsrc =
+      ref.ssrc === undefined
+        ? []
+        : peer.producers.filter((p) => p.medium === ref.medium && p.ssrc === ref.ssrc);
     if (bySsrc.length) return bySsrc;
-    return peer.producers.filter((p) => p.medium === ref.medium && p.remote_peer_id === ctx.selfPeerId);
+    return peer.producers.filter(
+      (p) => p.medium === ref.medium && p.remote_peer_id === ctx.selfPeerId,
+    );
   };
-  const found = (peer: SessionPeer, by: SenderMatch['by']): SenderMatch => ({ peer, by, exact: exactOf(peer), producers: peer.producers.filter((p) => p.medium === ref.medium) });
+  const found = (peer: SessionPeer, by: SenderMatch['by']): SenderMatch => ({
+    peer,
+    by,
+    exact: exactOf(peer),
+    producers: peer.producers.filter((p) => p.medium === ref.medium),
+  });
   if (ref.remote_peer_id !== undefined) {
-    const peer = ctx.others.find((o) => o.peerId === ref.remote_peer_id || o.aliases.includes(ref.remote_peer_id as string));
+    const peer = ctx.others.find(
+      (o) => o.peerId === ref.remote_peer_id || o.aliases.includes(ref.remote_peer_id as string),
+    );
     if (peer) return found(peer, 'remote_peer_id');
   }
   if (ref.producer_id !== undefined) {
@@ -75,7 +90,9 @@ export function findSender(ref: ReceivedStreamRef, ctx: BlameContext): SenderMat
     if (peer) return found(peer, 'producer_id');
   }
   if (ref.ssrc !== undefined) {
-    const peer = ctx.others.find((o) => o.producers.some((p) => p.medium === ref.medium && p.ssrc === ref.ssrc));
+    const peer = ctx.others.find((o) =>
+      o.producers.some((p) => p.medium === ref.medium && p.ssrc === ref.ssrc),
+    );
     if (peer) return found(peer, 'ssrc');
   }
   return undefined;
@@ -103,46 +120,87 @@ function name(peer: SessionPeer): string {
  * Applies blame to the received-side issues (in place); returns the issues
  * kept (a "no media received" whose sender sent nothing is dropped).
  */
-export function applyBlame(issues: readonly Issue[], refs: readonly ReceivedStreamRef[], ctx: BlameContext): Issue[] {
+export function applyBlame(
+  issues: readonly Issue[],
+  refs: readonly ReceivedStreamRef[],
+  ctx: BlameContext,
+): Issue[] {
   const refByKey = new Map(refs.map((r) => [r.key, r]));
   const kept: Issue[] = [];
   for (const issue of issues) {
-    const ref = issue.direction === 'receive' && PATH_KINDS.has(issue.kind) ? refByKey.get(issue.streams[0]?.key ?? '') : undefined;
+    const ref =
+      issue.direction === 'receive' && PATH_KINDS.has(issue.kind)
+        ? refByKey.get(issue.streams[0]?.key ?? '')
+        : undefined;
     if (!ref) {
       kept.push(issue);
       continue;
     }
     const match = findSender(ref, ctx);
     // "No media received" without the sender's word counts only when everything stopped at once.
-    if (issue.kind === 'no_media_received' && !match && issue.evidence.detail?.all_streams_silent !== 1) continue;
+    if (
+      issue.kind === 'no_media_received' &&
+      !match &&
+      issue.evidence.detail?.all_streams_silent !== 1
+    )
+      continue;
     if (!match) {
-      issue.attribution = { ...issue.attribution, reason: `${issue.attribution.reason}; no sender of this stream was found among the session's other peers` };
+      issue.attribution = {
+        ...issue.attribution,
+        reason: `${issue.attribution.reason}; no sender of this stream was found among the session's other peers`,
+      };
       kept.push(issue);
       continue;
     }
     const who = name(match.peer);
     const base = { peer_id: match.peer.peerId, matched_by: match.by } as const;
     if (issue.kind === 'no_media_received') {
-      if (senderSilent(match.exact.length ? match.exact : match.producers, issue.start, issue.end)) continue; // the sender was muted or stopped: nothing was lost
+      if (senderSilent(match.exact.length ? match.exact : match.producers, issue.start, issue.end))
+        continue; // the sender was muted or stopped: nothing was lost
       issue.severity = 'bad';
       issue.attribution =
         issue.attribution.cause === 'own_downlink'
           ? { ...issue.attribution, ...base }
           : ref.topology === 'sfu'
-            ? { cause: 'server', confidence: 'medium', reason: `${who} was sending to the server, but nothing reached this peer`, ...base }
-            : { cause: 'network_path', confidence: 'medium', reason: `${who} was sending, but nothing reached this peer`, ...base };
+            ? {
+                cause: 'server',
+                confidence: 'medium',
+                reason: `${who} was sending to the server, but nothing reached this peer`,
+                ...base,
+              }
+            : {
+                cause: 'network_path',
+                confidence: 'medium',
+                reason: `${who} was sending, but nothing reached this peer`,
+                ...base,
+              };
       kept.push(issue);
       continue;
     }
-    const lossyIn = (p: ProducerSummary) => p.loss.some(([s, e]) => s <= issue.end && e >= issue.start);
-    const active = (p: ProducerSummary) => overlap(issue.start, issue.end, p.first, p.last) > 0 || (p.first <= issue.end && p.last >= issue.start);
+    const lossyIn = (p: ProducerSummary) =>
+      p.loss.some(([s, e]) => s <= issue.end && e >= issue.start);
+    const active = (p: ProducerSummary) =>
+      overlap(issue.start, issue.end, p.first, p.last) > 0 ||
+      (p.first <= issue.end && p.last >= issue.start);
     if (ref.topology === 'sfu') {
       // The sender's stream to the SFU is the first leg of this very stream.
       const firstLeg = (match.exact.length ? match.exact : match.producers).filter(active);
       const lossy = firstLeg.filter(lossyIn);
       if (lossy.length > 0) issue.attribution = remoteUplink(who, lossy, 'high', base, '');
-      else if (issue.attribution.cause === 'own_downlink') issue.attribution = { ...issue.attribution, confidence: 'high', reason: `${issue.attribution.reason}, and ${who}'s uplink was clean`, ...base };
-      else issue.attribution = { cause: 'server', confidence: 'medium', reason: `${who}'s uplink to the SFU was clean: the loss is between the server and this peer (the SFU or this peer's downlink)`, ...base };
+      else if (issue.attribution.cause === 'own_downlink')
+        issue.attribution = {
+          ...issue.attribution,
+          confidence: 'high',
+          reason: `${issue.attribution.reason}, and ${who}'s uplink was clean`,
+          ...base,
+        };
+      else
+        issue.attribution = {
+          cause: 'server',
+          confidence: 'medium',
+          reason: `${who}'s uplink to the SFU was clean: the loss is between the server and this peer (the SFU or this peer's downlink)`,
+          ...base,
+        };
     } else {
       // P2P (or unknown): the sender's stream to this peer mirrors this peer's own loss (same packets);
       // only its streams to the other peers tell its uplink apart.
@@ -155,11 +213,27 @@ export function applyBlame(issues: readonly Issue[], refs: readonly ReceivedStre
           ...base,
         };
       } else if (elsewhere.every(lossyIn)) {
-        issue.attribution = remoteUplink(who, elsewhere, match.exact.length ? 'high' : 'medium', base, ' on its connections to the other peers');
+        issue.attribution = remoteUplink(
+          who,
+          elsewhere,
+          match.exact.length ? 'high' : 'medium',
+          base,
+          ' on its connections to the other peers',
+        );
       } else if (issue.attribution.cause === 'own_downlink') {
-        issue.attribution = { ...issue.attribution, confidence: 'high', reason: `${issue.attribution.reason}, and ${who}'s streams to the other peers were clean`, ...base };
+        issue.attribution = {
+          ...issue.attribution,
+          confidence: 'high',
+          reason: `${issue.attribution.reason}, and ${who}'s streams to the other peers were clean`,
+          ...base,
+        };
       } else {
-        issue.attribution = { cause: 'network_path', confidence: 'medium', reason: `${who}'s streams to the other peers were clean, so not its uplink: the path from it to this peer`, ...base };
+        issue.attribution = {
+          cause: 'network_path',
+          confidence: 'medium',
+          reason: `${who}'s streams to the other peers were clean, so not its uplink: the path from it to this peer`,
+          ...base,
+        };
       }
     }
     kept.push(issue);
@@ -167,7 +241,18 @@ export function applyBlame(issues: readonly Issue[], refs: readonly ReceivedStre
   return kept;
 }
 
-function remoteUplink(who: string, lossy: readonly ProducerSummary[], confidence: Attribution['confidence'], base: Pick<Attribution, 'peer_id' | 'matched_by'>, where: string): Attribution {
+function remoteUplink(
+  who: string,
+  lossy: readonly ProducerSummary[],
+  confidence: Attribution['confidence'],
+  base: Pick<Attribution, 'peer_id' | 'matched_by'>,
+  where: string,
+): Attribution {
   const worst = Math.max(...lossy.flatMap((p) => p.loss.map((l) => l[2])));
-  return { cause: 'remote_peer', confidence, reason: `${who}'s own sent stream reported up to ${Math.round(worst * 10) / 10} % loss at the same time${where}: the sender's uplink`, ...base };
+  return {
+    cause: 'remote_peer',
+    confidence,
+    reason: `${who}'s own sent stream reported up to ${Math.round(worst * 10) / 10} % loss at the same time${where}: the sender's uplink`,
+    ...base,
+  };
 }

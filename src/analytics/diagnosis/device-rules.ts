@@ -12,10 +12,22 @@ const HANG_UP_MS = 5_000;
 const MERGE_MS = 10_000;
 
 const RULES: Readonly<Record<string, { severity: Severity; what: string }>> = {
-  get_user_media_failure: { severity: 'poor', what: 'the camera or microphone could not be opened (getUserMedia failed)' },
-  get_display_media_failure: { severity: 'fair', what: 'screen sharing could not start (getDisplayMedia failed)' },
-  track_ended: { severity: 'poor', what: 'a local track ended mid-call (device unplugged, permission revoked or taken by another application)' },
-  track_muted: { severity: 'fair', what: 'a local track\'s source stopped delivering media (track muted by the browser)' },
+  get_user_media_failure: {
+    severity: 'poor',
+    what: 'the camera or microphone could not be opened (getUserMedia failed)',
+  },
+  get_display_media_failure: {
+    severity: 'fair',
+    what: 'screen sharing could not start (getDisplayMedia failed)',
+  },
+  track_ended: {
+    severity: 'poor',
+    what: 'a local track ended mid-call (device unplugged, permission revoked or taken by another application)',
+  },
+  track_muted: {
+    severity: 'fair',
+    what: "a local track's source stopped delivering media (track muted by the browser)",
+  },
   device_removed: { severity: 'fair', what: 'a media device disappeared mid-call' },
   device_change: { severity: 'fair', what: 'the device list changed mid-call' },
 };
@@ -23,16 +35,28 @@ const RULES: Readonly<Record<string, { severity: Severity; what: string }>> = {
 function eventText(e: { name: string; metadata?: Record<string, unknown> }): string | undefined {
   const m = e.metadata;
   if (!m) return undefined;
-  const parts = ['kind', 'error', 'track', 'label'].map((k) => (typeof m[k] === 'string' ? `${k} ${String(m[k]).slice(0, 80)}` : undefined)).filter(Boolean);
+  const parts = ['kind', 'error', 'track', 'label']
+    .map((k) => (typeof m[k] === 'string' ? `${k} ${String(m[k]).slice(0, 80)}` : undefined))
+    .filter(Boolean);
   return parts.length ? parts.join(', ') : undefined;
 }
 
 /** Device issues. */
 export function deviceIssues(input: DiagnosisInput): Issue[] {
-  const lastData = Math.max(input.joinedAt, ...input.streams.flatMap((s) => (s.intervals.length ? [s.intervals[s.intervals.length - 1].t] : [])));
+  const lastData = Math.max(
+    input.joinedAt,
+    ...input.streams.flatMap((s) =>
+      s.intervals.length ? [s.intervals[s.intervals.length - 1].t] : [],
+    ),
+  );
   // A finished call ends at its last data or its leave, whichever is first; a live one has no end yet.
-  const end = input.leftAt === undefined ? Number.POSITIVE_INFINITY : Math.min(input.leftAt, lastData > input.joinedAt ? lastData : input.leftAt);
-  const sentMedia = input.streams.some((s) => s.direction === 'send' && s.intervals.some((i) => (i.packets ?? 0) > 0));
+  const end =
+    input.leftAt === undefined
+      ? Number.POSITIVE_INFINITY
+      : Math.min(input.leftAt, lastData > input.joinedAt ? lastData : input.leftAt);
+  const sentMedia = input.streams.some(
+    (s) => s.direction === 'send' && s.intervals.some((i) => (i.packets ?? 0) > 0),
+  );
   const out: Issue[] = [];
   for (const e of [...input.events].sort((a, b) => a.ts - b.ts)) {
     const rule = RULES[e.name];
@@ -48,7 +72,8 @@ export function deviceIssues(input: DiagnosisInput): Issue[] {
       last.evidence.worst = last.evidence.typical = last.evidence.samples;
       continue;
     }
-    const severity: Severity = e.name === 'get_user_media_failure' && !sentMedia ? 'bad' : rule.severity;
+    const severity: Severity =
+      e.name === 'get_user_media_failure' && !sentMedia ? 'bad' : rule.severity;
     const text = eventText(e);
     out.push({
       kind: 'device_problem',
@@ -57,7 +82,14 @@ export function deviceIssues(input: DiagnosisInput): Issue[] {
       end: e.ts,
       direction: 'send',
       streams: [],
-      evidence: { metric: 'device_events', worst: 1, typical: 1, threshold: 1, samples: 1, detail: { event: e.name, ...(text ? { metadata: text } : {}) } },
+      evidence: {
+        metric: 'device_events',
+        worst: 1,
+        typical: 1,
+        threshold: 1,
+        samples: 1,
+        detail: { event: e.name, ...(text ? { metadata: text } : {}) },
+      },
       attribution: { cause: 'own_device', confidence: 'high', reason: rule.what },
       advice: ADVICE.device_problem,
     });

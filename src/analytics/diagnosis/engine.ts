@@ -50,7 +50,13 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
     if (s.intervals.length === 0) continue;
     issues.push(...lossIssues(s), ...rttIssues(s));
     if (s.medium === 'audio' || s.medium === 'screenshare') issues.push(...jitterIssues(s));
-    issues.push(...bandwidthIssues(s), ...cpuIssues(s), ...freezeIssues(s), ...concealmentIssues(s), ...noMediaIssues(s));
+    issues.push(
+      ...bandwidthIssues(s),
+      ...cpuIssues(s),
+      ...freezeIssues(s),
+      ...concealmentIssues(s),
+      ...noMediaIssues(s),
+    );
   }
   issues.push(...iceIssues(input), ...relayIssues(input), ...deviceIssues(input));
   attributeOwn(issues, input.streams);
@@ -71,7 +77,14 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
     producers: producerSummaries(input.streams),
     received: withData
       .filter((s) => s.direction === 'receive')
-      .map((s) => ({ key: s.key, medium: s.medium, topology: s.topology, ssrc: s.ssrc, producer_id: s.producerId, remote_peer_id: s.remotePeerId })),
+      .map((s) => ({
+        key: s.key,
+        medium: s.medium,
+        topology: s.topology,
+        ssrc: s.ssrc,
+        producer_id: s.producerId,
+        remote_peer_id: s.remotePeerId,
+      })),
     present: { send: [...present.send].sort(), receive: [...present.receive].sort() },
     streams: withData.length,
   };
@@ -85,7 +98,11 @@ export function storableOwnDiagnosis(own: OwnDiagnosis): string {
 }
 
 /** One issue as the report shows it. */
-export type IssueJson = Omit<Issue, 'start' | 'end'> & { start: string; end: string; duration_s: number };
+export type IssueJson = Omit<Issue, 'start' | 'end'> & {
+  start: string;
+  end: string;
+  duration_s: number;
+};
 
 /** The report's `diagnosis` object. */
 export interface DiagnosisReport {
@@ -108,18 +125,38 @@ function isoOf(ms: number): string {
 export function finishDiagnosis(own: OwnDiagnosis, ctx?: BlameContext): DiagnosisReport {
   // The stored issues are not modified (blame rewrites attributions).
   // Advice is not stored (it is the same line for every issue of a kind).
-  const copies = own.issues.map((i) => ({ ...i, streams: [...i.streams], evidence: { ...i.evidence }, attribution: { ...i.attribution }, advice: ADVICE[i.kind] }));
-  const blamed = applyBlame(copies, own.received, ctx ?? { selfPeerId: '', others: [], sessionPeers: 1 });
+  const copies = own.issues.map((i) => ({
+    ...i,
+    streams: [...i.streams],
+    evidence: { ...i.evidence },
+    attribution: { ...i.attribution },
+    advice: ADVICE[i.kind],
+  }));
+  const blamed = applyBlame(
+    copies,
+    own.received,
+    ctx ?? { selfPeerId: '', others: [], sessionPeers: 1 },
+  );
   const merged = mergeIssues(blamed);
   const verdicts = verdictsOf(merged, own.present);
-  const labels = new Map((ctx?.others ?? []).filter((o) => o.label).map((o) => [o.peerId, o.label as string]));
-  const kept = [...merged].sort(byImportance).slice(0, MAX_ISSUES).sort((a, b) => a.start - b.start || byImportance(a, b));
+  const labels = new Map(
+    (ctx?.others ?? []).filter((o) => o.label).map((o) => [o.peerId, o.label as string]),
+  );
+  const kept = [...merged]
+    .sort(byImportance)
+    .slice(0, MAX_ISSUES)
+    .sort((a, b) => a.start - b.start || byImportance(a, b));
   const report: DiagnosisReport = {
     method: own.method,
     verdict: verdicts.peer,
     summary: summarySentence(merged, labels, own.streams),
     verdicts: { send: verdicts.send, receive: verdicts.receive },
-    issues: kept.map((i) => ({ ...i, start: isoOf(i.start), end: isoOf(i.end), duration_s: Math.round((i.end - i.start) / 100) / 10 })),
+    issues: kept.map((i) => ({
+      ...i,
+      start: isoOf(i.start),
+      end: isoOf(i.end),
+      duration_s: Math.round((i.end - i.start) / 100) / 10,
+    })),
     compared_with: (ctx?.others ?? []).map((o) => o.peerId),
   };
   if (merged.length > MAX_ISSUES || own.truncated) report.issues_truncated = true;
@@ -137,6 +174,15 @@ export function diagnosisSummary(d: DiagnosisReport): Record<string, unknown> {
     verdict: d.verdict,
     summary: d.summary,
     verdicts: d.verdicts,
-    issues: d.issues.map((i) => ({ kind: i.kind, severity: i.severity, direction: i.direction, medium: i.medium, start: i.start, end: i.end, cause: i.attribution.cause, peer_id: i.attribution.peer_id })),
+    issues: d.issues.map((i) => ({
+      kind: i.kind,
+      severity: i.severity,
+      direction: i.direction,
+      medium: i.medium,
+      start: i.start,
+      end: i.end,
+      cause: i.attribution.cause,
+      peer_id: i.attribution.peer_id,
+    })),
   };
 }

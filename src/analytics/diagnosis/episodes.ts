@@ -89,7 +89,8 @@ export function findEpisodes(
       out.push(e);
       continue;
     }
-    strict ??= opts.exit === opts.enter ? [] : findEpisodes(intervals, value, { ...opts, exit: opts.enter });
+    strict ??=
+      opts.exit === opts.enter ? [] : findEpisodes(intervals, value, { ...opts, exit: opts.enter });
     out.push(...strict.filter((x) => x.start >= e.start && x.end <= e.end));
   }
   return out;
@@ -121,6 +122,10 @@ export function firstAfter(intervals: readonly DiagnosisInterval[], t: number): 
 }
 
 /** The intervals ending in (start, end]. */
-export function within(intervals: readonly DiagnosisInterval[], start: number, end: number): readonly DiagnosisInterval[] {
+export function within(
+  intervals: readonly DiagnosisInterval[],
+  start: number,
+  end: number,
+): readonly DiagnosisInterval[] {
   return intervals.slice(firstAfter(intervals, start), firstAfter(intervals, end));
 }

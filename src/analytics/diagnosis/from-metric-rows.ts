@@ -48,8 +48,15 @@ export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
 }
 
 /** Direction and medium of a series. */
-export function seriesShape(series: string): { direction: 'send' | 'receive'; medium: Medium } | undefined {
-  const m = /^(audio|video|screenshare_audio|screenshare_video)_(producer|consumer)$/.exec(series as QualitySeries);
+export function seriesShape(
+  series: string,
+): { direction: 'send' | 'receive'; medium: Medium } | undefined {
+  const m = /^(audio|video|screenshare_audio|screenshare_video)_(producer|consumer)$/.exec(
+    series as QualitySeries,
+  );
   if (!m) return undefined;
-  return { direction: m[2] === 'producer' ? 'send' : 'receive', medium: m[1].startsWith('screenshare') ? 'screenshare' : (m[1] as Medium) };
+  return {
+    direction: m[2] === 'producer' ? 'send' : 'receive',
+    medium: m[1].startsWith('screenshare') ? 'screenshare' : (m[1] as Medium),
+  };
 }

@@ -1,7 +1,14 @@
 /** Builds an {@link Issue} from an episode of one stream. */
 import { ADVICE } from './advice.ts';
 import { median, round, type RawEpisode } from './episodes.ts';
-import type { AffectedStream, Attribution, DiagnosisStream, Issue, IssueKind, Severity } from './types.ts';
+import type {
+  AffectedStream,
+  Attribution,
+  DiagnosisStream,
+  Issue,
+  IssueKind,
+  Severity,
+} from './types.ts';
 
 /** The affected-stream entry of a stream. */
 export function affected(s: DiagnosisStream): AffectedStream {
@@ -25,7 +32,11 @@ export interface EpisodeIssueSpec {
 }
 
 /** An issue covering `episode` of `stream`. */
-export function episodeIssue(stream: DiagnosisStream, episode: RawEpisode, spec: EpisodeIssueSpec): Issue {
+export function episodeIssue(
+  stream: DiagnosisStream,
+  episode: RawEpisode,
+  spec: EpisodeIssueSpec,
+): Issue {
   const worst = spec.worse === 'low' ? Math.min(...episode.values) : Math.max(...episode.values);
   const issue: Issue = {
     kind: spec.kind,
@@ -35,7 +46,13 @@ export function episodeIssue(stream: DiagnosisStream, episode: RawEpisode, spec:
     start: episode.start,
     end: episode.end,
     streams: [affected(stream)],
-    evidence: { metric: spec.metric, worst: round(worst, 2), typical: round(median(episode.values), 2), threshold: spec.threshold, samples: episode.values.length },
+    evidence: {
+      metric: spec.metric,
+      worst: round(worst, 2),
+      typical: round(median(episode.values), 2),
+      threshold: spec.threshold,
+      samples: episode.values.length,
+    },
     attribution: spec.attribution,
     advice: ADVICE[spec.kind],
   };

@@ -14,7 +14,10 @@ import type { DiagnosisInterval, DiagnosisStream, Issue } from './types.ts';
 /** Audio-concealment issues of one received audio stream (needs the concealment percentage). */
 export function concealmentIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'receive' || stream.medium === 'video') return [];
-  return findEpisodes(stream.intervals, (i) => i.concealedPct, { ...CONCEALMENT, typicalPastEnter: true }).map((e) =>
+  return findEpisodes(stream.intervals, (i) => i.concealedPct, {
+    ...CONCEALMENT,
+    typicalPastEnter: true,
+  }).map((e) =>
     episodeIssue(stream, e, {
       kind: 'audio_concealment',
       metric: 'concealed_samples_pct',
@@ -44,13 +47,20 @@ export function noMediaIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'receive') return [];
   const first = stream.intervals.find((i) => nothingArrived(stream)(i) === 0);
   if (!first) return [];
-  return findEpisodes(stream.intervals, nothingArrived(stream), { enter: 1, exit: 1, minDurationMs: NO_MEDIA.minDurationMs, notBefore: first.t + 1 }).map((e) =>
+  return findEpisodes(stream.intervals, nothingArrived(stream), {
+    enter: 1,
+    exit: 1,
+    minDurationMs: NO_MEDIA.minDurationMs,
+    notBefore: first.t + 1,
+  }).map((e) =>
     episodeIssue(stream, e, {
       kind: 'no_media_received',
       metric: stream.medium === 'audio' ? 'empty_samples' : 'samples_without_frames',
       threshold: 1,
       severity: 'fair',
-      attribution: pathUnknown('nothing arrived, but from this side a muted or stopped sender looks the same'),
+      attribution: pathUnknown(
+        'nothing arrived, but from this side a muted or stopped sender looks the same',
+      ),
     }),
   );
 }
@@ -65,11 +75,30 @@ export function noMediaIssues(stream: DiagnosisStream): Issue[] {
 export function markAllSilent(issues: readonly Issue[], streams: readonly DiagnosisStream[]): void {
   const empty = issues.filter((i) => i.kind === 'no_media_received');
   for (const issue of empty) {
-    const withData = streams.filter((s) => s.direction === 'receive' && within(s.intervals, issue.start, issue.end).some((i) => nothingArrived(s)(i) !== undefined));
-    const silent = withData.every((s) => empty.some((o) => o.streams.some((a) => a.key === s.key) && o.start <= issue.start + 2_000 && o.end >= issue.end - 2_000));
+    const withData = streams.filter(
+      (s) =>
+        s.direction === 'receive' &&
+        within(s.intervals, issue.start, issue.end).some((i) => nothingArrived(s)(i) !== undefined),
+    );
+    const silent = withData.every((s) =>
+      empty.some(
+        (o) =>
+          o.streams.some((a) => a.key === s.key) &&
+          o.start <= issue.start + 2_000 &&
+          o.end >= issue.end - 2_000,
+      ),
+    );
     if (withData.length >= 1 && silent) {
-      issue.evidence.detail = { ...issue.evidence.detail, all_streams_silent: 1, streams_silent: withData.length };
-      issue.attribution = { cause: 'network_path', confidence: 'low', reason: `all ${withData.length} received stream(s) stopped together: this peer's downlink, the server, or every sender muted at once` };
+      issue.evidence.detail = {
+        ...issue.evidence.detail,
+        all_streams_silent: 1,
+        streams_silent: withData.length,
+      };
+      issue.attribution = {
+        cause: 'network_path',
+        confidence: 'low',
+        reason: `all ${withData.length} received stream(s) stopped together: this peer's downlink, the server, or every sender muted at once`,
+      };
     }
   }
 }

@@ -12,33 +12,43 @@ import type { DiagnosisStream, Issue } from './types.ts';
 
 /** Packet-loss issues of one stream. */
 export function lossIssues(stream: DiagnosisStream): Issue[] {
-  return findEpisodes(stream.intervals, (i) => i.lossPct, { ...LOSS, typicalPastEnter: true }).map((e) =>
-    episodeIssue(stream, e, {
-      kind: 'packet_loss',
-      metric: 'packet_loss_pct',
-      threshold: LOSS.enter,
-      severity: gradeHigh(median(e.values), LOSS),
-      attribution: pathUnknown('loss seen on this stream only'),
-    }),
+  return findEpisodes(stream.intervals, (i) => i.lossPct, { ...LOSS, typicalPastEnter: true }).map(
+    (e) =>
+      episodeIssue(stream, e, {
+        kind: 'packet_loss',
+        metric: 'packet_loss_pct',
+        threshold: LOSS.enter,
+        severity: gradeHigh(median(e.values), LOSS),
+        attribution: pathUnknown('loss seen on this stream only'),
+      }),
   );
 }
 
 /** High-RTT issues of one stream. */
 export function rttIssues(stream: DiagnosisStream): Issue[] {
-  return findEpisodes(stream.intervals, (i) => i.rttMs, { ...RTT, typicalPastEnter: true }).map((e) =>
-    episodeIssue(stream, e, {
-      kind: 'high_rtt',
-      metric: 'rtt_ms',
-      threshold: RTT.enter,
-      severity: gradeHigh(median(e.values), RTT),
-      attribution: { cause: 'network_path', confidence: 'medium', reason: 'round-trip time is a property of the whole path between the two ends; it cannot be split by direction' },
-    }),
+  return findEpisodes(stream.intervals, (i) => i.rttMs, { ...RTT, typicalPastEnter: true }).map(
+    (e) =>
+      episodeIssue(stream, e, {
+        kind: 'high_rtt',
+        metric: 'rtt_ms',
+        threshold: RTT.enter,
+        severity: gradeHigh(median(e.values), RTT),
+        attribution: {
+          cause: 'network_path',
+          confidence: 'medium',
+          reason:
+            'round-trip time is a property of the whole path between the two ends; it cannot be split by direction',
+        },
+      }),
   );
 }
 
 /** Jitter issues of one stream. */
 export function jitterIssues(stream: DiagnosisStream): Issue[] {
-  return findEpisodes(stream.intervals, (i) => i.jitterMs, { ...JITTER, typicalPastEnter: true }).map((e) =>
+  return findEpisodes(stream.intervals, (i) => i.jitterMs, {
+    ...JITTER,
+    typicalPastEnter: true,
+  }).map((e) =>
     episodeIssue(stream, e, {
       kind: 'jitter',
       metric: 'jitter_ms',

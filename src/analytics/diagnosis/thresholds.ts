@@ -42,7 +42,13 @@ export const CONCEALMENT = { enter: 3, exit: 1, fair: 3, poor: 5, bad: 15 } as c
  * (ObserveRTC: a freeze is perceptible above 1 s). Poor from 5 s frozen or
  * 10 % of the episode, bad from 20 s or 30 %.
  */
-export const FREEZE = { minFrozenS: 1, poorFrozenS: 5, poorShare: 0.1, badFrozenS: 20, badShare: 0.3 } as const;
+export const FREEZE = {
+  minFrozenS: 1,
+  poorFrozenS: 5,
+  poorShare: 0.1,
+  badFrozenS: 20,
+  badShare: 0.3,
+} as const;
 
 /**
  * Bandwidth and CPU limitation of the sent video. Chrome reports
@@ -78,10 +84,18 @@ export const EPISODE = { mergeGapMs: 6_000, minDurationMs: 4_000, minSamples: 2 
  * jitter ≥ 30 ms (the enter levels above), throughput under 500 kbit/s
  * (Vonage: 360p needs 500), or no relay connectivity.
  */
-export const PRECALL = { lossFraction: 0.03, rttMs: 300, jitterMs: 30, throughputKbps: 500 } as const;
+export const PRECALL = {
+  lossFraction: 0.03,
+  rttMs: 300,
+  jitterMs: 30,
+  throughputKbps: 500,
+} as const;
 
 /** Grades a value against fair/poor/bad levels (higher is worse). */
-export function gradeHigh(value: number, levels: { fair: number; poor: number; bad: number }): 'fair' | 'poor' | 'bad' {
+export function gradeHigh(
+  value: number,
+  levels: { fair: number; poor: number; bad: number },
+): 'fair' | 'poor' | 'bad' {
   if (value >= levels.bad) return 'bad';
   if (value >= levels.poor) return 'poor';
   return 'fair';

@@ -1,7 +1,7 @@
 /**
  * The diagnosis engine's contract: what its rules read (a small typed view of
  * one peer's telemetry, filled from today's metric rows, events and candidate
- * pairs by `from-metric-rows.ts` and `src/report/diagnosis-input.ts`) and what
+ * pairs by `from-metric-rows.ts` and `src/analytics/diagnosis/diagnosis-input.ts`) and what
  * it answers (a verdict, a sentence, and explained issues). Pure types.
  */
 
@@ -131,8 +131,19 @@ export interface DiagnosisInput {
 
 /** Every issue kind. */
 export const ISSUE_KINDS = [
-  'packet_loss', 'high_rtt', 'jitter', 'bandwidth_limited', 'cpu_limited', 'video_freeze', 'audio_concealment',
-  'no_media_received', 'ice_failed', 'ice_disconnected', 'ice_restart', 'relay_over_tcp', 'device_problem',
+  'packet_loss',
+  'high_rtt',
+  'jitter',
+  'bandwidth_limited',
+  'cpu_limited',
+  'video_freeze',
+  'audio_concealment',
+  'no_media_received',
+  'ice_failed',
+  'ice_disconnected',
+  'ice_restart',
+  'relay_over_tcp',
+  'device_problem',
   'precall_predicted',
 ] as const;
 
@@ -140,7 +151,8 @@ export const ISSUE_KINDS = [
 export type IssueKind = (typeof ISSUE_KINDS)[number];
 
 /** Where the cause of an issue lies. */
-export type Cause = 'own_uplink' | 'own_downlink' | 'remote_peer' | 'server' | 'own_device' | 'network_path';
+export type Cause =
+  'own_uplink' | 'own_downlink' | 'remote_peer' | 'server' | 'own_device' | 'network_path';
 
 /** How the cause was found, and how sure it is. */
 export interface Attribution {

@@ -20,11 +20,18 @@ function worse(a: Verdict, b: Verdict): Verdict {
 
 /** Issues ordered most important first: severity, then length, then start. */
 export function byImportance(a: Issue, b: Issue): number {
-  return verdictRank(b.severity) - verdictRank(a.severity) || b.end - b.start - (a.end - a.start) || a.start - b.start;
+  return (
+    verdictRank(b.severity) - verdictRank(a.severity) ||
+    b.end - b.start - (a.end - a.start) ||
+    a.start - b.start
+  );
 }
 
 /** The verdicts, given the directions × media the peer has streams for. */
-export function verdictsOf(issues: readonly Issue[], present: { send: readonly Medium[]; receive: readonly Medium[] }): Verdicts {
+export function verdictsOf(
+  issues: readonly Issue[],
+  present: { send: readonly Medium[]; receive: readonly Medium[] },
+): Verdicts {
   const out: Verdicts = { peer: 'good', send: {}, receive: {} };
   for (const d of ['send', 'receive'] as const) for (const m of present[d]) out[d][m] = 'good';
   for (const i of issues) {
@@ -91,32 +98,49 @@ function what(i: Issue): string {
 
 function where(i: Issue, labels: ReadonlyMap<string, string>): string {
   const a = i.attribution;
-  const who = a.peer_id === undefined ? undefined : labels.has(a.peer_id) ? `participant '${labels.get(a.peer_id)}'` : `peer ${a.peer_id}`;
+  const who =
+    a.peer_id === undefined
+      ? undefined
+      : labels.has(a.peer_id)
+        ? `participant '${labels.get(a.peer_id)}'`
+        : `peer ${a.peer_id}`;
   switch (a.cause) {
     case 'own_uplink':
       return "on this participant's uplink";
     case 'own_downlink':
       return "on this participant's downlink";
     case 'remote_peer':
-      return i.direction === 'send' ? `on the receiver's side${who ? ` (${who})` : ''}` : `on the sender's uplink${who ? ` (${who})` : ''}`;
+      return i.direction === 'send'
+        ? `on the receiver's side${who ? ` (${who})` : ''}`
+        : `on the sender's uplink${who ? ` (${who})` : ''}`;
     case 'server':
       return 'between the server and this participant';
     case 'own_device':
       return "on this participant's device";
     case 'network_path':
-      return a.confidence === 'low' ? 'on the network path (which side could not be narrowed down)' : 'on the network path';
+      return a.confidence === 'low'
+        ? 'on the network path (which side could not be narrowed down)'
+        : 'on the network path';
   }
 }
 
 /** One plain sentence: the top issue, when and where, or that all was well. */
-export function summarySentence(issues: readonly Issue[], labels: ReadonlyMap<string, string>, streams: number): string {
-  if (issues.length === 0) return streams > 0 ? `Good: no quality issue found on ${streams} stream${streams === 1 ? '' : 's'}.` : 'No quality issue found (no media streams were reported).';
+export function summarySentence(
+  issues: readonly Issue[],
+  labels: ReadonlyMap<string, string>,
+  streams: number,
+): string {
+  if (issues.length === 0)
+    return streams > 0
+      ? `Good: no quality issue found on ${streams} stream${streams === 1 ? '' : 's'}.`
+      : 'No quality issue found (no media streams were reported).';
   const top = [...issues].sort(byImportance)[0];
   const subject =
     top.direction && top.medium
       ? `${SEVERITY_WORD[top.severity]} ${top.medium === 'screenshare' ? 'screen share' : top.medium} ${DIRECTION_WORD[top.direction]}`
       : `${SEVERITY_WORD[top.severity]} connection`;
   const device = top.kind === 'device_problem' || top.kind === 'precall_predicted';
-  const more = issues.length > 1 ? ` (${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
+  const more =
+    issues.length > 1 ? ` (${issues.length - 1} more issue${issues.length > 2 ? 's' : ''})` : '';
   return `${subject} ${timeRange(top.start, top.end)}: ${what(top)}${device ? '' : ` ${where(top, labels)}`}${more}.`;
 }

@@ -9,7 +9,14 @@
  * from what the viewer lost: pixels and frame rate against the stream's best
  * before the episode, and the bitrate left.
  */
-import { findEpisodes, firstAfter, intervalStart, round, within, type RawEpisode } from './episodes.ts';
+import {
+  findEpisodes,
+  firstAfter,
+  intervalStart,
+  round,
+  within,
+  type RawEpisode,
+} from './episodes.ts';
 import { episodeIssue, pathUnknown } from './issue-builder.ts';
 import { FREEZE, LIMITATION } from './thresholds.ts';
 import type { DiagnosisInterval, DiagnosisStream, Issue, Severity } from './types.ts';
@@ -37,7 +44,11 @@ function prefixBest(stream: DiagnosisStream): { px: Float64Array; fps: Float64Ar
 }
 
 /** What the viewer lost during `e` compared with the best of the stream before it. */
-function lossOfPicture(stream: DiagnosisStream, e: RawEpisode, best: { px: Float64Array; fps: Float64Array }): { severity: Severity; detail: Record<string, number> } {
+function lossOfPicture(
+  stream: DiagnosisStream,
+  e: RawEpisode,
+  best: { px: Float64Array; fps: Float64Array },
+): { severity: Severity; detail: Record<string, number> } {
   const before = firstAfter(stream.intervals, e.start) - 1;
   const bestPx = before >= 0 ? best.px[before] : 0;
   const bestFps = before >= 0 ? best.fps[before] : 0;
@@ -83,18 +94,32 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
   const limited = (i: DiagnosisInterval): number | undefined => {
     if (i.packets === 0) return undefined; // nothing sent (paused, muted): no picture to limit
     if (i.limitation === 'bandwidth') return 1;
-    if (i.availableOutgoingKbps !== undefined && i.availableOutgoingKbps < LIMITATION.lowAvailableKbps) return 1;
-    if (i.limitation !== undefined || i.availableOutgoingKbps !== undefined || i.fps !== undefined) return 0;
+    if (
+      i.availableOutgoingKbps !== undefined &&
+      i.availableOutgoingKbps < LIMITATION.lowAvailableKbps
+    )
+      return 1;
+    if (i.limitation !== undefined || i.availableOutgoingKbps !== undefined || i.fps !== undefined)
+      return 0;
     return undefined;
   };
-  const found = findEpisodes(stream.intervals, limited, { enter: 1, exit: 1, notBefore, minDurationMs: LIMITATION.minDurationMs });
+  const found = findEpisodes(stream.intervals, limited, {
+    enter: 1,
+    exit: 1,
+    notBefore,
+    minDurationMs: LIMITATION.minDurationMs,
+  });
   const best = found.length ? prefixBest(stream) : undefined;
   return found.map((e) => {
     const { severity, detail } = lossOfPicture(stream, e, best!);
     const during = within(stream.intervals, e.start, e.end);
-    const avail = during.filter((i) => i.availableOutgoingKbps !== undefined).map((i) => i.availableOutgoingKbps as number);
+    const avail = during
+      .filter((i) => i.availableOutgoingKbps !== undefined)
+      .map((i) => i.availableOutgoingKbps as number);
     if (avail.length) detail.lowest_available_outgoing_kbps = Math.round(Math.min(...avail));
-    const target = during.filter((i) => i.targetKbps !== undefined).map((i) => i.targetKbps as number);
+    const target = during
+      .filter((i) => i.targetKbps !== undefined)
+      .map((i) => i.targetKbps as number);
     if (target.length) detail.lowest_target_kbps = Math.round(Math.min(...target));
     return episodeIssue(stream, e, {
       kind: 'bandwidth_limited',
@@ -105,9 +130,10 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
       attribution: {
         cause: stream.topology === 'p2p' ? 'network_path' : 'own_uplink',
         confidence: 'medium',
-        reason: stream.topology === 'p2p'
-          ? 'the sender\'s bandwidth estimate covers the whole P2P path: this peer\'s uplink or the receiver\'s downlink'
-          : 'the encoder lowered quality because the bandwidth estimate of this peer\'s uplink was too low',
+        reason:
+          stream.topology === 'p2p'
+            ? "the sender's bandwidth estimate covers the whole P2P path: this peer's uplink or the receiver's downlink"
+            : "the encoder lowered quality because the bandwidth estimate of this peer's uplink was too low",
       },
     });
   });
@@ -116,8 +142,19 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
 /** CPU-limitation issues of one sent video stream. */
 export function cpuIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'send' || stream.medium === 'audio') return [];
-  const limited = (i: DiagnosisInterval): number | undefined => (i.packets === 0 ? undefined : i.limitation === 'cpu' ? 1 : i.limitation !== undefined || i.fps !== undefined ? 0 : undefined);
-  const found = findEpisodes(stream.intervals, limited, { enter: 1, exit: 1, minDurationMs: LIMITATION.minDurationMs });
+  const limited = (i: DiagnosisInterval): number | undefined =>
+    i.packets === 0
+      ? undefined
+      : i.limitation === 'cpu'
+        ? 1
+        : i.limitation !== undefined || i.fps !== undefined
+          ? 0
+          : undefined;
+  const found = findEpisodes(stream.intervals, limited, {
+    enter: 1,
+    exit: 1,
+    minDurationMs: LIMITATION.minDurationMs,
+  });
   const best = found.length ? prefixBest(stream) : undefined;
   return found.map((e) => {
     const { severity, detail } = lossOfPicture(stream, e, best!);
@@ -127,7 +164,11 @@ export function cpuIssues(stream: DiagnosisStream): Issue[] {
       threshold: 1,
       severity,
       detail,
-      attribution: { cause: 'own_device', confidence: 'high', reason: 'the browser reported the encoder limited by CPU (qualityLimitationReason: cpu)' },
+      attribution: {
+        cause: 'own_device',
+        confidence: 'high',
+        reason: 'the browser reported the encoder limited by CPU (qualityLimitationReason: cpu)',
+      },
     });
   });
 }
@@ -142,7 +183,13 @@ function frozenSeconds(i: DiagnosisInterval): number | undefined {
 /** Freeze issues of one received video stream. */
 export function freezeIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'receive' || stream.medium === 'audio') return [];
-  const found = findEpisodes(stream.intervals, frozenSeconds, { enter: 0.001, exit: 0.001, minDurationMs: 0, minSamples: 1, mergeGapMs: 10_000 });
+  const found = findEpisodes(stream.intervals, frozenSeconds, {
+    enter: 0.001,
+    exit: 0.001,
+    minDurationMs: 0,
+    minSamples: 1,
+    mergeGapMs: 10_000,
+  });
   const out: Issue[] = [];
   for (const e of found) {
     const frozen = e.values.reduce((a, b) => a + b, 0);
@@ -159,7 +206,10 @@ export function freezeIssues(stream: DiagnosisStream): Issue[] {
       detail: { frozen_s: round(frozen, 1), frozen_share: round(Math.min(1, share), 2) },
       attribution: pathUnknown('freezes seen on this stream only'),
     });
-    const count = within(stream.intervals, e.start, e.end).reduce((a, i) => a + (i.freezeCount ?? 0), 0);
+    const count = within(stream.intervals, e.start, e.end).reduce(
+      (a, i) => a + (i.freezeCount ?? 0),
+      0,
+    );
     if (count > 0) issue.evidence.detail!.freezes = count;
     out.push(issue);
   }

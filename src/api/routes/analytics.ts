@@ -17,9 +17,22 @@ import type { AppEnv } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { findApp } from '../../store/apps.ts';
 import { sessionsByDay } from '../../store/sessions-daywise.ts';
-import { dayStart, daysBetween, GROUP_BY, qualityByGroup, worstPeers, type GroupBy, type RollupFilters } from '../../store/quality-rollups-read.ts';
+import {
+  dayStart,
+  daysBetween,
+  GROUP_BY,
+  qualityByGroup,
+  worstPeers,
+  type GroupBy,
+  type RollupFilters,
+} from '../../store/quality-rollups-read.ts';
 import { ROLLUP_DIMENSIONS } from '../../rollup/peer-rollup.ts';
-import { ISSUE_KINDS, VERDICTS, type IssueKind, type Verdict } from '../../rollup/rollup-verdict.ts';
+import {
+  ISSUE_KINDS,
+  VERDICTS,
+  type IssueKind,
+  type Verdict,
+} from '../../rollup/rollup-verdict.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
 
 const DAY_MS = 86_400_000;
@@ -47,8 +60,10 @@ function dayRange(c: Context, defaultDays: number): { fromDay: string; toDay: st
   const end = dateParam(c, 'end_date');
   const toDay = end ?? today(Date.now());
   const fromDay = start ?? today(dayStart(toDay) - (defaultDays - 1) * DAY_MS);
-  if (fromDay > toDay) throw badRequest('end_date', `must not be before start_date (${fromDay} > ${toDay})`);
-  if ((dayStart(toDay) - dayStart(fromDay)) / DAY_MS + 1 > MAX_RANGE_DAYS) throw badRequest('start_date', `the range may span at most ${MAX_RANGE_DAYS} days`);
+  if (fromDay > toDay)
+    throw badRequest('end_date', `must not be before start_date (${fromDay} > ${toDay})`);
+  if ((dayStart(toDay) - dayStart(fromDay)) / DAY_MS + 1 > MAX_RANGE_DAYS)
+    throw badRequest('start_date', `the range may span at most ${MAX_RANGE_DAYS} days`);
   return { fromDay, toDay };
 }
 
@@ -57,10 +72,16 @@ function filtersOf(c: Context): RollupFilters {
   for (const dim of ROLLUP_DIMENSIONS) {
     const raw = c.req.query(dim);
     if (raw === undefined || raw === '') continue;
-    const values = raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
-    if (values.length > MAX_FILTER_VALUES) throw badRequest(dim, `at most ${MAX_FILTER_VALUES} values`);
-    if (values.some((v) => v.length > 64)) throw badRequest(dim, 'a value is longer than 64 characters');
-    if (dim === 'hour' && values.some((v) => !/^([01]\d|2[0-3])$/.test(v))) throw badRequest(dim, `expected hours 00-23, got '${raw.slice(0, 40)}'`);
+    const values = raw
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+    if (values.length > MAX_FILTER_VALUES)
+      throw badRequest(dim, `at most ${MAX_FILTER_VALUES} values`);
+    if (values.some((v) => v.length > 64))
+      throw badRequest(dim, 'a value is longer than 64 characters');
+    if (dim === 'hour' && values.some((v) => !/^([01]\d|2[0-3])$/.test(v)))
+      throw badRequest(dim, `expected hours 00-23, got '${raw.slice(0, 40)}'`);
     filters[dim] = values;
   }
   return filters;
@@ -71,7 +92,8 @@ function listParam<T extends string>(c: Context, name: string, allowed: readonly
   if (raw === undefined || raw === '') return [];
   return raw.split(',').map((v) => {
     const hit = allowed.find((a) => a === v.trim().toLowerCase());
-    if (!hit) throw badRequest(name, `expected one of ${allowed.join(', ')}, got '${v.slice(0, 40)}'`);
+    if (!hit)
+      throw badRequest(name, `expected one of ${allowed.join(', ')}, got '${v.slice(0, 40)}'`);
     return hit;
   });
 }
@@ -79,7 +101,8 @@ function listParam<T extends string>(c: Context, name: string, allowed: readonly
 function intParam(c: Context, name: string, def: number, min: number, max: number): number {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return def;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw badRequest(name, `expected an integer from ${min} to ${max}, got '${raw.slice(0, 40)}'`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    throw badRequest(name, `expected an integer from ${min} to ${max}, got '${raw.slice(0, 40)}'`);
   return Number(raw);
 }
 
@@ -100,18 +123,30 @@ export function analyticsRoutes(): Hono<AppEnv> {
   r.get(`${base}/daywise`, async (c) => {
     const { accountId, appId } = await requireApp(c);
     const { fromDay, toDay } = dayRange(c, 31);
-    const byDay = await sessionsByDay(c.get('ctx').db, accountId, appId, dayStart(fromDay), dayStart(toDay) + DAY_MS);
+    const byDay = await sessionsByDay(
+      c.get('ctx').db,
+      accountId,
+      appId,
+      dayStart(fromDay),
+      dayStart(toDay) + DAY_MS,
+    );
     const days = daysBetween(fromDay, toDay);
     const dayStats = days.map((day) => {
       const d = byDay.get(day);
-      return { day, total_sessions: d?.sessions ?? 0, total_session_minutes: round2(d?.minutes ?? 0) };
+      return {
+        day,
+        total_sessions: d?.sessions ?? 0,
+        total_session_minutes: round2(d?.minutes ?? 0),
+      };
     });
     return c.json({
       success: true,
       data: {
         session_stats: {
           sessions_count: dayStats.reduce((n, d) => n + d.total_sessions, 0),
-          sessions_minutes_consumed: round2(dayStats.reduce((n, d) => n + d.total_session_minutes, 0)),
+          sessions_minutes_consumed: round2(
+            dayStats.reduce((n, d) => n + d.total_session_minutes, 0),
+          ),
           day_stats: dayStats,
         },
         recording_stats: {
@@ -127,13 +162,24 @@ export function analyticsRoutes(): Hono<AppEnv> {
     const { accountId, appId } = await requireApp(c);
     const { fromDay, toDay } = dayRange(c, 7);
     const groupBy = (listParam(c, 'group_by', GROUP_BY)[0] ?? 'day') as GroupBy;
-    if ((c.req.query('group_by') ?? '').includes(',')) throw badRequest('group_by', 'one dimension only');
+    if ((c.req.query('group_by') ?? '').includes(','))
+      throw badRequest('group_by', 'one dimension only');
     const limit = intParam(c, 'limit', 50, 1, 1000);
     const filters = filtersOf(c);
     const daily = c.req.query('daily');
-    if (daily !== undefined && daily !== '' && daily !== 'true' && daily !== 'false') throw badRequest('daily', `expected true or false, got '${daily.slice(0, 40)}'`);
-    const answer = await qualityByGroup(c.get('ctx').db, { accountId, appId, fromDay, toDay, filters }, groupBy, limit, daily === 'true');
-    return c.json({ success: true, data: { start_date: fromDay, end_date: toDay, group_by: groupBy, filters, ...answer } });
+    if (daily !== undefined && daily !== '' && daily !== 'true' && daily !== 'false')
+      throw badRequest('daily', `expected true or false, got '${daily.slice(0, 40)}'`);
+    const answer = await qualityByGroup(
+      c.get('ctx').db,
+      { accountId, appId, fromDay, toDay, filters },
+      groupBy,
+      limit,
+      daily === 'true',
+    );
+    return c.json({
+      success: true,
+      data: { start_date: fromDay, end_date: toDay, group_by: groupBy, filters, ...answer },
+    });
   });
 
   r.get(`${base}/quality/peers`, async (c) => {
@@ -144,7 +190,17 @@ export function analyticsRoutes(): Hono<AppEnv> {
     const kinds = listParam<IssueKind>(c, 'kind', ISSUE_KINDS);
     if (kinds.length > 1) throw badRequest('kind', 'one issue kind only');
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
-    const { rows, total } = await worstPeers(c.get('ctx').db, { accountId, appId, fromDay, toDay, filters, verdicts, kind: kinds[0], offset: page.offset, limit: page.perPage });
+    const { rows, total } = await worstPeers(c.get('ctx').db, {
+      accountId,
+      appId,
+      fromDay,
+      toDay,
+      filters,
+      verdicts,
+      kind: kinds[0],
+      offset: page.offset,
+      limit: page.perPage,
+    });
     return c.json({
       success: true,
       data: {

@@ -17,13 +17,20 @@ export function appsRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const body = await readJsonBody(c, createAppSchema, ctx.config.maxApiBodyBytes);
     const app = await createApp(ctx.db, c.req.param('account_id'), body.name);
-    return c.json({ success: true, data: { app: { id: app.id, name: app.name, created_at: iso(app.created_at) } } }, 201);
+    return c.json(
+      {
+        success: true,
+        data: { app: { id: app.id, name: app.name, created_at: iso(app.created_at) } },
+      },
+      201,
+    );
   });
   r.get('/accounts/:account_id/realtime/kit/apps', async (c) => {
     const ctx = c.get('ctx');
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
     const order = (c.req.query('sort_order') ?? 'DESC').toUpperCase();
-    if (order !== 'ASC' && order !== 'DESC') throw badRequest('sort_order', `expected ASC or DESC, got '${order}'`);
+    if (order !== 'ASC' && order !== 'DESC')
+      throw badRequest('sort_order', `expected ASC or DESC, got '${order}'`);
     const { rows, total } = await listApps(ctx.db, c.req.param('account_id'), {
       offset: page.offset,
       limit: page.perPage,

@@ -11,7 +11,13 @@ const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 export function collectorAssetRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get('/collector/v1/:file', async (c) => {
-    const file = await readDistFile(DIST, c.req.param('file'), 'collector', 'build:collector', c.req.header('accept-encoding'));
+    const file = await readDistFile(
+      DIST,
+      c.req.param('file'),
+      'collector',
+      'build:collector',
+      c.req.header('accept-encoding'),
+    );
     return c.body(file.body, 200, {
       ...codingHeaders(file),
       'content-type': file.type,

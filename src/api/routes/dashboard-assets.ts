@@ -18,7 +18,13 @@ const HEADERS = {
 };
 
 async function serve(c: Context<AppEnv>, file: string): Promise<Response> {
-  const dist = await readDistFile(DIST, file, 'dashboard', 'build:dashboard', c.req.header('accept-encoding'));
+  const dist = await readDistFile(
+    DIST,
+    file,
+    'dashboard',
+    'build:dashboard',
+    c.req.header('accept-encoding'),
+  );
   return c.body(dist.body, 200, { ...HEADERS, ...codingHeaders(dist), 'content-type': dist.type });
 }
 

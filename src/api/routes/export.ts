@@ -12,7 +12,11 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { findApp } from '../../store/apps.ts';
-import { ExportParamError, parseExportParams, type ExportParams } from '../../export/export-params.ts';
+import {
+  ExportParamError,
+  parseExportParams,
+  type ExportParams,
+} from '../../export/export-params.ts';
 import { exportPeerPages, exportText } from '../../export/export-peers.ts';
 import { EXPORT_CONTENT_TYPES } from '../../export/export-format.ts';
 
@@ -36,7 +40,11 @@ export function exportRoutes(): Hono<AppEnv> {
     const appId = c.req.param('app_id');
     if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
     const format = params.format;
-    const chunks = exportText(exportPeerPages(ctx.db, ctx.dialect, { accountId, appId }, params), params, (rows) => ctx.metrics.exportRows(format, rows.length));
+    const chunks = exportText(
+      exportPeerPages(ctx.db, ctx.dialect, { accountId, appId }, params),
+      params,
+      (rows) => ctx.metrics.exportRows(format, rows.length),
+    );
     // The first chunk is read before answering, so that a failing store still gets a proper error status.
     const first = await chunks.next();
     const encoder = new TextEncoder();
@@ -61,7 +69,11 @@ export function exportRoutes(): Hono<AppEnv> {
       // Pull only when the response asks for more: the socket's backpressure reaches the store.
       { highWaterMark: 0 },
     );
-    return c.body(body, 200, { 'content-type': EXPORT_CONTENT_TYPES[format], 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    return c.body(body, 200, {
+      'content-type': EXPORT_CONTENT_TYPES[format],
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
   });
   return r;
 }

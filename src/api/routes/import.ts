@@ -36,7 +36,14 @@ export function importResponse(result: ImportResult): Record<string, unknown> {
       joined_at: new Date(p.joined_at).toISOString(),
       left_at: new Date(p.left_at).toISOString(),
       samples: p.samples,
-      ...(p.partial ? { partial: { complete_from: new Date(p.partial.complete_from).toISOString(), reason: p.partial.reason } } : {}),
+      ...(p.partial
+        ? {
+            partial: {
+              complete_from: new Date(p.partial.complete_from).toISOString(),
+              reason: p.partial.reason,
+            },
+          }
+        : {}),
       notes: p.notes,
     })),
     warnings: result.warnings,
@@ -53,22 +60,62 @@ export function importRoutes(): Hono<AppEnv> {
     if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
     const limit = ctx.config.maxImportBodyBytes;
     const declared = Number(c.req.header('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, `request body too large: ${declared} bytes, limit ${limit}`, 'body', ERROR_CODES.body_too_large);
+    if (Number.isFinite(declared) && declared > limit)
+      throw new ApiError(
+        413,
+        `request body too large: ${declared} bytes, limit ${limit}`,
+        'body',
+        ERROR_CODES.body_too_large,
+      );
     const body = c.req.raw.body;
-    if (!body) throw new ApiError(400, 'body: send the dump file as the request body', 'body', ERROR_CODES.invalid_request);
+    if (!body)
+      throw new ApiError(
+        400,
+        'body: send the dump file as the request body',
+        'body',
+        ERROR_CODES.invalid_request,
+      );
     const title = c.req.query('title') ?? c.req.header('x-file-name') ?? undefined;
     try {
-      const result = await importDump(ctx, Readable.fromWeb(body as WebReadableStream<Uint8Array>), { accountId, appId, title: title ? title.slice(0, 256) : undefined }, {
-        maxBytes: limit,
-        maxDecompressedBytes: limit,
-      });
+      const result = await importDump(
+        ctx,
+        Readable.fromWeb(body as WebReadableStream<Uint8Array>),
+        { accountId, appId, title: title ? title.slice(0, 256) : undefined },
+        {
+          maxBytes: limit,
+          maxDecompressedBytes: limit,
+        },
+      );
       return c.json({ success: true, data: importResponse(result) }, 201);
     } catch (err) {
-      if (err instanceof DumpTooLargeError) throw new ApiError(413, `request body too large: ${err.message}`, 'body', ERROR_CODES.body_too_large);
+      if (err instanceof DumpTooLargeError)
+        throw new ApiError(
+          413,
+          `request body too large: ${err.message}`,
+          'body',
+          ERROR_CODES.body_too_large,
+        );
       if (err instanceof DumpCompressionError) {
-        throw new ApiError(422, err.message, 'body', err.problem === 'unsupported' ? ERROR_CODES.unreadable_dump : ERROR_CODES.corrupt_compression);
+        throw new ApiError(
+          422,
+          err.message,
+          'body',
+          err.problem === 'unsupported'
+            ? ERROR_CODES.unreadable_dump
+            : ERROR_CODES.corrupt_compression,
+        );
       }
-      if (err instanceof DumpFormatError) throw new ApiError(422, err.message, err.line !== undefined ? `body:line ${err.line}` : err.key !== undefined ? `body:${err.key}` : 'body', ERROR_CODES.unreadable_dump);
+      if (err instanceof DumpFormatError)
+        throw new ApiError(
+          422,
+          err.message,
+          err.line !== undefined
+            ? `body:line ${err.line}`
+            : err.key !== undefined
+              ? `body:${err.key}`
+              : 'body',
+          ERROR_CODES.unreadable_dump,
+        );
       throw err;
     }
   });

@@ -19,18 +19,35 @@ import { bearerToken } from '../auth.ts';
 import type { ParticipantRecord } from '../../store/participants.ts';
 import { clientMetadata } from '../../ingest/client-metadata.ts';
 import { clientAddress } from '../../geo/ip-address.ts';
-import { joinPeer, closePeer, inheritStreamState } from '../../ingest/peer-lifecycle.ts';
+import { joinPeer, closePeer, inheritStreamState } from '../../store/peer-lifecycle.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { enforceLivePeerCap } from '../../ingest/live-peer-cap.ts';
 
 async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord> {
   // `access_token` in the query exists for navigator.sendBeacon, which cannot set headers.
   const token = bearerToken(c.req.header('authorization')) ?? c.req.query('access_token');
-  if (!token) throw new ApiError(401, 'missing participant token', 'Authorization', ERROR_CODES.authentication);
+  if (!token)
+    throw new ApiError(
+      401,
+      'missing participant token',
+      'Authorization',
+      ERROR_CODES.authentication,
+    );
   const p = await c.get('ctx').participantTokens.lookup(token);
-  if (!p) throw new ApiError(401, 'invalid participant token (unknown, refreshed or deleted participant)', 'Authorization', ERROR_CODES.authentication);
+  if (!p)
+    throw new ApiError(
+      401,
+      'invalid participant token (unknown, refreshed or deleted participant)',
+      'Authorization',
+      ERROR_CODES.authentication,
+    );
   const waitS = c.get('ctx').ingestLimiter?.take(p.id) ?? 0;
-  if (waitS > 0) throw tooManyRequests('Authorization', `too many ingest requests for this participant; retry in ${Math.ceil(waitS)} s`, waitS);
+  if (waitS > 0)
+    throw tooManyRequests(
+      'Authorization',
+      `too many ingest requests for this participant; retry in ${Math.ceil(waitS)} s`,
+      waitS,
+    );
   return p;
 }
 
@@ -56,7 +73,12 @@ export function ingestRoutes(): Hono<AppEnv> {
   // with c.header(): cors() sets it on c.res before the handler runs, which makes
   // every response a second Response object with its headers copied over
   // (~5 % of the event loop's time per ingest request).
-  const preflight = cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'], maxAge: 600 });
+  const preflight = cors({
+    origin: '*',
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type', 'Content-Encoding'],
+    maxAge: 600,
+  });
   r.use('/ingest/*', (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
     c.header('Access-Control-Allow-Origin', '*');
@@ -68,13 +90,27 @@ export function ingestRoutes(): Hono<AppEnv> {
     const participant = await requireParticipant(c);
     // Refused before any SQL: a join flood must cost the server next to nothing.
     const waitS = ctx.joinLimiter?.take(participant.id) ?? 0;
-    if (waitS > 0) throw tooManyRequests('Authorization', `too many joins for this participant; retry in ${Math.ceil(waitS)} s`, waitS);
-    const body = await readJsonBody(c, joinRequestSchema, ctx.config.maxIngestBodyBytes, { allowEmpty: true });
-    const ip = clientAddress(socketAddress(c), c.req.header('x-forwarded-for'), ctx.config.trustedProxies);
+    if (waitS > 0)
+      throw tooManyRequests(
+        'Authorization',
+        `too many joins for this participant; retry in ${Math.ceil(waitS)} s`,
+        waitS,
+      );
+    const body = await readJsonBody(c, joinRequestSchema, ctx.config.maxIngestBodyBytes, {
+      allowEmpty: true,
+    });
+    const ip = clientAddress(
+      socketAddress(c),
+      c.req.header('x-forwarded-for'),
+      ctx.config.trustedProxies,
+    );
     const ipInfo = ip ? await ctx.geo.lookup(ip, ctx.config.keepFullIp) : undefined;
     const now = Date.now();
     // A client may date its join up to 24 h back (replayed or time-compressed calls), never into the future.
-    const joinedAt = body.joined_at && body.joined_at <= now + 60_000 && now - body.joined_at < 24 * 3_600_000 ? Math.min(body.joined_at, now) : now;
+    const joinedAt =
+      body.joined_at && body.joined_at <= now + 60_000 && now - body.joined_at < 24 * 3_600_000
+        ? Math.min(body.joined_at, now)
+        : now;
     const joined = await ctx.db.transaction().execute(async (tx) => {
       const peer = await joinPeer(tx, ctx.dialect, participant, {
         client: JSON.stringify(clientMetadata(body.client)),
@@ -84,13 +120,19 @@ export function ingestRoutes(): Hono<AppEnv> {
         joinedAt,
         previousPeerId: body.previous_peer_id,
       });
-      if (body.previous_peer_id) await inheritStreamState(tx, participant.id, body.previous_peer_id, peer.peerId);
+      if (body.previous_peer_id)
+        await inheritStreamState(tx, participant.id, body.previous_peer_id, peer.peerId);
       return peer;
     });
     // The join has committed: a failure to close older peers must not fail it (the next join or the timeout sweeper closes them).
-    await enforceLivePeerCap(ctx.db, ctx.dialect, participant.id, joined.peerId, ctx.config.maxLivePeersPerParticipant, Date.now()).catch((err: unknown) =>
-      console.error('live peer cap failed:', (err as Error).message),
-    );
+    await enforceLivePeerCap(
+      ctx.db,
+      ctx.dialect,
+      participant.id,
+      joined.peerId,
+      ctx.config.maxLivePeersPerParticipant,
+      Date.now(),
+    ).catch((err: unknown) => console.error('live peer cap failed:', (err as Error).message));
     return c.json(
       {
         success: true,
@@ -111,19 +153,38 @@ export function ingestRoutes(): Hono<AppEnv> {
     const participant = await requireParticipant(c);
     const peerId = peerParam(c);
     // Parsed, validated and derived in the writer's worker threads.
-    const text = (await readJsonText(c, ctx.config.maxIngestBodyBytes, { allowTextPlain: true })) ?? '';
+    const text =
+      (await readJsonText(c, ctx.config.maxIngestBodyBytes, { allowTextPlain: true })) ?? '';
     const outcome = await ctx.writer.submit(peerId, participant.id, text);
     switch (outcome.status) {
       case 'invalid':
         throw badRequest(outcome.field, outcome.message);
       case 'unknown_peer':
-        throw new ApiError(404, `peer '${peerId}' not found for this participant`, 'peer_id', ERROR_CODES.not_found);
+        throw new ApiError(
+          404,
+          `peer '${peerId}' not found for this participant`,
+          'peer_id',
+          ERROR_CODES.not_found,
+        );
       case 'peer_closed':
-        throw new ApiError(409, `peer '${peerId}' has left (or timed out); join again to continue`, 'peer_id', ERROR_CODES.peer_left);
+        throw new ApiError(
+          409,
+          `peer '${peerId}' has left (or timed out); join again to continue`,
+          'peer_id',
+          ERROR_CODES.peer_left,
+        );
       case 'duplicate':
         return c.json({ success: true, data: { batch_id: outcome.batchId, duplicate: true } });
       case 'stored':
-        return c.json({ success: true, data: { batch_id: outcome.batchId, duplicate: false, samples: outcome.samples, skipped_samples: outcome.skipped } });
+        return c.json({
+          success: true,
+          data: {
+            batch_id: outcome.batchId,
+            duplicate: false,
+            samples: outcome.samples,
+            skipped_samples: outcome.skipped,
+          },
+        });
     }
   });
 
@@ -131,12 +192,28 @@ export function ingestRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const participant = await requireParticipant(c);
     const peerId = peerParam(c);
-    const body = await readJsonBody(c, leaveRequestSchema, ctx.config.maxApiBodyBytes, { allowEmpty: true, allowTextPlain: true });
-    const peer = await ctx.db.selectFrom('peers').select(['id', 'status']).where('id', '=', peerId).where('participant_id', '=', participant.id).executeTakeFirst();
-    if (!peer) throw new ApiError(404, `peer '${peerId}' not found for this participant`, 'peer_id', ERROR_CODES.not_found);
+    const body = await readJsonBody(c, leaveRequestSchema, ctx.config.maxApiBodyBytes, {
+      allowEmpty: true,
+      allowTextPlain: true,
+    });
+    const peer = await ctx.db
+      .selectFrom('peers')
+      .select(['id', 'status'])
+      .where('id', '=', peerId)
+      .where('participant_id', '=', participant.id)
+      .executeTakeFirst();
+    if (!peer)
+      throw new ApiError(
+        404,
+        `peer '${peerId}' not found for this participant`,
+        'peer_id',
+        ERROR_CODES.not_found,
+      );
     const now = Date.now();
     const at = body.ts && body.ts <= now && now - body.ts < 24 * 3_600_000 ? body.ts : now;
-    const closed = await ctx.db.transaction().execute((tx) => closePeer(tx, ctx.dialect, peerId, at, body.reason ?? 'left'));
+    const closed = await ctx.db
+      .transaction()
+      .execute((tx) => closePeer(tx, ctx.dialect, peerId, at, body.reason ?? 'left'));
     return c.json({ success: true, data: { peer_id: peerId, closed, already_left: !closed } });
   });
   return r;

@@ -44,7 +44,14 @@ const editParticipantSchema = z.looseObject({
 
 /** Meeting as the SDK sees it. */
 export function meetingJson(m: MeetingsTable): Record<string, unknown> {
-  return { ...JSON.parse(m.config), id: m.id, title: m.title ?? undefined, status: m.status, created_at: iso(m.created_at), updated_at: iso(m.updated_at) };
+  return {
+    ...JSON.parse(m.config),
+    id: m.id,
+    title: m.title ?? undefined,
+    status: m.status,
+    created_at: iso(m.created_at),
+    updated_at: iso(m.updated_at),
+  };
 }
 
 /** Participant as the SDK sees it (the token only where the API returns it). */
@@ -97,7 +104,9 @@ export function meetingsRoutes(): Hono<AppEnv> {
   r.post(base, async (c) => {
     const ctx = c.get('ctx');
     const { accountId, appId } = await requireApp(c);
-    const body = splitMeetingBody(await readJsonBody(c, meetingBodySchema, ctx.config.maxApiBodyBytes, { allowEmpty: true }));
+    const body = splitMeetingBody(
+      await readJsonBody(c, meetingBodySchema, ctx.config.maxApiBodyBytes, { allowEmpty: true }),
+    );
     const m = await createMeeting(ctx.db, { accountId, appId, ...body });
     return c.json({ success: true, data: meetingJson(m) }, 201);
   });
@@ -114,7 +123,8 @@ export function meetingsRoutes(): Hono<AppEnv> {
       return t;
     };
     const status = c.req.query('status');
-    if (status && status !== 'ACTIVE' && status !== 'INACTIVE') throw badRequest('status', `expected ACTIVE or INACTIVE, got '${status}'`);
+    if (status && status !== 'ACTIVE' && status !== 'INACTIVE')
+      throw badRequest('status', `expected ACTIVE or INACTIVE, got '${status}'`);
     const { rows, total } = await listMeetings(ctx.db, accountId, appId, {
       offset: page.offset,
       limit: page.perPage,
@@ -123,16 +133,24 @@ export function meetingsRoutes(): Hono<AppEnv> {
       startTime: time('start_time'),
       endTime: time('end_time'),
     });
-    return c.json({ success: true, data: rows.map(meetingJson), paging: pagingBlock(page, rows.length, total) });
+    return c.json({
+      success: true,
+      data: rows.map(meetingJson),
+      paging: pagingBlock(page, rows.length, total),
+    });
   });
 
-  r.get(`${base}/:meeting_id`, async (c) => c.json({ success: true, data: meetingJson(await requireMeeting(c)) }));
+  r.get(`${base}/:meeting_id`, async (c) =>
+    c.json({ success: true, data: meetingJson(await requireMeeting(c)) }),
+  );
 
   for (const method of ['put', 'patch'] as const) {
     r[method](`${base}/:meeting_id`, async (c) => {
       const ctx = c.get('ctx');
       const m = await requireMeeting(c);
-      const body = splitMeetingBody(await readJsonBody(c, meetingBodySchema, ctx.config.maxApiBodyBytes, { allowEmpty: true }));
+      const body = splitMeetingBody(
+        await readJsonBody(c, meetingBodySchema, ctx.config.maxApiBodyBytes, { allowEmpty: true }),
+      );
       const next = await updateMeeting(ctx.db, m, body, method === 'put');
       return c.json({ success: true, data: meetingJson(next) });
     });
@@ -158,25 +176,44 @@ export function meetingsRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const m = await requireMeeting(c);
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
-    const { rows, total } = await listParticipants(ctx.db, m.id, { offset: page.offset, limit: page.perPage });
-    return c.json({ success: true, data: rows.map((p) => participantJson(p)), paging: pagingBlock(page, rows.length, total) });
+    const { rows, total } = await listParticipants(ctx.db, m.id, {
+      offset: page.offset,
+      limit: page.perPage,
+    });
+    return c.json({
+      success: true,
+      data: rows.map((p) => participantJson(p)),
+      paging: pagingBlock(page, rows.length, total),
+    });
   });
 
   const participantOf = async (c: Context<AppEnv>) => {
     const m = await requireMeeting(c);
     const id = uuidParam(c, 'participant_id');
-    const p = await findParticipant(c.get('ctx').db, { accountId: m.account_id, appId: m.app_id, meetingId: m.id }, id);
+    const p = await findParticipant(
+      c.get('ctx').db,
+      { accountId: m.account_id, appId: m.app_id, meetingId: m.id },
+      id,
+    );
     if (!p) throw notFound(`participant '${id}'`);
     return p;
   };
 
-  r.get(`${base}/:meeting_id/participants/:participant_id`, async (c) => c.json({ success: true, data: participantJson(await participantOf(c)) }));
+  r.get(`${base}/:meeting_id/participants/:participant_id`, async (c) =>
+    c.json({ success: true, data: participantJson(await participantOf(c)) }),
+  );
 
   r.patch(`${base}/:meeting_id/participants/:participant_id`, async (c) => {
     const ctx = c.get('ctx');
     const p = await participantOf(c);
-    const body = await readJsonBody(c, editParticipantSchema, ctx.config.maxApiBodyBytes, { allowEmpty: true });
-    const next = await editParticipant(ctx.db, p, { name: body.name, picture: body.picture, preset_name: body.preset_name });
+    const body = await readJsonBody(c, editParticipantSchema, ctx.config.maxApiBodyBytes, {
+      allowEmpty: true,
+    });
+    const next = await editParticipant(ctx.db, p, {
+      name: body.name,
+      picture: body.picture,
+      preset_name: body.preset_name,
+    });
     const token = await refreshParticipantToken(ctx.db, p.id);
     ctx.participantTokens.invalidate(p.id);
     return c.json({ success: true, data: participantJson(next, token) });
@@ -189,7 +226,14 @@ export function meetingsRoutes(): Hono<AppEnv> {
     ctx.participantTokens.invalidate(p.id);
     return c.json({
       success: true,
-      data: { id: p.id, custom_participant_id: p.custom_participant_id, preset_id: p.preset_name, preset_name: p.preset_name, created_at: iso(p.created_at), updated_at: iso(at) },
+      data: {
+        id: p.id,
+        custom_participant_id: p.custom_participant_id,
+        preset_id: p.preset_name,
+        preset_name: p.preset_name,
+        created_at: iso(p.created_at),
+        updated_at: iso(at),
+      },
     });
   });
 

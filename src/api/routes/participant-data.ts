@@ -25,7 +25,11 @@ function uuidParam(c: Context<AppEnv>, name: string): string {
 }
 
 function answer(result: ErasureResult): Record<string, unknown> {
-  return { participant_ids: result.participantIds, peer_ids: result.peerIds, deleted_rows: result.deleted };
+  return {
+    participant_ids: result.participantIds,
+    peer_ids: result.peerIds,
+    deleted_rows: result.deleted,
+  };
 }
 
 /** Routes that erase a participant's data. */
@@ -39,8 +43,13 @@ export function participantDataRoutes(): Hono<AppEnv> {
     const meetingId = uuidParam(c, 'meeting_id');
     const participantId = uuidParam(c, 'participant_id');
     if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
-    if (!(await findParticipant(ctx.db, { accountId, appId, meetingId }, participantId, true))) throw notFound(`participant '${participantId}'`);
-    const result = await eraseParticipants(ctx.db, ctx.dialect, { accountId, appId, participantIds: [participantId] });
+    if (!(await findParticipant(ctx.db, { accountId, appId, meetingId }, participantId, true)))
+      throw notFound(`participant '${participantId}'`);
+    const result = await eraseParticipants(ctx.db, ctx.dialect, {
+      accountId,
+      appId,
+      participantIds: [participantId],
+    });
     for (const id of result.participantIds) ctx.participantTokens.invalidate(id);
     return c.json({ success: true, data: answer(result) });
   });
@@ -49,11 +58,20 @@ export function participantDataRoutes(): Hono<AppEnv> {
     const accountId = c.req.param('account_id');
     const appId = c.req.param('app_id');
     const custom = c.req.query('custom_participant_id');
-    if (!custom) throw badRequest('custom_participant_id', 'required: the participant id your app gave at addParticipant');
+    if (!custom)
+      throw badRequest(
+        'custom_participant_id',
+        'required: the participant id your app gave at addParticipant',
+      );
     if (custom.length > 256) throw badRequest('custom_participant_id', 'at most 256 characters');
     if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
-    const result = await eraseParticipants(ctx.db, ctx.dialect, { accountId, appId, customParticipantId: custom });
-    if (result.participantIds.length === 0) throw notFound(`participant with custom_participant_id '${custom}'`);
+    const result = await eraseParticipants(ctx.db, ctx.dialect, {
+      accountId,
+      appId,
+      customParticipantId: custom,
+    });
+    if (result.participantIds.length === 0)
+      throw notFound(`participant with custom_participant_id '${custom}'`);
     for (const id of result.participantIds) ctx.participantTokens.invalidate(id);
     return c.json({ success: true, data: answer(result) });
   });

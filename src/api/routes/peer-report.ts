@@ -11,9 +11,16 @@ import { preferredCoding, type ContentCoding } from '../content-encoding.ts';
 import { compressBody, MIN_COMPRESSED_BYTES } from '../compression.ts';
 
 function sendReport(c: Context<AppEnv>, body: Buffer, coding: ContentCoding | undefined): Response {
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', vary: 'Accept-Encoding' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    vary: 'Accept-Encoding',
+  };
   if (coding) headers['content-encoding'] = coding;
-  return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, headers);
+  return c.body(
+    new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
+    200,
+    headers,
+  );
 }
 import { qualityCohort, withQualityCohort } from '../../report/report-cohort.ts';
 
@@ -25,27 +32,40 @@ export function peerReportRoutes(): Hono<AppEnv> {
     const peerId = c.req.param('peer_id');
     if (!isUuid(peerId)) throw badRequest('peer_id', `expected a UUID, got '${peerId}'`);
     const sections = parseReportFilters(c.req.queries('filters') ?? []);
-    const includePeerEvents = parseBooleanParam('include_peer_events', c.req.query('include_peer_events'));
+    const includePeerEvents = parseBooleanParam(
+      'include_peer_events',
+      c.req.query('include_peer_events'),
+    );
     const accountId = c.req.param('account_id');
     const appId = c.req.param('app_id');
     const version = await peerVersion(ctx.db, accountId, appId, peerId);
     if (!version) throw notFound(`peer '${peerId}'`);
     if (version.expiredAt !== null) {
-      throw new ApiError(404, `peer '${peerId}' expired: its telemetry was removed on ${new Date(version.expiredAt).toISOString()} (retention ${ctx.config.retentionDays} days)`, 'peer_id', ERROR_CODES.peer_expired);
+      throw new ApiError(
+        404,
+        `peer '${peerId}' expired: its telemetry was removed on ${new Date(version.expiredAt).toISOString()} (retention ${ctx.config.retentionDays} days)`,
+        'peer_id',
+        ERROR_CODES.peer_expired,
+      );
     }
     // A live peer's duration moves with the clock: only finished peers are served from the cache.
-    const key = version.live ? undefined : `${peerId}|${[...sections].sort().join(',')}|${includePeerEvents}|${version.stamp}`;
+    const key = version.live
+      ? undefined
+      : `${peerId}|${[...sections].sort().join(',')}|${includePeerEvents}|${version.stamp}`;
     // A finished report is compressed once, in the client's coding, and cached so (a live one is compressed per
     // request by the compression middleware).
     const coding = preferredCoding(c.req.header('accept-encoding'));
     // Where this peer sits among the app's peers moves as others finish: asked each time, part of the packed key.
     const cohort = version.live ? undefined : await qualityCohort(ctx.db, accountId, appId, peerId);
-    const packedKey = key && coding ? `${key}|${coding}|${cohort ? JSON.stringify(cohort) : ''}` : undefined;
+    const packedKey =
+      key && coding ? `${key}|${coding}|${cohort ? JSON.stringify(cohort) : ''}` : undefined;
     const packed = packedKey ? ctx.reportCache.get(packedKey) : undefined;
     if (packed) return sendReport(c, packed, coding);
     let body = key ? ctx.reportCache.get(key) : undefined;
     if (!body) {
-      const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections, { diagnosis: ctx.config.diagnosis });
+      const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections, {
+        diagnosis: ctx.config.diagnosis,
+      });
       if (!data) throw notFound(`peer '${peerId}'`);
       body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
       if (key) ctx.reportCache.set(key, body);

@@ -9,7 +9,14 @@ import type { AppEnv } from '../context.ts';
 import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
 import { findApp } from '../../store/apps.ts';
-import { findSession, listSessions, liveMinutes, sessionPeers, type SessionPeerRow, type SessionRow } from '../../store/sessions-query.ts';
+import {
+  findSession,
+  listSessions,
+  liveMinutes,
+  sessionPeers,
+  type SessionPeerRow,
+  type SessionRow,
+} from '../../store/sessions-query.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { iso, minutesBetween } from '../../util/time.ts';
 import { peerEventsOf } from '../../report/peer-events.ts';
@@ -20,7 +27,12 @@ import { verdictName, worstVerdicts } from '../../store/session-verdicts.ts';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
-function enumParam<T extends string>(c: Context, name: string, allowed: readonly T[], fallback: T): T {
+function enumParam<T extends string>(
+  c: Context,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const raw = c.req.query(name);
   if (raw === undefined || raw === '') return fallback;
   const hit = allowed.find((a) => a.toLowerCase() === raw.toLowerCase());
@@ -70,7 +82,11 @@ interface SessionParticipant {
   events?: () => unknown[];
 }
 
-function peerParticipant(p: SessionPeerRow, now: number, includeEvents: boolean): SessionParticipant {
+function peerParticipant(
+  p: SessionPeerRow,
+  now: number,
+  includeEvents: boolean,
+): SessionParticipant {
   const duration = minutesBetween(p.joined_at, p.left_at ?? now);
   return {
     joinedAt: p.joined_at,
@@ -103,7 +119,12 @@ function peerParticipant(p: SessionPeerRow, now: number, includeEvents: boolean)
  * latest, and says how many it has (`peers_total`): paging bounds the answer even
  * for a participant that joined thousands of times.
  */
-function consolidate(peers: SessionPeerRow[], now: number, includeEvents: boolean, maxPeers: number): SessionParticipant[] {
+function consolidate(
+  peers: SessionPeerRow[],
+  now: number,
+  includeEvents: boolean,
+  maxPeers: number,
+): SessionParticipant[] {
   const byParticipant = new Map<string, SessionPeerRow[]>();
   for (const p of peers) {
     const list = byParticipant.get(p.participant_id) ?? [];
@@ -112,7 +133,9 @@ function consolidate(peers: SessionPeerRow[], now: number, includeEvents: boolea
   }
   return [...byParticipant.values()].map((list) => {
     const first = peerParticipant(list[0], now, false);
-    const duration = round2(list.reduce((acc, p) => acc + minutesBetween(p.joined_at, p.left_at ?? now), 0));
+    const duration = round2(
+      list.reduce((acc, p) => acc + minutesBetween(p.joined_at, p.left_at ?? now), 0),
+    );
     const live = list.some((p) => p.left_at === null);
     const leftAt = live ? undefined : list.reduce((m, p) => Math.max(m, p.left_at as number), 0);
     const listed = list.length > maxPeers ? list.slice(list.length - maxPeers) : list;
@@ -159,9 +182,12 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const associated = c.req.query('associated_id');
     const startTime = timeParam(c, 'start_time');
     const endTime = timeParam(c, 'end_time');
-    if (startTime !== undefined && endTime !== undefined && startTime > endTime) throw badRequest('end_time', 'must not be before start_time');
+    if (startTime !== undefined && endTime !== undefined && startTime > endTime)
+      throw badRequest('end_time', 'must not be before start_time');
     const statusRaw = c.req.query('status');
-    const status = statusRaw ? enumParam(c, 'status', ['LIVE', 'ENDED'] as const, 'LIVE') : undefined;
+    const status = statusRaw
+      ? enumParam(c, 'status', ['LIVE', 'ENDED'] as const, 'LIVE')
+      : undefined;
     const sortBy = enumParam(c, 'sort_by', ['createdAt', 'minutesConsumed'] as const, 'createdAt');
     const sortOrder = enumParam(c, 'sort_order', ['ASC', 'DESC'] as const, 'DESC');
     // A RealtimeKit V1 meeting id is a room name (`abcdef-ghijkl`): no meeting here has one, so the
@@ -182,11 +208,23 @@ export function sessionsRoutes(): Hono<AppEnv> {
       offset: page.offset,
       limit: page.perPage,
     });
-    const live = await liveMinutes(ctx.db, rows.filter((s) => s.status === 'LIVE').map((s) => s.id), Date.now());
-    const worst = await worstVerdicts(ctx.db, rows.map((s) => s.id));
+    const live = await liveMinutes(
+      ctx.db,
+      rows.filter((s) => s.status === 'LIVE').map((s) => s.id),
+      Date.now(),
+    );
+    const worst = await worstVerdicts(
+      ctx.db,
+      rows.map((s) => s.id),
+    );
     return c.json({
       success: true,
-      data: { sessions: rows.map((s) => ({ ...sessionJson(s, live.get(s.id) ?? 0), ...(worst.has(s.id) ? { worst_verdict: worst.get(s.id) } : {}) })) },
+      data: {
+        sessions: rows.map((s) => ({
+          ...sessionJson(s, live.get(s.id) ?? 0),
+          ...(worst.has(s.id) ? { worst_verdict: worst.get(s.id) } : {}),
+        })),
+      },
       paging: pagingBlock(page, rows.length, total),
     });
   });
@@ -194,7 +232,12 @@ export function sessionsRoutes(): Hono<AppEnv> {
   // Literal sub-resources before `:session_id` matching.
   const noChat = (what: string) => async (c: Context<AppEnv>) => {
     await requireSession(c);
-    throw new ApiError(404, `this server records call quality only: it has no ${what} for any session`, undefined, ERROR_CODES.not_recorded);
+    throw new ApiError(
+      404,
+      `this server records call quality only: it has no ${what} for any session`,
+      undefined,
+      ERROR_CODES.not_recorded,
+    );
   };
   r.get(`${base}/:session_id/chat`, noChat('chat messages'));
   r.get(`${base}/:session_id/transcript`, noChat('transcripts'));
@@ -205,7 +248,10 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const s = await requireSession(c);
     parseBooleanParam('include_breakout_rooms', c.req.query('include_breakout_rooms'));
-    const live = s.status === 'LIVE' ? await liveMinutes(ctx.db, [s.id], Date.now()) : new Map<string, number>();
+    const live =
+      s.status === 'LIVE'
+        ? await liveMinutes(ctx.db, [s.id], Date.now())
+        : new Map<string, number>();
     return c.json({ success: true, data: sessionJson(s, live.get(s.id) ?? 0) });
   });
 
@@ -213,17 +259,25 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const s = await requireSession(c);
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
-    const includeEvents = parseBooleanParam('include_peer_events', c.req.query('include_peer_events'));
+    const includeEvents = parseBooleanParam(
+      'include_peer_events',
+      c.req.query('include_peer_events'),
+    );
     const sortBy = enumParam(c, 'sort_by', ['joinedAt', 'duration'] as const, 'joinedAt');
     const sortOrder = enumParam(c, 'sort_order', ['ASC', 'DESC'] as const, 'ASC');
     const view = enumParam(c, 'view', ['raw', 'consolidated'] as const, 'raw');
     const now = Date.now();
     const peers = await sessionPeers(ctx.db, s.id);
-    let list = view === 'consolidated' ? consolidate(peers, now, includeEvents, page.perPage) : peers.map((p) => peerParticipant(p, now, includeEvents));
+    let list =
+      view === 'consolidated'
+        ? consolidate(peers, now, includeEvents, page.perPage)
+        : peers.map((p) => peerParticipant(p, now, includeEvents));
     const search = c.req.query('search')?.trim().toLowerCase();
     if (search) {
       list = list.filter(({ json }) =>
-        [json.id, json.user_id, json.custom_participant_id, json.display_name].some((v) => typeof v === 'string' && v.toLowerCase().includes(search)),
+        [json.id, json.user_id, json.custom_participant_id, json.display_name].some(
+          (v) => typeof v === 'string' && v.toLowerCase().includes(search),
+        ),
       );
     }
     const dir = sortOrder === 'ASC' ? 1 : -1;
@@ -231,7 +285,9 @@ export function sessionsRoutes(): Hono<AppEnv> {
       const d = sortBy === 'duration' ? a.duration - b.duration : a.joinedAt - b.joinedAt;
       return d !== 0 ? d * dir : String(a.json.id) < String(b.json.id) ? -dir : dir;
     });
-    const pageItems = list.slice(page.offset, page.offset + page.perPage).map((x) => (x.events ? { ...x.json, peer_events: x.events() } : x.json));
+    const pageItems = list
+      .slice(page.offset, page.offset + page.perPage)
+      .map((x) => (x.events ? { ...x.json, peer_events: x.events() } : x.json));
     const paging = pagingBlock(page, pageItems.length, list.length);
     return c.json({ success: true, data: { participants: pageItems, paging }, paging });
   });
@@ -240,14 +296,34 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const s = await requireSession(c);
     const peerId = uuidParam(c, 'participant_id');
-    const includePeerEvents = parseBooleanParam('include_peer_events', c.req.query('include_peer_events'));
+    const includePeerEvents = parseBooleanParam(
+      'include_peer_events',
+      c.req.query('include_peer_events'),
+    );
     // 6.x sends `filters` here ("details along with call statistics"): honoured like the peer report's.
     const rawFilters = c.req.queries('filters') ?? [];
     const sections = parseReportFilters(rawFilters);
-    const data = await loadPeerData(ctx.db, ctx.dialect, s.account_id, s.app_id, peerId, rawFilters.length ? sections : new Set(), { diagnosis: ctx.config.diagnosis });
-    if (!data || data.peer.session_id !== s.id) throw notFound(`participant '${peerId}' in session '${s.id}'`);
-    const body = assemblePeerReport(data, { sections: rawFilters.length ? sections : new Set(), includePeerEvents, now: Date.now() });
-    return c.body(new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength), 200, { 'content-type': 'application/json; charset=utf-8' });
+    const data = await loadPeerData(
+      ctx.db,
+      ctx.dialect,
+      s.account_id,
+      s.app_id,
+      peerId,
+      rawFilters.length ? sections : new Set(),
+      { diagnosis: ctx.config.diagnosis },
+    );
+    if (!data || data.peer.session_id !== s.id)
+      throw notFound(`participant '${peerId}' in session '${s.id}'`);
+    const body = assemblePeerReport(data, {
+      sections: rawFilters.length ? sections : new Set(),
+      includePeerEvents,
+      now: Date.now(),
+    });
+    return c.body(
+      new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
+      200,
+      { 'content-type': 'application/json; charset=utf-8' },
+    );
   });
 
   return r;

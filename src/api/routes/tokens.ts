@@ -10,7 +10,13 @@ import { z } from 'zod';
 import type { AppEnv } from '../context.ts';
 import { readJsonBody } from '../request-body.ts';
 import { ApiError, badRequest, notFound, CF_AUTH_ERROR_CODE } from '../errors.ts';
-import { createApiToken, listApiTokens, revokeApiToken, type ApiTokenListing, type TokenPermission } from '../../store/api-tokens.ts';
+import {
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  type ApiTokenListing,
+  type TokenPermission,
+} from '../../store/api-tokens.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { iso } from '../../util/time.ts';
 
@@ -37,7 +43,12 @@ export function tokenJson(t: ApiTokenListing): Record<string, unknown> {
 
 function requireAdmin(permission: TokenPermission): void {
   if (permission !== 'Realtime Admin') {
-    throw new ApiError(403, 'Authentication error: managing API tokens needs the Realtime Admin permission', 'Authorization', CF_AUTH_ERROR_CODE);
+    throw new ApiError(
+      403,
+      'Authentication error: managing API tokens needs the Realtime Admin permission',
+      'Authorization',
+      CF_AUTH_ERROR_CODE,
+    );
   }
 }
 
@@ -57,16 +68,30 @@ export function tokensRoutes(): Hono<AppEnv> {
     let expiresAt: number | undefined;
     if (body.expires_in !== undefined) {
       const ms = parseDuration(body.expires_in);
-      if (ms === undefined) throw badRequest('expires_in', `expected a whole number and a unit (s, m, h, d or w), e.g. 30d or 12h, got '${body.expires_in}'`);
+      if (ms === undefined)
+        throw badRequest(
+          'expires_in',
+          `expected a whole number and a unit (s, m, h, d or w), e.g. 30d or 12h, got '${body.expires_in}'`,
+        );
       expiresAt = Date.now() + ms;
     }
-    const created = await createApiToken(ctx.db, c.req.param('account_id'), body.permission ?? 'Realtime', body.name, expiresAt);
+    const created = await createApiToken(
+      ctx.db,
+      c.req.param('account_id'),
+      body.permission ?? 'Realtime',
+      body.name,
+      expiresAt,
+    );
     const [listed] = await listApiTokens(ctx.db, c.req.param('account_id'), created.id);
     return c.json({ success: true, data: { ...tokenJson(listed), token: created.token } }, 201);
   });
   r.delete(`${base}/:token_id`, async (c) => {
     requireAdmin(c.get('token').permission);
-    const revoked = await revokeApiToken(c.get('ctx').db, c.req.param('token_id'), c.req.param('account_id'));
+    const revoked = await revokeApiToken(
+      c.get('ctx').db,
+      c.req.param('token_id'),
+      c.req.param('account_id'),
+    );
     if (!revoked) throw notFound(`token ${c.req.param('token_id')}`);
     return c.json({ success: true, data: tokenJson(revoked) });
   });

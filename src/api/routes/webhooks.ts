@@ -13,10 +13,23 @@ import { readJsonBody } from '../request-body.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
 import { findApp } from '../../store/apps.ts';
-import { createWebhook, deleteWebhook, findWebhook, listDeliveries, listWebhooks, updateWebhook, type DeliveryLogRow, type WebhookFields } from '../../store/webhooks.ts';
+import {
+  createWebhook,
+  deleteWebhook,
+  findWebhook,
+  listDeliveries,
+  listWebhooks,
+  updateWebhook,
+  type DeliveryLogRow,
+  type WebhookFields,
+} from '../../store/webhooks.ts';
 import type { WebhooksTable } from '../../store/webhook-tables.ts';
 import { WEBHOOK_EVENTS } from '../../webhooks/webhook-events.ts';
-import { checkTargetAddresses, TargetRefusedError, urlFormProblem } from '../../webhooks/target-address.ts';
+import {
+  checkTargetAddresses,
+  TargetRefusedError,
+  urlFormProblem,
+} from '../../webhooks/target-address.ts';
 import { iso } from '../../util/time.ts';
 import { isUuid } from '../../util/uuid.ts';
 
@@ -27,7 +40,12 @@ const url = z.string().max(2048);
 /** POST and PUT (`realtimekit_WebhookRequest`). */
 const webhookRequestSchema = z.looseObject({ name, url, events, enabled: z.boolean().optional() });
 /** PATCH (`realtimekit_PatchWebhookRequest`): omitted fields stay as they are. */
-const webhookPatchSchema = z.looseObject({ name: name.optional(), url: url.optional(), events: events.optional(), enabled: z.boolean().optional() });
+const webhookPatchSchema = z.looseObject({
+  name: name.optional(),
+  url: url.optional(),
+  events: events.optional(),
+  enabled: z.boolean().optional(),
+});
 
 /** The SDK's Webhook object; `disabled_reason`/`disabled_at` appear when delivery disabled it. */
 export function webhookJson(w: WebhooksTable): Record<string, unknown> {
@@ -39,7 +57,9 @@ export function webhookJson(w: WebhooksTable): Record<string, unknown> {
     enabled: w.enabled === 1,
     created_at: iso(Number(w.created_at)),
     updated_at: iso(Number(w.updated_at)),
-    ...(w.disabled_reason ? { disabled_reason: w.disabled_reason, disabled_at: iso(Number(w.disabled_at)) } : {}),
+    ...(w.disabled_reason
+      ? { disabled_reason: w.disabled_reason, disabled_at: iso(Number(w.disabled_at)) }
+      : {}),
   };
 }
 
@@ -101,8 +121,16 @@ export function webhooksRoutes(): Hono<AppEnv> {
     const { accountId, appId } = await requireApp(c);
     const body = await readJsonBody(c, webhookRequestSchema, ctx.config.maxApiBodyBytes);
     await checkUrl(c, body.url);
-    const fields: WebhookFields = { name: body.name, url: body.url, events: unique(body.events), enabled: body.enabled ?? true };
-    return c.json({ success: true, data: webhookJson(await createWebhook(ctx.db, accountId, appId, fields)) }, 201);
+    const fields: WebhookFields = {
+      name: body.name,
+      url: body.url,
+      events: unique(body.events),
+      enabled: body.enabled ?? true,
+    };
+    return c.json(
+      { success: true, data: webhookJson(await createWebhook(ctx.db, accountId, appId, fields)) },
+      201,
+    );
   });
 
   r.get(base, async (c) => {
@@ -126,7 +154,12 @@ export function webhooksRoutes(): Hono<AppEnv> {
     const body = await readJsonBody(c, webhookRequestSchema, ctx.config.maxApiBodyBytes);
     if (!(await findWebhook(ctx.db, accountId, appId, id))) throw notFound(`webhook '${id}'`);
     await checkUrl(c, body.url);
-    const w = await updateWebhook(ctx.db, accountId, appId, id, { name: body.name, url: body.url, events: unique(body.events), enabled: body.enabled ?? true });
+    const w = await updateWebhook(ctx.db, accountId, appId, id, {
+      name: body.name,
+      url: body.url,
+      events: unique(body.events),
+      enabled: body.enabled ?? true,
+    });
     if (!w) throw notFound(`webhook '${id}'`);
     return c.json({ success: true, data: webhookJson(w) });
   });
@@ -135,7 +168,9 @@ export function webhooksRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const { accountId, appId } = await requireApp(c);
     const id = webhookIdParam(c);
-    const body = await readJsonBody(c, webhookPatchSchema, ctx.config.maxApiBodyBytes, { allowEmpty: true });
+    const body = await readJsonBody(c, webhookPatchSchema, ctx.config.maxApiBodyBytes, {
+      allowEmpty: true,
+    });
     if (!(await findWebhook(ctx.db, accountId, appId, id))) throw notFound(`webhook '${id}'`);
     if (body.url !== undefined) await checkUrl(c, body.url);
     const w = await updateWebhook(ctx.db, accountId, appId, id, {
@@ -161,13 +196,26 @@ export function webhooksRoutes(): Hono<AppEnv> {
     const { accountId, appId } = await requireApp(c);
     const id = webhookIdParam(c);
     const status = c.req.query('status');
-    if (status !== undefined && status !== 'pending' && status !== 'delivered' && status !== 'failed') {
+    if (
+      status !== undefined &&
+      status !== 'pending' &&
+      status !== 'delivered' &&
+      status !== 'failed'
+    ) {
       throw badRequest('status', `expected pending, delivered or failed, got '${status}'`);
     }
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
     if (!(await findWebhook(ctx.db, accountId, appId, id))) throw notFound(`webhook '${id}'`);
-    const { rows, total } = await listDeliveries(ctx.db, id, { status, offset: page.offset, limit: page.perPage });
-    return c.json({ success: true, data: rows.map(deliveryJson), paging: pagingBlock(page, rows.length, total) });
+    const { rows, total } = await listDeliveries(ctx.db, id, {
+      status,
+      offset: page.offset,
+      limit: page.perPage,
+    });
+    return c.json({
+      success: true,
+      data: rows.map(deliveryJson),
+      paging: pagingBlock(page, rows.length, total),
+    });
   });
   return r;
 }

@@ -7,25 +7,43 @@ import { eraseParticipants } from '../../store/participant-erasure.ts';
 /** The `delete-participant` command. */
 export function deleteParticipantCommand(): Command {
   return new Command('delete-participant')
-    .description('delete a participant and everything stored about it (peers, telemetry, events, candidate pairs, aggregates) in one transaction; prints a JSON summary')
+    .description(
+      'delete a participant and everything stored about it (peers, telemetry, events, candidate pairs, aggregates) in one transaction; prints a JSON summary',
+    )
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--app <id>', 'app id')
     .option('--participant <id>', 'participant id (as returned by addParticipant)')
-    .option('--custom-participant-id <id>', "every participant of the app with this custom_participant_id (the app's user id)")
-    .addOption(new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA'))
+    .option(
+      '--custom-participant-id <id>',
+      "every participant of the app with this custom_participant_id (the app's user id)",
+    )
+    .addOption(
+      new Option('--data <dir>', 'directory of the embedded database')
+        .default('./data')
+        .env('PEER_REPORT_DATA'),
+    )
     .action(async (opts) => {
-      if ((opts.participant === undefined) === (opts.customParticipantId === undefined)) throw new Error('give exactly one of --participant and --custom-participant-id');
-      const db = await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined });
+      if ((opts.participant === undefined) === (opts.customParticipantId === undefined))
+        throw new Error('give exactly one of --participant and --custom-participant-id');
+      const db = await openDatabase({
+        dataDir: opts.data,
+        databaseUrl: process.env.DATABASE_URL || undefined,
+      });
       try {
-        if (!(await findApp(db.db, opts.account, opts.app))) throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
+        if (!(await findApp(db.db, opts.account, opts.app)))
+          throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
         const scope = { accountId: String(opts.account), appId: String(opts.app) };
         const result = await eraseParticipants(
           db.db,
           db.dialect,
-          opts.participant !== undefined ? { ...scope, participantIds: [String(opts.participant)] } : { ...scope, customParticipantId: String(opts.customParticipantId) },
+          opts.participant !== undefined
+            ? { ...scope, participantIds: [String(opts.participant)] }
+            : { ...scope, customParticipantId: String(opts.customParticipantId) },
         );
         if (result.participantIds.length === 0) throw new Error('no such participant in this app');
-        process.stdout.write(`${JSON.stringify({ participant_ids: result.participantIds, peer_ids: result.peerIds, deleted_rows: result.deleted })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ participant_ids: result.participantIds, peer_ids: result.peerIds, deleted_rows: result.deleted })}\n`,
+        );
       } finally {
         await db.close();
       }

@@ -27,30 +27,54 @@ interface ExportOptions {
 export function exportCommand(): Command {
   const command = new Command('export');
   return command
-    .description("write an app's finished peers' summaries (identity, device, network, per-stream quality) as NDJSON or CSV to stdout; the next cursor goes to stderr")
+    .description(
+      "write an app's finished peers' summaries (identity, device, network, per-stream quality) as NDJSON or CSV to stdout; the next cursor goes to stderr",
+    )
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--app <id>', 'app id (must exist in the account)')
     .requiredOption('--since <time>', 'peers finished at or after this ISO 8601 date-time')
     .requiredOption('--until <time>', 'peers finished before this ISO 8601 date-time')
     .option('--format <format>', 'ndjson or csv', 'ndjson')
-    .option('--cursor <cursor>', "continue after the row with this cursor (a row's cursor value, or the next_cursor printed by an earlier run)")
+    .option(
+      '--cursor <cursor>',
+      "continue after the row with this cursor (a row's cursor value, or the next_cursor printed by an earlier run)",
+    )
     .option('--limit <n>', 'stop after this many rows')
-    .addOption(new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA'))
+    .addOption(
+      new Option('--data <dir>', 'directory of the embedded database')
+        .default('./data')
+        .env('PEER_REPORT_DATA'),
+    )
     .action(async (opts: ExportOptions) => {
       let params;
       try {
-        params = parseExportParams((name) => (opts as unknown as Record<string, string | undefined>)[name]);
+        params = parseExportParams(
+          (name) => (opts as unknown as Record<string, string | undefined>)[name],
+        );
       } catch (err) {
         // A usage error (exit 2), like commander's own.
-        if (err instanceof ExportParamError) command.error(`error: --${err.field}: ${err.message}`, { exitCode: 2, code: 'peer-report.invalidOption' });
+        if (err instanceof ExportParamError)
+          command.error(`error: --${err.field}: ${err.message}`, {
+            exitCode: 2,
+            code: 'peer-report.invalidOption',
+          });
         throw err;
       }
-      const db = await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined });
+      const db = await openDatabase({
+        dataDir: opts.data,
+        databaseUrl: process.env.DATABASE_URL || undefined,
+      });
       let lastCursor = opts.cursor;
       let rows = 0;
       try {
-        if (!(await findApp(db.db, opts.account, opts.app))) throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
-        const pages = exportPeerPages(db.db, db.dialect, { accountId: opts.account, appId: opts.app }, params);
+        if (!(await findApp(db.db, opts.account, opts.app)))
+          throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
+        const pages = exportPeerPages(
+          db.db,
+          db.dialect,
+          { accountId: opts.account, appId: opts.app },
+          params,
+        );
         let pageRows = 0;
         let pageCursor: string | undefined;
         const text = exportText(pages, params, (page) => {
@@ -59,7 +83,9 @@ export function exportCommand(): Command {
         });
         for await (const chunk of text) {
           // One page at a time, each written out before the next is read: the cursor printed is of a row written.
-          await new Promise<void>((resolve, reject) => process.stdout.write(chunk, (err) => (err ? reject(err) : resolve())));
+          await new Promise<void>((resolve, reject) =>
+            process.stdout.write(chunk, (err) => (err ? reject(err) : resolve())),
+          );
           if (pageCursor !== undefined) {
             rows += pageRows;
             lastCursor = pageCursor;

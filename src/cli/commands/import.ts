@@ -22,30 +22,49 @@ export function peerLine(result: ImportResult, peer: ImportResult['peers'][numbe
     `samples=${peer.samples}`,
     `${new Date(peer.joined_at).toISOString()}..${new Date(peer.left_at).toISOString()}`,
   ];
-  if (peer.partial) fields.push(`complete_from=${new Date(peer.partial.complete_from).toISOString()}`);
+  if (peer.partial)
+    fields.push(`complete_from=${new Date(peer.partial.complete_from).toISOString()}`);
   return fields.join('\t');
 }
 
 /** The `import` command. */
 export function importCommand(): Command {
   return new Command('import')
-    .description('import a recorded call (webrtc-internals or rtcstats dump, getStats() snapshot; gzip or not); prints one line per created peer, peer_id first')
+    .description(
+      'import a recorded call (webrtc-internals or rtcstats dump, getStats() snapshot; gzip or not); prints one line per created peer, peer_id first',
+    )
     .argument('<file>', 'dump file')
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--app <id>', 'app id (must exist in the account)')
     .option('--title <title>', 'meeting title (default: the file name)')
-    .option('--keep-full-ip', 'store client addresses whole (default: truncated to /24 and /48; also PEER_REPORT_KEEP_FULL_IP=1)')
-    .addOption(new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA'))
+    .option(
+      '--keep-full-ip',
+      'store client addresses whole (default: truncated to /24 and /48; also PEER_REPORT_KEEP_FULL_IP=1)',
+    )
+    .addOption(
+      new Option('--data <dir>', 'directory of the embedded database')
+        .default('./data')
+        .env('PEER_REPORT_DATA'),
+    )
     .action(async (file: string, opts) => {
-      const db = await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined });
+      const db = await openDatabase({
+        dataDir: opts.data,
+        databaseUrl: process.env.DATABASE_URL || undefined,
+      });
       try {
-        if (!(await findApp(db.db, opts.account, opts.app))) throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
+        if (!(await findApp(db.db, opts.account, opts.app)))
+          throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
         const title = opts.title ?? `Imported ${file.split('/').pop()}`;
-        const result = await importDump({ ...db, config: { keepFullIp: Boolean(opts.keepFullIp) || loadConfig().keepFullIp } }, file, { accountId: opts.account, appId: opts.app, title });
+        const result = await importDump(
+          { ...db, config: { keepFullIp: Boolean(opts.keepFullIp) || loadConfig().keepFullIp } },
+          file,
+          { accountId: opts.account, appId: opts.app, title },
+        );
         for (const peer of result.peers) {
           process.stdout.write(`${peerLine(result, peer)}\n`);
           for (const note of peer.notes) process.stderr.write(`note (${peer.label}): ${note}\n`);
-          if (peer.partial) process.stderr.write(`partial (${peer.label}): ${peer.partial.reason}\n`);
+          if (peer.partial)
+            process.stderr.write(`partial (${peer.label}): ${peer.partial.reason}\n`);
         }
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       } finally {

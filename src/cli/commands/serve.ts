@@ -33,7 +33,8 @@ interface ServeOptions {
 function numberFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: expected a non-negative number, got '${value}'`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`--${name}: expected a non-negative number, got '${value}'`);
   return n;
 }
 
@@ -41,7 +42,8 @@ function numberFlag(name: string, value: string | undefined): number | undefined
 function intFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got '${value}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name}: expected a non-negative integer, got '${value}'`);
   return n;
 }
 
@@ -65,12 +67,19 @@ async function runWorker(opts: ServeOptions, port: number): Promise<void> {
     ingestBurst: intFlag('ingest-burst', opts.ingestBurst),
     maxLivePeersPerParticipant: intFlag('max-live-peers', opts.maxLivePeers),
   });
-  const where = server.database.dialect === 'sqlite' ? ` ${server.database.location}` : ` ${server.database.location}`;
+  const where =
+    server.database.dialect === 'sqlite'
+      ? ` ${server.database.location}`
+      : ` ${server.database.location}`;
   // The line tells where the socket is bound; the URL is where a client on this machine reaches it.
   const listening = `http://${server.boundTo}`;
   const local = server.url === listening ? '' : `; local URL ${server.url}`;
-  if (cluster.isWorker) process.send?.({ listening, local, where, dialect: server.database.dialect });
-  else console.log(`peer-report listening on ${listening} (store: ${server.database.dialect}${where}${local})`);
+  if (cluster.isWorker)
+    process.send?.({ listening, local, where, dialect: server.database.dialect });
+  else
+    console.log(
+      `peer-report listening on ${listening} (store: ${server.database.dialect}${where}${local})`,
+    );
   const stop = async () => {
     await server.close();
     process.exit(0);
@@ -81,17 +90,24 @@ async function runWorker(opts: ServeOptions, port: number): Promise<void> {
 
 async function runPrimary(opts: ServeOptions, workers: number): Promise<void> {
   // Migrate once, before any worker opens the database.
-  await (await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined })).close();
+  await (
+    await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined })
+  ).close();
   let stopping = false;
   let announced = false;
   const fork = () => {
     const w = cluster.fork();
-    w.on('message', (m: { listening?: string; local?: string; where?: string; dialect?: string }) => {
-      if (m.listening && !announced) {
-        announced = true;
-        console.log(`peer-report listening on ${m.listening} (store: ${m.dialect}${m.where}${m.local ?? ''}; ${workers} workers)`);
-      }
-    });
+    w.on(
+      'message',
+      (m: { listening?: string; local?: string; where?: string; dialect?: string }) => {
+        if (m.listening && !announced) {
+          announced = true;
+          console.log(
+            `peer-report listening on ${m.listening} (store: ${m.dialect}${m.where}${m.local ?? ''}; ${workers} workers)`,
+          );
+        }
+      },
+    );
   };
   for (let i = 0; i < workers; i++) fork();
   cluster.on('exit', (w, code, signal) => {
@@ -115,29 +131,94 @@ async function runPrimary(opts: ServeOptions, workers: number): Promise<void> {
 /** The `serve` command. */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run the server (embedded database in --data, or PostgreSQL when DATABASE_URL is set)')
+    .description(
+      'run the server (embedded database in --data, or PostgreSQL when DATABASE_URL is set)',
+    )
     .addOption(new Option('--port <port>', 'TCP port').default('8787').env('PORT'))
-    .addOption(new Option('--host <host>', 'address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface)').env('PEER_REPORT_HOST'))
-    .addOption(new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA'))
-    .addOption(new Option('--workers <n>', 'server processes sharing the port and the database').default('1').env('PEER_REPORT_WORKERS'))
+    .addOption(
+      new Option(
+        '--host <host>',
+        'address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface)',
+      ).env('PEER_REPORT_HOST'),
+    )
+    .addOption(
+      new Option('--data <dir>', 'directory of the embedded database')
+        .default('./data')
+        .env('PEER_REPORT_DATA'),
+    )
+    .addOption(
+      new Option('--workers <n>', 'server processes sharing the port and the database')
+        .default('1')
+        .env('PEER_REPORT_WORKERS'),
+    )
     .option('--keep-full-ip', 'store full client IP addresses (default: truncated to /24 and /48)')
     .option('--trusted-proxy <ip...>', 'proxy addresses whose X-Forwarded-For is trusted')
     .option('--log-requests', 'log each request (method, path, status, time)')
-    .addOption(new Option('--idle-timeout-ms <ms>', 'close a connection silent this long without a request in progress (default 10000)').env('PEER_REPORT_IDLE_TIMEOUT_MS'))
-    .addOption(new Option('--headers-timeout-ms <ms>', 'time allowed for a request\'s headers (default 20000)').env('PEER_REPORT_HEADERS_TIMEOUT_MS'))
-    .addOption(new Option('--request-timeout-ms <ms>', 'time allowed for a whole request, body included (default 120000)').env('PEER_REPORT_REQUEST_TIMEOUT_MS'))
-    .addOption(new Option('--keep-alive-timeout-ms <ms>', 'how long a kept-alive connection waits for its next request (default 5000)').env('PEER_REPORT_KEEP_ALIVE_TIMEOUT_MS'))
-    .addOption(new Option('--max-connections <n>', 'concurrent connections per process (default 10000)').env('PEER_REPORT_MAX_CONNECTIONS'))
-    .addOption(new Option('--ingest-rate <n>', 'ingest requests per second per participant, 0 = unlimited (default 50)').env('PEER_REPORT_INGEST_RATE'))
-    .addOption(new Option('--ingest-burst <n>', 'ingest requests a participant may send at once (default 500)').env('PEER_REPORT_INGEST_BURST'))
-    .addOption(new Option('--join-rate <n>', 'joins per second per participant, 0 = unlimited (default 0.2)').env('PEER_REPORT_JOIN_RATE'))
-    .addOption(new Option('--join-burst <n>', 'joins a participant may send at once (default 20)').env('PEER_REPORT_JOIN_BURST'))
-    .addOption(new Option('--max-live-peers <n>', 'live peers per participant; a join beyond closes the oldest (default 8)').env('PEER_REPORT_MAX_LIVE_PEERS'))
+    .addOption(
+      new Option(
+        '--idle-timeout-ms <ms>',
+        'close a connection silent this long without a request in progress (default 10000)',
+      ).env('PEER_REPORT_IDLE_TIMEOUT_MS'),
+    )
+    .addOption(
+      new Option(
+        '--headers-timeout-ms <ms>',
+        "time allowed for a request's headers (default 20000)",
+      ).env('PEER_REPORT_HEADERS_TIMEOUT_MS'),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout-ms <ms>',
+        'time allowed for a whole request, body included (default 120000)',
+      ).env('PEER_REPORT_REQUEST_TIMEOUT_MS'),
+    )
+    .addOption(
+      new Option(
+        '--keep-alive-timeout-ms <ms>',
+        'how long a kept-alive connection waits for its next request (default 5000)',
+      ).env('PEER_REPORT_KEEP_ALIVE_TIMEOUT_MS'),
+    )
+    .addOption(
+      new Option('--max-connections <n>', 'concurrent connections per process (default 10000)').env(
+        'PEER_REPORT_MAX_CONNECTIONS',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--ingest-rate <n>',
+        'ingest requests per second per participant, 0 = unlimited (default 50)',
+      ).env('PEER_REPORT_INGEST_RATE'),
+    )
+    .addOption(
+      new Option(
+        '--ingest-burst <n>',
+        'ingest requests a participant may send at once (default 500)',
+      ).env('PEER_REPORT_INGEST_BURST'),
+    )
+    .addOption(
+      new Option(
+        '--join-rate <n>',
+        'joins per second per participant, 0 = unlimited (default 0.2)',
+      ).env('PEER_REPORT_JOIN_RATE'),
+    )
+    .addOption(
+      new Option('--join-burst <n>', 'joins a participant may send at once (default 20)').env(
+        'PEER_REPORT_JOIN_BURST',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-live-peers <n>',
+        'live peers per participant; a join beyond closes the oldest (default 8)',
+      ).env('PEER_REPORT_MAX_LIVE_PEERS'),
+    )
     .action(async (opts: ServeOptions) => {
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected a port number, got '${opts.port}'`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port: expected a port number, got '${opts.port}'`);
       const workers = Number(opts.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new Error(`--workers: expected 1 to 64, got '${opts.workers}'`);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+        throw new Error(`--workers: expected 1 to 64, got '${opts.workers}'`);
       if (workers > 1 && cluster.isPrimary) await runPrimary(opts, workers);
       else await runWorker(opts, port);
     });

@@ -8,9 +8,15 @@ import { Command, Option } from 'commander';
 import { openDatabase } from '../../store/open-database.ts';
 import { ensureSigningKey, rotateSigningKey } from '../../webhooks/signing-key.ts';
 
-const dataOption = () => new Option('--data <dir>', 'directory of the embedded database').default('./data').env('PEER_REPORT_DATA');
+const dataOption = () =>
+  new Option('--data <dir>', 'directory of the embedded database')
+    .default('./data')
+    .env('PEER_REPORT_DATA');
 
-async function withDatabase<T>(dataDir: string, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(
+  dataDir: string,
+  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+): Promise<T> {
   const db = await openDatabase({ dataDir, databaseUrl: process.env.DATABASE_URL || undefined });
   try {
     return await work(db);
@@ -24,11 +30,15 @@ export function webhooksCommand(): Command {
   const cmd = new Command('webhooks').description('webhook signing key');
   cmd
     .command('rotate-key')
-    .description('make a new signing key pair, retire the current one, and print the new public key (PEM)')
+    .description(
+      'make a new signing key pair, retire the current one, and print the new public key (PEM)',
+    )
     .addOption(dataOption())
     .action(async (opts: { data: string }) => {
       const key = await withDatabase(opts.data, (db) => rotateSigningKey(db.db, db.dialect));
-      process.stdout.write(key.publicKeyPem.endsWith('\n') ? key.publicKeyPem : `${key.publicKeyPem}\n`);
+      process.stdout.write(
+        key.publicKeyPem.endsWith('\n') ? key.publicKeyPem : `${key.publicKeyPem}\n`,
+      );
     });
   cmd
     .command('public-key')
@@ -36,7 +46,9 @@ export function webhooksCommand(): Command {
     .addOption(dataOption())
     .action(async (opts: { data: string }) => {
       const key = await withDatabase(opts.data, (db) => ensureSigningKey(db.db, db.dialect));
-      process.stdout.write(key.publicKeyPem.endsWith('\n') ? key.publicKeyPem : `${key.publicKeyPem}\n`);
+      process.stdout.write(
+        key.publicKeyPem.endsWith('\n') ? key.publicKeyPem : `${key.publicKeyPem}\n`,
+      );
     });
   return cmd;
 }

@@ -31,7 +31,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('apps_account').on('apps').columns(['account_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('apps_account')
+    .on('apps')
+    .columns(['account_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('meetings')
@@ -44,7 +48,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('meetings_app').on('meetings').columns(['app_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('meetings_app')
+    .on('meetings')
+    .columns(['app_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('participants')
@@ -61,7 +69,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('deleted_at', 'bigint')
     .execute();
-  await db.schema.createIndex('participants_meeting').on('participants').columns(['meeting_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('participants_meeting')
+    .on('participants')
+    .columns(['meeting_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('sessions')
@@ -79,8 +91,16 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
   // The sessions listing pages an app's sessions newest first, with a stable tie-break on id.
-  await db.schema.createIndex('sessions_app_created').on('sessions').columns(['app_id', 'created_at', 'id']).execute();
-  await db.schema.createIndex('sessions_meeting_status').on('sessions').columns(['meeting_id', 'status']).execute();
+  await db.schema
+    .createIndex('sessions_app_created')
+    .on('sessions')
+    .columns(['app_id', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('sessions_meeting_status')
+    .on('sessions')
+    .columns(['meeting_id', 'status'])
+    .execute();
 
   await db.schema
     .createTable('peers')
@@ -102,9 +122,21 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('peers_session').on('peers').columns(['session_id', 'joined_at']).execute();
-  await db.schema.createIndex('peers_participant').on('peers').columns(['participant_id']).execute();
-  await db.schema.createIndex('peers_live').on('peers').columns(['status', 'last_seen_at']).execute();
+  await db.schema
+    .createIndex('peers_session')
+    .on('peers')
+    .columns(['session_id', 'joined_at'])
+    .execute();
+  await db.schema
+    .createIndex('peers_participant')
+    .on('peers')
+    .columns(['participant_id'])
+    .execute();
+  await db.schema
+    .createIndex('peers_live')
+    .on('peers')
+    .columns(['status', 'last_seen_at'])
+    .execute();
 
   await db.schema
     .createTable('peer_batches')
@@ -121,7 +153,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('pc', 'text')
     .addColumn('metadata', 'text')
     .execute();
-  await db.schema.createIndex('peer_events_peer').on('peer_events').columns(['peer_id', 'ts']).execute();
+  await db.schema
+    .createIndex('peer_events_peer')
+    .on('peer_events')
+    .columns(['peer_id', 'ts'])
+    .execute();
 
   await idColumn(db.schema.createTable('device_updates'))
     .addColumn('peer_id', 'text', (c) => c.notNull())
@@ -129,7 +165,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('device_updates_peer').on('device_updates').columns(['peer_id', 'ts']).execute();
+  await db.schema
+    .createIndex('device_updates_peer')
+    .on('device_updates')
+    .columns(['peer_id', 'ts'])
+    .execute();
 
   await idColumn(db.schema.createTable('pc_metadata'))
     .addColumn('peer_id', 'text', (c) => c.notNull())
@@ -137,7 +177,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('ts', 'bigint', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('pc_metadata_peer').on('pc_metadata').columns(['peer_id', 'ts']).execute();
+  await db.schema
+    .createIndex('pc_metadata_peer')
+    .on('pc_metadata')
+    .columns(['peer_id', 'ts'])
+    .execute();
 
   await db.schema
     .createTable('candidate_pairs')
@@ -199,7 +243,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
       .addColumn('metrics', 'blob', (c) => c.notNull())
       .addColumn('received_at', 'bigint', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('quality_chunks_received').on('quality_chunks').columns(['received_at']).execute();
+    await db.schema
+      .createIndex('quality_chunks_received')
+      .on('quality_chunks')
+      .columns(['received_at'])
+      .execute();
   }
   await db.schema
     .createIndex('quality_chunks_peer')

@@ -8,7 +8,19 @@ import type { StoreDialect } from '../store-dialect.ts';
 
 /** Adds the listing indexes. */
 export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void> {
-  await db.schema.createIndex('sessions_app_minutes').on('sessions').columns(['app_id', 'minutes_consumed', 'id']).execute();
-  await db.schema.createIndex('sessions_app_started').on('sessions').columns(['app_id', 'started_at', 'id']).execute();
-  await db.schema.createIndex('meetings_app_title').on('meetings').columns(['app_id', 'title']).execute();
+  await db.schema
+    .createIndex('sessions_app_minutes')
+    .on('sessions')
+    .columns(['app_id', 'minutes_consumed', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('sessions_app_started')
+    .on('sessions')
+    .columns(['app_id', 'started_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('meetings_app_title')
+    .on('meetings')
+    .columns(['app_id', 'title'])
+    .execute();
 }

@@ -11,5 +11,9 @@ export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void>
   await db.schema.alterTable('peers').addColumn('chunks_compacted_at', 'bigint').execute();
   await db.schema.alterTable('peers').addColumn('chunks_merged_at', 'bigint').execute();
   await db.schema.alterTable('peers').addColumn('chunks_merged_upto', 'bigint').execute();
-  await db.schema.createIndex('peers_compaction').on('peers').columns(['chunks_compacted_at', 'status', 'left_at']).execute();
+  await db.schema
+    .createIndex('peers_compaction')
+    .on('peers')
+    .columns(['chunks_compacted_at', 'status', 'left_at'])
+    .execute();
 }

@@ -10,5 +10,9 @@ import type { StoreDialect } from '../store-dialect.ts';
 export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void> {
   await db.schema.alterTable('api_tokens').addColumn('expires_at', 'bigint').execute();
   await db.schema.alterTable('api_tokens').addColumn('last_used_at', 'bigint').execute();
-  await db.schema.createIndex('api_tokens_account').on('api_tokens').columns(['account_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('api_tokens_account')
+    .on('api_tokens')
+    .columns(['account_id', 'created_at'])
+    .execute();
 }

@@ -1,4 +1,4 @@
-/** A finished peer's diagnosis, computed once when its chunks are compacted (src/report/peer-diagnosis.ts). */
+/** A finished peer's diagnosis, computed once when its chunks are compacted (src/store/peer-diagnosis.ts). */
 import type { Kysely } from 'kysely';
 import type { StoreDialect } from '../store-dialect.ts';
 

@@ -24,7 +24,11 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('webhooks_app').on('webhooks').columns(['app_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('webhooks_app')
+    .on('webhooks')
+    .columns(['app_id', 'created_at'])
+    .execute();
 
   let deliveries = db.schema.createTable('webhook_deliveries');
   deliveries =
@@ -48,9 +52,21 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('last_error', 'text')
     .execute();
   // The delivery loop reads a webhook's pending head; the log lists a webhook's newest first.
-  await db.schema.createIndex('webhook_deliveries_queue').on('webhook_deliveries').columns(['webhook_id', 'status', 'id']).execute();
-  await db.schema.createIndex('webhook_deliveries_log').on('webhook_deliveries').columns(['webhook_id', 'id']).execute();
-  await db.schema.createIndex('webhook_deliveries_finished').on('webhook_deliveries').columns(['status', 'created_at']).execute();
+  await db.schema
+    .createIndex('webhook_deliveries_queue')
+    .on('webhook_deliveries')
+    .columns(['webhook_id', 'status', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_log')
+    .on('webhook_deliveries')
+    .columns(['webhook_id', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('webhook_deliveries_finished')
+    .on('webhook_deliveries')
+    .columns(['status', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('webhook_signing_keys')

@@ -43,11 +43,27 @@ export async function up(db: Kysely<any>, _dialect: StoreDialect): Promise<void>
     .addColumn('chunks_upto', 'bigint', (c) => c.notNull())
     .addColumn('computed_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('peer_rollups_app_time').on('peer_rollups').columns(['app_id', 'finished_at']).execute();
-  await db.schema.createIndex('peer_rollups_app_worst').on('peer_rollups').columns(['app_id', 'severity', 'peer_id', 'finished_at']).execute();
-  await db.schema.createIndex('peer_rollups_computed').on('peer_rollups').columns(['computed_at']).execute();
+  await db.schema
+    .createIndex('peer_rollups_app_time')
+    .on('peer_rollups')
+    .columns(['app_id', 'finished_at'])
+    .execute();
+  await db.schema
+    .createIndex('peer_rollups_app_worst')
+    .on('peer_rollups')
+    .columns(['app_id', 'severity', 'peer_id', 'finished_at'])
+    .execute();
+  await db.schema
+    .createIndex('peer_rollups_computed')
+    .on('peer_rollups')
+    .columns(['computed_at'])
+    .execute();
   for (const dim of DIMENSIONS) {
-    await db.schema.createIndex(`peer_rollups_app_${dim}`).on('peer_rollups').columns(['app_id', dim, 'finished_at']).execute();
+    await db.schema
+      .createIndex(`peer_rollups_app_${dim}`)
+      .on('peer_rollups')
+      .columns(['app_id', dim, 'finished_at'])
+      .execute();
   }
   await db.schema
     .createTable('rollup_buckets')

@@ -28,7 +28,9 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
   // The UTC day of an epoch-ms time: integer division on both stores (times are positive).
   const day = (col: string) => `(${col} / ${DAY_MS})`;
   await sql
-    .raw(`insert into session_counts (account_id, app_id, status, day, n) select account_id, app_id, status, ${day('started_at')}, count(*) from sessions group by account_id, app_id, status, ${day('started_at')}`)
+    .raw(
+      `insert into session_counts (account_id, app_id, status, day, n) select account_id, app_id, status, ${day('started_at')}, count(*) from sessions group by account_id, app_id, status, ${day('started_at')}`,
+    )
     .execute(db);
   const add = (row: 'new' | 'old') =>
     `insert into session_counts (account_id, app_id, status, day, n) values (${row}.account_id, ${row}.app_id, ${row}.status, ${day(`${row}.started_at`)}, 1) on conflict (account_id, app_id, status, day) do update set n = session_counts.n + 1`;
@@ -37,10 +39,18 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
   const moved =
     'old.status is distinct from new.status or old.account_id is distinct from new.account_id or old.app_id is distinct from new.app_id or old.started_at is distinct from new.started_at';
   if (dialect === 'sqlite') {
-    await sql.raw(`create trigger sessions_count_insert after insert on sessions begin ${add('new')}; end`).execute(db);
-    await sql.raw(`create trigger sessions_count_delete after delete on sessions begin ${remove('old')}; end`).execute(db);
     await sql
-      .raw(`create trigger sessions_count_update after update of status, account_id, app_id, started_at on sessions when ${moved.replaceAll('is distinct from', 'is not')} begin ${remove('old')}; ${add('new')}; end`)
+      .raw(`create trigger sessions_count_insert after insert on sessions begin ${add('new')}; end`)
+      .execute(db);
+    await sql
+      .raw(
+        `create trigger sessions_count_delete after delete on sessions begin ${remove('old')}; end`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `create trigger sessions_count_update after update of status, account_id, app_id, started_at on sessions when ${moved.replaceAll('is distinct from', 'is not')} begin ${remove('old')}; ${add('new')}; end`,
+      )
       .execute(db);
     return;
   }
@@ -54,6 +64,14 @@ begin
 end $$`,
     )
     .execute(db);
-  await sql.raw('create trigger sessions_count_insert_delete after insert or delete on sessions for each row execute function sessions_count_change()').execute(db);
-  await sql.raw(`create trigger sessions_count_update after update of status, account_id, app_id, started_at on sessions for each row when (${moved}) execute function sessions_count_change()`).execute(db);
+  await sql
+    .raw(
+      'create trigger sessions_count_insert_delete after insert or delete on sessions for each row execute function sessions_count_change()',
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `create trigger sessions_count_update after update of status, account_id, app_id, started_at on sessions for each row when (${moved}) execute function sessions_count_change()`,
+    )
+    .execute(db);
 }

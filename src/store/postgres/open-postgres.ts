@@ -13,9 +13,16 @@ pg.types.setTypeParser(20, (v) => Number(v)); // int8
 pg.types.setTypeParser(1700, (v) => Number(v)); // numeric
 
 /** Opens a PostgreSQL database by URL. */
-export async function openPostgres(url: string, poolSize = Number(process.env.PEER_REPORT_PG_POOL ?? 10), onQuery?: DatabaseOptions['onQuery']): Promise<OpenDatabase> {
+export async function openPostgres(
+  url: string,
+  poolSize = Number(process.env.PEER_REPORT_PG_POOL ?? 10),
+  onQuery?: DatabaseOptions['onQuery'],
+): Promise<OpenDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(onQuery) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    log: queryLog(onQuery),
+  });
   await migrateToLatest(db, 'postgres');
   const u = new URL(url);
   return {

@@ -15,14 +15,40 @@ const LOSSY = (k: number) => ({ lossPct: during(k, 60, 90) ? 12 : 0 });
 const CLEAN = () => ({ lossPct: 0 });
 
 /** A receiving stream of `self` from `from`. */
-function recv(from: string, fill: (k: number) => { lossPct: number }, topology: Topology, extra: Partial<DiagnosisStream> = {}): DiagnosisStream {
-  return stream(`pc-${from}|consumer|${from.length}1`, 'receive', 'audio', intervals(150, fill), { remotePeerId: from, topology, ...extra });
+function recv(
+  from: string,
+  fill: (k: number) => { lossPct: number },
+  topology: Topology,
+  extra: Partial<DiagnosisStream> = {},
+): DiagnosisStream {
+  return stream(`pc-${from}|consumer|${from.length}1`, 'receive', 'audio', intervals(150, fill), {
+    remotePeerId: from,
+    topology,
+    ...extra,
+  });
 }
 
 /** Another peer whose sent audio streams (one per receiver) have those fills. */
-function sender(id: string, sends: { to: string; fill: (k: number) => { lossPct: number } | { packets: number } }[], topology: Topology): SessionPeer {
-  const streams = sends.map((s, n) => stream(`pc-${s.to}|producer|${n + 1}${id.length}`, 'send', 'audio', intervals(150, s.fill as never), { topology, remotePeerId: s.to }));
-  return { peerId: id, aliases: [`custom-${id}`], label: `user-${id}`, producers: producerSummaries(streams) };
+function sender(
+  id: string,
+  sends: { to: string; fill: (k: number) => { lossPct: number } | { packets: number } }[],
+  topology: Topology,
+): SessionPeer {
+  const streams = sends.map((s, n) =>
+    stream(
+      `pc-${s.to}|producer|${n + 1}${id.length}`,
+      'send',
+      'audio',
+      intervals(150, s.fill as never),
+      { topology, remotePeerId: s.to },
+    ),
+  );
+  return {
+    peerId: id,
+    aliases: [`custom-${id}`],
+    label: `user-${id}`,
+    producers: producerSummaries(streams),
+  };
 }
 
 function ctx(others: SessionPeer[], sessionPeers = others.length + 1): BlameContext {
@@ -32,8 +58,22 @@ function ctx(others: SessionPeer[], sessionPeers = others.length + 1): BlameCont
 describe('blame in a 3-peer P2P mesh', () => {
   it("A's uplink: A's streams to self and to C both lost; self's stream from C clean → remote_peer A", () => {
     const input = peer([recv('A', LOSSY, 'p2p'), recv('C', CLEAN, 'p2p')]);
-    const A = sender('A', [{ to: 'self', fill: LOSSY }, { to: 'C', fill: LOSSY }], 'p2p');
-    const C = sender('C', [{ to: 'self', fill: CLEAN }, { to: 'A', fill: CLEAN }], 'p2p');
+    const A = sender(
+      'A',
+      [
+        { to: 'self', fill: LOSSY },
+        { to: 'C', fill: LOSSY },
+      ],
+      'p2p',
+    );
+    const C = sender(
+      'C',
+      [
+        { to: 'self', fill: CLEAN },
+        { to: 'A', fill: CLEAN },
+      ],
+      'p2p',
+    );
     const d = diagnose(input, ctx([A, C]));
     const loss = d.issues.find((i) => i.kind === 'packet_loss')!;
     assert.equal(loss.attribution.cause, 'remote_peer');
@@ -41,12 +81,29 @@ describe('blame in a 3-peer P2P mesh', () => {
     assert.equal(loss.attribution.matched_by, 'remote_peer_id');
     assert.equal(loss.attribution.confidence, 'high');
     assert.equal(d.verdicts.receive.audio, 'poor');
-    assert.equal(d.summary, "Poor audio received from 10:32:00 to 10:33:00 UTC: 12 % packet loss (worst 12 %) on the sender's uplink (participant 'user-A').");
+    assert.equal(
+      d.summary,
+      "Poor audio received from 10:32:00 to 10:33:00 UTC: 12 % packet loss (worst 12 %) on the sender's uplink (participant 'user-A').",
+    );
   });
   it("own downlink: streams from A and C both lost while A's and C's other streams were clean", () => {
     const input = peer([recv('A', LOSSY, 'p2p'), recv('C', LOSSY, 'p2p')]);
-    const A = sender('A', [{ to: 'self', fill: LOSSY }, { to: 'C', fill: CLEAN }], 'p2p');
-    const C = sender('C', [{ to: 'self', fill: LOSSY }, { to: 'A', fill: CLEAN }], 'p2p');
+    const A = sender(
+      'A',
+      [
+        { to: 'self', fill: LOSSY },
+        { to: 'C', fill: CLEAN },
+      ],
+      'p2p',
+    );
+    const C = sender(
+      'C',
+      [
+        { to: 'self', fill: LOSSY },
+        { to: 'A', fill: CLEAN },
+      ],
+      'p2p',
+    );
     const d = diagnose(input, ctx([A, C]));
     const losses = d.issues.filter((i) => i.kind === 'packet_loss');
     assert.equal(losses.length, 1, 'one issue for both streams');
@@ -56,7 +113,14 @@ describe('blame in a 3-peer P2P mesh', () => {
   });
   it("only A's stream to self lost, A's stream to C clean: the path from A, not A's uplink", () => {
     const input = peer([recv('A', LOSSY, 'p2p'), recv('C', CLEAN, 'p2p')]);
-    const A = sender('A', [{ to: 'self', fill: LOSSY }, { to: 'C', fill: CLEAN }], 'p2p');
+    const A = sender(
+      'A',
+      [
+        { to: 'self', fill: LOSSY },
+        { to: 'C', fill: CLEAN },
+      ],
+      'p2p',
+    );
     const d = diagnose(input, ctx([A, sender('C', [], 'p2p')]));
     const loss = d.issues.find((i) => i.kind === 'packet_loss')!;
     assert.equal(loss.attribution.cause, 'network_path');
@@ -66,7 +130,10 @@ describe('blame in a 3-peer P2P mesh', () => {
 
 describe('blame with two peers on P2P', () => {
   it('says it is ambiguous instead of guessing', () => {
-    const d = diagnose(peer([recv('A', LOSSY, 'p2p')]), ctx([sender('A', [{ to: 'self', fill: LOSSY }], 'p2p')]));
+    const d = diagnose(
+      peer([recv('A', LOSSY, 'p2p')]),
+      ctx([sender('A', [{ to: 'self', fill: LOSSY }], 'p2p')]),
+    );
     const loss = d.issues.find((i) => i.kind === 'packet_loss')!;
     assert.equal(loss.attribution.cause, 'network_path');
     assert.equal(loss.attribution.confidence, 'low');
@@ -79,20 +146,56 @@ describe('blame on an SFU', () => {
     const lossyA = sender('A', [{ to: 'sfu', fill: LOSSY }], 'sfu');
     const cleanA = sender('A', [{ to: 'sfu', fill: CLEAN }], 'sfu');
     const input = peer([recv('A', LOSSY, 'sfu')]);
-    assert.equal(diagnose(input, ctx([lossyA, sender('B', [], 'sfu')])).issues[0].attribution.cause, 'remote_peer');
-    assert.equal(diagnose(input, ctx([cleanA, sender('B', [], 'sfu')])).issues[0].attribution.cause, 'server');
+    assert.equal(
+      diagnose(input, ctx([lossyA, sender('B', [], 'sfu')])).issues[0].attribution.cause,
+      'remote_peer',
+    );
+    assert.equal(
+      diagnose(input, ctx([cleanA, sender('B', [], 'sfu')])).issues[0].attribution.cause,
+      'server',
+    );
   });
 });
 
 describe('no media received against the sender', () => {
   const gap = (k: number) => ({ packets: during(k, 50, 70) ? 0 : 50 });
-  const recvGap = stream('pc|consumer|9', 'receive', 'audio', intervals(150, gap), { remotePeerId: 'A', topology: 'sfu' });
-  const recvOther = stream('pc|consumer|8', 'receive', 'audio', intervals(150, () => ({ packets: 50 })), { remotePeerId: 'B', topology: 'sfu' });
+  const recvGap = stream('pc|consumer|9', 'receive', 'audio', intervals(150, gap), {
+    remotePeerId: 'A',
+    topology: 'sfu',
+  });
+  const recvOther = stream(
+    'pc|consumer|8',
+    'receive',
+    'audio',
+    intervals(150, () => ({ packets: 50 })),
+    { remotePeerId: 'B', topology: 'sfu' },
+  );
   it('dropped when the sender sent nothing either, bad when it was sending', () => {
-    const silentA = { peerId: 'A', aliases: [], producers: producerSummaries([stream('x|producer|9', 'send', 'audio', intervals(150, gap), { topology: 'sfu' })]) };
-    const liveA = { peerId: 'A', aliases: [], producers: producerSummaries([stream('x|producer|9', 'send', 'audio', intervals(150, () => ({ packets: 50 })), { topology: 'sfu' })]) };
+    const silentA = {
+      peerId: 'A',
+      aliases: [],
+      producers: producerSummaries([
+        stream('x|producer|9', 'send', 'audio', intervals(150, gap), { topology: 'sfu' }),
+      ]),
+    };
+    const liveA = {
+      peerId: 'A',
+      aliases: [],
+      producers: producerSummaries([
+        stream(
+          'x|producer|9',
+          'send',
+          'audio',
+          intervals(150, () => ({ packets: 50 })),
+          { topology: 'sfu' },
+        ),
+      ]),
+    };
     const input = peer([recvGap, recvOther]);
-    assert.deepEqual(diagnose(input, ctx([silentA])).issues.filter((i) => i.kind === 'no_media_received'), []);
+    assert.deepEqual(
+      diagnose(input, ctx([silentA])).issues.filter((i) => i.kind === 'no_media_received'),
+      [],
+    );
     const live = diagnose(input, ctx([liveA])).issues.filter((i) => i.kind === 'no_media_received');
     assert.equal(live.length, 1);
     assert.equal(live[0].severity, 'bad');
@@ -109,40 +212,90 @@ describe('no media received against the sender', () => {
 
 describe('matching a sender', () => {
   it('by producer id, else by SSRC, and says which', () => {
-    const A: SessionPeer = { peerId: 'A', aliases: [], producers: producerSummaries([stream('a|producer|777', 'send', 'audio', intervals(150, LOSSY), { topology: 'sfu', ssrc: 777, producerId: 'prod-1' })]) };
-    const byId = diagnose(peer([recv('?', LOSSY, 'sfu', { remotePeerId: undefined, producerId: 'prod-1' })]), ctx([A, sender('B', [], 'sfu')]));
+    const A: SessionPeer = {
+      peerId: 'A',
+      aliases: [],
+      producers: producerSummaries([
+        stream('a|producer|777', 'send', 'audio', intervals(150, LOSSY), {
+          topology: 'sfu',
+          ssrc: 777,
+          producerId: 'prod-1',
+        }),
+      ]),
+    };
+    const byId = diagnose(
+      peer([recv('?', LOSSY, 'sfu', { remotePeerId: undefined, producerId: 'prod-1' })]),
+      ctx([A, sender('B', [], 'sfu')]),
+    );
     assert.equal(byId.issues[0].attribution.matched_by, 'producer_id');
-    const bySsrc = diagnose(peer([recv('?', LOSSY, 'sfu', { remotePeerId: undefined, ssrc: 777 })]), ctx([A, sender('B', [], 'sfu')]));
+    const bySsrc = diagnose(
+      peer([recv('?', LOSSY, 'sfu', { remotePeerId: undefined, ssrc: 777 })]),
+      ctx([A, sender('B', [], 'sfu')]),
+    );
     assert.equal(bySsrc.issues[0].attribution.matched_by, 'ssrc');
     assert.equal(bySsrc.issues[0].attribution.cause, 'remote_peer');
   });
   it("by an alias (the app's custom participant id)", () => {
-    const d = diagnose(peer([recv('custom-A', LOSSY, 'sfu')]), ctx([sender('A', [{ to: 'sfu', fill: LOSSY }], 'sfu'), sender('B', [], 'sfu')]));
+    const d = diagnose(
+      peer([recv('custom-A', LOSSY, 'sfu')]),
+      ctx([sender('A', [{ to: 'sfu', fill: LOSSY }], 'sfu'), sender('B', [], 'sfu')]),
+    );
     assert.equal(d.issues[0].attribution.peer_id, 'A');
   });
 });
 
 describe('own attribution of sent streams', () => {
   it('all connections lossy → own uplink (high); one P2P connection → network path (low)', () => {
-    const send = (to: string, fill: (k: number) => { lossPct: number }) => stream(`pc-${to}|producer|${to.length}`, 'send', 'audio', intervals(150, fill), { topology: 'p2p', remotePeerId: to });
-    const both = diagnose(peer([send('A', LOSSY), send('CC', LOSSY)])).issues.find((i) => i.kind === 'packet_loss')!;
+    const send = (to: string, fill: (k: number) => { lossPct: number }) =>
+      stream(`pc-${to}|producer|${to.length}`, 'send', 'audio', intervals(150, fill), {
+        topology: 'p2p',
+        remotePeerId: to,
+      });
+    const both = diagnose(peer([send('A', LOSSY), send('CC', LOSSY)])).issues.find(
+      (i) => i.kind === 'packet_loss',
+    )!;
     assert.equal(both.attribution.cause, 'own_uplink');
     assert.equal(both.attribution.confidence, 'high');
-    const one = diagnose(peer([send('A', LOSSY), send('CC', CLEAN)])).issues.find((i) => i.kind === 'packet_loss')!;
+    const one = diagnose(peer([send('A', LOSSY), send('CC', CLEAN)])).issues.find(
+      (i) => i.kind === 'packet_loss',
+    )!;
     assert.equal(one.attribution.cause, 'network_path');
   });
 });
 
 describe('verdicts and the stored own part', () => {
   it('a clean peer is good in every direction and medium it has', () => {
-    const d = diagnose(peer([recv('A', CLEAN, 'sfu'), stream('p|producer|1', 'send', 'video', intervals(150, () => ({ fps: 30, width: 1280, height: 720 })), { topology: 'sfu' })]));
+    const d = diagnose(
+      peer([
+        recv('A', CLEAN, 'sfu'),
+        stream(
+          'p|producer|1',
+          'send',
+          'video',
+          intervals(150, () => ({ fps: 30, width: 1280, height: 720 })),
+          { topology: 'sfu' },
+        ),
+      ]),
+    );
     assert.equal(d.verdict, 'good');
     assert.deepEqual(d.verdicts, { send: { video: 'good' }, receive: { audio: 'good' } });
     assert.equal(d.summary, 'Good: no quality issue found on 2 streams.');
   });
   it('finishing twice from the stored own part gives the same answer (blame does not alter it)', () => {
-    const own = JSON.parse(JSON.stringify(diagnoseOwn(peer([recv('A', LOSSY, 'p2p'), recv('C', CLEAN, 'p2p')]))));
-    const context = ctx([sender('A', [{ to: 'self', fill: LOSSY }, { to: 'C', fill: LOSSY }], 'p2p'), sender('C', [], 'p2p')]);
+    const own = JSON.parse(
+      JSON.stringify(diagnoseOwn(peer([recv('A', LOSSY, 'p2p'), recv('C', CLEAN, 'p2p')]))),
+    );
+    const context = ctx([
+      sender(
+        'A',
+        [
+          { to: 'self', fill: LOSSY },
+          { to: 'C', fill: LOSSY },
+        ],
+        'p2p',
+      ),
+      sender('C', [], 'p2p'),
+    ]);
     assert.deepEqual(finishDiagnosis(own, context), finishDiagnosis(own, context));
     assert.equal(own.issues[0].attribution.cause, 'network_path');
   });

@@ -43,7 +43,11 @@ function gatheringComplete(timeoutMs = 20000) {
 function ackRecord(ack, batch) {
   return {
     ...ack,
-    samples: (batch.samples ?? []).map((s) => ({ key: `${s.pc}|${s.direction}|${s.media}|${s.ssrc}`, ts: s.ts, packets: s.packets })),
+    samples: (batch.samples ?? []).map((s) => ({
+      key: `${s.pc}|${s.direction}|${s.media}|${s.ssrc}`,
+      ts: s.ts,
+      packets: s.packets,
+    })),
     events: (batch.events ?? []).map((e) => e.name),
   };
 }
@@ -57,18 +61,32 @@ window.harness = {
   async setup(o) {
     lib ??= await loadCollector();
     let precall;
-    if (o.precall) precall = await lib.runPrecallTest({ iceServers: o.iceServers, server: o.server, ...o.precall });
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240, frameRate: 15 } });
-    pc = new RTCPeerConnection({ iceServers: o.iceServers ?? [], iceTransportPolicy: o.iceTransportPolicy ?? 'all' });
+    if (o.precall)
+      precall = await lib.runPrecallTest({
+        iceServers: o.iceServers,
+        server: o.server,
+        ...o.precall,
+      });
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: 320, height: 240, frameRate: 15 },
+    });
+    pc = new RTCPeerConnection({
+      iceServers: o.iceServers ?? [],
+      iceTransportPolicy: o.iceTransportPolicy ?? 'all',
+    });
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
     if (o.screenshare) {
       // A third m-line (mid 2): the fake screen of --use-fake-ui-for-media-stream.
-      const screen = await navigator.mediaDevices.getDisplayMedia({ video: { width: 640, height: 360, frameRate: 5 } });
+      const screen = await navigator.mediaDevices.getDisplayMedia({
+        video: { width: 640, height: 360, frameRate: 5 },
+      });
       for (const track of screen.getTracks()) pc.addTrack(track, screen);
     }
     pc.ontrack = (e) => {
       // The app knows from its signalling which remote track is a screenshare; here it is mid 2.
-      if (o.remoteScreenshareMid !== undefined && e.transceiver.mid === o.remoteScreenshareMid) collector?.describeTrack(e.track, { screenshare: true });
+      if (o.remoteScreenshareMid !== undefined && e.transceiver.mid === o.remoteScreenshareMid)
+        collector?.describeTrack(e.track, { screenshare: true });
       else document.getElementById('remote').srcObject = e.streams[0];
     };
     // Without a collector: the baseline of the benchmark.
@@ -116,7 +134,10 @@ window.harness = {
    */
   async newConnection(o) {
     pc.close();
-    pc = new RTCPeerConnection({ iceServers: o.iceServers ?? [], iceTransportPolicy: o.iceTransportPolicy ?? 'all' });
+    pc = new RTCPeerConnection({
+      iceServers: o.iceServers ?? [],
+      iceTransportPolicy: o.iceTransportPolicy ?? 'all',
+    });
     for (const track of stream.getTracks()) pc.addTrack(track, stream);
     pc.ontrack = (e) => {
       document.getElementById('remote').srcObject = e.streams[0];

@@ -41,7 +41,10 @@ export function reportedSamples(r: ReportParticipant): Map<string, number[]> {
 }
 
 /** Problems found: acknowledged samples missing from the report, or samples reported twice. */
-export function accountingProblems(acked: Map<string, Map<number, unknown>>, reported: Map<string, number[]>): string[] {
+export function accountingProblems(
+  acked: Map<string, Map<number, unknown>>,
+  reported: Map<string, number[]>,
+): string[] {
   const problems: string[] = [];
   for (const [key, list] of reported) {
     const dupes = list.filter((t, i) => list.indexOf(t) !== i);
@@ -50,7 +53,10 @@ export function accountingProblems(acked: Map<string, Map<number, unknown>>, rep
   for (const [key, samples] of acked) {
     const have = new Set(reported.get(key) ?? []);
     const missing = [...samples.keys()].filter((t) => !have.has(t));
-    if (missing.length) problems.push(`${key}: ${missing.length} acknowledged samples missing (${missing.slice(0, 5).join(', ')})`);
+    if (missing.length)
+      problems.push(
+        `${key}: ${missing.length} acknowledged samples missing (${missing.slice(0, 5).join(', ')})`,
+      );
   }
   return problems;
 }

@@ -34,10 +34,17 @@ export const CHROMIUM_FLAGS = [
 
 /** Why the browser tests cannot run here, or `undefined` when they can. */
 export function chromiumMissing(): string | undefined {
-  return existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} not found (run scripts/install-browser-deps.sh)`;
+  return existsSync(CHROMIUM_PATH)
+    ? undefined
+    : `${CHROMIUM_PATH} not found (run scripts/install-browser-deps.sh)`;
 }
 
 /** Starts headless chromium. Close it with `browser.close()`. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    timeout: 60_000,
+  });
 }

@@ -120,7 +120,9 @@ export async function startCoturn(): Promise<Coturn> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`turnserver exited (${code}):\n${log()}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`turnserver exited (${code}):\n${log()}`))),
+    );
     exited.catch(() => {});
     await Promise.race([waitForStun(host, port, 15_000), exited]);
   } catch (e) {

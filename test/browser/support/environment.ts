@@ -28,7 +28,9 @@ export interface BrowserEnvironment {
 }
 
 /** Builds the collector and starts server (with `serverOverrides`), page server and browser. */
-export async function startBrowserEnvironment(serverOverrides: Partial<ServerConfig> = {}): Promise<BrowserEnvironment> {
+export async function startBrowserEnvironment(
+  serverOverrides: Partial<ServerConfig> = {},
+): Promise<BrowserEnvironment> {
   const missing = chromiumMissing();
   if (missing) throw new Error(missing);
   const cleanups: (() => Promise<unknown> | unknown)[] = [];

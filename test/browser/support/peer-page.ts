@@ -51,7 +51,12 @@ export class PeerPage {
   ) {}
 
   /** Opens the test page with the collector loaded from `collectorUrl`. */
-  static async open(browser: Browser, pagesUrl: string, collectorUrl: string, format: 'esm' | 'iife' = 'esm'): Promise<PeerPage> {
+  static async open(
+    browser: Browser,
+    pagesUrl: string,
+    collectorUrl: string,
+    format: 'esm' | 'iife' = 'esm',
+  ): Promise<PeerPage> {
     const context = await browser.newContext();
     const page = await context.newPage();
     const url = `${pagesUrl}/call.html?format=${format}&collector=${encodeURIComponent(collectorUrl)}`;
@@ -66,18 +71,33 @@ export class PeerPage {
 
   private async load(): Promise<void> {
     await this.page.goto(this.url);
-    await this.page.waitForFunction(() => (window as unknown as { harnessReady?: boolean }).harnessReady === true, undefined, { timeout: 30_000 });
+    await this.page.waitForFunction(
+      () => (window as unknown as { harnessReady?: boolean }).harnessReady === true,
+      undefined,
+      { timeout: 30_000 },
+    );
   }
 
   /** Calls `window.harness[name](arg)` in the page. */
   call<T>(name: string, arg?: unknown): Promise<T> {
     return this.page.evaluate(
-      ([n, a]) => ((window as unknown as { harness: Harness }).harness[n as string] as (x: unknown) => unknown)(a) as Promise<T>,
+      ([n, a]) =>
+        (
+          (window as unknown as { harness: Harness }).harness[n as string] as (
+            x: unknown,
+          ) => unknown
+        )(a) as Promise<T>,
       [name, arg] as const,
     ) as Promise<T>;
   }
 
-  setup(o: PeerSetup): Promise<{ joined: { peer_id: string } | null; precall?: Record<string, unknown>; bundle: string }> {
+  setup(
+    o: PeerSetup,
+  ): Promise<{
+    joined: { peer_id: string } | null;
+    precall?: Record<string, unknown>;
+    bundle: string;
+  }> {
     return this.call('setup', o);
   }
 
@@ -90,7 +110,11 @@ export class PeerPage {
   /** Reloads the page (pagehide → final batch + leave) and waits for the harness again. */
   async reload(): Promise<void> {
     await this.page.reload();
-    await this.page.waitForFunction(() => (window as unknown as { harnessReady?: boolean }).harnessReady === true, undefined, { timeout: 30_000 });
+    await this.page.waitForFunction(
+      () => (window as unknown as { harnessReady?: boolean }).harnessReady === true,
+      undefined,
+      { timeout: 30_000 },
+    );
   }
 
   close(): Promise<void> {
@@ -107,9 +131,13 @@ export async function connectPeers(a: PeerPage, b: PeerPage, timeoutMs = 45_000)
   await a.call('accept', answer);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const states = await Promise.all([a.call<string>('connectionState'), b.call<string>('connectionState')]);
+    const states = await Promise.all([
+      a.call<string>('connectionState'),
+      b.call<string>('connectionState'),
+    ]);
     if (states.every((s) => s === 'connected')) return;
-    if (states.includes('failed') || Date.now() > deadline) throw new Error(`peers did not connect: ${states.join(', ')}`);
+    if (states.includes('failed') || Date.now() > deadline)
+      throw new Error(`peers did not connect: ${states.join(', ')}`);
     await sleep(250);
   }
 }

@@ -13,7 +13,9 @@ export interface ServerAccess {
   accountId: string;
 }
 
-export type ReportParticipant = NonNullable<NonNullable<SessionGetParticipantDataFromPeerIDResponse['data']>['participant']>;
+export type ReportParticipant = NonNullable<
+  NonNullable<SessionGetParticipantDataFromPeerIDResponse['data']>['participant']
+>;
 
 export interface Meeting {
   cf: Cloudflare;
@@ -24,13 +26,20 @@ export interface Meeting {
 }
 
 /** Creates an app, a meeting and `count` participants with the `group_call_host` preset. */
-export async function createMeeting(server: ServerAccess, count: number, label: string): Promise<Meeting> {
+export async function createMeeting(
+  server: ServerAccess,
+  count: number,
+  label: string,
+): Promise<Meeting> {
   const cf = new Cloudflare({ apiToken: server.token, baseURL: server.baseURL, maxRetries: 0 });
   const account_id = server.accountId;
   const app = await cf.realtimeKit.apps.post({ account_id, name: `browser-${label}` });
   const appId = app.data?.app?.id;
   if (!appId) throw new Error(`apps.post returned no app id: ${JSON.stringify(app)}`);
-  const meeting = await cf.realtimeKit.meetings.create(appId, { account_id, title: `browser test: ${label}` });
+  const meeting = await cf.realtimeKit.meetings.create(appId, {
+    account_id,
+    title: `browser test: ${label}`,
+  });
   const meetingId = meeting.data?.id;
   if (!meetingId) throw new Error(`meetings.create returned no id: ${JSON.stringify(meeting)}`);
   const participants = [];
@@ -57,18 +66,29 @@ export async function peerReport(m: Meeting, peerId: string): Promise<ReportPart
     include_peer_events: true,
   });
   const participant = res.data?.participant;
-  if (!participant) throw new Error(`no participant in the peer report of ${peerId}: ${JSON.stringify(res).slice(0, 500)}`);
+  if (!participant)
+    throw new Error(
+      `no participant in the peer report of ${peerId}: ${JSON.stringify(res).slice(0, 500)}`,
+    );
   return participant;
 }
 
 /** Polls the report until `ready(report)` holds (or throws after `timeoutMs` with the last report). */
-export async function waitForReport(m: Meeting, peerId: string, ready: (r: ReportParticipant) => boolean, timeoutMs = 30_000): Promise<ReportParticipant> {
+export async function waitForReport(
+  m: Meeting,
+  peerId: string,
+  ready: (r: ReportParticipant) => boolean,
+  timeoutMs = 30_000,
+): Promise<ReportParticipant> {
   const deadline = Date.now() + timeoutMs;
   let last: ReportParticipant | undefined;
   for (;;) {
     last = await peerReport(m, peerId);
     if (ready(last)) return last;
-    if (Date.now() > deadline) throw new Error(`peer report of ${peerId} not ready after ${timeoutMs} ms: ${JSON.stringify(last).slice(0, 2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `peer report of ${peerId} not ready after ${timeoutMs} ms: ${JSON.stringify(last).slice(0, 2000)}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }

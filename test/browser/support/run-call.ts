@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import type { BrowserEnvironment } from './environment.ts';
 import { connectPeers, PeerPage, type PeerSetup } from './peer-page.ts';
-import { createMeeting, hasLeft, waitForReport, type Meeting, type ReportParticipant } from './realtimekit.ts';
+import {
+  createMeeting,
+  hasLeft,
+  waitForReport,
+  type Meeting,
+  type ReportParticipant,
+} from './realtimekit.ts';
 
 export interface CallOptions {
   label: string;
@@ -40,13 +46,25 @@ export async function runCall(env: BrowserEnvironment, o: CallOptions): Promise<
   const formats = o.formats ?? ['esm', 'esm'];
   const peers: PeerPage[] = [];
   for (const format of formats) {
-    const page = await PeerPage.open(env.browser, env.pages.url, format === 'esm' ? env.collectorEsmUrl : env.collectorIifeUrl, format);
+    const page = await PeerPage.open(
+      env.browser,
+      env.pages.url,
+      format === 'esm' ? env.collectorEsmUrl : env.collectorIifeUrl,
+      format,
+    );
     env.defer(() => page.close());
     peers.push(page);
   }
   const setups = await Promise.all(
     peers.map((p, i) =>
-      p.setup({ sampleIntervalMs: 500, batchIntervalMs: 1500, ...o.setup, ...o.perPeer?.[i], server: env.server.url, token: meeting.participants[i].token }),
+      p.setup({
+        sampleIntervalMs: 500,
+        batchIntervalMs: 1500,
+        ...o.setup,
+        ...o.perPeer?.[i],
+        server: env.server.url,
+        token: meeting.participants[i].token,
+      }),
     ),
   );
   for (const s of setups) assert.ok(s.joined?.peer_id, 'the collector joined');
@@ -54,7 +72,9 @@ export async function runCall(env: BrowserEnvironment, o: CallOptions): Promise<
   await new Promise((r) => setTimeout(r, o.talkMs));
   await Promise.all(peers.map((p) => p.call('stopSending')));
   await new Promise((r) => setTimeout(r, 2500)); // let both ends' counters settle
-  const rawBefore = await Promise.all(peers.map((p) => p.call<Record<string, number>>('rawTotals')));
+  const rawBefore = await Promise.all(
+    peers.map((p) => p.call<Record<string, number>>('rawTotals')),
+  );
   await Promise.all(peers.map((p) => p.call('leave', 'call_ended')));
   const rawAfter = await Promise.all(peers.map((p) => p.call<Record<string, number>>('rawTotals')));
   const reports: ReportParticipant[] = [];

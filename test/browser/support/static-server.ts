@@ -25,10 +25,14 @@ export async function startStaticServer(mounts: Record<string, string>): Promise
     if (!prefix) return void res.writeHead(404).end();
     const root = mounts[prefix];
     const file = normalize(join(root, path.slice(prefix.length) || 'index.html'));
-    if (!file.startsWith(normalize(root) + sep) && file !== normalize(root)) return void res.writeHead(403).end();
+    if (!file.startsWith(normalize(root) + sep) && file !== normalize(root))
+      return void res.writeHead(403).end();
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
       res.end(body);
     } catch {
       res.writeHead(404).end();

@@ -65,7 +65,8 @@ export async function startTcpCutProxy(target: string): Promise<TcpCutProxy> {
     },
     setMode(next) {
       mode = next;
-      if (next === 'cut') for (const s of [...open]) s.destroyed || (s instanceof net.Socket && s.resetAndDestroy());
+      if (next === 'cut')
+        for (const s of [...open]) s.destroyed || (s instanceof net.Socket && s.resetAndDestroy());
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -65,7 +65,10 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
     upstream: options.upstream ?? { loss: 0, delayMs: 0 },
     downstream: options.downstream ?? { loss: 0, delayMs: 0 },
   };
-  const counters = { upstream: { forwarded: 0, dropped: 0 }, downstream: { forwarded: 0, dropped: 0 } };
+  const counters = {
+    upstream: { forwarded: 0, dropped: 0 },
+    downstream: { forwarded: 0, dropped: 0 },
+  };
   const front = dgram.createSocket('udp4');
   const sessions = new Map<string, dgram.Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -91,7 +94,9 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
     let up = sessions.get(key);
     if (!up) {
       const socket = dgram.createSocket('udp4');
-      socket.on('message', (reply) => pass('downstream', () => front.send(reply, rinfo.port, rinfo.address, () => {})));
+      socket.on('message', (reply) =>
+        pass('downstream', () => front.send(reply, rinfo.port, rinfo.address, () => {})),
+      );
       socket.on('error', () => {});
       socket.bind(0, host);
       sessions.set(key, socket);

@@ -6,11 +6,11 @@
  * longer change), so its report only splices stored bytes and parses a few KB.
  */
 import { QUALITY_SERIES, type QualitySeries } from '../model/telemetry.ts';
-import type { MetricRow } from '../analytics/metric-row.ts';
-import { cumulativeFor } from '../analytics/cumulative.ts';
-import { unpackMetricRows } from '../analytics/metric-packing.ts';
-import { qualitySummary } from '../analytics/quality-summary.ts';
-import { trackSummaries, type TrackInput } from '../analytics/track-summary.ts';
+import type { MetricRow } from './metric-row.ts';
+import { cumulativeFor } from './cumulative.ts';
+import { unpackMetricRows } from './metric-packing.ts';
+import { qualitySummary } from './quality-summary.ts';
+import { trackSummaries, type TrackInput } from './track-summary.ts';
 import type { StreamSample } from '../model/telemetry.ts';
 
 /** A report's quality aggregates. */
@@ -43,12 +43,24 @@ export function computeQualityAggregates(
     if (c.stream_key === undefined) continue;
     const trackKey = `${c.series}\u0000${c.stream_key}`;
     let t = tracks.get(trackKey);
-    if (!t) tracks.set(trackKey, (t = { series: c.series as QualitySeries, stream_key: c.stream_key, last: lastSampleOf(lastSamples.get(c.stream_key)), rows: [] }));
+    if (!t)
+      tracks.set(
+        trackKey,
+        (t = {
+          series: c.series as QualitySeries,
+          stream_key: c.stream_key,
+          last: lastSampleOf(lastSamples.get(c.stream_key)),
+          rows: [],
+        }),
+      );
     for (let i = from; i < m.length; i++) (t.rows as MetricRow[]).push(m[i]);
   }
   const cumulative = {} as Record<QualitySeries, Record<string, unknown>>;
-  for (const series of QUALITY_SERIES) cumulative[series] = cumulativeFor(series, metricsBySeries.get(series) ?? []);
-  const summary = qualitySummary(Object.fromEntries(metricsBySeries) as Partial<Record<QualitySeries, MetricRow[]>>);
+  for (const series of QUALITY_SERIES)
+    cumulative[series] = cumulativeFor(series, metricsBySeries.get(series) ?? []);
+  const summary = qualitySummary(
+    Object.fromEntries(metricsBySeries) as Partial<Record<QualitySeries, MetricRow[]>>,
+  );
   return { cumulative, summary: { ...summary, ...trackSummaries([...tracks.values()]) } };
 }
 

@@ -20,15 +20,22 @@
  *   reuses it instead of finishing the diagnosis again.
  */
 import type { Kysely } from 'kysely';
-import type { Database, PeersTable } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
-import { readQualityChunks } from '../store/quality-chunks-read.ts';
-import { DIAGNOSIS_METHOD, diagnoseOwn, finishDiagnosis, storableOwnDiagnosis, type DiagnosisReport, type OwnDiagnosis } from '../analytics/diagnosis/engine.ts';
+import type { Database, PeersTable } from './schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+import { readQualityChunks } from './quality-chunks-read.ts';
+import {
+  DIAGNOSIS_METHOD,
+  diagnoseOwn,
+  finishDiagnosis,
+  storableOwnDiagnosis,
+  type DiagnosisReport,
+  type OwnDiagnosis,
+} from '../analytics/diagnosis/engine.ts';
 import type { BlameContext, SessionPeer } from '../analytics/diagnosis/blame.ts';
 import { producerSummaries } from '../analytics/diagnosis/producer-summary.ts';
 import type { ProducerSummary } from '../analytics/diagnosis/types.ts';
 import { verdictRank } from '../analytics/diagnosis/verdict.ts';
-import { diagnosisInput } from './diagnosis-input.ts';
+import { diagnosisInput } from '../analytics/diagnosis/diagnosis-input.ts';
 
 /** At most this many live peers' sent streams are read for one report's blame. */
 export const MAX_LIVE_SENDERS = 8;
@@ -36,7 +43,12 @@ export const MAX_LIVE_SENDERS = 8;
 /** At most this many other peers of a session are compared with. */
 export const MAX_SESSION_PEERS = 200;
 
-const PRODUCER_SERIES = ['audio_producer', 'video_producer', 'screenshare_audio_producer', 'screenshare_video_producer'];
+const PRODUCER_SERIES = [
+  'audio_producer',
+  'video_producer',
+  'screenshare_audio_producer',
+  'screenshare_video_producer',
+];
 
 type Db = Kysely<Database>;
 type PeerRow = Pick<PeersTable, 'id' | 'joined_at' | 'left_at' | 'precall'>;
@@ -48,11 +60,38 @@ export async function computeOwnDiagnosis(
   chunks: readonly { series: string; stream_key: string; metrics: Uint8Array }[],
 ): Promise<OwnDiagnosis> {
   const [events, deviceUpdates, pcMetadata, candidatePairs, streamStates] = await Promise.all([
-    db.selectFrom('peer_events').select(['ts', 'name', 'pc', 'metadata']).where('peer_id', '=', peer.id).orderBy('ts').orderBy('id').execute(),
-    db.selectFrom('device_updates').select(['ts', 'kind', 'payload']).where('peer_id', '=', peer.id).orderBy('ts').orderBy('id').execute(),
-    db.selectFrom('pc_metadata').select(['pc', 'payload']).where('peer_id', '=', peer.id).orderBy('ts').orderBy('id').execute(),
-    db.selectFrom('candidate_pairs').select(['pc', 'ts', 'selected', 'payload']).where('peer_id', '=', peer.id).where('selected', '=', 1).execute(),
-    db.selectFrom('stream_state').select(['stream_key', 'last_sample']).where('peer_id', '=', peer.id).execute(),
+    db
+      .selectFrom('peer_events')
+      .select(['ts', 'name', 'pc', 'metadata'])
+      .where('peer_id', '=', peer.id)
+      .orderBy('ts')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('device_updates')
+      .select(['ts', 'kind', 'payload'])
+      .where('peer_id', '=', peer.id)
+      .orderBy('ts')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('pc_metadata')
+      .select(['pc', 'payload'])
+      .where('peer_id', '=', peer.id)
+      .orderBy('ts')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('candidate_pairs')
+      .select(['pc', 'ts', 'selected', 'payload'])
+      .where('peer_id', '=', peer.id)
+      .where('selected', '=', 1)
+      .execute(),
+    db
+      .selectFrom('stream_state')
+      .select(['stream_key', 'last_sample'])
+      .where('peer_id', '=', peer.id)
+      .execute(),
   ]);
   const input = diagnosisInput({
     peer,
@@ -67,8 +106,16 @@ export async function computeOwnDiagnosis(
 }
 
 /** The stored own diagnosis when it is current (same method, covers exactly `newestChunkId`). */
-export function storedOwnDiagnosis(peer: Pick<PeersTable, 'diagnosis' | 'diagnosis_upto'>, newestChunkId: number): OwnDiagnosis | undefined {
-  if (peer.diagnosis === null || peer.diagnosis_upto === null || Number(peer.diagnosis_upto) !== newestChunkId) return undefined;
+export function storedOwnDiagnosis(
+  peer: Pick<PeersTable, 'diagnosis' | 'diagnosis_upto'>,
+  newestChunkId: number,
+): OwnDiagnosis | undefined {
+  if (
+    peer.diagnosis === null ||
+    peer.diagnosis_upto === null ||
+    Number(peer.diagnosis_upto) !== newestChunkId
+  )
+    return undefined;
   try {
     const own = JSON.parse(peer.diagnosis) as OwnDiagnosis;
     return own.method === DIAGNOSIS_METHOD ? own : undefined;
@@ -78,7 +125,18 @@ export function storedOwnDiagnosis(peer: Pick<PeersTable, 'diagnosis' | 'diagnos
 }
 
 /** One row of the session's peers as blame reads it. */
-type SessionPeerRow = Pick<PeersTable, 'id' | 'participant_id' | 'status' | 'diagnosis_senders' | 'diagnosis_upto' | 'joined_at' | 'left_at' | 'precall' | 'updated_at'> & {
+type SessionPeerRow = Pick<
+  PeersTable,
+  | 'id'
+  | 'participant_id'
+  | 'status'
+  | 'diagnosis_senders'
+  | 'diagnosis_upto'
+  | 'joined_at'
+  | 'left_at'
+  | 'precall'
+  | 'updated_at'
+> & {
   custom_id: string | null;
   name: string | null;
 };
@@ -95,8 +153,17 @@ async function sessionPeerRows(db: Db, sessionId: string): Promise<SessionPeerRo
     .selectFrom('peers')
     .leftJoin('participants', 'participants.id', 'peers.participant_id')
     .select([
-      'peers.id as id', 'peers.participant_id as participant_id', 'peers.status as status', 'peers.diagnosis_senders as diagnosis_senders', 'peers.diagnosis_upto as diagnosis_upto', 'peers.joined_at as joined_at',
-      'peers.left_at as left_at', 'peers.precall as precall', 'peers.updated_at as updated_at', 'participants.custom_participant_id as custom_id', 'participants.name as name',
+      'peers.id as id',
+      'peers.participant_id as participant_id',
+      'peers.status as status',
+      'peers.diagnosis_senders as diagnosis_senders',
+      'peers.diagnosis_upto as diagnosis_upto',
+      'peers.joined_at as joined_at',
+      'peers.left_at as left_at',
+      'peers.precall as precall',
+      'peers.updated_at as updated_at',
+      'participants.custom_participant_id as custom_id',
+      'participants.name as name',
     ])
     .where('peers.session_id', '=', sessionId)
     .orderBy('peers.joined_at')
@@ -109,17 +176,32 @@ async function sessionPeerRows(db: Db, sessionId: string): Promise<SessionPeerRo
  * The blame context of `selfId` from the session's rows: stored sent-stream
  * summaries, and with `live` the sent streams of a few live senders read now.
  */
-async function contextFrom(rows: readonly SessionPeerRow[], selfId: string, own: OwnDiagnosis, live?: { db: Db; dialect: StoreDialect }): Promise<BlameContext> {
-  const wanted = new Set(own.received.map((r) => r.remote_peer_id).filter((x): x is string => x !== undefined));
+async function contextFrom(
+  rows: readonly SessionPeerRow[],
+  selfId: string,
+  own: OwnDiagnosis,
+  live?: { db: Db; dialect: StoreDialect },
+): Promise<BlameContext> {
+  const wanted = new Set(
+    own.received.map((r) => r.remote_peer_id).filter((x): x is string => x !== undefined),
+  );
   const others: SessionPeer[] = [];
   let liveRead = 0;
   for (const r of rows) {
     if (r.id === selfId) continue;
-    const aliases = [r.participant_id, r.custom_id].filter((x): x is string => typeof x === 'string' && x !== '');
+    const aliases = [r.participant_id, r.custom_id].filter(
+      (x): x is string => typeof x === 'string' && x !== '',
+    );
     let producers: SessionPeer['producers'] = [];
-    const stored = r.diagnosis_senders === null ? undefined : safeParse<StoredSenders>(r.diagnosis_senders);
+    const stored =
+      r.diagnosis_senders === null ? undefined : safeParse<StoredSenders>(r.diagnosis_senders);
     if (stored && stored.method === DIAGNOSIS_METHOD) producers = stored.producers;
-    else if (live && own.received.length > 0 && liveRead < MAX_LIVE_SENDERS && (wanted.size === 0 || wanted.has(r.id) || aliases.some((a) => wanted.has(a)))) {
+    else if (
+      live &&
+      own.received.length > 0 &&
+      liveRead < MAX_LIVE_SENDERS &&
+      (wanted.size === 0 || wanted.has(r.id) || aliases.some((a) => wanted.has(a)))
+    ) {
       liveRead++;
       // A live sender's summaries are kept while its row is unchanged (every batch bumps `updated_at`).
       const stamp = `${r.id}|${r.updated_at}`;
@@ -129,7 +211,8 @@ async function contextFrom(rows: readonly SessionPeerRow[], selfId: string, own:
         producers = await liveProducerSummaries(live.db, live.dialect, r);
         liveSenderCache.delete(r.id);
         liveSenderCache.set(r.id, { stamp, producers });
-        if (liveSenderCache.size > LIVE_SENDER_CACHE) liveSenderCache.delete(liveSenderCache.keys().next().value as string);
+        if (liveSenderCache.size > LIVE_SENDER_CACHE)
+          liveSenderCache.delete(liveSenderCache.keys().next().value as string);
       }
     }
     others.push({ peerId: r.id, aliases, label: r.name ?? r.custom_id ?? undefined, producers });
@@ -138,13 +221,30 @@ async function contextFrom(rows: readonly SessionPeerRow[], selfId: string, own:
 }
 
 /** Sent-stream summaries of a peer without a stored diagnosis, from its sent streams' metric columns. */
-async function liveProducerSummaries(db: Db, dialect: StoreDialect, peer: PeerRow): Promise<SessionPeer['producers']> {
+async function liveProducerSummaries(
+  db: Db,
+  dialect: StoreDialect,
+  peer: PeerRow,
+): Promise<SessionPeer['producers']> {
   const [chunks, states, roles] = await Promise.all([
     readQualityChunks(db, dialect, peer.id, { withoutRows: true, series: PRODUCER_SERIES }),
-    db.selectFrom('stream_state').select(['stream_key', 'last_sample']).where('peer_id', '=', peer.id).where('series', 'in', PRODUCER_SERIES).execute(),
+    db
+      .selectFrom('stream_state')
+      .select(['stream_key', 'last_sample'])
+      .where('peer_id', '=', peer.id)
+      .where('series', 'in', PRODUCER_SERIES)
+      .execute(),
     db.selectFrom('pc_metadata').select(['pc', 'payload']).where('peer_id', '=', peer.id).execute(),
   ]);
-  const input = diagnosisInput({ peer, chunks, streamStates: states, events: [], deviceUpdates: [], pcMetadata: roles, candidatePairs: [] });
+  const input = diagnosisInput({
+    peer,
+    chunks,
+    streamStates: states,
+    events: [],
+    deviceUpdates: [],
+    pcMetadata: roles,
+    candidatePairs: [],
+  });
   return producerSummaries(input.streams);
 }
 
@@ -165,7 +265,12 @@ function blameStamp(rows: readonly SessionPeerRow[], selfId: string): string | u
 }
 
 /** The blame context of a peer for its report (live senders read, bounded). */
-export async function sessionBlameContext(db: Db, dialect: StoreDialect, self: Pick<PeersTable, 'id' | 'session_id'>, own: OwnDiagnosis): Promise<BlameContext> {
+export async function sessionBlameContext(
+  db: Db,
+  dialect: StoreDialect,
+  self: Pick<PeersTable, 'id' | 'session_id'>,
+  own: OwnDiagnosis,
+): Promise<BlameContext> {
   return contextFrom(await sessionPeerRows(db, self.session_id), self.id, own, { db, dialect });
 }
 
@@ -197,10 +302,18 @@ export async function peerDiagnosis(
   chunks: readonly { id: number; series: string; stream_key: string; metrics: Uint8Array }[],
 ): Promise<DiagnosisReport> {
   const newest = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
-  const current = peer.status !== 'live' && peer.diagnosis_upto !== null && Number(peer.diagnosis_upto) === newest;
+  const current =
+    peer.status !== 'live' &&
+    peer.diagnosis_upto !== null &&
+    Number(peer.diagnosis_upto) === newest;
   const rows = await sessionPeerRows(db, peer.session_id);
   // A finished peer whose session's other peers are diagnosed and unchanged since: the stored answer.
-  if (current && peer.diagnosis_final !== null && peer.diagnosis_final_stamp !== null && blameStamp(rows, peer.id) === peer.diagnosis_final_stamp) {
+  if (
+    current &&
+    peer.diagnosis_final !== null &&
+    peer.diagnosis_final_stamp !== null &&
+    blameStamp(rows, peer.id) === peer.diagnosis_final_stamp
+  ) {
     const stored = safeParse<DiagnosisReport>(peer.diagnosis_final);
     if (stored && stored.method === DIAGNOSIS_METHOD) return stored;
   }
@@ -213,12 +326,15 @@ export async function peerDiagnosis(
     if (cached && cached.stamp === stamp) own = cached.own;
   }
   if (!own) {
-    const withMetrics = chunks.every((c) => c.metrics.length > 0) ? chunks : await readQualityChunks(db, dialect, peer.id, { withoutRows: true });
+    const withMetrics = chunks.every((c) => c.metrics.length > 0)
+      ? chunks
+      : await readQualityChunks(db, dialect, peer.id, { withoutRows: true });
     own = await computeOwnDiagnosis(db, peer, withMetrics);
     if (peer.status === 'live') {
       liveOwnCache.delete(peer.id);
       liveOwnCache.set(peer.id, { stamp, own });
-      if (liveOwnCache.size > LIVE_OWN_CACHE) liveOwnCache.delete(liveOwnCache.keys().next().value as string);
+      if (liveOwnCache.size > LIVE_OWN_CACHE)
+        liveOwnCache.delete(liveOwnCache.keys().next().value as string);
     }
   }
   return finishDiagnosis(own, await contextFrom(rows, peer.id, own, { db, dialect }));
@@ -236,14 +352,27 @@ export async function storePeerDiagnosis(
 ): Promise<void> {
   const own = await computeOwnDiagnosis(db, peer, chunks);
   const senders: StoredSenders = { method: own.method, producers: own.producers };
-  await db.updateTable('peers').set({ diagnosis: storableOwnDiagnosis(own), diagnosis_upto: upto, diagnosis_senders: JSON.stringify(senders) }).where('id', '=', peer.id).execute();
+  await db
+    .updateTable('peers')
+    .set({
+      diagnosis: storableOwnDiagnosis(own),
+      diagnosis_upto: upto,
+      diagnosis_senders: JSON.stringify(senders),
+    })
+    .where('id', '=', peer.id)
+    .execute();
   await refreshSessionVerdicts(db, peer.session_id);
 }
 
 /** Recomputes the stored listing verdict of every finished, diagnosed peer of a session (blame from stored summaries only: one query). */
 export async function refreshSessionVerdicts(db: Db, sessionId: string): Promise<void> {
   const rows = await sessionPeerRows(db, sessionId);
-  const current = await db.selectFrom('peers').select(['id', 'diagnosis']).where('session_id', '=', sessionId).where('diagnosis', 'is not', null).execute();
+  const current = await db
+    .selectFrom('peers')
+    .select(['id', 'diagnosis'])
+    .where('session_id', '=', sessionId)
+    .where('diagnosis', 'is not', null)
+    .execute();
   const before = new Map(current.map((c) => [c.id, c]));
   for (const p of rows) {
     const stored = before.get(p.id)?.diagnosis;
@@ -253,7 +382,12 @@ export async function refreshSessionVerdicts(db: Db, sessionId: string): Promise
     const stamp = blameStamp(rows, p.id) ?? null;
     await db
       .updateTable('peers')
-      .set({ verdict_rank: verdictRank(report.verdict), diagnosis_summary: report.summary, diagnosis_final: stamp === null ? null : JSON.stringify(report), diagnosis_final_stamp: stamp })
+      .set({
+        verdict_rank: verdictRank(report.verdict),
+        diagnosis_summary: report.summary,
+        diagnosis_final: stamp === null ? null : JSON.stringify(report),
+        diagnosis_final_stamp: stamp,
+      })
       .where('id', '=', p.id)
       .execute();
   }

@@ -5,22 +5,44 @@
  * ids), the topology of each connection (`pc_metadata.role`), its events,
  * device-list changes, selected candidate pairs and precall result.
  */
-import { unpackMetricRows } from '../analytics/metric-packing.ts';
-import type { MetricRow } from '../analytics/metric-row.ts';
-import { intervalFromMetricRow, seriesShape } from '../analytics/diagnosis/from-metric-rows.ts';
-import type { DiagnosisEvent, DiagnosisInput, DiagnosisStream, DiagnosisTransport, Topology } from '../analytics/diagnosis/types.ts';
-import type { CandidatePairSample, DeviceListUpdate, PcMetadata, PrecallResult, StreamSample } from '../model/telemetry.ts';
+import { unpackMetricRows } from '../metric-packing.ts';
+import type { MetricRow } from '../metric-row.ts';
+import { intervalFromMetricRow, seriesShape } from './from-metric-rows.ts';
+import type {
+  DiagnosisEvent,
+  DiagnosisInput,
+  DiagnosisStream,
+  DiagnosisTransport,
+  Topology,
+} from './types.ts';
+import type {
+  CandidatePairSample,
+  DeviceListUpdate,
+  PcMetadata,
+  PrecallResult,
+  StreamSample,
+} from '../../model/telemetry.ts';
 
 /** The stored rows the input is built from. */
 export interface DiagnosisSources {
-  peer: { id: string; joined_at: number | string; left_at: number | string | null; precall: string | null };
+  peer: {
+    id: string;
+    joined_at: number | string;
+    left_at: number | string | null;
+    precall: string | null;
+  };
   /** In report order (series, stream, time), with their metric columns. */
   chunks: readonly { series: string; stream_key: string; metrics: Uint8Array }[];
   streamStates: readonly { stream_key: string; last_sample: string }[];
   events: readonly { ts: number; name: string; pc: string | null; metadata: string | null }[];
   deviceUpdates: readonly { ts: number; kind: string; payload: string }[];
   pcMetadata: readonly { pc: string; payload: string }[];
-  candidatePairs: readonly { pc: string; ts: number; selected: number | boolean; payload: string }[];
+  candidatePairs: readonly {
+    pc: string;
+    ts: number;
+    selected: number | boolean;
+    payload: string;
+  }[];
 }
 
 function parse<T>(text: string | null | undefined): T | undefined {
@@ -58,7 +80,13 @@ export function diagnosisInput(src: DiagnosisSources): DiagnosisInput {
       const [pc, , ssrcText] = c.stream_key.split('|');
       const id = identities.get(c.stream_key);
       const ssrc = Number(ssrcText);
-      stream = { key: c.stream_key, ...shape, pc, topology: topologyOf(roles.get(pc)), intervals: [] };
+      stream = {
+        key: c.stream_key,
+        ...shape,
+        pc,
+        topology: topologyOf(roles.get(pc)),
+        intervals: [],
+      };
       if (Number.isFinite(ssrc)) stream.ssrc = ssrc;
       if (id?.producer_id) stream.producerId = id.producer_id;
       if (id?.consumer_id) stream.consumerId = id.consumer_id;
@@ -71,7 +99,8 @@ export function diagnosisInput(src: DiagnosisSources): DiagnosisInput {
   }
   for (const s of streams.values()) {
     // Chunks come in time order per stream; a late batch may not: sort only when needed.
-    if (s.intervals.some((x, i) => i > 0 && x.t < s.intervals[i - 1].t)) s.intervals.sort((a, b) => a.t - b.t);
+    if (s.intervals.some((x, i) => i > 0 && x.t < s.intervals[i - 1].t))
+      s.intervals.sort((a, b) => a.t - b.t);
   }
   const events: DiagnosisEvent[] = src.events.map((e) => {
     const out: DiagnosisEvent = { ts: Number(e.ts), name: e.name };
@@ -84,7 +113,14 @@ export function diagnosisInput(src: DiagnosisSources): DiagnosisInput {
     if (u.kind === 'selected') continue;
     const update = parse<DeviceListUpdate>(u.payload);
     if (update && Array.isArray(update.removed) && update.removed.length > 0) {
-      events.push({ ts: Number(u.ts), name: 'device_removed', metadata: { kind: u.kind, label: update.removed.map((d) => d.label ?? d.kind ?? '').join(', ') } });
+      events.push({
+        ts: Number(u.ts),
+        name: 'device_removed',
+        metadata: {
+          kind: u.kind,
+          label: update.removed.map((d) => d.label ?? d.kind ?? '').join(', '),
+        },
+      });
     }
   }
   const transports: DiagnosisTransport[] = [];

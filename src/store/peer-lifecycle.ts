@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, PeersTable } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
-import type { ParticipantRecord } from '../store/participants.ts';
+import type { Database, PeersTable } from './schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+import type { ParticipantRecord } from './participants.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 import { recordPeerJoin, recordPeerLeave } from '../webhooks/outbox.ts';
 
@@ -31,7 +31,10 @@ export async function joinPeer(
   tx: Tx,
   dialect: StoreDialect,
   participant: ParticipantRecord,
-  fields: Pick<PeersTable, 'client' | 'ip_info' | 'precall' | 'source'> & { joinedAt: number; previousPeerId?: string },
+  fields: Pick<PeersTable, 'client' | 'ip_info' | 'precall' | 'source'> & {
+    joinedAt: number;
+    previousPeerId?: string;
+  },
 ): Promise<JoinedPeer> {
   const now = Date.now();
   let lockMeeting = tx.selectFrom('meetings').select('id').where('id', '=', participant.meeting_id);
@@ -51,7 +54,8 @@ export async function joinPeer(
   if (dialect === 'postgres') findSession = findSession.forUpdate();
   let session = await findSession.executeTakeFirst();
   const startsSession = !session;
-  if (!session && fields.previousPeerId) session = await reopenSessionOfRejoin(tx, participant, fields.previousPeerId, now);
+  if (!session && fields.previousPeerId)
+    session = await reopenSessionOfRejoin(tx, participant, fields.previousPeerId, now);
   if (!session) {
     session = { id: randomUUID(), max_concurrent_participants: 0 };
     await tx
@@ -96,8 +100,19 @@ export async function joinPeer(
     })
     .execute();
   await refreshSessionCounts(tx, session.id, now);
-  await recordPeerJoin(tx, { accountId: participant.account_id, appId: participant.app_id, peerId, startsSession });
-  return { peerId, sessionId: session.id, meetingId: participant.meeting_id, participantId: participant.id, joinedAt: fields.joinedAt };
+  await recordPeerJoin(tx, {
+    accountId: participant.account_id,
+    appId: participant.app_id,
+    peerId,
+    startsSession,
+  });
+  return {
+    peerId,
+    sessionId: session.id,
+    meetingId: participant.meeting_id,
+    participantId: participant.id,
+    joinedAt: fields.joinedAt,
+  };
 }
 
 /** How long after its session ended a rejoin still continues that session. */
@@ -111,19 +126,45 @@ export const REJOIN_REOPENS_WITHIN_MS = 10 * 60_000;
  * one-person session) then comes back into the session it was in, instead of
  * splitting one call into two sessions. Runs under the meeting's lock.
  */
-async function reopenSessionOfRejoin(tx: Tx, participant: ParticipantRecord, previousPeerId: string, now: number): Promise<{ id: string; max_concurrent_participants: number } | undefined> {
+async function reopenSessionOfRejoin(
+  tx: Tx,
+  participant: ParticipantRecord,
+  previousPeerId: string,
+  now: number,
+): Promise<{ id: string; max_concurrent_participants: number } | undefined> {
   const previous = await tx
     .selectFrom('peers')
     .innerJoin('sessions', 'sessions.id', 'peers.session_id')
-    .select(['sessions.id as id', 'sessions.status as status', 'sessions.ended_at as ended_at', 'sessions.created_at as created_at', 'sessions.max_concurrent_participants as max_concurrent_participants'])
+    .select([
+      'sessions.id as id',
+      'sessions.status as status',
+      'sessions.ended_at as ended_at',
+      'sessions.created_at as created_at',
+      'sessions.max_concurrent_participants as max_concurrent_participants',
+    ])
     .where('peers.id', '=', previousPeerId)
     .where('peers.participant_id', '=', participant.id)
     .where('sessions.meeting_id', '=', participant.meeting_id)
     .executeTakeFirst();
-  if (!previous || previous.status !== 'ENDED' || previous.ended_at === null || Number(previous.ended_at) < now - REJOIN_REOPENS_WITHIN_MS) return undefined;
-  const newer = await tx.selectFrom('sessions').select('id').where('meeting_id', '=', participant.meeting_id).where('created_at', '>', previous.created_at).executeTakeFirst();
+  if (
+    !previous ||
+    previous.status !== 'ENDED' ||
+    previous.ended_at === null ||
+    Number(previous.ended_at) < now - REJOIN_REOPENS_WITHIN_MS
+  )
+    return undefined;
+  const newer = await tx
+    .selectFrom('sessions')
+    .select('id')
+    .where('meeting_id', '=', participant.meeting_id)
+    .where('created_at', '>', previous.created_at)
+    .executeTakeFirst();
   if (newer) return undefined;
-  await tx.updateTable('sessions').set({ status: 'LIVE', ended_at: null, updated_at: now }).where('id', '=', previous.id).execute();
+  await tx
+    .updateTable('sessions')
+    .set({ status: 'LIVE', ended_at: null, updated_at: now })
+    .where('id', '=', previous.id)
+    .execute();
   return { id: previous.id, max_concurrent_participants: previous.max_concurrent_participants };
 }
 
@@ -132,16 +173,38 @@ async function reopenSessionOfRejoin(tx: Tx, participant: ParticipantRecord, pre
  * to the same participant (a rejoin of the same page after a network cut).
  * Returns the number of streams inherited.
  */
-export async function inheritStreamState(tx: Tx, participantId: string, fromPeerId: string, toPeerId: string): Promise<number> {
-  const from = await tx.selectFrom('peers').select('id').where('id', '=', fromPeerId).where('participant_id', '=', participantId).executeTakeFirst();
+export async function inheritStreamState(
+  tx: Tx,
+  participantId: string,
+  fromPeerId: string,
+  toPeerId: string,
+): Promise<number> {
+  const from = await tx
+    .selectFrom('peers')
+    .select('id')
+    .where('id', '=', fromPeerId)
+    .where('participant_id', '=', participantId)
+    .executeTakeFirst();
   if (!from) return 0;
-  const rows = await tx.selectFrom('stream_state').selectAll().where('peer_id', '=', fromPeerId).execute();
-  if (rows.length) await tx.insertInto('stream_state').values(rows.map((r) => ({ ...r, peer_id: toPeerId }))).execute();
+  const rows = await tx
+    .selectFrom('stream_state')
+    .selectAll()
+    .where('peer_id', '=', fromPeerId)
+    .execute();
+  if (rows.length)
+    await tx
+      .insertInto('stream_state')
+      .values(rows.map((r) => ({ ...r, peer_id: toPeerId })))
+      .execute();
   return rows.length;
 }
 
 /** Recomputes live and max-concurrent participant counts of a session. */
-export async function refreshSessionCounts(tx: Tx, sessionId: string, now: number): Promise<number> {
+export async function refreshSessionCounts(
+  tx: Tx,
+  sessionId: string,
+  now: number,
+): Promise<number> {
   const live = Number(
     (
       await tx
@@ -169,8 +232,17 @@ export async function refreshSessionCounts(tx: Tx, sessionId: string, now: numbe
  * Closes a live peer at `at` (no-op when it is already closed) and ends its
  * session when no live peer remains. Returns whether the peer was closed now.
  */
-export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, at: number, reason: string): Promise<boolean> {
-  let q = tx.selectFrom('peers').select(['id', 'session_id', 'status', 'joined_at', 'last_seen_at']).where('id', '=', peerId);
+export async function closePeer(
+  tx: Tx,
+  dialect: StoreDialect,
+  peerId: string,
+  at: number,
+  reason: string,
+): Promise<boolean> {
+  let q = tx
+    .selectFrom('peers')
+    .select(['id', 'session_id', 'status', 'joined_at', 'last_seen_at'])
+    .where('id', '=', peerId);
   if (dialect === 'postgres') q = q.forUpdate();
   const peer = await q.executeTakeFirst();
   if (!peer || peer.status !== 'live') return false;
@@ -179,11 +251,22 @@ export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, a
   await lockSession.executeTakeFirst();
   // The peer left no earlier than its last stored sample (a client clock ahead of the server's, a leave
   // dated before the last batch): its identity times enclose its telemetry.
-  const lastSample = await tx.selectFrom('stream_state').select((eb) => eb.fn.max('last_ts').as('m')).where('peer_id', '=', peerId).executeTakeFirst();
-  const lastTs = lastSample?.m === null || lastSample?.m === undefined ? Number.NEGATIVE_INFINITY : Number(lastSample.m);
+  const lastSample = await tx
+    .selectFrom('stream_state')
+    .select((eb) => eb.fn.max('last_ts').as('m'))
+    .where('peer_id', '=', peerId)
+    .executeTakeFirst();
+  const lastTs =
+    lastSample?.m === null || lastSample?.m === undefined
+      ? Number.NEGATIVE_INFINITY
+      : Number(lastSample.m);
   const now = Date.now();
   const leftAt = Math.max(at, peer.joined_at, Math.min(lastTs, now + 60_000));
-  await tx.updateTable('peers').set({ status: 'left', left_at: leftAt, leave_reason: reason, updated_at: now }).where('id', '=', peerId).execute();
+  await tx
+    .updateTable('peers')
+    .set({ status: 'left', left_at: leftAt, leave_reason: reason, updated_at: now })
+    .where('id', '=', peerId)
+    .execute();
   const minutes = (leftAt - peer.joined_at) / 60000;
   await tx
     .updateTable('sessions')
@@ -192,14 +275,23 @@ export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, a
     .execute();
   const live = await refreshSessionCounts(tx, peer.session_id, now);
   if (live === 0) {
-    const stillLivePeers = await tx.selectFrom('peers').select('id').where('session_id', '=', peer.session_id).where('status', '=', 'live').executeTakeFirst();
+    const stillLivePeers = await tx
+      .selectFrom('peers')
+      .select('id')
+      .where('session_id', '=', peer.session_id)
+      .where('status', '=', 'live')
+      .executeTakeFirst();
     if (!stillLivePeers) {
       const end = await tx
         .selectFrom('peers')
         .select((eb) => eb.fn.max('left_at').as('m'))
         .where('session_id', '=', peer.session_id)
         .executeTakeFirstOrThrow();
-      await tx.updateTable('sessions').set({ status: 'ENDED', ended_at: Number(end.m ?? leftAt), updated_at: now }).where('id', '=', peer.session_id).execute();
+      await tx
+        .updateTable('sessions')
+        .set({ status: 'ENDED', ended_at: Number(end.m ?? leftAt), updated_at: now })
+        .where('id', '=', peer.session_id)
+        .execute();
     }
   }
   await recordPeerLeave(tx, peerId);
@@ -212,7 +304,13 @@ export async function closePeer(tx: Tx, dialect: StoreDialect, peerId: string, a
  * and `resumedAt`, when the service came back after being down (see
  * store/service-liveness.ts): no peer is closed within `timeoutMs` of it.
  */
-export async function closeTimedOutPeers(db: Kysely<Database>, dialect: StoreDialect, now: number, timeoutMs: number, resumedAt = 0): Promise<string[]> {
+export async function closeTimedOutPeers(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  now: number,
+  timeoutMs: number,
+  resumedAt = 0,
+): Promise<string[]> {
   if (resumedAt >= now - timeoutMs) return [];
   const stale = await db
     .selectFrom('peers')
