@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, badRequest, ERROR_CODES } from './errors.ts';
 import { describeZodError } from '../ingest/ingest-schemas.ts';
-import type { ValidationResult } from '../ingest/compiled-validator.ts';
+import type { ValidationResult } from '../ingest/validation-result.ts';
 import { findUnstorableInParsedJson } from '../util/storable-text.ts';
 
 /** Reads the raw request bytes, refusing more than `maxBytes` on the wire. */

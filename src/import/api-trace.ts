@@ -145,12 +145,10 @@ const TRACK_KIND_TO_DEVICE: Record<string, 'audioinput' | 'videoinput'> = {
 /** Tracks of a getUserMedia/getDisplayMedia success value: rtcstats `{id, tracks: [...]}` or rtcstats v3 `[[kind, trackId, streamId], ...]`. */
 function mediaTracks(value: unknown): { id?: string; kind?: string; label?: string }[] {
   if (Array.isArray(value)) {
-    return value
-      .filter(Array.isArray)
-      .map((t) => ({
-        kind: typeof t[0] === 'string' ? t[0] : undefined,
-        id: typeof t[1] === 'string' ? t[1] : undefined,
-      }));
+    return value.filter(Array.isArray).map((t) => ({
+      kind: typeof t[0] === 'string' ? t[0] : undefined,
+      id: typeof t[1] === 'string' ? t[1] : undefined,
+    }));
   }
   const tracks = (value as { tracks?: unknown } | null)?.tracks;
   if (!Array.isArray(tracks)) return [];

@@ -5,7 +5,7 @@
  * when the generated module is missing, the schema is compiled at load, as before.
  */
 import type { TelemetryBatch } from '../model/telemetry.ts';
-import { toValidator, type AjvValidate, type ValidationResult } from './compiled-validator.ts';
+import { toValidator, type AjvValidate, type ValidationResult } from './validation-result.ts';
 
 /** The generated module, next to this one in dist/. */
 export const GENERATED_BATCH_VALIDATOR = 'batch-validator.generated.js';

@@ -398,12 +398,10 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
       .insertInto('stream_state')
       .values(derived.states)
       .onConflict((oc) =>
-        oc
-          .columns(['peer_id', 'stream_key'])
-          .doUpdateSet((eb) => ({
-            last_ts: eb.ref('excluded.last_ts'),
-            last_sample: eb.ref('excluded.last_sample'),
-          })),
+        oc.columns(['peer_id', 'stream_key']).doUpdateSet((eb) => ({
+          last_ts: eb.ref('excluded.last_ts'),
+          last_sample: eb.ref('excluded.last_sample'),
+        })),
       )
       .execute();
   }

@@ -7,23 +7,15 @@
  * (event metadata) are kept.
  */
 import { z } from 'zod';
-import { Ajv2020, _, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, _ } from 'ajv/dist/2020.js';
+import { toValidator, type ValidationResult } from './validation-result.ts';
 
-/** Outcome of a validation. */
-export type ValidationResult<T> =
-  { ok: true; value: T } | { ok: false; field: string; message: string };
-
-/** `/samples/3/ts` → `samples[3].ts`. */
-export function pointerToField(pointer: string): string {
-  const parts = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  return (
-    parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') ||
-    'body'
-  );
-}
+export {
+  pointerToField,
+  toValidator,
+  type AjvValidate,
+  type ValidationResult,
+} from './validation-result.ts';
 
 /**
  * Marks every object schema with declared `properties` and no
@@ -103,27 +95,6 @@ export function validatorJsonSchema(schema: z.ZodType): Record<string, unknown> 
       z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>,
     ),
   );
-}
-
-/** An Ajv validate function: true, or false with `errors` set. */
-export type AjvValidate = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
-
-/** Wraps an Ajv validate function (compiled now, or standalone) into a {@link ValidationResult} producer. */
-export function toValidator<T>(validate: AjvValidate): (value: unknown) => ValidationResult<T> {
-  return (value) => {
-    if (validate(value)) return { ok: true, value: value as T };
-    const e = validate.errors?.[0];
-    const field = pointerToField(e?.instancePath ?? '');
-    const missing =
-      e?.keyword === 'required'
-        ? (e.params as { missingProperty?: string }).missingProperty
-        : undefined;
-    return {
-      ok: false,
-      field: missing ? (field === 'body' ? missing : `${field}.${missing}`) : field,
-      message: e?.message ?? 'invalid value',
-    };
-  };
 }
 
 /** Compiles `schema` into a validator with zod's semantics and Ajv's speed. */

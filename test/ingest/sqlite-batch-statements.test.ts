@@ -45,17 +45,15 @@ async function peersIn(store: OpenDatabase, n: number, joinedAt: number) {
   const peers = [];
   for (let i = 0; i < n; i++)
     peers.push(
-      await store.db
-        .transaction()
-        .execute((tx) =>
-          joinPeer(tx, store.dialect, participant, {
-            client: '{}',
-            ip_info: null,
-            precall: null,
-            source: 'live',
-            joinedAt,
-          }),
-        ),
+      await store.db.transaction().execute((tx) =>
+        joinPeer(tx, store.dialect, participant, {
+          client: '{}',
+          ip_info: null,
+          precall: null,
+          source: 'live',
+          joinedAt,
+        }),
+      ),
     );
   return { participant, peers };
 }

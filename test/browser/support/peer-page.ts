@@ -91,9 +91,7 @@ export class PeerPage {
     ) as Promise<T>;
   }
 
-  setup(
-    o: PeerSetup,
-  ): Promise<{
+  setup(o: PeerSetup): Promise<{
     joined: { peer_id: string } | null;
     precall?: Record<string, unknown>;
     bundle: string;
