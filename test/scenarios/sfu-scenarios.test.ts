@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { startCoturn, type Coturn } from '../browser/support/coturn.ts';
 import {
@@ -37,6 +38,9 @@ const table = JSON.parse(readFileSync(new URL('./sfu-labels.json', import.meta.u
 };
 const PEERS = ['A', 'B', 'C'];
 
+const peerOf = (r: SfuCallResult, id: string | undefined) =>
+  Object.entries(r.peerIds).find(([, v]) => v === id)?.[0];
+
 let env: BrowserEnvironment;
 let turn: Coturn;
 const results = new Map<string, SfuCallResult>();
@@ -47,27 +51,39 @@ before(
     turn = await startCoturn();
     env.defer(() => turn.close());
     for (const s of table.scenarios) {
-      const r = await runSfuCall(env, {
-        label: s.name,
-        peers: PEERS,
-        talkMs: s.talk_ms,
-        networks: s.networks,
-        turn,
-      });
-      results.set(s.name, r);
-      for (const p of PEERS)
-        console.log(
-          `${s.name} ${p}: ${r.diagnoses[p].verdict}, top ${describeTop(r.diagnoses[p], r.peerIds)}; ${r.diagnoses[p].summary}`,
+      // A real call on a shared machine: when the machine was overloaded during the call (1-minute load average
+      // above twice the cores) and a label missed, the call is run once more and the last run is checked. The
+      // starved browsers and SFU then show real freezes and RTT spikes on clean legs, measured correctly, that
+      // are not what the scenario is about. A systematic miss fails both runs.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const r = await runSfuCall(env, {
+          label: `${s.name}-${attempt}`,
+          peers: PEERS,
+          talkMs: s.talk_ms,
+          networks: s.networks,
+          turn,
+        });
+        results.set(s.name, r);
+        const load = os.loadavg()[0];
+        const missed = PEERS.filter(
+          (p) => labelMismatches(r.diagnoses[p], s.peers[p], (id) => peerOf(r, id)).length > 0,
         );
+        for (const p of PEERS)
+          console.log(
+            `${s.name} (run ${attempt}, load ${load.toFixed(1)}) ${p}: ${r.diagnoses[p].verdict}, top ${describeTop(r.diagnoses[p], r.peerIds)}; ${r.diagnoses[p].summary}`,
+          );
+        if (s.status === 'known_miss' || missed.length === 0 || load <= 2 * os.cpus().length) break;
+        if (attempt === 1)
+          console.log(
+            `${s.name}: ${missed.join(', ')} missed on an overloaded machine: running it again`,
+          );
+      }
     }
   },
   { timeout: 600_000 },
 );
 
 after(() => env?.close());
-
-const peerOf = (r: SfuCallResult, id: string | undefined) =>
-  Object.entries(r.peerIds).find(([, v]) => v === id)?.[0];
 
 for (const s of table.scenarios) {
   describe(`${s.name}: ${s.description}`, () => {

@@ -58,6 +58,7 @@ export interface SfuCallResult {
   /** The peer report's `diagnosis` object, as the REST API returns it. */
   diagnoses: Record<string, DiagnosisJson>;
   counters: SfuCounters;
+  /** Datagrams through each peer's proxy from the start of the impairments to the end of the call. */
   proxies: Record<string, ImpairProxy['counters']>;
 }
 
@@ -157,6 +158,17 @@ async function diagnosisOf(
   return d;
 }
 
+function countersSince(
+  now: ImpairProxy['counters'],
+  then: ImpairProxy['counters'],
+): ImpairProxy['counters'] {
+  const dir = (d: 'upstream' | 'downstream') => ({
+    forwarded: now[d].forwarded - then[d].forwarded,
+    dropped: now[d].dropped - then[d].dropped,
+  });
+  return { upstream: dir('upstream'), downstream: dir('downstream') };
+}
+
 /** Runs the call; pages, proxies and the SFU are closed at the end (or by `env.close()` on failure). */
 export async function runSfuCall(
   env: BrowserEnvironment,
@@ -218,6 +230,9 @@ export async function runSfuCall(
   // The impairments start once every leg is up (werift's DTLS handshake does not always survive a lossy start),
   // after a short warm-up in which every subscriber has had its first keyframe.
   await sleep(WARMUP_MS);
+  const atStart = Object.fromEntries(
+    o.peers.map((n) => [n, structuredClone(proxies[n].counters)] as const),
+  );
   for (const name of o.peers) {
     const net = o.networks?.[name];
     if (net?.uplink) proxies[name].setImpairment('upstream', net.uplink);
@@ -245,6 +260,8 @@ export async function runSfuCall(
     peerIds,
     diagnoses,
     counters,
-    proxies: Object.fromEntries(Object.entries(proxies).map(([n, p]) => [n, p.counters])),
+    proxies: Object.fromEntries(
+      o.peers.map((n) => [n, countersSince(proxies[n].counters, atStart[n])] as const),
+    ),
   };
 }
