@@ -26,9 +26,10 @@ function gatheringComplete(timeoutMs = 20000) {
 window.harness = {
   async setup(o) {
     lib ??= await import(query.get('collector'));
+    // Small video: three encoders and six decoders share a 2-core machine with the server and the SFU.
     stream = await navigator.mediaDevices.getUserMedia({
       audio: true,
-      video: { width: 320, height: 240, frameRate: 15 },
+      video: { width: 240, height: 180, frameRate: 10 },
     });
     pc = new RTCPeerConnection({
       iceServers: o.iceServers ?? [],
