@@ -18,7 +18,7 @@ export interface PeerLabel {
     peer?: string;
   };
   /** Directions with no issue. */
-  clean?: ('send' | 'receive')[];
+  clean?: readonly ('send' | 'receive')[];
 }
 
 type IssueJson = DiagnosisJson['issues'][number];
