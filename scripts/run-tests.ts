@@ -36,7 +36,7 @@ const totals = { pass: 0, fail: 0, skipped: 0 };
  * running beside them on the 2 cores does not starve the browsers (a starved Chromium grows its jitter buffer,
  * and the clean call's MOS then falls, measured correctly, below what the test expects of a clean call).
  */
-const SOLO_FILES = ['test/browser/real-calls.test.ts'];
+const SOLO_FILES = ['test/browser/real-calls.test.ts', 'test/scenarios/sfu-scenarios.test.ts'];
 
 function run(files: string[], env: NodeJS.ProcessEnv, label: string, concurrency = 2): number {
   if (files.length === 0) return 0;

@@ -65,6 +65,15 @@ export function attributeOwn(issues: Issue[], streams: readonly DiagnosisStream[
         .map(partyOf),
     );
     const all = parties.size >= 2 && [...parties].every((p) => troubled.has(p));
+    if (stream.direction === 'receive' && issue.kind !== 'no_media_received') {
+      // Kept as evidence, and read by blame: on an SFU, clean streams from other senders through the same server
+      // rule out this peer's downlink.
+      issue.evidence.detail = {
+        ...issue.evidence.detail,
+        senders_with_data: parties.size,
+        senders_degraded: [...parties].filter((p) => troubled.has(p)).length,
+      };
+    }
     if (stream.direction === 'receive') {
       if (all && issue.kind !== 'no_media_received') {
         issue.attribution = {

@@ -194,13 +194,7 @@ export function applyBlame(
           reason: `${issue.attribution.reason}, and ${who}'s uplink was clean`,
           ...base,
         };
-      else
-        issue.attribution = {
-          cause: 'server',
-          confidence: 'medium',
-          reason: `${who}'s uplink to the SFU was clean: the loss is between the server and this peer (the SFU or this peer's downlink)`,
-          ...base,
-        };
+      else issue.attribution = { ...serverLeg(who, issue), ...base };
     } else {
       // P2P (or unknown): the sender's stream to this peer mirrors this peer's own loss (same packets);
       // only its streams to the other peers tell its uplink apart.
@@ -239,6 +233,44 @@ export function applyBlame(
     kept.push(issue);
   }
   return kept;
+}
+
+/** What the trouble of a path issue is called in a sentence. */
+const TROUBLE: Partial<Record<Issue['kind'], string>> = {
+  packet_loss: 'the loss',
+  jitter: 'the jitter',
+  video_freeze: 'the freezes',
+  audio_concealment: 'the concealment',
+};
+
+/**
+ * SFU, the sender's uplink clean and not all of this peer's received streams
+ * degraded: the leg from the server to this peer. When streams from other
+ * senders came through the same server cleanly at the time (counted by
+ * `attributeOwn` in `evidence.detail`), this peer's downlink is ruled out and
+ * the SFU's forwarding of this stream remains; with no other sender to
+ * compare with, the SFU and this peer's downlink cannot be told apart.
+ */
+function serverLeg(
+  who: string,
+  issue: Issue,
+): Pick<Attribution, 'cause' | 'confidence' | 'reason'> {
+  const trouble = TROUBLE[issue.kind] ?? 'the trouble';
+  const withData = Number(issue.evidence.detail?.senders_with_data ?? 0);
+  const degraded = Number(issue.evidence.detail?.senders_degraded ?? 0);
+  if (withData >= 2 && degraded < withData) {
+    const clean = withData - degraded;
+    return {
+      cause: 'server',
+      confidence: 'medium',
+      reason: `${who}'s uplink to the SFU was clean, and ${clean === 1 ? 'the stream' : `the streams of ${clean} senders`} reaching this peer through the same server at the time ${clean === 1 ? 'was' : 'were'} clean, so not this peer's downlink: ${trouble} is on the server's leg of this stream (the SFU)`,
+    };
+  }
+  return {
+    cause: 'server',
+    confidence: 'low',
+    reason: `${who}'s uplink to the SFU was clean: ${trouble} is between the server and this peer (with no other sender's stream to compare with, the SFU and this peer's downlink cannot be told apart)`,
+  };
 }
 
 function remoteUplink(

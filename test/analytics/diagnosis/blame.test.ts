@@ -157,6 +157,39 @@ describe('blame on an SFU', () => {
   });
 });
 
+describe('blame on an SFU: the server leg or this peer downlink', () => {
+  const cleanA = sender('A', [{ to: 'sfu', fill: CLEAN }], 'sfu');
+  const cleanC = sender('C', [{ to: 'sfu', fill: CLEAN }], 'sfu');
+  const lossOf = (issues: ReturnType<typeof diagnose>['issues']) => {
+    const loss = issues.find((i) => i.kind === 'packet_loss');
+    assert.ok(loss, `a packet_loss issue in ${JSON.stringify(issues)}`);
+    return loss;
+  };
+  it("one sender's stream lossy, another sender's clean, both uplinks clean → the server leg (not the downlink)", () => {
+    const input = peer([recv('A', LOSSY, 'sfu'), recv('C', CLEAN, 'sfu')]);
+    const loss = lossOf(diagnose(input, ctx([cleanA, cleanC])).issues);
+    assert.equal(loss.attribution.cause, 'server');
+    assert.equal(loss.attribution.confidence, 'medium');
+    assert.match(loss.attribution.reason, /not this peer's downlink/);
+    assert.equal(loss.evidence.detail?.senders_with_data, 2);
+    assert.equal(loss.evidence.detail?.senders_degraded, 1);
+  });
+  it('the only sender lossy, its uplink clean → the server leg, low confidence (downlink not ruled out)', () => {
+    const loss = lossOf(diagnose(peer([recv('A', LOSSY, 'sfu')]), ctx([cleanA])).issues);
+    assert.equal(loss.attribution.cause, 'server');
+    assert.equal(loss.attribution.confidence, 'low');
+    assert.match(loss.attribution.reason, /cannot be told apart/);
+  });
+  it("every sender's stream lossy, their uplinks clean → this peer's downlink, high confidence", () => {
+    const input = peer([recv('A', LOSSY, 'sfu'), recv('C', LOSSY, 'sfu')]);
+    const issues = diagnose(input, ctx([cleanA, cleanC])).issues;
+    const loss = lossOf(issues);
+    assert.equal(loss.attribution.cause, 'own_downlink');
+    assert.equal(loss.attribution.confidence, 'high');
+    assert.equal(loss.evidence.detail?.senders_degraded, 2);
+  });
+});
+
 describe('no media received against the sender', () => {
   const gap = (k: number) => ({ packets: during(k, 50, 70) ? 0 : 50 });
   const recvGap = stream('pc|consumer|9', 'receive', 'audio', intervals(150, gap), {
