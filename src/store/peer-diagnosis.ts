@@ -275,7 +275,7 @@ export async function sessionBlameContext(
 }
 
 /** Live peers' own parts by peer id, with the row stamp they were computed at (oldest first, bounded). */
-const liveOwnCache = new Map<string, { stamp: string; own: OwnDiagnosis }>();
+const liveOwnCache = new Map<string, { stamp: string; own: OwnDiagnosis; at: number }>();
 const LIVE_OWN_CACHE = 128;
 
 /** Live senders' summaries by peer id, with the row stamp they were computed at (oldest first, bounded). */
@@ -300,6 +300,7 @@ export async function peerDiagnosis(
   dialect: StoreDialect,
   peer: PeersTable,
   chunks: readonly { id: number; series: string; stream_key: string; metrics: Uint8Array }[],
+  options: { liveRefreshMs?: number; now?: number } = {},
 ): Promise<DiagnosisReport> {
   const newest = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
   const current =
@@ -319,11 +320,15 @@ export async function peerDiagnosis(
   }
   let own = current ? storedOwnDiagnosis(peer, newest) : undefined;
   // A live peer's own part is kept in memory until its row changes (every batch, event and leave bumps
-  // `updated_at`), so repeated reads between two batches compute it once.
+  // `updated_at`), so repeated reads between two batches compute it once; and it is recomputed (over all
+  // the peer's rows: ~7,200 intervals for 60 minutes) at most once per `liveRefreshMs`, so a peer sending a
+  // batch every second and watched by a dashboard costs one computation per period, not one per batch.
   const stamp = `${peer.updated_at}|${newest}`;
+  const now = options.now ?? Date.now();
   if (!own && peer.status === 'live') {
     const cached = liveOwnCache.get(peer.id);
-    if (cached && cached.stamp === stamp) own = cached.own;
+    if (cached && (cached.stamp === stamp || now - cached.at < (options.liveRefreshMs ?? 0)))
+      own = cached.own;
   }
   if (!own) {
     const withMetrics = chunks.every((c) => c.metrics.length > 0)
@@ -332,7 +337,7 @@ export async function peerDiagnosis(
     own = await computeOwnDiagnosis(db, peer, withMetrics);
     if (peer.status === 'live') {
       liveOwnCache.delete(peer.id);
-      liveOwnCache.set(peer.id, { stamp, own });
+      liveOwnCache.set(peer.id, { stamp, own, at: now });
       if (liveOwnCache.size > LIVE_OWN_CACHE)
         liveOwnCache.delete(liveOwnCache.keys().next().value as string);
     }
