@@ -28,7 +28,23 @@ const DUMPS = [
   'jitsi-rtcstats-server/dumps/firefox-standard-stats-sfu',
   'fippo-rtcstats-server/dumps/jest-sfu',
 ];
-const FIELDS = ['loss', 'pl', 'rp', 'nk', 'rx', 'fb', 'fz', 'fc', 'fd', 'cs', 'ab', 'tb', 'br', 'fps', 'ql'] as const;
+const FIELDS = [
+  'loss',
+  'pl',
+  'rp',
+  'nk',
+  'rx',
+  'fb',
+  'fz',
+  'fc',
+  'fd',
+  'cs',
+  'ab',
+  'tb',
+  'br',
+  'fps',
+  'ql',
+] as const;
 
 function quantiles(v: number[]): string {
   if (!v.length) return '';
