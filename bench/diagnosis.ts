@@ -4,7 +4,7 @@
  * stored summary) send 60 minutes of the lossy-Wi-Fi profile; the same stored
  * data is then served by servers with the diagnosis on and off
  * (`PEER_REPORT_DIAGNOSIS=0`), alternately, uncached, live first and then
- * finished (compacted, diagnosis stored).
+ * finished (compacted, diagnosis stored); p50 wall time and the server's CPU per request.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,7 +17,21 @@ import { openDatabase } from '../src/store/open-database.ts';
 
 const ITERATIONS = Number(process.env.BENCH_DIAGNOSIS_ITERATIONS ?? 150);
 
-/** p50 with and without the diagnosis over `rounds` alternating server starts on the same data. */
+/** CPU time (user + system, ms) the server process has used so far (Linux /proc; 0 elsewhere). */
+function serverCpuMs(s: BenchServer): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${s.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * p50 with and without the diagnosis over `rounds` server starts on the same data, and the server's
+ * CPU per request (the warm-up included), which a shared machine inflates far less than wall time.
+ * The order alternates between rounds (on/off, then off/on) so that neither mode always runs first.
+ */
 async function alternate(
   dir: string,
   env: NodeJS.ProcessEnv,
@@ -27,12 +41,17 @@ async function alternate(
 ) {
   const on: number[] = [];
   const off: number[] = [];
+  const cpuOn: number[] = [];
+  const cpuOff: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const diagnosis of ['1', '0']) {
+    for (const diagnosis of r % 2 ? ['0', '1'] : ['1', '0']) {
       const s = await startBenchServer({ ...env, PEER_REPORT_DIAGNOSIS: diagnosis }, dir);
       try {
+        const cpu0 = serverCpuMs(s);
         const m = await measureReport(url(s), token, ITERATIONS);
+        const cpu = round((serverCpuMs(s) - cpu0) / (ITERATIONS + 20), 2);
         (diagnosis === '1' ? on : off).push(m.p50Ms);
+        (diagnosis === '1' ? cpuOn : cpuOff).push(cpu);
       } finally {
         await s.stop();
       }
@@ -45,6 +64,10 @@ async function alternate(
     p50MsWithout: off,
     addedPctOfMedians: round(((median(on) - median(off)) / median(off)) * 100, 1),
     addedPctOfBest: round(((best(on) - best(off)) / best(off)) * 100, 1),
+    serverCpuMsPerRequestWith: cpuOn,
+    serverCpuMsPerRequestWithout: cpuOff,
+    addedCpuPctOfMedians: round(((median(cpuOn) - median(cpuOff)) / median(cpuOff)) * 100, 1),
+    loadAverage: os.loadavg().map((x) => round(x, 1)),
   };
 }
 

@@ -70,6 +70,11 @@ export interface ServerConfig {
 
   /** Whether peer reports carry the `diagnosis` (docs/diagnosis.md); `PEER_REPORT_DIAGNOSIS=0` turns it off. */
   diagnosis: boolean;
+  /**
+   * A live peer's own diagnosis is recomputed from all its rows at most once per this many ms, however
+   * often batches and reads come (`PEER_REPORT_LIVE_DIAGNOSIS_REFRESH_MS`, default 5000; 0: after every batch).
+   */
+  liveDiagnosisRefreshMs: number;
 }
 
 /** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
@@ -125,6 +130,7 @@ export function loadConfig(
     webhooks: loadWebhookConfig(env),
 
     diagnosis: env.PEER_REPORT_DIAGNOSIS !== '0' && env.PEER_REPORT_DIAGNOSIS !== 'false',
+    liveDiagnosisRefreshMs: num(env.PEER_REPORT_LIVE_DIAGNOSIS_REFRESH_MS, 5000),
   };
   const merged = { ...base };
   for (const [k, v] of Object.entries(overrides))

@@ -113,9 +113,13 @@ export function intervalEvidence(
   let concealedPct: number | undefined;
   if (audio && consumer) {
     const concealed = counterDelta(cur, base, 'concealed_samples');
+    // Silent concealment is comfort noise played while the sender sends nothing (Opus DTX, a muted
+    // or inactive speaker on an SFU): not a loss the listener hears. Chrome counts it in
+    // `concealedSamples` too; a clean real SFU call conceals up to 67 % of an interval that way.
+    const silent = counterDelta(cur, base, 'silent_concealed_samples') ?? 0;
     const total = counterDelta(cur, base, 'total_samples_received');
     if (concealed !== undefined && total !== undefined && total > 0)
-      concealedPct = round(clamp((concealed / total) * 100, 0, 100), 2);
+      concealedPct = round(clamp((Math.max(0, concealed - silent) / total) * 100, 0, 100), 2);
   }
   const freezeS =
     !audio && consumer ? counterDelta(cur, base, 'total_freezes_duration_s') : undefined;

@@ -79,7 +79,7 @@ export async function loadPeerData(
   appId: string,
   peerId: string,
   sections: ReadonlySet<ReportFilter>,
-  options: { diagnosis?: boolean } = {},
+  options: { diagnosis?: boolean; liveDiagnosisRefreshMs?: number } = {},
 ): Promise<PeerReportData | undefined> {
   const peer = await db
     .selectFrom('peers')
@@ -183,7 +183,9 @@ export async function loadPeerData(
   }
   const diagnosis =
     wantQuality && options.diagnosis !== false
-      ? await peerDiagnosis(db, dialect, peer, qualityChunks)
+      ? await peerDiagnosis(db, dialect, peer, qualityChunks, {
+          liveRefreshMs: options.liveDiagnosisRefreshMs,
+        })
       : undefined;
   return {
     peer,

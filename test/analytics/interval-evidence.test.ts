@@ -199,6 +199,30 @@ describe('interval evidence: audio', () => {
     assert.equal(r.metrics.cs, 10);
   });
 
+  it('silent concealment (comfort noise while the sender sends nothing) is not counted', () => {
+    const [, r] = deriveAll([
+      sample(0, {
+        ...opus,
+        packets: 100,
+        packets_lost: 0,
+        concealed_samples: 1000,
+        silent_concealed_samples: 500,
+        total_samples_received: 96_000,
+      }),
+      sample(1, {
+        ...opus,
+        packets: 150,
+        packets_lost: 0,
+        concealed_samples: 49_000,
+        silent_concealed_samples: 38_900,
+        total_samples_received: 192_000,
+      }),
+    ]);
+    // (48,000 concealed − 38,400 of them silent) / 96,000 played.
+    assert.equal(r.row.concealed_samples_pct, 10);
+    assert.equal(r.metrics.cs, 10);
+  });
+
   it('no media received: no score (so the average does not stay at 4.3 over silence), with the reason', () => {
     const [, r] = deriveAll([
       sample(0, { ...opus, packets: 100, packets_lost: 0 }),

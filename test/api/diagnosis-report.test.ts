@@ -14,6 +14,8 @@ import { runSimulation, type SimulatedPeer } from '../../src/simulate/simulate-r
 import { compactPeerChunks } from '../../src/store/chunk-compaction.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+import { peerDiagnosis } from '../../src/store/peer-diagnosis.ts';
+import { readQualityChunks } from '../../src/store/quality-chunks-read.ts';
 
 let t: TestServer;
 before(async () => {
@@ -22,6 +24,8 @@ before(async () => {
     peerTimeoutMs: 600_000,
     compactAfterMs: 3_600_000,
     mergeLiveEveryMs: 86_400_000,
+    // Recompute a live peer's diagnosis after every batch (the default bounds it to once per 5 s).
+    liveDiagnosisRefreshMs: 0,
   });
 });
 after(() => t.close());
@@ -279,5 +283,43 @@ describe('live peer', () => {
       'issues of the second half appear',
     );
     assert.equal((await diagnosisOf(peerId)).status, 'LIVE');
+
+    // Bounded: within the refresh period a new batch does not trigger a recomputation over all the rows.
+    const { db, dialect } = t.server.context;
+    const read = async (now: number) => {
+      const peer = await db
+        .selectFrom('peers')
+        .selectAll()
+        .where('id', '=', peerId)
+        .executeTakeFirstOrThrow();
+      const chunks = await readQualityChunks(db, dialect, peerId, { withoutRows: true });
+      return peerDiagnosis(db, dialect, peer, chunks, { liveRefreshMs: 60_000, now });
+    };
+    const extra = [
+      ...syntheticBatches({
+        profile: CALL_PROFILES['congested-4g'],
+        startMs: startMs + 5 * 60_000,
+        minutes: 1,
+        seed: 8,
+        batchIdPrefix: 'live-diagnosis-extra',
+      }),
+    ];
+    assert.ok(extra.length >= 3, 'several batches');
+    const send = async (bs: typeof extra) => {
+      for (const b of bs) await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b);
+    };
+    const lastEnd = (d: Awaited<ReturnType<typeof read>>) =>
+      Math.max(...d.issues.map((i) => Date.parse(i.end)));
+    // A batch, then a read an hour on (past any period): computed now.
+    await send(extra.slice(0, 1));
+    const later = Date.now() + 3_600_000;
+    const before = await read(later);
+    await send(extra.slice(1));
+    assert.deepEqual(await read(later + 59_000), before, 'the same own part within the period');
+    const after = await read(later + 60_001);
+    assert.ok(
+      lastEnd(after) > lastEnd(before) + 10_000,
+      'recomputed after the period: issues of the later batches',
+    );
   });
 });

@@ -14,6 +14,7 @@ import { mergeIssues } from './merge-issues.ts';
 import { concealmentIssues, markAllSilent, noMediaIssues } from './media-rules.ts';
 import { jitterIssues, lossIssues, rttIssues } from './network-rules.ts';
 import { precallIssues } from './precall-rule.ts';
+import { repairedLossIssues } from './repair-rules.ts';
 import { producerSummaries } from './producer-summary.ts';
 import { iceIssues, relayIssues } from './transport-rules.ts';
 import type { DiagnosisInput, Issue, Medium, ProducerSummary, Verdict, Verdicts } from './types.ts';
@@ -21,7 +22,7 @@ import { byImportance, summarySentence, verdictsOf } from './verdict.ts';
 import { bandwidthIssues, cpuIssues, freezeIssues } from './video-rules.ts';
 
 /** Method id, bumped when a rule changes what it finds (stored diagnoses of another version are recomputed). */
-export const DIAGNOSIS_METHOD = 'peer-report-diagnosis@1';
+export const DIAGNOSIS_METHOD = 'peer-report-diagnosis@2';
 
 /** At most this many issues are returned (most important first are kept). */
 export const MAX_ISSUES = 50;
@@ -48,7 +49,7 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
   const issues: Issue[] = [];
   for (const s of input.streams) {
     if (s.intervals.length === 0) continue;
-    issues.push(...lossIssues(s), ...rttIssues(s));
+    issues.push(...lossIssues(s), ...repairedLossIssues(s), ...rttIssues(s));
     if (s.medium === 'audio' || s.medium === 'screenshare') issues.push(...jitterIssues(s));
     issues.push(
       ...bandwidthIssues(s),

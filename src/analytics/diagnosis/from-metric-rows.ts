@@ -1,10 +1,11 @@
 /**
- * Fills the rules' {@link DiagnosisInterval} from today's stored
- * {@link MetricRow}. The lead maps the richer per-interval fields here
- * (`nack_count`, `pli_count`, `fir_count`, `retransmitted_packets`,
- * `fec_packets_received`, `freeze_count`, `freeze_duration_ms`,
- * `concealed_samples_pct`, `available_outgoing_bitrate_kbps`,
- * `target_bitrate_kbps`) once the metric rows carry them.
+ * Fills the rules' {@link DiagnosisInterval} from a stored {@link MetricRow},
+ * with the repair and bandwidth evidence of the packed rows (format 2,
+ * analytics/interval-evidence.ts): NACKs, retransmitted packets, freezes and
+ * frozen time, concealment (not counting silence), available outgoing and
+ * encoder target bitrate. PLI, FIR and FEC are not packed on their own (PLI +
+ * FIR are in `fb` with the NACKs), so they stay undefined. The rules were
+ * calibrated against the real dumps before reading these (docs/diagnosis.md).
  */
 import type { MetricRow } from '../metric-row.ts';
 import type { DiagnosisInterval, Medium } from './types.ts';
@@ -34,16 +35,18 @@ export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
     limitation: r.ql === undefined ? undefined : LIMITATION[r.ql],
     freezeRatio: r.fz,
     feedback: r.fb,
-    nackCount: undefined,
+    // The repair and bandwidth evidence of the packed rows (format 2; analytics/interval-evidence.ts). PLI, FIR
+    // and FEC are not packed separately (PLI + FIR are in `fb` with the NACKs).
+    nackCount: r.nk,
     pliCount: undefined,
     firCount: undefined,
-    retransmittedPackets: undefined,
+    retransmittedPackets: r.rx,
     fecPacketsReceived: undefined,
-    freezeCount: undefined,
-    freezeDurationMs: undefined,
-    concealedPct: undefined,
-    availableOutgoingKbps: undefined,
-    targetKbps: undefined,
+    freezeCount: r.fc,
+    freezeDurationMs: r.fd,
+    concealedPct: r.cs,
+    availableOutgoingKbps: r.ab,
+    targetKbps: r.tb,
   };
 }
 

@@ -8,14 +8,24 @@
  */
 import { findEpisodes, median, within } from './episodes.ts';
 import { episodeIssue, pathUnknown } from './issue-builder.ts';
-import { CONCEALMENT, gradeHigh, NO_MEDIA } from './thresholds.ts';
+import { CONCEALMENT, CONCEALMENT_EPISODE, gradeHigh, NO_MEDIA } from './thresholds.ts';
 import type { DiagnosisInterval, DiagnosisStream, Issue } from './types.ts';
+
+/**
+ * Concealment of one interval, when it says something: not a stream's first
+ * sample (no previous one: its figure covers the whole stream so far) and not
+ * an interval without packets (nothing to conceal from: "no media received").
+ */
+function concealedPct(i: DiagnosisInterval): number | undefined {
+  return i.d === undefined || i.packets === 0 ? undefined : i.concealedPct;
+}
 
 /** Audio-concealment issues of one received audio stream (needs the concealment percentage). */
 export function concealmentIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'receive' || stream.medium === 'video') return [];
-  return findEpisodes(stream.intervals, (i) => i.concealedPct, {
+  return findEpisodes(stream.intervals, concealedPct, {
     ...CONCEALMENT,
+    ...CONCEALMENT_EPISODE,
     typicalPastEnter: true,
   }).map((e) =>
     episodeIssue(stream, e, {

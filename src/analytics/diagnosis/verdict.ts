@@ -66,7 +66,9 @@ function what(i: Issue): string {
   const e = i.evidence;
   switch (i.kind) {
     case 'packet_loss':
-      return `${e.typical} % packet loss (worst ${e.worst} %)`;
+      return e.metric === 'repaired_loss_pct'
+        ? `${e.typical} % of packets lost and repaired by retransmission (worst ${e.worst} %)`
+        : `${e.typical} % packet loss (worst ${e.worst} %)`;
     case 'high_rtt':
       return `round-trip time ${Math.round(e.typical)} ms (worst ${Math.round(e.worst)} ms)`;
     case 'jitter':

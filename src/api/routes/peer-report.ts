@@ -65,6 +65,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
     if (!body) {
       const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections, {
         diagnosis: ctx.config.diagnosis,
+        liveDiagnosisRefreshMs: ctx.config.liveDiagnosisRefreshMs,
       });
       if (!data) throw notFound(`peer '${peerId}'`);
       body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });

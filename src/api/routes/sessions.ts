@@ -310,7 +310,10 @@ export function sessionsRoutes(): Hono<AppEnv> {
       s.app_id,
       peerId,
       rawFilters.length ? sections : new Set(),
-      { diagnosis: ctx.config.diagnosis },
+      {
+        diagnosis: ctx.config.diagnosis,
+        liveDiagnosisRefreshMs: ctx.config.liveDiagnosisRefreshMs,
+      },
     );
     if (!data || data.peer.session_id !== s.id)
       throw notFound(`participant '${peerId}' in session '${s.id}'`);

@@ -1,0 +1,56 @@
+/**
+ * Repaired loss on received video: loss that NACK/RTX hid from the loss
+ * counters. On an SFU that retransmits, downlink loss on video shows as 0 %
+ * lost and only as NACKs, retransmissions and freezes (issue 13), so the loss
+ * rule sees nothing. This rule reads the repair counters of each interval
+ * (NACKs this peer sent, retransmitted packets it received) against the
+ * packets received, and reports a `packet_loss` issue with the metric
+ * `repaired_loss_pct`, which blame and attribution treat like any loss.
+ */
+import { findEpisodes, median } from './episodes.ts';
+import { episodeIssue, pathUnknown } from './issue-builder.ts';
+import { gradeHigh, LOSS, REPAIR } from './thresholds.ts';
+import type { DiagnosisInterval, DiagnosisStream, Issue, Severity } from './types.ts';
+
+/**
+ * Packets repaired per 100 received in an interval: retransmissions received,
+ * else NACKs sent (see {@link REPAIR} for why NACKs are only the fallback).
+ * Undefined when unknown, on a stream's first sample, with too few packets to
+ * judge, or when the loss counters already show the loss (the loss rule
+ * reports it; counting it twice would double the issue).
+ */
+export function repairedLossPct(i: DiagnosisInterval): number | undefined {
+  if (i.d === undefined || i.packets === undefined || i.packets < REPAIR.minPackets)
+    return undefined;
+  if (i.nackCount === undefined && i.retransmittedPackets === undefined) return undefined;
+  if (i.lossPct !== undefined && i.lossPct >= LOSS.enter) return undefined;
+  const repaired = i.retransmittedPackets ?? (i.nackCount as number);
+  return Math.round((repaired / i.packets) * 1000) / 10;
+}
+
+const MILDER: Record<Severity, Severity> = { fair: 'fair', poor: 'poor', bad: 'poor' };
+
+/** Repaired-loss issues of one received video or screen-share stream. */
+export function repairedLossIssues(stream: DiagnosisStream): Issue[] {
+  if (stream.direction !== 'receive' || stream.medium === 'audio') return [];
+  return findEpisodes(stream.intervals, repairedLossPct, {
+    ...REPAIR,
+    typicalPastEnter: true,
+  }).map((e) => {
+    const during = stream.intervals.filter((i) => i.t > e.start && i.t <= e.end);
+    const sum = (f: (i: DiagnosisInterval) => number | undefined) =>
+      during.reduce((a, i) => a + (f(i) ?? 0), 0);
+    return episodeIssue(stream, e, {
+      kind: 'packet_loss',
+      metric: 'repaired_loss_pct',
+      threshold: REPAIR.enter,
+      severity: MILDER[gradeHigh(median(e.values), REPAIR)],
+      detail: {
+        nacks: sum((i) => i.nackCount),
+        retransmitted_packets: sum((i) => i.retransmittedPackets),
+        packets_received: sum((i) => i.packets),
+      },
+      attribution: pathUnknown('loss repaired by retransmission, seen on this stream only'),
+    });
+  });
+}
