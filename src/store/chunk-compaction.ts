@@ -34,7 +34,7 @@ import {
 } from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
-import { storeFinishedPeerQuality } from './finished-peer-quality.ts';
+import { lockSessionVerdicts, storeFinishedPeerQuality } from './finished-peer-quality.ts';
 
 /**
  * A live peer's chunks are merged only once they are this old: until then a
@@ -247,13 +247,14 @@ export async function compactPeerChunks(
 ): Promise<number> {
   const peer = await db
     .selectFrom('peers')
-    .select(['chunks_compacted_at', 'status', 'chunks_merged_upto'])
+    .select(['chunks_compacted_at', 'status', 'chunks_merged_upto', 'session_id'])
     .where('id', '=', peerId)
     .executeTakeFirst();
   if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
   const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
   const started = performance.now();
   await db.transaction().execute(async (tx) => {
+    await lockSessionVerdicts(tx, dialect, peer.session_id);
     let lock = tx
       .selectFrom('peers')
       .select(['chunks_compacted_at', 'status'])

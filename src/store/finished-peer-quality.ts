@@ -17,7 +17,7 @@
  * runs it again when late telemetry made the stored figures stale (no second
  * event: receivers have the report link, which always reads current data).
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
@@ -30,6 +30,24 @@ import { refreshSessionVerdicts, storeOwnDiagnosis } from './peer-diagnosis.ts';
 import { recordPeerRollup } from './quality-rollups.ts';
 import { recordPeerQualityReport } from '../webhooks/outbox.ts';
 
+/**
+ * Serialises, on PostgreSQL, the transactions that store finished peers of
+ * one session: each also updates the session's other peers' rows (verdicts
+ * after blame, rollups), so two of them locking their own peer first and then
+ * each other's would deadlock. Taken first in the transaction, before the
+ * peer's row lock. SQLite has one writer.
+ */
+export async function lockSessionVerdicts(
+  tx: Transaction<Database>,
+  dialect: StoreDialect,
+  sessionId: string,
+): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(hashtext(${`peer-report session verdicts ${sessionId}`}))`.execute(
+    tx,
+  );
+}
+
 /** What was stored. */
 export interface FinishedPeerQuality {
   /** The highest chunk id the aggregates, diagnosis and rollup cover. */
@@ -39,7 +57,8 @@ export interface FinishedPeerQuality {
 
 /**
  * Stores the aggregates, diagnosis and rollup of the finished peer `peerId`
- * in the caller's transaction (which holds the peer's lock), then with
+ * in the caller's transaction (which holds {@link lockSessionVerdicts} of its
+ * session, then the peer's lock), then with
  * `announce` records `peer.qualityReport`. `compactedAt` also marks the peer
  * compacted (its chunks merged up to the newest). Undefined when the peer row
  * is gone.

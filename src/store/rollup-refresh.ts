@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { staleRollupPeers } from './quality-rollups.ts';
-import { storeFinishedPeerQuality } from './finished-peer-quality.ts';
+import { lockSessionVerdicts, storeFinishedPeerQuality } from './finished-peer-quality.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
 /** How long after its rollup a peer is still checked for late telemetry (late batches arrive within seconds). */
@@ -25,7 +25,14 @@ export async function refreshPeerRollup(
   peerId: string,
   now: number,
 ): Promise<void> {
+  const row = await db
+    .selectFrom('peers')
+    .select('session_id')
+    .where('id', '=', peerId)
+    .executeTakeFirst();
+  if (!row) return;
   await db.transaction().execute(async (tx) => {
+    await lockSessionVerdicts(tx, dialect, row.session_id);
     let lock = tx
       .selectFrom('peers')
       .select(['status', 'chunks_compacted_at'])
