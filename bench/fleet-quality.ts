@@ -5,7 +5,8 @@
  * the rollups adds ≤ 5 % to ingest CPU.
  *
  * Seeding: the peers' rollups are computed by the store's own code
- * (`peerRollupOf` from per-interval rows, the interim verdict) and stored by
+ * (`peerRollupOf` from per-interval rows and a seeded verdict and issue kinds
+ * standing for the diagnosis compaction stores first) and stored by
  * `storeNewPeerRollups` (rows + bucket deltas, 5,000 peers a transaction),
  * straight into the database of a running `peer-report serve` process, the
  * way real data arrives: out of order (peers finishing up to 2 days late,
@@ -29,6 +30,7 @@ import { startBenchServer, pct, round } from './support.ts';
 import { openDatabase } from '../src/store/open-database.ts';
 import { storeNewPeerRollups, storePeerRollup } from '../src/store/quality-rollups.ts';
 import { peerRollupOf, type PeerRollup } from '../src/rollup/peer-rollup.ts';
+import type { IssueKind, RollupDiagnosis } from '../src/rollup/rollup-diagnosis.ts';
 import { seededRandom } from '../src/simulate/seeded-random.ts';
 import type { MetricRow } from '../src/analytics/metric-row.ts';
 import type { CandidatePairSample } from '../src/model/telemetry.ts';
@@ -138,7 +140,27 @@ function makeRollup(
     },
     rowsOf(rnd, rowsPerStream, quality, leftAt - minutes * 60_000),
     pick(PAIRS),
+    seededDiagnosis(rnd, quality),
   );
+}
+
+/** Issue kinds the seeded diagnoses pick from (the engine's most common). */
+const SEED_KINDS: IssueKind[] = [
+  'packet_loss',
+  'high_rtt',
+  'jitter',
+  'bandwidth_limited',
+  'video_freeze',
+  'relay_over_tcp',
+];
+
+/** A verdict following the peer's quality (0 worst … 1 best) and one or two issue kinds when not good. */
+function seededDiagnosis(rnd: () => number, quality: number): RollupDiagnosis {
+  const verdict = quality > 0.7 ? 'good' : quality > 0.5 ? 'fair' : quality > 0.3 ? 'poor' : 'bad';
+  if (verdict === 'good') return { verdict, kinds: [] };
+  const kinds = [SEED_KINDS[Math.floor(rnd() * SEED_KINDS.length)]];
+  if (rnd() < 0.4) kinds.push(SEED_KINDS[Math.floor(rnd() * SEED_KINDS.length)]);
+  return { verdict, kinds };
 }
 
 /** Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 5,000 a transaction. Returns seconds. */
@@ -256,6 +278,7 @@ async function rollupCpu(
       },
       r,
       undefined,
+      { verdict: 'poor', kinds: ['packet_loss'] },
     ),
   );
   const cpu1 = process.cpuUsage(cpu0);
@@ -297,7 +320,7 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
       'filtered: browser=Safari by country': `${base}?group_by=country&browser=Safari`,
       'filtered: one ASN by day': `${base}?group_by=day&asn=${ASNS[50]}`,
       'peers (7 days, worst first)': `${base}/peers`,
-      'peers verdict=bad kind=high_loss': `${base}/peers?verdict=bad&kind=high_loss`,
+      'peers verdict=bad kind=packet_loss': `${base}/peers?verdict=bad&kind=packet_loss`,
       'peers one ASN, page 3': `${base}/peers?asn=${ASNS[50]}&page_no=3`,
       'peers browser=Edge verdict=good': `${base}/peers?browser=Edge&verdict=good`,
     };

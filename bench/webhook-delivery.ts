@@ -168,7 +168,11 @@ export async function benchWebhookDelivery() {
     PEER_REPORT_WEBHOOK_POLL_MS: '50',
     PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the delivering server.
+    ...(process.env.BENCH_NODE_FLAGS ? { BENCH_NODE_FLAGS: process.env.BENCH_NODE_FLAGS } : {}),
   };
+  // `BENCH_WEBHOOK_PARTS=throughput` skips the (long) ingest-impact runs.
+  const parts = (process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,impact').split(',');
   const s = await startBenchServer(env);
   const rx = await startReceiver();
   const db = await openDatabase({ dataDir: s.dataDir, databaseUrl: env.DATABASE_URL });
@@ -209,6 +213,7 @@ export async function benchWebhookDelivery() {
     const fourWebhooks = await throughput(hooks, 2_500);
     console.error('webhook-delivery: four webhooks', JSON.stringify(fourWebhooks));
 
+    if (!parts.includes('impact')) return { throughput: { oneWebhook, fourWebhooks } };
     const sameProcess = await ingestImpact(s, db, hooks[0], rx);
     // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
     const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });

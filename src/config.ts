@@ -64,6 +64,8 @@ export interface ServerConfig {
   maxLivePeersPerParticipant: number;
   /** Bearer token of `GET /metrics`; the endpoint is off without one. */
   metricsToken?: string;
+  /** How long a `/metrics` gauge read from the database is reused (ms). */
+  metricsGaugeTtlMs: number;
 
   /** Webhook delivery and live quality alerts (src/webhooks/webhook-config.ts). */
   webhooks: WebhookConfig;
@@ -126,6 +128,7 @@ export function loadConfig(
     joinBurst: num(env.PEER_REPORT_JOIN_BURST, 20),
     maxLivePeersPerParticipant: num(env.PEER_REPORT_MAX_LIVE_PEERS, 8),
     metricsToken: env.PEER_REPORT_METRICS_TOKEN || undefined,
+    metricsGaugeTtlMs: num(env.PEER_REPORT_METRICS_GAUGE_TTL_MS, 10_000),
 
     webhooks: loadWebhookConfig(env),
 

@@ -10,7 +10,8 @@
  * whose aggregates a late chunk made stale, has them computed here from its
  * chunks' metric columns alone, one peer at a time. A peer whose telemetry
  * retention removed keeps the aggregates stored before (none if it expired
- * before compaction).
+ * before compaction). Its verdict and issues are those of its stored
+ * diagnosis after blame (none before compaction).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
@@ -26,6 +27,7 @@ import {
   computeQualityAggregates,
   type QualityAggregates,
 } from '../analytics/quality-aggregates.ts';
+import { DIAGNOSIS_METHOD, type DiagnosisReport } from '../analytics/diagnosis/engine.ts';
 import { encodeCursor } from './export-cursor.ts';
 import { csvHeader, encodeRows } from './export-format.ts';
 import { exportRow, lastSelectedPair, type ExportRow } from './export-row.ts';
@@ -102,11 +104,23 @@ async function pageRows(
         participant: peer,
         aggregates: await aggregatesOf(db, dialect, peer, newest.get(peer.id)),
         selectedPair: lastSelectedPair(pairsByPeer.get(peer.id) ?? []),
+        diagnosis: storedDiagnosis(peer.diagnosis_final),
         cursor: encodeCursor({ leftAt: peer.left_at, peerId: peer.id }),
       }),
     );
   }
   return rows;
+}
+
+/** The stored diagnosis after blame, when there is one of the current method. */
+function storedDiagnosis(json: string | null): DiagnosisReport | undefined {
+  if (json === null) return undefined;
+  try {
+    const d = JSON.parse(json) as DiagnosisReport;
+    return d.method === DIAGNOSIS_METHOD ? d : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The peer's aggregates: stored when they cover its newest chunk (or its chunks are gone), else computed from its metric columns. */

@@ -24,8 +24,12 @@
  *   `<series>_loss_pct_avg`, `<series>_rtt_ms_avg`, `<series>_jitter_ms_avg`,
  *   `<series>_bitrate_kbps` (the series' entry of `quality_stats.audio_stats`
  *   / `video_stats`); empty for a series the peer did not have;
- * - diagnosis: `verdict`, `issues` (a list: NDJSON carries it as is, CSV as
- *   its JSON text; empty until the diagnosis fills them);
+ * - diagnosis: `verdict` and `issues` of the stored diagnosis after blame (the
+ *   verdict the report, the listings and the fleet rollups show); `issues` is
+ *   its {@link EXPORT_ISSUES} most important issues, each `{kind, severity,
+ *   direction, medium, start, end, duration_s, cause, peer_id}` (NDJSON
+ *   carries the list as is, CSV as its JSON text); both empty for a peer not
+ *   compacted yet (no stored diagnosis);
  * - `cursor`: this row's position in the export order; pass it as `cursor`
  *   to continue after this row.
  */
@@ -39,6 +43,8 @@ import type { IpInformation } from '../geo/geo-lookup.ts';
 import type { QualityAggregates } from '../analytics/quality-aggregates.ts';
 import { iso, minutesBetween } from '../util/time.ts';
 import type { FinishedPeerRow } from '../store/finished-peers-page.ts';
+import type { DiagnosisReport } from '../analytics/diagnosis/engine.ts';
+import { topIssues } from '../analytics/diagnosis/top-issues.ts';
 
 /** A cell: CSV writes `null` as an empty field and a list (the diagnosis' `issues`) as its JSON text. */
 export type ExportValue = string | number | boolean | null | readonly unknown[];
@@ -94,7 +100,7 @@ const NETWORK = [
   'network_type',
 ] as const;
 const OVERALL = ['average_mos', 'audio_bandwidth_kbps', 'video_bandwidth_kbps'] as const;
-/** Filled by the call diagnosis (`verdict`: its one-word verdict; `issues`: its top issues as a JSON array). */
+/** From the stored diagnosis (`verdict`: its one-word verdict; `issues`: its top issues as a list). */
 const DIAGNOSIS = ['verdict', 'issues'] as const;
 
 /** Every column, in order. */
@@ -127,8 +133,13 @@ export interface ExportSource {
   /** Undefined when the peer has no telemetry left (expired before its aggregates were stored). */
   aggregates: QualityAggregates | undefined;
   selectedPair: CandidatePairSample | undefined;
+  /** The stored diagnosis after blame, undefined before compaction. */
+  diagnosis: Pick<DiagnosisReport, 'verdict' | 'issues'> | undefined;
   cursor: string;
 }
+
+/** Issues exported per peer at most (the most important; the report has them all). */
+export const EXPORT_ISSUES = 5;
 
 type Json = Record<string, unknown>;
 
@@ -187,9 +198,21 @@ export function exportRow(src: ExportSource): ExportRow {
     stats.set(String(s.series), s);
   for (const series of QUALITY_SERIES)
     Object.assign(row, seriesFigures(series, aggregates?.cumulative[series], stats.get(series)));
-  // The diagnosis is added by another module; until then these stay empty.
-  row.verdict = null;
-  row.issues = null;
+  const d = src.diagnosis;
+  row.verdict = d ? d.verdict : null;
+  row.issues = d
+    ? topIssues(d.issues, EXPORT_ISSUES).map((i) => ({
+        kind: i.kind,
+        severity: i.severity,
+        direction: i.direction ?? null,
+        medium: i.medium ?? null,
+        start: i.start,
+        end: i.end,
+        duration_s: i.duration_s,
+        cause: i.attribution.cause,
+        peer_id: i.attribution.peer_id ?? null,
+      }))
+    : null;
   row.cursor = src.cursor;
   return row;
 }

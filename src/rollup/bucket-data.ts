@@ -14,7 +14,7 @@ import {
   type HistogramMetric,
 } from './histogram.ts';
 import type { PeerRollup } from './peer-rollup.ts';
-import { ISSUE_KINDS, VERDICTS, type Verdict } from './rollup-verdict.ts';
+import { ISSUE_KINDS, VERDICTS, type Verdict } from './rollup-diagnosis.ts';
 
 /** Histogram keys: audio MOS, video MOS, loss, RTT, jitter (per-peer medians). */
 export const HISTOGRAMS = {

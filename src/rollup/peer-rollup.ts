@@ -19,13 +19,20 @@
  * - dimensions: browser family and OS from the client metadata, country and
  *   ASN (`AS3320`) from the IP lookup at join, network class from the last
  *   selected candidate pair (network-class.ts); `unknown` when unknown.
+ * - `verdict` and `issue_mask`: from the peer's stored diagnosis after blame
+ *   (rollup-diagnosis.ts), given by the caller.
  */
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { percentile } from '../analytics/percentile.ts';
 import type { PeerClientMetadata } from '../model/peer-metadata.ts';
 import type { IpInformation } from '../geo/geo-lookup.ts';
 import { networkClass } from './network-class.ts';
-import { issueMask, rollupVerdict, VERDICTS, type Verdict } from './rollup-verdict.ts';
+import {
+  issueMask,
+  rollupSeverity,
+  type RollupDiagnosis,
+  type Verdict,
+} from './rollup-diagnosis.ts';
 import type { CandidatePairSample } from '../model/telemetry.ts';
 
 /** The dimensions a rollup is grouped and filtered by (besides `day`). */
@@ -82,11 +89,12 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** Computes the rollup of a finished peer from its metric rows by series. */
+/** Computes the rollup of a finished peer from its metric rows by series and its diagnosis. */
 export function peerRollupOf(
   peer: PeerForRollup,
   rowsBySeries: ReadonlyMap<string, readonly MetricRow[]>,
   selectedPair: CandidatePairSample | undefined,
+  diagnosis: RollupDiagnosis,
 ): PeerRollup {
   const client = parseJson<PeerClientMetadata>(peer.client);
   const ip = parseJson<IpInformation>(peer.ip_info);
@@ -110,9 +118,7 @@ export function peerRollupOf(
     jitter_p50: round(percentile(jitter, 0.5), 2),
     jitter_p90: round(percentile(jitter, 0.9), 2),
   };
-  const { verdict, issues } = rollupVerdict({ ...figures, network });
-  const mosValues = [figures.audio_mos, figures.video_mos].filter((v): v is number => v !== null);
-  const lowest = mosValues.length > 0 ? Math.min(...mosValues) : 5;
+  const { verdict } = diagnosis;
   const finished = Number(peer.left_at);
   return {
     peer_id: peer.id,
@@ -131,8 +137,8 @@ export function peerRollupOf(
     minutes: Math.max(0, Math.round(((finished - Number(peer.joined_at)) / 60000) * 1000) / 1000),
     ...figures,
     verdict,
-    issue_mask: issueMask(issues),
-    severity: VERDICTS.indexOf(verdict) * 1000 + Math.round((5 - lowest) * 100),
+    issue_mask: issueMask(diagnosis.kinds),
+    severity: rollupSeverity(verdict, figures.audio_mos, figures.video_mos),
   };
 }
 

@@ -25,7 +25,11 @@ import { RateLimiter } from '../api/rate-limiter.ts';
 import { applyConnectionLimits, httpServerOptions } from './connection-limits.ts';
 import { ServerMetrics } from '../metrics/server-metrics.ts';
 import { MIN_METRICS_TOKEN_LENGTH } from '../metrics/metrics-routes.ts';
-import { countCompactionBacklog, countLivePeers } from '../store/peer-counts.ts';
+import {
+  countCompactionBacklog,
+  countLivePeers,
+  countWebhookBacklog,
+} from '../store/peer-counts.ts';
 import { startWebhooks } from '../webhooks/start-webhooks.ts';
 
 /** A running server. */
@@ -50,10 +54,14 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     );
   }
   // The store gauges are read at scrape time only, once the database is open.
-  const metrics = new ServerMetrics({
-    livePeers: () => countLivePeers(database.db),
-    compactionBacklog: () => countCompactionBacklog(database.db, Date.now(), config.compactAfterMs),
-  });
+  const metrics = new ServerMetrics(
+    {
+      livePeers: () => countLivePeers(database.db),
+      compactionBacklog: () =>
+        countCompactionBacklog(database.db, Date.now(), config.compactAfterMs),
+    },
+    { gaugeTtlMs: config.metricsGaugeTtlMs },
+  );
   // Workers load their code while the database opens; the first batches must not wait for that.
   const preparePool = new PreparePool(config.ingestWorkers);
   const database = await openDatabase({
@@ -87,7 +95,10 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     metrics,
   };
   const app = createHttpApp(context);
-  const webhooks = await startWebhooks(database.db, database.dialect, config.webhooks);
+  metrics.setWebhookBacklogSource(() => countWebhookBacklog(database.db));
+  const webhooks = await startWebhooks(database.db, database.dialect, config.webhooks, {
+    onDelivery: (outcome) => metrics.webhookDelivery(outcome),
+  });
 
   // The service is alive from now on; silence before now may be its own downtime (store/service-liveness.ts).
   const outageGap = outageGapMs(config.sweepIntervalMs, config.peerTimeoutMs);

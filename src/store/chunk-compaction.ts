@@ -18,8 +18,9 @@
  * the peer's lock and gives up when another process merged them first, so
  * processes never merge twice. The merged row keeps the id of the newest chunk
  * it replaces, so a chunk written meanwhile stays above the merge mark and is
- * merged next time. A finished peer's aggregates are computed and stored in a
- * last transaction.
+ * merged next time. A finished peer's aggregates, diagnosis, rollup and
+ * `peer.qualityReport` are stored in a last transaction
+ * (finished-peer-quality.ts).
  */
 import type { Kysely } from 'kysely';
 import type { Database, QualityChunksTable } from './schema.ts';
@@ -32,12 +33,8 @@ import {
   type StoredChunk,
 } from './quality-chunks-read.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
-import { computeQualityAggregates } from '../analytics/quality-aggregates.ts';
-import { readLastSamples } from './stream-last-samples.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
-import { recordPeerQualityReport } from '../webhooks/outbox.ts';
-import { storePeerDiagnosis } from './peer-diagnosis.ts';
-import { recordPeerRollup } from './quality-rollups.ts';
+import { lockSessionVerdicts, storeFinishedPeerQuality } from './finished-peer-quality.ts';
 
 /**
  * A live peer's chunks are merged only once they are this old: until then a
@@ -250,13 +247,14 @@ export async function compactPeerChunks(
 ): Promise<number> {
   const peer = await db
     .selectFrom('peers')
-    .select(['chunks_compacted_at', 'status', 'chunks_merged_upto'])
+    .select(['chunks_compacted_at', 'status', 'chunks_merged_upto', 'session_id'])
     .where('id', '=', peerId)
     .executeTakeFirst();
   if (!peer || peer.chunks_compacted_at !== null || peer.status === 'live') return 0;
   const { removed } = await mergeTail(db, dialect, peerId, peer.chunks_merged_upto);
-  let compacted: { chunks: StoredChunk[]; upto: number } | undefined;
+  const started = performance.now();
   await db.transaction().execute(async (tx) => {
+    await lockSessionVerdicts(tx, dialect, peer.session_id);
     let lock = tx
       .selectFrom('peers')
       .select(['chunks_compacted_at', 'status'])
@@ -264,37 +262,11 @@ export async function compactPeerChunks(
     if (dialect === 'postgres') lock = lock.forUpdate();
     const current = await lock.executeTakeFirst();
     if (!current || current.chunks_compacted_at !== null || current.status === 'live') return;
-    // A finished peer's aggregates no longer change: computed once, here, from the metric columns alone.
-    const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
-    const lastSamples = await readLastSamples(tx, peerId);
-    const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
-    const rowsBySeries = new Map<string, MetricRow[]>();
-    const aggregates = computeQualityAggregates(chunks, lastSamples, rowsBySeries);
-    await tx
-      .updateTable('peers')
-      .set({
-        chunks_compacted_at: now,
-        chunks_merged_upto: upto,
-        quality_aggregates: JSON.stringify(aggregates),
-        quality_aggregates_upto: upto,
-      })
-      .where('id', '=', peerId)
-      .execute();
-    await recordPeerQualityReport(tx, peerId, aggregates);
-    await recordPeerRollup(tx, dialect, peerId, rowsBySeries, upto, now);
-    compacted = { chunks, upto };
+    // A finished peer's aggregates and diagnosis no longer change: computed once, here, from the metric
+    // columns alone; its rollup and `peer.qualityReport` come from that diagnosis, in the same transaction.
+    await storeFinishedPeerQuality(tx, dialect, peerId, now, { announce: true, compactedAt: now });
   });
-  // Its diagnosis, from the same metric rows, in its own short step (docs/diagnosis.md, "Cost").
-  if (compacted) {
-    const started = performance.now();
-    const row = await db
-      .selectFrom('peers')
-      .select(['id', 'session_id', 'joined_at', 'left_at', 'precall'])
-      .where('id', '=', peerId)
-      .executeTakeFirst();
-    if (row) await storePeerDiagnosis(db, row, compacted.chunks, compacted.upto);
-    await restAfterWork(started);
-  }
+  await restAfterWork(started);
   return removed;
 }
 

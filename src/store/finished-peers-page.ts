@@ -22,6 +22,8 @@ export interface FinishedPeerRow {
   expired_at: number | null;
   quality_aggregates: string | null;
   quality_aggregates_upto: number | null;
+  /** The stored diagnosis after blame (JSON), null until the peer is compacted. */
+  diagnosis_final: string | null;
   custom_participant_id: string | null;
   name: string | null;
   preset_name: string | null;
@@ -62,6 +64,7 @@ export async function finishedPeersPage(
       'peers.expired_at',
       'peers.quality_aggregates',
       'peers.quality_aggregates_upto',
+      'peers.diagnosis_final',
       'participants.custom_participant_id',
       'participants.name',
       'participants.preset_name',

@@ -33,3 +33,20 @@ export async function countCompactionBacklog(
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Webhook events recorded and not delivered yet (pending deliveries of
+ * enabled webhooks; a disabled webhook's queue waits for it to be enabled
+ * again and is not counted), from `webhook_deliveries_queue (webhook_id,
+ * status, id)` per enabled webhook.
+ */
+export async function countWebhookBacklog(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('w.enabled', '=', 1)
+    .where('d.status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

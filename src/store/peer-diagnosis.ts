@@ -14,12 +14,13 @@
  *   senders are read (no rows JSON), and kept in memory until their next batch.
  * - When a peer is compacted, its verdict and sentence after blame, and those
  *   of the session's other finished peers, are stored (`verdict_rank`,
- *   `diagnosis_summary`) for the session listings, with the whole diagnosis
+ *   `diagnosis_summary`) for the session listings and the fleet rollups
+ *   (corrected when blame changed them), with the whole diagnosis
  *   after blame (`diagnosis_final`) and a stamp of the other peers' stored
  *   summaries it used: while the stamp holds (one small query) the report
  *   reuses it instead of finishing the diagnosis again.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, PeersTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { readQualityChunks } from './quality-chunks-read.ts';
@@ -33,9 +34,11 @@ import {
 } from '../analytics/diagnosis/engine.ts';
 import type { BlameContext, SessionPeer } from '../analytics/diagnosis/blame.ts';
 import { producerSummaries } from '../analytics/diagnosis/producer-summary.ts';
-import type { ProducerSummary } from '../analytics/diagnosis/types.ts';
+import type { DiagnosisInput, ProducerSummary } from '../analytics/diagnosis/types.ts';
 import { verdictRank } from '../analytics/diagnosis/verdict.ts';
 import { diagnosisInput } from '../analytics/diagnosis/diagnosis-input.ts';
+import { rollupDiagnosisOf } from '../rollup/rollup-diagnosis.ts';
+import { correctRollupDiagnosis } from './quality-rollups.ts';
 
 /** At most this many live peers' sent streams are read for one report's blame. */
 export const MAX_LIVE_SENDERS = 8;
@@ -53,27 +56,33 @@ const PRODUCER_SERIES = [
 type Db = Kysely<Database>;
 type PeerRow = Pick<PeersTable, 'id' | 'joined_at' | 'left_at' | 'precall'>;
 
-/** Computes the own part of a peer's diagnosis from its stored rows (`chunks` with their metric columns). */
-export async function computeOwnDiagnosis(
+/**
+ * The diagnosis engine's input for a peer from its stored rows: `chunks`
+ * (with their metric columns, in report order) and its events, device
+ * changes, connection roles, selected pairs and stream identities. With
+ * `eventsSince`, only events and device changes from then on (epoch ms).
+ */
+export async function readDiagnosisInput(
   db: Db,
   peer: PeerRow,
   chunks: readonly { series: string; stream_key: string; metrics: Uint8Array }[],
-): Promise<OwnDiagnosis> {
-  const [events, deviceUpdates, pcMetadata, candidatePairs, streamStates] = await Promise.all([
-    db
-      .selectFrom('peer_events')
-      .select(['ts', 'name', 'pc', 'metadata'])
-      .where('peer_id', '=', peer.id)
-      .orderBy('ts')
-      .orderBy('id')
-      .execute(),
-    db
-      .selectFrom('device_updates')
-      .select(['ts', 'kind', 'payload'])
-      .where('peer_id', '=', peer.id)
-      .orderBy('ts')
-      .orderBy('id')
-      .execute(),
+  eventsSince?: number,
+): Promise<DiagnosisInput> {
+  let events = db
+    .selectFrom('peer_events')
+    .select(['ts', 'name', 'pc', 'metadata'])
+    .where('peer_id', '=', peer.id);
+  let devices = db
+    .selectFrom('device_updates')
+    .select(['ts', 'kind', 'payload'])
+    .where('peer_id', '=', peer.id);
+  if (eventsSince !== undefined) {
+    events = events.where('ts', '>=', eventsSince);
+    devices = devices.where('ts', '>=', eventsSince);
+  }
+  const [eventRows, deviceUpdates, pcMetadata, candidatePairs, streamStates] = await Promise.all([
+    events.orderBy('ts').orderBy('id').execute(),
+    devices.orderBy('ts').orderBy('id').execute(),
     db
       .selectFrom('pc_metadata')
       .select(['pc', 'payload'])
@@ -93,16 +102,24 @@ export async function computeOwnDiagnosis(
       .where('peer_id', '=', peer.id)
       .execute(),
   ]);
-  const input = diagnosisInput({
+  return diagnosisInput({
     peer,
     chunks,
     streamStates,
-    events: events.map((e) => ({ ...e, ts: Number(e.ts) })),
+    events: eventRows.map((e) => ({ ...e, ts: Number(e.ts) })),
     deviceUpdates: deviceUpdates.map((d) => ({ ...d, ts: Number(d.ts) })),
     pcMetadata,
     candidatePairs: candidatePairs.map((p) => ({ ...p, ts: Number(p.ts) })),
   });
-  return diagnoseOwn(input);
+}
+
+/** Computes the own part of a peer's diagnosis from its stored rows (`chunks` with their metric columns). */
+export async function computeOwnDiagnosis(
+  db: Db,
+  peer: PeerRow,
+  chunks: readonly { series: string; stream_key: string; metrics: Uint8Array }[],
+): Promise<OwnDiagnosis> {
+  return diagnoseOwn(await readDiagnosisInput(db, peer, chunks));
 }
 
 /** The stored own diagnosis when it is current (same method, covers exactly `newestChunkId`). */
@@ -364,15 +381,16 @@ export async function peerDiagnosis(
 }
 
 /**
- * Stores a just-compacted peer's own diagnosis, then refreshes the listing verdicts of it and of the
- * session's other finished peers, whose blame may change now.
+ * Computes and stores a finished peer's own diagnosis from `chunks` (with
+ * their metric columns), covering chunks up to `upto`, in the caller's
+ * transaction. Returns it.
  */
-export async function storePeerDiagnosis(
+export async function storeOwnDiagnosis(
   db: Db,
-  peer: PeerRow & Pick<PeersTable, 'session_id'>,
+  peer: PeerRow,
   chunks: readonly { id: number; series: string; stream_key: string; metrics: Uint8Array }[],
   upto: number,
-): Promise<void> {
+): Promise<OwnDiagnosis> {
   const own = await computeOwnDiagnosis(db, peer, chunks);
   const senders: StoredSenders = { method: own.method, producers: own.producers };
   await db
@@ -384,11 +402,24 @@ export async function storePeerDiagnosis(
     })
     .where('id', '=', peer.id)
     .execute();
-  await refreshSessionVerdicts(db, peer.session_id);
+  return own;
 }
 
-/** Recomputes the stored listing verdict of every finished, diagnosed peer of a session (blame from stored summaries only: one query). */
-export async function refreshSessionVerdicts(db: Db, sessionId: string): Promise<void> {
+/**
+ * Recomputes the stored listing verdict of every finished, diagnosed peer of a
+ * session (blame from stored summaries only: one query), and corrects the
+ * fleet rollup of each whose verdict or issue kinds changed. Run in the
+ * transaction that stored a peer's diagnosis. Returns the diagnoses after
+ * blame by peer id.
+ */
+export async function refreshSessionVerdicts(
+  db: Transaction<Database>,
+  dialect: StoreDialect,
+  sessionId: string,
+  now: number,
+  /** A peer whose rollup the caller stores anew (not corrected here). */
+  rollupBy?: string,
+): Promise<Map<string, DiagnosisReport>> {
   const rows = await sessionPeerRows(db, sessionId);
   const current = await db
     .selectFrom('peers')
@@ -397,21 +428,28 @@ export async function refreshSessionVerdicts(db: Db, sessionId: string): Promise
     .where('diagnosis', 'is not', null)
     .execute();
   const before = new Map(current.map((c) => [c.id, c]));
+  const finals = new Map<string, DiagnosisReport>();
   for (const p of rows) {
     const stored = before.get(p.id)?.diagnosis;
     const own = stored ? safeParse(stored) : undefined;
     if (!own || own.method !== DIAGNOSIS_METHOD) continue;
     const report = finishDiagnosis(own, await contextFrom(rows, p.id, own));
     const stamp = blameStamp(rows, p.id) ?? null;
+    finals.set(p.id, report);
     await db
       .updateTable('peers')
       .set({
         verdict_rank: verdictRank(report.verdict),
         diagnosis_summary: report.summary,
-        diagnosis_final: stamp === null ? null : JSON.stringify(report),
+        // Kept even when not reusable by the report (no stamp: a session peer had none stored): the export reads it.
+        diagnosis_final: JSON.stringify(report),
         diagnosis_final_stamp: stamp,
       })
       .where('id', '=', p.id)
       .execute();
+    // Blame with a peer that finished since may change the verdict: the rollups follow (docs/fleet-quality.md).
+    if (p.id !== rollupBy)
+      await correctRollupDiagnosis(db, dialect, p.id, rollupDiagnosisOf(report), now);
   }
+  return finals;
 }

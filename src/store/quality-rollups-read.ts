@@ -26,7 +26,7 @@ import {
   issuesOfMask,
   type IssueKind,
   type Verdict,
-} from '../rollup/rollup-verdict.ts';
+} from '../rollup/rollup-diagnosis.ts';
 
 /** `group_by` values. */
 export const GROUP_BY = ['day', 'hour', 'browser', 'os', 'country', 'asn', 'network'] as const;

@@ -1,8 +1,11 @@
 /**
  * Maintenance of the fleet quality rollups (`peer_rollups`, `rollup_buckets`,
  * migration 030): called once per finished peer, inside the compaction
- * transaction that stores its aggregates (chunk-compaction.ts), and again
- * when late telemetry made those stale (refreshStaleRollups). Queries never
+ * transaction that stores its aggregates and diagnosis (chunk-compaction.ts,
+ * finished-peer-quality.ts), again when late telemetry made those stale
+ * (refreshStaleRollups), and for a verdict or issue kinds alone when another
+ * peer of the session finishing changed its diagnosis after blame
+ * ({@link correctRollupDiagnosis}). Queries never
  * read raw telemetry: they read these tables (quality-rollups-read.ts).
  *
  * A peer's rollup replaces its previous one: the buckets it counted in lose
@@ -18,6 +21,7 @@ import type { StoreDialect } from './store-dialect.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 import type { CandidatePairSample } from '../model/telemetry.ts';
 import { bucketKeysOf, peerRollupOf, type PeerRollup } from '../rollup/peer-rollup.ts';
+import { issueMask, rollupSeverity, type RollupDiagnosis } from '../rollup/rollup-diagnosis.ts';
 import { addPeer, emptyBucket, parseBucket, type BucketData } from '../rollup/bucket-data.ts';
 import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
 
@@ -25,13 +29,15 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /**
  * Computes and stores the rollup of the finished peer `peerId` from its metric
- * rows (by series), covering chunks up to `chunksUpto`; replaces an earlier one.
+ * rows (by series) and its diagnosis, covering chunks up to `chunksUpto`;
+ * replaces an earlier one.
  */
 export async function recordPeerRollup(
   tx: Transaction<Database>,
   dialect: StoreDialect,
   peerId: string,
   rowsBySeries: ReadonlyMap<string, readonly MetricRow[]>,
+  diagnosis: RollupDiagnosis,
   chunksUpto: number,
   now: number,
 ): Promise<PeerRollup | undefined> {
@@ -59,7 +65,7 @@ export async function recordPeerRollup(
     .limit(1)
     .executeTakeFirst();
   const pair = pairRow ? (JSON.parse(pairRow.payload) as CandidatePairSample) : undefined;
-  const rollup = peerRollupOf({ ...peer, left_at: peer.left_at }, rowsBySeries, pair);
+  const rollup = peerRollupOf({ ...peer, left_at: peer.left_at }, rowsBySeries, pair, diagnosis);
   await storePeerRollup(tx, dialect, rollup, chunksUpto, now);
   return rollup;
 }
@@ -85,6 +91,38 @@ export async function storePeerRollup(
   const changes = previous ? [{ peer: normalise(previous), weight: -1 }] : [];
   changes.push({ peer: rollup, weight: 1 });
   await applyToBuckets(tx, dialect, changes);
+}
+
+/**
+ * Corrects the verdict and issue kinds of a peer's stored rollup (its figures
+ * stay), moving its bucket counts, when its diagnosis after blame changed
+ * (another peer of its session finished). Returns whether anything changed;
+ * nothing happens for a peer without a rollup.
+ */
+export async function correctRollupDiagnosis(
+  tx: Transaction<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+  diagnosis: RollupDiagnosis,
+  now: number,
+): Promise<boolean> {
+  const stored = await tx
+    .selectFrom('peer_rollups')
+    .selectAll()
+    .where('peer_id', '=', peerId)
+    .executeTakeFirst();
+  if (!stored) return false;
+  const before = normalise(stored);
+  const mask = issueMask(diagnosis.kinds);
+  if (before.verdict === diagnosis.verdict && before.issue_mask === mask) return false;
+  const after: PeerRollup = {
+    ...before,
+    verdict: diagnosis.verdict,
+    issue_mask: mask,
+    severity: rollupSeverity(diagnosis.verdict, before.audio_mos, before.video_mos),
+  };
+  await storePeerRollup(tx, dialect, after, Number(stored.chunks_upto), now);
+  return true;
 }
 
 /**

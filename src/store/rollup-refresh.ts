@@ -2,31 +2,37 @@
  * Correction of finished peers' aggregates and rollups after late telemetry:
  * a batch stored after the peer was compacted makes its stored aggregates
  * stale (the report then computes them again, quality-aggregates.ts) and its
- * rollup wrong. The sweeper finds those peers (staleRollupPeers) and computes
- * both again from the metric columns, in one transaction, so the buckets
- * lose the peer's old contribution and gain the new one.
+ * rollup wrong, its diagnosis too. The sweeper finds those peers
+ * (staleRollupPeers) and computes aggregates, diagnosis (and the session's
+ * verdicts after blame) and rollup again from the metric columns, in one
+ * transaction, so the buckets lose the peer's old contribution and gain the
+ * new one.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
-import type { MetricRow } from '../analytics/metric-row.ts';
-import { computeQualityAggregates } from '../analytics/quality-aggregates.ts';
-import { readQualityChunks } from './quality-chunks-read.ts';
-import { readLastSamples } from './stream-last-samples.ts';
-import { recordPeerRollup, staleRollupPeers } from './quality-rollups.ts';
+import { staleRollupPeers } from './quality-rollups.ts';
+import { lockSessionVerdicts, storeFinishedPeerQuality } from './finished-peer-quality.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 
 /** How long after its rollup a peer is still checked for late telemetry (late batches arrive within seconds). */
 export const STALE_ROLLUP_WINDOW_MS = 30 * 60_000;
 
-/** Computes again the aggregates and rollup of one finished, compacted peer. */
+/** Computes again the aggregates, diagnosis and rollup of one finished, compacted peer. */
 export async function refreshPeerRollup(
   db: Kysely<Database>,
   dialect: StoreDialect,
   peerId: string,
   now: number,
 ): Promise<void> {
+  const row = await db
+    .selectFrom('peers')
+    .select('session_id')
+    .where('id', '=', peerId)
+    .executeTakeFirst();
+  if (!row) return;
   await db.transaction().execute(async (tx) => {
+    await lockSessionVerdicts(tx, dialect, row.session_id);
     let lock = tx
       .selectFrom('peers')
       .select(['status', 'chunks_compacted_at'])
@@ -34,17 +40,9 @@ export async function refreshPeerRollup(
     if (dialect === 'postgres') lock = lock.forUpdate();
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.status !== 'left' || peer.chunks_compacted_at === null) return;
-    const chunks = await readQualityChunks(tx, dialect, peerId, { withoutRows: true });
-    const lastSamples = await readLastSamples(tx, peerId);
-    const upto = chunks.reduce((max, c) => Math.max(max, Number(c.id)), 0);
-    const rowsBySeries = new Map<string, MetricRow[]>();
-    const aggregates = computeQualityAggregates(chunks, lastSamples, rowsBySeries);
-    await tx
-      .updateTable('peers')
-      .set({ quality_aggregates: JSON.stringify(aggregates), quality_aggregates_upto: upto })
-      .where('id', '=', peerId)
-      .execute();
-    await recordPeerRollup(tx, dialect, peerId, rowsBySeries, upto, Math.max(now, Date.now()));
+    await storeFinishedPeerQuality(tx, dialect, peerId, Math.max(now, Date.now()), {
+      announce: false,
+    });
   });
 }
 

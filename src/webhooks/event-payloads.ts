@@ -91,10 +91,14 @@ export function peerReportLink(
 export interface PeerQualityDescription {
   /** The report's `quality_stats` summary. */
   summary: Record<string, unknown>;
-  /** The diagnosis verdict, null until a diagnosis engine provides one. */
-  verdict: string | null;
-  /** The diagnosis' top issues (most severe first). */
+  /** The diagnosis verdict (`good`, `fair`, `poor`, `bad`). */
+  verdict: string;
+  /** The diagnosis' one-sentence summary. */
+  diagnosisSummary: string;
+  /** The diagnosis' top issues (most important first). */
   issues: readonly Record<string, unknown>[];
+  /** How many issues the diagnosis found (the report lists them). */
+  issuesTotal: number;
 }
 
 /** `peer.qualityReport`: a finished peer's final report is ready. */
@@ -107,7 +111,13 @@ export function qualityReportBody(
     event: 'peer.qualityReport',
     meeting: meetingObject(rows),
     participant: participantObject(rows),
-    quality: { summary: quality.summary, verdict: quality.verdict, issues: quality.issues },
+    quality: {
+      summary: quality.summary,
+      verdict: quality.verdict,
+      diagnosisSummary: quality.diagnosisSummary,
+      issues: quality.issues,
+      issuesTotal: quality.issuesTotal,
+    },
     reportUrl,
   };
 }

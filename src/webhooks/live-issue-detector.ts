@@ -1,141 +1,105 @@
 /**
- * Live issue detection for `peer.qualityAlert`: what is wrong with a live
- * peer right now, and for how long it has been wrong.
+ * Live issues for `peer.qualityAlert` (pure): what the diagnosis engine finds
+ * wrong with a live peer right now, and for how long it has been wrong.
  *
- * {@link LiveIssueDetector} is the pluggable part: the alert trigger
- * (live-alerts.ts) only asks a detector for issues and decides when they
- * fire. The built-in {@link thresholdDetector} looks at the recent
- * per-interval figures of each stream (loss, round-trip time, jitter) against
- * fixed thresholds; the diagnosis engine is meant to replace it, behind the
- * same interface. Pure.
+ * The engine (src/analytics/diagnosis/, docs/diagnosis.md) runs over the
+ * peer's recent telemetry exactly as for its report; an issue is *live* when
+ * it is still going on at the newest interval of the streams it affects (the
+ * newest interval of the peer for connection-wide issues): its episode has
+ * not closed. Per issue kind, the most severe live issue is kept (the longest
+ * among equals). The alert trigger (live-alerts.ts) decides which fire.
  */
-import type { MetricRow } from '../analytics/metric-row.ts';
+import { diagnoseOwn, DIAGNOSIS_METHOD } from '../analytics/diagnosis/engine.ts';
+import type { DiagnosisInput, Issue, Severity } from '../analytics/diagnosis/types.ts';
+import { verdictRank } from '../analytics/diagnosis/verdict.ts';
 
-/** Issue severities, least severe first. */
-export const SEVERITIES = ['minor', 'major', 'critical'] as const;
+/** Issue severities, least severe first (the diagnosis engine's). */
+export const SEVERITIES: readonly Severity[] = ['fair', 'poor', 'bad'];
 
-/** How bad an issue is. */
-export type Severity = (typeof SEVERITIES)[number];
+/** The alert severity names of earlier versions, accepted in the configuration as aliases. */
+export const SEVERITY_ALIASES: Readonly<Record<string, Severity>> = {
+  minor: 'fair',
+  major: 'poor',
+  critical: 'bad',
+};
 
 /** Whether `a` is at least as severe as `b`. */
 export function atLeast(a: Severity, b: Severity): boolean {
-  return SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b);
+  return verdictRank(a) >= verdictRank(b);
 }
 
-/** One stream's recent per-interval rows (oldest first). */
-export interface LiveStream {
-  series: string;
-  streamKey: string;
-  rows: readonly MetricRow[];
-}
+/** Names the detector in the alert (`alert.detector`): the diagnosis method. */
+export const LIVE_DETECTOR_ID = DIAGNOSIS_METHOD;
+
+/**
+ * Kinds never alerted live: a precall prediction is not something happening
+ * now, and a connection relayed over TCP is a fact of the whole call (it is in
+ * the final report).
+ */
+const NOT_LIVE = new Set<Issue['kind']>(['precall_predicted', 'relay_over_tcp']);
 
 /** An issue that is going on now. */
 export interface LiveIssue {
-  /** Stable name of the issue kind (alerts fire at most once per peer per kind per window). */
+  /** The diagnosis issue kind (alerts fire at most once per peer per kind per window). */
   kind: string;
   severity: Severity;
   /** When it began (epoch ms, the stats' clock). */
   since: number;
   /** How long it has lasted up to the newest interval (ms). */
   durationMs: number;
-  /** Figures that explain it (series, value, threshold…), spread into the alert. */
+  /** What explains it (direction, medium, evidence, cause, streams), spread into the alert. */
   detail: Record<string, unknown>;
 }
 
-/** Finds the issues of one live peer. */
-export interface LiveIssueDetector {
-  /** Names the detector in the alert (`alert.detector`). */
-  readonly id: string;
-  /**
-   * The peer's issues that have lasted at least `minDurationMs`, one per kind
-   * (the most severe level that lasted that long).
-   */
-  detect(streams: readonly LiveStream[], options: { minDurationMs: number }): LiveIssue[];
-}
-
-/** A threshold rule: a figure of the row and its level per severity (higher is worse). */
-interface ThresholdRule {
-  kind: string;
-  metric: 'loss' | 'rtt' | 'jit';
-  unit: string;
-  /** Applies to these series (all when absent). */
-  series?: (series: string) => boolean;
-  levels: Record<Severity, number>;
-}
-
-/** The built-in rules (levels from ITU-T G.114 / G.1020 rules of thumb for interactive calls). */
-export const THRESHOLD_RULES: readonly ThresholdRule[] = [
-  { kind: 'packet_loss', metric: 'loss', unit: '%', levels: { minor: 2, major: 5, critical: 15 } },
-  {
-    kind: 'high_rtt',
-    metric: 'rtt',
-    unit: 'ms',
-    levels: { minor: 300, major: 500, critical: 1000 },
-  },
-  {
-    kind: 'high_jitter',
-    metric: 'jit',
-    unit: 'ms',
-    series: (s) => s.includes('audio'),
-    levels: { minor: 30, major: 50, critical: 100 },
-  },
-];
-
-/** Start of a row's interval (ms). */
-const rowStart = (r: MetricRow) => r.t - (r.d ?? 0) * 1000;
-
 /**
- * How long the newest rows of `rows` (oldest first) have all had `metric` ≥
- * `threshold`, and since when; undefined when the newest row is below it.
+ * The live issues of one peer from its recent telemetry (`input`: the same
+ * input the report's diagnosis reads, restricted to recent chunks): one per
+ * kind, the most severe, that has lasted at least `minDurationMs`.
  */
-export function sustainedRun(
-  rows: readonly MetricRow[],
-  metric: ThresholdRule['metric'],
-  threshold: number,
-): { since: number; until: number; worst: number } | undefined {
-  let since: number | undefined;
-  let worst = Number.NEGATIVE_INFINITY;
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const v = rows[i][metric];
-    if (v === undefined || !(v >= threshold)) break;
-    since = rowStart(rows[i]);
-    worst = Math.max(worst, v);
+export function liveIssues(input: DiagnosisInput, options: { minDurationMs: number }): LiveIssue[] {
+  const newestByStream = new Map<string, number>();
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const s of input.streams) {
+    const last = s.intervals.at(-1)?.t;
+    if (last === undefined) continue;
+    newestByStream.set(s.key, last);
+    newest = Math.max(newest, last);
   }
-  if (since === undefined) return undefined;
-  return { since, until: rows[rows.length - 1].t, worst };
+  if (!Number.isFinite(newest)) return [];
+  const byKind = new Map<string, LiveIssue>();
+  for (const issue of diagnoseOwn(input).issues) {
+    if (NOT_LIVE.has(issue.kind)) continue;
+    const keys = issue.streams.map((s) => s.key).filter((k) => newestByStream.has(k));
+    const current = keys.length
+      ? Math.max(...keys.map((k) => newestByStream.get(k) as number))
+      : newest;
+    // Still open: its episode reaches the newest interval of its streams.
+    if (issue.end < current) continue;
+    const durationMs = issue.end - issue.start;
+    if (durationMs < options.minDurationMs) continue;
+    const prev = byKind.get(issue.kind);
+    if (
+      prev &&
+      (verdictRank(prev.severity) > verdictRank(issue.severity) ||
+        (prev.severity === issue.severity && prev.durationMs >= durationMs))
+    )
+      continue;
+    byKind.set(issue.kind, {
+      kind: issue.kind,
+      severity: issue.severity,
+      since: issue.start,
+      durationMs,
+      detail: {
+        ...(issue.direction ? { direction: issue.direction } : {}),
+        ...(issue.medium ? { medium: issue.medium } : {}),
+        metric: issue.evidence.metric,
+        worst: issue.evidence.worst,
+        typical: issue.evidence.typical,
+        threshold: issue.evidence.threshold,
+        cause: issue.attribution.cause,
+        streams: issue.streams.map((s) => s.key),
+      },
+    });
+  }
+  return [...byKind.values()];
 }
-
-/** The built-in detector: per-interval figures over {@link THRESHOLD_RULES} for long enough. */
-export const thresholdDetector: LiveIssueDetector = {
-  id: 'threshold@1',
-  detect(streams, { minDurationMs }) {
-    const issues = new Map<string, LiveIssue>();
-    for (const rule of THRESHOLD_RULES) {
-      for (const stream of streams) {
-        if (rule.series && !rule.series(stream.series)) continue;
-        for (const severity of [...SEVERITIES].reverse()) {
-          const run = sustainedRun(stream.rows, rule.metric, rule.levels[severity]);
-          if (!run || run.until - run.since < minDurationMs) continue;
-          const prev = issues.get(rule.kind);
-          if (!prev || SEVERITIES.indexOf(severity) > SEVERITIES.indexOf(prev.severity)) {
-            issues.set(rule.kind, {
-              kind: rule.kind,
-              severity,
-              since: run.since,
-              durationMs: run.until - run.since,
-              detail: {
-                series: stream.series,
-                metric: rule.metric,
-                worst: run.worst,
-                threshold: rule.levels[severity],
-                unit: rule.unit,
-              },
-            });
-          }
-          break;
-        }
-      }
-    }
-    return [...issues.values()];
-  },
-};

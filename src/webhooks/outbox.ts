@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { QualityAggregates } from '../analytics/quality-aggregates.ts';
+import type { DiagnosisReport } from '../analytics/diagnosis/engine.ts';
 import type { WebhookEventName } from './webhook-events.ts';
 import {
   meetingEndedBody,
@@ -208,13 +209,15 @@ export async function recordPeerLeave(tx: Tx, peerId: string): Promise<void> {
 }
 
 /**
- * Records `peer.qualityReport` for a finished peer whose final aggregates are
- * being stored. Called by compaction in the transaction that stores them.
+ * Records `peer.qualityReport` for a finished peer whose final aggregates and
+ * diagnosis are being stored. Called by compaction in the transaction that
+ * stores them (store/finished-peer-quality.ts).
  */
 export async function recordPeerQualityReport(
   tx: Tx,
   peerId: string,
   aggregates: QualityAggregates,
+  diagnosis: DiagnosisReport,
 ): Promise<void> {
   const rows = await peerEventRows(tx, peerId);
   if (!rows || !isLive(rows)) return;
@@ -225,7 +228,7 @@ export async function recordPeerQualityReport(
     async () =>
       qualityReportBody(
         rows,
-        await describePeerForWebhook({ peerId, aggregates }),
+        describePeerForWebhook({ aggregates, diagnosis }),
         peerReportLink(rows, settings.publicUrl),
       ),
   );

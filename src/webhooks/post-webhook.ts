@@ -27,9 +27,9 @@ export interface PostOutcome extends AttemptResult {
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
 
-/** POSTs `body` with `headers` to `url`; never throws. */
+/** POSTs `body` with `headers` to `url` (parsed once by the caller for a run of deliveries); never throws. */
 export function postWebhook(
-  url: string,
+  url: string | URL,
   body: Buffer,
   headers: Record<string, string>,
   limits: PostLimits,
@@ -44,7 +44,7 @@ export function postWebhook(
     };
     let target: URL;
     try {
-      target = new URL(url);
+      target = typeof url === 'string' ? new URL(url) : url;
       checkLiteralHost(target, limits.policy);
     } catch (err) {
       resolve({ error: (err as Error).message });

@@ -8,7 +8,7 @@ import type { Database } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 import { ensureSigningKey } from './signing-key.ts';
-import { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { WebhookDispatcher, type DispatcherHooks } from './webhook-dispatcher.ts';
 import { scanLiveAlerts } from './live-alerts.ts';
 import { setWebhookPublicUrl } from './outbox.ts';
 
@@ -23,11 +23,12 @@ export async function startWebhooks(
   db: Kysely<Database>,
   dialect: StoreDialect,
   config: WebhookConfig,
+  hooks: DispatcherHooks = {},
 ): Promise<RunningWebhooks> {
   await ensureSigningKey(db, dialect);
   setWebhookPublicUrl(config.publicUrl);
   if (!config.deliver) return { close: async () => {} };
-  const dispatcher = new WebhookDispatcher(db, dialect, config);
+  const dispatcher = new WebhookDispatcher(db, dialect, config, hooks);
   dispatcher.start();
   let scanning: Promise<unknown> | undefined;
   const scan = setInterval(() => {

@@ -3,13 +3,16 @@
  * `PEER_REPORT_ALERT_*` environment variables (see docs/webhooks.md).
  */
 
+import type { Severity } from '../analytics/diagnosis/types.ts';
+import { SEVERITIES, SEVERITY_ALIASES } from './live-issue-detector.ts';
+
 /** Which non-public target addresses deliveries may reach. */
 export type PrivateTargetPolicy = 'none' | 'loopback' | 'all';
 
 /** Live quality-alert trigger settings. */
 export interface AlertConfig {
-  /** Lowest severity that fires: minor, major or critical. */
-  minSeverity: 'minor' | 'major' | 'critical';
+  /** Lowest diagnosis severity that fires: fair, poor or bad. */
+  minSeverity: Severity;
   /** How long an issue must have lasted before it fires (ms). */
   minDurationMs: number;
   /** At most one alert per peer per issue kind in this window (ms). */
@@ -47,8 +50,6 @@ export interface WebhookConfig {
   alerts: AlertConfig;
 }
 
-const SEVERITIES = ['minor', 'major', 'critical'] as const;
-
 /** Reads the webhook settings from `env`. */
 export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
   const num = (v: string | undefined, d: number) =>
@@ -60,7 +61,8 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
       : allow === '1' || allow === 'true' || allow === 'all'
         ? 'all'
         : 'none';
-  const severity = (env.PEER_REPORT_ALERT_MIN_SEVERITY ?? 'major').trim().toLowerCase();
+  const named = (env.PEER_REPORT_ALERT_MIN_SEVERITY ?? 'poor').trim().toLowerCase();
+  const severity = SEVERITY_ALIASES[named] ?? named;
   return {
     deliver: env.PEER_REPORT_WEBHOOK_DELIVER !== '0' && env.PEER_REPORT_WEBHOOK_DELIVER !== 'false',
     allowPrivate,
@@ -76,8 +78,8 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
     publicUrl: env.PEER_REPORT_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     alerts: {
       minSeverity: (SEVERITIES as readonly string[]).includes(severity)
-        ? (severity as AlertConfig['minSeverity'])
-        : 'major',
+        ? (severity as Severity)
+        : 'poor',
       minDurationMs: num(env.PEER_REPORT_ALERT_MIN_DURATION_MS, 10_000),
       windowMs: num(env.PEER_REPORT_ALERT_WINDOW_MS, 900_000),
       scanIntervalMs: num(env.PEER_REPORT_ALERT_SCAN_MS, 5_000),

@@ -21,15 +21,22 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import type { WebhookConfig } from './webhook-config.ts';
-import { signingKeyCache, signBody, type SigningKeyCache } from './signing-key.ts';
+import { signingKeyCache, signBody, type SigningKey, type SigningKeyCache } from './signing-key.ts';
 import { postWebhook, type PostOutcome } from './post-webhook.ts';
 import { attemptVerdict, retryDelayMs, withinRetryWindow } from './retry-policy.ts';
 import { onEventsRecorded } from './outbox.ts';
 
 /** Deliveries read (and signed ahead) at a time: at most these go out after the webhook is disabled or deleted. */
 const READ_AHEAD = 32;
-/** Finished deliveries recorded together (at most this many re-sent after a crash). */
-const RECORD_EVERY = 32;
+/**
+ * Finished deliveries recorded together (at most this many re-sent after a
+ * crash): one transaction (one fsync on the embedded store) per group.
+ */
+const RECORD_EVERY = 128;
+/** A group is recorded at least this often (ms), so the log and the backlog gauge stay current. */
+const RECORD_WITHIN_MS = 250;
+/** Signatures kept by event id: an event sent to several webhooks is signed once per process. */
+const SIGNATURE_CACHE = 4_096;
 /** How often finished deliveries are pruned from the log (ms). */
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -48,6 +55,12 @@ interface PendingRow {
   body: string;
   attempts: number;
   created_at: number;
+}
+
+/** Hooks for the operator metrics (`peer_report_webhook_deliveries_total`). */
+export interface DispatcherHooks {
+  /** One attempt ended: delivered, failed (retried or given up), or its failure disabled the webhook. */
+  onDelivery?(outcome: 'delivered' | 'failed' | 'disabled'): void;
 }
 
 interface Finished {
@@ -69,6 +82,8 @@ export class WebhookDispatcher {
   #lastPrune = 0;
   #unsubscribe: () => void;
   readonly #keys: SigningKeyCache;
+  /** Signatures by key id and event id, oldest first (bounded). */
+  readonly #signatures = new Map<string, Promise<string>>();
   /** The lease, long enough for two attempts (an attempt must never outlive it). */
   readonly #leaseMs: number;
 
@@ -76,6 +91,7 @@ export class WebhookDispatcher {
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
     private readonly config: WebhookConfig,
+    private readonly hooks: DispatcherHooks = {},
   ) {
     this.#keys = signingKeyCache(db, dialect);
     this.#leaseMs = Math.max(config.leaseMs, 2 * config.requestTimeoutMs);
@@ -194,6 +210,15 @@ export class WebhookDispatcher {
   async #deliver(w: Claimed): Promise<void> {
     const sliceEnd = Date.now() + this.#leaseMs / 3;
     const finished: Finished[] = [];
+    let recordedAt = Date.now();
+    let lastId = 0;
+    // Parsed once for the run (a bad URL fails each attempt in postWebhook, as before).
+    let target: URL | string = w.url;
+    try {
+      target = new URL(w.url);
+    } catch {
+      // kept as text: postWebhook reports the parse error
+    }
     try {
       while (!this.#closed && Date.now() < sliceEnd) {
         // Nothing when the webhook was disabled or deleted meanwhile.
@@ -203,6 +228,8 @@ export class WebhookDispatcher {
           .select(['d.id', 'd.event_id', 'd.body', 'd.attempts', 'd.created_at'])
           .where('d.webhook_id', '=', w.id)
           .where('d.status', '=', 'pending')
+          // After the ones sent and not recorded yet (recorded in groups, not per read).
+          .where('d.id', '>', lastId)
           .where('w.enabled', '=', 1)
           .orderBy('d.id')
           .limit(READ_AHEAD)
@@ -210,11 +237,11 @@ export class WebhookDispatcher {
         if (rows.length === 0) return;
         const key = await this.#keys.current();
         const bodies = rows.map((r) => Buffer.from(r.body, 'utf8'));
-        // Signed on the thread pool while earlier ones are on the wire.
-        const signatures = bodies.map((b) => signBody(b, key));
-        signatures.forEach((s) => s.catch(() => undefined));
+        // Signed on the thread pool while earlier ones are on the wire; once per event and key.
+        const signatures = rows.map((r, i) => this.#signature(key, r.event_id, bodies[i]));
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i];
+          lastId = Number(row.id);
           // The lease must outlast this attempt: otherwise another process could send behind it.
           if (
             Date.now() + this.config.requestTimeoutMs >= w.leaseUntil - this.#leaseMs / 4 &&
@@ -222,7 +249,7 @@ export class WebhookDispatcher {
           )
             return;
           const outcome = await postWebhook(
-            w.url,
+            target,
             bodies[i],
             {
               'content-type': 'application/json',
@@ -239,6 +266,7 @@ export class WebhookDispatcher {
           );
           const verdict = attemptVerdict(outcome);
           const at = Date.now();
+          this.hooks.onDelivery?.(verdict === 'delivered' ? 'delivered' : 'failed');
           if (verdict === 'retry') {
             await this.#record(w, finished);
             await this.#retryLater(w.id, row, outcome, at);
@@ -251,12 +279,12 @@ export class WebhookDispatcher {
             error: verdict === 'failed' ? describe(outcome) : null,
             at,
           });
-          if (finished.length >= RECORD_EVERY) {
+          if (finished.length >= RECORD_EVERY || at - recordedAt >= RECORD_WITHIN_MS) {
+            recordedAt = at;
             if (!(await this.#record(w, finished))) return;
           }
           if (this.#closed) break;
         }
-        if (!(await this.#record(w, finished))) return;
       }
     } finally {
       await this.#record(w, finished).catch((err) =>
@@ -269,6 +297,20 @@ export class WebhookDispatcher {
         .where('lease_owner', '=', this.owner)
         .execute();
     }
+  }
+
+  /** The signature of an event's body with `key` (cached: an event going to several webhooks is signed once). */
+  #signature(key: SigningKey, eventId: string, body: Buffer): Promise<string> {
+    const id = `${key.id} ${eventId}`;
+    let s = this.#signatures.get(id);
+    if (!s) {
+      s = signBody(body, key);
+      s.catch(() => this.#signatures.delete(id));
+      this.#signatures.set(id, s);
+      if (this.#signatures.size > SIGNATURE_CACHE)
+        this.#signatures.delete(this.#signatures.keys().next().value as string);
+    }
+    return s;
   }
 
   /**
@@ -337,6 +379,7 @@ export class WebhookDispatcher {
       retryDelayMs(attempts, this.config.retryBaseMs, this.config.retryMaxDelayMs, Math.random());
     const error = describe(outcome);
     const giveUp = !withinRetryWindow(Number(row.created_at), next, this.config.retryForMs);
+    if (giveUp) this.hooks.onDelivery?.('disabled');
     await this.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('webhook_deliveries')

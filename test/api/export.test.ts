@@ -172,8 +172,18 @@ describe('export of finished peers', () => {
         relayPeers.some((r) => r.peerId === row.peer_id),
       );
       assert.equal(row.transport_protocol, last.local_candidate_protocol ?? null);
-      assert.equal(row.verdict, null);
-      assert.equal(row.issues, null);
+      // The diagnosis stored at compaction: the report's verdict, its most important issues; none before.
+      if (row.peer_id !== relayPeers[0].peerId) {
+        assert.equal(row.verdict, null, 'not compacted: no stored diagnosis');
+        assert.equal(row.issues, null, 'not compacted: no stored issues');
+        continue;
+      }
+      assert.ok(p.diagnosis, 'the report has a diagnosis');
+      assert.equal(row.verdict, p.diagnosis.verdict, 'verdict');
+      assert.ok(Array.isArray(row.issues), 'issues listed');
+      const kinds = new Set(p.diagnosis.issues.map((i: { kind: string }) => i.kind));
+      for (const i of row.issues as { kind: string }[]) assert.ok(kinds.has(i.kind), i.kind);
+      assert.equal((row.issues as unknown[]).length, Math.min(5, p.diagnosis.issues.length));
     }
   });
 
@@ -188,7 +198,13 @@ describe('export of finished peers', () => {
     records.slice(1).forEach((record, i) => {
       assert.deepEqual(
         record,
-        EXPORT_COLUMNS.map((c) => (json[i][c] === null ? '' : String(json[i][c]))),
+        EXPORT_COLUMNS.map((c) =>
+          json[i][c] === null
+            ? ''
+            : Array.isArray(json[i][c])
+              ? JSON.stringify(json[i][c])
+              : String(json[i][c]),
+        ),
       );
     });
     assert.ok(

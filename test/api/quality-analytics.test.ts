@@ -323,13 +323,13 @@ describe('quality analytics', () => {
       .filter(
         (p) =>
           (p.verdict === 'bad' || p.verdict === 'poor') &&
-          p.issues.includes('high_loss') &&
+          p.issues.includes('packet_loss') &&
           p.browser === 'Chrome',
       )
       .sort(order);
     assert.ok(bad.length > 0);
     const filtered = await getJson(
-      `${kit()}/analytics/quality/peers?${RANGE}&verdict=poor,bad&kind=high_loss&browser=Chrome&per_page=100`,
+      `${kit()}/analytics/quality/peers?${RANGE}&verdict=poor,bad&kind=packet_loss&browser=Chrome&per_page=100`,
     );
     assert.deepEqual(
       filtered.body.data.peers.map((p: any) => p.peer_id),

@@ -1,8 +1,10 @@
 /**
  * peer-report's own events through real receivers: `peer.qualityAlert` while
- * a peer is live and its loss has lasted the configured time (once per peer
- * per issue kind per window; never for a clean peer), and
- * `peer.qualityReport` when each peer's final report is stored.
+ * a peer is live and the diagnosis engine's live loss issue has lasted the
+ * configured time (once per peer per issue kind per window; never for a clean
+ * peer), and `peer.qualityReport` when each peer's final report is stored,
+ * with the verdict and top issues of its stored diagnosis: the same verdict
+ * its report, the fleet rollups (peers query) and the export show.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,6 +25,7 @@ import {
 } from '../support/meeting-traffic.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+import { DIAGNOSIS_METHOD } from '../../src/analytics/diagnosis/engine.ts';
 
 let t: TestServer;
 let rx: WebhookReceiver;
@@ -33,7 +36,7 @@ before(async () => {
     compactAfterMs: 0,
     webhooks: testWebhookConfig({
       alerts: {
-        minSeverity: 'major',
+        minSeverity: 'poor',
         minDurationMs: 8_000,
         windowMs: 900_000,
         scanIntervalMs: 100,
@@ -58,8 +61,7 @@ after(async () => {
 const clean = CALL_PROFILES.clean;
 /**
  * Heavy loss all along, nothing else wrong: the generator draws each interval's loss from 0.5–1.5× the profile's,
- * so 40 % keeps every interval at 20–60 %, above the critical level (15 %). At 20 % a quarter of the intervals fell
- * below it, and the first scan could see only a `major` run (a test that failed by chance).
+ * so 40 % keeps every interval at 20–60 %: the diagnosis grades the episode by its median, `bad` from 20 %.
  */
 const lossy = { ...clean, name: 'steady-loss', loss: 0.4 };
 
@@ -98,10 +100,11 @@ describe('quality events', () => {
     assert.equal(alert.participant.peerId, badPeer);
     assert.equal(alert.meeting.title, 'bad call');
     assert.equal(alert.alert.kind, 'packet_loss');
-    assert.equal(alert.alert.severity, 'critical');
-    assert.equal(alert.alert.detector, 'threshold@1');
+    assert.equal(alert.alert.severity, 'bad');
+    assert.equal(alert.alert.detector, DIAGNOSIS_METHOD);
+    assert.equal(alert.alert.metric, 'packet_loss_pct');
     assert.ok(alert.alert.durationSeconds >= 8, `lasted ${alert.alert.durationSeconds} s`);
-    assert.ok(alert.alert.worst >= 15, `worst loss ${alert.alert.worst} %`);
+    assert.ok(alert.alert.typical >= 20, `typical loss ${alert.alert.typical} %`);
     assert.equal(
       alert.reportUrl,
       `/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${badPeer}`,
@@ -128,12 +131,55 @@ describe('quality events', () => {
     assert.ok(
       badReport.quality.summary.average_quality < goodReport.quality.summary.average_quality,
     );
-    assert.equal(badReport.quality.verdict, null, 'no diagnosis engine wired in yet');
-    assert.deepEqual(badReport.quality.issues, []);
-    const res = await fetch(`${t.url}${badReport.reportUrl}`, {
-      headers: { authorization: `Bearer ${t.token}` },
-    });
-    assert.equal(res.status, 200, 'the report link works');
+    // The verdict and issues of the stored diagnosis: the report's own.
+    assert.equal(badReport.quality.verdict, 'bad');
+    assert.equal(goodReport.quality.verdict, 'good');
+    assert.deepEqual(goodReport.quality.issues, []);
+    assert.equal(badReport.quality.issues[0].kind, 'packet_loss');
+    assert.equal(badReport.quality.issues[0].severity, 'bad');
+    assert.ok(badReport.quality.issuesTotal >= 1, 'issue count');
+    for (const [body, peerId] of [
+      [badReport, badPeer],
+      [goodReport, goodPeer],
+    ] as const) {
+      const res = await fetch(`${t.url}${body.reportUrl}`, {
+        headers: { authorization: `Bearer ${t.token}` },
+      });
+      assert.equal(res.status, 200, 'the report link works');
+      const diagnosis = ((await res.json()) as any).data.participant.diagnosis;
+      assert.equal(body.quality.verdict, diagnosis.verdict, `${peerId}: the report's verdict`);
+      assert.equal(body.quality.diagnosisSummary, diagnosis.summary, "the report's sentence");
+      assert.deepEqual(
+        new Set(body.quality.issues.map((i: any) => i.kind)),
+        new Set(diagnosis.issues.map((i: any) => i.kind)),
+        "the report's issue kinds",
+      );
+    }
+    // The fleet rollups count each peer with the same verdict and issue kinds.
+    const day = new Date().toISOString().slice(0, 10);
+    const peers = await fetch(
+      `${t.url}/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}/analytics/quality/peers?start_date=${day}&end_date=${day}&per_page=100`,
+      { headers: { authorization: `Bearer ${t.token}` } },
+    );
+    assert.equal(peers.status, 200, 'peers query');
+    const rows = ((await peers.json()) as any).data.peers as any[];
+    const rowOf = (id: string) => rows.find((r) => r.peer_id === id);
+    assert.equal(rowOf(badPeer)?.verdict, 'bad', 'rollup verdict of the bad peer');
+    assert.ok(rowOf(badPeer)?.issues.includes('packet_loss'), 'rollup issue kind');
+    assert.equal(rowOf(goodPeer)?.verdict, 'good', 'rollup verdict of the good peer');
+    // The export carries them too.
+    const exported = await fetch(
+      `${t.url}/client/v4/accounts/${t.accountId}/realtime/kit/${t.appId}/export/peers?format=ndjson&since=${new Date(startMs - 3_600_000).toISOString()}&until=${new Date(Date.now() + 3_600_000).toISOString()}`,
+      { headers: { authorization: `Bearer ${t.token}` } },
+    );
+    assert.equal(exported.status, 200, 'export');
+    const lines = (await exported.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const line = lines.find((l) => l.peer_id === badPeer);
+    assert.equal(line?.verdict, 'bad', 'exported verdict');
+    assert.equal(line?.issues[0].kind, 'packet_loss', 'exported top issue');
 
     const key = await fetchWebhookPublicKey(t.url);
     for (const w of rx.received) assert.ok(signatureVerifies(w, key));

@@ -2,8 +2,10 @@
  * Finished peers for the fleet-analytics tests, stored the way compaction
  * stores them: a `peers` row (client metadata, IP information), a selected
  * candidate pair, and the rollup computed by the store's own code
- * (`recordPeerRollup`) from given per-interval figures. Also the direct
- * computation the tests check the API's figures against.
+ * (`recordPeerRollup`) from given per-interval figures and a given diagnosis
+ * (verdict and issue kinds: what compaction takes from the stored diagnosis;
+ * {@link seedDiagnosis} makes one from the figures when a test gives none).
+ * Also the direct computation the tests check the API's figures against.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -14,11 +16,11 @@ import { recordPeerRollup } from '../../src/store/quality-rollups.ts';
 import { bucketOf, bucketValue, type HistogramMetric } from '../../src/rollup/histogram.ts';
 import {
   ISSUE_KINDS,
-  rollupVerdict,
   VERDICTS,
   type IssueKind,
+  type RollupDiagnosis,
   type Verdict,
-} from '../../src/rollup/rollup-verdict.ts';
+} from '../../src/rollup/rollup-diagnosis.ts';
 
 /** One seeded peer: its dimensions and per-interval figures. */
 export interface SeedPeer {
@@ -39,6 +41,29 @@ export interface SeedPeer {
   loss: number[];
   rtt: number[];
   jitter: number[];
+  /** The peer's diagnosis; {@link seedDiagnosis} when absent. */
+  verdict?: Verdict;
+  issues?: IssueKind[];
+}
+
+/**
+ * The seeded peer's diagnosis: the given one, else one that follows its
+ * figures (test data only: the lowest mean MOS ≥ 4 good, ≥ 3.6 fair, ≥ 3.1
+ * poor, else bad; loss p90 ≥ 5 % `packet_loss`, RTT p50 ≥ 300 ms `high_rtt`,
+ * jitter p90 ≥ 30 ms `jitter`, a TCP or TLS relay `relay_over_tcp`).
+ */
+export function seedDiagnosis(p: SeedPeer): RollupDiagnosis & { kinds: IssueKind[] } {
+  const audio = mean(p.audioMos);
+  const video = mean(p.videoMos);
+  const kinds: IssueKind[] = [];
+  if ((interp(p.loss, 0.9) ?? 0) >= 5) kinds.push('packet_loss');
+  if ((interp(p.rtt, 0.5) ?? 0) >= 300) kinds.push('high_rtt');
+  if ((interp(p.jitter, 0.9) ?? 0) >= 30) kinds.push('jitter');
+  if (p.relay === 'tcp' || p.relay === 'tls') kinds.push('relay_over_tcp');
+  const mos = [audio, video].filter((v): v is number => v !== undefined);
+  const low = mos.length ? Math.min(...mos) : 5;
+  const fromMos: Verdict = low >= 4 ? 'good' : low >= 3.6 ? 'fair' : low >= 3.1 ? 'poor' : 'bad';
+  return { verdict: p.verdict ?? fromMos, kinds: p.issues ?? kinds };
 }
 
 /** Stores `p` as a finished peer and computes its rollup through the store's code. */
@@ -124,7 +149,9 @@ export async function seedPeer(
       'video_consumer',
       p.videoMos.map((mos, i) => ({ t: t(i), d: 2, mos })),
     );
-  await db.transaction().execute((tx) => recordPeerRollup(tx, dialect, p.id, rows, 1, now));
+  await db
+    .transaction()
+    .execute((tx) => recordPeerRollup(tx, dialect, p.id, rows, seedDiagnosis(p), 1, now));
 }
 
 /** A seeded peer's figures computed directly (mean; linear-interpolation percentiles), rounded as stored. */
@@ -175,7 +202,8 @@ export function directFigures(p: SeedPeer): DirectFigures {
     jitter_p90: r(interp(p.jitter, 0.9), 2),
     network,
   };
-  const { verdict, issues } = rollupVerdict(fig);
+  const { verdict, kinds } = seedDiagnosis(p);
+  const issues = ISSUE_KINDS.filter((k) => kinds.includes(k));
   const mos = [audio, video].filter((v): v is number => v !== null);
   const iso = new Date(p.leftAt).toISOString();
   return {

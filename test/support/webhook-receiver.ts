@@ -14,6 +14,8 @@ export interface ReceivedWebhook {
   body: Record<string, any>;
   /** The answer it got. */
   status: number;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 /** A running receiver. */
@@ -44,6 +46,7 @@ export async function startWebhookReceiver(port = 0, delayMs = 0): Promise<Webho
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const at = Date.now();
       const raw = Buffer.concat(chunks);
       let body: Record<string, any> = {};
       try {
@@ -53,7 +56,7 @@ export async function startWebhookReceiver(port = 0, delayMs = 0): Promise<Webho
       }
       const answer = status;
       const respond = () => {
-        received.push({ headers: req.headers, raw, body, status: answer });
+        received.push({ headers: req.headers, raw, body, status: answer, at });
         res
           .writeHead(answer, { 'content-type': 'text/plain' })
           .end(answer < 300 ? 'ok' : 'receiver says no');

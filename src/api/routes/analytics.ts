@@ -32,7 +32,7 @@ import {
   VERDICTS,
   type IssueKind,
   type Verdict,
-} from '../../rollup/rollup-verdict.ts';
+} from '../../rollup/rollup-diagnosis.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
 
 const DAY_MS = 86_400_000;

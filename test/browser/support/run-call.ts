@@ -24,6 +24,8 @@ export interface CallOptions {
   setup?: Omit<PeerSetup, 'server' | 'token'>;
   /** Extra setup options per peer (e.g. a precall test on the first). */
   perPeer?: [Partial<PeerSetup>, Partial<PeerSetup>];
+  /** Runs once the meeting (and its app) exists, before the pages open (e.g. to subscribe a webhook). */
+  onMeeting?: (meeting: Meeting) => Promise<void>;
 }
 
 export interface CallResult {
@@ -43,6 +45,7 @@ export interface CallResult {
 /** Runs the call; its pages are closed at the end (or by `env.close()` on failure). */
 export async function runCall(env: BrowserEnvironment, o: CallOptions): Promise<CallResult> {
   const meeting = await createMeeting(env.server, 2, o.label);
+  await o.onMeeting?.(meeting);
   const formats = o.formats ?? ['esm', 'esm'];
   const peers: PeerPage[] = [];
   for (const format of formats) {
