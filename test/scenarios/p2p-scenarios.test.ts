@@ -1,0 +1,194 @@
+/**
+ * The labelled scenario suite, P2P: each scenario is a short real call between
+ * headless-chromium peers (2, or a 3-peer mesh), through coturn and the
+ * impairing UDP proxy where the network is impaired, with the collector posting
+ * to a real server; the test reads every peer's report through the SDK and
+ * checks its `diagnosis` against the committed label (`labels.ts`): the top
+ * issue's kind and attribution (and the peer it names), or no issue at all.
+ *
+ * Run one scenario: `node --import tsx --test --test-name-pattern='bursty jitter'
+ * test/scenarios/p2p-scenarios.test.ts`. `SCENARIO_VERBOSE=1` prints every
+ * peer's issues.
+ */
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { startCoturn, type Coturn } from '../browser/support/coturn.ts';
+import {
+  startBrowserEnvironment,
+  type BrowserEnvironment,
+} from '../browser/support/environment.ts';
+import {
+  startImpairProxy,
+  type Impairment,
+  type ImpairProxy,
+} from '../browser/support/udp-impair-proxy.ts';
+import {
+  LABELS,
+  type PeerLabel,
+  type PeerName,
+  type ScenarioLabel,
+  type ScenarioName,
+} from './labels.ts';
+import { checkPeer, describeIssues, type ReportDiagnosis } from './support/check-label.ts';
+import {
+  candidatesTo,
+  runMeshCall,
+  type MeshCallOptions,
+  type PeerNetwork,
+} from './support/mesh-call.ts';
+
+let env: BrowserEnvironment;
+let turn: Coturn;
+
+before(
+  async () => {
+    env = await startBrowserEnvironment();
+    turn = await startCoturn();
+    env.defer(() => turn.close());
+  },
+  { timeout: 300_000 },
+);
+after(() => env?.close());
+
+const CLEAN: Impairment = { loss: 0, delayMs: 0 };
+
+/** A peer reaching coturn through its own proxy (impaired as given), relay candidates only. */
+async function viaProxy(
+  up: Impairment = CLEAN,
+  down: Impairment = CLEAN,
+  seed = 1,
+): Promise<{ proxy: ImpairProxy; network: PeerNetwork }> {
+  const proxy = await startImpairProxy({
+    target: { host: turn.host, port: turn.port },
+    upstream: up,
+    downstream: down,
+    seed,
+  });
+  env.defer(() => proxy.close());
+  return {
+    proxy,
+    network: {
+      iceServers: [
+        {
+          urls: `turn:${proxy.host}:${proxy.port}?transport=udp`,
+          username: turn.username,
+          credential: turn.credential,
+        },
+      ],
+      iceTransportPolicy: 'relay',
+    },
+  };
+}
+
+/** A UDP socket that swallows every datagram: where "UDP blocked" candidates lead. */
+async function blackhole(): Promise<{ host: string; port: number }> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', () => {});
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  env.defer(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  return { host: '127.0.0.1', port: (socket.address() as AddressInfo).port };
+}
+
+/** Each scenario's call (network set up as its label describes). */
+const SCENARIOS: Record<ScenarioName, () => Promise<Omit<MeshCallOptions, 'label'>>> = {
+  'clean call': async () => ({ peers: 2, talkMs: 20_000 }),
+  'mesh, A uplink 10 % loss': async () => {
+    const a = await viaProxy({ loss: 0.1, delayMs: 0 }, CLEAN, 11);
+    const b = await viaProxy();
+    const c = await viaProxy();
+    return { peers: 3, talkMs: 25_000, network: [a.network, b.network, c.network] };
+  },
+  'mesh, A downlink 10 % loss': async () => {
+    const a = await viaProxy(CLEAN, { loss: 0.1, delayMs: 0 }, 12);
+    const b = await viaProxy();
+    const c = await viaProxy();
+    return { peers: 3, talkMs: 25_000, network: [a.network, b.network, c.network] };
+  },
+  'A uplink capped at 300 kbit/s': async () => {
+    const a = await viaProxy({ loss: 0, delayMs: 0, rateKbps: 300, queueMs: 250 });
+    const b = await viaProxy();
+    const c = await viaProxy();
+    // Limitation counts after the first 30 s of sending (the estimate's ramp-up) and needs 10 s.
+    return { peers: 3, talkMs: 50_000, network: [a.network, b.network, c.network] };
+  },
+  '400 ms added delay': async () => {
+    const shared = await viaProxy({ loss: 0, delayMs: 200 });
+    return { peers: 2, talkMs: 20_000, network: [shared.network, shared.network] };
+  },
+  'bursty jitter': async () => {
+    const a = await viaProxy(
+      { loss: 0, delayMs: 0, jitter: { maxMs: 200, burstMs: 4000, calmMs: 2000 } },
+      CLEAN,
+      13,
+    );
+    const b = await viaProxy();
+    return { peers: 2, talkMs: 25_000, network: [a.network, b.network] };
+  },
+  'relay over TCP': async () => {
+    const b = await viaProxy();
+    const a: PeerNetwork = {
+      iceServers: [
+        {
+          urls: `turn:${turn.host}:${turn.port}?transport=tcp`,
+          username: turn.username,
+          credential: turn.credential,
+        },
+      ],
+      iceTransportPolicy: 'relay',
+    };
+    return { peers: 2, talkMs: 20_000, network: [a, b.network] };
+  },
+  'UDP blocked, no TURN': async () => {
+    const hole = await blackhole();
+    return {
+      peers: 2,
+      talkMs: 5_000,
+      expectFailure: true,
+      rewriteSdp: candidatesTo(hole.host, hole.port),
+    };
+  },
+  'track stopped mid-call': async () => ({
+    peers: 2,
+    talkMs: 30_000,
+    actions: [{ atMs: 12_000, peer: 0, call: 'stopTrack', arg: 'video' }],
+  }),
+};
+
+const NAMES: PeerName[] = ['A', 'B', 'C'];
+
+describe('labelled P2P scenarios in real Chromium', () => {
+  for (const [name, label] of Object.entries(LABELS) as [ScenarioName, ScenarioLabel][]) {
+    const miss = label.knownMiss;
+    test(
+      name,
+      { timeout: 300_000, todo: miss ? `known miss: ${miss.reason}` : undefined },
+      async () => {
+        const options = await SCENARIOS[name]();
+        const call = await runMeshCall(env, { ...options, label: name.replace(/\W+/g, '-') });
+        const diagnoses = call.reports.map(
+          (r) => (r as unknown as { diagnosis?: ReportDiagnosis }).diagnosis,
+        );
+        if (process.env.SCENARIO_VERBOSE === '1')
+          for (const [i, d] of diagnoses.entries())
+            console.log(`${name} / ${NAMES[i]} (${call.peerIds[i]}):\n${describeIssues(d)}`);
+        const failures: string[] = [];
+        for (const [peer, expected] of Object.entries(label.peers) as [PeerName, PeerLabel][]) {
+          const i = NAMES.indexOf(peer);
+          assert.ok(diagnoses[i], `peer ${peer} has a diagnosis`);
+          failures.push(
+            ...checkPeer(diagnoses[i]!, expected, call.peerIds).map((f) => `${peer}: ${f}`),
+          );
+        }
+        assert.deepEqual(
+          failures,
+          [],
+          `${name}: the diagnosis does not match the label\n${diagnoses
+            .map((d, i) => `${NAMES[i]}: ${describeIssues(d)}`)
+            .join('\n')}`,
+        );
+      },
+    );
+  }
+});
