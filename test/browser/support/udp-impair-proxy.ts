@@ -4,7 +4,7 @@
  * a run is reproducible) and delays the rest; optionally it caps the rate
  * (a bottleneck link with a bounded queue: datagrams wait their turn, and are
  * dropped when the queue is full) and adds jitter in bursts (each datagram of
- * a burst gets a random extra delay, so arrivals spread and may reorder). The
+ * a burst gets a random extra delay, in order, so arrivals bunch and spread). The
  * kernel here has no netem; this proxy is the impairment.
  *
  * Each client address gets its own upstream socket, so the TURN server sees
@@ -26,7 +26,7 @@ export interface Impairment {
   /**
    * Jitter in bursts: for `burstMs` out of every `burstMs + calmMs` (from the
    * proxy's start) each datagram gets a uniform random extra delay in
-   * `[0, maxMs]`.
+   * `[0, maxMs]`, without overtaking the one before it (a queue keeps order).
    */
   jitter?: { maxMs: number; burstMs: number; calmMs: number };
 }
@@ -62,6 +62,13 @@ export interface ImpairProxy {
   close(): Promise<void>;
 }
 
+/**
+ * Socket receive buffer, bytes (the kernel caps it at `net.core.rmem_max`): a
+ * video call sends bursts of datagrams, and a default-sized buffer overflows
+ * (real, unplanned loss) when the proxy's event loop is briefly busy.
+ */
+const RECV_BUFFER = 4 << 20;
+
 /** mulberry32: a small, fast, seedable PRNG returning [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -89,7 +96,9 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
   // When each direction's bottleneck is free again (epoch ms), for the rate cap.
   const busyUntil = { upstream: 0, downstream: 0 };
   const startedAt = Date.now();
-  const front = dgram.createSocket('udp4');
+  // When the last jittered datagram of each direction is due (epoch ms), to keep their order.
+  const lastDue = { upstream: 0, downstream: 0 };
+  const front = dgram.createSocket({ type: 'udp4', recvBufferSize: RECV_BUFFER });
   const sessions = new Map<string, dgram.Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
@@ -115,8 +124,12 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
       delayMs += wait + txMs;
     }
     if (jitter && jitter.maxMs > 0) {
-      const phase = (Date.now() - startedAt) % (jitter.burstMs + jitter.calmMs);
+      const now = Date.now();
+      const phase = (now - startedAt) % (jitter.burstMs + jitter.calmMs);
       if (phase < jitter.burstMs) delayMs += random() * jitter.maxMs;
+      // A queue does not reorder: a datagram never leaves before the one ahead of it.
+      delayMs = Math.max(delayMs, lastDue[dir] - now);
+      lastDue[dir] = now + delayMs;
     }
     counters[dir].forwarded++;
     counters[dir].bytes += bytes;
@@ -132,7 +145,7 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
     const key = `${rinfo.address}:${rinfo.port}`;
     let up = sessions.get(key);
     if (!up) {
-      const socket = dgram.createSocket('udp4');
+      const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: RECV_BUFFER });
       socket.on('message', (reply) =>
         pass('downstream', reply.length, () =>
           front.send(reply, rinfo.port, rinfo.address, () => {}),

@@ -8,6 +8,17 @@ let collector;
 const pcs = new Map();
 const errors = [];
 
+// How late this page's timers ran: on a starved machine the whole renderer stalls, and so do its media threads
+// (freezes, RTT spikes on clean paths). The test reads it to tell a starved run from a network scenario.
+const starvation = { maxLateMs: 0, lateOver500: 0, since: performance.now() };
+let expected = performance.now() + 100;
+setInterval(() => {
+  const late = performance.now() - expected;
+  if (late > starvation.maxLateMs) starvation.maxLateMs = late;
+  if (late > 500) starvation.lateOver500++;
+  expected = performance.now() + 100;
+}, 100);
+
 function gatheringComplete(pc, timeoutMs = 20000) {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
@@ -97,6 +108,13 @@ window.harness = {
   async stopSending() {
     for (const pc of pcs.values())
       for (const sender of pc.getSenders()) await sender.replaceTrack(null);
+  },
+  /** Timer lateness since the last reset (`reset: true` starts a new measure). */
+  starvation(reset) {
+    const out = { ...starvation, ms: performance.now() - starvation.since };
+    if (reset)
+      Object.assign(starvation, { maxLateMs: 0, lateOver500: 0, since: performance.now() });
+    return out;
   },
   leave: (reason) => collector.leave(reason),
   peerId: () => collector.peerId,

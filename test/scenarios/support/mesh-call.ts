@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { BrowserEnvironment } from '../../browser/support/environment.ts';
 import {
@@ -26,6 +27,13 @@ const PAGES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'pages');
 export interface PeerNetwork {
   iceServers?: RTCIceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
+}
+
+/** The camera a peer opens (default 160x120 at 10 fps: a 3-peer mesh encodes and decodes six videos on 2 cores). */
+export interface PeerCamera {
+  width: number;
+  height: number;
+  frameRate: number;
 }
 
 /** Something done in a page while the call runs. */
@@ -47,6 +55,8 @@ export interface MeshCallOptions {
   talkMs: number;
   /** Network of each peer (index = peer). */
   network?: PeerNetwork[];
+  /** Camera of each peer (index = peer). */
+  camera?: (PeerCamera | undefined)[];
   /** Rewrites every SDP on its way from one peer to another (e.g. to blackhole the candidates). */
   rewriteSdp?: (sdp: string) => string;
   /** The connections are expected to fail: wait for `failed` instead of `connected`. */
@@ -59,6 +69,11 @@ export interface MeshCallResult {
   meeting: Meeting;
   peerIds: string[];
   reports: ReportParticipant[];
+  /**
+   * How starved the machine was while media flowed: the latest a page's 100 ms timer
+   * ran, and the test process's (the proxies') worst event-loop delay, ms.
+   */
+  starvation: { pageMaxLateMs: number; proxyMaxDelayMs: number };
 }
 
 type Harness = Record<string, (arg?: unknown) => unknown>;
@@ -145,6 +160,7 @@ export async function runMeshCall(
         token: meeting.participants[i].token,
         sampleIntervalMs: 1000,
         batchIntervalMs: 2000,
+        ...(o.camera?.[i] ?? { width: 160, height: 120, frameRate: 10 }),
       }),
     ),
   );
@@ -165,11 +181,22 @@ export async function runMeshCall(
   if (o.expectFailure) await waitForStates(pages, ['failed'], 90_000);
   else await waitForStates(pages, ['connected'], 45_000);
   const started = Date.now();
+  await Promise.all(pages.map((p) => p.call('starvation', true)));
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
   for (const a of [...(o.actions ?? [])].sort((x, y) => x.atMs - y.atMs)) {
     await sleep(Math.max(0, started + a.atMs - Date.now()));
     await pages[a.peer].call(a.call, a.arg);
   }
   await sleep(Math.max(0, started + o.talkMs - Date.now()));
+  loop.disable();
+  const pageLate = await Promise.all(
+    pages.map((p) => p.call<{ maxLateMs: number }>('starvation', false)),
+  );
+  const starvation = {
+    pageMaxLateMs: Math.round(Math.max(...pageLate.map((s) => s.maxLateMs))),
+    proxyMaxDelayMs: Math.round(loop.max / 1e6),
+  };
   await Promise.all(pages.map((p) => p.call('stopSending')));
   await sleep(2500); // let both ends' counters settle
   await Promise.all(pages.map((p) => p.call('leave', 'call_ended')));
@@ -181,7 +208,7 @@ export async function runMeshCall(
   }
   // Release the fake devices before the next call (a later call got no frames while these held them).
   for (const p of pages) await p.context.close();
-  return { meeting, peerIds, reports };
+  return { meeting, peerIds, reports, starvation };
 }
 
 /** Replaces every ICE candidate of an SDP by one UDP host candidate at `host:port` (a blackhole). */
