@@ -7,7 +7,7 @@
  * finish later). Pure.
  */
 import { ADVICE } from './advice.ts';
-import { attributeOwn } from './attribution.ts';
+import { attributeLimitation, attributeOwn } from './attribution.ts';
 import { applyBlame, type BlameContext, type ReceivedStreamRef } from './blame.ts';
 import { deviceIssues } from './device-rules.ts';
 import { mergeIssues } from './merge-issues.ts';
@@ -21,7 +21,7 @@ import { byImportance, summarySentence, verdictsOf } from './verdict.ts';
 import { bandwidthIssues, cpuIssues, freezeIssues } from './video-rules.ts';
 
 /** Method id, bumped when a rule changes what it finds (stored diagnoses of another version are recomputed). */
-export const DIAGNOSIS_METHOD = 'peer-report-diagnosis@1';
+export const DIAGNOSIS_METHOD = 'peer-report-diagnosis@2';
 
 /** At most this many issues are returned (most important first are kept). */
 export const MAX_ISSUES = 50;
@@ -60,6 +60,7 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
   }
   issues.push(...iceIssues(input), ...relayIssues(input), ...deviceIssues(input));
   attributeOwn(issues, input.streams);
+  attributeLimitation(issues, input.streams);
   markAllSilent(issues, input.streams);
   issues.push(...precallIssues(input.precall, issues));
   let truncated = false;
