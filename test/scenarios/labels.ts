@@ -66,7 +66,7 @@ const TABLE = {
   },
   'bursty jitter': {
     description:
-      "2 peers over TURN; A's outgoing datagrams get 0–200 ms random delay, 4 s in every 6 s",
+      "2 peers over TURN; A's outgoing datagrams get 0–300 ms random delay (reordering), 4 s in every 6 s",
     peers: {
       B: { top: { kind: 'jitter', cause: 'network_path', direction: 'receive' } },
     },

@@ -19,6 +19,7 @@ import {
   startBrowserEnvironment,
   type BrowserEnvironment,
 } from '../browser/support/environment.ts';
+import { rows, total } from '../browser/support/report-reading.ts';
 import type { Impairment } from '../browser/support/udp-impair-proxy.ts';
 import { startWorkerProxy, type WorkerProxy } from './support/proxy-worker.ts';
 import {
@@ -129,8 +130,9 @@ const SCENARIOS: Record<ScenarioName, () => Promise<Omit<MeshCallOptions, 'label
     return { peers: 2, talkMs: 20_000, network: [shared.network, shared.network] };
   },
   'bursty jitter': async () => {
+    // Datagrams may overtake each other: one FIFO queue cannot raise audio jitter much past its 20 ms spacing.
     const a = await viaProxy(
-      { loss: 0, delayMs: 0, jitter: { maxMs: 200, burstMs: 4000, calmMs: 2000 } },
+      { loss: 0, delayMs: 0, jitter: { maxMs: 300, burstMs: 4000, calmMs: 2000 } },
       CLEAN,
       13,
     );
@@ -157,6 +159,58 @@ const SCENARIOS: Record<ScenarioName, () => Promise<Omit<MeshCallOptions, 'label
 
 const NAMES: PeerName[] = ['A', 'B', 'C'];
 
+/**
+ * A run is starved when a page's 100 ms timer ran this late: the whole browser stalled, and the stall shows as freezes, RTT spikes and loss on paths the
+ * scenario keeps clean. A starved run that misses its label is run again (the last run is checked).
+ */
+const STARVED_MS = 1000;
+const MAX_ATTEMPTS = 3;
+
+interface Outcome {
+  failures: string[];
+  described: string;
+  starved: boolean;
+  starvation: { pageMaxLateMs: number; serverLoopMaxDelayMs: number };
+}
+
+async function runScenario(
+  name: ScenarioName,
+  label: ScenarioLabel,
+  attempt: number,
+): Promise<Outcome> {
+  const options = await SCENARIOS[name]();
+  const call = await runMeshCall(env, {
+    ...options,
+    label: `${name.replace(/\W+/g, '-')}-${attempt}`,
+  });
+  const diagnoses = call.reports.map(
+    (r) => (r as unknown as { diagnosis?: ReportDiagnosis }).diagnosis,
+  );
+  const described = diagnoses
+    .map((d, i) => `${NAMES[i]} (${call.peerIds[i]}): ${describeIssues(d)}`)
+    .join('\n');
+  if (process.env.SCENARIO_VERBOSE === '1') {
+    // Packets counted lost, and those counted lost earlier that arrived later (late, not lost).
+    const lossCounters = call.reports.map((r, i) => {
+      const list = [...rows(r, 'audio_consumer'), ...rows(r, 'video_consumer')];
+      return `${NAMES[i]} lost ${total(list, 'packets_lost')} repaired ${total(list, 'packets_repaired')}`;
+    });
+    console.log(lossCounters.join('; '));
+    console.log(
+      `${name}, attempt ${attempt}, starvation ${JSON.stringify(call.starvation)}:\n${described}`,
+    );
+  }
+  const failures: string[] = [];
+  for (const [peer, expected] of Object.entries(label.peers) as [PeerName, PeerLabel][]) {
+    const d = diagnoses[NAMES.indexOf(peer)];
+    if (!d) failures.push(`${peer}: no diagnosis in the report`);
+    else failures.push(...checkPeer(d, expected, call.peerIds).map((f) => `${peer}: ${f}`));
+  }
+  // The proxies run in their own thread, so the server's busy loop does not delay media; the pages tell.
+  const starved = call.starvation.pageMaxLateMs > STARVED_MS;
+  return { failures, described, starved, starvation: call.starvation };
+}
+
 describe('labelled P2P scenarios in real Chromium', () => {
   for (const [name, label] of Object.entries(LABELS) as [ScenarioName, ScenarioLabel][]) {
     const miss = label.knownMiss;
@@ -164,28 +218,19 @@ describe('labelled P2P scenarios in real Chromium', () => {
       name,
       { timeout: 300_000, todo: miss ? `known miss: ${miss.reason}` : undefined },
       async () => {
-        const options = await SCENARIOS[name]();
-        const call = await runMeshCall(env, { ...options, label: name.replace(/\W+/g, '-') });
-        const diagnoses = call.reports.map(
-          (r) => (r as unknown as { diagnosis?: ReportDiagnosis }).diagnosis,
-        );
-        if (process.env.SCENARIO_VERBOSE === '1')
-          for (const [i, d] of diagnoses.entries())
-            console.log(`${name} / ${NAMES[i]} (${call.peerIds[i]}):\n${describeIssues(d)}`);
-        const failures: string[] = [];
-        for (const [peer, expected] of Object.entries(label.peers) as [PeerName, PeerLabel][]) {
-          const i = NAMES.indexOf(peer);
-          assert.ok(diagnoses[i], `peer ${peer} has a diagnosis`);
-          failures.push(
-            ...checkPeer(diagnoses[i]!, expected, call.peerIds).map((f) => `${peer}: ${f}`),
-          );
+        let outcome: Outcome | undefined;
+        for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+          outcome = await runScenario(name, label, attempt);
+          if (outcome.failures.length === 0 || !outcome.starved) break;
+          if (attempt < MAX_ATTEMPTS)
+            console.log(
+              `${name}: the machine was starved during the call (${JSON.stringify(outcome.starvation)}) and the label did not match: running it again`,
+            );
         }
         assert.deepEqual(
-          failures,
+          outcome!.failures,
           [],
-          `${name}: the diagnosis does not match the label\n${diagnoses
-            .map((d, i) => `${NAMES[i]}: ${describeIssues(d)}`)
-            .join('\n')}`,
+          `${name}: the diagnosis does not match the label (starvation ${JSON.stringify(outcome!.starvation)})\n${outcome!.described}`,
         );
       },
     );

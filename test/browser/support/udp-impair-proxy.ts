@@ -4,7 +4,7 @@
  * a run is reproducible) and delays the rest; optionally it caps the rate
  * (a bottleneck link with a bounded queue: datagrams wait their turn, and are
  * dropped when the queue is full) and adds jitter in bursts (each datagram of
- * a burst gets a random extra delay, in order, so arrivals bunch and spread). The
+ * a burst gets a random extra delay). The
  * kernel here has no netem; this proxy is the impairment.
  *
  * Each client address gets its own upstream socket, so the TURN server sees
@@ -26,9 +26,11 @@ export interface Impairment {
   /**
    * Jitter in bursts: for `burstMs` out of every `burstMs + calmMs` (from the
    * proxy's start) each datagram gets a uniform random extra delay in
-   * `[0, maxMs]`, without overtaking the one before it (a queue keeps order).
+   * `[0, maxMs]`, so datagrams may overtake each other (as on a radio link that
+   * retransmits), or with `keepOrder` never before the one ahead of it (one FIFO
+   * queue: its jitter stays below about the packet spacing).
    */
-  jitter?: { maxMs: number; burstMs: number; calmMs: number };
+  jitter?: { maxMs: number; burstMs: number; calmMs: number; keepOrder?: boolean };
 }
 
 export interface ImpairProxyOptions {
@@ -128,7 +130,7 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
       const phase = (now - startedAt) % (jitter.burstMs + jitter.calmMs);
       if (phase < jitter.burstMs) delayMs += random() * jitter.maxMs;
       // A queue does not reorder: a datagram never leaves before the one ahead of it.
-      delayMs = Math.max(delayMs, lastDue[dir] - now);
+      if (jitter.keepOrder) delayMs = Math.max(delayMs, lastDue[dir] - now);
       lastDue[dir] = now + delayMs;
     }
     counters[dir].forwarded++;

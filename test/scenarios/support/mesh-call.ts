@@ -71,9 +71,9 @@ export interface MeshCallResult {
   reports: ReportParticipant[];
   /**
    * How starved the machine was while media flowed: the latest a page's 100 ms timer
-   * ran, and the test process's (the proxies') worst event-loop delay, ms.
+   * ran, and the test process's (the server's) worst event-loop delay, ms.
    */
-  starvation: { pageMaxLateMs: number; proxyMaxDelayMs: number };
+  starvation: { pageMaxLateMs: number; serverLoopMaxDelayMs: number };
 }
 
 type Harness = Record<string, (arg?: unknown) => unknown>;
@@ -195,7 +195,7 @@ export async function runMeshCall(
   );
   const starvation = {
     pageMaxLateMs: Math.round(Math.max(...pageLate.map((s) => s.maxLateMs))),
-    proxyMaxDelayMs: Math.round(loop.max / 1e6),
+    serverLoopMaxDelayMs: Math.round(loop.max / 1e6),
   };
   await Promise.all(pages.map((p) => p.call('stopSending')));
   await sleep(2500); // let both ends' counters settle
