@@ -54,6 +54,13 @@ export function checkPeer(
         `expected no issue (${scope}), found ${found.map((i) => `${i.severity} ${i.kind}`).join(', ')}`,
       );
   }
+  if (label.notBlamed) {
+    const own = d.issues.filter((i) => i.attribution.cause.startsWith('own_'));
+    if (own.length > 0)
+      failures.push(
+        `expected no issue blamed on this peer, found ${own.map((i) => `${i.kind}/${i.attribution.cause}`).join(', ')}`,
+      );
+  }
   if (label.top) {
     const want = label.top;
     const top = byImportance(
