@@ -132,7 +132,7 @@ const SCENARIOS: Record<ScenarioName, () => Promise<Omit<MeshCallOptions, 'label
   'bursty jitter': async () => {
     // Datagrams may overtake each other: one FIFO queue cannot raise audio jitter much past its 20 ms spacing.
     const a = await viaProxy(
-      { loss: 0, delayMs: 0, jitter: { maxMs: 300, burstMs: 4000, calmMs: 2000 } },
+      { loss: 0, delayMs: 0, jitter: { maxMs: 300, burstMs: 5000, calmMs: 1000 } },
       CLEAN,
       13,
     );
