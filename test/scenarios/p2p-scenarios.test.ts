@@ -22,6 +22,7 @@ import {
 import { rows, total } from '../browser/support/report-reading.ts';
 import type { Impairment } from '../browser/support/udp-impair-proxy.ts';
 import { startWorkerProxy, type WorkerProxy } from './support/proxy-worker.ts';
+import { startStunProbe, type StunProbe } from './support/stun-probe.ts';
 import {
   LABELS,
   type PeerLabel,
@@ -34,17 +35,21 @@ import {
   candidatesTo,
   runMeshCall,
   type MeshCallOptions,
+  type MeshCallResult,
   type PeerNetwork,
 } from './support/mesh-call.ts';
 
 let env: BrowserEnvironment;
 let turn: Coturn;
+let probe: StunProbe;
 
 before(
   async () => {
     env = await startBrowserEnvironment();
     turn = await startCoturn();
     env.defer(() => turn.close());
+    probe = await startStunProbe(turn.host, turn.port);
+    env.defer(() => probe.close());
   },
   { timeout: 300_000 },
 );
@@ -115,7 +120,7 @@ const SCENARIOS: Record<ScenarioName, () => Promise<Omit<MeshCallOptions, 'label
     return { peers: 3, talkMs: 25_000, network: [a.network, direct(), direct()] };
   },
   'A uplink capped at 300 kbit/s': async () => {
-    const a = await viaProxy({ loss: 0, delayMs: 0, rateKbps: 300, queueMs: 250 });
+    const a = await viaProxy({ loss: 0, delayMs: 0, rateKbps: 300, queueMs: 400 });
     // Limitation counts after the first 30 s of sending (the estimate's ramp-up) and needs 10 s. A sends
     // a picture that wants more than the cap leaves it (two 640x360 videos into 300 kbit/s).
     return {
@@ -160,17 +165,20 @@ const SCENARIOS: Record<ScenarioName, () => Promise<Omit<MeshCallOptions, 'label
 const NAMES: PeerName[] = ['A', 'B', 'C'];
 
 /**
- * A run is starved when a page's 100 ms timer ran this late: the whole browser stalled, and the stall shows as freezes, RTT spikes and loss on paths the
+ * A run is starved when a page's 100 ms timer ran this late, or the TURN server answered the probe
+ * (support/stun-probe.ts) late: the browser or the relay stalled, and the stall shows as freezes, RTT spikes and loss on paths the
  * scenario keeps clean. A starved run that misses its label is run again (the last run is checked).
  */
 const STARVED_MS = 1000;
+/** The TURN server answers a STUN request in a few ms on loopback; this late, it stalled. */
+const TURN_STALL_MS = 500;
 const MAX_ATTEMPTS = 3;
 
 interface Outcome {
   failures: string[];
   described: string;
   starved: boolean;
-  starvation: { pageMaxLateMs: number; serverLoopMaxDelayMs: number };
+  starvation: MeshCallResult['starvation'];
 }
 
 async function runScenario(
@@ -181,6 +189,7 @@ async function runScenario(
   const options = await SCENARIOS[name]();
   const call = await runMeshCall(env, {
     ...options,
+    probe,
     label: `${name.replace(/\W+/g, '-')}-${attempt}`,
   });
   const diagnoses = call.reports.map(
@@ -206,8 +215,11 @@ async function runScenario(
     if (!d) failures.push(`${peer}: no diagnosis in the report`);
     else failures.push(...checkPeer(d, expected, call.peerIds).map((f) => `${peer}: ${f}`));
   }
-  // The proxies run in their own thread, so the server's busy loop does not delay media; the pages tell.
-  const starved = call.starvation.pageMaxLateMs > STARVED_MS;
+  // The proxies run in their own thread, so the server's busy loop does not delay media; the pages and
+  // the TURN server (which relays every packet of the relayed scenarios) tell.
+  const starved =
+    call.starvation.pageMaxLateMs > STARVED_MS ||
+    (call.starvation.turnWorstMs ?? 0) > TURN_STALL_MS;
   return { failures, described, starved, starvation: call.starvation };
 }
 

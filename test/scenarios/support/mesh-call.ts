@@ -62,6 +62,8 @@ export interface MeshCallOptions {
   /** The connections are expected to fail: wait for `failed` instead of `connected`. */
   expectFailure?: boolean;
   actions?: CallAction[];
+  /** The TURN server's responsiveness probe (`stun-probe.ts`), read over the talk time. */
+  probe?: { takeWorstMs(): Promise<number> };
 }
 
 /** A finished call: the meeting, and each peer's id and report (index = peer). */
@@ -71,9 +73,10 @@ export interface MeshCallResult {
   reports: ReportParticipant[];
   /**
    * How starved the machine was while media flowed: the latest a page's 100 ms timer
-   * ran, and the test process's (the server's) worst event-loop delay, ms.
+   * ran, the test process's (the server's) worst event-loop delay, and the TURN
+   * server's worst answer to the probe (when given), ms.
    */
-  starvation: { pageMaxLateMs: number; serverLoopMaxDelayMs: number };
+  starvation: { pageMaxLateMs: number; serverLoopMaxDelayMs: number; turnWorstMs?: number };
 }
 
 type Harness = Record<string, (arg?: unknown) => unknown>;
@@ -182,6 +185,7 @@ export async function runMeshCall(
   else await waitForStates(pages, ['connected'], 45_000);
   const started = Date.now();
   await Promise.all(pages.map((p) => p.call('starvation', true)));
+  await o.probe?.takeWorstMs();
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
   for (const a of [...(o.actions ?? [])].sort((x, y) => x.atMs - y.atMs)) {
@@ -193,10 +197,11 @@ export async function runMeshCall(
   const pageLate = await Promise.all(
     pages.map((p) => p.call<{ maxLateMs: number }>('starvation', false)),
   );
-  const starvation = {
+  const starvation: MeshCallResult['starvation'] = {
     pageMaxLateMs: Math.round(Math.max(...pageLate.map((s) => s.maxLateMs))),
     serverLoopMaxDelayMs: Math.round(loop.max / 1e6),
   };
+  if (o.probe) starvation.turnWorstMs = await o.probe.takeWorstMs();
   await Promise.all(pages.map((p) => p.call('stopSending')));
   await sleep(2500); // let both ends' counters settle
   await Promise.all(pages.map((p) => p.call('leave', 'call_ended')));
