@@ -105,6 +105,27 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
+  const fifo: Record<'upstream' | 'downstream', { due: number; send: () => void }[]> = {
+    upstream: [],
+    downstream: [],
+  };
+  const drain = (dir: 'upstream' | 'downstream') => {
+    const queue = fifo[dir];
+    const now = Date.now();
+    let n = 0;
+    while (n < queue.length && queue[n].due <= now) n++;
+    if (!closed) for (const item of queue.splice(0, n)) item.send();
+    if (queue.length === 0 || closed) return;
+    const t = setTimeout(
+      () => {
+        timers.delete(t);
+        drain(dir);
+      },
+      Math.max(1, queue[0].due - now),
+    );
+    timers.add(t);
+  };
+
   const pass = (dir: 'upstream' | 'downstream', bytes: number, send: () => void) => {
     const { loss, rateKbps, jitter } = impair[dir];
     let delayMs = impair[dir].delayMs;
@@ -135,6 +156,14 @@ export async function startImpairProxy(options: ImpairProxyOptions): Promise<Imp
     }
     counters[dir].forwarded++;
     counters[dir].bytes += bytes;
+    // A rate cap and an order-keeping jitter queue: due times only grow, so one timer drains a FIFO
+    // (one timer per datagram could fire out of order: timers round their delays to whole ms).
+    if (rateKbps || jitter?.keepOrder) {
+      const due = Date.now() + Math.max(0, delayMs);
+      fifo[dir].push({ due, send });
+      if (fifo[dir].length === 1) drain(dir);
+      return;
+    }
     if (delayMs <= 0) return send();
     const t = setTimeout(() => {
       timers.delete(t);
