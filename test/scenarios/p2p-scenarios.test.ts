@@ -205,6 +205,12 @@ async function runScenario(
       return `${NAMES[i]} lost ${total(list, 'packets_lost')} repaired ${total(list, 'packets_repaired')}`;
     });
     console.log(lossCounters.join('; '));
+    // A's sent videos (all its connections) per interval: limitation reason's initial, width/kbit/s.
+    const sent = rows(call.reports[0], 'video_producer').map(
+      (r) =>
+        `${String(r.quality_limitation_reason ?? '-').slice(0, 1)}${r.frame_width ?? '?'}/${Math.round(Number(r.bitrate_bps ?? 0) / 1000)}`,
+    );
+    console.log(`A video sent: ${sent.join(' ')}`);
     console.log(
       `${name}, attempt ${attempt}, starvation ${JSON.stringify(call.starvation)}:\n${described}`,
     );

@@ -51,3 +51,32 @@ describe('bandwidth limitation in a P2P mesh', () => {
     assert.equal(limited[0].attribution.cause, 'network_path', limited[0].attribution.reason);
   });
 });
+
+describe('a low available outgoing bitrate', () => {
+  const sender = (kbps: number) =>
+    stream(
+      'to-b|producer|1',
+      'send',
+      'video',
+      intervals(60, () => ({
+        limitation: 'other',
+        fps: 10,
+        width: 160,
+        height: 120,
+        availableOutgoingKbps: 250,
+        bitrateBps: kbps * 1000,
+      })),
+      { pc: 'to-b', topology: 'p2p', remotePeerId: 'B' },
+    );
+  it('limits a sender that uses most of it', () => {
+    const own = diagnoseOwn(peer([sender(200)]));
+    assert.equal(own.issues.filter((i) => i.kind === 'bandwidth_limited').length, 1);
+  });
+  it('does not limit a sender well under it (its estimate stays low because it never needs more)', () => {
+    const own = diagnoseOwn(peer([sender(80)]));
+    assert.deepEqual(
+      own.issues.map((i) => i.kind),
+      [],
+    );
+  });
+});
