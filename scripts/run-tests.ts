@@ -36,7 +36,9 @@ const totals = { pass: 0, fail: 0, skipped: 0 };
  * running beside them on the 2 cores does not starve the browsers (a starved Chromium grows its jitter buffer,
  * and the clean call's MOS then falls, measured correctly, below what the test expects of a clean call).
  */
-const SOLO_FILES = ['test/browser/real-calls.test.ts', 'test/scenarios/sfu-scenarios.test.ts'];
+const SOLO_FILES = ['test/browser/real-calls.test.ts'];
+/** Folders whose every test file runs alone too: the labelled scenario suite (real calls, docs/diagnosis.md). */
+const SOLO_DIRS = ['test/scenarios/'];
 
 function run(files: string[], env: NodeJS.ProcessEnv, label: string, concurrency = 2): number {
   if (files.length === 0) return 0;
@@ -108,7 +110,9 @@ const args = process.argv.slice(2);
 const all = args.length
   ? args.map((a) => path.resolve(root, a))
   : findTests(path.join(root, 'test')).sort();
-const isSolo = (f: string) => SOLO_FILES.includes(path.relative(root, f));
+const isSolo = (f: string) =>
+  SOLO_FILES.includes(path.relative(root, f)) ||
+  SOLO_DIRS.some((d) => path.relative(root, f).startsWith(d));
 let failed = run(
   all.filter((f) => !isSolo(f)),
   { ...process.env, TEST_DATABASE_URL: '' },

@@ -117,3 +117,46 @@ export function attributeOwn(issues: Issue[], streams: readonly DiagnosisStream[
     }
   }
 }
+
+/**
+ * Bandwidth limitation of a sent video on P2P: one connection's estimate
+ * covers this peer's uplink and the receiver's downlink together, but when the
+ * encoders of **every** connection (at least two, i.e. a mesh) were limited at
+ * the same time, the common part is this peer's uplink. Sets the attribution of
+ * those issues, in place.
+ */
+export function attributeLimitation(
+  issues: readonly Issue[],
+  streams: readonly DiagnosisStream[],
+): void {
+  const byKey = new Map(streams.map((s) => [s.key, s]));
+  const limited = issues.filter((i) => i.kind === 'bandwidth_limited' && i.streams.length > 0);
+  for (const issue of limited) {
+    const stream = byKey.get(issue.streams[0].key);
+    if (!stream || stream.topology !== 'p2p') continue;
+    const parties = new Set(
+      streams
+        .filter(
+          (s) =>
+            s.direction === 'send' &&
+            s.medium === stream.medium &&
+            s.topology === 'p2p' &&
+            hasDataIn(s, issue),
+        )
+        .map(partyOf),
+    );
+    const troubled = new Set(
+      limited
+        .filter((o) => overlaps(o, issue))
+        .map((o) => byKey.get(o.streams[0].key))
+        .filter((s): s is DiagnosisStream => s !== undefined && s.medium === stream.medium)
+        .map(partyOf),
+    );
+    if (parties.size >= 2 && [...parties].every((p) => troubled.has(p)))
+      issue.attribution = {
+        cause: 'own_uplink',
+        confidence: 'high',
+        reason: `the encoders of all ${parties.size} connections were limited by bandwidth at the same time: the part their paths share is this peer's uplink`,
+      };
+  }
+}

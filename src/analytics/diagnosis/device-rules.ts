@@ -75,12 +75,15 @@ export function deviceIssues(input: DiagnosisInput): Issue[] {
     const severity: Severity =
       e.name === 'get_user_media_failure' && !sentMedia ? 'bad' : rule.severity;
     const text = eventText(e);
+    // The track's kind names the medium (the sentence then says "Poor video sent", not "Poor connection").
+    const kind = e.metadata?.kind;
     out.push({
       kind: 'device_problem',
       severity,
       start: e.ts,
       end: e.ts,
       direction: 'send',
+      ...(kind === 'audio' || kind === 'video' ? { medium: kind } : {}),
       streams: [],
       evidence: {
         metric: 'device_events',

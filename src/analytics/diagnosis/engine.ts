@@ -7,7 +7,7 @@
  * finish later). Pure.
  */
 import { ADVICE } from './advice.ts';
-import { attributeOwn } from './attribution.ts';
+import { attributeLimitation, attributeOwn } from './attribution.ts';
 import { applyBlame, type BlameContext, type ReceivedStreamRef } from './blame.ts';
 import { deviceIssues } from './device-rules.ts';
 import { mergeIssues } from './merge-issues.ts';
@@ -61,6 +61,7 @@ export function diagnoseOwn(input: DiagnosisInput): OwnDiagnosis {
   }
   issues.push(...iceIssues(input), ...relayIssues(input), ...deviceIssues(input));
   attributeOwn(issues, input.streams);
+  attributeLimitation(issues, input.streams);
   markAllSilent(issues, input.streams);
   issues.push(...precallIssues(input.precall, issues));
   let truncated = false;

@@ -8,19 +8,22 @@ import { findEpisodes } from './episodes.ts';
 import { episodeIssue, pathUnknown } from './issue-builder.ts';
 import { gradeHigh, JITTER, LOSS, RTT } from './thresholds.ts';
 import { median } from './episodes.ts';
-import type { DiagnosisStream, Issue } from './types.ts';
+import { lossNetOfLateArrivals } from './late-arrivals.ts';
+import type { DiagnosisInterval, DiagnosisStream, Issue } from './types.ts';
 
-/** Packet-loss issues of one stream. */
+/** Packet-loss issues of one stream (received: net of packets that arrived late, see late-arrivals.ts). */
 export function lossIssues(stream: DiagnosisStream): Issue[] {
-  return findEpisodes(stream.intervals, (i) => i.lossPct, { ...LOSS, typicalPastEnter: true }).map(
-    (e) =>
-      episodeIssue(stream, e, {
-        kind: 'packet_loss',
-        metric: 'packet_loss_pct',
-        threshold: LOSS.enter,
-        severity: gradeHigh(median(e.values), LOSS),
-        attribution: pathUnknown('loss seen on this stream only'),
-      }),
+  const net = stream.direction === 'receive' ? lossNetOfLateArrivals(stream.intervals) : undefined;
+  const netOf = new Map(net?.map((v, k) => [stream.intervals[k], v]));
+  const loss = net ? (i: DiagnosisInterval) => netOf.get(i) : (i: DiagnosisInterval) => i.lossPct;
+  return findEpisodes(stream.intervals, loss, { ...LOSS, typicalPastEnter: true }).map((e) =>
+    episodeIssue(stream, e, {
+      kind: 'packet_loss',
+      metric: 'packet_loss_pct',
+      threshold: LOSS.enter,
+      severity: gradeHigh(median(e.values), LOSS),
+      attribution: pathUnknown('loss seen on this stream only'),
+    }),
   );
 }
 

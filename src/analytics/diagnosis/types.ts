@@ -65,6 +65,11 @@ export interface DiagnosisInterval {
   availableOutgoingKbps?: number;
   /** Send: the encoder's `targetBitrate`, kbit/s. */
   targetKbps?: number;
+  /**
+   * Receive: packets counted lost in earlier intervals that arrived in this one
+   * (late or retransmitted; row `rp`). The loss rule nets them out.
+   */
+  repairedPackets?: number;
 }
 
 /** One stream of the diagnosed peer, with what is known of who is at the other end. */

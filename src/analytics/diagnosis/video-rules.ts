@@ -94,9 +94,14 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
   const limited = (i: DiagnosisInterval): number | undefined => {
     if (i.packets === 0) return undefined; // nothing sent (paused, muted): no picture to limit
     if (i.limitation === 'bandwidth') return 1;
+    // A low estimate limits only a sender that uses most of it: one that sends well under it (a small
+    // picture, application-limited) keeps the estimate low because it never probes higher. Without the
+    // bitrate the estimate alone counts.
     if (
       i.availableOutgoingKbps !== undefined &&
-      i.availableOutgoingKbps < LIMITATION.lowAvailableKbps
+      i.availableOutgoingKbps < LIMITATION.lowAvailableKbps &&
+      (i.bitrateBps === undefined ||
+        i.bitrateBps >= LIMITATION.usedShareOfAvailable * i.availableOutgoingKbps * 1000)
     )
       return 1;
     if (i.limitation !== undefined || i.availableOutgoingKbps !== undefined || i.fps !== undefined)
