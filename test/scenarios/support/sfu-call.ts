@@ -165,6 +165,8 @@ function countersSince(
   const dir = (d: 'upstream' | 'downstream') => ({
     forwarded: now[d].forwarded - then[d].forwarded,
     dropped: now[d].dropped - then[d].dropped,
+    queueDrops: now[d].queueDrops - then[d].queueDrops,
+    bytes: now[d].bytes - then[d].bytes,
   });
   return { upstream: dir('upstream'), downstream: dir('downstream') };
 }
