@@ -88,12 +88,6 @@ const TABLE = {
     peers: {
       B: { top: { kind: 'jitter', cause: 'network_path', direction: 'receive' } },
     },
-    knownMiss: {
-      measured:
-        "B: top issue packet_loss/network_path (poor, 7–10 % per interval on audio and video), jitter 36–42 ms fair below it; the rows counted 24 packets lost and 24 of them arriving late. With the rows' `rp` mapped to `repairedPackets` (09:35 UTC run): top issue jitter/network_path (32 ms), no loss issue: the label is met.",
-      reason:
-        "the loss rule nets out late arrivals (late-arrivals.ts) but reads them from DiagnosisInterval.repairedPackets, which from-metric-rows.ts (owned by branch h13d) does not fill from the row's `rp` yet: one line, `repairedPackets: r.rp`; remove this knownMiss once it is there",
-    },
   },
   'relay over TCP': {
     description: 'A reaches coturn over TCP only (relay policy), B over UDP',

@@ -41,6 +41,8 @@ export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
     pliCount: undefined,
     firCount: undefined,
     retransmittedPackets: r.rx,
+    // Packets counted lost earlier that arrived in this interval (reordered, late): the loss rule nets them out.
+    repairedPackets: r.rp,
     fecPacketsReceived: undefined,
     freezeCount: r.fc,
     freezeDurationMs: r.fd,
