@@ -13,6 +13,7 @@ import type {
 } from './webhook-tables.ts';
 
 import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
+import type { PeerReportBodiesTable } from './report-body-schema.ts';
 
 export interface ApiTokensTable {
   id: string;
@@ -241,4 +242,6 @@ export interface Database {
 
   peer_rollups: PeerRollupsTable;
   rollup_buckets: RollupBucketsTable;
+
+  peer_report_bodies: PeerReportBodiesTable;
 }
