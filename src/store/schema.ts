@@ -14,6 +14,7 @@ import type {
 
 import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
 import type { PeerReportBodiesTable } from './report-body-schema.ts';
+import type { MeetingSessionCountsTable } from './meeting-counts-schema.ts';
 
 export interface ApiTokensTable {
   id: string;
@@ -244,4 +245,5 @@ export interface Database {
   rollup_buckets: RollupBucketsTable;
 
   peer_report_bodies: PeerReportBodiesTable;
+  meeting_session_counts: MeetingSessionCountsTable;
 }

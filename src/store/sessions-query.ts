@@ -7,6 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, PeersTable, SessionsTable } from './schema.ts';
 import { likePattern } from './like-pattern.ts';
+import type { StoreDialect } from './store-dialect.ts';
 
 import { DAY_MS } from './migrations/034-session-counts.ts';
 
@@ -35,6 +36,7 @@ export interface SessionListQuery {
 export async function listSessions(
   db: Kysely<Database>,
   q: SessionListQuery,
+  dialect: StoreDialect = 'sqlite',
 ): Promise<{ rows: SessionRow[]; total: number }> {
   let base = db
     .selectFrom('sessions')
@@ -44,6 +46,7 @@ export async function listSessions(
   if (q.startTime !== undefined) base = base.where('sessions.started_at', '>=', q.startTime);
   if (q.endTime !== undefined) base = base.where('sessions.started_at', '<=', q.endTime);
   if (q.status) base = base.where('sessions.status', '=', q.status);
+  let meetingIds: string[] | undefined;
   if (q.search) {
     const term = q.search;
     // Meeting titles first (one indexed scan of the app's meetings), then the
@@ -56,14 +59,35 @@ export async function listSessions(
       .where(sql<string>`lower(title)`, 'like', sql<string>`${likePattern(term)} escape '\\'`)
       .limit(10_000)
       .execute();
-    const meetingIds = [...titled.map((m) => m.id), term];
-    base = base.where((eb) =>
-      eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', meetingIds)]),
-    );
+    meetingIds = [...titled.map((m) => m.id), term];
   }
+  const ranged = q.startTime !== undefined || q.endTime !== undefined;
   const total = countedByStatus(q)
     ? await storedCount(db, q)
-    : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    : !ranged && !(q.meetingId && q.search)
+      ? await meetingCount(db, q, meetingIds ?? [q.meetingId!])
+      : undefined;
+  // A search matching many sessions: walking the sort order's index and keeping the matching rows reads about
+  // (offset + limit) × all / matching rows, fewer than the matches the meeting index would read and sort once
+  // they are more than a few percent of the app. SQLite's planner cannot tell (it takes `IN` as selective);
+  // `+column` keeps it off the meeting index. PostgreSQL's planner weighs it from its statistics.
+  let walk = false;
+  if (q.search && total !== undefined && dialect === 'sqlite') {
+    const all = await storedCount(db, { ...q, search: undefined, meetingId: undefined });
+    walk = (q.offset + q.limit) * all < total * total;
+  }
+  if (q.search) {
+    const term = q.search;
+    const ids = meetingIds!;
+    base = base.where((eb) =>
+      walk
+        ? eb.or([
+            eb(sql<string>`+sessions.id`, '=', term),
+            eb(sql<string>`+sessions.meeting_id`, 'in', ids),
+          ])
+        : eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', ids)]),
+    );
+  }
   const sortColumn =
     q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
   const rows = await base
@@ -75,7 +99,44 @@ export async function listSessions(
     .offset(q.offset)
     .limit(q.limit)
     .execute();
-  return { rows: rows as SessionRow[], total };
+  return {
+    rows: rows as SessionRow[],
+    total:
+      total ??
+      Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+/**
+ * The exact count of the app's sessions (of `q.status`) in `meetingIds` from `meeting_session_counts`
+ * (migration 056's triggers keep it), plus, for a search, the session whose id is the term when its meeting is
+ * not among them.
+ */
+async function meetingCount(
+  db: Kysely<Database>,
+  q: SessionListQuery,
+  meetingIds: readonly string[],
+): Promise<number> {
+  let counts = db
+    .selectFrom('meeting_session_counts')
+    .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
+    .where('account_id', '=', q.accountId)
+    .where('app_id', '=', q.appId)
+    .where('meeting_id', 'in', meetingIds);
+  if (q.status) counts = counts.where('status', '=', q.status);
+  let total = Number((await counts.executeTakeFirst())?.n ?? 0);
+  if (q.search) {
+    let byId = db
+      .selectFrom('sessions')
+      .select('meeting_id')
+      .where('id', '=', q.search)
+      .where('account_id', '=', q.accountId)
+      .where('app_id', '=', q.appId);
+    if (q.status) byId = byId.where('status', '=', q.status);
+    const session = await byId.executeTakeFirst();
+    if (session && !meetingIds.includes(session.meeting_id)) total += 1;
+  }
+  return total;
 }
 
 /** Whether the filtered set is counted in `session_counts` (no meeting or search filter). */
