@@ -43,8 +43,6 @@ export async function listSessions(
     .where('sessions.account_id', '=', q.accountId)
     .where('sessions.app_id', '=', q.appId);
   if (q.meetingId) base = base.where('sessions.meeting_id', '=', q.meetingId);
-  if (q.startTime !== undefined) base = base.where('sessions.started_at', '>=', q.startTime);
-  if (q.endTime !== undefined) base = base.where('sessions.started_at', '<=', q.endTime);
   if (q.status) base = base.where('sessions.status', '=', q.status);
   let meetingIds: string[] | undefined;
   if (q.search) {
@@ -67,15 +65,25 @@ export async function listSessions(
     : !ranged && !(q.meetingId && q.search)
       ? await meetingCount(db, q, meetingIds ?? [q.meetingId!])
       : undefined;
-  // A search matching many sessions: walking the sort order's index and keeping the matching rows reads about
-  // (offset + limit) × all / matching rows, fewer than the matches the meeting index would read and sort once
-  // they are more than a few percent of the app. SQLite's planner cannot tell (it takes `IN` as selective);
-  // `+column` keeps it off the meeting index. PostgreSQL's planner weighs it from its statistics.
+  // A search or time range matching many sessions: walking the sort order's index and keeping the matching
+  // rows reads about (offset + limit) × all / matching rows, fewer than the matches the meeting or start-time
+  // index would read (each with its table row) and sort, once they are more than a few percent of the app.
+  // SQLite's planner cannot tell (it takes `IN` and ranges as selective); `+column` keeps it off those
+  // indexes. PostgreSQL's planner weighs it from its statistics.
   let walk = false;
-  if (q.search && total !== undefined && dialect === 'sqlite') {
-    const all = await storedCount(db, { ...q, search: undefined, meetingId: undefined });
+  if ((q.search || ranged) && total !== undefined && dialect === 'sqlite') {
+    const all = await storedCount(db, {
+      ...q,
+      search: undefined,
+      meetingId: undefined,
+      startTime: undefined,
+      endTime: undefined,
+    });
     walk = (q.offset + q.limit) * all < total * total;
   }
+  const startedAt = walk ? sql<number>`+sessions.started_at` : sql<number>`sessions.started_at`;
+  if (q.startTime !== undefined) base = base.where(startedAt, '>=', q.startTime);
+  if (q.endTime !== undefined) base = base.where(startedAt, '<=', q.endTime);
   if (q.search) {
     const term = q.search;
     const ids = meetingIds!;
