@@ -65,54 +65,102 @@ export async function listSessions(
     : !ranged && !(q.meetingId && q.search)
       ? await meetingCount(db, q, meetingIds ?? [q.meetingId!])
       : undefined;
-  // A search or time range matching many sessions: walking the sort order's index and keeping the matching
-  // rows reads about (offset + limit) × all / matching rows, fewer than the matches the meeting or start-time
-  // index would read (each with its table row) and sort, once they are more than a few percent of the app.
-  // SQLite's planner cannot tell (it takes `IN` and ranges as selective); `+column` keeps it off those
-  // indexes. PostgreSQL's planner weighs it from its statistics.
-  let walk = false;
-  if ((q.search || ranged) && total !== undefined && dialect === 'sqlite') {
-    const all = await storedCount(db, {
-      ...q,
-      search: undefined,
-      meetingId: undefined,
-      startTime: undefined,
-      endTime: undefined,
-    });
-    walk = (q.offset + q.limit) * all < total * total;
-  }
-  const startedAt = walk ? sql<number>`+sessions.started_at` : sql<number>`sessions.started_at`;
-  if (q.startTime !== undefined) base = base.where(startedAt, '>=', q.startTime);
-  if (q.endTime !== undefined) base = base.where(startedAt, '<=', q.endTime);
+  if (q.startTime !== undefined) base = base.where('sessions.started_at', '>=', q.startTime);
+  if (q.endTime !== undefined) base = base.where('sessions.started_at', '<=', q.endTime);
   if (q.search) {
     const term = q.search;
     const ids = meetingIds!;
     base = base.where((eb) =>
-      walk
-        ? eb.or([
-            eb(sql<string>`+sessions.id`, '=', term),
-            eb(sql<string>`+sessions.meeting_id`, 'in', ids),
-          ])
-        : eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', ids)]),
+      eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', ids)]),
     );
   }
   const sortColumn =
     q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
-  const rows = await base
-    .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
-    .selectAll('sessions')
-    .select('meetings.title as meeting_title')
-    .orderBy(sortColumn, q.sortOrder)
-    .orderBy('sessions.id', q.sortOrder)
-    .offset(q.offset)
-    .limit(q.limit)
-    .execute();
+  const walked =
+    (q.search || ranged) && total !== undefined && dialect === 'sqlite'
+      ? await walkedPage(db, q, meetingIds, total)
+      : undefined;
+  const rows =
+    walked ??
+    ((await base
+      .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
+      .selectAll('sessions')
+      .select('meetings.title as meeting_title')
+      .orderBy(sortColumn, q.sortOrder)
+      .orderBy('sessions.id', q.sortOrder)
+      .offset(q.offset)
+      .limit(q.limit)
+      .execute()) as SessionRow[]);
   return {
-    rows: rows as SessionRow[],
+    rows,
     total:
       total ??
       Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
   };
+}
+
+/**
+ * The page of a search or time range matching many sessions, read by walking the sort order's tenant index
+ * and keeping the matching rows, or undefined when that is not the cheaper way or did not fill the page.
+ *
+ * The meeting and start-time indexes read every match (with its table row, for the sort key) and sort them:
+ * linear in the matches. Walking the sort order instead reads about (offset + limit) × all ÷ matching rows when
+ * the matches are spread over the order, a constant for a given share of the app. They may not be spread (last
+ * week's sessions, oldest first, come after all the others), so the walk is bounded to 4× that many rows: when
+ * they hold fewer matches than the page needs, the caller reads the matches from their index as before. The
+ * bound is inside a subquery with its own LIMIT, which SQLite runs in index order and does not flatten.
+ */
+async function walkedPage(
+  db: Kysely<Database>,
+  q: SessionListQuery,
+  meetingIds: readonly string[] | undefined,
+  total: number,
+): Promise<SessionRow[] | undefined> {
+  const all = await storedCount(db, {
+    ...q,
+    search: undefined,
+    meetingId: undefined,
+    startTime: undefined,
+    endTime: undefined,
+  });
+  const wanted = q.offset + q.limit;
+  const budget = Math.ceil((4 * wanted * all) / Math.max(total, 1));
+  // Cheaper than reading every match only when the budget is below them.
+  if (total === 0 || budget >= total) return undefined;
+  const sortKey = q.sortBy === 'minutesConsumed' ? 'minutes_consumed' : 'created_at';
+  let inOrder = db
+    .selectFrom('sessions')
+    .select(['id', 'meeting_id', 'started_at', 'created_at', 'minutes_consumed'])
+    .where('account_id', '=', q.accountId)
+    .where('app_id', '=', q.appId);
+  if (q.status) inOrder = inOrder.where('status', '=', q.status);
+  inOrder = inOrder.orderBy(sortKey, q.sortOrder).orderBy('id', q.sortOrder).limit(budget);
+  let matching = db.selectFrom(inOrder.as('w')).select('w.id');
+  if (q.startTime !== undefined) matching = matching.where('w.started_at', '>=', q.startTime);
+  if (q.endTime !== undefined) matching = matching.where('w.started_at', '<=', q.endTime);
+  if (q.search) {
+    const term = q.search;
+    const ids = meetingIds ?? [];
+    matching = matching.where((eb) =>
+      eb.or([eb('w.id', '=', term), eb('w.meeting_id', 'in', ids)]),
+    );
+  }
+  const found = await matching
+    .orderBy(`w.${sortKey}`, q.sortOrder)
+    .orderBy('w.id', q.sortOrder)
+    .limit(wanted)
+    .execute();
+  if (found.length < wanted) return undefined;
+  const pageIds = found.slice(q.offset).map((r) => r.id);
+  const rows = (await db
+    .selectFrom('sessions')
+    .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
+    .selectAll('sessions')
+    .select('meetings.title as meeting_title')
+    .where('sessions.id', 'in', pageIds)
+    .execute()) as SessionRow[];
+  const at = new Map(pageIds.map((id, i) => [id, i]));
+  return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
 }
 
 /**

@@ -200,6 +200,9 @@ function queries(): Query[] {
     { associated_id: uuid(0x10000 + 1) },
     { associated_id: uuid(0x20000 + 1) },
     { search: 'weekly' },
+    // Most of the app's sessions: small pages are read by walking the sort order (src/store/sessions-query.ts).
+    { search: 'e' },
+    { search: 'e', start_time: T0 + DAY },
     { search: '100%' },
     { search: 'y_s' },
     { search: 'daily_' },
