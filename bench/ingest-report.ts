@@ -94,10 +94,14 @@ async function measureCompressedReport(
   token: string,
   iterations: number,
   coding: 'br' | 'gzip',
+  pid?: number,
 ) {
-  for (let i = 0; i < 20; i++) await get(url, token, coding); // warm-up (and the compressed cache, when on)
+  // The first answer (a finished report's is assembled, compressed and stored), then warm-up.
+  const firstMs = round((await get(url, token, coding)).ms);
+  for (let i = 0; i < 20; i++) await get(url, token, coding);
   const times: number[] = [];
   let wireBytes = 0;
+  const cpu0 = pid ? processCpuSeconds(pid) : 0;
   for (let i = 0; i < iterations; i++) {
     const r = await get(url, token, coding);
     if (r.status !== 200 || r.coding !== coding)
@@ -105,7 +109,17 @@ async function measureCompressedReport(
     times.push(r.ms);
     wireBytes = r.wireBytes;
   }
-  return { wireBytes, p50Ms: round(pct(times, 50)), p99Ms: round(pct(times, 99)) };
+  // Server CPU per answer: steadier than wall time on a shared machine (zlib's thread pool included).
+  const serverCpuMs = pid
+    ? round(((processCpuSeconds(pid) - cpu0) * 1000) / iterations)
+    : undefined;
+  return {
+    wireBytes,
+    firstMs,
+    p50Ms: round(pct(times, 50)),
+    p99Ms: round(pct(times, 99)),
+    serverCpuMs,
+  };
 }
 
 export async function createPeers(
@@ -225,9 +239,10 @@ export async function ingestRun(
 }
 
 /** Latency of `iterations` report requests, against JSON.stringify of the same object. */
-export async function measureReport(url: string, token: string, iterations: number) {
+export async function measureReport(url: string, token: string, iterations: number, pid?: number) {
   for (let i = 0; i < 20; i++) await get(url, token); // warm-up
   const times: number[] = [];
+  const cpu0 = pid ? processCpuSeconds(pid) : 0;
   let text = '';
   for (let i = 0; i < iterations; i++) {
     const r = await get(url, token);
@@ -235,6 +250,9 @@ export async function measureReport(url: string, token: string, iterations: numb
     times.push(r.ms);
     text = r.text;
   }
+  const serverCpuMs = pid
+    ? round(((processCpuSeconds(pid) - cpu0) * 1000) / iterations)
+    : undefined;
   const obj = JSON.parse(text);
   const q = obj.data.participant.peer_report.quality;
   const stringifyTimes: number[] = [];
@@ -244,6 +262,8 @@ export async function measureReport(url: string, token: string, iterations: numb
     JSON.stringify(obj);
     stringifyTimes.push(performance.now() - t0);
   }
+  // The JSON work above can outlast the server's keep-alive timeout: the next request opens fresh sockets.
+  agent.destroy();
   const p50 = pct(times, 50);
   const stringifyP50 = pct(stringifyTimes, 50);
   return {
@@ -257,8 +277,12 @@ export async function measureReport(url: string, token: string, iterations: numb
     p99Ms: round(pct(times, 99)),
     stringifyP50Ms: round(stringifyP50),
     ratioToStringify: round(p50 / stringifyP50),
+    serverCpuMs,
   };
 }
+
+const cpuRatio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b ? round(a / b) : undefined;
 
 /**
  * Report latency for one 60-minute peer: while it is live (one stored chunk
@@ -285,20 +309,36 @@ export async function reportRun(s: BenchServer, iterations: number, opts: { live
     if (r.status !== 200) throw new Error(`ingest failed ${r.status}`);
   }
   const url = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${peer.peerId}`;
-  const live = opts.live ? await measureReport(url, s.token, iterations) : undefined;
+  // A live report is assembled and compressed per request (brotli at the per-request quality).
+  const liveBrotli = opts.live
+    ? await measureCompressedReport(url, s.token, iterations, 'br', s.child.pid)
+    : undefined;
+  const liveIdentity = opts.live
+    ? await measureReport(url, s.token, iterations, s.child.pid)
+    : undefined;
+  const live =
+    liveIdentity && liveBrotli
+      ? {
+          ...liveIdentity,
+          brotli: liveBrotli,
+          brotliP50RatioToIdentity: round(liveBrotli.p50Ms / liveIdentity.p50Ms),
+          brotliCpuRatioToIdentity: cpuRatio(liveBrotli.serverCpuMs, liveIdentity.serverCpuMs),
+        }
+      : undefined;
   // The call ends: a finished peer's report is immutable (and cacheable when the cache is on).
   await post(`${s.url}/ingest/v1/peers/${peer.peerId}/leave`, peer.token, '{}');
   await new Promise((r) => setTimeout(r, 2000)); // the sweeper compacts it
   // The compressed answers first: measureReport ends with seconds of client-side JSON work, after which the
   // agent's idle keep-alive sockets are past the server's 5 s keep-alive timeout.
-  const brotli = await measureCompressedReport(url, s.token, iterations, 'br');
-  const gzip = await measureCompressedReport(url, s.token, iterations, 'gzip');
-  const identity = await measureReport(url, s.token, iterations);
+  const brotli = await measureCompressedReport(url, s.token, iterations, 'br', s.child.pid);
+  const gzip = await measureCompressedReport(url, s.token, iterations, 'gzip', s.child.pid);
+  const identity = await measureReport(url, s.token, iterations, s.child.pid);
   const finished = {
     ...identity,
     brotli,
     gzip,
     brotliP50RatioToIdentity: round(brotli.p50Ms / identity.p50Ms),
+    brotliCpuRatioToIdentity: cpuRatio(brotli.serverCpuMs, identity.serverCpuMs),
   };
   return live ? { live, finished } : finished;
 }
@@ -357,6 +397,8 @@ export async function benchIngestReport(
     ...compact,
     PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000',
     PEER_REPORT_REPORT_CACHE_MB: '0',
+    // The live peer stays live while it is measured, however slow the shared machine makes the ingest.
+    PEER_REPORT_PEER_TIMEOUT_MS: '86400000',
   });
   try {
     out.report_60min_peer_uncached = await reportRun(cold, 200, { live: true });

@@ -16,6 +16,7 @@ const s = await startBenchServer({
   PEER_REPORT_SWEEP_INTERVAL_MS: '500',
   PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000',
   PEER_REPORT_REPORT_CACHE_MB: '0',
+  PEER_REPORT_PEER_TIMEOUT_MS: '86400000',
   ...(pg ? { DATABASE_URL: pg.url } : {}),
 });
 try {

@@ -301,10 +301,17 @@ async function measure(s: BenchServer, n: number) {
     last_week: await q(`?start_time=${weekAgo}`),
     ended_last_week: await q(`?status=ENDED&start_time=${weekAgo}`),
     older_than_a_week: await q(`?end_time=${weekAgo}`),
+    // The matches at the far end of the sort order: a bounded walk finds too few, the start-time index answers.
+    last_week_oldest_first: await q(`?start_time=${weekAgo}&sort_order=ASC`),
+    last_week_by_minutes: await q(`?start_time=${weekAgo}&sort_by=minutesConsumed`),
+    a_month_page_5: await q(
+      `?start_time=${new Date(Date.now() - 37 * DAY).toISOString()}&end_time=${weekAgo}&page_no=5`,
+    ),
     one_meeting: await q(`?associated_id=${hexId(1, 999)}`),
     search_title: await q('?search=Meeting%20999'),
     search_title_part: await q('?search=ting%2012'),
     search_title_many: await q('?search=meeting%201'),
+    search_title_many_oldest_first: await q('?search=meeting%201&sort_order=ASC'),
     search_session_id: await q(`?search=${hexId(2, 4242)}`),
     search_no_match: await q('?search=nothing-like-this'),
   };

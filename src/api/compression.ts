@@ -1,8 +1,9 @@
 /**
- * Compressing response bodies (node:zlib, on its thread pool so the event loop keeps serving). Two settings:
- * `immutable` bodies (a finished call's report, cached compressed once) get brotli quality 5 / gzip 6; bodies
- * made per request get brotli 3 / gzip 4. Measured on a 60-minute report (5.6 MB): brotli 3 → 291 KB in ~19 ms,
- * 5 → 225 KB in ~36 ms, 11 → 170 KB in 8 s; gzip 6 → 303 KB in ~21 ms (BENCHMARKS.md, "Compression").
+ * Compressing response bodies (node:zlib, on its thread pool so the event loop keeps serving). Bodies made per
+ * request (a live report, listings) get brotli 3 / gzip 4, and brotli 4 from {@link LARGE_BODY_BYTES}: a live
+ * 60-minute report (6.2 MB) is 324 KB at brotli 3 (~22 ms of CPU) and 294 KB at 4 (~35 ms), the lowest quality
+ * within the 300 KB of issue 16 (BENCHMARKS.md, "Compression"). Finished reports are compressed once at brotli 5
+ * and stored (src/api/open-compressed-body.ts).
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -14,20 +15,19 @@ export const MIN_COMPRESSED_BYTES = 1024;
 const brotli = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
 
-/** `body` in `coding`; `immutable` spends more CPU once for a smaller body that is then cached. */
-export function compressBody(
-  body: Uint8Array,
-  coding: ContentCoding,
-  immutable = false,
-): Promise<Buffer> {
+/** From this size a per-request body gets brotli 4 instead of 3 (smaller, ~1.6× the CPU). */
+export const LARGE_BODY_BYTES = 1024 * 1024;
+
+/** `body` in `coding`, at the per-request setting for its size. */
+export function compressBody(body: Uint8Array, coding: ContentCoding): Promise<Buffer> {
   if (coding === 'br') {
     return brotli(body, {
       params: {
-        [zlib.constants.BROTLI_PARAM_QUALITY]: immutable ? 5 : 3,
+        [zlib.constants.BROTLI_PARAM_QUALITY]: body.byteLength >= LARGE_BODY_BYTES ? 4 : 3,
         [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
         [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
       },
     });
   }
-  return gzip(body, { level: immutable ? 6 : 4 });
+  return gzip(body, { level: 4 });
 }

@@ -9,6 +9,7 @@ import type { BatchWriter } from '../ingest/batch-writer.ts';
 import type { ParticipantRecord } from '../store/participants.ts';
 import type { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import type { ReportCache } from '../report/report-cache.ts';
+import type { CohortCache } from '../report/cohort-cache.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
@@ -21,6 +22,8 @@ export interface AppContext {
   writer: BatchWriter;
   participantTokens: ParticipantTokenCache;
   reportCache: ReportCache;
+  /** The reads behind finished reports' `quality_cohort`, shared for a few seconds. */
+  cohortCache: CohortCache;
   /** Ingest requests per participant (absent: unlimited). */
   ingestLimiter?: RateLimiter;
   /** Joins per participant, on top of the ingest limit (absent: unlimited). */

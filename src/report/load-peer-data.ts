@@ -2,7 +2,7 @@
  * Reads everything one peer report needs, scoped to the account and app so a
  * token of another tenant can never reach another account's peer.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, PeersTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-read.ts';
@@ -41,7 +41,12 @@ export interface PeerReportData {
 /**
  * A cheap fingerprint of everything a report of this peer depends on: the
  * peer's and its session's `updated_at` (bumped by every batch, join and
- * leave). Undefined when the peer does not exist in this account and app.
+ * leave), its newest chunk, what it stored at compaction (aggregates,
+ * diagnosis), and the session's other peers as its diagnosis blames from them
+ * (their newest `updated_at`, how many, and their stored diagnoses). Finished
+ * reports are cached and stored by it (src/api/routes/peer-report.ts), so
+ * whatever changes a report must change it. Undefined when the peer does not
+ * exist in this account and app.
  */
 export async function peerVersion(
   db: Kysely<Database>,
@@ -52,11 +57,29 @@ export async function peerVersion(
   const row = await db
     .selectFrom('peers')
     .innerJoin('sessions', 'sessions.id', 'peers.session_id')
-    .select([
+    .select((eb) => [
       'peers.updated_at as p',
       'sessions.updated_at as s',
       'peers.status as status',
       'peers.expired_at as expired_at',
+      'peers.diagnosis_upto as d',
+      'peers.quality_aggregates_upto as a',
+      'peers.diagnosis_final_stamp as fs',
+      sql<number | null>`length(peers.diagnosis_final)`.as('fl'),
+      eb
+        .selectFrom('quality_chunks')
+        .select(sql<string>`max(quality_chunks.id) || ':' || count(*)`.as('c'))
+        .whereRef('quality_chunks.peer_id', '=', 'peers.id')
+        .as('c'),
+      eb
+        .selectFrom('peers as others')
+        .select(
+          sql<string>`max(others.updated_at) || ':' || count(*) || ':' || coalesce(sum(others.diagnosis_upto), 0)`.as(
+            'o',
+          ),
+        )
+        .whereRef('others.session_id', '=', 'peers.session_id')
+        .as('o'),
     ])
     .where('peers.id', '=', peerId)
     .where('peers.account_id', '=', accountId)
@@ -64,7 +87,7 @@ export async function peerVersion(
     .executeTakeFirst();
   return row
     ? {
-        stamp: `${row.p}:${row.s}`,
+        stamp: [row.p, row.s, row.d, row.a, row.fl, row.fs, row.c, row.o].join('|'),
         live: row.status === 'live',
         expiredAt: row.expired_at === null ? null : Number(row.expired_at),
       }

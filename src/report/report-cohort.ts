@@ -1,9 +1,10 @@
 /**
  * The additive `data.quality_cohort` of a finished peer's report: where its
  * MOS falls among the app's peers of the week (src/rollup/cohort-context.ts),
- * read from the rollups at serve time (≤ 5 small indexed reads), so a cached
- * report body still shows the current week's cohort. Absent for a peer
- * without a rollup (live, or not compacted yet).
+ * read from the rollups at serve time (≤ 5 small indexed reads, shared for a
+ * few seconds through a {@link CohortCache}), so a cached report body still
+ * shows the current week's cohort. Absent for a peer without a rollup (live,
+ * or not compacted yet).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
@@ -14,6 +15,7 @@ import {
   rankInAsnBrowser,
 } from '../store/quality-rollups-read.ts';
 import { cohortRanks, cohortSummary, type CohortInput } from '../rollup/cohort-context.ts';
+import { CohortCache } from './cohort-cache.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -23,20 +25,35 @@ export async function qualityCohort(
   accountId: string,
   appId: string,
   peerId: string,
+  cache: CohortCache = new CohortCache(0),
+  peerStamp = '',
 ): Promise<Record<string, unknown> | undefined> {
-  const peer = await peerRollupOfPeer(db, accountId, appId, peerId);
-  if (!peer) return undefined;
+  // The peer's own row is keyed by its version (late telemetry re-rolls it up); a missing one is not kept, so
+  // the cohort shows up as soon as compaction wrote the rollup.
+  const peerKey = `p|${accountId}|${appId}|${peerId}|${peerStamp}`;
+  const peer = await cache.get(peerKey, () => peerRollupOfPeer(db, accountId, appId, peerId));
+  if (!peer) {
+    cache.delete(peerKey);
+    return undefined;
+  }
   const toDay = peer.day;
   const fromDay = new Date(dayStart(toDay) - 6 * DAY_MS).toISOString().slice(0, 10);
+  const scope = `${accountId}|${appId}|${fromDay}|${toDay}`;
+  const buckets = (dim: 'all' | 'asn' | 'browser', value: string) =>
+    cache.get(`b|${scope}|${dim}|${value}`, () =>
+      cohortBuckets(db, accountId, appId, fromDay, toDay, dim, value),
+    );
   const [app, asn, browser, both] = await Promise.all([
-    cohortBuckets(db, accountId, appId, fromDay, toDay, 'all', ''),
-    cohortBuckets(db, accountId, appId, fromDay, toDay, 'asn', peer.asn),
-    cohortBuckets(db, accountId, appId, fromDay, toDay, 'browser', peer.browser),
-    rankInAsnBrowser(
-      db,
-      { accountId, appId, fromDay, toDay, asn: peer.asn, browser: peer.browser },
-      peer.audio_mos,
-      peer.video_mos,
+    buckets('all', ''),
+    buckets('asn', peer.asn),
+    buckets('browser', peer.browser),
+    cache.get(`r|${scope}|${peer.asn}|${peer.browser}|${peer.audio_mos}|${peer.video_mos}`, () =>
+      rankInAsnBrowser(
+        db,
+        { accountId, appId, fromDay, toDay, asn: peer.asn, browser: peer.browser },
+        peer.audio_mos,
+        peer.video_mos,
+      ),
     ),
   ]);
   const inputs: CohortInput[] = [
@@ -71,11 +88,11 @@ export async function qualityCohort(
   };
 }
 
-/** `body` (`{"success":true,"data":{…}}`) with `data.quality_cohort` added. */
-export function withQualityCohort(body: Buffer, cohort: Record<string, unknown>): Buffer {
-  // The body ends with the `}` of data and the `}` of the root object.
-  return Buffer.concat([
-    body.subarray(0, body.length - 2),
-    Buffer.from(`,"quality_cohort":${JSON.stringify(cohort)}}}`),
-  ]);
+/**
+ * The end of a finished report's body from `cohort`: the `}` of data and the `}` of the root object, with
+ * `,"quality_cohort":{…}` before them when the peer has a cohort. The body without its last two bytes, then
+ * this, is the whole report.
+ */
+export function cohortTail(cohort: Record<string, unknown> | undefined): Buffer {
+  return Buffer.from(cohort ? `,"quality_cohort":${JSON.stringify(cohort)}}}` : '}}');
 }

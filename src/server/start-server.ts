@@ -11,6 +11,7 @@ import { openDatabase, type OpenDatabase } from '../store/open-database.ts';
 import { GeoLookup } from '../geo/geo-lookup.ts';
 import { BatchWriter } from '../ingest/batch-writer.ts';
 import { PreparePool } from '../ingest/prepare-pool.ts';
+import { CohortCache } from '../report/cohort-cache.ts';
 import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { closeTimedOutPeers } from '../store/peer-lifecycle.ts';
@@ -90,6 +91,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     writer,
     participantTokens: new ParticipantTokenCache(database.db),
     reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024),
+    cohortCache: new CohortCache(),
     ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst),
     joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst),
     metrics,

@@ -31,6 +31,8 @@ import * as qualityRollups from './migrations/030-quality-rollups.ts';
 import * as sessionsTenantIndexes from './migrations/033-sessions-tenant-indexes.ts';
 import * as sessionCounts from './migrations/034-session-counts.ts';
 import * as rollupDiagnosisKinds from './migrations/040-rollup-diagnosis-kinds.ts';
+import * as peerReportBodies from './migrations/055-peer-report-bodies.ts';
+import * as meetingSessionCounts from './migrations/056-meeting-session-counts.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -54,6 +56,8 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '033-sessions-tenant-indexes': sessionsTenantIndexes,
   '034-session-counts': sessionCounts,
   '040-rollup-diagnosis-kinds': rollupDiagnosisKinds,
+  '055-peer-report-bodies': peerReportBodies,
+  '056-meeting-session-counts': meetingSessionCounts,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

@@ -26,6 +26,7 @@ export const PER_PEER_TABLES = [
   'stream_state',
   'quality_chunks',
   'peer_batches',
+  'peer_report_bodies',
 ] as const;
 
 /** What an erasure removed. */

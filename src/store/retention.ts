@@ -125,6 +125,7 @@ export async function applyRetention(
         'stream_state',
         'quality_chunks',
         'peer_batches',
+        'peer_report_bodies',
       ] as const) {
         await tx.deleteFrom(table).where('peer_id', 'in', peerIds).execute();
       }

@@ -13,6 +13,8 @@ import type {
 } from './webhook-tables.ts';
 
 import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
+import type { PeerReportBodiesTable } from './report-body-schema.ts';
+import type { MeetingSessionCountsTable } from './meeting-counts-schema.ts';
 
 export interface ApiTokensTable {
   id: string;
@@ -241,4 +243,7 @@ export interface Database {
 
   peer_rollups: PeerRollupsTable;
   rollup_buckets: RollupBucketsTable;
+
+  peer_report_bodies: PeerReportBodiesTable;
+  meeting_session_counts: MeetingSessionCountsTable;
 }

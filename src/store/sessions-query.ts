@@ -7,6 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, PeersTable, SessionsTable } from './schema.ts';
 import { likePattern } from './like-pattern.ts';
+import type { StoreDialect } from './store-dialect.ts';
 
 import { DAY_MS } from './migrations/034-session-counts.ts';
 
@@ -35,15 +36,15 @@ export interface SessionListQuery {
 export async function listSessions(
   db: Kysely<Database>,
   q: SessionListQuery,
+  dialect: StoreDialect = 'sqlite',
 ): Promise<{ rows: SessionRow[]; total: number }> {
   let base = db
     .selectFrom('sessions')
     .where('sessions.account_id', '=', q.accountId)
     .where('sessions.app_id', '=', q.appId);
   if (q.meetingId) base = base.where('sessions.meeting_id', '=', q.meetingId);
-  if (q.startTime !== undefined) base = base.where('sessions.started_at', '>=', q.startTime);
-  if (q.endTime !== undefined) base = base.where('sessions.started_at', '<=', q.endTime);
   if (q.status) base = base.where('sessions.status', '=', q.status);
+  let meetingIds: string[] | undefined;
   if (q.search) {
     const term = q.search;
     // Meeting titles first (one indexed scan of the app's meetings), then the
@@ -56,26 +57,142 @@ export async function listSessions(
       .where(sql<string>`lower(title)`, 'like', sql<string>`${likePattern(term)} escape '\\'`)
       .limit(10_000)
       .execute();
-    const meetingIds = [...titled.map((m) => m.id), term];
-    base = base.where((eb) =>
-      eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', meetingIds)]),
-    );
+    meetingIds = [...titled.map((m) => m.id), term];
   }
+  const ranged = q.startTime !== undefined || q.endTime !== undefined;
   const total = countedByStatus(q)
     ? await storedCount(db, q)
-    : Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    : !ranged && !(q.meetingId && q.search)
+      ? await meetingCount(db, q, meetingIds ?? [q.meetingId!])
+      : undefined;
+  if (q.startTime !== undefined) base = base.where('sessions.started_at', '>=', q.startTime);
+  if (q.endTime !== undefined) base = base.where('sessions.started_at', '<=', q.endTime);
+  if (q.search) {
+    const term = q.search;
+    const ids = meetingIds!;
+    base = base.where((eb) =>
+      eb.or([eb('sessions.id', '=', term), eb('sessions.meeting_id', 'in', ids)]),
+    );
+  }
   const sortColumn =
     q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
-  const rows = await base
+  const walked =
+    (q.search || ranged) && total !== undefined && dialect === 'sqlite'
+      ? await walkedPage(db, q, meetingIds, total)
+      : undefined;
+  const rows =
+    walked ??
+    ((await base
+      .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
+      .selectAll('sessions')
+      .select('meetings.title as meeting_title')
+      .orderBy(sortColumn, q.sortOrder)
+      .orderBy('sessions.id', q.sortOrder)
+      .offset(q.offset)
+      .limit(q.limit)
+      .execute()) as SessionRow[]);
+  return {
+    rows,
+    total:
+      total ??
+      Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+  };
+}
+
+/**
+ * The page of a search or time range matching many sessions, read by walking the sort order's tenant index
+ * and keeping the matching rows, or undefined when that is not the cheaper way or did not fill the page.
+ *
+ * The meeting and start-time indexes read every match (with its table row, for the sort key) and sort them:
+ * linear in the matches. Walking the sort order instead reads about (offset + limit) × all ÷ matching rows when
+ * the matches are spread over the order, a constant for a given share of the app. They may not be spread (last
+ * week's sessions, oldest first, come after all the others), so the walk is bounded to 4× that many rows: when
+ * they hold fewer matches than the page needs, the caller reads the matches from their index as before. The
+ * bound is inside a subquery with its own LIMIT, which SQLite runs in index order and does not flatten.
+ */
+async function walkedPage(
+  db: Kysely<Database>,
+  q: SessionListQuery,
+  meetingIds: readonly string[] | undefined,
+  total: number,
+): Promise<SessionRow[] | undefined> {
+  const all = await storedCount(db, {
+    ...q,
+    search: undefined,
+    meetingId: undefined,
+    startTime: undefined,
+    endTime: undefined,
+  });
+  const wanted = q.offset + q.limit;
+  const budget = Math.ceil((4 * wanted * all) / Math.max(total, 1));
+  // Cheaper than reading every match only when the budget is below them.
+  if (total === 0 || budget >= total) return undefined;
+  const sortKey = q.sortBy === 'minutesConsumed' ? 'minutes_consumed' : 'created_at';
+  let inOrder = db
+    .selectFrom('sessions')
+    .select(['id', 'meeting_id', 'started_at', 'created_at', 'minutes_consumed'])
+    .where('account_id', '=', q.accountId)
+    .where('app_id', '=', q.appId);
+  if (q.status) inOrder = inOrder.where('status', '=', q.status);
+  inOrder = inOrder.orderBy(sortKey, q.sortOrder).orderBy('id', q.sortOrder).limit(budget);
+  let matching = db.selectFrom(inOrder.as('w')).select('w.id');
+  if (q.startTime !== undefined) matching = matching.where('w.started_at', '>=', q.startTime);
+  if (q.endTime !== undefined) matching = matching.where('w.started_at', '<=', q.endTime);
+  if (q.search) {
+    const term = q.search;
+    const ids = meetingIds ?? [];
+    matching = matching.where((eb) =>
+      eb.or([eb('w.id', '=', term), eb('w.meeting_id', 'in', ids)]),
+    );
+  }
+  const found = await matching
+    .orderBy(`w.${sortKey}`, q.sortOrder)
+    .orderBy('w.id', q.sortOrder)
+    .limit(wanted)
+    .execute();
+  if (found.length < wanted) return undefined;
+  const pageIds = found.slice(q.offset).map((r) => r.id);
+  const rows = (await db
+    .selectFrom('sessions')
     .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')
     .selectAll('sessions')
     .select('meetings.title as meeting_title')
-    .orderBy(sortColumn, q.sortOrder)
-    .orderBy('sessions.id', q.sortOrder)
-    .offset(q.offset)
-    .limit(q.limit)
-    .execute();
-  return { rows: rows as SessionRow[], total };
+    .where('sessions.id', 'in', pageIds)
+    .execute()) as SessionRow[];
+  const at = new Map(pageIds.map((id, i) => [id, i]));
+  return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
+}
+
+/**
+ * The exact count of the app's sessions (of `q.status`) in `meetingIds` from `meeting_session_counts`
+ * (migration 056's triggers keep it), plus, for a search, the session whose id is the term when its meeting is
+ * not among them.
+ */
+async function meetingCount(
+  db: Kysely<Database>,
+  q: SessionListQuery,
+  meetingIds: readonly string[],
+): Promise<number> {
+  let counts = db
+    .selectFrom('meeting_session_counts')
+    .select((eb) => eb.fn.sum<number | string | null>('n').as('n'))
+    .where('account_id', '=', q.accountId)
+    .where('app_id', '=', q.appId)
+    .where('meeting_id', 'in', meetingIds);
+  if (q.status) counts = counts.where('status', '=', q.status);
+  let total = Number((await counts.executeTakeFirst())?.n ?? 0);
+  if (q.search) {
+    let byId = db
+      .selectFrom('sessions')
+      .select('meeting_id')
+      .where('id', '=', q.search)
+      .where('account_id', '=', q.accountId)
+      .where('app_id', '=', q.appId);
+    if (q.status) byId = byId.where('status', '=', q.status);
+    const session = await byId.executeTakeFirst();
+    if (session && !meetingIds.includes(session.meeting_id)) total += 1;
+  }
+  return total;
 }
 
 /** Whether the filtered set is counted in `session_counts` (no meeting or search filter). */

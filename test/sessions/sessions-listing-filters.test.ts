@@ -2,8 +2,9 @@
  * Every filter and sort of the sessions listing against an oracle: sessions of
  * two apps and another account, seeded in random time order with ties, then
  * each query's page and exact `total_count` compared with the same selection
- * made in JS. Also that the stored per-status counts (migration 034's
- * triggers) follow a session's end and deletion. Runs on both stores.
+ * made in JS. Also that the stored per-status and per-meeting counts
+ * (migrations 034 and 056's triggers) follow a session's end, move and
+ * deletion. Runs on both stores.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -199,6 +200,9 @@ function queries(): Query[] {
     { associated_id: uuid(0x10000 + 1) },
     { associated_id: uuid(0x20000 + 1) },
     { search: 'weekly' },
+    // Most of the app's sessions: small pages are read by walking the sort order (src/store/sessions-query.ts).
+    { search: 'e' },
+    { search: 'e', start_time: T0 + DAY },
     { search: '100%' },
     { search: 'y_s' },
     { search: 'daily_' },
@@ -249,6 +253,18 @@ describe('sessions listing', () => {
       .where('id', '=', moved.id)
       .execute();
     moved.started_at += 2 * DAY;
+    // A session moved to another meeting (the per-meeting counts of migration 056).
+    const rehomed = seeded.find(
+      (s) => s.app_id === t.appId && s.title === 'Retro' && s.id !== liveOne.id,
+    )!;
+    const support = seeded.find((s) => s.app_id === t.appId && s.title === 'Support call')!;
+    await db
+      .updateTable('sessions')
+      .set({ meeting_id: support.meeting_id } as never)
+      .where('id', '=', rehomed.id)
+      .execute();
+    rehomed.meeting_id = support.meeting_id;
+    rehomed.title = support.title;
     const ranges: Query[] = [
       { start_time: T0 + DAY },
       { end_time: T0 + 2 * DAY - 1, status: 'ENDED' },
@@ -260,11 +276,26 @@ describe('sessions listing', () => {
       { status: 'ENDED' },
       { sort_by: 'minutesConsumed' },
       ...ranges,
+      { search: 'retro' },
+      { search: 'support', status: 'ENDED' },
+      { search: 'support', page_no: 2, per_page: 7 },
+      { associated_id: support.meeting_id },
+      { search: liveOne.id },
     ] as Query[])
       assert.deepEqual(await list(q), oracle(q), JSON.stringify(q));
     const { rows } = await sql<{
       n: string | number;
     }>`select sum(n) as n from session_counts`.execute(db);
     assert.equal(Number(rows[0].n), seeded.length, 'every tenant’s count equals its rows');
+    const byMeeting = await db
+      .selectFrom('meeting_session_counts')
+      .select(['meeting_id', 'status', 'n'])
+      .execute();
+    for (const c of byMeeting)
+      assert.equal(
+        Number(c.n),
+        seeded.filter((s) => s.meeting_id === c.meeting_id && s.status === c.status).length,
+        `sessions of meeting ${c.meeting_id}, ${c.status}`,
+      );
   });
 });

@@ -4,11 +4,19 @@ import type { AppEnv } from '../context.ts';
 import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
-import { loadPeerData } from '../../report/load-peer-data.ts';
+import { loadPeerData, peerVersion } from '../../report/load-peer-data.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
-import { peerVersion } from '../../report/load-peer-data.ts';
 import { preferredCoding, type ContentCoding } from '../content-encoding.ts';
-import { compressBody, MIN_COMPRESSED_BYTES } from '../compression.ts';
+import { MIN_COMPRESSED_BYTES } from '../compression.ts';
+import { closeCompressedBody, openCompressedBody } from '../open-compressed-body.ts';
+import { qualityCohort, cohortTail } from '../../report/report-cohort.ts';
+import { readStoredReportBody, storeReportBody } from '../../store/stored-report-bodies.ts';
+
+/**
+ * The format of stored report bodies: part of their key, so a release that changes what a report contains
+ * ignores (and replaces) the bodies an older one stored. Bump it with any change to the report's content.
+ */
+const STORED_REPORT_FORMAT = 1;
 
 function sendReport(c: Context<AppEnv>, body: Buffer, coding: ContentCoding | undefined): Response {
   const headers: Record<string, string> = {
@@ -22,7 +30,6 @@ function sendReport(c: Context<AppEnv>, body: Buffer, coding: ContentCoding | un
     headers,
   );
 }
-import { qualityCohort, withQualityCohort } from '../../report/report-cohort.ts';
 
 /** Routes of the peer report. */
 export function peerReportRoutes(): Hono<AppEnv> {
@@ -48,36 +55,63 @@ export function peerReportRoutes(): Hono<AppEnv> {
         ERROR_CODES.peer_expired,
       );
     }
-    // A live peer's duration moves with the clock: only finished peers are served from the cache.
-    const key = version.live
-      ? undefined
-      : `${peerId}|${[...sections].sort().join(',')}|${includePeerEvents}|${version.stamp}`;
-    // A finished report is compressed once, in the client's coding, and cached so (a live one is compressed per
-    // request by the compression middleware).
-    const coding = preferredCoding(c.req.header('accept-encoding'));
-    // Where this peer sits among the app's peers moves as others finish: asked each time, part of the packed key.
-    const cohort = version.live ? undefined : await qualityCohort(ctx.db, accountId, appId, peerId);
-    const packedKey =
-      key && coding ? `${key}|${coding}|${cohort ? JSON.stringify(cohort) : ''}` : undefined;
-    const packed = packedKey ? ctx.reportCache.get(packedKey) : undefined;
-    if (packed) return sendReport(c, packed, coding);
-    let body = key ? ctx.reportCache.get(key) : undefined;
-    if (!body) {
+    const assemble = async (): Promise<Buffer> => {
       const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections, {
         diagnosis: ctx.config.diagnosis,
         liveDiagnosisRefreshMs: ctx.config.liveDiagnosisRefreshMs,
       });
       if (!data) throw notFound(`peer '${peerId}'`);
-      body = assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
-      if (key) ctx.reportCache.set(key, body);
+      return assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
+    };
+    // A live peer's report moves with every batch and with the clock: assembled per request, compressed by the
+    // compression middleware.
+    if (version.live) return sendReport(c, await assemble(), undefined);
+
+    // A finished peer's report is immutable until its version changes. Its body ends `}}` (data, root); where
+    // the peer sits among the app's peers (`quality_cohort`) moves as others finish, so it is the body's end,
+    // added per request after a body assembled (and compressed) once.
+    const variant = `${[...sections].sort().join(',')}|${includePeerEvents}|${ctx.config.diagnosis}|${STORED_REPORT_FORMAT}`;
+    const cohort = await qualityCohort(
+      ctx.db,
+      accountId,
+      appId,
+      peerId,
+      ctx.cohortCache,
+      version.stamp,
+    );
+    const tail = cohortTail(cohort);
+    const coding = preferredCoding(c.req.header('accept-encoding'));
+    const key = `${peerId}|${variant}|${version.stamp}`;
+    if (coding) {
+      // Compressed once, at the first request in this coding, and stored in the database: a cold cache, a
+      // restart or another process serves the stored bytes (src/api/open-compressed-body.ts).
+      const storedKey = { peerId, variant, coding };
+      const openKey = `${key}|${coding}`;
+      let open = ctx.reportCache.get(openKey);
+      if (!open) {
+        open = await readStoredReportBody(ctx.db, storedKey, version.stamp);
+        if (open) ctx.reportCache.set(openKey, open);
+      }
+      if (open) return sendReport(c, closeCompressedBody(open, coding, tail), coding);
+      const body = ctx.reportCache.get(key) ?? (await assemble());
+      if (body.byteLength >= MIN_COMPRESSED_BYTES) {
+        open = await openCompressedBody(body.subarray(0, body.byteLength - 2), coding);
+        ctx.reportCache.set(openKey, open);
+        try {
+          await storeReportBody(ctx.db, storedKey, version.stamp, open);
+        } catch {
+          // Storing is a saving, not the answer: the next request compresses again.
+        }
+        return sendReport(c, closeCompressedBody(open, coding, tail), coding);
+      }
+      return sendReport(c, Buffer.concat([body.subarray(0, body.byteLength - 2), tail]), undefined);
     }
-    if (cohort) body = withQualityCohort(body, cohort);
-    if (packedKey && coding && ctx.reportCache.enabled && body.byteLength >= MIN_COMPRESSED_BYTES) {
-      const compressed = await compressBody(body, coding, true);
-      ctx.reportCache.set(packedKey, compressed);
-      return sendReport(c, compressed, coding);
+    let body = ctx.reportCache.get(key);
+    if (!body) {
+      body = await assemble();
+      ctx.reportCache.set(key, body);
     }
-    return sendReport(c, body, undefined);
+    return sendReport(c, Buffer.concat([body.subarray(0, body.byteLength - 2), tail]), undefined);
   });
   return r;
 }

@@ -195,19 +195,23 @@ export function sessionsRoutes(): Hono<AppEnv> {
     if (associated && !isUuid(associated)) {
       return c.json({ success: true, data: { sessions: [] }, paging: pagingBlock(page, 0, 0) });
     }
-    const { rows, total } = await listSessions(ctx.db, {
-      accountId,
-      appId,
-      meetingId: associated || undefined,
-      startTime,
-      endTime,
-      status,
-      search: c.req.query('search')?.trim() || undefined,
-      sortBy,
-      sortOrder: sortOrder === 'ASC' ? 'asc' : 'desc',
-      offset: page.offset,
-      limit: page.perPage,
-    });
+    const { rows, total } = await listSessions(
+      ctx.db,
+      {
+        accountId,
+        appId,
+        meetingId: associated || undefined,
+        startTime,
+        endTime,
+        status,
+        search: c.req.query('search')?.trim() || undefined,
+        sortBy,
+        sortOrder: sortOrder === 'ASC' ? 'asc' : 'desc',
+        offset: page.offset,
+        limit: page.perPage,
+      },
+      ctx.dialect,
+    );
     const live = await liveMinutes(
       ctx.db,
       rows.filter((s) => s.status === 'LIVE').map((s) => s.id),
