@@ -30,6 +30,7 @@ import * as exportOrderIndex from './migrations/028-export-order-index.ts';
 import * as qualityRollups from './migrations/030-quality-rollups.ts';
 import * as sessionsTenantIndexes from './migrations/033-sessions-tenant-indexes.ts';
 import * as sessionCounts from './migrations/034-session-counts.ts';
+import * as rollupCells from './migrations/045-rollup-cells.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -52,6 +53,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '030-quality-rollups': qualityRollups,
   '033-sessions-tenant-indexes': sessionsTenantIndexes,
   '034-session-counts': sessionCounts,
+  '045-rollup-cells': rollupCells,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

@@ -12,7 +12,7 @@ import type {
   WebhooksTable,
 } from './webhook-tables.ts';
 
-import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
+import type { PeerRollupsTable, RollupBucketsTable, RollupCellsTable } from './rollup-schema.ts';
 
 export interface ApiTokensTable {
   id: string;
@@ -241,4 +241,5 @@ export interface Database {
 
   peer_rollups: PeerRollupsTable;
   rollup_buckets: RollupBucketsTable;
+  rollup_cells: RollupCellsTable;
 }
