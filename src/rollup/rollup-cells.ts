@@ -49,7 +49,10 @@ export function weekOf(day: string): string {
 }
 
 /** The two dimensions of a pair in stored order. */
-export function pairOrder(x: RollupDimension, y: RollupDimension): [RollupDimension, RollupDimension] {
+export function pairOrder(
+  x: RollupDimension,
+  y: RollupDimension,
+): [RollupDimension, RollupDimension] {
   return ROLLUP_DIMENSIONS.indexOf(x) < ROLLUP_DIMENSIONS.indexOf(y) ? [x, y] : [y, x];
 }
 
@@ -61,9 +64,9 @@ export const DIMENSION_PAIRS: readonly [RollupDimension, RollupDimension][] =
 
 /**
  * The cells a peer counts in (besides its day buckets of `rollup_buckets`):
- * its week's single-dimension cells (`all` and each dimension but `hour`,
- * which only groups as a time series, by day), and its day's and week's pair
- * cells.
+ * its week's single-dimension cells (`all` and each dimension; `hour` is
+ * grouped as a time series, by day, but filtered on over weeks), and its
+ * day's and week's pair cells: 37 cells.
  */
 export function cellKeysOf(p: Pick<PeerRollup, 'day' | RollupDimension>): CellKey[] {
   const week = weekOf(p.day);
@@ -71,7 +74,6 @@ export function cellKeysOf(p: Pick<PeerRollup, 'day' | RollupDimension>): CellKe
     { grain: 'w', period: week, a_dim: '', a_value: '', b_dim: 'all', b_value: '' },
   ];
   for (const dim of ROLLUP_DIMENSIONS) {
-    if (dim === 'hour') continue;
     out.push({ grain: 'w', period: week, a_dim: '', a_value: '', b_dim: dim, b_value: p[dim] });
   }
   for (const grain of ['d', 'w'] as const) {

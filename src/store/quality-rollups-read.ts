@@ -1,10 +1,12 @@
 /**
  * Queries over the fleet quality rollups (never raw telemetry):
- * - {@link qualityByGroup}: without filters, merges the pre-aggregated
- *   buckets of the range (≤ days × groups rows, each a few hundred bytes);
- *   with filters, reads the matching per-peer summary rows of the range
- *   (index by app and filtered dimension and time) and aggregates them with
- *   the same bucket code, so both paths give the same figures.
+ * - {@link qualityByGroup}: merges the pre-aggregated buckets of the range
+ *   (rollup-cells-read.ts): day buckets for a time series, else whole ISO
+ *   weeks plus the edge days; one dimension's buckets, or a pair's when a
+ *   filter and the group (or two filters) involve two dimensions. Only a
+ *   query involving three or more dimensions reads the matching per-peer
+ *   summary rows (index by app and filtered dimension and time), aggregated
+ *   with the same bucket code, so every path gives the same figures.
  * - {@link worstPeers}: the per-peer rows, worst first, paged.
  * - {@link cohortBuckets}: the merged buckets a peer's cohort context reads.
  * Days are UTC; a range is whole days `fromDay`..`toDay` inclusive.
@@ -21,6 +23,8 @@ import {
   type GroupFigures,
 } from '../rollup/bucket-data.ts';
 import type { PeerRollup, RollupDimension } from '../rollup/peer-rollup.ts';
+import { dayPeriods, rangePeriods } from '../rollup/rollup-cells.ts';
+import { cellPlan, cellRows, cellSizes } from './rollup-cells-read.ts';
 import {
   ISSUE_KINDS,
   issuesOfMask,
@@ -120,34 +124,49 @@ export async function qualityByGroup(
     return g;
   };
   let total: number | undefined;
-  if (!hasFilters(scope.filters)) {
-    const dim = groupBy === 'day' ? 'all' : groupBy;
+  const plan = cellPlan(scope.filters, groupBy);
+  if (plan) {
+    // Merged buckets: by day for a time series or sparklines, else whole weeks plus the edge days.
+    const periods =
+      groupBy === 'day' || groupBy === 'hour' || perDay
+        ? dayPeriods(scope.fromDay, scope.toDay)
+        : rangePeriods(scope.fromDay, scope.toDay);
+    const cells = { accountId: scope.accountId, appId: scope.appId, periods };
     let values: string[] | undefined;
-    if (groupBy !== 'day' && groupBy !== 'hour') {
+    if (plan.ranked) {
       // Only the `limit` largest groups are answered: rank the values by their peer counts (summed in the
       // database, without the histograms), then read the histograms of those alone.
-      const sizes = await groupSizes(db, scope, dim);
+      const sizes = await cellSizes(db, cells, plan);
       total = sizes.length;
       values = sizes.slice(0, limit).map((g) => g.value);
     }
-    const rows = await bucketRows(db, scope, dim, values);
-    const totals = dim === 'all' ? rows : await bucketRows(db, scope, 'all');
+    const rows = await cellRows(db, cells, plan.spec, plan.group, values);
     for (const r of rows) {
-      const key = groupBy === 'day' ? r.day : groupBy === 'hour' ? `${r.day}T${r.value}` : r.value;
+      const value = plan.group === 'a' ? r.a_value : r.b_value;
+      const key =
+        plan.group === 'period' ? r.period : groupBy === 'hour' ? `${r.period}T${value}` : value;
       const data = parseBucket(r.data);
-      for (const g of perDay ? [into(key), dayOf(key, r.day)] : [into(key)]) {
+      for (const g of perDay ? [into(key), dayOf(key, r.period)] : [into(key)]) {
         mergeBucket(g.data, data);
         g.peers += Number(r.peers);
         g.minutes += Number(r.minutes);
       }
     }
-    for (const r of totals) {
-      if (dim !== 'all') mergeBucket(overall.data, parseBucket(r.data));
-      overall.peers += Number(r.peers);
-      overall.minutes += Number(r.minutes);
+    if (plan.overall) {
+      for (const r of await cellRows(db, cells, plan.overall)) {
+        mergeBucket(overall.data, parseBucket(r.data));
+        overall.peers += Number(r.peers);
+        overall.minutes += Number(r.minutes);
+      }
+    } else {
+      for (const g of groups.values()) {
+        mergeBucket(overall.data, g.data);
+        overall.peers += g.peers;
+        overall.minutes += g.minutes;
+      }
     }
-    if (dim === 'all') for (const g of groups.values()) mergeBucket(overall.data, g.data);
   } else {
+    // Three or more dimensions (two filters and a third grouped): no buckets; the matching per-peer rows.
     for (const p of await peerRows(db, scope)) {
       const key =
         groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
@@ -191,47 +210,6 @@ function dailyFigures(
       poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000,
     };
   });
-}
-
-async function bucketRows(
-  db: Kysely<Database>,
-  scope: RollupScope,
-  dim: string,
-  values?: readonly string[],
-) {
-  if (values?.length === 0) return [];
-  let q = db
-    .selectFrom('rollup_buckets')
-    .select(['day', 'value', 'peers', 'minutes', 'data'])
-    .where('app_id', '=', scope.appId)
-    .where('dim', '=', dim)
-    .where('day', '>=', scope.fromDay)
-    .where('day', '<=', scope.toDay)
-    .where('account_id', '=', scope.accountId);
-  if (values) q = q.where('value', 'in', values);
-  return q.execute();
-}
-
-/** The values of `dim` in the scope with their peer counts, largest first (ties by value). */
-async function groupSizes(
-  db: Kysely<Database>,
-  scope: RollupScope,
-  dim: string,
-): Promise<{ value: string; peers: number }[]> {
-  const rows = await db
-    .selectFrom('rollup_buckets')
-    .select(['value', (eb) => eb.fn.sum<number | string>('peers').as('peers')])
-    .where('app_id', '=', scope.appId)
-    .where('dim', '=', dim)
-    .where('day', '>=', scope.fromDay)
-    .where('day', '<=', scope.toDay)
-    .where('account_id', '=', scope.accountId)
-    .groupBy('value')
-    .execute();
-  return rows
-    .map((r) => ({ value: r.value, peers: Number(r.peers) }))
-    .filter((r) => r.peers > 0)
-    .sort((a, b) => b.peers - a.peers || (a.value < b.value ? -1 : 1));
 }
 
 const FIGURE_COLUMNS = [

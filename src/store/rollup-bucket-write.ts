@@ -1,7 +1,7 @@
 /**
  * Adding peers' contributions to rollup bucket rows (`rollup_buckets`,
  * `rollup_cells`) in a few multi-row statements per table, whatever the
- * number of buckets: a finished peer touches 7 day buckets and 36 cells, and
+ * number of buckets: a finished peer touches 7 day buckets and 37 cells, and
  * one statement each would cost more CPU than its whole rollup is allowed
  * (issue 15: ≤ 5 % of the peer's ingest).
  *
@@ -61,14 +61,20 @@ async function applySlice(
   const allCols = sql.join(
     ['account_id', ...table.keyColumns, 'peers', 'minutes', 'data'].map((c) => sql.ref(c)),
   );
-  const rowOf = (d: BucketChange, peers: number, minutes: number, data: string): RawBuilder<unknown> =>
-    sql`(${sql.join([d.account_id, ...d.key, peers, minutes, data])})`;
+  const rowOf = (
+    d: BucketChange,
+    peers: number,
+    minutes: number,
+    data: string,
+  ): RawBuilder<unknown> => sql`(${sql.join([d.account_id, ...d.key, peers, minutes, data])})`;
   await sql`insert into ${t} (${allCols}) values ${sql.join(slice.map((d) => rowOf(d, 0, 0, '{}')))} on conflict (${keyCols}) do nothing`.execute(
     tx,
   );
   const keyList = sql.join(slice.map((d) => sql`(${sql.join(d.key)})`));
   const lock = dialect === 'postgres' ? sql` order by ${keyCols} for update` : sql``;
-  const current = await sql<Record<string, unknown>>`select ${keyCols}, ${sql.ref('peers')}, ${sql.ref('minutes')}, ${sql.ref('data')} from ${t} where (${keyCols}) in (values ${keyList})${lock}`.execute(
+  const current = await sql<
+    Record<string, unknown>
+  >`select ${keyCols}, ${sql.ref('peers')}, ${sql.ref('minutes')}, ${sql.ref('data')} from ${t} where (${keyCols}) in (values ${keyList})${lock}`.execute(
     tx,
   );
   const byKey = new Map<string, Record<string, unknown>>();
