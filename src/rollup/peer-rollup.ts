@@ -136,6 +136,16 @@ export function peerRollupOf(
   };
 }
 
+/**
+ * The severities a peer of `verdict` can have (inclusive): the verdict's
+ * rank × 1000 plus (5 − lowest MOS) × 100, which stays within 0..999 for any
+ * MOS in (−5, 5]; the peers query bounds its index walk with it.
+ */
+export function severityRange(verdict: Verdict): [number, number] {
+  const rank = VERDICTS.indexOf(verdict);
+  return [rank * 1000, rank * 1000 + 999];
+}
+
 /** The bucket keys (dimension, value) a peer counts in on its day: `all` plus one per dimension. */
 export function bucketKeysOf(
   p: Pick<PeerRollup, RollupDimension>,

@@ -25,9 +25,11 @@ import {
 import type { PeerRollup, RollupDimension } from '../rollup/peer-rollup.ts';
 import { dayPeriods, rangePeriods } from '../rollup/rollup-cells.ts';
 import { cellPlan, cellRows, cellSizes } from './rollup-cells-read.ts';
+import { severityRange } from '../rollup/peer-rollup.ts';
 import {
   ISSUE_KINDS,
   issuesOfMask,
+  VERDICTS,
   type IssueKind,
   type Verdict,
 } from '../rollup/rollup-verdict.ts';
@@ -288,32 +290,82 @@ export interface PeersQuery extends RollupScope {
 /** One row of the peers query. */
 export type WorstPeer = Omit<PeerRollup, 'account_id' | 'issue_mask'> & { issues: IssueKind[] };
 
-/** The peers of the scope, worst first (severity, then id, both descending), one page, and how many match. */
+/** From this many matching peers on, a page is read by walking the worst-first index (see {@link worstPeers}). */
+const WALK_MIN_PEERS = 1000;
+
+/**
+ * The peers of the scope, worst first (severity, then id, both descending),
+ * one page, and how many match.
+ *
+ * The count comes from the buckets when at most two dimensions are filtered
+ * (a bucket is the sum of its peers' rollups, with peers by verdict, by
+ * issue kind and by both). The page: when many peers match (or no dimension
+ * is filtered), ids are read by walking the covering index `(app_id,
+ * severity, peer_id, finished_at, issue_mask)` from the worst end, in order,
+ * no sort (the verdicts bound the severity range); the conditions on time and
+ * dimensions are written so that no other index is chosen for them (`+ 0`,
+ * `|| ''`: the planner would otherwise pick the narrower-looking time or
+ * dimension index and sort the whole week). When few match, through the
+ * dimension's index and a sort of those few. Then the page's rows by id.
+ */
 export async function worstPeers(
   db: Kysely<Database>,
   q: PeersQuery,
 ): Promise<{ rows: WorstPeer[]; total: number }> {
-  let base = scopedPeers(db, q);
-  if (q.verdicts.length > 0) base = base.where('verdict', 'in', q.verdicts);
+  const fromCells = await countFromCells(db, q);
+  const dims = (Object.keys(q.filters) as RollupDimension[]).filter(
+    (d) => (q.filters[d]?.length ?? 0) > 0,
+  );
+  const walk = dims.length === 0 || (fromCells ?? 0) >= WALK_MIN_PEERS;
+  let ids = db.selectFrom('peer_rollups').select('peer_id').where('app_id', '=', q.appId);
+  const from = dayStart(q.fromDay);
+  const to = dayStart(q.toDay) + DAY_MS;
+  if (walk) {
+    ids = ids
+      .where(sql<number>`finished_at + 0`, '>=', from)
+      .where(sql<number>`finished_at + 0`, '<', to);
+    for (const d of dims) ids = ids.where(sql<string>`${sql.ref(d)} || ''`, 'in', q.filters[d]!);
+  } else {
+    ids = ids.where('finished_at', '>=', from).where('finished_at', '<', to);
+    for (const d of dims) ids = ids.where(d, 'in', q.filters[d]!);
+  }
+  if (q.verdicts.length > 0) {
+    const ranges = q.verdicts.map(severityRange);
+    ids = ids
+      .where('severity', '>=', Math.min(...ranges.map((r) => r[0])))
+      .where('severity', '<=', Math.max(...ranges.map((r) => r[1])))
+      .where('verdict', 'in', q.verdicts);
+  }
   if (q.kind !== undefined)
-    base = base.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
-  // Both keys descending: the (app_id, severity, peer_id, finished_at) index is read backwards, in order, without a sort.
-  const unfiltered = q.verdicts.length === 0 && q.kind === undefined && !hasFilters(q.filters);
-  const [rows, count] = await Promise.all([
-    base
-      .selectAll()
+    ids = ids.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
+  const [page, count] = await Promise.all([
+    ids
       .orderBy('severity', 'desc')
       .orderBy('peer_id', 'desc')
       .offset(q.offset)
       .limit(q.limit)
       .execute(),
-    // Without filters the count is the buckets' (a bucket is the sum of its peers' rollups).
-    unfiltered
-      ? cohortBuckets(db, q.accountId, q.appId, q.fromDay, q.toDay, 'all', '').then((b) => ({
-          n: b.peers,
-        }))
-      : base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    fromCells ??
+      ids
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n)),
   ]);
+  const order = new Map(page.map((r, i) => [r.peer_id, i]));
+  const rows =
+    page.length === 0
+      ? []
+      : await db
+          .selectFrom('peer_rollups')
+          .selectAll()
+          .where(
+            'peer_id',
+            'in',
+            page.map((r) => r.peer_id),
+          )
+          .execute();
+  rows.sort((x, y) => order.get(x.peer_id)! - order.get(y.peer_id)!);
   return {
     rows: rows.map((raw) => {
       const r = numeric(
@@ -322,8 +374,37 @@ export async function worstPeers(
       const { account_id: _a, issue_mask, chunks_upto: _c, computed_at: _t, ...rest } = r;
       return { ...rest, issues: issuesOfMask(issue_mask) };
     }),
-    total: Number(count.n),
+    total: count,
   };
+}
+
+/** The number of peers a peers query matches, from the buckets; undefined when three or more dimensions are filtered. */
+async function countFromCells(db: Kysely<Database>, q: PeersQuery): Promise<number | undefined> {
+  const plan = cellPlan(q.filters, 'day');
+  if (!plan) return undefined;
+  const rows = await cellRows(
+    db,
+    {
+      accountId: q.accountId,
+      appId: q.appId,
+      periods: rangePeriods(q.fromDay, q.toDay),
+    },
+    plan.spec,
+  );
+  const kind = q.kind === undefined ? -1 : ISSUE_KINDS.indexOf(q.kind);
+  const ranks = q.verdicts.map((v) => VERDICTS.indexOf(v));
+  let n = 0;
+  for (const r of rows) {
+    if (kind < 0 && ranks.length === 0) {
+      n += Number(r.peers);
+      continue;
+    }
+    const b = parseBucket(r.data);
+    if (kind < 0) for (const v of ranks) n += b.v[v];
+    else if (ranks.length === 0) n += b.k[ISSUE_KINDS[kind]] ?? 0;
+    else for (const v of ranks) n += b.vk[v * ISSUE_KINDS.length + kind];
+  }
+  return n;
 }
 
 /** The merged buckets of `dim` = `value` (`all` for every peer) of an app over `fromDay`..`toDay`. */
