@@ -24,9 +24,11 @@
  * (default postgres://postgres@127.0.0.1:5432/test, a fresh schema).
  */
 import http from 'node:http';
+import os from 'node:os';
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { startBenchServer, pct, round } from './support.ts';
+import { backendPids, processCpuMs } from './process-cpu.ts';
 import { openDatabase } from '../src/store/open-database.ts';
 import { storeNewPeerRollups, storePeerRollup } from '../src/store/quality-rollups.ts';
 import { peerRollupOf, type PeerRollup } from '../src/rollup/peer-rollup.ts';
@@ -214,19 +216,36 @@ function get(
   });
 }
 
+/**
+ * Wall p50/p99/max of `reps` requests, and the CPU per request of the server
+ * process (which includes SQLite's work) and of the PostgreSQL backends
+ * serving it (`cpuPids`, besides the server).
+ */
 async function timeQuery(
   url: string,
   token: string,
   agent: http.Agent,
+  cpuPids: { server: number; database: number[] },
   reps = 40,
-): Promise<{ p50: number; p99: number; max: number }> {
+): Promise<Record<string, number>> {
   for (let i = 0; i < 3; i++) {
     const r = await get(url, token, agent);
     if (r.status !== 200) throw new Error(`${url}: ${r.status} ${r.text.slice(0, 200)}`);
   }
+  const dbCpu = () => cpuPids.database.reduce((n, pid) => n + processCpuMs(pid), 0);
+  const server0 = processCpuMs(cpuPids.server);
+  const db0 = dbCpu();
   const ms: number[] = [];
   for (let i = 0; i < reps; i++) ms.push((await get(url, token, agent)).ms);
-  return { p50: round(pct(ms, 50), 1), p99: round(pct(ms, 99), 1), max: round(Math.max(...ms), 1) };
+  const serverCpu = (processCpuMs(cpuPids.server) - server0) / reps;
+  const databaseCpu = (dbCpu() - db0) / reps;
+  return {
+    p50: round(pct(ms, 50), 1),
+    p99: round(pct(ms, 99), 1),
+    max: round(Math.max(...ms), 1),
+    cpu_ms: round(serverCpu + databaseCpu, 1),
+    ...(cpuPids.database.length > 0 ? { database_cpu_ms: round(databaseCpu, 1) } : {}),
+  };
 }
 
 /** CPU of one finished 30-minute peer's rollup (pure part + its own transaction), ms, over `n` peers. */
@@ -318,13 +337,22 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
       'peers 90 days': `${base}/peers?${d90}`,
     };
     const timings: Record<string, unknown> = {};
-    for (const [name, url] of Object.entries(queries))
-      timings[name] = await timeQuery(url, s.token, agent);
+    // One warm-up so the server's pool connections exist before their backends are looked up.
+    await get(base, s.token, agent);
+    const cpuPids = {
+      server: s.child.pid!,
+      database: pg ? await backendPids(BASE_URL, s.child.pid!) : [],
+    };
+    for (const [name, url] of Object.entries(queries)) {
+      timings[name] = await timeQuery(url, s.token, agent, cpuPids);
+      console.error(`  ${name}: ${JSON.stringify(timings[name])}`);
+    }
     agent.destroy();
     const first = JSON.parse((await get(base, s.token, new http.Agent())).text);
     const cpu = await rollupCpu(pg?.url, s.dataDir, s.accountId, s.appId);
     return {
       peers: PEERS,
+      load_average: os.loadavg().map((v) => round(v, 1)),
       seed_seconds: round(seedSeconds, 1),
       overview_peers_7d: first.data.overall.peers,
       timings_ms: timings,
