@@ -87,7 +87,8 @@ async function openOverview(token = t.token): Promise<{ page: Page; errors: stri
   await page.fill('input[name=account]', t.accountId);
   await page.fill('input[name=token]', token);
   await page.click('button[type=submit]');
-  await page.click(`a[href="#/apps/${t.appId}/quality"]`);
+  // Opening the app (its name in the list) lands on its quality overview.
+  await page.click(`a[href="#/apps/${t.appId}"]`);
   await page.waitForSelector('.overall-peers');
   return { page, errors };
 }
@@ -148,6 +149,53 @@ describe('dashboard quality overview', () => {
     );
     await links.first().click();
     await page.waitForSelector('table.quality-summary');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test("every number of the overview is a link to the peers behind it; a day of the trend opens that day's peers, and on to a report", async () => {
+    const { page, errors } = await openOverview(t.readToken);
+    assert.equal(
+      await page.evaluate(() => location.hash),
+      `#/apps/${t.appId}`,
+      'the app opens on the overview',
+    );
+    // Every figure cell of every table (days, issues, breakdowns) and of the overall line is a link.
+    for (const table of ['table.by-day', 'table.issues', 'table.breakdown']) {
+      const cells = page.locator(`${table} td.num`);
+      const n = await cells.count();
+      assert.ok(n > 0, `${table} has figures`);
+      assert.equal(
+        await page.locator(`${table} td.num a`).count(),
+        n,
+        `${table}: each figure links`,
+      );
+    }
+    assert.equal(
+      await page.locator('p.overall a').count(),
+      5,
+      'overall: peers, minutes, 2 MOS, share',
+    );
+    // A day with peers: its count equals the peers finishing that UTC day, and its link lists exactly them.
+    const all = [
+      ...seeded.map((p) => p.day),
+      ...real.map(() => new Date().toISOString().slice(0, 10)),
+    ];
+    const row = page.locator('table.by-day tr', { has: page.locator('a.day-peers') }).filter({
+      hasNot: page.locator('a.day-peers:text-is("0")'),
+    });
+    const day = (await row.first().locator('td').first().textContent())!;
+    const expected = all.filter((d) => d === day).length;
+    assert.equal(Number(await row.first().locator('a.day-peers').textContent()), expected, day);
+    await row.first().locator('a.day-peers').click();
+    await page.waitForSelector(`h1:text("Peers (${expected})")`);
+    assert.equal(await page.locator('a.peer-link').count(), Math.min(25, expected));
+    await page.locator('a.peer-link').first().click();
+    await page.waitForSelector('table.quality-summary');
+    // The sessions list is one link away from the overview.
+    await page.goto(`${t.url}/dashboard/#/apps/${t.appId}`);
+    await page.click('a.sessions-link');
+    await page.waitForSelector('h1:text("Sessions")');
     assert.deepEqual(errors, []);
     await page.close();
   });
