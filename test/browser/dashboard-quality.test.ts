@@ -176,21 +176,16 @@ describe('dashboard quality overview', () => {
       5,
       'overall: peers, minutes, 2 MOS, share',
     );
-    // A day with peers: its count equals the peers finishing that UTC day, and its link lists exactly them.
-    const all = [
-      ...seeded.map((p) => p.day),
-      ...real.map(() => new Date().toISOString().slice(0, 10)),
-    ];
-    const row = page.locator('table.by-day tr', { has: page.locator('a.day-peers') }).filter({
-      hasNot: page.locator('a.day-peers:text-is("0")'),
-    });
-    const day = (await row.first().locator('td').first().textContent())!;
-    const expected = all.filter((d) => d === day).length;
-    assert.equal(Number(await row.first().locator('a.day-peers').textContent()), expected, day);
-    await row.first().locator('a.day-peers').click();
+    // Today (UTC): its count equals the peers finishing today, its link lists exactly them, and a simulated
+    // peer among them opens its report.
+    const today = new Date().toISOString().slice(0, 10);
+    const expected = seeded.filter((p) => p.day === today).length + real.length;
+    const row = page.locator('table.by-day tr', { hasText: today });
+    assert.equal(Number(await row.locator('a.day-peers').textContent()), expected, today);
+    await row.locator('a.day-peers').click();
     await page.waitForSelector(`h1:text("Peers (${expected})")`);
     assert.equal(await page.locator('a.peer-link').count(), Math.min(25, expected));
-    await page.locator('a.peer-link').first().click();
+    await page.click(`a.peer-link[href="#/apps/${t.appId}/peers/${real[0].peerId}"]`);
     await page.waitForSelector('table.quality-summary');
     // The sessions list is one link away from the overview.
     await page.goto(`${t.url}/dashboard/#/apps/${t.appId}`);
