@@ -7,7 +7,7 @@
  * Seeding: the peers' rollups are computed by the store's own code
  * (`peerRollupOf` from per-interval rows and a seeded verdict and issue kinds
  * standing for the diagnosis compaction stores first) and stored by
- * `storeNewPeerRollups` (rows + bucket deltas, 5,000 peers a transaction),
+ * `storeNewPeerRollups` (rows + bucket and cell deltas, a window of 20,000 peers a transaction),
  * straight into the database of a running `peer-report serve` process, the
  * way real data arrives: out of order (peers finishing up to 2 days late,
  * shuffled), interleaved with 20 other tenants (10 % more peers). Queries are
@@ -25,8 +25,11 @@
  * (default postgres://postgres@127.0.0.1:5432/test, a fresh schema).
  */
 import http from 'node:http';
+import os from 'node:os';
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { startBenchServer, pct, round } from './support.ts';
+import { backendPids, processCpuMs } from './process-cpu.ts';
 import { openDatabase } from '../src/store/open-database.ts';
 import { storeNewPeerRollups, storePeerRollup } from '../src/store/quality-rollups.ts';
 import { peerRollupOf, type PeerRollup } from '../src/rollup/peer-rollup.ts';
@@ -163,7 +166,7 @@ function seededDiagnosis(rnd: () => number, quality: number): RollupDiagnosis {
   return { verdict, kinds };
 }
 
-/** Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 5,000 a transaction. Returns seconds. */
+/** Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 20,000 a transaction. Returns seconds. */
 async function seed(
   dbUrl: string | undefined,
   dataDir: string,
@@ -187,12 +190,10 @@ async function seed(
       const j = Math.floor(rnd() * (i + 1));
       [pending[i], pending[j]] = [pending[j], pending[i]];
     }
-    for (let i = 0; i < pending.length; i += 5000) {
-      const part = pending.slice(i, i + 5000);
-      await store.db
-        .transaction()
-        .execute((tx) => storeNewPeerRollups(tx, store.dialect, part, Date.now()));
-    }
+    const part = pending;
+    await store.db
+      .transaction()
+      .execute((tx) => storeNewPeerRollups(tx, store.dialect, part, Date.now()));
     pending = [];
   };
   for (let i = 0; i < PEERS; i++) {
@@ -211,6 +212,8 @@ async function seed(
       );
   }
   await flush();
+  // PostgreSQL's planner statistics, as autovacuum's analyze would have them on a server that filled up over days.
+  if (store.dialect === 'postgres') await sql`analyze`.execute(store.db);
   await store.close();
   return (performance.now() - started) / 1000;
 }
@@ -235,19 +238,36 @@ function get(
   });
 }
 
+/**
+ * Wall p50/p99/max of `reps` requests, and the CPU per request of the server
+ * process (which includes SQLite's work) and of the PostgreSQL backends
+ * serving it (`cpuPids`, besides the server).
+ */
 async function timeQuery(
   url: string,
   token: string,
   agent: http.Agent,
+  cpuPids: { server: number; database: number[] },
   reps = 40,
-): Promise<{ p50: number; p99: number; max: number }> {
+): Promise<Record<string, number>> {
   for (let i = 0; i < 3; i++) {
     const r = await get(url, token, agent);
     if (r.status !== 200) throw new Error(`${url}: ${r.status} ${r.text.slice(0, 200)}`);
   }
+  const dbCpu = () => cpuPids.database.reduce((n, pid) => n + processCpuMs(pid), 0);
+  const server0 = processCpuMs(cpuPids.server);
+  const db0 = dbCpu();
   const ms: number[] = [];
   for (let i = 0; i < reps; i++) ms.push((await get(url, token, agent)).ms);
-  return { p50: round(pct(ms, 50), 1), p99: round(pct(ms, 99), 1), max: round(Math.max(...ms), 1) };
+  const serverCpu = (processCpuMs(cpuPids.server) - server0) / reps;
+  const databaseCpu = (dbCpu() - db0) / reps;
+  return {
+    p50: round(pct(ms, 50), 1),
+    p99: round(pct(ms, 99), 1),
+    max: round(Math.max(...ms), 1),
+    cpu_ms: round(serverCpu + databaseCpu, 1),
+    ...(cpuPids.database.length > 0 ? { database_cpu_ms: round(databaseCpu, 1) } : {}),
+  };
 }
 
 /** CPU of one finished 30-minute peer's rollup (pure part + its own transaction), ms, over `n` peers. */
@@ -308,6 +328,7 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
     const seedSeconds = await seed(pg?.url, s.dataDir, s.accountId, s.appId);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/analytics/quality`;
+    const d90 = `start_date=${new Date(Date.now() - 89 * DAY_MS).toISOString().slice(0, 10)}`;
     const queries: Record<string, string> = {
       'overview (7 days, by day)': base,
       'group_by hour': `${base}?group_by=hour`,
@@ -316,22 +337,45 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
       'group_by country': `${base}?group_by=country`,
       'group_by asn': `${base}?group_by=asn`,
       'group_by network': `${base}?group_by=network`,
-      'group_by asn, 90 days': `${base}?group_by=asn&start_date=${new Date(Date.now() - 89 * DAY_MS).toISOString().slice(0, 10)}`,
       'filtered: browser=Safari by country': `${base}?group_by=country&browser=Safari`,
+      'filtered: browser=Chrome by asn': `${base}?group_by=asn&browser=Chrome`,
       'filtered: one ASN by day': `${base}?group_by=day&asn=${ASNS[50]}`,
+      'filtered: os=Windows by hour': `${base}?group_by=hour&os=Windows`,
+      'filtered: Chrome and Windows by day': `${base}?group_by=day&browser=Chrome&os=Windows`,
+      '90 days: by day': `${base}?${d90}`,
+      '90 days: group_by browser': `${base}?${d90}&group_by=browser`,
+      '90 days: group_by country': `${base}?${d90}&group_by=country`,
+      '90 days: group_by asn': `${base}?${d90}&group_by=asn`,
+      '90 days: group_by network': `${base}?${d90}&group_by=network`,
+      '90 days: browser=Chrome by asn': `${base}?${d90}&group_by=asn&browser=Chrome`,
+      '90 days: country by network': `${base}?${d90}&group_by=network&country=${COUNTRIES[0]}`,
+      '90 days: network=relay-tcp by browser': `${base}?${d90}&group_by=browser&network=relay-tcp`,
+      '90 days: Chrome and Windows by day': `${base}?${d90}&group_by=day&browser=Chrome&os=Windows`,
       'peers (7 days, worst first)': `${base}/peers`,
+      'peers page 20': `${base}/peers?page_no=20`,
       'peers verdict=bad kind=packet_loss': `${base}/peers?verdict=bad&kind=packet_loss`,
       'peers one ASN, page 3': `${base}/peers?asn=${ASNS[50]}&page_no=3`,
       'peers browser=Edge verdict=good': `${base}/peers?browser=Edge&verdict=good`,
+      'peers browser=Chrome': `${base}/peers?browser=Chrome`,
+      'peers 90 days': `${base}/peers?${d90}`,
     };
     const timings: Record<string, unknown> = {};
-    for (const [name, url] of Object.entries(queries))
-      timings[name] = await timeQuery(url, s.token, agent);
+    // One warm-up so the server's pool connections exist before their backends are looked up.
+    await get(base, s.token, agent);
+    const cpuPids = {
+      server: s.child.pid!,
+      database: pg ? await backendPids(BASE_URL, s.child.pid!) : [],
+    };
+    for (const [name, url] of Object.entries(queries)) {
+      timings[name] = await timeQuery(url, s.token, agent, cpuPids);
+      console.error(`  ${name}: ${JSON.stringify(timings[name])}`);
+    }
     agent.destroy();
     const first = JSON.parse((await get(base, s.token, new http.Agent())).text);
     const cpu = await rollupCpu(pg?.url, s.dataDir, s.accountId, s.appId);
     return {
       peers: PEERS,
+      load_average: os.loadavg().map((v) => round(v, 1)),
       seed_seconds: round(seedSeconds, 1),
       overview_peers_7d: first.data.overall.peers,
       timings_ms: timings,

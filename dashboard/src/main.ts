@@ -28,7 +28,11 @@ async function render(): Promise<void> {
       await sessionPage(root, c, parts[1], parts[3]);
     else if (parts[0] === 'apps' && parts[2] === 'peers' && parts[3])
       await peerPage(root, c, parts[1], parts[3]);
-    else if (parts[0] === 'apps' && parts[2] === 'quality') await overviewPage(root, c, parts[1]);
+    else if (parts[0] === 'apps' && parts[1] && (parts[2] === undefined || parts[2] === 'quality'))
+      // An app opens on its quality overview (`…/quality` is the older address of the same page).
+      await overviewPage(root, c, parts[1]);
+    else if (parts[0] === 'apps' && parts[2] === 'sessions' && !parts[3])
+      await sessionsPage(root, c, parts[1]);
     else if (parts[0] === 'apps' && parts[2] === 'quality-peers')
       await qualityPeersPage(
         root,
@@ -39,7 +43,6 @@ async function render(): Promise<void> {
       );
     else if (parts[0] === 'apps' && parts[2] === 'page' && /^\d+$/.test(parts[3] ?? ''))
       await sessionsPage(root, c, parts[1], Math.max(1, Number(parts[3])));
-    else if (parts[0] === 'apps' && parts[1]) await sessionsPage(root, c, parts[1]);
     else await appsPage(root, c);
   } catch (err) {
     const status = err instanceof ApiError ? err.status : 0;

@@ -61,7 +61,7 @@ export async function overviewPage(
       {},
       h('a', { href: '#/' }, 'apps'),
       ' / ',
-      h('a', { href: `#/apps/${appId}` }, 'sessions'),
+      h('a', { href: `#/apps/${appId}/sessions`, class: 'sessions-link' }, 'sessions'),
       ' / quality',
     ),
     h('h1', {}, `Quality, ${range.start_date} – ${range.end_date} (UTC)`),
@@ -71,11 +71,11 @@ export async function overviewPage(
       { class: 'overall' },
       link(peersHash(appId, range), overall.peers, 'overall-peers'),
       ' peers, ',
-      fmt(overall.peer_minutes, 0),
+      link(peersHash(appId, range), fmt(overall.peer_minutes, 0)),
       ' peer-minutes; audio MOS p50 ',
-      fmt(overall.audio_mos.p50),
+      link(peersHash(appId, range), fmt(overall.audio_mos.p50)),
       ', video MOS p50 ',
-      fmt(overall.video_mos.p50),
+      link(peersHash(appId, range), fmt(overall.video_mos.p50)),
       '; ',
       link(
         peersHash(appId, { ...range, verdict: 'poor,bad' }),
@@ -85,6 +85,7 @@ export async function overviewPage(
       ' poor or bad',
     ),
     trends,
+    dayTable(appId, days),
     h('h2', {}, 'Top issues'),
     h(
       'table',
@@ -107,6 +108,40 @@ export async function overviewPage(
     ]),
   );
   drawTrends(trends, days);
+}
+
+/** The trend figures by day as a table: every number links to the peers of its day. */
+function dayTable(appId: string, days: Group[]): HTMLTableElement {
+  return h(
+    'table',
+    { class: 'list by-day' },
+    h(
+      'tr',
+      {},
+      ['day (UTC)', 'peers', 'audio MOS p50', 'video MOS p50', 'poor + bad'].map((t) =>
+        h('th', {}, t),
+      ),
+    ),
+    days.map((d) => {
+      const f = { start_date: d.key, end_date: d.key };
+      return h(
+        'tr',
+        {},
+        h('td', {}, d.key),
+        h('td', { class: 'num' }, link(peersHash(appId, f), d.peers, 'day-peers')),
+        h('td', { class: 'num' }, link(peersHash(appId, f), fmt(d.audio_mos.p50))),
+        h('td', { class: 'num' }, link(peersHash(appId, f), fmt(d.video_mos.p50))),
+        h(
+          'td',
+          { class: 'num' },
+          link(
+            peersHash(appId, { ...f, verdict: 'poor,bad' }),
+            pct(d.verdicts.poor + d.verdicts.bad),
+          ),
+        ),
+      );
+    }),
+  );
 }
 
 function breakdownTable(
@@ -141,8 +176,8 @@ function breakdownTable(
         {},
         h('td', {}, g.key),
         h('td', { class: 'num' }, link(peersHash(appId, f), g.peers)),
-        h('td', { class: 'num' }, fmt(g.peer_minutes, 0)),
-        h('td', { class: 'num' }, fmt(g.audio_mos.p50)),
+        h('td', { class: 'num' }, link(peersHash(appId, f), fmt(g.peer_minutes, 0))),
+        h('td', { class: 'num' }, link(peersHash(appId, f), fmt(g.audio_mos.p50))),
         h(
           'td',
           { class: 'spark' },
@@ -153,7 +188,7 @@ function breakdownTable(
             `audio MOS p50 by day, ${g.key}`,
           ),
         ),
-        h('td', { class: 'num' }, fmt(g.video_mos.p50)),
+        h('td', { class: 'num' }, link(peersHash(appId, f), fmt(g.video_mos.p50))),
         h(
           'td',
           { class: 'num' },
@@ -172,8 +207,8 @@ function breakdownTable(
             `share of poor and bad peers by day, ${g.key}`,
           ),
         ),
-        h('td', { class: 'num' }, fmt(g.packet_loss.p90)),
-        h('td', { class: 'num' }, fmt(g.rtt.p50, 0)),
+        h('td', { class: 'num' }, link(peersHash(appId, f), fmt(g.packet_loss.p90))),
+        h('td', { class: 'num' }, link(peersHash(appId, f), fmt(g.rtt.p50, 0))),
       );
     }),
   );
@@ -306,12 +341,31 @@ export async function qualityPeersPage(
       {},
       h('a', { href: '#/' }, 'apps'),
       ' / ',
-      h('a', { href: `#/apps/${appId}/quality` }, 'quality'),
+      h('a', { href: `#/apps/${appId}` }, 'quality'),
       ' / peers',
     ),
     h('h1', {}, `Peers (${total})`),
     h('p', { class: 'filters' }, shown),
     peersTable(appId, body.data.peers),
+    h(
+      'p',
+      { class: 'paging' },
+      pageNo > 1
+        ? h(
+            'a',
+            { href: `#/apps/${appId}/quality-peers/${query}/${pageNo - 1}`, rel: 'prev' },
+            '← previous',
+          )
+        : '',
+      ` page ${pageNo} of ${Math.max(1, Math.ceil(total / 25))} `,
+      pageNo * 25 < total
+        ? h(
+            'a',
+            { href: `#/apps/${appId}/quality-peers/${query}/${pageNo + 1}`, rel: 'next' },
+            'next →',
+          )
+        : '',
+    ),
   );
 }
 

@@ -32,19 +32,28 @@ export interface BucketData {
   v: number[];
   /** Peers by issue kind. */
   k: Record<string, number>;
+  /** Peers by verdict and issue kind: index `verdict × ISSUE_KINDS.length + kind` (the peers query's counts). */
+  vk: number[];
   h: Record<HistogramKey, Histogram>;
 }
 
 /** An empty bucket. */
 export function emptyBucket(): BucketData {
-  return { v: VERDICTS.map(() => 0), k: {}, h: { am: {}, vm: {}, l: {}, r: {}, j: {} } };
+  return {
+    v: VERDICTS.map(() => 0),
+    k: {},
+    vk: new Array<number>(VERDICTS.length * ISSUE_KINDS.length).fill(0),
+    h: { am: {}, vm: {}, l: {}, r: {}, j: {} },
+  };
 }
 
 /** Adds one peer (weight 1) or takes it out (−1). */
 export function addPeer(b: BucketData, p: PeerRollup, weight = 1): void {
-  b.v[VERDICTS.indexOf(p.verdict)] += weight;
+  const rank = VERDICTS.indexOf(p.verdict);
+  b.v[rank] += weight;
   ISSUE_KINDS.forEach((kind, i) => {
     if ((p.issue_mask & (1 << i)) === 0) return;
+    b.vk[rank * ISSUE_KINDS.length + i] += weight;
     const next = (b.k[kind] ?? 0) + weight;
     if (next === 0) delete b.k[kind];
     else b.k[kind] = next;
@@ -65,17 +74,19 @@ export function addPeer(b: BucketData, p: PeerRollup, weight = 1): void {
 /** Adds `from` into `into`. */
 export function mergeBucket(into: BucketData, from: BucketData): void {
   from.v.forEach((n, i) => (into.v[i] += n));
+  from.vk.forEach((n, i) => (into.vk[i] += n));
   for (const kind in from.k) into.k[kind] = (into.k[kind] ?? 0) + from.k[kind];
   for (const key of Object.keys(HISTOGRAMS) as HistogramKey[])
     mergeHistogram(into.h[key], from.h[key] ?? {});
 }
 
-/** Parses a stored bucket (tolerating one written before a histogram or verdict was added). */
+/** Parses a stored bucket (tolerating one written before a histogram or verdict was added; migration 045 rewrote those without `vk`). */
 export function parseBucket(json: string): BucketData {
   const b = JSON.parse(json) as Partial<BucketData>;
   const out = emptyBucket();
   if (Array.isArray(b.v)) b.v.forEach((n, i) => (out.v[i] = Number(n) || 0));
   if (b.k) out.k = b.k;
+  if (Array.isArray(b.vk)) b.vk.forEach((n, i) => (out.vk[i] = Number(n) || 0));
   if (b.h) for (const key of Object.keys(HISTOGRAMS) as HistogramKey[]) out.h[key] = b.h[key] ?? {};
   return out;
 }

@@ -30,6 +30,7 @@ import { networkClass } from './network-class.ts';
 import {
   issueMask,
   rollupSeverity,
+  VERDICTS,
   type RollupDiagnosis,
   type Verdict,
 } from './rollup-diagnosis.ts';
@@ -140,6 +141,16 @@ export function peerRollupOf(
     issue_mask: issueMask(diagnosis.kinds),
     severity: rollupSeverity(verdict, figures.audio_mos, figures.video_mos),
   };
+}
+
+/**
+ * The severities a peer of `verdict` can have (inclusive): the verdict's
+ * rank × 1000 plus (5 − lowest MOS) × 100, which stays within 0..999 for any
+ * MOS in (−5, 5]; the peers query bounds its index walk with it.
+ */
+export function severityRange(verdict: Verdict): [number, number] {
+  const rank = VERDICTS.indexOf(verdict);
+  return [rank * 1000, rank * 1000 + 999];
 }
 
 /** The bucket keys (dimension, value) a peer counts in on its day: `all` plus one per dimension. */

@@ -31,6 +31,7 @@ import * as qualityRollups from './migrations/030-quality-rollups.ts';
 import * as sessionsTenantIndexes from './migrations/033-sessions-tenant-indexes.ts';
 import * as sessionCounts from './migrations/034-session-counts.ts';
 import * as rollupDiagnosisKinds from './migrations/040-rollup-diagnosis-kinds.ts';
+import * as rollupCells from './migrations/045-rollup-cells.ts';
 import * as peerReportBodies from './migrations/055-peer-report-bodies.ts';
 import * as meetingSessionCounts from './migrations/056-meeting-session-counts.ts';
 
@@ -56,6 +57,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '033-sessions-tenant-indexes': sessionsTenantIndexes,
   '034-session-counts': sessionCounts,
   '040-rollup-diagnosis-kinds': rollupDiagnosisKinds,
+  '045-rollup-cells': rollupCells,
   '055-peer-report-bodies': peerReportBodies,
   '056-meeting-session-counts': meetingSessionCounts,
 };

@@ -1,10 +1,12 @@
 /**
  * Queries over the fleet quality rollups (never raw telemetry):
- * - {@link qualityByGroup}: without filters, merges the pre-aggregated
- *   buckets of the range (≤ days × groups rows, each a few hundred bytes);
- *   with filters, reads the matching per-peer summary rows of the range
- *   (index by app and filtered dimension and time) and aggregates them with
- *   the same bucket code, so both paths give the same figures.
+ * - {@link qualityByGroup}: merges the pre-aggregated buckets of the range
+ *   (rollup-cells-read.ts): day buckets for a time series, else whole ISO
+ *   weeks plus the edge days; one dimension's buckets, or a pair's when a
+ *   filter and the group (or two filters) involve two dimensions. Only a
+ *   query involving three or more dimensions reads the matching per-peer
+ *   summary rows (index by app and filtered dimension and time), aggregated
+ *   with the same bucket code, so every path gives the same figures.
  * - {@link worstPeers}: the per-peer rows, worst first, paged.
  * - {@link cohortBuckets}: the merged buckets a peer's cohort context reads.
  * Days are UTC; a range is whole days `fromDay`..`toDay` inclusive.
@@ -21,9 +23,13 @@ import {
   type GroupFigures,
 } from '../rollup/bucket-data.ts';
 import type { PeerRollup, RollupDimension } from '../rollup/peer-rollup.ts';
+import { dayPeriods, rangePeriods } from '../rollup/rollup-cells.ts';
+import { cellPlan, cellRows, cellSizes } from './rollup-cells-read.ts';
+import { severityRange } from '../rollup/peer-rollup.ts';
 import {
   ISSUE_KINDS,
   issuesOfMask,
+  VERDICTS,
   type IssueKind,
   type Verdict,
 } from '../rollup/rollup-diagnosis.ts';
@@ -120,34 +126,49 @@ export async function qualityByGroup(
     return g;
   };
   let total: number | undefined;
-  if (!hasFilters(scope.filters)) {
-    const dim = groupBy === 'day' ? 'all' : groupBy;
+  const plan = cellPlan(scope.filters, groupBy);
+  if (plan) {
+    // Merged buckets: by day for a time series or sparklines, else whole weeks plus the edge days.
+    const periods =
+      groupBy === 'day' || groupBy === 'hour' || perDay
+        ? dayPeriods(scope.fromDay, scope.toDay)
+        : rangePeriods(scope.fromDay, scope.toDay);
+    const cells = { accountId: scope.accountId, appId: scope.appId, periods };
     let values: string[] | undefined;
-    if (groupBy !== 'day' && groupBy !== 'hour') {
+    if (plan.ranked) {
       // Only the `limit` largest groups are answered: rank the values by their peer counts (summed in the
       // database, without the histograms), then read the histograms of those alone.
-      const sizes = await groupSizes(db, scope, dim);
+      const sizes = await cellSizes(db, cells, plan);
       total = sizes.length;
       values = sizes.slice(0, limit).map((g) => g.value);
     }
-    const rows = await bucketRows(db, scope, dim, values);
-    const totals = dim === 'all' ? rows : await bucketRows(db, scope, 'all');
+    const rows = await cellRows(db, cells, plan.spec, plan.group, values);
     for (const r of rows) {
-      const key = groupBy === 'day' ? r.day : groupBy === 'hour' ? `${r.day}T${r.value}` : r.value;
+      const value = plan.group === 'a' ? r.a_value : r.b_value;
+      const key =
+        plan.group === 'period' ? r.period : groupBy === 'hour' ? `${r.period}T${value}` : value;
       const data = parseBucket(r.data);
-      for (const g of perDay ? [into(key), dayOf(key, r.day)] : [into(key)]) {
+      for (const g of perDay ? [into(key), dayOf(key, r.period)] : [into(key)]) {
         mergeBucket(g.data, data);
         g.peers += Number(r.peers);
         g.minutes += Number(r.minutes);
       }
     }
-    for (const r of totals) {
-      if (dim !== 'all') mergeBucket(overall.data, parseBucket(r.data));
-      overall.peers += Number(r.peers);
-      overall.minutes += Number(r.minutes);
+    if (plan.overall) {
+      for (const r of await cellRows(db, cells, plan.overall)) {
+        mergeBucket(overall.data, parseBucket(r.data));
+        overall.peers += Number(r.peers);
+        overall.minutes += Number(r.minutes);
+      }
+    } else {
+      for (const g of groups.values()) {
+        mergeBucket(overall.data, g.data);
+        overall.peers += g.peers;
+        overall.minutes += g.minutes;
+      }
     }
-    if (dim === 'all') for (const g of groups.values()) mergeBucket(overall.data, g.data);
   } else {
+    // Three or more dimensions (two filters and a third grouped): no buckets; the matching per-peer rows.
     for (const p of await peerRows(db, scope)) {
       const key =
         groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
@@ -191,47 +212,6 @@ function dailyFigures(
       poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000,
     };
   });
-}
-
-async function bucketRows(
-  db: Kysely<Database>,
-  scope: RollupScope,
-  dim: string,
-  values?: readonly string[],
-) {
-  if (values?.length === 0) return [];
-  let q = db
-    .selectFrom('rollup_buckets')
-    .select(['day', 'value', 'peers', 'minutes', 'data'])
-    .where('app_id', '=', scope.appId)
-    .where('dim', '=', dim)
-    .where('day', '>=', scope.fromDay)
-    .where('day', '<=', scope.toDay)
-    .where('account_id', '=', scope.accountId);
-  if (values) q = q.where('value', 'in', values);
-  return q.execute();
-}
-
-/** The values of `dim` in the scope with their peer counts, largest first (ties by value). */
-async function groupSizes(
-  db: Kysely<Database>,
-  scope: RollupScope,
-  dim: string,
-): Promise<{ value: string; peers: number }[]> {
-  const rows = await db
-    .selectFrom('rollup_buckets')
-    .select(['value', (eb) => eb.fn.sum<number | string>('peers').as('peers')])
-    .where('app_id', '=', scope.appId)
-    .where('dim', '=', dim)
-    .where('day', '>=', scope.fromDay)
-    .where('day', '<=', scope.toDay)
-    .where('account_id', '=', scope.accountId)
-    .groupBy('value')
-    .execute();
-  return rows
-    .map((r) => ({ value: r.value, peers: Number(r.peers) }))
-    .filter((r) => r.peers > 0)
-    .sort((a, b) => b.peers - a.peers || (a.value < b.value ? -1 : 1));
 }
 
 const FIGURE_COLUMNS = [
@@ -310,32 +290,82 @@ export interface PeersQuery extends RollupScope {
 /** One row of the peers query. */
 export type WorstPeer = Omit<PeerRollup, 'account_id' | 'issue_mask'> & { issues: IssueKind[] };
 
-/** The peers of the scope, worst first (severity, then id, both descending), one page, and how many match. */
+/** From this many matching peers on, a page is read by walking the worst-first index (see {@link worstPeers}). */
+const WALK_MIN_PEERS = 1000;
+
+/**
+ * The peers of the scope, worst first (severity, then id, both descending),
+ * one page, and how many match.
+ *
+ * The count comes from the buckets when at most two dimensions are filtered
+ * (a bucket is the sum of its peers' rollups, with peers by verdict, by
+ * issue kind and by both). The page: when many peers match (or no dimension
+ * is filtered), ids are read by walking the covering index `(app_id,
+ * severity, peer_id, finished_at, issue_mask)` from the worst end, in order,
+ * no sort (the verdicts bound the severity range); the conditions on time and
+ * dimensions are written so that no other index is chosen for them (`+ 0`,
+ * `|| ''`: the planner would otherwise pick the narrower-looking time or
+ * dimension index and sort the whole week). When few match, through the
+ * dimension's index and a sort of those few. Then the page's rows by id.
+ */
 export async function worstPeers(
   db: Kysely<Database>,
   q: PeersQuery,
 ): Promise<{ rows: WorstPeer[]; total: number }> {
-  let base = scopedPeers(db, q);
-  if (q.verdicts.length > 0) base = base.where('verdict', 'in', q.verdicts);
+  const fromCells = await countFromCells(db, q);
+  const dims = (Object.keys(q.filters) as RollupDimension[]).filter(
+    (d) => (q.filters[d]?.length ?? 0) > 0,
+  );
+  const walk = dims.length === 0 || (fromCells ?? 0) >= WALK_MIN_PEERS;
+  let ids = db.selectFrom('peer_rollups').select('peer_id').where('app_id', '=', q.appId);
+  const from = dayStart(q.fromDay);
+  const to = dayStart(q.toDay) + DAY_MS;
+  if (walk) {
+    ids = ids
+      .where(sql<number>`finished_at + 0`, '>=', from)
+      .where(sql<number>`finished_at + 0`, '<', to);
+    for (const d of dims) ids = ids.where(sql<string>`${sql.ref(d)} || ''`, 'in', q.filters[d]!);
+  } else {
+    ids = ids.where('finished_at', '>=', from).where('finished_at', '<', to);
+    for (const d of dims) ids = ids.where(d, 'in', q.filters[d]!);
+  }
+  if (q.verdicts.length > 0) {
+    const ranges = q.verdicts.map(severityRange);
+    ids = ids
+      .where('severity', '>=', Math.min(...ranges.map((r) => r[0])))
+      .where('severity', '<=', Math.max(...ranges.map((r) => r[1])))
+      .where('verdict', 'in', q.verdicts);
+  }
   if (q.kind !== undefined)
-    base = base.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
-  // Both keys descending: the (app_id, severity, peer_id, finished_at) index is read backwards, in order, without a sort.
-  const unfiltered = q.verdicts.length === 0 && q.kind === undefined && !hasFilters(q.filters);
-  const [rows, count] = await Promise.all([
-    base
-      .selectAll()
+    ids = ids.where(sql<number>`(issue_mask & ${1 << ISSUE_KINDS.indexOf(q.kind)})`, '!=', 0);
+  const [page, count] = await Promise.all([
+    ids
       .orderBy('severity', 'desc')
       .orderBy('peer_id', 'desc')
       .offset(q.offset)
       .limit(q.limit)
       .execute(),
-    // Without filters the count is the buckets' (a bucket is the sum of its peers' rollups).
-    unfiltered
-      ? cohortBuckets(db, q.accountId, q.appId, q.fromDay, q.toDay, 'all', '').then((b) => ({
-          n: b.peers,
-        }))
-      : base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    fromCells ??
+      ids
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n)),
   ]);
+  const order = new Map(page.map((r, i) => [r.peer_id, i]));
+  const rows =
+    page.length === 0
+      ? []
+      : await db
+          .selectFrom('peer_rollups')
+          .selectAll()
+          .where(
+            'peer_id',
+            'in',
+            page.map((r) => r.peer_id),
+          )
+          .execute();
+  rows.sort((x, y) => order.get(x.peer_id)! - order.get(y.peer_id)!);
   return {
     rows: rows.map((raw) => {
       const r = numeric(
@@ -344,8 +374,37 @@ export async function worstPeers(
       const { account_id: _a, issue_mask, chunks_upto: _c, computed_at: _t, ...rest } = r;
       return { ...rest, issues: issuesOfMask(issue_mask) };
     }),
-    total: Number(count.n),
+    total: count,
   };
+}
+
+/** The number of peers a peers query matches, from the buckets; undefined when three or more dimensions are filtered. */
+async function countFromCells(db: Kysely<Database>, q: PeersQuery): Promise<number | undefined> {
+  const plan = cellPlan(q.filters, 'day');
+  if (!plan) return undefined;
+  const rows = await cellRows(
+    db,
+    {
+      accountId: q.accountId,
+      appId: q.appId,
+      periods: rangePeriods(q.fromDay, q.toDay),
+    },
+    plan.spec,
+  );
+  const kind = q.kind === undefined ? -1 : ISSUE_KINDS.indexOf(q.kind);
+  const ranks = q.verdicts.map((v) => VERDICTS.indexOf(v));
+  let n = 0;
+  for (const r of rows) {
+    if (kind < 0 && ranks.length === 0) {
+      n += Number(r.peers);
+      continue;
+    }
+    const b = parseBucket(r.data);
+    if (kind < 0) for (const v of ranks) n += b.v[v];
+    else if (ranks.length === 0) n += b.k[ISSUE_KINDS[kind]] ?? 0;
+    else for (const v of ranks) n += b.vk[v * ISSUE_KINDS.length + kind];
+  }
+  return n;
 }
 
 /** The merged buckets of `dim` = `value` (`all` for every peer) of an app over `fromDay`..`toDay`. */

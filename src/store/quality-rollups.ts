@@ -10,7 +10,8 @@
  *
  * A peer's rollup replaces its previous one: the buckets it counted in lose
  * the old contribution and gain the new one, in the same transaction, so a
- * bucket always equals the sum of its peers' current rollups. Bucket rows are
+ * bucket always equals the sum of its peers' current rollups. The same holds
+ * for the week and pair cells (`rollup_cells`, migration 045). Bucket rows are
  * locked in key order (`FOR UPDATE` on PostgreSQL; SQLite has one writer), so
  * concurrent compactions in several processes neither lose counts nor
  * deadlock.
@@ -20,10 +21,18 @@ import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 import type { CandidatePairSample } from '../model/telemetry.ts';
-import { bucketKeysOf, peerRollupOf, type PeerRollup } from '../rollup/peer-rollup.ts';
+import { peerRollupOf, type PeerRollup } from '../rollup/peer-rollup.ts';
+import type { PeerRollupsTable } from './rollup-schema.ts';
+import { applyBucketChanges } from './rollup-bucket-write.ts';
+import {
+  BUCKETS_TABLE,
+  bucketChangesOf,
+  CELLS_TABLE,
+  cellChangesOf,
+  type PeerChange,
+} from './rollup-cells-write.ts';
+import { numericRollup } from './rollup-rows.ts';
 import { issueMask, rollupSeverity, type RollupDiagnosis } from '../rollup/rollup-diagnosis.ts';
-import { addPeer, emptyBucket, parseBucket, type BucketData } from '../rollup/bucket-data.ts';
-import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -88,7 +97,7 @@ export async function storePeerRollup(
   if (previous)
     await tx.updateTable('peer_rollups').set(row).where('peer_id', '=', peerId).execute();
   else await tx.insertInto('peer_rollups').values(row).execute();
-  const changes = previous ? [{ peer: normalise(previous), weight: -1 }] : [];
+  const changes: PeerChange[] = previous ? [{ peer: numericRollup(previous), weight: -1 }] : [];
   changes.push({ peer: rollup, weight: 1 });
   await applyToBuckets(tx, dialect, changes);
 }
@@ -112,7 +121,7 @@ export async function correctRollupDiagnosis(
     .where('peer_id', '=', peerId)
     .executeTakeFirst();
   if (!stored) return false;
-  const before = normalise(stored);
+  const before = numericRollup(stored);
   const mask = issueMask(diagnosis.kinds);
   if (before.verdict === diagnosis.verdict && before.issue_mask === mask) return false;
   const after: PeerRollup = {
@@ -149,102 +158,19 @@ export async function storeNewPeerRollups(
   );
 }
 
-/** Numbers as numbers (PostgreSQL returns bigint columns as strings). */
-function normalise(r: PeerRollupsTable): PeerRollup {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  return {
-    ...r,
-    joined_at: Number(r.joined_at),
-    finished_at: Number(r.finished_at),
-    minutes: Number(r.minutes),
-    audio_mos: num(r.audio_mos),
-    video_mos: num(r.video_mos),
-    loss_p50: num(r.loss_p50),
-    loss_p90: num(r.loss_p90),
-    rtt_p50: num(r.rtt_p50),
-    rtt_p90: num(r.rtt_p90),
-    jitter_p50: num(r.jitter_p50),
-    jitter_p90: num(r.jitter_p90),
-    issue_mask: Number(r.issue_mask),
-    severity: Number(r.severity),
-  };
-}
-
-/** A bucket's key and counts as they change (its `data` is merged from `changes`). */
-type BucketDelta = Omit<RollupBucketsTable, 'data'> & {
-  changes: { peer: PeerRollup; weight: number }[];
-};
-
-/** Applies peers' contributions (weight 1 in, −1 out) to their buckets, bucket rows locked in key order. */
+/**
+ * Applies peers' contributions (weight 1 in, −1 out) to their day buckets and
+ * their week and pair cells (rollup-bucket-write.ts: a few multi-row
+ * statements per table, rows locked in key order; buckets before cells in
+ * every writer).
+ */
 async function applyToBuckets(
   tx: Transaction<Database>,
   dialect: StoreDialect,
-  changes: readonly { peer: PeerRollup; weight: number }[],
+  changes: readonly PeerChange[],
 ): Promise<void> {
-  const deltas = new Map<string, BucketDelta>();
-  for (const { peer: p, weight } of changes) {
-    for (const { dim, value } of bucketKeysOf(p)) {
-      const key = `${p.app_id}\u0000${dim}\u0000${p.day}\u0000${value}`;
-      let d = deltas.get(key);
-      if (!d)
-        deltas.set(
-          key,
-          (d = {
-            account_id: p.account_id,
-            app_id: p.app_id,
-            day: p.day,
-            dim,
-            value,
-            peers: 0,
-            minutes: 0,
-            changes: [],
-          }),
-        );
-      d.peers += weight;
-      d.minutes += weight * p.minutes;
-      d.changes.push({ peer: p, weight });
-    }
-  }
-  for (const key of [...deltas.keys()].sort()) {
-    const d = deltas.get(key)!;
-    await tx
-      .insertInto('rollup_buckets')
-      .values({
-        account_id: d.account_id,
-        app_id: d.app_id,
-        day: d.day,
-        dim: d.dim,
-        value: d.value,
-        peers: 0,
-        minutes: 0,
-        data: '{}',
-      })
-      .onConflict((oc) => oc.columns(['app_id', 'dim', 'day', 'value']).doNothing())
-      .execute();
-    let q = tx
-      .selectFrom('rollup_buckets')
-      .select(['peers', 'minutes', 'data'])
-      .where('app_id', '=', d.app_id)
-      .where('dim', '=', d.dim)
-      .where('day', '=', d.day)
-      .where('value', '=', d.value);
-    if (dialect === 'postgres') q = q.forUpdate();
-    const current = await q.executeTakeFirstOrThrow();
-    const data: BucketData = current.data === '{}' ? emptyBucket() : parseBucket(current.data);
-    for (const c of d.changes) addPeer(data, c.peer, c.weight);
-    await tx
-      .updateTable('rollup_buckets')
-      .set({
-        peers: Number(current.peers) + d.peers,
-        minutes: Math.round((Number(current.minutes) + d.minutes) * 1000) / 1000,
-        data: JSON.stringify(data),
-      })
-      .where('app_id', '=', d.app_id)
-      .where('dim', '=', d.dim)
-      .where('day', '=', d.day)
-      .where('value', '=', d.value)
-      .execute();
-  }
+  await applyBucketChanges(tx, dialect, BUCKETS_TABLE, bucketChangesOf(changes));
+  await applyBucketChanges(tx, dialect, CELLS_TABLE, cellChangesOf(changes));
 }
 
 /**

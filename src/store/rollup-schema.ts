@@ -19,3 +19,20 @@ export interface RollupBucketsTable {
   minutes: number;
   data: string;
 }
+
+/** One week or pair cell (migration 045, src/rollup/rollup-cells.ts); `data` as in {@link RollupBucketsTable}. */
+export interface RollupCellsTable {
+  account_id: string;
+  app_id: string;
+  /** `d` (a UTC day) or `w` (the ISO week starting on `period`). */
+  grain: string;
+  /** '' for a single-dimension cell. */
+  a_dim: string;
+  b_dim: string;
+  a_value: string;
+  period: string;
+  b_value: string;
+  peers: number;
+  minutes: number;
+  data: string;
+}

@@ -12,7 +12,7 @@ import type {
   WebhooksTable,
 } from './webhook-tables.ts';
 
-import type { PeerRollupsTable, RollupBucketsTable } from './rollup-schema.ts';
+import type { PeerRollupsTable, RollupBucketsTable, RollupCellsTable } from './rollup-schema.ts';
 import type { PeerReportBodiesTable } from './report-body-schema.ts';
 import type { MeetingSessionCountsTable } from './meeting-counts-schema.ts';
 
@@ -246,4 +246,5 @@ export interface Database {
 
   peer_report_bodies: PeerReportBodiesTable;
   meeting_session_counts: MeetingSessionCountsTable;
+  rollup_cells: RollupCellsTable;
 }

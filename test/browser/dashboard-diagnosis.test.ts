@@ -63,7 +63,7 @@ describe('dashboard diagnosis', () => {
     await page.fill('input[name=account]', t.accountId);
     await page.fill('input[name=token]', t.readToken);
     await page.click('button[type=submit]');
-    await page.click('text=test app');
+    await page.click(`a[href="#/apps/${t.appId}/sessions"]`);
     await page.waitForSelector('td.worst-verdict');
 
     const reports = await Promise.all(

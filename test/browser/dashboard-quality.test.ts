@@ -87,7 +87,8 @@ async function openOverview(token = t.token): Promise<{ page: Page; errors: stri
   await page.fill('input[name=account]', t.accountId);
   await page.fill('input[name=token]', token);
   await page.click('button[type=submit]');
-  await page.click(`a[href="#/apps/${t.appId}/quality"]`);
+  // Opening the app (its name in the list) lands on its quality overview.
+  await page.click(`a[href="#/apps/${t.appId}"]`);
   await page.waitForSelector('.overall-peers');
   return { page, errors };
 }
@@ -148,6 +149,48 @@ describe('dashboard quality overview', () => {
     );
     await links.first().click();
     await page.waitForSelector('table.quality-summary');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test("every number of the overview is a link to the peers behind it; a day of the trend opens that day's peers, and on to a report", async () => {
+    const { page, errors } = await openOverview(t.readToken);
+    assert.equal(
+      await page.evaluate(() => location.hash),
+      `#/apps/${t.appId}`,
+      'the app opens on the overview',
+    );
+    // Every figure cell of every table (days, issues, breakdowns) and of the overall line is a link.
+    for (const table of ['table.by-day', 'table.issues', 'table.breakdown']) {
+      const cells = page.locator(`${table} td.num`);
+      const n = await cells.count();
+      assert.ok(n > 0, `${table} has figures`);
+      assert.equal(
+        await page.locator(`${table} td.num a`).count(),
+        n,
+        `${table}: each figure links`,
+      );
+    }
+    assert.equal(
+      await page.locator('p.overall a').count(),
+      5,
+      'overall: peers, minutes, 2 MOS, share',
+    );
+    // Today (UTC): its count equals the peers finishing today, its link lists exactly them, and a simulated
+    // peer among them opens its report.
+    const today = new Date().toISOString().slice(0, 10);
+    const expected = seeded.filter((p) => p.day === today).length + real.length;
+    const row = page.locator('table.by-day tr', { hasText: today });
+    assert.equal(Number(await row.locator('a.day-peers').textContent()), expected, today);
+    await row.locator('a.day-peers').click();
+    await page.waitForSelector(`h1:text("Peers (${expected})")`);
+    assert.equal(await page.locator('a.peer-link').count(), Math.min(25, expected));
+    await page.click(`a.peer-link[href="#/apps/${t.appId}/peers/${real[0].peerId}"]`);
+    await page.waitForSelector('table.quality-summary');
+    // The sessions list is one link away from the overview.
+    await page.goto(`${t.url}/dashboard/#/apps/${t.appId}`);
+    await page.click('a.sessions-link');
+    await page.waitForSelector('h1:text("Sessions")');
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -64,7 +64,7 @@ describe('dashboard', () => {
   test('from the apps list to one peer: the same figures as the API, a chart per stream', async () => {
     const { page, errors } = await openPage();
     await signIn(page, t.accountId, t.readToken);
-    await page.click('text=test app');
+    await page.click(`a[href="#/apps/${t.appId}/sessions"]`);
     await page.waitForSelector('table.list td.status-ended');
     const sessionLinks = page.locator(`a[href="#/apps/${t.appId}/sessions/${peers[0].sessionId}"]`);
     assert.equal(await sessionLinks.count(), 1);
@@ -121,7 +121,7 @@ describe('dashboard', () => {
     }
     const { page, errors } = await openPage();
     await signIn(page, t.accountId, t.readToken);
-    await page.click('text=test app');
+    await page.click(`a[href="#/apps/${t.appId}/sessions"]`);
     await page.waitForSelector('.page-of');
     assert.equal(await page.locator('.page-of').textContent(), 'page 1 of 2');
     assert.equal(await page.locator('h1').textContent(), 'Sessions (28)');
