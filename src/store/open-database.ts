@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type KyselyConfig } from 'kysely';
+import { Kysely, type KyselyConfig } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import { withStatementCache } from './cached-statements.ts';
+import { ImmediateTransactionSqliteDialect } from './immediate-transactions.ts';
 
 /** Where to store data. */
 export interface DatabaseOptions {
@@ -73,7 +74,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('journal_size_limit = 67108864');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    // Transactions begin immediate: see immediate-transactions.ts.
+    dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(sqlite) }),
     log: queryLog(options.onQuery),
   });
   await migrateToLatest(db, 'sqlite');
