@@ -1,17 +1,43 @@
 /**
- * Server configuration, from CLI flags and environment variables
- * (`PEER_REPORT_*`, `DATABASE_URL`). Defaults run a single server on the
- * embedded database in `./data`.
+ * Server configuration, from CLI flags and environment variables (`PEER_REPORT_*`, `PORT`, `DATABASE_URL`): the
+ * one place they are read. Flags win over the environment; every value is validated, and a bad one is a
+ * `ConfigError` naming the flag or variable (the CLI exits 2). Defaults run a single server on the embedded
+ * database in `./data`. README.md ("Configuration") lists every variable.
  */
 import os from 'node:os';
 import { loadWebhookConfig, type WebhookConfig } from './webhooks/webhook-config.ts';
+import {
+  count,
+  enumKind,
+  flagKind,
+  listKind,
+  numberKind,
+  optionalTextKind,
+  readSettings,
+  textKind,
+  urlKind,
+  type ConfigSources,
+  type SettingTable,
+} from './util/config-reader.ts';
+
+/** Where the data is: what every command that opens the store needs. */
+export interface StoreConfig {
+  /** Directory of the embedded database. */
+  dataDir: string;
+  /** `postgres://...`: PostgreSQL instead of the embedded database. */
+  databaseUrl?: string;
+  /** PostgreSQL connections per process. */
+  pgPoolSize: number;
+  /** SQLite `synchronous`: `full` fsyncs each commit, `normal` only at checkpoints. */
+  sqliteSynchronous: 'full' | 'normal';
+}
 
 /** Everything the server needs to know. */
-export interface ServerConfig {
+export interface ServerConfig extends StoreConfig {
   port: number;
   host: string;
-  dataDir: string;
-  databaseUrl?: string;
+  /** Server processes sharing the port (`serve --workers`; node:cluster). */
+  workers: number;
   /** Socket addresses whose X-Forwarded-For is trusted. */
   trustedProxies: string[];
   /** Keep full client IP addresses instead of /24 (IPv4) and /48 (IPv6). */
@@ -79,64 +105,177 @@ export interface ServerConfig {
   liveDiagnosisRefreshMs: number;
 }
 
-/** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
-const DEFAULT_INGEST_WORKERS = Math.min(4, Math.max(1, os.availableParallelism() - 1));
+/** Shortest metrics token accepted (characters): a guessable token would open the endpoint. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
 
-/** Reads configuration from `env`, overridden by `overrides`. */
+/** One ingest worker per core beyond the first (the event loop's), at least one, at most four. */
+const defaultIngestWorkers = () => Math.min(4, Math.max(1, os.availableParallelism() - 1));
+
+const STORE_SETTINGS: SettingTable<StoreConfig> = {
+  dataDir: { kind: textKind(), env: ['PEER_REPORT_DATA'], flag: 'data', default: './data' },
+  databaseUrl: {
+    kind: urlKind(['postgres', 'postgresql']),
+    env: ['DATABASE_URL'],
+    default: undefined,
+  },
+  pgPoolSize: {
+    kind: numberKind({ min: 1, integer: true }),
+    env: ['PEER_REPORT_PG_POOL'],
+    default: 10,
+  },
+  sqliteSynchronous: {
+    kind: enumKind(['full', 'normal']),
+    env: ['PEER_REPORT_SQLITE_SYNCHRONOUS'],
+    default: 'full',
+  },
+};
+
+/** A non-negative number of milliseconds, read from `name` (and `flag` when given). */
+const ms = (name: string, fallback: number, flag?: string) => ({
+  kind: count(),
+  env: [name],
+  flag,
+  default: fallback,
+});
+
+const SERVER_SETTINGS: SettingTable<Omit<ServerConfig, 'webhooks'>> = {
+  ...STORE_SETTINGS,
+  // PEER_REPORT_PORT is ours; PORT is what hosting platforms set, used when ours is not.
+  port: {
+    kind: numberKind({ min: 0, max: 65535, integer: true }),
+    env: ['PEER_REPORT_PORT', 'PORT'],
+    flag: 'port',
+    default: 8787,
+  },
+  // Loopback unless told otherwise: exposing the server is a decision (see README, Security and operations).
+  host: { kind: textKind(), env: ['PEER_REPORT_HOST'], flag: 'host', default: '127.0.0.1' },
+  workers: {
+    kind: numberKind({ min: 1, max: 64, integer: true }),
+    env: ['PEER_REPORT_WORKERS'],
+    flag: 'workers',
+    default: 1,
+  },
+  trustedProxies: {
+    kind: listKind,
+    env: ['PEER_REPORT_TRUSTED_PROXIES'],
+    flag: 'trusted-proxy',
+    default: [],
+  },
+  keepFullIp: {
+    kind: flagKind,
+    env: ['PEER_REPORT_KEEP_FULL_IP'],
+    flag: 'keep-full-ip',
+    default: false,
+  },
+  peerTimeoutMs: ms('PEER_REPORT_PEER_TIMEOUT_MS', 30_000),
+  sweepIntervalMs: ms('PEER_REPORT_SWEEP_INTERVAL_MS', 5_000),
+  maxApiBodyBytes: { kind: count(), env: ['PEER_REPORT_MAX_API_BODY'], default: 64 * 1024 },
+  maxIngestBodyBytes: {
+    kind: count(),
+    env: ['PEER_REPORT_MAX_INGEST_BODY'],
+    default: 4 * 1024 * 1024,
+  },
+  maxImportBodyBytes: {
+    kind: count(),
+    env: ['PEER_REPORT_MAX_IMPORT_BODY'],
+    default: 64 * 1024 * 1024,
+  },
+  retentionDays: { kind: numberKind({ min: 0 }), env: ['PEER_REPORT_RETENTION_DAYS'], default: 0 },
+  summaryRetentionDays: {
+    kind: numberKind({ min: 0 }),
+    env: ['PEER_REPORT_SUMMARY_RETENTION_DAYS'],
+    default: 0,
+  },
+  maintenanceIntervalMs: ms('PEER_REPORT_MAINTENANCE_INTERVAL_MS', 3_600_000),
+  logRequests: {
+    kind: flagKind,
+    env: ['PEER_REPORT_LOG_REQUESTS'],
+    flag: 'log-requests',
+    default: false,
+  },
+  reportCacheMb: {
+    kind: numberKind({ min: 0 }),
+    env: ['PEER_REPORT_REPORT_CACHE_MB'],
+    default: 256,
+  },
+  compactAfterMs: ms('PEER_REPORT_COMPACT_AFTER_MS', 60_000),
+  mergeLiveEveryMs: ms('PEER_REPORT_MERGE_LIVE_EVERY_MS', 600_000),
+  pgWriteConcurrency: {
+    kind: numberKind({ min: 1, integer: true }),
+    env: ['PEER_REPORT_PG_WRITE_CONCURRENCY'],
+    default: 4,
+  },
+  ingestWorkers: {
+    kind: numberKind({ min: 0, max: 64, integer: true }),
+    env: ['PEER_REPORT_INGEST_WORKERS'],
+    default: defaultIngestWorkers,
+  },
+  idleTimeoutMs: ms('PEER_REPORT_IDLE_TIMEOUT_MS', 10_000, 'idle-timeout-ms'),
+  headersTimeoutMs: ms('PEER_REPORT_HEADERS_TIMEOUT_MS', 20_000, 'headers-timeout-ms'),
+  requestTimeoutMs: ms('PEER_REPORT_REQUEST_TIMEOUT_MS', 120_000, 'request-timeout-ms'),
+  keepAliveTimeoutMs: ms('PEER_REPORT_KEEP_ALIVE_TIMEOUT_MS', 5_000, 'keep-alive-timeout-ms'),
+  maxConnections: {
+    kind: count(),
+    env: ['PEER_REPORT_MAX_CONNECTIONS'],
+    flag: 'max-connections',
+    default: 10_000,
+  },
+  ingestRatePerSecond: {
+    kind: numberKind({ min: 0 }),
+    env: ['PEER_REPORT_INGEST_RATE'],
+    flag: 'ingest-rate',
+    default: 50,
+  },
+  ingestBurst: {
+    kind: count(),
+    env: ['PEER_REPORT_INGEST_BURST'],
+    flag: 'ingest-burst',
+    default: 500,
+  },
+  joinRatePerSecond: {
+    kind: numberKind({ min: 0 }),
+    env: ['PEER_REPORT_JOIN_RATE'],
+    flag: 'join-rate',
+    default: 0.2,
+  },
+  joinBurst: { kind: count(), env: ['PEER_REPORT_JOIN_BURST'], flag: 'join-burst', default: 20 },
+  maxLivePeersPerParticipant: {
+    kind: count(),
+    env: ['PEER_REPORT_MAX_LIVE_PEERS'],
+    flag: 'max-live-peers',
+    default: 8,
+  },
+  metricsToken: {
+    kind: optionalTextKind({ minLength: MIN_METRICS_TOKEN_LENGTH }),
+    env: ['PEER_REPORT_METRICS_TOKEN'],
+    default: undefined,
+    secret: true,
+  },
+  metricsGaugeTtlMs: ms('PEER_REPORT_METRICS_GAUGE_TTL_MS', 10_000),
+  diagnosis: { kind: flagKind, env: ['PEER_REPORT_DIAGNOSIS'], default: true },
+  liveDiagnosisRefreshMs: ms('PEER_REPORT_LIVE_DIAGNOSIS_REFRESH_MS', 5_000),
+};
+
+/**
+ * The server's configuration: `overrides` (typed, from code), then `flags` (commander's parsed options of
+ * `serve`), then `env`, then the defaults. Throws a `ConfigError` naming the first bad value's flag or variable.
+ */
 export function loadConfig(
   overrides: Partial<ServerConfig> = {},
   env: NodeJS.ProcessEnv = process.env,
+  flags: Record<string, unknown> = {},
 ): ServerConfig {
-  const num = (v: string | undefined, d: number) =>
-    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
-  const base: ServerConfig = {
-    port: num(env.PORT ?? env.PEER_REPORT_PORT, 8787),
-    // Loopback unless told otherwise: exposing the server is a decision (see README, Security and operations).
-    host: env.PEER_REPORT_HOST || '127.0.0.1',
-    dataDir: env.PEER_REPORT_DATA ?? './data',
-    databaseUrl: env.DATABASE_URL || undefined,
-    trustedProxies: (env.PEER_REPORT_TRUSTED_PROXIES ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    keepFullIp: env.PEER_REPORT_KEEP_FULL_IP === '1' || env.PEER_REPORT_KEEP_FULL_IP === 'true',
-    peerTimeoutMs: num(env.PEER_REPORT_PEER_TIMEOUT_MS, 30_000),
-    sweepIntervalMs: num(env.PEER_REPORT_SWEEP_INTERVAL_MS, 5_000),
-    maxApiBodyBytes: num(env.PEER_REPORT_MAX_API_BODY, 64 * 1024),
-    maxIngestBodyBytes: num(env.PEER_REPORT_MAX_INGEST_BODY, 4 * 1024 * 1024),
-    maxImportBodyBytes: num(env.PEER_REPORT_MAX_IMPORT_BODY, 64 * 1024 * 1024),
-    retentionDays: num(env.PEER_REPORT_RETENTION_DAYS, 0),
-    summaryRetentionDays: num(env.PEER_REPORT_SUMMARY_RETENTION_DAYS, 0),
-    maintenanceIntervalMs: num(env.PEER_REPORT_MAINTENANCE_INTERVAL_MS, 3_600_000),
-    logRequests: env.PEER_REPORT_LOG_REQUESTS === '1',
-    reportCacheMb: num(env.PEER_REPORT_REPORT_CACHE_MB, 256),
-    compactAfterMs: num(env.PEER_REPORT_COMPACT_AFTER_MS, 60_000),
-    mergeLiveEveryMs: num(env.PEER_REPORT_MERGE_LIVE_EVERY_MS, 600_000),
-    pgWriteConcurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_PG_WRITE_CONCURRENCY, 4))),
-    ingestWorkers: Math.max(
-      0,
-      Math.floor(num(env.PEER_REPORT_INGEST_WORKERS, DEFAULT_INGEST_WORKERS)),
-    ),
-    idleTimeoutMs: num(env.PEER_REPORT_IDLE_TIMEOUT_MS, 10_000),
-    headersTimeoutMs: num(env.PEER_REPORT_HEADERS_TIMEOUT_MS, 20_000),
-    requestTimeoutMs: num(env.PEER_REPORT_REQUEST_TIMEOUT_MS, 120_000),
-    keepAliveTimeoutMs: num(env.PEER_REPORT_KEEP_ALIVE_TIMEOUT_MS, 5_000),
-    maxConnections: num(env.PEER_REPORT_MAX_CONNECTIONS, 10_000),
-    ingestRatePerSecond: num(env.PEER_REPORT_INGEST_RATE, 50),
-    ingestBurst: num(env.PEER_REPORT_INGEST_BURST, 500),
-    joinRatePerSecond: num(env.PEER_REPORT_JOIN_RATE, 0.2),
-    joinBurst: num(env.PEER_REPORT_JOIN_BURST, 20),
-    maxLivePeersPerParticipant: num(env.PEER_REPORT_MAX_LIVE_PEERS, 8),
-    metricsToken: env.PEER_REPORT_METRICS_TOKEN || undefined,
-    metricsGaugeTtlMs: num(env.PEER_REPORT_METRICS_GAUGE_TTL_MS, 10_000),
-
-    webhooks: loadWebhookConfig(env),
-
-    diagnosis: env.PEER_REPORT_DIAGNOSIS !== '0' && env.PEER_REPORT_DIAGNOSIS !== 'false',
-    liveDiagnosisRefreshMs: num(env.PEER_REPORT_LIVE_DIAGNOSIS_REFRESH_MS, 5000),
+  const { webhooks, ...rest } = overrides;
+  return {
+    ...readSettings(SERVER_SETTINGS, { overrides: rest, flags, env }),
+    webhooks: webhooks ?? loadWebhookConfig(env),
   };
-  const merged = { ...base };
-  for (const [k, v] of Object.entries(overrides))
-    if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
-  return merged;
+}
+
+/** Where the data is, for commands that open the store without serving (`--data`, `DATABASE_URL`, ...). */
+export function loadStoreConfig(
+  flags: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): StoreConfig {
+  return readSettings(STORE_SETTINGS, { flags, env } satisfies ConfigSources<StoreConfig>);
 }

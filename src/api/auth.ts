@@ -7,6 +7,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { ApiError, CF_AUTH_ERROR_CODE } from './errors.ts';
 import type { AppEnv } from './context.ts';
+import { LRUCache } from 'lru-cache';
 import { findApiToken, touchApiToken, type ApiTokenRecord } from '../store/api-tokens.ts';
 
 /**
@@ -15,7 +16,6 @@ import { findApiToken, touchApiToken, type ApiTokenRecord } from '../store/api-t
  * takes to apply everywhere. Expiry is checked on every request.
  */
 export const TOKEN_CACHE_TTL_MS = 5_000;
-const CACHE_TTL_MS = TOKEN_CACHE_TTL_MS;
 const CACHE_MAX = 10_000;
 /** `last_used_at` is written at most this often per token (not one write per request). */
 export const LAST_USED_THROTTLE_MS = 60_000;
@@ -29,8 +29,16 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /** Middleware: resolves the API token and enforces account scope and permission. */
 export function requireAccountToken(): MiddlewareHandler<AppEnv> {
-  const cache = new Map<string, { record: ApiTokenRecord | undefined; at: number }>();
-  const lastTouched = new Map<string, number>();
+  // An unknown token is cached too (as `record: undefined`), so a flood of bad tokens costs no lookups.
+  const cache = new LRUCache<string, { record: ApiTokenRecord | undefined }>({
+    max: CACHE_MAX,
+    ttl: TOKEN_CACHE_TTL_MS,
+  });
+  // Token ids whose last use was written within the throttle: present means "not again yet".
+  const recentlyTouched = new LRUCache<string, true>({
+    max: CACHE_MAX,
+    ttl: LAST_USED_THROTTLE_MS,
+  });
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     if (!token)
@@ -42,9 +50,8 @@ export function requireAccountToken(): MiddlewareHandler<AppEnv> {
       );
     const now = Date.now();
     let entry = cache.get(token);
-    if (!entry || now - entry.at > CACHE_TTL_MS) {
-      entry = { record: await findApiToken(c.get('ctx').db, token), at: now };
-      if (cache.size >= CACHE_MAX) cache.clear();
+    if (!entry) {
+      entry = { record: await findApiToken(c.get('ctx').db, token) };
       cache.set(token, entry);
     }
     const record =
@@ -76,9 +83,8 @@ export function requireAccountToken(): MiddlewareHandler<AppEnv> {
         CF_AUTH_ERROR_CODE,
       );
     }
-    if (now - (lastTouched.get(record.id) ?? 0) >= LAST_USED_THROTTLE_MS) {
-      if (lastTouched.size >= CACHE_MAX) lastTouched.clear();
-      lastTouched.set(record.id, now);
+    if (!recentlyTouched.has(record.id)) {
+      recentlyTouched.set(record.id, true);
       // Bookkeeping only: a failed write must not fail the request.
       touchApiToken(c.get('ctx').db, record.id, now, LAST_USED_THROTTLE_MS).catch((err) =>
         console.error('token last_used_at:', err instanceof Error ? err.message : err),

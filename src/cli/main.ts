@@ -40,6 +40,10 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if ((err as { exitCode?: unknown }).exitCode === 2) {
+    // A bad flag or variable (ConfigError of src/util/config-reader.ts): a usage error, like commander's own.
+    console.error(`error: ${(err as Error).message}`);
+    process.exitCode = 2;
   } else {
     console.error(`error: ${(err as Error).message}`);
     process.exitCode = 1;

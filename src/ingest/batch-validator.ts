@@ -25,9 +25,7 @@ async function loadValidator(): Promise<(value: unknown) => ValidationResult<Tel
     import('./compiled-validator.ts'),
     import('./ingest-schemas.ts'),
   ]);
-  return compileValidator(telemetryBatchSchema) as (
-    value: unknown,
-  ) => ValidationResult<TelemetryBatch>;
+  return compileValidator(telemetryBatchSchema);
 }
 
 /** Validates a parsed telemetry batch (unknown keys of declared objects are removed, as zod's `strip` does). */

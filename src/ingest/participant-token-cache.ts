@@ -4,33 +4,37 @@
  * this process at once; other server processes see the change within the TTL.
  */
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../store/schema.ts';
 import { findParticipantByToken, type ParticipantRecord } from '../store/participants.ts';
 
 /** Cache of token → participant. */
 export class ParticipantTokenCache {
-  readonly #entries = new Map<string, { participant: ParticipantRecord | undefined; at: number }>();
+  // An unknown token is cached too (`participant: undefined`): lru-cache does not store undefined itself.
+  readonly #entries: LRUCache<string, { participant: ParticipantRecord | undefined }>;
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly ttlMs = 2_000,
-    private readonly capacity = 50_000,
-  ) {}
+    ttlMs = 2_000,
+    capacity = 50_000,
+  ) {
+    this.#entries = new LRUCache({ max: capacity, ttl: ttlMs });
+  }
 
   /** The live participant holding `token`, if any. */
   async lookup(token: string): Promise<ParticipantRecord | undefined> {
-    const now = Date.now();
     const hit = this.#entries.get(token);
-    if (hit && now - hit.at < this.ttlMs) return hit.participant;
+    if (hit) return hit.participant;
     const participant = await findParticipantByToken(this.db, token);
-    if (this.#entries.size >= this.capacity) this.#entries.clear();
-    this.#entries.set(token, { participant, at: now });
+    this.#entries.set(token, { participant });
     return participant;
   }
 
   /** Forgets every cached token of `participantId`. */
   invalidate(participantId: string): void {
-    for (const [token, e] of this.#entries)
-      if (e.participant?.id === participantId) this.#entries.delete(token);
+    const tokens = [...this.#entries.entries()]
+      .filter(([, e]) => e.participant?.id === participantId)
+      .map(([token]) => token);
+    for (const token of tokens) this.#entries.delete(token);
   }
 }

@@ -5,6 +5,7 @@
  * under the write lock and derives anew when they differ (another process, a
  * concurrent retry), so a stale entry costs time, never correctness.
  */
+import { LRUCache } from 'lru-cache';
 import type { KnownState } from './derive-stream-chunks.ts';
 
 /** Peers kept by default (~2.5 KB each for four streams). */
@@ -12,29 +13,26 @@ const DEFAULT_CAPACITY = 10_000;
 
 /** Least-recently-used map of peer id → its streams' states. */
 export class StreamStateCache {
-  readonly #peers = new Map<string, Map<string, KnownState>>();
+  readonly #peers: LRUCache<string, Map<string, KnownState>>;
 
-  constructor(private readonly capacity = DEFAULT_CAPACITY) {}
+  constructor(capacity = DEFAULT_CAPACITY) {
+    this.#peers = new LRUCache({ max: capacity });
+  }
 
   /** The peer's states as last seen, or undefined when the peer is not cached. */
   get(peerId: string): KnownState[] | undefined {
     const states = this.#peers.get(peerId);
-    if (!states) return undefined;
-    this.#peers.delete(peerId);
-    this.#peers.set(peerId, states);
-    return [...states.values()];
+    return states ? [...states.values()] : undefined;
   }
 
   /** Replaces the peer's states (all of them, as read from the database). */
   set(peerId: string, states: readonly KnownState[]): void {
-    this.#peers.delete(peerId);
     this.#peers.set(peerId, new Map(states.map((s) => [s.stream_key, s])));
-    this.#evict();
   }
 
   /** Records states just committed for some of a cached peer's streams. */
   update(peerId: string, states: readonly KnownState[]): void {
-    const cached = this.#peers.get(peerId);
+    const cached = this.#peers.peek(peerId); // no recency change, as before
     if (!cached) return; // not known in full: the next batch reads them
     for (const s of states) cached.set(s.stream_key, s);
   }
@@ -42,10 +40,5 @@ export class StreamStateCache {
   /** Forgets the peer (its states may have changed in ways this process did not see). */
   forget(peerId: string): void {
     this.#peers.delete(peerId);
-  }
-
-  #evict(): void {
-    while (this.#peers.size > this.capacity)
-      this.#peers.delete(this.#peers.keys().next().value as string);
   }
 }

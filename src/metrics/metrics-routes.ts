@@ -14,8 +14,8 @@ import type { AppEnv } from '../api/context.ts';
 import { ApiError, CF_AUTH_ERROR_CODE } from '../api/errors.ts';
 import { bearerToken } from '../api/auth.ts';
 
-/** Shortest metrics token accepted (characters): a guessable token would open the endpoint. */
-export const MIN_METRICS_TOKEN_LENGTH = 16;
+/** Shortest metrics token accepted (characters), checked with the rest of the configuration. */
+export { MIN_METRICS_TOKEN_LENGTH } from '../config.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 

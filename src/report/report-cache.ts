@@ -4,13 +4,25 @@
  * so a cached body is never stale: a live peer's next batch makes a new key,
  * and a finished call's report (immutable) is served from memory.
  */
+import { LRUCache } from 'lru-cache';
 
 /** LRU of response bodies, bounded by total bytes. */
 export class ReportCache {
-  readonly #entries = new Map<string, Buffer>();
-  #size = 0;
+  /** Absent when the bound is zero (caching off). */
+  readonly #entries: LRUCache<string, Buffer> | undefined;
 
-  constructor(private readonly maxChars = 128 * 1024 * 1024) {}
+  constructor(private readonly maxChars = 128 * 1024 * 1024) {
+    this.#entries =
+      maxChars > 0
+        ? new LRUCache({
+            maxSize: maxChars,
+            // A body over a quarter of the bound would evict too much of the rest: not cached.
+            maxEntrySize: maxChars / 4,
+            // lru-cache sizes must be positive.
+            sizeCalculation: (body) => Math.max(1, body.length),
+          })
+        : undefined;
+  }
 
   /** Whether caching is on (a zero bound turns it off). */
   get enabled(): boolean {
@@ -19,32 +31,16 @@ export class ReportCache {
 
   /** The cached body for `key`, refreshing its recency. */
   get(key: string): Buffer | undefined {
-    const body = this.#entries.get(key);
-    if (body === undefined) return undefined;
-    this.#entries.delete(key);
-    this.#entries.set(key, body);
-    return body;
+    return this.#entries?.get(key);
   }
 
   /** Stores `body`, evicting the least recently used entries beyond the bound. */
   set(key: string, body: Buffer): void {
-    if (this.maxChars <= 0 || body.length > this.maxChars / 4) return;
-    const old = this.#entries.get(key);
-    if (old !== undefined) {
-      this.#size -= old.length;
-      this.#entries.delete(key);
-    }
-    this.#entries.set(key, body);
-    this.#size += body.length;
-    for (const [k, v] of this.#entries) {
-      if (this.#size <= this.maxChars) break;
-      this.#entries.delete(k);
-      this.#size -= v.length;
-    }
+    this.#entries?.set(key, body);
   }
 
   /** Number of cached bodies. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 }

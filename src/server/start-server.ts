@@ -25,7 +25,6 @@ import type { AppContext } from '../api/context.ts';
 import { RateLimiter } from '../api/rate-limiter.ts';
 import { applyConnectionLimits, httpServerOptions } from './connection-limits.ts';
 import { ServerMetrics } from '../metrics/server-metrics.ts';
-import { MIN_METRICS_TOKEN_LENGTH } from '../metrics/metrics-routes.ts';
 import {
   countCompactionBacklog,
   countLivePeers,
@@ -49,11 +48,6 @@ export interface RunningServer {
 /** Starts the server with `overrides` on top of the environment's configuration. */
 export async function startServer(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = loadConfig(overrides);
-  if (config.metricsToken !== undefined && config.metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
-    throw new Error(
-      `PEER_REPORT_METRICS_TOKEN: expected at least ${MIN_METRICS_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`,
-    );
-  }
   // The store gauges are read at scrape time only, once the database is open.
   const metrics = new ServerMetrics(
     {
@@ -68,6 +62,8 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const database = await openDatabase({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
+    pgPoolSize: config.pgPoolSize,
+    sqliteSynchronous: config.sqliteSynchronous,
     onQuery: (sql, ms) => metrics.query(sql, ms),
   }).catch(async (err: unknown) => {
     await preparePool.close();

@@ -5,25 +5,19 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { LRUCache } from 'lru-cache';
 
 /** Wraps `db` so that `prepare` returns cached statements. */
 export function withStatementCache(db: BetterSqlite3.Database, capacity = 512): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cache = new LRUCache<string, BetterSqlite3.Statement>({ max: capacity });
   return {
     close: () => db.close(),
     prepare(sql: string): SqliteStatement {
-      // Write transactions take the write lock up front: with several server
-      // processes on one file, a deferred transaction that read first could
-      // not upgrade (SQLITE_BUSY_SNAPSHOT); an immediate one waits its turn.
-      if (sql === 'begin') sql = 'begin immediate';
       let stmt = cache.get(sql);
-      if (stmt) {
-        cache.delete(sql);
-      } else {
+      if (!stmt) {
         stmt = db.prepare(sql);
-        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
       }
-      cache.set(sql, stmt);
       return stmt as unknown as SqliteStatement;
     },
   };

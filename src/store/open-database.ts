@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type KyselyConfig } from 'kysely';
+import { Kysely, type KyselyConfig } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { migrateToLatest } from './migrate.ts';
 import { withStatementCache } from './cached-statements.ts';
+import { ImmediateTransactionSqliteDialect } from './immediate-transactions.ts';
 
 /** Where to store data. */
 export interface DatabaseOptions {
@@ -17,6 +18,14 @@ export interface DatabaseOptions {
   dataDir?: string;
   /** `postgres://...`; when set, PostgreSQL is used instead of the embedded database. */
   databaseUrl?: string;
+  /** PostgreSQL connections per process (default 10). */
+  pgPoolSize?: number;
+  /**
+   * SQLite `synchronous` (default `full`): each commit is fsynced, so an acknowledged batch survives power
+   * loss; `normal` fsyncs the WAL at checkpoints only (a batch survives a crash of the process, the last ones
+   * may be lost with the machine: the operator's choice).
+   */
+  sqliteSynchronous?: 'full' | 'normal';
   /** Called after each statement run through Kysely with its SQL and duration (ms): the metrics' database timings. */
   onQuery?: (sql: string, ms: number) => void;
 }
@@ -44,7 +53,7 @@ export function queryLog(onQuery: DatabaseOptions['onQuery']): KyselyConfig['log
 export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenDatabase> {
   if (options.databaseUrl) {
     const { openPostgres } = await import('./postgres/open-postgres.ts');
-    return openPostgres(options.databaseUrl, undefined, options.onQuery);
+    return openPostgres(options.databaseUrl, options.pgPoolSize, options.onQuery);
   }
   const dataDir = path.resolve(options.dataDir ?? './data');
   fs.mkdirSync(dataDir, { recursive: true });
@@ -54,13 +63,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   sqlite.pragma('busy_timeout = 5000');
   // WAL lets readers (and the `token create` CLI) work next to the server.
   sqlite.pragma('journal_mode = WAL');
-  const sync = (process.env.PEER_REPORT_SQLITE_SYNCHRONOUS ?? 'full').toLowerCase();
-  if (sync !== 'full' && sync !== 'normal')
-    throw new Error(`PEER_REPORT_SQLITE_SYNCHRONOUS: expected full or normal, got '${sync}'`);
-  // full (default): each commit is fsynced, so an acknowledged batch survives power loss.
-  // normal: the WAL is fsynced at checkpoints only; a batch survives a crash of the
-  // process but the last ones may be lost with the machine (operator's choice).
-  sqlite.pragma(`synchronous = ${sync.toUpperCase()}`);
+  sqlite.pragma(`synchronous = ${options.sqliteSynchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   sqlite.pragma('cache_size = -65536');
   // Checkpoint every ~40 MB of WAL instead of SQLite's default ~4 MB: the
   // ingest rewrites the same hot pages (indexes, stream states, peer rows) in
@@ -71,7 +74,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('journal_size_limit = 67108864');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    // Transactions begin immediate: see immediate-transactions.ts.
+    dialect: new ImmediateTransactionSqliteDialect({ database: withStatementCache(sqlite) }),
     log: queryLog(options.onQuery),
   });
   await migrateToLatest(db, 'sqlite');

@@ -3,6 +3,16 @@
  * `PEER_REPORT_ALERT_*` environment variables (see docs/webhooks.md).
  */
 
+import {
+  count,
+  enumKind,
+  flagKind,
+  numberKind,
+  readSettings,
+  urlKind,
+  type SettingKind,
+  type SettingTable,
+} from '../util/config-reader.ts';
 import type { Severity } from '../analytics/diagnosis/types.ts';
 import { SEVERITIES, SEVERITY_ALIASES } from './live-issue-detector.ts';
 
@@ -50,39 +60,96 @@ export interface WebhookConfig {
   alerts: AlertConfig;
 }
 
-/** Reads the webhook settings from `env`. */
+/** `1`/`true` mean `all`, `0`/`false` mean `none` (the values before the policy had names). */
+const privatePolicy: SettingKind<PrivateTargetPolicy> = {
+  ...enumKind(['none', 'loopback', 'all']),
+  fromText: (text) => {
+    const t = text.trim().toLowerCase();
+    return t === '1' || t === 'true' ? 'all' : t === '0' || t === 'false' ? 'none' : t;
+  },
+};
+
+/** A diagnosis severity; the names of earlier versions (minor, major, critical) are accepted as aliases. */
+const alertSeverity: SettingKind<Severity> = {
+  ...enumKind(SEVERITIES as readonly [Severity, ...Severity[]]),
+  fromText: (text) => {
+    const t = text.trim().toLowerCase();
+    return SEVERITY_ALIASES[t] ?? t;
+  },
+};
+
+const ms = (name: string, fallback: number) => ({ kind: count(), env: [name], default: fallback });
+
+/** The settings, flat; {@link loadWebhookConfig} nests the alerts'. */
+const WEBHOOK_SETTINGS: SettingTable<
+  Omit<WebhookConfig, 'alerts' | 'logRetentionMs'> & {
+    logRetentionDays: number;
+    alertMinSeverity: AlertConfig['minSeverity'];
+    alertMinDurationMs: number;
+    alertWindowMs: number;
+    alertScanIntervalMs: number;
+  }
+> = {
+  deliver: { kind: flagKind, env: ['PEER_REPORT_WEBHOOK_DELIVER'], default: true },
+  allowPrivate: {
+    kind: privatePolicy,
+    env: ['PEER_REPORT_WEBHOOK_ALLOW_PRIVATE'],
+    default: 'none',
+  },
+  requestTimeoutMs: ms('PEER_REPORT_WEBHOOK_TIMEOUT_MS', 5_000),
+  maxResponseBytes: {
+    kind: count(),
+    env: ['PEER_REPORT_WEBHOOK_MAX_RESPONSE_BYTES'],
+    default: 4_096,
+  },
+  retryBaseMs: ms('PEER_REPORT_WEBHOOK_RETRY_BASE_MS', 10_000),
+  retryMaxDelayMs: ms('PEER_REPORT_WEBHOOK_RETRY_MAX_DELAY_MS', 3_600_000),
+  retryForMs: ms('PEER_REPORT_WEBHOOK_RETRY_FOR_MS', 24 * 3_600_000),
+  pollIntervalMs: ms('PEER_REPORT_WEBHOOK_POLL_MS', 500),
+  leaseMs: ms('PEER_REPORT_WEBHOOK_LEASE_MS', 30_000),
+  concurrency: {
+    kind: numberKind({ min: 1, integer: true }),
+    env: ['PEER_REPORT_WEBHOOK_CONCURRENCY'],
+    default: 8,
+  },
+  logRetentionDays: {
+    kind: numberKind({ min: 0 }),
+    env: ['PEER_REPORT_WEBHOOK_LOG_DAYS'],
+    default: 7,
+  },
+  publicUrl: {
+    kind: urlKind(['http', 'https']),
+    env: ['PEER_REPORT_PUBLIC_URL'],
+    default: undefined,
+  },
+  alertMinSeverity: {
+    kind: alertSeverity,
+    env: ['PEER_REPORT_ALERT_MIN_SEVERITY'],
+    default: 'poor',
+  },
+  alertMinDurationMs: ms('PEER_REPORT_ALERT_MIN_DURATION_MS', 10_000),
+  alertWindowMs: ms('PEER_REPORT_ALERT_WINDOW_MS', 900_000),
+  alertScanIntervalMs: ms('PEER_REPORT_ALERT_SCAN_MS', 5_000),
+};
+
+/** Reads the webhook settings from `env`; a bad value is a `ConfigError` naming its variable. */
 export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
-  const num = (v: string | undefined, d: number) =>
-    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
-  const allow = (env.PEER_REPORT_WEBHOOK_ALLOW_PRIVATE ?? '').trim().toLowerCase();
-  const allowPrivate: PrivateTargetPolicy =
-    allow === 'loopback'
-      ? 'loopback'
-      : allow === '1' || allow === 'true' || allow === 'all'
-        ? 'all'
-        : 'none';
-  const named = (env.PEER_REPORT_ALERT_MIN_SEVERITY ?? 'poor').trim().toLowerCase();
-  const severity = SEVERITY_ALIASES[named] ?? named;
+  const {
+    logRetentionDays,
+    alertMinSeverity,
+    alertMinDurationMs,
+    alertWindowMs,
+    alertScanIntervalMs,
+    ...rest
+  } = readSettings(WEBHOOK_SETTINGS, { env });
   return {
-    deliver: env.PEER_REPORT_WEBHOOK_DELIVER !== '0' && env.PEER_REPORT_WEBHOOK_DELIVER !== 'false',
-    allowPrivate,
-    requestTimeoutMs: num(env.PEER_REPORT_WEBHOOK_TIMEOUT_MS, 5_000),
-    maxResponseBytes: num(env.PEER_REPORT_WEBHOOK_MAX_RESPONSE_BYTES, 4_096),
-    retryBaseMs: num(env.PEER_REPORT_WEBHOOK_RETRY_BASE_MS, 10_000),
-    retryMaxDelayMs: num(env.PEER_REPORT_WEBHOOK_RETRY_MAX_DELAY_MS, 3_600_000),
-    retryForMs: num(env.PEER_REPORT_WEBHOOK_RETRY_FOR_MS, 24 * 3_600_000),
-    pollIntervalMs: num(env.PEER_REPORT_WEBHOOK_POLL_MS, 500),
-    leaseMs: num(env.PEER_REPORT_WEBHOOK_LEASE_MS, 30_000),
-    concurrency: Math.max(1, Math.floor(num(env.PEER_REPORT_WEBHOOK_CONCURRENCY, 8))),
-    logRetentionMs: num(env.PEER_REPORT_WEBHOOK_LOG_DAYS, 7) * 86_400_000,
-    publicUrl: env.PEER_REPORT_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
+    ...rest,
+    logRetentionMs: logRetentionDays * 86_400_000,
     alerts: {
-      minSeverity: (SEVERITIES as readonly string[]).includes(severity)
-        ? (severity as Severity)
-        : 'poor',
-      minDurationMs: num(env.PEER_REPORT_ALERT_MIN_DURATION_MS, 10_000),
-      windowMs: num(env.PEER_REPORT_ALERT_WINDOW_MS, 900_000),
-      scanIntervalMs: num(env.PEER_REPORT_ALERT_SCAN_MS, 5_000),
+      minSeverity: alertMinSeverity,
+      minDurationMs: alertMinDurationMs,
+      windowMs: alertWindowMs,
+      scanIntervalMs: alertScanIntervalMs,
     },
   };
 }

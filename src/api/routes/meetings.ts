@@ -6,8 +6,8 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../context.ts';
+import { requireApp, uuidParam } from '../route-params.ts';
 import { readJsonBody } from '../request-body.ts';
-import { findApp } from '../../store/apps.ts';
 import { createMeeting, findMeeting, listMeetings, updateMeeting } from '../../store/meetings.ts';
 import type { MeetingsTable } from '../../store/schema.ts';
 import {
@@ -22,7 +22,6 @@ import {
 import { parsePage, pagingBlock } from '../pagination.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { iso } from '../../util/time.ts';
-import { isUuid } from '../../util/uuid.ts';
 
 const meetingBodySchema = z.looseObject({
   title: z.string().max(1024).nullable().optional(),
@@ -66,19 +65,6 @@ export function participantJson(p: ParticipantRecord, token?: string): Record<st
     created_at: iso(p.created_at),
     updated_at: iso(p.updated_at),
   };
-}
-
-function uuidParam(c: Context, name: string): string {
-  const v = c.req.param(name) ?? '';
-  if (!isUuid(v)) throw badRequest(name, `expected a UUID, got '${v}'`);
-  return v;
-}
-
-async function requireApp(c: Context<AppEnv>): Promise<{ accountId: string; appId: string }> {
-  const accountId = c.req.param('account_id') ?? '';
-  const appId = c.req.param('app_id') ?? '';
-  if (!(await findApp(c.get('ctx').db, accountId, appId))) throw notFound(`app '${appId}'`);
-  return { accountId, appId };
 }
 
 async function requireMeeting(c: Context<AppEnv>, param = 'meeting_id'): Promise<MeetingsTable> {

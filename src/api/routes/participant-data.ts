@@ -10,19 +10,13 @@
  * from them in one transaction (src/store/participant-erasure.ts); the peers'
  * reports answer 404 afterwards.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
+import { uuidParam } from '../route-params.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { isUuid } from '../../util/uuid.ts';
 import { findApp } from '../../store/apps.ts';
 import { findParticipant } from '../../store/participants.ts';
 import { eraseParticipants, type ErasureResult } from '../../store/participant-erasure.ts';
-
-function uuidParam(c: Context<AppEnv>, name: string): string {
-  const v = c.req.param(name) ?? '';
-  if (!isUuid(v)) throw badRequest(name, `expected a UUID, got '${v}'`);
-  return v;
-}
 
 function answer(result: ErasureResult): Record<string, unknown> {
   return {

@@ -6,9 +6,9 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
+import { requireApp, uuidParam } from '../route-params.ts';
 import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
-import { findApp } from '../../store/apps.ts';
 import {
   findSession,
   listSessions,
@@ -46,12 +46,6 @@ function timeParam(c: Context, name: string): number | undefined {
   const t = Date.parse(raw);
   if (Number.isNaN(t)) throw badRequest(name, `expected an ISO-8601 date-time, got '${raw}'`);
   return t;
-}
-
-function uuidParam(c: Context, name: string): string {
-  const v = c.req.param(name) ?? '';
-  if (!isUuid(v)) throw badRequest(name, `expected a UUID, got '${v}'`);
-  return v;
 }
 
 /** Session as the SDK sees it; live minutes are added for LIVE sessions. */
@@ -153,13 +147,6 @@ function consolidate(
       events: includeEvents ? () => listed.flatMap((p) => peerEventsOf(p)) : undefined,
     };
   });
-}
-
-async function requireApp(c: Context<AppEnv>): Promise<{ accountId: string; appId: string }> {
-  const accountId = c.req.param('account_id') ?? '';
-  const appId = c.req.param('app_id') ?? '';
-  if (!(await findApp(c.get('ctx').db, accountId, appId))) throw notFound(`app '${appId}'`);
-  return { accountId, appId };
 }
 
 async function requireSession(c: Context<AppEnv>): Promise<SessionRow> {

@@ -1,6 +1,6 @@
 /** `peer-report delete-participant`: erases a person's data (participant records, peers, telemetry). */
-import { Command, Option } from 'commander';
-import { openDatabase } from '../../store/open-database.ts';
+import { Command } from 'commander';
+import { dataOption, openConfiguredStore } from '../store-option.ts';
 import { findApp } from '../../store/apps.ts';
 import { eraseParticipants } from '../../store/participant-erasure.ts';
 
@@ -17,18 +17,11 @@ export function deleteParticipantCommand(): Command {
       '--custom-participant-id <id>',
       "every participant of the app with this custom_participant_id (the app's user id)",
     )
-    .addOption(
-      new Option('--data <dir>', 'directory of the embedded database')
-        .default('./data')
-        .env('PEER_REPORT_DATA'),
-    )
+    .addOption(dataOption())
     .action(async (opts) => {
       if ((opts.participant === undefined) === (opts.customParticipantId === undefined))
         throw new Error('give exactly one of --participant and --custom-participant-id');
-      const db = await openDatabase({
-        dataDir: opts.data,
-        databaseUrl: process.env.DATABASE_URL || undefined,
-      });
+      const db = await openConfiguredStore({ data: opts.data });
       try {
         if (!(await findApp(db.db, opts.account, opts.app)))
           throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);

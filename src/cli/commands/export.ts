@@ -6,9 +6,9 @@
  * At the end (or when it fails part-way) it prints the last row's cursor to
  * stderr (`next_cursor=<c>`), to resume with `--cursor`.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { findApp } from '../../store/apps.ts';
-import { openDatabase } from '../../store/open-database.ts';
+import { dataOption, openConfiguredStore } from '../store-option.ts';
 import { ExportParamError, parseExportParams } from '../../export/export-params.ts';
 import { exportPeerPages, exportText } from '../../export/export-peers.ts';
 
@@ -20,7 +20,7 @@ interface ExportOptions {
   format?: string;
   cursor?: string;
   limit?: string;
-  data: string;
+  data?: string;
 }
 
 /** The `export` command. */
@@ -40,11 +40,7 @@ export function exportCommand(): Command {
       "continue after the row with this cursor (a row's cursor value, or the next_cursor printed by an earlier run)",
     )
     .option('--limit <n>', 'stop after this many rows')
-    .addOption(
-      new Option('--data <dir>', 'directory of the embedded database')
-        .default('./data')
-        .env('PEER_REPORT_DATA'),
-    )
+    .addOption(dataOption())
     .action(async (opts: ExportOptions) => {
       let params;
       try {
@@ -60,10 +56,7 @@ export function exportCommand(): Command {
           });
         throw err;
       }
-      const db = await openDatabase({
-        dataDir: opts.data,
-        databaseUrl: process.env.DATABASE_URL || undefined,
-      });
+      const db = await openConfiguredStore({ data: opts.data });
       let lastCursor = opts.cursor;
       let rows = 0;
       try {

@@ -5,11 +5,11 @@
  * `<peer_id>\t<client>\tformat=…\tsession=…\tpcs=…\tsamples=…\t<joined>..<left>[\tcomplete_from=…]`.
  * Notes about what the dump could not tell go to stderr.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { importDump, type ImportResult } from '../../import/import-dump.ts';
 import { findApp } from '../../store/apps.ts';
-import { openDatabase } from '../../store/open-database.ts';
+import { dataOption, openConfiguredStore } from '../store-option.ts';
 
 /** The tab-separated line of one created peer. */
 export function peerLine(result: ImportResult, peer: ImportResult['peers'][number]): string {
@@ -41,22 +41,22 @@ export function importCommand(): Command {
       '--keep-full-ip',
       'store client addresses whole (default: truncated to /24 and /48; also PEER_REPORT_KEEP_FULL_IP=1)',
     )
-    .addOption(
-      new Option('--data <dir>', 'directory of the embedded database')
-        .default('./data')
-        .env('PEER_REPORT_DATA'),
-    )
+    .addOption(dataOption())
     .action(async (file: string, opts) => {
-      const db = await openDatabase({
-        dataDir: opts.data,
-        databaseUrl: process.env.DATABASE_URL || undefined,
-      });
+      const db = await openConfiguredStore({ data: opts.data });
       try {
         if (!(await findApp(db.db, opts.account, opts.app)))
           throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
         const title = opts.title ?? `Imported ${file.split('/').pop()}`;
         const result = await importDump(
-          { ...db, config: { keepFullIp: Boolean(opts.keepFullIp) || loadConfig().keepFullIp } },
+          {
+            ...db,
+            config: {
+              keepFullIp:
+                Boolean(opts.keepFullIp) ||
+                loadConfig({}, undefined, { data: opts.data }).keepFullIp,
+            },
+          },
           file,
           { accountId: opts.account, appId: opts.app, title },
         );

@@ -5,68 +5,13 @@
  * immediate write transactions, or PostgreSQL); a worker that dies is replaced.
  */
 import cluster from 'node:cluster';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { startServer } from '../../server/start-server.ts';
 import { openDatabase } from '../../store/open-database.ts';
+import { loadConfig, type ServerConfig } from '../../config.ts';
 
-interface ServeOptions {
-  port: string;
-  host?: string;
-  data: string;
-  workers: string;
-  keepFullIp?: boolean;
-  trustedProxy?: string[];
-  logRequests?: boolean;
-  idleTimeoutMs?: string;
-  headersTimeoutMs?: string;
-  requestTimeoutMs?: string;
-  keepAliveTimeoutMs?: string;
-  maxConnections?: string;
-  ingestRate?: string;
-  ingestBurst?: string;
-  maxLivePeers?: string;
-  joinRate?: string;
-  joinBurst?: string;
-}
-
-/** A non-negative number flag (fractions allowed), or undefined when not given. */
-function numberFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new Error(`--${name}: expected a non-negative number, got '${value}'`);
-  return n;
-}
-
-/** A non-negative integer flag, or undefined when not given (the environment's value or the default then applies). */
-function intFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${name}: expected a non-negative integer, got '${value}'`);
-  return n;
-}
-
-async function runWorker(opts: ServeOptions, port: number): Promise<void> {
-  const server = await startServer({
-    port,
-    // Undefined unless given: loadConfig then reads PEER_REPORT_HOST or applies its default.
-    host: opts.host || undefined,
-    dataDir: opts.data,
-    keepFullIp: opts.keepFullIp ? true : undefined,
-    trustedProxies: opts.trustedProxy,
-    logRequests: opts.logRequests ? true : undefined,
-    idleTimeoutMs: intFlag('idle-timeout-ms', opts.idleTimeoutMs),
-    headersTimeoutMs: intFlag('headers-timeout-ms', opts.headersTimeoutMs),
-    requestTimeoutMs: intFlag('request-timeout-ms', opts.requestTimeoutMs),
-    keepAliveTimeoutMs: intFlag('keep-alive-timeout-ms', opts.keepAliveTimeoutMs),
-    maxConnections: intFlag('max-connections', opts.maxConnections),
-    ingestRatePerSecond: numberFlag('ingest-rate', opts.ingestRate),
-    joinRatePerSecond: numberFlag('join-rate', opts.joinRate),
-    joinBurst: intFlag('join-burst', opts.joinBurst),
-    ingestBurst: intFlag('ingest-burst', opts.ingestBurst),
-    maxLivePeersPerParticipant: intFlag('max-live-peers', opts.maxLivePeers),
-  });
+async function runWorker(config: ServerConfig): Promise<void> {
+  const server = await startServer(config);
   const where =
     server.database.dialect === 'sqlite'
       ? ` ${server.database.location}`
@@ -88,11 +33,10 @@ async function runWorker(opts: ServeOptions, port: number): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-async function runPrimary(opts: ServeOptions, workers: number): Promise<void> {
+async function runPrimary(config: ServerConfig): Promise<void> {
+  const { workers } = config;
   // Migrate once, before any worker opens the database.
-  await (
-    await openDatabase({ dataDir: opts.data, databaseUrl: process.env.DATABASE_URL || undefined })
-  ).close();
+  await (await openDatabase(config)).close();
   let stopping = false;
   let announced = false;
   const fork = () => {
@@ -130,96 +74,60 @@ async function runPrimary(opts: ServeOptions, workers: number): Promise<void> {
 
 /** The `serve` command. */
 export function serveCommand(): Command {
-  return new Command('serve')
-    .description(
-      'run the server (embedded database in --data, or PostgreSQL when DATABASE_URL is set)',
-    )
-    .addOption(new Option('--port <port>', 'TCP port').default('8787').env('PORT'))
-    .addOption(
-      new Option(
+  return (
+    new Command('serve')
+      .description(
+        'run the server (embedded database in --data, or PostgreSQL when DATABASE_URL is set)',
+      )
+      // No defaults or environment here: loadConfig (src/config.ts) merges flags over the environment and validates.
+      .option('--port <port>', 'TCP port (default 8787; env PEER_REPORT_PORT or PORT)')
+      .option(
         '--host <host>',
-        'address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface)',
-      ).env('PEER_REPORT_HOST'),
-    )
-    .addOption(
-      new Option('--data <dir>', 'directory of the embedded database')
-        .default('./data')
-        .env('PEER_REPORT_DATA'),
-    )
-    .addOption(
-      new Option('--workers <n>', 'server processes sharing the port and the database')
-        .default('1')
-        .env('PEER_REPORT_WORKERS'),
-    )
-    .option('--keep-full-ip', 'store full client IP addresses (default: truncated to /24 and /48)')
-    .option('--trusted-proxy <ip...>', 'proxy addresses whose X-Forwarded-For is trusted')
-    .option('--log-requests', 'log each request (method, path, status, time)')
-    .addOption(
-      new Option(
+        'address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface; env PEER_REPORT_HOST)',
+      )
+      .option(
+        '--data <dir>',
+        'directory of the embedded database (default ./data; env PEER_REPORT_DATA)',
+      )
+      .option(
+        '--workers <n>',
+        'server processes sharing the port and the database (default 1; env PEER_REPORT_WORKERS)',
+      )
+      .option(
+        '--keep-full-ip',
+        'store full client IP addresses (default: truncated to /24 and /48)',
+      )
+      .option('--trusted-proxy <ip...>', 'proxy addresses whose X-Forwarded-For is trusted')
+      .option('--log-requests', 'log each request (method, path, status, time)')
+      .option(
         '--idle-timeout-ms <ms>',
         'close a connection silent this long without a request in progress (default 10000)',
-      ).env('PEER_REPORT_IDLE_TIMEOUT_MS'),
-    )
-    .addOption(
-      new Option(
-        '--headers-timeout-ms <ms>',
-        "time allowed for a request's headers (default 20000)",
-      ).env('PEER_REPORT_HEADERS_TIMEOUT_MS'),
-    )
-    .addOption(
-      new Option(
+      )
+      .option('--headers-timeout-ms <ms>', "time allowed for a request's headers (default 20000)")
+      .option(
         '--request-timeout-ms <ms>',
         'time allowed for a whole request, body included (default 120000)',
-      ).env('PEER_REPORT_REQUEST_TIMEOUT_MS'),
-    )
-    .addOption(
-      new Option(
+      )
+      .option(
         '--keep-alive-timeout-ms <ms>',
         'how long a kept-alive connection waits for its next request (default 5000)',
-      ).env('PEER_REPORT_KEEP_ALIVE_TIMEOUT_MS'),
-    )
-    .addOption(
-      new Option('--max-connections <n>', 'concurrent connections per process (default 10000)').env(
-        'PEER_REPORT_MAX_CONNECTIONS',
-      ),
-    )
-    .addOption(
-      new Option(
+      )
+      .option('--max-connections <n>', 'concurrent connections per process (default 10000)')
+      .option(
         '--ingest-rate <n>',
         'ingest requests per second per participant, 0 = unlimited (default 50)',
-      ).env('PEER_REPORT_INGEST_RATE'),
-    )
-    .addOption(
-      new Option(
-        '--ingest-burst <n>',
-        'ingest requests a participant may send at once (default 500)',
-      ).env('PEER_REPORT_INGEST_BURST'),
-    )
-    .addOption(
-      new Option(
-        '--join-rate <n>',
-        'joins per second per participant, 0 = unlimited (default 0.2)',
-      ).env('PEER_REPORT_JOIN_RATE'),
-    )
-    .addOption(
-      new Option('--join-burst <n>', 'joins a participant may send at once (default 20)').env(
-        'PEER_REPORT_JOIN_BURST',
-      ),
-    )
-    .addOption(
-      new Option(
+      )
+      .option('--ingest-burst <n>', 'ingest requests a participant may send at once (default 500)')
+      .option('--join-rate <n>', 'joins per second per participant, 0 = unlimited (default 0.2)')
+      .option('--join-burst <n>', 'joins a participant may send at once (default 20)')
+      .option(
         '--max-live-peers <n>',
         'live peers per participant; a join beyond closes the oldest (default 8)',
-      ).env('PEER_REPORT_MAX_LIVE_PEERS'),
-    )
-    .action(async (opts: ServeOptions) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new Error(`--port: expected a port number, got '${opts.port}'`);
-      const workers = Number(opts.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64)
-        throw new Error(`--workers: expected 1 to 64, got '${opts.workers}'`);
-      if (workers > 1 && cluster.isPrimary) await runPrimary(opts, workers);
-      else await runWorker(opts, port);
-    });
+      )
+      .action(async (opts: Record<string, unknown>) => {
+        const config = loadConfig({}, undefined, opts);
+        if (config.workers > 1 && cluster.isPrimary) await runPrimary(config);
+        else await runWorker(config);
+      })
+  );
 }

@@ -1,6 +1,7 @@
 /** `peer-report token create | list | revoke`: API tokens of an account. */
 import { Command, Option } from 'commander';
-import { openDatabase } from '../../store/open-database.ts';
+import type { openDatabase } from '../../store/open-database.ts';
+import { dataOption, openConfiguredStore } from '../store-option.ts';
 import {
   createApiToken,
   listApiTokens,
@@ -11,16 +12,11 @@ import {
 import { parseDuration } from '../../util/duration.ts';
 import { iso } from '../../util/time.ts';
 
-const dataOption = () =>
-  new Option('--data <dir>', 'directory of the embedded database')
-    .default('./data')
-    .env('PEER_REPORT_DATA');
-
 async function withDatabase<T>(
   dataDir: string,
   fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
 ): Promise<T> {
-  const db = await openDatabase({ dataDir, databaseUrl: process.env.DATABASE_URL || undefined });
+  const db = await openConfiguredStore({ data: dataDir });
   try {
     return await fn(db);
   } finally {

@@ -4,20 +4,16 @@
  * running servers sign with the new key within seconds, and
  * `/.well-known/webhooks.json` serves it.
  */
-import { Command, Option } from 'commander';
-import { openDatabase } from '../../store/open-database.ts';
+import { Command } from 'commander';
+import type { openDatabase } from '../../store/open-database.ts';
+import { dataOption, openConfiguredStore } from '../store-option.ts';
 import { ensureSigningKey, rotateSigningKey } from '../../webhooks/signing-key.ts';
-
-const dataOption = () =>
-  new Option('--data <dir>', 'directory of the embedded database')
-    .default('./data')
-    .env('PEER_REPORT_DATA');
 
 async function withDatabase<T>(
   dataDir: string,
   work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
 ): Promise<T> {
-  const db = await openDatabase({ dataDir, databaseUrl: process.env.DATABASE_URL || undefined });
+  const db = await openConfiguredStore({ data: dataDir });
   try {
     return await work(db);
   } finally {

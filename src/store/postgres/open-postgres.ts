@@ -15,7 +15,7 @@ pg.types.setTypeParser(1700, (v) => Number(v)); // numeric
 /** Opens a PostgreSQL database by URL. */
 export async function openPostgres(
   url: string,
-  poolSize = Number(process.env.PEER_REPORT_PG_POOL ?? 10),
+  poolSize = 10,
   onQuery?: DatabaseOptions['onQuery'],
 ): Promise<OpenDatabase> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
