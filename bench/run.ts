@@ -1,7 +1,7 @@
 /**
  * `npm run bench [name…]`: runs the benchmarks and prints their figures as
  * JSON (also written to bench/results/<name>.json). Names: ingest-report,
- * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery, diagnosis, fleet-quality. Default: all.
+ * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery, diagnosis, fleet-quality, ingest-targets. Default: all.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'webhook-delivery': async () => (await import('./webhook-delivery.ts')).benchWebhookDelivery(),
   diagnosis: async () => (await import('./diagnosis.ts')).benchDiagnosis(),
   'fleet-quality': async () => (await import('./fleet-quality.ts')).benchFleetQuality(),
+  'ingest-targets': async () => (await import('./ingest-targets.ts')).benchIngestTargets(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
