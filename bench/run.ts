@@ -1,7 +1,8 @@
 /**
  * `npm run bench [name…]`: runs the benchmarks and prints their figures as
  * JSON (also written to bench/results/<name>.json). Names: ingest-report,
- * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery, diagnosis, fleet-quality, metrics-overhead. Default: all.
+ * sessions-list, import, collector, postgres, storage-choice, startup, join-flood, webhook-delivery, diagnosis,
+ * fleet-quality, metrics-overhead, ingest-targets. Default: all.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   'fleet-quality': async () => (await import('./fleet-quality.ts')).benchFleetQuality(),
   'metrics-overhead': async () =>
     (await import('./quick-metrics-overhead.ts')).benchMetricsOverhead(),
+  'ingest-targets': async () => (await import('./ingest-targets.ts')).benchIngestTargets(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

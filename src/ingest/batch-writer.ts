@@ -18,6 +18,7 @@ import type { Database, StreamStateTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import type { StreamSample, TelemetryBatch } from '../model/telemetry.ts';
 import { SqliteBatchStatements } from '../store/sqlite-batch-statements.ts';
+import { writeGroupPostgres } from './postgres-group-write.ts';
 import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
 import { parseBatch } from './batch-preparation.ts';
 import { PreparePool } from './prepare-pool.ts';
@@ -134,8 +135,14 @@ export class BatchWriter {
     if (this.#closed) throw new Error('batch writer is closed');
     const receivedAt = Date.now();
     const submittedAt = performance.now();
-    let known = this.#states.get(peerId);
-    if (!known) this.#states.set(peerId, (known = await loadStreamStates(this.db, peerId)));
+    // PostgreSQL may be shared by several processes (behind a round-robin balancer each sees every
+    // other batch of a peer), so a cached state is stale there as often as not and the batch would be
+    // derived twice: the states are read fresh, one small query outside the transaction.
+    let known = this.dialect === 'postgres' ? undefined : this.#states.get(peerId);
+    if (!known) {
+      known = await loadStreamStates(this.db, peerId);
+      if (this.dialect !== 'postgres') this.#states.set(peerId, known);
+    }
     const prepared = await this.#pool.prepare(text, peerId, known);
     if (!prepared.ok) {
       this.#observer?.batchDone('invalid', (performance.now() - submittedAt) / 1000, 0, 0);
@@ -249,6 +256,10 @@ export class BatchWriter {
           sqlite.inTransaction(() => jobs.map((job) => writeBatchSqlite(sqlite, job))),
         );
     }
+    if (this.dialect === 'postgres')
+      return this.db
+        .transaction()
+        .execute((tx) => writeGroupPostgres(tx, jobs, (job) => writeBatch(tx, 'postgres', job)));
     return this.db.transaction().execute(async (tx) => {
       const out: BatchOutcome[] = [];
       for (const job of jobs) out.push(await writeBatch(tx, this.dialect, job));

@@ -64,9 +64,7 @@ export function deriveStreamChunks(
   for (const [key, list] of byStream) {
     list.sort((a, b) => a.ts - b.ts);
     const state = stateByKey.get(key);
-    let prev: StreamSample | undefined = state
-      ? (JSON.parse(state.last_sample) as StreamSample)
-      : undefined;
+    let prev: StreamSample | undefined = state ? parsedState(state.last_sample) : undefined;
     let lastTs = state ? state.last_ts : -Infinity;
     let rows: string[] = [];
     let metrics: MetricRow[] = [];
@@ -76,7 +74,7 @@ export function deriveStreamChunks(
     // One chunk per run of one series: an SSRC that switches camera -> screen -> camera
     // (jitsi's setVideoType) has its rows in each series for the time it spent there. Each chunk keeps the
     // cumulative samples at its two ends, so a late batch can be placed between two chunks (late-samples.ts).
-    const flush = (): void => {
+    const flush = (lastJson = JSON.stringify(prev)): void => {
       if (rows.length === 0) return;
       out.chunks.push({
         account_id: '',
@@ -90,7 +88,7 @@ export function deriveStreamChunks(
         rows_json: Buffer.from(rows.join(','), 'utf8'),
         metrics: packMetricRows(metrics),
         first_sample: JSON.stringify(firstSample),
-        last_sample: JSON.stringify(prev),
+        last_sample: lastJson,
       });
       rows = [];
       metrics = [];
@@ -118,17 +116,46 @@ export function deriveStreamChunks(
       out.stored++;
     }
     if (rows.length === 0 || !prev) continue;
-    flush();
+    // The chunk's last sample and the stream's new state are the same sample: serialised once.
+    const lastJson = JSON.stringify(prev);
+    flush(lastJson);
+    rememberState(lastJson, prev);
     out.states.push({
       account_id: '',
       peer_id: peerId,
       stream_key: key,
       series,
       last_ts: lastTs,
-      last_sample: JSON.stringify(prev),
+      last_sample: lastJson,
     });
   }
   return out;
+}
+
+/** Most stream states kept parsed (one per live stream this thread derived; ~1–2 KB each). */
+const PARSED_STATES_CAPACITY = 20_000;
+
+/**
+ * States this thread wrote, by their JSON text, parsed: the next batch of the
+ * stream comes with that text as its known state, and taking the object from
+ * here saves parsing it again (a lookup hashes the text, far cheaper than a
+ * parse). A state is taken once (the batch replaces it); a text this thread
+ * did not write (another process or worker derived it) is parsed. The objects
+ * are never mutated: derivation only reads `prev`.
+ */
+const parsedStates = new Map<string, StreamSample>();
+
+function parsedState(text: string): StreamSample {
+  const known = parsedStates.get(text);
+  if (known === undefined) return JSON.parse(text) as StreamSample;
+  parsedStates.delete(text);
+  return known;
+}
+
+function rememberState(text: string, sample: StreamSample): void {
+  parsedStates.set(text, sample);
+  if (parsedStates.size > PARSED_STATES_CAPACITY)
+    parsedStates.delete(parsedStates.keys().next().value as string);
 }
 
 /**

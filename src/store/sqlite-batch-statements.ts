@@ -16,6 +16,41 @@ import type { QualityChunksTable, StreamStateTable } from './schema.ts';
 
 type Row = Record<string, unknown>;
 
+/** Rows bound in one multi-row statement (12 columns each: far below SQLite's 32,766 parameters). */
+const MAX_ROWS_PER_STATEMENT = 64;
+
+const CHUNK_COLUMNS = [
+  'account_id',
+  'received_at',
+  'peer_id',
+  'series',
+  'stream_key',
+  'first_ts',
+  'last_ts',
+  'n',
+  'rows_json',
+  'metrics',
+  'first_sample',
+  'last_sample',
+] as const;
+const CHUNK_INSERT = {
+  head: `INSERT INTO quality_chunks (${CHUNK_COLUMNS.join(', ')})`,
+  tail: '',
+};
+
+const STATE_COLUMNS = [
+  'account_id',
+  'peer_id',
+  'stream_key',
+  'series',
+  'last_ts',
+  'last_sample',
+] as const;
+const STATE_UPSERT = {
+  head: `INSERT INTO stream_state (${STATE_COLUMNS.join(', ')})`,
+  tail: ' ON CONFLICT (peer_id, stream_key) DO UPDATE SET last_ts = excluded.last_ts, last_sample = excluded.last_sample',
+};
+
 /** Prepared statements of a batch write on one SQLite connection. */
 export class SqliteBatchStatements {
   readonly #db: BetterSqlite3.Database;
@@ -35,6 +70,8 @@ export class SqliteBatchStatements {
   readonly #chunkEdges: BetterSqlite3.Statement;
   readonly #chunkHead: BetterSqlite3.Statement;
   readonly #rewriteChunk: BetterSqlite3.Statement;
+  readonly #insertChunks = new Map<number, BetterSqlite3.Statement>();
+  readonly #upsertStates = new Map<number, BetterSqlite3.Statement>();
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -145,7 +182,14 @@ export class SqliteBatchStatements {
   }
 
   insertChunks(chunks: readonly Insertable<QualityChunksTable>[]): void {
-    for (const c of chunks) this.#insertChunk.run(c);
+    if (chunks.length === 1) return void this.#insertChunk.run(chunks[0]);
+    // A batch's chunks (one per stream) in one statement: ids in the same order as one at a time.
+    for (let i = 0; i < chunks.length; i += MAX_ROWS_PER_STATEMENT) {
+      const part = chunks.slice(i, i + MAX_ROWS_PER_STATEMENT);
+      this.#multiRow(this.#insertChunks, CHUNK_INSERT, CHUNK_COLUMNS, part.length).run(
+        part.flatMap((c) => CHUNK_COLUMNS.map((k) => c[k] ?? null)),
+      );
+    }
   }
 
   /** One stream's stored chunks, bounds and end samples only, in time order. */
@@ -164,6 +208,29 @@ export class SqliteBatchStatements {
   }
 
   upsertStreamStates(states: readonly StreamStateTable[]): void {
-    for (const s of states) this.#upsertState.run(s);
+    if (states.length === 1) return void this.#upsertState.run(states[0]);
+    // Rows of one statement are upserted in order, as one at a time (a batch has one state per stream).
+    for (let i = 0; i < states.length; i += MAX_ROWS_PER_STATEMENT) {
+      const part = states.slice(i, i + MAX_ROWS_PER_STATEMENT);
+      this.#multiRow(this.#upsertStates, STATE_UPSERT, STATE_COLUMNS, part.length).run(
+        part.flatMap((r) => STATE_COLUMNS.map((k) => r[k] ?? null)),
+      );
+    }
+  }
+
+  /** The statement `sql` with `n` rows of `columns` placeholders (prepared once per n). */
+  #multiRow(
+    cache: Map<number, BetterSqlite3.Statement>,
+    sql: { head: string; tail: string },
+    columns: readonly string[],
+    n: number,
+  ): BetterSqlite3.Statement {
+    let stmt = cache.get(n);
+    if (!stmt) {
+      const row = `(${columns.map(() => '?').join(', ')})`;
+      stmt = this.#db.prepare(`${sql.head} VALUES ${Array(n).fill(row).join(', ')}${sql.tail}`);
+      cache.set(n, stmt);
+    }
+    return stmt;
   }
 }
