@@ -13,6 +13,7 @@
  * pre-serialised in `quality_chunks`: the report then only splices strings.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { upsertCandidatePairs } from '../store/candidate-pair-upsert.ts';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, StreamStateTable } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
@@ -335,23 +336,7 @@ async function writeBatch(tx: Tx, dialect: StoreDialect, job: Job): Promise<Batc
   if (devices.length) await tx.insertInto('device_updates').values(devices).execute();
   const pcs = pcMetadataRows(batch, peerId, account);
   if (pcs.length) await tx.insertInto('pc_metadata').values(pcs).execute();
-  const pairs = candidatePairRows(batch, peerId, account);
-  if (pairs.length) {
-    await tx
-      .insertInto('candidate_pairs')
-      .values(pairs)
-      .onConflict((oc) =>
-        oc
-          .columns(['peer_id', 'pc', 'pair_id'])
-          .doUpdateSet((eb) => ({
-            ts: eb.ref('excluded.ts'),
-            selected: eb.ref('excluded.selected'),
-            payload: eb.ref('excluded.payload'),
-          }))
-          .where('candidate_pairs.ts', '<=', (eb) => eb.ref('excluded.ts')),
-      )
-      .execute();
-  }
+  await upsertCandidatePairs(tx, candidatePairRows(batch, peerId, account));
 
   if (!job.pre && !batch.samples?.length) return { status: 'stored', samples: 0, skipped: 0 };
   const keys = job.pre?.keys ?? streamKeysOf(batch.samples!);

@@ -14,6 +14,7 @@
  */
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Database, QualityChunksTable, StreamStateTable } from '../store/schema.ts';
+import { upsertCandidatePairs } from '../store/candidate-pair-upsert.ts';
 import type { TelemetryBatch } from '../model/telemetry.ts';
 import type { DerivedChunks } from './derive-stream-chunks.ts';
 import {
@@ -169,22 +170,7 @@ async function writeFast(
     await tx.insertInto('device_updates').values(part).execute();
   for (const part of slices(rowsOf(pcMetadataRows)))
     await tx.insertInto('pc_metadata').values(part).execute();
-  for (const part of slices(rowsOf(candidatePairRows))) {
-    await tx
-      .insertInto('candidate_pairs')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .columns(['peer_id', 'pc', 'pair_id'])
-          .doUpdateSet((eb) => ({
-            ts: eb.ref('excluded.ts'),
-            selected: eb.ref('excluded.selected'),
-            payload: eb.ref('excluded.payload'),
-          }))
-          .where('candidate_pairs.ts', '<=', (eb) => eb.ref('excluded.ts')),
-      )
-      .execute();
-  }
+  for (const part of slices(rowsOf(candidatePairRows))) await upsertCandidatePairs(tx, part);
 
   const chunks: Insertable<QualityChunksTable>[] = [];
   const states: StreamStateTable[] = [];
