@@ -202,13 +202,16 @@ describe('E-model building blocks', () => {
     assert.equal(mosFromR(3), 1); // cubic gives 0.988
     assert.equal(mosFromR(100), 4.5);
     assert.equal(mosFromR(120), 4.5);
-    assert.ok(Math.abs(mosFromR(93.2) - 4.4094) < 1e-3);
+    assert.ok(Math.abs(mosFromR(93.2) - 4.4094) < 1e-3, 'Math.abs(mosFromR(93.2) - 4.4094) < 1e-3');
   });
 
   it('Idd is 0 up to 100 ms and grows after', () => {
     assert.equal(delayImpairmentIdd(100), 0);
-    assert.ok(delayImpairmentIdd(200) > 0);
-    assert.ok(delayImpairmentIdd(400) > delayImpairmentIdd(200));
+    assert.ok(delayImpairmentIdd(200) > 0, 'delayImpairmentIdd(200) > 0');
+    assert.ok(
+      delayImpairmentIdd(400) > delayImpairmentIdd(200),
+      'delayImpairmentIdd(400) > delayImpairmentIdd(200)',
+    );
   });
 });
 

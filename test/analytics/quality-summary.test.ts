@@ -106,7 +106,7 @@ describe('qualitySummary', () => {
     assert.ok((q.average_network_quality as number) > 4.3, `network ${q.average_network_quality}`);
     const v = (q.video_stats as Record<string, unknown>[])[0];
     assert.equal(v.mos_avg, 2.6);
-    assert.ok((v.network_quality_avg as number) > 4.3);
+    assert.ok((v.network_quality_avg as number) > 4.3, '(v.network_quality_avg as number) > 4.3');
     assert.equal(
       (q.audio_stats as Record<string, unknown>[])[0].network_quality_avg,
       4.3,

@@ -411,7 +411,10 @@ describe('deriveInterval: video consumer', () => {
     });
     assert.equal(smooth.metrics.fz, 0);
     assert.equal(frozen.metrics.fz, 0.5);
-    assert.ok((frozen.metrics.mos as number) < (smooth.metrics.mos as number));
+    assert.ok(
+      (frozen.metrics.mos as number) < (smooth.metrics.mos as number),
+      '(frozen.metrics.mos as number) < (smooth.metrics.mos as number)',
+    );
     assert.equal(smooth.row.jitter_buffer_delay, 33.333);
     assert.equal(smooth.row.frames_decoded, 30);
     assert.equal(smooth.row.peer_id, 'peer2');
@@ -456,7 +459,7 @@ describe('deriveInterval: row shape', () => {
         ...EVIDENCE_ROW_KEYS,
       ]);
       for (const key of Object.keys(d.row)) assert.ok(allowed.has(key), `unexpected key ${key}`);
-      assert.ok('mos_detail' in d.row);
+      assert.ok('mos_detail' in d.row, "'mos_detail' in d.row");
       assert.equal(d.row.timestamp, new Date(cur.ts).toISOString());
       assert.equal(d.row.ssrc, cur.ssrc);
     });

@@ -167,10 +167,13 @@ describe('videoMos: network and content apart (issue 12 item 15)', () => {
     let last = 5;
     for (const loss of [0, 1, 2, 5, 10, 25]) {
       const n = videoNetworkMos({ loss_pct: loss, rtt_ms: 50 })!;
-      assert.ok(n <= last);
+      assert.ok(n <= last, 'n <= last');
       last = n;
     }
-    assert.ok(videoNetworkMos({ rtt_ms: 400 })! < videoNetworkMos({ rtt_ms: 40 })!);
+    assert.ok(
+      videoNetworkMos({ rtt_ms: 400 })! < videoNetworkMos({ rtt_ms: 40 })!,
+      'videoNetworkMos({ rtt_ms: 400 })! < videoNetworkMos({ rtt_ms: 40 })!',
+    );
     assert.ok(
       videoNetworkMos({ rtt_ms: 40, freeze_ratio: 0.5 })! < videoNetworkMos({ rtt_ms: 40 })!,
     );

@@ -166,7 +166,10 @@ describe('client addresses, by default', () => {
       assert.ok(!stored.includes(address), `${address} stored whole: ${stored}`);
     assert.ok(stored.includes('81.2.69.0'), 'the truncated srflx address is kept');
     assert.ok(stored.includes('2a02:1234:5678::'), 'the truncated IPv6 address is kept');
-    assert.ok(stored.includes('192.168.1.0') && stored.includes('10.0.0.0'));
+    assert.ok(
+      stored.includes('192.168.1.0') && stored.includes('10.0.0.0'),
+      "stored.includes('192.168.1.0') && stored.includes('10.0.0.0')",
+    );
     assert.ok(stored.includes('"address":"203.0.113.9"'), 'the relay (TURN server) address stays');
     assert.ok(
       stored.includes('203.0.113.9 3478 typ relay raddr 81.2.69.0'),

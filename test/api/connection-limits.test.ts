@@ -161,7 +161,10 @@ describe('ingest limits per participant', () => {
         ...Array(10).fill(429),
       ]);
       const r = answers.find((x) => x.status === 429)!;
-      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+      assert.ok(
+        Number(r.headers.get('retry-after')) >= 1,
+        "Number(r.headers.get('retry-after')) >= 1",
+      );
       assert.equal(r.json.success, false);
       assert.equal(r.json.errors[0].code, 1011);
       assert.equal(r.json.error.field, 'Authorization');
@@ -187,7 +190,10 @@ describe('ingest limits per participant', () => {
         joins.map((j) => j.status),
         [201, 201, 201, 429, 429],
       );
-      assert.ok(Number(joins[3].headers.get('retry-after')) >= 1);
+      assert.ok(
+        Number(joins[3].headers.get('retry-after')) >= 1,
+        "Number(joins[3].headers.get('retry-after')) >= 1",
+      );
       assert.match(joins[3].json.error.message, /joins/);
       const peers = await strict.server.context.db
         .selectFrom('peers')
@@ -248,7 +254,7 @@ describe('ingest limits per participant', () => {
     assert.equal(entry.peers_total, 8);
     assert.equal(entry.peer_ids.length, 2);
     const peerEventIds = new Set(entry.peer_events.map((e: any) => e.peer_id ?? e.id));
-    assert.ok(entry.peer_events.length > 0);
+    assert.ok(entry.peer_events.length > 0, 'entry.peer_events.length > 0');
     assert.ok(
       peerEventIds.size <= 2 || entry.peer_events.length <= 2 * 4,
       `events of ${peerEventIds.size} peers`,

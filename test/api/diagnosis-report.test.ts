@@ -93,7 +93,7 @@ describe('simulated profiles', () => {
       const received = d.issues.filter(
         (i: any) => i.direction === 'receive' && i.kind === 'packet_loss',
       );
-      assert.ok(received.length > 0);
+      assert.ok(received.length > 0, 'received.length > 0');
       for (const i of received) {
         assert.equal(i.attribution.matched_by, 'remote_peer_id');
         assert.ok(
@@ -115,7 +115,7 @@ describe('simulated profiles', () => {
     for (const p of await simulated('relay'))
       for (const k of kinds((await diagnosisOf(p.peerId)).diagnosis)) all.add(k);
     assert.ok(all.has('cpu_limited'), [...all].join());
-    assert.ok(!all.has('relay_over_tcp'));
+    assert.ok(!all.has('relay_over_tcp'), "!all.has('relay_over_tcp')");
   });
 });
 
@@ -131,7 +131,10 @@ describe('report shape', () => {
     const events = await diagnosisOf(p.peerId, '?filters=events');
     assert.equal(events.diagnosis, undefined);
     for (const i of full.diagnosis.issues) {
-      assert.ok(Date.parse(i.start) <= Date.parse(i.end));
+      assert.ok(
+        Date.parse(i.start) <= Date.parse(i.end),
+        'Date.parse(i.start) <= Date.parse(i.end)',
+      );
       assert.equal(typeof i.advice, 'string');
       for (const k of ['metric', 'worst', 'typical', 'threshold', 'samples'])
         assert.ok(k in i.evidence, k);
@@ -153,7 +156,10 @@ describe('stored at compaction', () => {
         .select(['diagnosis', 'diagnosis_upto', 'verdict_rank', 'diagnosis_summary'])
         .where('id', '=', p.peerId)
         .executeTakeFirstOrThrow();
-      assert.ok(row.diagnosis && Number(row.diagnosis_upto) > 0);
+      assert.ok(
+        row.diagnosis && Number(row.diagnosis_upto) > 0,
+        'row.diagnosis && Number(row.diagnosis_upto) > 0',
+      );
       assert.equal(row.diagnosis_summary, before[n].diagnosis.summary);
       assert.equal(
         Number(row.verdict_rank),
@@ -167,7 +173,10 @@ describe('stored at compaction', () => {
       .select(['diagnosis_final', 'diagnosis_final_stamp'])
       .where('id', '=', peers[0].peerId)
       .executeTakeFirstOrThrow();
-    assert.ok(final.diagnosis_final && final.diagnosis_final_stamp);
+    assert.ok(
+      final.diagnosis_final && final.diagnosis_final_stamp,
+      'final.diagnosis_final && final.diagnosis_final_stamp',
+    );
     const marked = JSON.stringify({
       ...JSON.parse(final.diagnosis_final),
       summary: 'stored final form',
@@ -273,8 +282,11 @@ describe('live peer', () => {
       await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b);
     const first = (await diagnosisOf(peerId)).diagnosis;
     const halfTime = startMs + 150_000;
-    assert.ok(first.issues.length > 0);
-    assert.ok(first.issues.every((i: any) => Date.parse(i.end) <= halfTime + 2_000));
+    assert.ok(first.issues.length > 0, 'the first half has issues');
+    assert.ok(
+      first.issues.every((i: any) => Date.parse(i.end) <= halfTime + 2_000),
+      'the first half has only issues of the first half',
+    );
     for (const b of batches.slice(half))
       await post(`/ingest/v1/peers/${peerId}/batches`, participant.token, b);
     const second = (await diagnosisOf(peerId)).diagnosis;

@@ -195,7 +195,10 @@ describe('the SDK throws its own typed error for each status', () => {
         filters: 'nope' as 'events',
       })
       .catch((e: unknown) => e);
-    assert.ok(err instanceof Cloudflare.BadRequestError);
+    assert.ok(
+      err instanceof Cloudflare.BadRequestError,
+      'err instanceof Cloudflare.BadRequestError',
+    );
     assert.equal((err as InstanceType<typeof Cloudflare.BadRequestError>).status, 400);
     assert.match(String((err as Error).message), /filters/);
     void cases;
@@ -259,7 +262,7 @@ describe('tenant isolation and permissions', () => {
   });
   test('tokens are stored hashed', async () => {
     const rows = await t.server.context.db.selectFrom('api_tokens').select('token_hash').execute();
-    assert.ok(rows.length >= 2);
+    assert.ok(rows.length >= 2, 'rows.length >= 2');
     for (const r of rows) {
       assert.match(r.token_hash, /^[0-9a-f]{64}$/);
       assert.notEqual(r.token_hash, t.token);
@@ -497,7 +500,7 @@ describe('ingest: participant scope, idempotency, validation', () => {
     const bomb = gzipSync(
       JSON.stringify({ batch_id: 'bomb-batch', padding: 'x'.repeat(2_000_000) }),
     );
-    assert.ok(bomb.byteLength < 64 * 1024);
+    assert.ok(bomb.byteLength < 64 * 1024, 'bomb.byteLength < 64 * 1024');
     assert.equal((await send(bomb, 'gzip')).status, 413);
     assert.equal((await send(Buffer.from('not gzip at all'), 'gzip')).status, 400);
     assert.equal((await send(JSON.stringify(batch), 'br')).status, 415);

@@ -86,7 +86,7 @@ async function ndjson(query: string, appId?: string): Promise<Row[]> {
   assert.match(res.headers.get('content-type') ?? '', /^application\/x-ndjson/);
   const text = await res.text();
   if (text === '') return [];
-  assert.ok(text.endsWith('\n'));
+  assert.ok(text.endsWith('\n'), "text.endsWith('\\n')");
   return text
     .slice(0, -1)
     .split('\n')
@@ -283,9 +283,15 @@ describe('export of finished peers', () => {
       preset_name: 'host',
     });
     const joined = await post(`${t.url}/ingest/v1/join`, participant.token, {});
-    assert.ok(!(await ndjson('')).some((r) => r.peer_id === joined.peer_id));
+    assert.ok(
+      !(await ndjson('')).some((r) => r.peer_id === joined.peer_id),
+      "!(await ndjson('')).some((r) => r.peer_id === joined.peer_id)",
+    );
     await post(`${t.url}/ingest/v1/peers/${joined.peer_id}/leave`, participant.token, {});
-    assert.ok((await ndjson('')).some((r) => r.peer_id === joined.peer_id));
+    assert.ok(
+      (await ndjson('')).some((r) => r.peer_id === joined.peer_id),
+      "(await ndjson('')).some((r) => r.peer_id === joined.peer_id)",
+    );
   });
 
   test("tenancy: another account's token gets 403, another app's peers never appear", async () => {
@@ -313,7 +319,10 @@ describe('export of finished peers', () => {
       peers: 1,
     });
     const ours = await ndjson('');
-    assert.ok(!ours.some((r) => r.peer_id === peer2.peerId));
+    assert.ok(
+      !ours.some((r) => r.peer_id === peer2.peerId),
+      '!ours.some((r) => r.peer_id === peer2.peerId)',
+    );
     assert.deepEqual(
       (await ndjson('', app2.id)).map((r) => r.peer_id),
       [peer2.peerId],
@@ -404,7 +413,7 @@ describe('export of many peers', () => {
     assert.equal(res.status, 200);
     const reader = res.body!.getReader();
     const first = await reader.read();
-    assert.ok(first.value && first.value.length > 0);
+    assert.ok(first.value && first.value.length > 0, 'first.value && first.value.length > 0');
     // Wait until the server settles (the socket buffers full), then look at how far it got.
     let last = -1;
     let now = await produced();
@@ -430,6 +439,6 @@ describe('export of many peers', () => {
     }
     assert.equal(lines, N);
     assert.equal((await produced()) - start, N);
-    assert.ok(bytes > 0);
+    assert.ok(bytes > 0, 'bytes > 0');
   });
 });

@@ -366,7 +366,7 @@ describe('answers', () => {
       custom_participant_id: 'c',
       preset_name: 'host',
     });
-    assert.ok(p.json.data.token);
+    assert.ok(p.json.data.token, 'p.json.data.token');
     const refreshed = await call(
       t.url,
       'POST',
@@ -374,7 +374,7 @@ describe('answers', () => {
       t.token,
       {},
     );
-    assert.ok(refreshed.json.data.token);
+    assert.ok(refreshed.json.data.token, 'refreshed.json.data.token');
     const join = await call(t.url, 'POST', '/ingest/v1/join', refreshed.json.data.token, {});
     const answers = [
       m,

@@ -85,11 +85,17 @@ describe('peer report through the official SDK', () => {
     assert.equal(q.video_consumer!.length, 60);
     const s = q.audio_consumer![10];
     assert.equal(typeof s.mos_quality, 'number');
-    assert.ok(s.mos_quality! >= 1 && s.mos_quality! <= 4.5);
+    assert.ok(
+      s.mos_quality! >= 1 && s.mos_quality! <= 4.5,
+      's.mos_quality! >= 1 && s.mos_quality! <= 4.5',
+    );
     assert.equal(s.peer_id, peers[1].peerId, 'consumer rows name the remote peer');
     assert.ok((s as Record<string, unknown>).mos_detail, 'every score explains itself');
     const cum = q.audio_consumer_cumulative!;
-    assert.ok(cum.quality_mos!.p50! >= cum.quality_mos!.p90! - 4.5);
+    assert.ok(
+      cum.quality_mos!.p50! >= cum.quality_mos!.p90! - 4.5,
+      'cum.quality_mos!.p50! >= cum.quality_mos!.p90! - 4.5',
+    );
     assert.ok(
       cum.packet_loss!['5_or_greater_event_fraction']! >=
         cum.packet_loss!['10_or_greater_event_fraction']!,
@@ -98,13 +104,22 @@ describe('peer report through the official SDK', () => {
     assert.equal(m.browser_metadata!.browser, 'Chrome');
     assert.equal(m.device_info!.os, 'Linux');
     assert.equal(m.device_info!.cpus, 8);
-    assert.ok(m.candidate_pairs!.producing_transport!.length >= 1);
-    assert.ok(m.candidate_pairs!.consuming_transport!.length >= 1);
+    assert.ok(
+      m.candidate_pairs!.producing_transport!.length >= 1,
+      'm.candidate_pairs!.producing_transport!.length >= 1',
+    );
+    assert.ok(
+      m.candidate_pairs!.consuming_transport!.length >= 1,
+      'm.candidate_pairs!.consuming_transport!.length >= 1',
+    );
     assert.equal(m.candidate_pairs!.producing_transport![0].local_candidate_type, 'srflx');
-    assert.ok(m.events!.length >= 2);
+    assert.ok(m.events!.length >= 2, 'm.events!.length >= 2');
     assert.equal(p.peer_events, undefined, 'peer_events only with include_peer_events=true');
     const extra = p as Record<string, any>;
-    assert.ok(extra.quality_stats.total_audio_packets > 0);
+    assert.ok(
+      extra.quality_stats.total_audio_packets > 0,
+      'extra.quality_stats.total_audio_packets > 0',
+    );
     assert.deepEqual(new Set(extra.quality_stats.peer_ids), new Set(peers.map((x) => x.peerId)));
     assert.equal(extra.peer_stats.precall_network_information.rtt, 60);
   });
@@ -149,7 +164,7 @@ describe('peer report through the official SDK', () => {
       { account_id: t.accountId, filters: 'device_info' },
     )) as any;
     const report = one.data.participant.peer_report;
-    assert.ok(report.metadata.device_info);
+    assert.ok(report.metadata.device_info, 'report.metadata.device_info');
     assert.equal(report.quality, undefined, 'quality_stats not selected');
     assert.equal(report.metadata.ip_information, undefined);
     assert.equal(one.data.participant.id, peers[0].peerId, 'identity fields always present');
@@ -162,8 +177,14 @@ describe('peer report through the official SDK', () => {
         filters: 'events,quality_stats' as 'events',
       },
     )) as any;
-    assert.ok(two.data.participant.peer_report.quality.audio_producer.length > 0);
-    assert.ok(two.data.participant.peer_report.metadata.events.length > 0);
+    assert.ok(
+      two.data.participant.peer_report.quality.audio_producer.length > 0,
+      'two.data.participant.peer_report.quality.audio_producer.length > 0',
+    );
+    assert.ok(
+      two.data.participant.peer_report.metadata.events.length > 0,
+      'two.data.participant.peer_report.metadata.events.length > 0',
+    );
     assert.equal(two.data.participant.peer_report.metadata.device_info, undefined);
 
     const arr = (await cf.realtimeKit.sessions.getParticipantDataFromPeerId(
@@ -174,8 +195,14 @@ describe('peer report through the official SDK', () => {
         filters: ['ip_information', 'precall_network_information'] as unknown as 'ip_information',
       },
     )) as any;
-    assert.ok(arr.data.participant.peer_report.metadata.ip_information);
-    assert.ok(arr.data.participant.peer_report.metadata.candidate_pairs);
+    assert.ok(
+      arr.data.participant.peer_report.metadata.ip_information,
+      'arr.data.participant.peer_report.metadata.ip_information',
+    );
+    assert.ok(
+      arr.data.participant.peer_report.metadata.candidate_pairs,
+      'arr.data.participant.peer_report.metadata.candidate_pairs',
+    );
     assert.equal(arr.data.participant.peer_report.quality, undefined);
   });
 

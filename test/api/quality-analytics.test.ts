@@ -327,7 +327,7 @@ describe('quality analytics', () => {
           p.browser === 'Chrome',
       )
       .sort(order);
-    assert.ok(bad.length > 0);
+    assert.ok(bad.length > 0, 'bad.length > 0');
     const filtered = await getJson(
       `${kit()}/analytics/quality/peers?${RANGE}&verdict=poor,bad&kind=packet_loss&browser=Chrome&per_page=100`,
     );
@@ -477,7 +477,7 @@ describe('rollups maintained by compaction', () => {
       await compactFinishedPeers(db, dialect, Date.now(), 0, 100);
       const q = await getJson(`${base}/analytics/quality?group_by=network`, server.token);
       assert.equal(q.body.data.overall.peers, 2);
-      assert.ok(q.body.data.overall.audio_mos.p50 > 1);
+      assert.ok(q.body.data.overall.audio_mos.p50 > 1, 'q.body.data.overall.audio_mos.p50 > 1');
       const list = await getJson(`${base}/analytics/quality/peers`, server.token);
       assert.deepEqual(
         list.body.data.peers.map((p: any) => p.peer_id).sort(),
@@ -526,7 +526,10 @@ describe('rollups maintained by compaction', () => {
         .selectAll()
         .where('peer_id', '=', target)
         .executeTakeFirstOrThrow();
-      assert.ok(Number(rollupAfter.chunks_upto) > Number(rollupBefore.chunks_upto));
+      assert.ok(
+        Number(rollupAfter.chunks_upto) > Number(rollupBefore.chunks_upto),
+        'Number(rollupAfter.chunks_upto) > Number(rollupBefore.chunks_upto)',
+      );
       // Every bucket still equals the sum of its peers' current rollups (the old contribution was taken out).
       const rollups = (await db
         .selectFrom('peer_rollups')

@@ -33,5 +33,5 @@ test('rate 0 disables; memory stays bounded by pruning full buckets', () => {
   const l = new RateLimiter(1, 1, 100);
   for (let i = 0; i < 1_000; i++) l.take(`k${i}`, i * 10_000);
   assert.ok(l.size <= 100, `${l.size} buckets`);
-  assert.ok(l.size > 0);
+  assert.ok(l.size > 0, 'l.size > 0');
 });

@@ -121,7 +121,10 @@ test('an SFU call: two remote participants received at once', async () => {
   for (const track of tracks) {
     const mine = rows.filter((row) => row.track === track.track);
     assert.equal(mine.length, track.sample_count);
-    assert.ok(mine.every((row) => row.ssrc === track.ssrc));
+    assert.ok(
+      mine.every((row) => row.ssrc === track.ssrc),
+      'mine.every((row) => row.ssrc === track.ssrc)',
+    );
     assert.equal(new Set(mine.map((row) => row.peer_id)).size, 1, 'one remote peer per track');
   }
 });

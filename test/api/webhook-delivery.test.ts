@@ -165,9 +165,15 @@ describe('webhook delivery', () => {
     assert.equal(joined1.participant.customParticipantId, 'user-1');
     assert.equal(joined1.participant.clientSpecificId, 'user-1');
     assert.equal(joined1.meeting.sessionId, started.meeting.sessionId);
-    assert.ok(left1.participant.leftAt >= left1.participant.joinedAt);
+    assert.ok(
+      left1.participant.leftAt >= left1.participant.joinedAt,
+      'left1.participant.leftAt >= left1.participant.joinedAt',
+    );
     assert.equal(ended.reason, 'ALL_PARTICIPANTS_LEFT');
-    assert.ok(ended.meeting.endedAt >= ended.meeting.startedAt);
+    assert.ok(
+      ended.meeting.endedAt >= ended.meeting.startedAt,
+      'ended.meeting.endedAt >= ended.meeting.startedAt',
+    );
 
     await waitUntil(
       'all recorded',
@@ -258,7 +264,7 @@ describe('webhook delivery', () => {
     );
     const delivered = (await deliveryLog(t, id, '?status=delivered')).data[0];
     assert.equal(delivered.event, 'meeting.participantLeft');
-    assert.ok(delivered.attempts >= 3);
+    assert.ok(delivered.attempts >= 3, 'delivered.attempts >= 3');
   });
 
   test('persistent failure disables the webhook (visible through the API); enabling it again resumes delivery', async () => {
@@ -283,7 +289,10 @@ describe('webhook delivery', () => {
     assert.match(w.disabled_reason, /delivery failed .*HTTP 500/);
     const failed = (await deliveryLog(t, id)).data[0];
     assert.equal(failed.status, 'failed');
-    assert.ok(failed.attempts >= 1 && failed.last_status_code === 500);
+    assert.ok(
+      failed.attempts >= 1 && failed.last_status_code === 500,
+      'failed.attempts >= 1 && failed.last_status_code === 500',
+    );
     assert.equal(rx.received.length, failed.attempts, 'every attempt reached the receiver');
     const attempts = rx.received.length;
     await runMeeting(t, 1);

@@ -126,7 +126,10 @@ describe('quality events', () => {
     const goodReport = reports.find((r) => r.body.participant.peerId === goodPeer)!.body;
     assert.ok(badReport.participant.leftAt, 'the report is of a finished peer');
     assert.equal(badReport.meeting.endedAt !== undefined, true);
-    assert.ok(badReport.quality.summary.total_audio_packets_lost > 0);
+    assert.ok(
+      badReport.quality.summary.total_audio_packets_lost > 0,
+      'badReport.quality.summary.total_audio_packets_lost > 0',
+    );
     assert.equal(goodReport.quality.summary.total_audio_packets_lost, 0);
     assert.ok(
       badReport.quality.summary.average_quality < goodReport.quality.summary.average_quality,
@@ -183,7 +186,10 @@ describe('quality events', () => {
 
     const key = await fetchWebhookPublicKey(t.url);
     for (const w of rx.received) assert.ok(signatureVerifies(w, key));
-    assert.ok(rx.received.every((w) => w.headers['rtk-webhook-id'] === hookId));
+    assert.ok(
+      rx.received.every((w) => w.headers['rtk-webhook-id'] === hookId),
+      "rx.received.every((w) => w.headers['rtk-webhook-id'] === hookId)",
+    );
     assert.equal(
       rx.received.filter((w) => w.body.event === 'peer.qualityAlert').length,
       1,

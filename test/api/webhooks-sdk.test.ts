@@ -24,7 +24,7 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 function assertWebhookShape(w: Record<string, unknown>): void {
   assert.match(String(w.id), /^[0-9a-f-]{36}$/);
   for (const k of ['name', 'url']) assert.equal(typeof w[k], 'string', k);
-  assert.ok(Array.isArray(w.events));
+  assert.ok(Array.isArray(w.events), 'Array.isArray(w.events)');
   assert.equal(typeof w.enabled, 'boolean');
   assert.match(String(w.created_at), ISO);
   assert.match(String(w.updated_at), ISO);
@@ -67,7 +67,10 @@ describe('webhooks through the official SDK', () => {
     const id = created.data.id;
 
     const list = await cf.realtimeKit.webhooks.getWebhooks(t.appId, { account_id: t.accountId });
-    assert.ok(list.data.some((w) => w.id === id));
+    assert.ok(
+      list.data.some((w) => w.id === id),
+      'list.data.some((w) => w.id === id)',
+    );
 
     const got = await cf.realtimeKit.webhooks.getWebhookByID(id, {
       account_id: t.accountId,
@@ -314,7 +317,10 @@ describe('webhooks through the official SDK', () => {
       'meeting.participantJoined',
       'meeting.participantLeft',
     ]);
-    assert.ok(res.json.data.includes('peer.qualityAlert'));
+    assert.ok(
+      res.json.data.includes('peer.qualityAlert'),
+      "res.json.data.includes('peer.qualityAlert')",
+    );
   });
 
   test("/.well-known/webhooks.json serves an RSA public key without auth, in RealtimeKit's shape", async () => {
@@ -330,6 +336,9 @@ describe('webhooks through the official SDK', () => {
     const { createPublicKey } = await import('node:crypto');
     const key = createPublicKey(json.data.publicKey);
     assert.equal(key.asymmetricKeyType, 'rsa');
-    assert.ok((key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048);
+    assert.ok(
+      (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048,
+      '(key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048',
+    );
   });
 });

@@ -220,7 +220,7 @@ test('a real call: rows name their connection and remote peer, carry NACK and fr
     },
     { server: env.server.url, token: evidence.participants[0].token },
   );
-  assert.ok(peerId);
+  assert.ok(peerId, 'peerId');
   const report = await waitForReport(evidence, peerId, hasLeft);
   const sent = rows(report, 'video_producer');
   const received = rows(report, 'video_consumer');
@@ -232,7 +232,10 @@ test('a real call: rows name their connection and remote peer, carry NACK and fr
     sent.every((r) => r.pc_id === 'to-b' && r.remote_peer_id === 'peer-b'),
     'outgoing rows name the connection and the peer it goes to',
   );
-  assert.ok(received.every((r) => r.pc_id === 'from-a' && r.remote_peer_id === 'peer-a'));
+  assert.ok(
+    received.every((r) => r.pc_id === 'from-a' && r.remote_peer_id === 'peer-a'),
+    "received.every((r) => r.pc_id === 'from-a' && r.remote_peer_id === 'peer-a')",
+  );
   assert.ok(rows(report, 'audio_producer').every((r) => r.pc_id === 'to-b'));
   assert.ok(
     received.every(

@@ -294,7 +294,10 @@ describe('dashboard figures and units (issue 12)', () => {
 
     // 12: the producer loss chart shows the report's loss_pct (10 % on every row), on an axis scaled to it.
     const audioRows = participant.peer_report.quality.audio_producer as { loss_pct: number }[];
-    assert.ok(audioRows.every((r) => r.loss_pct === 10));
+    assert.ok(
+      audioRows.every((r) => r.loss_pct === 10),
+      'audioRows.every((r) => r.loss_pct === 10)',
+    );
     const audioNet = await legendAt(page, '#stream-audio_producer .chart-net');
     assert.equal(audioNet.get('loss (%)'), '10.00');
     assert.equal(audioNet.get('RTT (ms)'), '210');

@@ -194,8 +194,14 @@ describe('clean call', () => {
           (d) => d.kind === 'audioinput' && /Fake/.test(String(d.label)),
         ),
       );
-      assert.ok(added(meta?.video_devices_updates).some((d) => d.kind === 'videoinput'));
-      assert.ok(added(meta?.speaker_devices_updates).some((d) => d.kind === 'audiooutput'));
+      assert.ok(
+        added(meta?.video_devices_updates).some((d) => d.kind === 'videoinput'),
+        "added(meta?.video_devices_updates).some((d) => d.kind === 'videoinput')",
+      );
+      assert.ok(
+        added(meta?.speaker_devices_updates).some((d) => d.kind === 'audiooutput'),
+        "added(meta?.speaker_devices_updates).some((d) => d.kind === 'audiooutput')",
+      );
       const selected = (meta?.selected_device_updates ?? []).map((u) => u.device?.kind);
       assert.ok(
         selected.includes('audioinput') && selected.includes('videoinput'),
@@ -210,9 +216,12 @@ describe('clean call', () => {
           (e) => e.name === 'ice_connection_state_change' && e.metadata?.state === 'connected',
         ),
       );
-      assert.ok((meta?.events ?? []).some((e) => e.name === 'selected_candidate_pair_change'));
+      assert.ok(
+        (meta?.events ?? []).some((e) => e.name === 'selected_candidate_pair_change'),
+        "(meta?.events ?? []).some((e) => e.name === 'selected_candidate_pair_change')",
+      );
       const pcMeta = meta?.pc_metadata ?? [];
-      assert.ok(pcMeta.length >= 1);
+      assert.ok(pcMeta.length >= 1, 'pcMeta.length >= 1');
       assert.equal(pcMeta.at(-1)?.relay_connectivity, false);
       assert.equal(pcMeta.at(-1)?.turn_connectivity, false);
       assert.equal(typeof meta?.browser_metadata?.webgl_support, 'boolean');
@@ -229,7 +238,7 @@ describe('clean call', () => {
         version.split('.')[0],
       );
       assert.equal(meta?.device_info?.is_mobile, false);
-      assert.ok((meta?.device_info?.cpus ?? 0) >= 1);
+      assert.ok((meta?.device_info?.cpus ?? 0) >= 1, '(meta?.device_info?.cpus ?? 0) >= 1');
       assert.equal(meta?.sdk_name, 'peer-report-collector');
     }
   });

@@ -164,7 +164,7 @@ test(
       sampleIntervalMs: 500,
       batchIntervalMs: 1000,
     });
-    assert.ok(again.joined?.peer_id);
+    assert.ok(again.joined?.peer_id, 'again.joined?.peer_id');
     assert.notEqual(again.joined?.peer_id, firstPeer);
     assert.equal(hasLeft(await peerReport(meeting, firstPeer)), true);
     await a.call('leave', 'done');

@@ -105,7 +105,10 @@ test('joins with the bearer token, then uploads batches in order, retrying failu
     seen.slice(1).map((s) => s.body.batch_id),
     ['b1', 'b2', 'b2', 'b2', 'b2', 'b3'],
   );
-  assert.ok(seen.every((s) => s.auth === 'Bearer participant-token'));
+  assert.ok(
+    seen.every((s) => s.auth === 'Bearer participant-token'),
+    "seen.every((s) => s.auth === 'Bearer participant-token')",
+  );
   assert.deepEqual(
     acks.map((a) => [a.batch_id, a.attempts]),
     [

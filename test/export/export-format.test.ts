@@ -82,7 +82,7 @@ describe('export parameters', () => {
     try {
       parse(q);
     } catch (err) {
-      assert.ok(err instanceof ExportParamError);
+      assert.ok(err instanceof ExportParamError, 'err instanceof ExportParamError');
       return err.field;
     }
     return undefined;

@@ -35,7 +35,7 @@ for (const [name, path] of [
 ] as const) {
   test(`${name}: rows carry the connection, repair counters and bandwidth figures per interval`, async () => {
     const rows = await derivedRows(path);
-    assert.ok(rows.length > 0);
+    assert.ok(rows.length > 0, 'rows.length > 0');
     assert.ok(
       rows.every((r) => typeof r.pc_id === 'string' && r.pc_id !== ''),
       'every row names its connection',
@@ -54,7 +54,10 @@ for (const [name, path] of [
         (r) => typeof r.target_bitrate_kbps === 'number' && (r.target_bitrate_kbps as number) > 0,
       ),
     );
-    assert.ok(videoOut.some((r) => typeof r.nack_count === 'number'));
+    assert.ok(
+      videoOut.some((r) => typeof r.nack_count === 'number'),
+      "videoOut.some((r) => typeof r.nack_count === 'number')",
+    );
     const videoIn = rows.filter((r) => r.direction === 'consumer' && r.media === 'video');
     assert.ok(
       videoIn.some(
@@ -73,7 +76,10 @@ for (const [name, path] of [
       .map((r) => r.concealed_samples_pct)
       .filter((v): v is number => typeof v === 'number');
     assert.equal(concealed.length, audioIn.length);
-    assert.ok(concealed.every((v) => v >= 0 && v <= 100));
+    assert.ok(
+      concealed.every((v) => v >= 0 && v <= 100),
+      'concealed.every((v) => v >= 0 && v <= 100)',
+    );
     for (const r of rows) {
       for (const key of [
         'nack_count',

@@ -80,7 +80,10 @@ describe('failed connections', () => {
       const failed = ofKind(d, 'ice_failed');
       const pcs = new Set(failed.flatMap((i) => i.streams.map((s) => s.key.split('|')[0])));
       assert.deepEqual([...pcs].sort(), [...expected].sort());
-      assert.ok(failed.every((i) => i.severity === 'fair'));
+      assert.ok(
+        failed.every((i) => i.severity === 'fair'),
+        "failed.every((i) => i.severity === 'fair')",
+      );
       assert.match(d.summary, /the connection failed/);
     });
   }
@@ -114,7 +117,7 @@ describe('freezes', () => {
     assert.ok(frozen > 1, `raw frozen ${frozen} s`);
     const { peerId, d } = await diagnosisOf('jitsi-rtcstats-server/dumps/chrome-relay');
     const freezes = ofKind(d, 'video_freeze');
-    assert.ok(freezes.length > 0);
+    assert.ok(freezes.length > 0, 'freezes.length > 0');
     const sum = freezes.reduce((a, i) => a + Number(i.evidence.detail?.frozen_s ?? 0), 0);
     assert.ok(sum > 1 && sum <= frozen + 0.5, `diagnosed ${sum} s of ${frozen} s`);
     assert.match(d.summary, /^Bad video received .*froze/);
@@ -130,7 +133,7 @@ describe('freezes', () => {
         .where('id', '=', peerId)
         .executeTakeFirstOrThrow();
     }
-    assert.ok(stored?.diagnosis);
+    assert.ok(stored?.diagnosis, 'stored?.diagnosis');
     assert.deepEqual(
       ((await readReport(t, peerId)) as unknown as { diagnosis: Diagnosis }).diagnosis,
       d,

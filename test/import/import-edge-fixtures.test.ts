@@ -155,7 +155,10 @@ test('1, webrtc-internals too: updateLog entries of other shapes are skipped and
       warned.includes(`PeerConnections.${key}.updateLog[${i}]`),
       `entry ${i} named: ${warned}`,
     );
-  assert.ok(parsed.clients[0]!.batches.some((b) => (b.samples ?? []).length > 0));
+  assert.ok(
+    parsed.clients[0]!.batches.some((b) => (b.samples ?? []).length > 0),
+    'parsed.clients[0]!.batches.some((b) => (b.samples ?? []).length > 0)',
+  );
 });
 
 describe("4. a counter absent from a stream's first report", () => {
@@ -262,7 +265,7 @@ describe('6. one SSRC switching camera -> screen -> camera (jitsi setVideoType)'
       reports,
       'every report is a row, in one series or the other',
     );
-    assert.ok(screen.length > 0 && camera.length > 0);
+    assert.ok(screen.length > 0 && camera.length > 0, 'screen.length > 0 && camera.length > 0');
     for (const r of screen) {
       const ts = Date.parse(r.timestamp!);
       assert.ok(

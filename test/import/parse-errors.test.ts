@@ -80,7 +80,7 @@ test('a line of another shape is skipped and named in the warnings, not fatal', 
     parsed.warnings.some((w) => /1 line skipped: not a JSON array.*\(line 10\)/.test(w)),
     parsed.warnings.join('\n'),
   );
-  assert.ok(parsed.clients.length > 0);
+  assert.ok(parsed.clients.length > 0, 'parsed.clients.length > 0');
 });
 
 test('a truncated webrtc-internals dump is reported as corrupt JSON; unknown text as unsupported', async () => {

@@ -76,7 +76,7 @@ test('the zone offset (quarter hours) and the day/month order are recovered from
           const times = epochs.map((e) =>
             parseZonelessTime(written(e, offset, style)),
           ) as ZonelessTime[];
-          assert.ok(times.every(Boolean));
+          assert.ok(times.every(Boolean), 'times.every(Boolean)');
           const clock = inferEventClock(times, span);
           const label = `${style} ${new Date(start).toISOString()} UTC${offset / 60} ${seconds}s`;
           assert.equal(clock?.offsetMinutes, offset, label);

@@ -57,8 +57,11 @@ for (const [form, validate] of [
       samples: batch.samples!.map((s) => ({ ...s, extra_field: 'x' })),
     };
     const fast = validate(withExtra);
-    assert.ok(fast.ok);
-    assert.ok(telemetryBatchSchema.safeParse(withExtra).success);
+    assert.ok(fast.ok, 'fast.ok');
+    assert.ok(
+      telemetryBatchSchema.safeParse(withExtra).success,
+      'telemetryBatchSchema.safeParse(withExtra).success',
+    );
     assert.equal('unknown_top' in (fast.ok ? fast.value : {}), false);
     assert.equal('extra_field' in (fast.ok ? fast.value.samples![0] : {}), false);
   });
@@ -74,7 +77,7 @@ for (const [form, validate] of [
       },
     ];
     const fast = validate(b);
-    assert.ok(fast.ok);
+    assert.ok(fast.ok, 'fast.ok');
     assert.deepEqual(fast.ok && fast.value.events![0].metadata, {
       state: 'connected',
       previous: 'connecting',

@@ -259,7 +259,10 @@ test('a mesh peer: rows name connection and remote peer, carry the evidence, and
       "A's own final packetsLost: the packets that arrived later are not counted lost",
     );
     assert.equal(trackFromA.packets_repaired, 30);
-    assert.ok(trackFromA.episodes.some((e: any) => e.kind === 'loss'));
+    assert.ok(
+      trackFromA.episodes.some((e: any) => e.kind === 'loss'),
+      "trackFromA.episodes.some((e: any) => e.kind === 'loss')",
+    );
     assert.ok(
       !qs.track_stats
         .find((s: any) => s.ssrc === 2001)

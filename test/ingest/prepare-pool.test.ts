@@ -41,7 +41,7 @@ test('a whole call prepared on worker threads stores the same bytes as prepared 
       batchIdPrefix: 'batch-of-peer-1-',
     }),
   ];
-  assert.ok(batches.length >= 18);
+  assert.ok(batches.length >= 18, 'batches.length >= 18');
   let known: KnownState[] = [];
   let rows = 0;
   for (const batch of batches) {
@@ -50,7 +50,7 @@ test('a whole call prepared on worker threads stores the same bytes as prepared 
       await pool.prepare(text, 'peer-1', known),
       prepareBatch(text, 'peer-1', known),
     ];
-    assert.ok(fromWorker.ok && inline.ok);
+    assert.ok(fromWorker.ok && inline.ok, 'fromWorker.ok && inline.ok');
     assert.ok(Buffer.isBuffer(fromWorker.derived!.chunks[0].rows_json), 'rows arrive as Buffers');
     assert.deepEqual(fromWorker, inline);
     rows += inline.derived!.stored;
@@ -106,11 +106,14 @@ test('samples not newer than the stored state are skipped, on the workers as inl
   const after1 = statesAfter(prepareBatch(JSON.stringify(first), 'p', []), []);
   // The first batch again, against the states it produced: everything is old.
   const again = await pool.prepare(JSON.stringify(first), 'p', after1);
-  assert.ok(again.ok && again.derived);
+  assert.ok(again.ok && again.derived, 'again.ok && again.derived');
   assert.equal(again.derived.stored, 0);
   assert.equal(again.derived.skipped, first.samples!.length);
   const next = await pool.prepare(JSON.stringify(second), 'p', after1);
-  assert.ok(next.ok && next.derived && next.derived.stored === second.samples!.length);
+  assert.ok(
+    next.ok && next.derived && next.derived.stored === second.samples!.length,
+    'next.ok && next.derived && next.derived.stored === second.samples!.length',
+  );
 });
 
 test('workers that cannot start are not respawned in a loop: batches are prepared on the event loop', async () => {

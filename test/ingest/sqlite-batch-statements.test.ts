@@ -162,7 +162,10 @@ test(
       'stored',
       'a batch just after an explicit leave is kept',
     );
-    assert.ok(viaStatements.tables.quality_chunks.length > 40);
+    assert.ok(
+      viaStatements.tables.quality_chunks.length > 40,
+      'viaStatements.tables.quality_chunks.length > 40',
+    );
     for (const table of Object.keys(viaKysely.tables))
       assert.deepEqual(viaStatements.tables[table], viaKysely.tables[table], table);
   },

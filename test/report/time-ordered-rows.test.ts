@@ -63,7 +63,7 @@ test('two connections one after the other (stored in stream-key order): whole ch
   assertSorted(rows);
   // No overlap: the chunks were kept whole (three pieces and two commas).
   assert.equal(parts.length, 5);
-  assert.ok(parts.includes(later.rows_json));
+  assert.ok(parts.includes(later.rows_json), 'parts.includes(later.rows_json)');
 });
 
 test('two tracks at the same time: rows interleaved by time, ties in stream order', () => {

@@ -49,7 +49,7 @@ function sampleTimes(p: Record<string, any>): number[] {
 
 function assertEncloses(p: Record<string, any>): void {
   const times = sampleTimes(p);
-  assert.ok(times.length > 0);
+  assert.ok(times.length > 0, 'times.length > 0');
   const joined = Date.parse(p.joined_at);
   const left = Date.parse(p.left_at);
   assert.ok(
@@ -67,7 +67,7 @@ function assertEncloses(p: Record<string, any>): void {
   const events = p.peer_events as { event_name: string; created_at: string }[];
   const at = (name: string) => Date.parse(events.find((e) => e.event_name === name)!.created_at);
   assert.ok(at('PEER_CREATED') <= at('PEER_JOINING'), 'PEER_CREATED after PEER_JOINING');
-  assert.ok(at('PEER_JOINING') <= at('PEER_LEAVING'));
+  assert.ok(at('PEER_JOINING') <= at('PEER_LEAVING'), "at('PEER_JOINING') <= at('PEER_LEAVING')");
 }
 
 describe('identity times enclose the telemetry', () => {
@@ -100,7 +100,10 @@ describe('identity times enclose the telemetry', () => {
       .select(['started_at', 'minutes_consumed'])
       .where('id', '=', second.session_id)
       .executeTakeFirstOrThrow();
-    assert.ok(Number(session.started_at) <= Date.parse(p.joined_at));
+    assert.ok(
+      Number(session.started_at) <= Date.parse(p.joined_at),
+      'Number(session.started_at) <= Date.parse(p.joined_at)',
+    );
   });
 
   test('a join dated back by the client: PEER_CREATED is not after PEER_JOINING', async () => {

@@ -76,7 +76,10 @@ describe('getSessions', () => {
       Math.abs(g.minutes_consumed - 6) < 0.1,
       `2 peers × 3 minutes, got ${g.minutes_consumed}`,
     );
-    assert.ok(g.ended_at && Date.parse(g.ended_at) >= Date.parse(g.started_at));
+    assert.ok(
+      g.ended_at && Date.parse(g.ended_at) >= Date.parse(g.started_at),
+      'g.ended_at && Date.parse(g.ended_at) >= Date.parse(g.started_at)',
+    );
     const l = byId.get(live[0].sessionId)!;
     assert.equal(l.status, 'LIVE');
     assert.equal(l.live_participants, 2);
@@ -294,7 +297,7 @@ describe('session details and participants', () => {
     const ps = res.data!.participants!;
     assert.deepEqual(new Set(ps.map((p) => p.id)), new Set(bad.map((b) => b.peerId)));
     for (const p of ps) {
-      assert.ok(Math.abs(p.duration! - 1) < 0.05);
+      assert.ok(Math.abs(p.duration! - 1) < 0.05, 'Math.abs(p.duration! - 1) < 0.05');
       assert.deepEqual(
         p.peer_events!.map((e) => e.event_name),
         ['PEER_CREATED', 'PEER_JOINING', 'PEER_LEAVING'],
@@ -428,7 +431,7 @@ describe('session details and participants', () => {
       () => cf.realtimeKit.sessions.generateSummaryOfTranscripts(good[0].sessionId, params),
     ]) {
       const err = await call().catch((e: unknown) => e);
-      assert.ok(err instanceof Cloudflare.NotFoundError);
+      assert.ok(err instanceof Cloudflare.NotFoundError, 'err instanceof Cloudflare.NotFoundError');
       assert.match(String((err as Error).message), /call quality only/);
     }
   });
@@ -442,7 +445,7 @@ describe('meetings and participants reads', () => {
       per_page: 2,
     });
     assert.equal(list.data.length, 2);
-    assert.ok(list.paging.total_count >= 3);
+    assert.ok(list.paging.total_count >= 3, 'list.paging.total_count >= 3');
     const searched = await cf.realtimeKit.meetings.get(t.appId, {
       account_id: t.accountId,
       search: 'congested',

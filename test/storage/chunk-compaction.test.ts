@@ -126,7 +126,10 @@ describe('chunk compaction', () => {
 
     const { db, dialect } = t.server.context;
     const done = await compactFinishedPeers(db, dialect, Date.now(), 0, 1000);
-    assert.ok(done.includes(a.peerId) && done.includes(b.peerId));
+    assert.ok(
+      done.includes(a.peerId) && done.includes(b.peerId),
+      'done.includes(a.peerId) && done.includes(b.peerId)',
+    );
     const after = await chunkCount(a.peerId);
     assert.deepEqual(after, { chunks: counts.streams, streams: counts.streams });
     // Its aggregates were computed once and stored: the report below is assembled from them.
@@ -135,7 +138,10 @@ describe('chunk compaction', () => {
       .select(['quality_aggregates', 'quality_aggregates_upto'])
       .where('id', '=', a.peerId)
       .executeTakeFirstOrThrow();
-    assert.ok(stored.quality_aggregates && Number(stored.quality_aggregates_upto) > 0);
+    assert.ok(
+      stored.quality_aggregates && Number(stored.quality_aggregates_upto) > 0,
+      'stored.quality_aggregates && Number(stored.quality_aggregates_upto) > 0',
+    );
     assertSameText(await reportText(a.peerId), before.a, "peer a's report");
     assertSameText(await reportText(b.peerId), before.b, "peer b's report");
     // Each peer once.
@@ -297,9 +303,12 @@ describe('chunk compaction', () => {
       seed: 13,
     });
     const due = await compactFinishedPeers(db, dialect, Date.now(), 3_600_000, 1000);
-    assert.ok(!due.includes(recent.peerId) && !due.includes(live.peerId));
+    assert.ok(
+      !due.includes(recent.peerId) && !due.includes(live.peerId),
+      '!due.includes(recent.peerId) && !due.includes(live.peerId)',
+    );
     const counts = await chunkCount(live.peerId);
-    assert.ok(counts.chunks > counts.streams);
+    assert.ok(counts.chunks > counts.streams, 'counts.chunks > counts.streams');
   });
 
   test('two compactions of one peer at once merge it once', async () => {

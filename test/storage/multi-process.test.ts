@@ -350,7 +350,10 @@ describe('two processes sweeping timeouts at once', () => {
     const startMs = Date.now() - 20_000;
     const peers = await Promise.all(tokens.map((tok, i) => join(i % 2 ? c.a : c.b, tok, startMs)));
     const sessionId = peers[0].sessionId;
-    assert.ok(peers.every((p) => p.sessionId === sessionId));
+    assert.ok(
+      peers.every((p) => p.sessionId === sessionId),
+      'peers.every((p) => p.sessionId === sessionId)',
+    );
     const active = n - 1;
     const batches: TelemetryBatch[] = [
       ...syntheticBatches({
@@ -398,7 +401,10 @@ describe('two processes sweeping timeouts at once', () => {
     } while (s.status === 'LIVE' && Date.now() < deadline);
     rows = await peerRows(c, sessionId);
     assert.equal(s.status, 'ENDED');
-    assert.ok(rows.every((p) => p.status === 'left' && p.leave_reason === 'timeout'));
+    assert.ok(
+      rows.every((p) => p.status === 'left' && p.leave_reason === 'timeout'),
+      "rows.every((p) => p.status === 'left' && p.leave_reason === 'timeout')",
+    );
     assert.equal(Number(s.ended_at), Math.max(...rows.map((p) => Number(p.left_at))));
     assert.ok(
       Math.abs(Number(s.minutes_consumed) - expectedMinutes(rows)) < 1e-6,

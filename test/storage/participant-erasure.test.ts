@@ -319,7 +319,7 @@ describe('deleting a participant', () => {
     );
     const out = JSON.parse(stdout) as { peer_ids: string[]; deleted_rows: Record<string, number> };
     assert.deepEqual(out.peer_ids, [erin.peers[0].peerId]);
-    assert.ok(out.deleted_rows.quality_chunks > 0);
+    assert.ok(out.deleted_rows.quality_chunks > 0, 'out.deleted_rows.quality_chunks > 0');
     assert.equal((await reportStatus(t, erin.peers[0].peerId)).status, 404);
     assert.deepEqual(
       Object.values(await rowsOf(t, out.peer_ids)),
@@ -401,7 +401,10 @@ describe('retention by level', () => {
     );
     assert.equal((await reportStatus(t, forty)).status, 404);
     const freshRows = await rowsOf(t, [fresh]);
-    assert.ok(freshRows.quality_chunks > 0 && freshRows.peers === 1);
+    assert.ok(
+      freshRows.quality_chunks > 0 && freshRows.peers === 1,
+      'freshRows.quality_chunks > 0 && freshRows.peers === 1',
+    );
     assert.equal((await reportStatus(t, fresh)).status, 200);
   });
 });

@@ -54,9 +54,9 @@ test('every chunk is in at most one run; runs are consecutive, of one stream, wi
       const byId = new Map(chunks.map((c) => [c.id, c]));
       const seen = new Set<number>();
       for (const run of planMerges(chunks, maxBytes)) {
-        assert.ok(run.length >= 2);
+        assert.ok(run.length >= 2, 'run.length >= 2');
         for (const id of run) {
-          assert.ok(!seen.has(id));
+          assert.ok(!seen.has(id), '!seen.has(id)');
           seen.add(id);
         }
         for (let i = 1; i < run.length; i++)

@@ -80,7 +80,7 @@ describe('retention', () => {
     const err = await cf.realtimeKit.sessions
       .getParticipantDataFromPeerID(oldPeer.peerId, { account_id: t.accountId, app_id: t.appId })
       .catch((e: unknown) => e);
-    assert.ok(err instanceof Cloudflare.NotFoundError);
+    assert.ok(err instanceof Cloudflare.NotFoundError, 'err instanceof Cloudflare.NotFoundError');
     assert.match(String((err as Error).message), /expired/);
     const fresh = await cf.realtimeKit.sessions.getParticipantDataFromPeerID(freshPeer.peerId, {
       account_id: t.accountId,
@@ -242,7 +242,7 @@ describe('migrations', () => {
         const cols = (
           await sql<{ name: string }>`select name from pragma_table_info('peers')`.execute(db)
         ).rows.map((r) => r.name);
-        assert.ok(cols.includes('expired_at'));
+        assert.ok(cols.includes('expired_at'), "cols.includes('expired_at')");
         await db.destroy();
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

@@ -127,7 +127,10 @@ describe('tokens through the account API', () => {
       'no secret or hash in the list',
     );
     assert.ok(!listed.text.includes(t.token), 'no secret of the caller either');
-    assert.ok((listed.json.data as any[]).every((x) => x.account_id === t.accountId));
+    assert.ok(
+      (listed.json.data as any[]).every((x) => x.account_id === t.accountId),
+      '(listed.json.data as any[]).every((x) => x.account_id === t.accountId)',
+    );
 
     for (const [method, url, body] of [
       ['GET', tokensUrl(t.url), undefined],
@@ -167,9 +170,9 @@ describe('tokens through the account API', () => {
     assert.equal(await appsStatus(b.url, token), 200);
     const revoked = await call('DELETE', tokensUrl(t.url, id), t.token);
     assert.equal(revoked.status, 200, revoked.text);
-    assert.ok(revoked.json.data.revoked_at);
+    assert.ok(revoked.json.data.revoked_at, 'revoked.json.data.revoked_at');
     const took = await msUntilRefused(b.url, token, TOKEN_CACHE_TTL_MS + 2_000);
-    assert.ok(took <= TOKEN_CACHE_TTL_MS + 2_000);
+    assert.ok(took <= TOKEN_CACHE_TTL_MS + 2_000, 'took <= TOKEN_CACHE_TTL_MS + 2_000');
     assert.equal(await appsStatus(t.url, token), 401);
     // Revoking again keeps the first time.
     const again = await call('DELETE', tokensUrl(b.url, id), t.token);
@@ -256,9 +259,12 @@ describe('tokens through the CLI, while the servers run', () => {
     const [id, account, permission, createdAt, lastUsed, expiresAt, revokedAt] = line;
     assert.equal(account, t.accountId);
     assert.equal(permission, 'Realtime');
-    assert.ok(Date.parse(createdAt) > 0);
+    assert.ok(Date.parse(createdAt) > 0, 'Date.parse(createdAt) > 0');
     assert.ok(Date.parse(lastUsed) >= Date.parse(createdAt), `used once: ${lastUsed}`);
-    assert.ok(Math.abs(Date.parse(expiresAt) - (Date.parse(createdAt) + 12 * 3_600_000)) < 5_000);
+    assert.ok(
+      Math.abs(Date.parse(expiresAt) - (Date.parse(createdAt) + 12 * 3_600_000)) < 5_000,
+      'Math.abs(Date.parse(expiresAt) - (Date.parse(createdAt) + 12 * 3_600_000)) < ...',
+    );
     assert.equal(revokedAt, '-');
 
     const revoked = await cli(['token', 'revoke', id]);

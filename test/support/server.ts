@@ -44,6 +44,10 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     dataDir,
     databaseUrl: pg?.url,
     sweepIntervalMs: 200,
+    // A live report's diagnosis is fresh after every batch here: tests compare reports with twins built at
+    // another moment, and the production bound (recomputed at most every 5 s) would make them depend on timing.
+    // The bound has its own test (test/api/diagnosis-report.test.ts).
+    liveDiagnosisRefreshMs: 0,
     ...overrides,
   });
   const accountId = `acct${randomBytes(6).toString('hex')}`;

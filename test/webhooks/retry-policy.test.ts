@@ -29,7 +29,7 @@ test('backoff doubles from the base, stays within [half, full] of its step, and 
         const step = Math.min(cap, base * 2 ** (attempts - 1));
         const d = retryDelayMs(attempts, base, cap, r);
         assert.ok(d >= Math.floor(step / 2) && d <= Math.ceil(step), `${d} for step ${step}`);
-        assert.ok(d <= cap + 1);
+        assert.ok(d <= cap + 1, 'd <= cap + 1');
       },
     ),
   );

@@ -60,5 +60,5 @@ test('the connection-time lookup refuses a name that resolves to a forbidden add
       e ? reject(e) : resolve(addresses),
     ),
   );
-  assert.ok(Array.isArray(ok) && ok.length > 0);
+  assert.ok(Array.isArray(ok) && ok.length > 0, 'Array.isArray(ok) && ok.length > 0');
 });

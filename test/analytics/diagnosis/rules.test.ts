@@ -450,7 +450,10 @@ describe('device problems', () => {
         ['track_ended', 'poor'],
       ],
     );
-    assert.ok(issues.every((i) => i.attribution.cause === 'own_device'));
+    assert.ok(
+      issues.every((i) => i.attribution.cause === 'own_device'),
+      "issues.every((i) => i.attribution.cause === 'own_device')",
+    );
   });
 });
 
