@@ -88,12 +88,6 @@ const TABLE = {
     peers: {
       B: { top: { kind: 'jitter', cause: 'network_path', direction: 'receive' } },
     },
-    knownMiss: {
-      measured:
-        "CI run of 10:43 UTC on the merged branches: B's top issue video_freeze/network_path (poor, 1.5 s frozen in 10 s), jitter/network_path (fair, 33 ms typical, 44 worst) second; no loss issue on B since the rows' late arrivals (`rp`) reach the loss rule. Before the freeze counts were read (09:35 UTC), the label was met: jitter/network_path 32 ms.",
-      reason:
-        'the jitter bursts really freeze the video, and the freeze rule (freeze count and duration, now read) grades that impact poor while the jitter itself is fair; the engine does not yet tie a symptom (freeze, concealment) to the network cause that produced it in the same stream and time, which would put jitter first with the freeze as its evidence',
-    },
   },
   'relay over TCP': {
     description: 'A reaches coturn over TCP only (relay policy), B over UDP',

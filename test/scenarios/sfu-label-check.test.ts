@@ -1,6 +1,6 @@
 /**
  * The label check of the SFU scenarios on hand-made diagnoses: the top issue
- * is taken in the report's order (severity, then length), and a label misses
+ * is taken in the engine's order (a cause before its symptom, severity, then length), and a label misses
  * on the kind, the direction, the cause, the blamed peer or a side that had to
  * stay clean.
  */
@@ -39,11 +39,25 @@ const nameOf = (id: string | undefined) => (id === undefined ? undefined : names
 
 describe('SFU label check', () => {
   const blameA = issue({ cause: 'remote_peer', peer_id: 'id-a', s: 0, e: 20 });
-  it('matches the top issue by severity, then length', () => {
-    const shortBad = issue({ kind: 'video_freeze', severity: 'bad', cause: 'server', s: 0, e: 5 });
+  it('matches the top issue by severity, then length, a cause before the symptom it produced', () => {
+    const shortBad = issue({
+      kind: 'video_freeze',
+      severity: 'bad',
+      cause: 'server',
+      s: 60,
+      e: 65,
+    });
     const longFair = issue({ kind: 'jitter', severity: 'fair', cause: 'server', s: 0, e: 50 });
     assert.equal(topIssue(diagnosis([blameA, longFair, shortBad]))?.kind, 'video_freeze');
     assert.equal(topIssue(diagnosis([longFair, blameA]))?.kind, 'packet_loss');
+    const overlapping = issue({
+      kind: 'video_freeze',
+      severity: 'bad',
+      cause: 'server',
+      s: 0,
+      e: 5,
+    });
+    assert.equal(topIssue(diagnosis([blameA, longFair, overlapping]))?.kind, 'jitter');
   });
   it('a matching diagnosis has no mismatch', () => {
     const label = {

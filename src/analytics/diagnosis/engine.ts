@@ -19,6 +19,7 @@ import { producerSummaries } from './producer-summary.ts';
 import { iceIssues, relayIssues } from './transport-rules.ts';
 import type { DiagnosisInput, Issue, Medium, ProducerSummary, Verdict, Verdicts } from './types.ts';
 import { byImportance, summarySentence, verdictsOf } from './verdict.ts';
+import { issuesByImportance } from './importance.ts';
 import { bandwidthIssues, cpuIssues, freezeIssues } from './video-rules.ts';
 
 /** Method id, bumped when a rule changes what it finds (stored diagnoses of another version are recomputed). */
@@ -144,8 +145,7 @@ export function finishDiagnosis(own: OwnDiagnosis, ctx?: BlameContext): Diagnosi
   const labels = new Map(
     (ctx?.others ?? []).filter((o) => o.label).map((o) => [o.peerId, o.label as string]),
   );
-  const kept = [...merged]
-    .sort(byImportance)
+  const kept = issuesByImportance(merged)
     .slice(0, MAX_ISSUES)
     .sort((a, b) => a.start - b.start || byImportance(a, b));
   const report: DiagnosisReport = {

@@ -5,6 +5,7 @@
  * issues (ICE, relay), `good` without any.
  */
 import type { Direction, Issue, Medium, Severity, Verdict, Verdicts } from './types.ts';
+import { issuesByImportance } from './importance.ts';
 
 /** Verdicts best first; the index is the verdict's rank. */
 export const VERDICT_ORDER: readonly Verdict[] = ['good', 'fair', 'poor', 'bad'];
@@ -136,7 +137,8 @@ export function summarySentence(
     return streams > 0
       ? `Good: no quality issue found on ${streams} stream${streams === 1 ? '' : 's'}.`
       : 'No quality issue found (no media streams were reported).';
-  const top = [...issues].sort(byImportance)[0];
+  // The cause before the symptom it produced (importance.ts).
+  const top = issuesByImportance(issues)[0]!;
   const subject =
     top.direction && top.medium
       ? `${SEVERITY_WORD[top.severity]} ${top.medium === 'screenshare' ? 'screen share' : top.medium} ${DIRECTION_WORD[top.direction]}`

@@ -1,9 +1,9 @@
 /**
  * Checks a peer report's `diagnosis` against a scenario label (`labels.ts`):
- * the top issue (most important first: severity, then length, then start, as
- * the engine's `byImportance` orders them) and the scopes that must be clean.
+ * the top issue (most important first, in the engine's order: importance.ts)
+ * and the scopes that must be clean.
  */
-import { verdictRank } from '../../../src/analytics/diagnosis/verdict.ts';
+import { reportIssuesByImportance } from '../../../src/analytics/diagnosis/importance.ts';
 import type { IssueJson } from '../../../src/analytics/diagnosis/engine.ts';
 import type { PeerLabel, PeerName } from '../labels.ts';
 
@@ -16,14 +16,9 @@ export interface ReportDiagnosis {
 
 const NAMES: PeerName[] = ['A', 'B', 'C'];
 
-/** Issues most important first. */
+/** Issues most important first, in the engine's order (importance.ts: a cause before its symptom). */
 export function byImportance(issues: readonly IssueJson[]): IssueJson[] {
-  return [...issues].sort(
-    (a, b) =>
-      verdictRank(b.severity) - verdictRank(a.severity) ||
-      b.duration_s - a.duration_s ||
-      Date.parse(a.start) - Date.parse(b.start),
-  );
+  return reportIssuesByImportance(issues);
 }
 
 /** One line per issue, most important first (for failure messages). */

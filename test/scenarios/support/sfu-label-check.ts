@@ -5,6 +5,10 @@
  * have no issue at all (every issue is at least `fair`).
  */
 import type { DiagnosisJson } from './sfu-call.ts';
+import {
+  reportIssuesByImportance,
+  type RankableIssue,
+} from '../../../src/analytics/diagnosis/importance.ts';
 
 /** What a label expects of one peer. */
 export interface PeerLabel {
@@ -22,18 +26,11 @@ export interface PeerLabel {
 }
 
 type IssueJson = DiagnosisJson['issues'][number];
+type RankedJson = RankableIssue & { start: string; end: string };
 
-const RANK: Record<string, number> = { fair: 1, poor: 2, bad: 3 };
-const lengthOf = (i: IssueJson) => Date.parse(i.end) - Date.parse(i.start);
-
-/** The most important issue, as the report orders them. */
+/** The most important issue, in the engine's order (importance.ts: a cause before the symptom it produced). */
 export function topIssue(d: DiagnosisJson): IssueJson | undefined {
-  return [...d.issues].sort(
-    (a, b) =>
-      (RANK[b.severity] ?? 0) - (RANK[a.severity] ?? 0) ||
-      lengthOf(b) - lengthOf(a) ||
-      Date.parse(a.start) - Date.parse(b.start),
-  )[0];
+  return reportIssuesByImportance(d.issues as unknown as RankedJson[])[0] as IssueJson | undefined;
 }
 
 /** A one-line account of the top issue, with peer ids replaced by scenario names. */
