@@ -28,6 +28,16 @@ import { onEventsRecorded } from './outbox.ts';
 
 /** Deliveries read (and signed ahead) at a time: at most these go out after the webhook is disabled or deleted. */
 const READ_AHEAD = 32;
+
+/**
+ * On PostgreSQL a delivery's id comes from a sequence when its row is inserted, not when its transaction commits:
+ * two transactions recording events for one webhook can commit in the other order, and a delivery read past the
+ * higher id would then go out after it. Deliveries are read only once they are this old (ms), so a transaction
+ * that commits within it keeps its place. A mitigation, not a proof: a recording transaction open longer than this
+ * after its insert can still be overtaken (measured: the two-process test saw an inversion in about 1 run in 6
+ * without it). SQLite has one writer at a time, so its ids are in commit order.
+ */
+const POSTGRES_SETTLE_MS = 1_000;
 /**
  * Finished deliveries recorded together (at most this many re-sent after a
  * crash): one transaction (one fsync on the embedded store) per group.
@@ -86,6 +96,8 @@ export class WebhookDispatcher {
   readonly #signatures = new Map<string, Promise<string>>();
   /** The lease, long enough for two attempts (an attempt must never outlive it). */
   readonly #leaseMs: number;
+  /** How old a delivery must be before it is read (PostgreSQL only, see POSTGRES_SETTLE_MS). */
+  readonly #settleMs: number;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -95,6 +107,7 @@ export class WebhookDispatcher {
   ) {
     this.#keys = signingKeyCache(db, dialect);
     this.#leaseMs = Math.max(config.leaseMs, 2 * config.requestTimeoutMs);
+    this.#settleMs = dialect === 'postgres' ? POSTGRES_SETTLE_MS : 0;
     this.#unsubscribe = onEventsRecorded(() => this.poke());
   }
 
@@ -199,7 +212,8 @@ export class WebhookDispatcher {
             .selectFrom('webhook_deliveries as d')
             .select(sql`1`.as('one'))
             .whereRef('d.webhook_id', '=', 'w.id')
-            .where('d.status', '=', 'pending'),
+            .where('d.status', '=', 'pending')
+            .where('d.created_at', '<=', now - this.#settleMs),
         ),
       )
       .orderBy('w.lease_until')
@@ -230,6 +244,7 @@ export class WebhookDispatcher {
           .where('d.status', '=', 'pending')
           // After the ones sent and not recorded yet (recorded in groups, not per read).
           .where('d.id', '>', lastId)
+          .where('d.created_at', '<=', Date.now() - this.#settleMs)
           .where('w.enabled', '=', 1)
           .orderBy('d.id')
           .limit(READ_AHEAD)
