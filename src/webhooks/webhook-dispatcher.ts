@@ -213,7 +213,7 @@ export class WebhookDispatcher {
             .select(sql`1`.as('one'))
             .whereRef('d.webhook_id', '=', 'w.id')
             .where('d.status', '=', 'pending')
-            .where('d.created_at', '<=', now - this.#settleMs),
+            .$if(this.#settleMs > 0, (q) => q.where('d.created_at', '<=', now - this.#settleMs)),
         ),
       )
       .orderBy('w.lease_until')
@@ -244,7 +244,9 @@ export class WebhookDispatcher {
           .where('d.status', '=', 'pending')
           // After the ones sent and not recorded yet (recorded in groups, not per read).
           .where('d.id', '>', lastId)
-          .where('d.created_at', '<=', Date.now() - this.#settleMs)
+          .$if(this.#settleMs > 0, (q) =>
+            q.where('d.created_at', '<=', Date.now() - this.#settleMs),
+          )
           .where('w.enabled', '=', 1)
           .orderBy('d.id')
           .limit(READ_AHEAD)
