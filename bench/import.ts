@@ -11,8 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { importDump } from '../src/import/import-dump.ts';
 import { parseDump } from '../src/import/parse-dump.ts';
 import { RtcstatsDeltaState } from '../src/import/rtcstats-delta.ts';
-import { createApp } from '../src/store/apps.ts';
-import { openDatabase } from '../src/store/open-database.ts';
+import { openStore } from '../src/store/open-store.ts';
 import { realdataPath } from '../test/support/realdata.ts';
 import { createHash } from 'node:crypto';
 import { startBenchServer, processCpuSeconds } from './support.ts';
@@ -189,12 +188,12 @@ export async function benchImport(): Promise<Record<string, unknown>> {
   const file = join(dir, 'long-call.rtcstats');
   const dump = makeLongRtcstatsDump(3 * 1024 * 1024);
   writeFileSync(file, dump);
-  const db = await openDatabase({ dataDir: dir });
+  const store = await openStore({ dataDir: dir });
   try {
-    const app = await createApp(db.db, 'bench', 'import bench');
+    const app = await store.apps.create('bench', 'import bench');
     const target = { accountId: 'bench', appId: app.id };
     // Warm-up (JIT, prepared statements), then measured runs.
-    await importDump(db, file, target);
+    await importDump({ store }, file, target);
     const parse: number[] = [];
     const endToEnd: number[] = [];
     let samples = 0;
@@ -205,10 +204,10 @@ export async function benchImport(): Promise<Record<string, unknown>> {
         (n, c) => n + c.batches.reduce((m, b) => m + (b.samples?.length ?? 0), 0),
         0,
       );
-      endToEnd.push((await timed(() => importDump(db, file, target)))[1]);
+      endToEnd.push((await timed(() => importDump({ store }, file, target)))[1]);
     }
     (globalThis as { gc?: () => void }).gc?.();
-    const [, heapMb] = await peakHeapMb(() => importDump(db, file, target));
+    const [, heapMb] = await peakHeapMb(() => importDump({ store }, file, target));
     return {
       dump_mb: Math.round((dump.length / 1024 / 1024) * 100) / 100,
       samples,
@@ -219,7 +218,7 @@ export async function benchImport(): Promise<Record<string, unknown>> {
       ...(await benchImportHttp(dump)),
     };
   } finally {
-    await db.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

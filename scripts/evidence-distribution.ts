@@ -15,6 +15,7 @@ import { runSimulation } from '../src/simulate/simulate-run.ts';
 import { PROFILE_NAMES } from '../src/simulate/call-profiles.ts';
 import { startTestServer } from '../test/support/server.ts';
 import { realdataPath } from '../test/support/realdata.ts';
+import { databaseOf } from '../src/store/store-internals.ts';
 
 const DUMPS = [
   'jitsi-rtcstats-server/dumps/google-standard-stats-sfu',
@@ -78,9 +79,14 @@ for (const profile of PROFILE_NAMES) {
   peers.push({ name: `simulate:${profile}`, id: sim[0].peerId });
 }
 for (const p of peers) {
-  const chunks = await readQualityChunks(t.server.context.db, t.server.context.dialect, p.id, {
-    withoutRows: true,
-  });
+  const chunks = await readQualityChunks(
+    databaseOf(t.server.context.store).db,
+    t.server.context.store.name,
+    p.id,
+    {
+      withoutRows: true,
+    },
+  );
   const bySeries = new Map<string, MetricRow[]>();
   for (const c of chunks) {
     const rows = bySeries.get(c.series) ?? [];

@@ -8,7 +8,7 @@ import type { MiddlewareHandler } from 'hono';
 import { ApiError, CF_AUTH_ERROR_CODE } from './errors.ts';
 import type { AppEnv } from './context.ts';
 import { LRUCache } from 'lru-cache';
-import { findApiToken, touchApiToken, type ApiTokenRecord } from '../store/api-tokens.ts';
+import { type ApiTokenRecord } from '../store/api-tokens.ts';
 
 /**
  * How long a token lookup is trusted before the database is asked again:
@@ -51,7 +51,7 @@ export function requireAccountToken(): MiddlewareHandler<AppEnv> {
     const now = Date.now();
     let entry = cache.get(token);
     if (!entry) {
-      entry = { record: await findApiToken(c.get('ctx').db, token) };
+      entry = { record: await c.get('ctx').store.tokens.find(token) };
       cache.set(token, entry);
     }
     const record =
@@ -86,9 +86,11 @@ export function requireAccountToken(): MiddlewareHandler<AppEnv> {
     if (!recentlyTouched.has(record.id)) {
       recentlyTouched.set(record.id, true);
       // Bookkeeping only: a failed write must not fail the request.
-      touchApiToken(c.get('ctx').db, record.id, now, LAST_USED_THROTTLE_MS).catch((err) =>
-        console.error('token last_used_at:', err instanceof Error ? err.message : err),
-      );
+      c.get('ctx')
+        .store.tokens.touch(record.id, now, LAST_USED_THROTTLE_MS)
+        .catch((err) =>
+          console.error('token last_used_at:', err instanceof Error ? err.message : err),
+        );
     }
     c.set('token', record);
     await next();

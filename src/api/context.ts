@@ -1,7 +1,5 @@
 /** What every request handler can reach. */
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
+import type { Store } from '../store/store.ts';
 import type { ServerConfig } from '../config.ts';
 import type { GeoLookup } from '../geo/geo-lookup.ts';
 import type { ApiTokenRecord } from '../store/api-tokens.ts';
@@ -15,8 +13,8 @@ import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
 /** Process-wide services. */
 export interface AppContext {
-  db: Kysely<Database>;
-  dialect: StoreDialect;
+  /** All storage, through its verbs (src/store/store.ts). */
+  store: Store;
   config: ServerConfig;
   geo: GeoLookup;
   writer: BatchWriter;

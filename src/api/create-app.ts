@@ -48,7 +48,9 @@ export function createHttpApp(ctx: AppContext): Hono<AppEnv> {
   for (const routes of extraAccountRoutes()) account.route('/', routes);
   account.route('/', meetingsRoutes());
 
-  app.get('/healthz', (c) => c.json({ success: true, data: { status: 'ok', store: ctx.dialect } }));
+  app.get('/healthz', (c) =>
+    c.json({ success: true, data: { status: 'ok', store: ctx.store.name } }),
+  );
   app.use('/ingest/*', ingestRequestMetrics());
   app.route('/', ingestRoutes());
   app.route('/', collectorAssetRoutes());

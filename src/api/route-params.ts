@@ -6,7 +6,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from './context.ts';
 import { badRequest, notFound } from './errors.ts';
-import { findApp } from '../store/apps.ts';
 import { isUuid } from '../util/uuid.ts';
 
 /** The path parameter `name`, which must be a UUID (else a 400 naming it). */
@@ -22,6 +21,6 @@ export async function requireApp(
 ): Promise<{ accountId: string; appId: string }> {
   const accountId = c.req.param('account_id') ?? '';
   const appId = c.req.param('app_id') ?? '';
-  if (!(await findApp(c.get('ctx').db, accountId, appId))) throw notFound(`app '${appId}'`);
+  if (!(await c.get('ctx').store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
   return { accountId, appId };
 }

@@ -4,7 +4,7 @@
  */
 import { Option } from 'commander';
 import { loadStoreConfig } from '../config.ts';
-import { openDatabase, type OpenDatabase } from '../store/open-database.ts';
+import { openStore, type Store } from '../store/open-store.ts';
 
 /** `--data <dir>` without a default of its own (the configuration reader applies it). */
 export const dataOption = () =>
@@ -14,6 +14,6 @@ export const dataOption = () =>
   );
 
 /** Opens the store configured by the command's flags (`opts.data`) and the environment. */
-export function openConfiguredStore(opts: Record<string, unknown>): Promise<OpenDatabase> {
-  return openDatabase(loadStoreConfig(opts));
+export function openConfiguredStore(opts: Record<string, unknown>): Promise<Store> {
+  return openStore(loadStoreConfig(opts));
 }

@@ -13,16 +13,13 @@
  * before compaction). Its verdict and issues are those of its stored
  * diagnosis after blame (none before compaction).
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
+import type { Store } from '../store/store.ts';
 import {
   finishedPeersPage,
   newestChunkIds,
   selectedPairs,
   type FinishedPeerRow,
 } from '../store/finished-peers-page.ts';
-import { readQualityChunks } from '../store/quality-chunks-read.ts';
 import {
   computeQualityAggregates,
   type QualityAggregates,
@@ -44,8 +41,7 @@ export interface ExportScope {
 
 /** The rows of the export, page by page. */
 export async function* exportPeerPages(
-  db: Kysely<Database>,
-  dialect: StoreDialect,
+  store: Store,
   scope: ExportScope,
   params: ExportParams,
   pageSize = PAGE_SIZE,
@@ -54,7 +50,7 @@ export async function* exportPeerPages(
   let left = params.limit ?? Number.POSITIVE_INFINITY;
   while (left > 0) {
     const limit = Math.min(pageSize, left);
-    const peers = await finishedPeersPage(db, {
+    const peers = await store.exports.finishedPeersPage({
       ...scope,
       since: params.since,
       until: params.until,
@@ -62,7 +58,7 @@ export async function* exportPeerPages(
       limit,
     });
     if (peers.length === 0) return;
-    yield await pageRows(db, dialect, peers);
+    yield await pageRows(store, peers);
     left -= peers.length;
     if (peers.length < limit) return;
     const last = peers[peers.length - 1];
@@ -83,13 +79,12 @@ export async function* exportText(
   }
 }
 
-async function pageRows(
-  db: Kysely<Database>,
-  dialect: StoreDialect,
-  peers: FinishedPeerRow[],
-): Promise<ExportRow[]> {
+async function pageRows(store: Store, peers: FinishedPeerRow[]): Promise<ExportRow[]> {
   const ids = peers.map((p) => p.id);
-  const [newest, pairs] = await Promise.all([newestChunkIds(db, ids), selectedPairs(db, ids)]);
+  const [newest, pairs] = await Promise.all([
+    store.exports.newestChunkIds(ids),
+    store.exports.selectedPairs(ids),
+  ]);
   const pairsByPeer = new Map<string, typeof pairs>();
   for (const p of pairs) {
     let list = pairsByPeer.get(p.peer_id);
@@ -102,7 +97,7 @@ async function pageRows(
       exportRow({
         peer,
         participant: peer,
-        aggregates: await aggregatesOf(db, dialect, peer, newest.get(peer.id)),
+        aggregates: await aggregatesOf(store, peer, newest.get(peer.id)),
         selectedPair: lastSelectedPair(pairsByPeer.get(peer.id) ?? []),
         diagnosis: storedDiagnosis(peer.diagnosis_final),
         cursor: encodeCursor({ leftAt: peer.left_at, peerId: peer.id }),
@@ -125,8 +120,7 @@ function storedDiagnosis(json: string | null): DiagnosisReport | undefined {
 
 /** The peer's aggregates: stored when they cover its newest chunk (or its chunks are gone), else computed from its metric columns. */
 async function aggregatesOf(
-  db: Kysely<Database>,
-  dialect: StoreDialect,
+  store: Store,
   peer: FinishedPeerRow,
   newestChunk: number | undefined,
 ): Promise<QualityAggregates | undefined> {
@@ -140,6 +134,6 @@ async function aggregatesOf(
   if (newestChunk === undefined)
     return peer.expired_at !== null ? undefined : computeQualityAggregates([]);
   return computeQualityAggregates(
-    await readQualityChunks(db, dialect, peer.id, { withoutRows: true }),
+    await store.exports.qualityChunks(peer.id, { withoutRows: true }),
   );
 }

@@ -4,14 +4,9 @@
  * (join, batch writer, leave). Everything happens in ONE database
  * transaction: a failure leaves nothing behind.
  */
-import type { Kysely } from 'kysely';
 import { clientMetadata } from '../ingest/client-metadata.ts';
 import { validateBatch } from '../ingest/batch-validator.ts';
-import { closePeer, joinPeer } from '../store/peer-lifecycle.ts';
-import { createMeeting } from '../store/meetings.ts';
-import { addParticipant } from '../store/participants.ts';
-import type { Database } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
+import type { Store } from '../store/store.ts';
 import type { DumpInput, OpenDumpOptions } from './dump-source.ts';
 import { parseDump } from './parse-dump.ts';
 import type { DumpFormat, ParsedClient, ParsedDump, PartialRecording } from './parsed-dump.ts';
@@ -27,8 +22,7 @@ export interface ImportTarget {
 
 /** The store the import writes to. */
 export interface ImportStore {
-  db: Kysely<Database>;
-  dialect: StoreDialect;
+  store: Store;
   /** The server's configuration: `keepFullIp` keeps client addresses whole (default: truncated). */
   config?: { keepFullIp: boolean };
 }
@@ -87,8 +81,8 @@ export async function storeParsedDump(
   if (parsed.clients.length === 0) throw new Error('the dump holds no recorded client');
   validateBatches(parsed);
   const clients = [...parsed.clients].sort((a, b) => a.joined_at - b.joined_at);
-  return store.db.transaction().execute(async (tx) => {
-    const meeting = await createMeeting(tx, {
+  return store.store.unitOfWork(async (unit) => {
+    const meeting = await unit.meetings.create({
       accountId: target.accountId,
       appId: target.appId,
       title: target.title ?? `Imported ${parsed.format} dump`,
@@ -98,7 +92,7 @@ export async function storeParsedDump(
     // Join everybody first so the session's concurrency figures are right, then write, then leave.
     const joined = [];
     for (const [i, client] of clients.entries()) {
-      const { participant } = await addParticipant(tx, {
+      const { participant } = await unit.participants.add({
         accountId: target.accountId,
         appId: target.appId,
         meetingId: meeting.id,
@@ -106,7 +100,7 @@ export async function storeParsedDump(
         presetName: 'imported',
         name: client.label,
       });
-      const peer = await joinPeer(tx, store.dialect, participant, {
+      const peer = await unit.peers.join(participant, {
         client: JSON.stringify(clientMetadata(client.client)),
         ip_info: null,
         precall: null,
@@ -115,16 +109,12 @@ export async function storeParsedDump(
       });
       joined.push({ client, participant, peer });
     }
-    const writer = new TransactionBatchWriter(tx, store.dialect, store.config?.keepFullIp ?? false);
-    try {
-      for (const { client, participant, peer } of joined) {
-        for (const batch of client.batches) await writer.write(peer.peerId, participant.id, batch);
-      }
-    } finally {
-      await writer.close();
+    const writer = new TransactionBatchWriter(unit, store.config?.keepFullIp ?? false);
+    for (const { client, participant, peer } of joined) {
+      for (const batch of client.batches) await writer.write(peer.peerId, participant.id, batch);
     }
     for (const { client, peer } of joined)
-      await closePeer(tx, store.dialect, peer.peerId, client.left_at, 'imported');
+      await unit.peers.close(peer.peerId, client.left_at, 'imported');
     return {
       format: parsed.format,
       gzipped: parsed.gzipped ?? false,

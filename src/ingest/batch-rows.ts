@@ -12,9 +12,9 @@ import { inferRelayProtocol } from '../normalize/relay-protocol.ts';
 /** How long after an explicit leave a peer still takes batches (ms). */
 export const LATE_BATCH_GRACE_MS = 10_000;
 
-import type { PeerForBatch } from '../store/stored-stream-types.ts';
+import type { PeerForBatch, PeerSpanChange } from '../store/stored-stream-types.ts';
 
-export type { PeerForBatch };
+export type { PeerForBatch, PeerSpanChange };
 
 /**
  * Whether the peer takes a batch received at `receivedAt`: `live`; `late`, a
@@ -50,15 +50,6 @@ export function peerUpdateOf(
 
 /** How far back a sample may widen a peer's `joined_at` (the same window a join may be dated back). */
 export const MAX_SAMPLE_AGE_MS = 24 * 3_600_000;
-
-/** The changes a batch's stored samples make to the peer's span, and to its session. */
-export interface PeerSpanChange {
-  peer: { joined_at?: number; left_at?: number };
-  /** The session starts no later than this. */
-  sessionStartsBy?: number;
-  /** Minutes to add to the session's `minutes_consumed` (a peer already closed got longer). */
-  addMinutes: number;
-}
 
 /**
  * Keeps a peer's identity times around its telemetry: `joined_at` moves back to

@@ -13,23 +13,9 @@ import { withCarriedCounters } from '../analytics/carry-counters.ts';
 import { packMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 
-import type { KnownState } from '../store/stored-stream-types.ts';
+import type { DerivedChunks, KnownState } from '../store/stored-stream-types.ts';
 
-export type { KnownState };
-
-/** What a batch's samples turn into: chunk rows, new stream states, counts. */
-export interface DerivedChunks {
-  keys: string[];
-  /** The stored states of this batch's streams the derivation started from (stream key → last_ts). */
-  known: Map<string, number>;
-  chunks: Insertable<QualityChunksTable>[];
-  states: StreamStateTable[];
-  stored: number;
-  /** Samples not newer than their stream's last stored sample (the `late` ones). */
-  skipped: number;
-  /** Those samples: the write tries to place them between stored chunks (ingest/late-samples.ts). */
-  late: StreamSample[];
-}
+export type { DerivedChunks, KnownState };
 
 /**
  * Derives the per-interval report rows of a batch's samples from the streams'

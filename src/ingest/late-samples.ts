@@ -26,18 +26,9 @@ import { deriveInterval } from '../analytics/stream-interval.ts';
 import { withCarriedCounters } from '../analytics/carry-counters.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
-import type { ChunkEdge, ChunkHead } from '../store/stored-stream-types.ts';
+import type { ChunkEdge, ChunkHead, GapFill, GapGroup } from '../store/stored-stream-types.ts';
 
-export type { ChunkEdge, ChunkHead };
-
-/** Late samples of one stream that fall in one gap between stored chunks. */
-export interface GapGroup {
-  /** The chunk before the gap (undefined: the gap is before the stream's first chunk). */
-  prev?: ChunkEdge;
-  /** The chunk after the gap, whose first row is derived again. */
-  next: ChunkEdge;
-  samples: StreamSample[];
-}
+export type { ChunkEdge, ChunkHead, GapFill, GapGroup };
 
 /** Groups one stream's late samples by gap (`edges` in time order); the rest is skipped. */
 export function groupLateSamples(
@@ -65,12 +56,6 @@ export function groupLateSamples(
     else group.samples.push(s);
   }
   return { groups: [...groups.values()], skipped };
-}
-
-/** What filling one gap writes: a new chunk, and the next chunk's rows with their first row derived again. */
-export interface GapFill {
-  chunk: Insertable<QualityChunksTable>;
-  next: { id: number; rows_json: Buffer; metrics: Buffer };
 }
 
 /**

@@ -3,10 +3,9 @@
  * Deleting a participant or refreshing its token invalidates its entries in
  * this process at once; other server processes see the change within the TTL.
  */
-import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../store/schema.ts';
-import { findParticipantByToken, type ParticipantRecord } from '../store/participants.ts';
+import type { Store } from '../store/store.ts';
+import type { ParticipantRecord } from '../store/participants.ts';
 
 /** Cache of token → participant. */
 export class ParticipantTokenCache {
@@ -14,7 +13,7 @@ export class ParticipantTokenCache {
   readonly #entries: LRUCache<string, { participant: ParticipantRecord | undefined }>;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Store,
     ttlMs = 2_000,
     capacity = 50_000,
   ) {
@@ -25,7 +24,7 @@ export class ParticipantTokenCache {
   async lookup(token: string): Promise<ParticipantRecord | undefined> {
     const hit = this.#entries.get(token);
     if (hit) return hit.participant;
-    const participant = await findParticipantByToken(this.db, token);
+    const participant = await this.store.participants.findByToken(token);
     this.#entries.set(token, { participant });
     return participant;
   }

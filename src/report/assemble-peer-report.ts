@@ -20,7 +20,7 @@ import { iso, minutesBetween } from '../util/time.ts';
 import { peerEventsOf } from './peer-events.ts';
 import { rowsInTimeOrder } from './time-ordered-rows.ts';
 import { qualityTracks } from './quality-tracks.ts';
-import type { PeerReportData } from './load-peer-data.ts';
+import type { PeerReportData } from '../store/peer-report-data.ts';
 import type { ReportFilter } from './report-filters.ts';
 import { diagnosisSummary } from '../analytics/diagnosis/engine.ts';
 

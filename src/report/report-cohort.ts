@@ -6,14 +6,8 @@
  * shows the current week's cohort. Absent for a peer without a rollup (live,
  * or not compacted yet).
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import {
-  cohortBuckets,
-  dayStart,
-  peerRollupOfPeer,
-  rankInAsnBrowser,
-} from '../store/quality-rollups-read.ts';
+import type { Store } from '../store/store.ts';
+import { dayStart } from '../store/quality-rollups-read.ts';
 import { cohortRanks, cohortSummary, type CohortInput } from '../rollup/cohort-context.ts';
 import { CohortCache } from './cohort-cache.ts';
 
@@ -21,7 +15,7 @@ const DAY_MS = 86_400_000;
 
 /** The `quality_cohort` object of a peer, or undefined when it has no rollup. */
 export async function qualityCohort(
-  db: Kysely<Database>,
+  store: Store,
   accountId: string,
   appId: string,
   peerId: string,
@@ -31,7 +25,7 @@ export async function qualityCohort(
   // The peer's own row is keyed by its version (late telemetry re-rolls it up); a missing one is not kept, so
   // the cohort shows up as soon as compaction wrote the rollup.
   const peerKey = `p|${accountId}|${appId}|${peerId}|${peerStamp}`;
-  const peer = await cache.get(peerKey, () => peerRollupOfPeer(db, accountId, appId, peerId));
+  const peer = await cache.get(peerKey, () => store.fleet.peerRollup(accountId, appId, peerId));
   if (!peer) {
     cache.delete(peerKey);
     return undefined;
@@ -41,15 +35,14 @@ export async function qualityCohort(
   const scope = `${accountId}|${appId}|${fromDay}|${toDay}`;
   const buckets = (dim: 'all' | 'asn' | 'browser', value: string) =>
     cache.get(`b|${scope}|${dim}|${value}`, () =>
-      cohortBuckets(db, accountId, appId, fromDay, toDay, dim, value),
+      store.fleet.cohortBuckets(accountId, appId, fromDay, toDay, dim, value),
     );
   const [app, asn, browser, both] = await Promise.all([
     buckets('all', ''),
     buckets('asn', peer.asn),
     buckets('browser', peer.browser),
     cache.get(`r|${scope}|${peer.asn}|${peer.browser}|${peer.audio_mos}|${peer.video_mos}`, () =>
-      rankInAsnBrowser(
-        db,
+      store.fleet.rankInAsnBrowser(
         { accountId, appId, fromDay, toDay, asn: peer.asn, browser: peer.browser },
         peer.audio_mos,
         peer.video_mos,

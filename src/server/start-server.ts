@@ -7,29 +7,19 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { loadConfig, type ServerConfig } from '../config.ts';
-import { openDatabase, type OpenDatabase } from '../store/open-database.ts';
+import { openStore, type Store } from '../store/open-store.ts';
 import { GeoLookup } from '../geo/geo-lookup.ts';
 import { BatchWriter } from '../ingest/batch-writer.ts';
 import { PreparePool } from '../ingest/prepare-pool.ts';
 import { CohortCache } from '../report/cohort-cache.ts';
 import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
-import { closeTimedOutPeers } from '../store/peer-lifecycle.ts';
-import { markServiceAlive, outageGapMs } from '../store/service-liveness.ts';
-import { applyRetention, ensurePartitions } from '../store/retention.ts';
-import { applySummaryRetention } from '../store/summary-retention.ts';
-import { compactFinishedPeers, mergeLivePeers } from '../store/chunk-compaction.ts';
-import { refreshStaleRollups } from '../store/rollup-refresh.ts';
+import { outageGapMs } from '../store/service-liveness.ts';
 import { createHttpApp } from '../api/create-app.ts';
 import type { AppContext } from '../api/context.ts';
 import { RateLimiter } from '../api/rate-limiter.ts';
 import { applyConnectionLimits, httpServerOptions } from './connection-limits.ts';
 import { ServerMetrics } from '../metrics/server-metrics.ts';
-import {
-  countCompactionBacklog,
-  countLivePeers,
-  countWebhookBacklog,
-} from '../store/peer-counts.ts';
 import { startWebhooks } from '../webhooks/start-webhooks.ts';
 
 /** A running server. */
@@ -41,7 +31,7 @@ export interface RunningServer {
   port: number;
   config: ServerConfig;
   context: AppContext;
-  database: OpenDatabase;
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -51,15 +41,15 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   // The store gauges are read at scrape time only, once the database is open.
   const metrics = new ServerMetrics(
     {
-      livePeers: () => countLivePeers(database.db),
+      livePeers: () => store.maintenance.countLivePeers(),
       compactionBacklog: () =>
-        countCompactionBacklog(database.db, Date.now(), config.compactAfterMs),
+        store.maintenance.countCompactionBacklog(Date.now(), config.compactAfterMs),
     },
     { gaugeTtlMs: config.metricsGaugeTtlMs },
   );
   // Workers load their code while the database opens; the first batches must not wait for that.
   const preparePool = new PreparePool(config.ingestWorkers);
-  const database = await openDatabase({
+  const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     pgPoolSize: config.pgPoolSize,
@@ -72,20 +62,18 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const geo = new GeoLookup();
   geo.warm();
   await preparePool.ready();
-  const writer = new BatchWriter(database.db, database.dialect, {
+  const writer = new BatchWriter(store, {
     pgWriteConcurrency: config.pgWriteConcurrency,
     pool: preparePool,
-    sqlite: database.sqlite,
     keepFullIp: config.keepFullIp,
     observer: metrics,
   });
   const context: AppContext = {
-    db: database.db,
-    dialect: database.dialect,
+    store,
     config,
     geo,
     writer,
-    participantTokens: new ParticipantTokenCache(database.db),
+    participantTokens: new ParticipantTokenCache(store),
     reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024),
     cohortCache: new CohortCache(),
     ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst),
@@ -93,15 +81,15 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     metrics,
   };
   const app = createHttpApp(context);
-  metrics.setWebhookBacklogSource(() => countWebhookBacklog(database.db));
-  const webhooks = await startWebhooks(database.db, database.dialect, config.webhooks, {
+  metrics.setWebhookBacklogSource(() => store.maintenance.countWebhookBacklog());
+  const webhooks = await startWebhooks(store, config.webhooks, {
     onDelivery: (outcome) => metrics.webhookDelivery(outcome),
   });
 
   // The service is alive from now on; silence before now may be its own downtime (store/service-liveness.ts).
   const outageGap = outageGapMs(config.sweepIntervalMs, config.peerTimeoutMs);
-  await markServiceAlive(database.db, Date.now(), outageGap).catch(async (err: unknown) => {
-    await Promise.all([preparePool.close(), database.close()]);
+  await store.maintenance.markServiceAlive(Date.now(), outageGap).catch(async (err: unknown) => {
+    await Promise.all([preparePool.close(), store.close()]);
     throw err;
   });
   const server: ServerType = await new Promise((resolve) => {
@@ -127,24 +115,13 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   const sweeper = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    markServiceAlive(database.db, Date.now(), outageGap)
-      .then((resumedAt) =>
-        closeTimedOutPeers(
-          database.db,
-          database.dialect,
-          Date.now(),
-          config.peerTimeoutMs,
-          resumedAt,
-        ),
-      )
+    store.maintenance
+      .markServiceAlive(Date.now(), outageGap)
+      .then((resumedAt) => store.peers.closeTimedOut(Date.now(), config.peerTimeoutMs, resumedAt))
       .catch((err) => console.error('peer timeout sweep failed:', (err as Error).message))
-      .then(() =>
-        compactFinishedPeers(database.db, database.dialect, Date.now(), config.compactAfterMs),
-      )
-      .then(() =>
-        mergeLivePeers(database.db, database.dialect, Date.now(), config.mergeLiveEveryMs),
-      )
-      .then(() => refreshStaleRollups(database.db, database.dialect, Date.now()))
+      .then(() => store.maintenance.compactFinishedPeers(Date.now(), config.compactAfterMs))
+      .then(() => store.maintenance.mergeLivePeers(Date.now(), config.mergeLiveEveryMs))
+      .then(() => store.maintenance.refreshStaleRollups(Date.now()))
       .catch((err) => console.error('chunk compaction failed:', (err as Error).message))
       .finally(() => (sweeping = false));
   }, config.sweepIntervalMs);
@@ -157,9 +134,9 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     if (maintaining) return;
     maintaining = true;
     try {
-      await ensurePartitions(database.db, database.dialect, Date.now());
-      await applyRetention(database.db, database.dialect, Date.now(), config.retentionDays);
-      await applySummaryRetention(database.db, Date.now(), config.summaryRetentionDays);
+      await store.maintenance.ensurePartitions(Date.now());
+      await store.maintenance.applyRetention(Date.now(), config.retentionDays);
+      await store.maintenance.applySummaryRetention(Date.now(), config.summaryRetentionDays);
     } catch (err) {
       console.error('storage maintenance failed:', (err as Error).message);
     } finally {
@@ -177,7 +154,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     port,
     config,
     context,
-    database,
+    store,
     async close() {
       clearInterval(sweeper);
       clearInterval(maintenance);
@@ -189,7 +166,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
       await webhooks.close();
       await preparePool.close();
       while (sweeping) await new Promise((r) => setTimeout(r, 10));
-      await database.close();
+      await store.close();
     },
   };
 }

@@ -10,9 +10,7 @@
  */
 import { createPrivateKey, generateKeyPair, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
+import type { Store } from '../store/store.ts';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const signAsync = promisify(sign);
@@ -36,88 +34,42 @@ async function newPair(): Promise<{ publicKey: string; privateKey: string }> {
   });
 }
 
-async function readCurrent(db: Kysely<Database>): Promise<SigningKey | undefined> {
-  const row = await db
-    .selectFrom('webhook_signing_keys')
-    .selectAll()
-    .where('retired_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .executeTakeFirst();
+/** The stored key that signs now, as a key object. */
+async function readCurrent(store: Store): Promise<SigningKey | undefined> {
+  const row = await store.webhooks.currentSigningKey();
   if (!row) return undefined;
   return {
     id: row.id,
     publicKeyPem: row.public_key,
     privateKey: createPrivateKey(row.private_key),
-    createdAt: Number(row.created_at),
+    createdAt: row.created_at,
   };
 }
 
-/** Serialises key creation and rotation between processes (SQLite: the write transaction itself). */
-async function lockKeys(tx: Kysely<Database>, dialect: StoreDialect): Promise<void> {
-  if (dialect === 'postgres')
-    await sql`select pg_advisory_xact_lock(hashtext('peer-report webhook key ' || coalesce(current_schema(), '')))`.execute(
-      tx,
-    );
+/** A new key pair as a row to store, made at `now`. */
+async function newKeyRow(now: number) {
+  const pair = await newPair();
+  return {
+    id: randomUUID(),
+    public_key: pair.publicKey,
+    private_key: pair.privateKey,
+    created_at: now,
+  };
 }
 
 /** The current key, made and stored now if the database has none (first start). */
-export async function ensureSigningKey(
-  db: Kysely<Database>,
-  dialect: StoreDialect,
-): Promise<SigningKey> {
-  const existing = await readCurrent(db);
+export async function ensureSigningKey(store: Store): Promise<SigningKey> {
+  const existing = await readCurrent(store);
   if (existing) return existing;
   // Made outside the transaction (it takes ~100 ms); a process that loses the race discards its pair.
-  const pair = await newPair();
-  await db.transaction().execute(async (tx) => {
-    await lockKeys(tx, dialect);
-    const again = await tx
-      .selectFrom('webhook_signing_keys')
-      .select('id')
-      .where('retired_at', 'is', null)
-      .executeTakeFirst();
-    if (again) return;
-    await tx
-      .insertInto('webhook_signing_keys')
-      .values({
-        id: randomUUID(),
-        public_key: pair.publicKey,
-        private_key: pair.privateKey,
-        created_at: Date.now(),
-        retired_at: null,
-      })
-      .execute();
-  });
-  return (await readCurrent(db))!;
+  await store.webhooks.addFirstSigningKey(await newKeyRow(Date.now()));
+  return (await readCurrent(store))!;
 }
 
 /** Stores a new key pair and retires the current one; returns the new key. */
-export async function rotateSigningKey(
-  db: Kysely<Database>,
-  dialect: StoreDialect,
-): Promise<SigningKey> {
-  const pair = await newPair();
-  const now = Date.now();
-  await db.transaction().execute(async (tx) => {
-    await lockKeys(tx, dialect);
-    await tx
-      .updateTable('webhook_signing_keys')
-      .set({ retired_at: now })
-      .where('retired_at', 'is', null)
-      .execute();
-    await tx
-      .insertInto('webhook_signing_keys')
-      .values({
-        id: randomUUID(),
-        public_key: pair.publicKey,
-        private_key: pair.privateKey,
-        created_at: now,
-        retired_at: null,
-      })
-      .execute();
-  });
-  return (await readCurrent(db))!;
+export async function rotateSigningKey(store: Store): Promise<SigningKey> {
+  await store.webhooks.rotateSigningKey(await newKeyRow(Date.now()));
+  return (await readCurrent(store))!;
 }
 
 /** RSASSA-PKCS1-v1_5 / SHA-256 signature of `body`, base64 (`rtk-signature`); computed on libuv's thread pool. */
@@ -131,15 +83,12 @@ export class SigningKeyCache {
   #readAt = 0;
   #pending?: Promise<SigningKey>;
 
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: StoreDialect,
-  ) {}
+  constructor(private readonly store: Store) {}
 
   /** The key to sign with now. */
   async current(): Promise<SigningKey> {
     if (this.#key && Date.now() - this.#readAt < KEY_CACHE_MS) return this.#key;
-    this.#pending ??= ensureSigningKey(this.db, this.dialect)
+    this.#pending ??= ensureSigningKey(this.store)
       .then((k) => {
         this.#key = k;
         this.#readAt = Date.now();
@@ -150,11 +99,11 @@ export class SigningKeyCache {
   }
 }
 
-const caches = new WeakMap<Kysely<Database>, SigningKeyCache>();
+const caches = new WeakMap<Store, SigningKeyCache>();
 
-/** The process-wide key cache of `db`. */
-export function signingKeyCache(db: Kysely<Database>, dialect: StoreDialect): SigningKeyCache {
-  let c = caches.get(db);
-  if (!c) caches.set(db, (c = new SigningKeyCache(db, dialect)));
+/** The process-wide key cache of `store`. */
+export function signingKeyCache(store: Store): SigningKeyCache {
+  let c = caches.get(store);
+  if (!c) caches.set(store, (c = new SigningKeyCache(store)));
   return c;
 }

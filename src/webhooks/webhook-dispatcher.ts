@@ -21,7 +21,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { StoreDialect } from '../store/store-dialect.ts';
 import type { WebhookConfig } from './webhook-config.ts';
-import { signingKeyCache, signBody, type SigningKey, type SigningKeyCache } from './signing-key.ts';
+import { signBody, type SigningKey, type SigningKeyCache } from './signing-key.ts';
 import { postWebhook, type PostOutcome } from './post-webhook.ts';
 import { attemptVerdict, retryDelayMs, withinRetryWindow } from './retry-policy.ts';
 import { onEventsRecorded } from './outbox.ts';
@@ -102,10 +102,11 @@ export class WebhookDispatcher {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: StoreDialect,
+    keys: SigningKeyCache,
     private readonly config: WebhookConfig,
     private readonly hooks: DispatcherHooks = {},
   ) {
-    this.#keys = signingKeyCache(db, dialect);
+    this.#keys = keys;
     this.#leaseMs = Math.max(config.leaseMs, 2 * config.requestTimeoutMs);
     this.#settleMs = dialect === 'postgres' ? POSTGRES_SETTLE_MS : 0;
     this.#unsubscribe = onEventsRecorded(() => this.poke());

@@ -17,6 +17,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { binEnv } from '../support/server-process.ts';
 import { postJson } from '../support/post-json.ts';
 import { ownFixture } from '../import/fixture-paths.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/peer-report.js', import.meta.url));
 
@@ -115,7 +116,7 @@ function batchWithAddresses() {
 
 /** Every stored text of the peer's per-peer rows that can carry an address. */
 async function storedTexts(t: TestServer, peerIds: string[]): Promise<string> {
-  const db = t.server.context.db;
+  const db = databaseOf(t.server.context.store).db;
   const pairs = await db
     .selectFrom('candidate_pairs')
     .select(['pair_id', 'payload'])

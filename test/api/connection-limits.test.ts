@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { call, newParticipant } from '../support/api-client.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const IDLE_MS = 600;
 const HEADERS_MS = 1_500;
@@ -195,8 +196,8 @@ describe('ingest limits per participant', () => {
         "Number(joins[3].headers.get('retry-after')) >= 1",
       );
       assert.match(joins[3].json.error.message, /joins/);
-      const peers = await strict.server.context.db
-        .selectFrom('peers')
+      const peers = await databaseOf(strict.server.context.store)
+        .db.selectFrom('peers')
         .select('id')
         .where('participant_id', '=', p.participantId)
         .execute();
@@ -224,8 +225,8 @@ describe('ingest limits per participant', () => {
       assert.equal(j.status, 201, j.text);
       peers.push(j.json.data.peer_id);
     }
-    const rows = await t.server.context.db
-      .selectFrom('peers')
+    const rows = await databaseOf(t.server.context.store)
+      .db.selectFrom('peers')
       .select(['id', 'status', 'leave_reason'])
       .where('participant_id', '=', p.participantId)
       .execute();

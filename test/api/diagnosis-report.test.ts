@@ -16,6 +16,7 @@ import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 import { peerDiagnosis } from '../../src/store/peer-diagnosis.ts';
 import { readQualityChunks } from '../../src/store/quality-chunks-read.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -148,8 +149,13 @@ describe('stored at compaction', () => {
     const peers = await simulated('congested-4g');
     const before = await Promise.all(peers.map((p) => diagnosisOf(p.peerId)));
     for (const p of peers)
-      await compactPeerChunks(t.server.context.db, t.server.context.dialect, p.peerId, Date.now());
-    const db = t.server.context.db;
+      await compactPeerChunks(
+        databaseOf(t.server.context.store).db,
+        t.server.context.store.name,
+        p.peerId,
+        Date.now(),
+      );
+    const db = databaseOf(t.server.context.store).db;
     for (const [n, p] of peers.entries()) {
       const row = await db
         .selectFrom('peers')
@@ -297,7 +303,7 @@ describe('live peer', () => {
     assert.equal((await diagnosisOf(peerId)).status, 'LIVE');
 
     // Bounded: within the refresh period a new batch does not trigger a recomputation over all the rows.
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     const read = async (now: number) => {
       const peer = await db
         .selectFrom('peers')

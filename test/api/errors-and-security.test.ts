@@ -13,6 +13,7 @@ import { createApiToken } from '../../src/store/api-tokens.ts';
 import { createApp } from '../../src/store/apps.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 let peer: SimulatedPeer;
@@ -30,8 +31,12 @@ before(async () => {
     peers: 1,
   });
   const id = `other${randomUUID().slice(0, 8)}`;
-  const { token } = await createApiToken(t.server.context.db, id, 'Realtime Admin');
-  const app = await createApp(t.server.context.db, id, 'other app');
+  const { token } = await createApiToken(
+    databaseOf(t.server.context.store).db,
+    id,
+    'Realtime Admin',
+  );
+  const app = await createApp(databaseOf(t.server.context.store).db, id, 'other app');
   otherAccount = { id, token, appId: app.id };
 });
 after(() => t.close());
@@ -261,14 +266,17 @@ describe('tenant isolation and permissions', () => {
     assert.equal(write.status, 403);
   });
   test('tokens are stored hashed', async () => {
-    const rows = await t.server.context.db.selectFrom('api_tokens').select('token_hash').execute();
+    const rows = await databaseOf(t.server.context.store)
+      .db.selectFrom('api_tokens')
+      .select('token_hash')
+      .execute();
     assert.ok(rows.length >= 2, 'rows.length >= 2');
     for (const r of rows) {
       assert.match(r.token_hash, /^[0-9a-f]{64}$/);
       assert.notEqual(r.token_hash, t.token);
     }
-    const parts = await t.server.context.db
-      .selectFrom('participants')
+    const parts = await databaseOf(t.server.context.store)
+      .db.selectFrom('participants')
       .select('token_hash')
       .execute();
     for (const r of parts) assert.match(r.token_hash, /^[0-9a-f]{64}$/);
@@ -572,8 +580,8 @@ describe('timeouts and rejoins', () => {
     assert.equal(report.data.participant.leave_reason, 'timeout');
     const refused = await post(`/peers/${first.peer_id}/batches`, b2);
     assert.equal(refused.status, 409);
-    const session = await ts.server.context.db
-      .selectFrom('sessions')
+    const session = await databaseOf(ts.server.context.store)
+      .db.selectFrom('sessions')
       .selectAll()
       .where('id', '=', first.session_id)
       .executeTakeFirstOrThrow();

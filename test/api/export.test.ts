@@ -20,6 +20,7 @@ import { parseCsv } from '../support/csv.ts';
 import { EXPORT_COLUMNS } from '../../src/export/export-row.ts';
 import { QUALITY_SERIES } from '../../src/model/telemetry.ts';
 import type { PeersTable } from '../../src/store/schema.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-the-export-test';
 const RANGE = 'since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00Z';
@@ -64,8 +65,8 @@ before(async () => {
   assert.equal(res.status, 200, await res.text());
   // One peer compacted (aggregates stored with it), the others computed from their chunks at export time.
   await compactPeerChunks(
-    t.server.context.db,
-    t.server.context.dialect,
+    databaseOf(t.server.context.store).db,
+    t.server.context.store.name,
     relayPeers[0].peerId,
     Date.now(),
   );
@@ -297,7 +298,7 @@ describe('export of finished peers', () => {
   test("tenancy: another account's token gets 403, another app's peers never appear", async () => {
     const otherAccount = `other${randomUUID().slice(0, 8)}`;
     const other = await createApiToken(
-      t.server.context.db,
+      databaseOf(t.server.context.store).db,
       otherAccount,
       'Realtime Admin',
       'other',
@@ -308,7 +309,7 @@ describe('export of finished peers', () => {
     assert.equal((await get(exportUrl(RANGE, t.appId, otherAccount), other.token)).status, 404);
     assert.equal((await fetch(exportUrl(RANGE))).status, 401);
     // A second app of the same account, with a peer of its own.
-    const app2 = await createApp(t.server.context.db, t.accountId, 'second app');
+    const app2 = await createApp(databaseOf(t.server.context.store).db, t.accountId, 'second app');
     const [peer2] = await runSimulation({
       url: t.url,
       token: t.token,
@@ -358,7 +359,7 @@ describe('export of many peers', () => {
   let bulkApp: string;
   before(async () => {
     // 5,000 finished peers seeded through the store: copies of a real compacted peer, ten per finished time.
-    const db = t.server.context.db;
+    const db = databaseOf(t.server.context.store).db;
     bulkApp = (await createApp(db, t.accountId, 'bulk')).id;
     const model = (await db
       .selectFrom('peers')

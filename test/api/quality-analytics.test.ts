@@ -30,6 +30,7 @@ import { addPeer, emptyBucket, parseBucket } from '../../src/rollup/bucket-data.
 import { bucketKeysOf, type PeerRollup } from '../../src/rollup/peer-rollup.ts';
 import { bucketOf } from '../../src/rollup/histogram.ts';
 import { qualityCohort } from '../../src/report/report-cohort.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 let other: { accountId: string; token: string; appId: string };
@@ -80,7 +81,7 @@ function makePeer(
 
 before(async () => {
   t = await startTestServer({ compactAfterMs: 3_600_000, peerTimeoutMs: 600_000 });
-  const { db, dialect } = t.server.context;
+  const { db, dialect } = databaseOf(t.server.context.store);
   otherAppId = (await createApp(db, t.accountId, 'other app')).id;
   const otherAccount = `acct${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   other = {
@@ -350,7 +351,7 @@ describe('quality analytics', () => {
       .sort((a, b) => a.audio! - b.audio!)[0];
     // (Seeded peers have no session to report on; the HTTP report of a real peer is checked below.)
     const cohort = (await qualityCohort(
-      t.server.context.db,
+      t.server.context.store,
       t.accountId,
       t.appId,
       peer.peer.id,
@@ -470,7 +471,7 @@ describe('rollups maintained by compaction', () => {
         peers: 2,
         seed: 7,
       });
-      const { db, dialect } = server.server.context;
+      const { db, dialect } = databaseOf(server.server.context.store);
       const base = `${server.baseURL}/accounts/${server.accountId}/realtime/kit/${server.appId}`;
       const before = await getJson(`${base}/analytics/quality`, server.token);
       assert.equal(before.body.data.overall.peers, 0, 'nothing before the peers are compacted');

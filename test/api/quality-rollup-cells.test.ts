@@ -26,6 +26,7 @@ import { cellKeysOf, rangePeriods, weekOf } from '../../src/rollup/rollup-cells.
 import { storePeerRollup } from '../../src/store/quality-rollups.ts';
 import { numericRollup } from '../../src/store/rollup-rows.ts';
 import type { PeerRollupsTable } from '../../src/store/rollup-schema.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 const seeded: DirectFigures[] = [];
@@ -64,7 +65,7 @@ function makePeer(rnd: () => number, leftAt: number, minutes: number): SeedPeer 
 }
 
 async function seed(p: SeedPeer): Promise<void> {
-  await seedPeer(t.server.context.db, t.server.context.dialect, p);
+  await seedPeer(databaseOf(t.server.context.store).db, t.server.context.store.name, p);
   seeded.push(directFigures(p));
 }
 
@@ -193,7 +194,7 @@ describe('week and pair rollup cells', () => {
   });
 
   test('every stored cell equals the sum of its peers; a replaced rollup moves between days, weeks and values', async () => {
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     // Late telemetry: a peer's rollup is recomputed with another finishing day (another week) and browser.
     const moved = inRange().find((p) => p.day === '2026-03-10' || p.day === '2026-03-11')!;
     assert.ok(moved, 'a peer to move');

@@ -14,6 +14,7 @@ import { runSimulation, type SimulatedPeer } from '../../src/simulate/simulate-r
 import { compactFinishedPeers } from '../../src/store/chunk-compaction.ts';
 import { applyRetention } from '../../src/store/retention.ts';
 import { closeCompressedBody, openCompressedBody } from '../../src/api/open-compressed-body.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 function decode(body: Buffer, coding: string | undefined): Buffer {
   if (coding === 'br') return zlib.brotliDecompressSync(body);
@@ -82,8 +83,8 @@ describe('finished reports stored compressed', () => {
       'accept-encoding': accept,
     });
   const storedRows = (peerId: string) =>
-    t.server.context.db
-      .selectFrom('peer_report_bodies')
+    databaseOf(t.server.context.store)
+      .db.selectFrom('peer_report_bodies')
       .select(['coding', 'stamp', 'body'])
       .where('peer_id', '=', peerId)
       .orderBy('coding')
@@ -103,7 +104,7 @@ describe('finished reports stored compressed', () => {
       seed: 5,
     });
     // Compacted and rolled up, so the report has its quality_cohort.
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     await compactFinishedPeers(db, dialect, Date.now(), 0, 100);
   });
   after(() => t.close());
@@ -138,8 +139,8 @@ describe('finished reports stored compressed', () => {
     // The answer is the stored body: a stored body of other content is what the next answer decodes to.
     const other = Buffer.from(plain.toString().replace('"success":true', '"success":true '));
     const replaced = await openCompressedBody(other.subarray(0, other.length - 2), 'br');
-    await t.server.context.db
-      .updateTable('peer_report_bodies')
+    await databaseOf(t.server.context.store)
+      .db.updateTable('peer_report_bodies')
       .set({ body: replaced })
       .where('peer_id', '=', id)
       .where('coding', '=', 'br')
@@ -160,8 +161,8 @@ describe('finished reports stored compressed', () => {
 
     // The peer's version moves (as a late batch bumps it): the stored body is stale and replaced.
     const oldStamp = rows.find((r) => r.coding === 'br')!.stamp;
-    await t.server.context.db
-      .updateTable('peers')
+    await databaseOf(t.server.context.store)
+      .db.updateTable('peers')
       .set({ updated_at: Date.now() + 1000 })
       .where('id', '=', id)
       .execute();
@@ -193,7 +194,7 @@ describe('finished reports stored compressed', () => {
     const id = peers[1].peerId;
     await get(id, 'br');
     assert.ok((await storedRows(id)).length > 0, 'stored');
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     await applyRetention(db, dialect, Date.now() + 10 * 86_400_000, 1);
     assert.deepEqual(await storedRows(id), [], 'removed with the telemetry');
     assert.equal((await get(id, 'br')).status, 404, 'the expired peer has no report');

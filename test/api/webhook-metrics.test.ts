@@ -13,6 +13,7 @@ import { testWebhookConfig } from '../support/webhook-config.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { joinPeer, leavePeer, meetingWithParticipants } from '../support/meeting-traffic.ts';
 import { parsePromText, promValue, type PromText } from '../support/prometheus-text.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-the-webhook-test-0123';
 
@@ -47,8 +48,8 @@ async function scrape(): Promise<PromText> {
 }
 
 async function pendingInDatabase(): Promise<number> {
-  const rows = await t.server.context.db
-    .selectFrom('webhook_deliveries')
+  const rows = await databaseOf(t.server.context.store)
+    .db.selectFrom('webhook_deliveries')
     .select('id')
     .where('status', '=', 'pending')
     .execute();

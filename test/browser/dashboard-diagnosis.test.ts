@@ -14,6 +14,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { runSimulation, type SimulatedPeer } from '../../src/simulate/simulate-run.ts';
 import { compactPeerChunks } from '../../src/store/chunk-compaction.ts';
 import { chromiumMissing, launchChromium } from './support/chromium.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 let browser: Browser;
@@ -35,7 +36,12 @@ before(async () => {
     seed: 21,
   });
   for (const p of peers)
-    await compactPeerChunks(t.server.context.db, t.server.context.dialect, p.peerId, Date.now());
+    await compactPeerChunks(
+      databaseOf(t.server.context.store).db,
+      t.server.context.store.name,
+      p.peerId,
+      Date.now(),
+    );
   browser = await launchChromium();
 });
 after(async () => {

@@ -20,6 +20,7 @@ import { compactFinishedPeers } from '../../src/store/chunk-compaction.ts';
 import { seededRandom } from '../../src/simulate/seeded-random.ts';
 import { directFigures, seedPeer, type DirectFigures } from '../support/rollup-seed.ts';
 import { chromiumMissing, launchChromium } from './support/chromium.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DUMP = path.join(here, '../fixtures/webrtc-internals/chromium-156-loopback.json.gz');
@@ -34,7 +35,7 @@ before(async () => {
   if (missing) throw new Error(missing);
   await buildDashboard();
   t = await startTestServer({ peerTimeoutMs: 600_000, compactAfterMs: 3_600_000 });
-  const { db, dialect } = t.server.context;
+  const { db, dialect } = databaseOf(t.server.context.store);
   real = await runSimulation({
     url: t.url,
     token: t.token,
@@ -103,8 +104,8 @@ describe('dashboard quality overview', () => {
     assert.equal(await page.locator('.trends canvas').count(), 3);
     // The simulated peers' browser family is what their client metadata says (as stored in their rollups).
     const realBrowsers = (
-      await t.server.context.db
-        .selectFrom('peer_rollups')
+      await databaseOf(t.server.context.store)
+        .db.selectFrom('peer_rollups')
         .select('browser')
         .where(
           'peer_id',

@@ -14,6 +14,7 @@ import { compactPeerChunks } from '../../src/store/chunk-compaction.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { realdata } from './fixture-paths.ts';
 import { readReport } from './report-helpers.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -123,12 +124,17 @@ describe('freezes', () => {
     assert.match(d.summary, /^Bad video received .*froze/);
     // Compaction stores the own part (the server's sweeper may be at it already: an imported call ended long
     // ago); the report says the same afterwards.
-    await compactPeerChunks(t.server.context.db, t.server.context.dialect, peerId, Date.now());
+    await compactPeerChunks(
+      databaseOf(t.server.context.store).db,
+      t.server.context.store.name,
+      peerId,
+      Date.now(),
+    );
     let stored: { diagnosis: string | null } | undefined;
     for (let i = 0; i < 100 && !stored?.diagnosis; i++) {
       if (i) await new Promise((r) => setTimeout(r, 100));
-      stored = await t.server.context.db
-        .selectFrom('peers')
+      stored = await databaseOf(t.server.context.store)
+        .db.selectFrom('peers')
         .select('diagnosis')
         .where('id', '=', peerId)
         .executeTakeFirstOrThrow();

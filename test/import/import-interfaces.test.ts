@@ -19,6 +19,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { ownFixture, realdata } from './fixture-paths.ts';
 import { extendSeries, readInternals } from './internals-helpers.ts';
 import { readReport, totalsBySsrc, type ImportedReport } from './report-helpers.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const TWO_TABS = ownFixture('webrtc-internals/chromium-156-two-tabs.json.gz');
 const LOOPBACK = ownFixture('webrtc-internals/chromium-156-loopback.json.gz');
@@ -161,8 +162,8 @@ describe('HTTP upload', () => {
     const empty = await upload(t, new Uint8Array(0));
     assert.ok(empty.status === 400 || empty.status === 422, `empty body: ${empty.status}`);
     assert.match(empty.body.errors![0].message, /empty|send the dump file/);
-    const meetings = await t.server.context.db
-      .selectFrom('meetings')
+    const meetings = await databaseOf(t.server.context.store)
+      .db.selectFrom('meetings')
       .select('id')
       .where('title', 'like', '%chrome-relay%')
       .execute();
@@ -180,7 +181,10 @@ describe('HTTP upload', () => {
       assert.ok(zipped.length < 100_000, 'the gzipped dump is under the limit');
       const answer = await upload(small, zipped);
       assert.equal(answer.status, 413, JSON.stringify(answer.body));
-      const meetings = await small.server.context.db.selectFrom('meetings').select('id').execute();
+      const meetings = await databaseOf(small.server.context.store)
+        .db.selectFrom('meetings')
+        .select('id')
+        .execute();
       assert.equal(meetings.length, 0, 'nothing stored');
     } finally {
       await small.close();
@@ -235,8 +239,9 @@ describe('CLI', () => {
     'a corrupt file makes the CLI fail with the problem and create nothing',
     { skip: process.env.TEST_DATABASE_URL ? 'shares the embedded database file' : false },
     async () => {
-      const before = (await t.server.context.db.selectFrom('meetings').select('id').execute())
-        .length;
+      const before = (
+        await databaseOf(t.server.context.store).db.selectFrom('meetings').select('id').execute()
+      ).length;
       await assert.rejects(
         promisify(execFile)(process.execPath, [
           '--import',
@@ -261,7 +266,8 @@ describe('CLI', () => {
         },
       );
       assert.equal(
-        (await t.server.context.db.selectFrom('meetings').select('id').execute()).length,
+        (await databaseOf(t.server.context.store).db.selectFrom('meetings').select('id').execute())
+          .length,
         before,
       );
     },
@@ -305,7 +311,7 @@ test(
 );
 
 test('a failure while storing rolls the whole import back', async () => {
-  const db = t.server.context.db;
+  const db = databaseOf(t.server.context.store).db;
   const tables = [
     'meetings',
     'participants',

@@ -21,6 +21,7 @@ import {
   totalsBySsrc,
   type ImportedReport,
 } from './report-helpers.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -261,7 +262,7 @@ describe('getStats() snapshots', () => {
 });
 
 test('the 2016 client format is refused and leaves nothing behind', async () => {
-  const db = t.server.context.db;
+  const db = databaseOf(t.server.context.store).db;
   const count = async (): Promise<number> =>
     Number(
       (

@@ -13,6 +13,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { postJson } from '../support/post-json.ts';
 import { compactPeerChunks } from '../../src/store/chunk-compaction.ts';
 import type { StreamSample, TelemetryBatch } from '../../src/model/telemetry.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -298,7 +299,7 @@ test('a mesh peer: rows name connection and remote peer, carry the evidence, and
 
   check(await report(peerId), 'live');
   await postJson(`${t.url}/ingest/v1/peers/${peerId}/leave`, p.token, {});
-  const { db, dialect } = t.server.context;
+  const { db, dialect } = databaseOf(t.server.context.store);
   await compactPeerChunks(db, dialect, peerId, Date.now());
   const stored = await db
     .selectFrom('peers')

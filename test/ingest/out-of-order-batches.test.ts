@@ -15,6 +15,7 @@ import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 import { mergeLivePeerChunks } from '../../src/store/chunk-compaction.ts';
 import type { TelemetryBatch } from '../../src/model/telemetry.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -147,8 +148,8 @@ describe('a batch that arrives after newer ones', () => {
     const peer = await newPeer('merged');
     for (const i of [0, 1, 2]) await send(peer, batches[i]);
     await mergeLivePeerChunks(
-      t.server.context.db,
-      t.server.context.dialect,
+      databaseOf(t.server.context.store).db,
+      t.server.context.store.name,
       peer.peerId,
       Date.now(),
     ); // 0-2 merged
@@ -156,15 +157,15 @@ describe('a batch that arrives after newer ones', () => {
     await send(peer, batches[3]); // late, between the merged row and batch 4
     for (const i of [6, 7]) await send(peer, batches[i]);
     await mergeLivePeerChunks(
-      t.server.context.db,
-      t.server.context.dialect,
+      databaseOf(t.server.context.store).db,
+      t.server.context.store.name,
       peer.peerId,
       Date.now(),
     );
     for (const i of [8, 9, 10, 11]) await send(peer, batches[i]);
     await mergeLivePeerChunks(
-      t.server.context.db,
-      t.server.context.dialect,
+      databaseOf(t.server.context.store).db,
+      t.server.context.store.name,
       peer.peerId,
       Date.now(),
     );

@@ -1,6 +1,6 @@
 /**
  * The embedded store writes telemetry batches through prepared statements
- * (src/store/sqlite-batch-statements.ts) rather than Kysely. Both writes must
+ * (src/store/sqlite/sqlite-batch-statements.ts) rather than Kysely. Both writes must
  * store exactly the same rows; and the in-memory stream-state cache must never
  * change what is stored when another writer moved a peer's streams on.
  */
@@ -15,6 +15,10 @@ import { createMeeting } from '../../src/store/meetings.ts';
 import { addParticipant } from '../../src/store/participants.ts';
 import { closePeer, joinPeer } from '../../src/store/peer-lifecycle.ts';
 import { BatchWriter, type SubmitOutcome } from '../../src/ingest/batch-writer.ts';
+import { kyselyStore } from '../../src/store/kysely-store.ts';
+import { sqliteAdapter } from '../../src/store/sqlite/sqlite-adapter.ts';
+import { writeBatch } from '../../src/store/telemetry-batch-write.ts';
+import type { Store } from '../../src/store/store.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 import type { TelemetryBatch } from '../../src/model/telemetry.ts';
@@ -115,6 +119,30 @@ const call = (seed: number, prefix: string): TelemetryBatch[] => [
   }),
 ];
 
+/**
+ * A store over `database`: the embedded store's own (prepared statements), or, with `prepared` false, one whose
+ * batch write is the shared Kysely path (the PostgreSQL per-batch write) on the same SQLite file.
+ */
+function storeOf(database: OpenDatabase, prepared = true): Store {
+  const adapter = sqliteAdapter(database.sqlite!);
+  return kyselyStore({
+    db: database.db,
+    location: database.location,
+    destroy: async () => {},
+    adapter: prepared
+      ? adapter
+      : {
+          ...adapter,
+          writeTelemetryGroup: (db, jobs, rules) =>
+            db.transaction().execute(async (tx) => {
+              const out = [];
+              for (const job of jobs) out.push(await writeBatch(tx, (q) => q, job, rules));
+              return out;
+            }),
+        },
+  });
+}
+
 test(
   'prepared statements and Kysely store the same rows: retries, stale samples, late and refused batches',
   { skip },
@@ -123,11 +151,7 @@ test(
       [];
     for (const prepared of [true, false]) {
       const store = await freshStore();
-      const writer = new BatchWriter(
-        store.db,
-        store.dialect,
-        prepared ? { sqlite: store.sqlite } : {},
-      );
+      const writer = new BatchWriter(storeOf(store, prepared));
       const { participant, peers } = await peersIn(store, 3, T0);
       const [a, b, c] = peers.map((p) => p.peerId);
       const outcomes: SubmitOutcome['status'][] = [];
@@ -178,7 +202,7 @@ test(
     const batches = call(5, 'batch-of-p-');
     // Reference: one writer sends the whole call.
     const reference = await freshStore();
-    const one = new BatchWriter(reference.db, reference.dialect, { sqlite: reference.sqlite });
+    const one = new BatchWriter(storeOf(reference));
     const ref = await peersIn(reference, 1, T0);
     for (const batch of batches)
       await one.submit(ref.peers[0].peerId, ref.participant.id, JSON.stringify(batch));
@@ -189,9 +213,7 @@ test(
     // Two connections to one file (as two server processes), taking the batches in turn.
     const first = await freshStore();
     const second = await freshStore(first.dir);
-    const writers = [first, second].map(
-      (s) => new BatchWriter(s.db, s.dialect, { sqlite: s.sqlite }),
-    );
+    const writers = [first, second].map((s) => new BatchWriter(storeOf(s)));
     const { participant, peers } = await peersIn(first, 1, T0);
     for (const [i, batch] of batches.entries()) {
       const outcome = await writers[i % 2].submit(

@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { sdk6, sdk7 } from '../support/sdk.ts';
 import { createApp } from '../../src/store/apps.ts';
 import { runSimulation } from '../../src/simulate/simulate-run.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 
@@ -22,8 +23,8 @@ async function insertSession(
   minutes: number,
 ): Promise<void> {
   const start = Date.parse(startedAt);
-  await t.server.context.db
-    .insertInto('sessions')
+  await databaseOf(t.server.context.store)
+    .db.insertInto('sessions')
     .values({
       id: randomUUID(),
       account_id: accountId,
@@ -49,7 +50,7 @@ before(async () => {
   await insertSession(t.accountId, t.appId, '2026-02-28T23:59:59.999Z', 5);
   await insertSession(t.accountId, t.appId, '2026-03-02T12:00:00+05:00', 1.125); // 07:00 UTC on the 2nd
   await insertSession(t.accountId, t.appId, '2026-03-03T00:00:00Z', 99); // after the range
-  const otherApp = await createApp(t.server.context.db, t.accountId, 'other');
+  const otherApp = await createApp(databaseOf(t.server.context.store).db, t.accountId, 'other');
   await insertSession(t.accountId, otherApp.id, '2026-02-28T10:00:00Z', 7);
   await insertSession('acctsomeoneelse', t.appId, '2026-02-28T10:00:00Z', 7);
 });

@@ -13,6 +13,7 @@ import { postJson } from '../support/post-json.ts';
 import { sdk7 } from '../support/sdk.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -95,8 +96,8 @@ describe('identity times enclose the telemetry', () => {
     assertEncloses(p);
     assert.ok(p.duration > 0.9, `duration ${p.duration} min for a minute of samples`);
     // The session's start moved back with it.
-    const session = await t.server.context.db
-      .selectFrom('sessions')
+    const session = await databaseOf(t.server.context.store)
+      .db.selectFrom('sessions')
       .select(['started_at', 'minutes_consumed'])
       .where('id', '=', second.session_id)
       .executeTakeFirstOrThrow();
@@ -148,8 +149,8 @@ describe('identity times enclose the telemetry', () => {
     await postJson(`${t.url}/ingest/v1/peers/${joined.peer_id}/batches`, token, b3);
     const p = await report(joined.peer_id);
     assertEncloses(p);
-    const session = await t.server.context.db
-      .selectFrom('sessions')
+    const session = await databaseOf(t.server.context.store)
+      .db.selectFrom('sessions')
       .select(['minutes_consumed'])
       .where('id', '=', joined.session_id)
       .executeTakeFirstOrThrow();

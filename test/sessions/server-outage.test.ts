@@ -22,6 +22,7 @@ import { freshPostgresUrl, dropPostgresSchema } from '../support/postgres.ts';
 import { postJson } from '../support/post-json.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const TIMEOUT_MS = 1500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,9 +48,15 @@ before(async () => {
     peerTimeoutMs: TIMEOUT_MS,
   };
   server = await startServer(config);
-  token = (await createApiToken(server.context.db, 'outage-account', 'Realtime Admin', 'test'))
-    .token;
-  appId = (await createApp(server.context.db, 'outage-account', 'outage app')).id;
+  token = (
+    await createApiToken(
+      databaseOf(server.context.store).db,
+      'outage-account',
+      'Realtime Admin',
+      'test',
+    )
+  ).token;
+  appId = (await createApp(databaseOf(server.context.store).db, 'outage-account', 'outage app')).id;
 });
 after(async () => {
   await server.close();
@@ -80,8 +87,8 @@ async function postBatch(peerId: string, ptoken: string, batch: unknown): Promis
 }
 
 async function peerRow(peerId: string) {
-  return server.context.db
-    .selectFrom('peers')
+  return databaseOf(server.context.store)
+    .db.selectFrom('peers')
     .select(['status', 'session_id', 'leave_reason'])
     .where('id', '=', peerId)
     .executeTakeFirstOrThrow();
@@ -123,7 +130,7 @@ describe('server outages', () => {
   });
 
   test('the liveness mark: a gap without any process is an outage, a fresh mark (another process alive) is not', async () => {
-    const db = server.context.db;
+    const db = databaseOf(server.context.store).db;
     const now = Date.now() + 10_000;
     const resumed = await markServiceAlive(db, now, 600);
     assert.equal(resumed, now, 'more than the gap since the last mark: the service resumes now');
@@ -144,15 +151,15 @@ describe('server outages', () => {
     const ptoken = await participantToken('long-cut');
     const first = await postJson(`${server.url}/ingest/v1/join`, ptoken, {});
     // The mark of the previous test lies in the future: restart the clock of the sweeper's grace.
-    await server.context.db
-      .updateTable('service_liveness')
+    await databaseOf(server.context.store)
+      .db.updateTable('service_liveness')
       .set({ alive_at: Date.now(), resumed_at: 0 })
       .execute();
     for (let i = 0; i < 60 && (await peerRow(first.peer_id)).status === 'live'; i++)
       await sleep(100);
     assert.equal((await peerRow(first.peer_id)).status, 'left');
-    const ended = await server.context.db
-      .selectFrom('sessions')
+    const ended = await databaseOf(server.context.store)
+      .db.selectFrom('sessions')
       .select(['status'])
       .where('id', '=', first.session_id)
       .executeTakeFirstOrThrow();
@@ -161,8 +168,8 @@ describe('server outages', () => {
       previous_peer_id: first.peer_id,
     });
     assert.equal(again.session_id, first.session_id, 'the rejoin landed in a new session');
-    const session = await server.context.db
-      .selectFrom('sessions')
+    const session = await databaseOf(server.context.store)
+      .db.selectFrom('sessions')
       .select(['status', 'ended_at'])
       .where('id', '=', first.session_id)
       .executeTakeFirstOrThrow();

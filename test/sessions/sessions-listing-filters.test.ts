@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createApp } from '../../src/store/apps.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 interface Seeded {
   id: string;
@@ -59,8 +60,8 @@ async function seed(
   ];
   const meetings = titles.map((title, i) => ({ id: uuid(base + i), title }));
   for (const m of meetings) {
-    await t.server.context.db
-      .insertInto('meetings')
+    await databaseOf(t.server.context.store)
+      .db.insertInto('meetings')
       .values({
         id: m.id,
         account_id: accountId,
@@ -91,8 +92,8 @@ async function seed(
     });
   }
   for (const r of rows) {
-    await t.server.context.db
-      .insertInto('sessions')
+    await databaseOf(t.server.context.store)
+      .db.insertInto('sessions')
       .values({
         id: r.id,
         account_id: r.account_id,
@@ -114,8 +115,9 @@ async function seed(
 
 before(async () => {
   t = await startTestServer({ sweepIntervalMs: 3_600_000, peerTimeoutMs: 3_600_000 });
-  otherAppId = (await createApp(t.server.context.db, t.accountId, 'other app')).id;
-  const other = await createApp(t.server.context.db, 'another-account', 'theirs');
+  otherAppId = (await createApp(databaseOf(t.server.context.store).db, t.accountId, 'other app'))
+    .id;
+  const other = await createApp(databaseOf(t.server.context.store).db, 'another-account', 'theirs');
   const rand = rng(7);
   await seed(t.accountId, t.appId, 0x10000, 140, rand);
   await seed(t.accountId, otherAppId, 0x20000, 40, rand);
@@ -222,7 +224,7 @@ describe('sessions listing', () => {
   });
 
   test('the stored totals follow a session that ends, moves, is deleted or is added', async () => {
-    const db = t.server.context.db;
+    const db = databaseOf(t.server.context.store).db;
     const liveOne = seeded.find((s) => s.app_id === t.appId && s.status === 'LIVE')!;
     await db
       .updateTable('sessions')

@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { Cloudflare, Cloudflare6, sdk6, sdk7 } from '../support/sdk.ts';
 import { runSimulation, type SimulatedPeer } from '../../src/simulate/simulate-run.ts';
 import { createApiToken } from '../../src/store/api-tokens.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 let good: SimulatedPeer[];
@@ -54,7 +55,9 @@ before(async () => {
   emptyAppId = (await cf.realtimeKit.apps.post({ account_id: t.accountId, name: 'empty' })).data!
     .app!.id!;
   other = { id: `other${randomUUID().slice(0, 6)}`, token: '' };
-  other.token = (await createApiToken(t.server.context.db, other.id, 'Realtime Admin')).token;
+  other.token = (
+    await createApiToken(databaseOf(t.server.context.store).db, other.id, 'Realtime Admin')
+  ).token;
 });
 after(() => t.close());
 

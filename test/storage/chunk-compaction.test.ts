@@ -18,6 +18,7 @@ import {
 } from '../../src/store/chunk-compaction.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -94,8 +95,8 @@ async function joinPeers(
 }
 
 async function chunkCount(peerId: string): Promise<{ chunks: number; streams: number }> {
-  const rows = await t.server.context.db
-    .selectFrom('quality_chunks')
+  const rows = await databaseOf(t.server.context.store)
+    .db.selectFrom('quality_chunks')
     .select(['series', 'stream_key'])
     .where('peer_id', '=', peerId)
     .execute();
@@ -124,7 +125,7 @@ describe('chunk compaction', () => {
       `several chunks per stream before (${counts.chunks} for ${counts.streams} streams)`,
     );
 
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     const done = await compactFinishedPeers(db, dialect, Date.now(), 0, 1000);
     assert.ok(
       done.includes(a.peerId) && done.includes(b.peerId),
@@ -159,7 +160,7 @@ describe('chunk compaction', () => {
       peers: 1,
       seed: 15,
     });
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     await compactPeerChunks(db, dialect, p.peerId, Date.now());
     const compacted = await reportText(p.peerId);
     // A chunk stored after the compaction (as a late batch would): a copy of the peer's first one, an hour later.
@@ -209,7 +210,7 @@ describe('chunk compaction', () => {
       seed: 17,
     });
     const before = await reportText(p.peerId);
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     const counts = await chunkCount(p.peerId);
     assert.ok((await compactPeerChunks(db, dialect, p.peerId, Date.now())) > 0);
     const rows = await db
@@ -253,7 +254,7 @@ describe('chunk compaction', () => {
         assert.equal((await post(`/ingest/v1/peers/${peerId}/batches`, token, b)).status, 200);
     };
     await send(batches.slice(0, 9));
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     assert.ok((await mergeLivePeerChunks(db, dialect, peerId, Date.now())) > 0);
     const rowsOf = () =>
       db
@@ -290,7 +291,7 @@ describe('chunk compaction', () => {
       seed: 12,
       leave: false,
     });
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     assert.equal(await compactPeerChunks(db, dialect, live.peerId, Date.now()), 0);
     const [recent] = await runSimulation({
       url: t.url,
@@ -324,7 +325,7 @@ describe('chunk compaction', () => {
     });
     const before = await reportText(p.peerId);
     const counts = await chunkCount(p.peerId);
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     const removed = await Promise.all([
       compactPeerChunks(db, dialect, p.peerId, Date.now()),
       compactPeerChunks(db, dialect, p.peerId, Date.now()),
@@ -350,7 +351,7 @@ describe('chunk compaction', () => {
         batchIdPrefix: 'twin-batch-',
       }),
     ];
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     const quality = async (peerId: string) => {
       const p = JSON.parse(await reportText(peerId)).data.participant;
       return {

@@ -20,6 +20,7 @@ import { postJson } from '../support/post-json.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 import { PER_PEER_TABLES } from '../../src/store/participant-erasure.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DAY = 86_400_000;
@@ -84,7 +85,7 @@ async function call(
 
 /** Rows of `peerIds` in every per-peer table and in `peers`. */
 async function rowsOf(t: TestServer, peerIds: string[]): Promise<Record<string, number>> {
-  const db = t.server.context.db;
+  const db = databaseOf(t.server.context.store).db;
   const out: Record<string, number> = {};
   for (const table of PER_PEER_TABLES) {
     const r = await db
@@ -123,7 +124,7 @@ async function del(url: string, token: string): Promise<{ status: number; json: 
 
 /** The session's counters against what its remaining peers say. */
 async function assertSessionConsistent(t: TestServer, sessionId: string): Promise<void> {
-  const db = t.server.context.db;
+  const db = databaseOf(t.server.context.store).db;
   const s = await db
     .selectFrom('sessions')
     .selectAll()
@@ -220,8 +221,8 @@ describe('deleting a participant', () => {
       Object.values(await rowsOf(t, alicePeers)),
       Array(PER_PEER_TABLES.length + 1).fill(0),
     );
-    const participantRow = await t.server.context.db
-      .selectFrom('participants')
+    const participantRow = await databaseOf(t.server.context.store)
+      .db.selectFrom('participants')
       .select('id')
       .where('id', '=', alice.participantId)
       .executeTakeFirst();
@@ -261,13 +262,13 @@ describe('deleting a participant', () => {
     await postJson(`${t.url}/ingest/v1/peers/${dave.peers[0].peerId}/leave`, dave.token, {
       ts: Date.now() - 90_000,
     });
-    const ended = await t.server.context.db
-      .selectFrom('sessions')
+    const ended = await databaseOf(t.server.context.store)
+      .db.selectFrom('sessions')
       .select(['status', 'ended_at'])
       .where('id', '=', dave.peers[0].sessionId)
       .executeTakeFirstOrThrow();
-    const carolLeft = await t.server.context.db
-      .selectFrom('peers')
+    const carolLeft = await databaseOf(t.server.context.store)
+      .db.selectFrom('peers')
       .select('left_at')
       .where('id', '=', carol1.peers[0].peerId)
       .executeTakeFirstOrThrow();
@@ -347,7 +348,7 @@ describe('retention by level', () => {
       ['fresh', 'tenDays', 'fortyDays'].map((name) => addPerson(t, meeting.id, name)),
     );
     const [fresh, ten, forty] = await Promise.all(people.map((p, i) => call(t, p, 10 + i)));
-    const db = t.server.context.db;
+    const db = databaseOf(t.server.context.store).db;
     const now = Date.now();
     for (const [peerId, age] of [
       [ten, 10 * DAY],

@@ -21,6 +21,7 @@ import { openDatabase } from '../../src/store/open-database.ts';
 import pgDriver from 'pg';
 import { freshPostgresUrl, dropPostgresSchema } from '../support/postgres.ts';
 import * as initial from '../../src/store/migrations/001-initial.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const DAY = 86_400_000;
 const pg = Boolean(process.env.TEST_DATABASE_URL);
@@ -53,7 +54,7 @@ describe('retention', () => {
       peers: 1,
       seed: 2,
     });
-    const db = t.server.context.db;
+    const db = databaseOf(t.server.context.store).db;
     const now = Date.now();
     // Age the first call by 30 days, as if it had been stored then.
     if (pg) {
@@ -72,7 +73,7 @@ describe('retention', () => {
       .where('id', '=', oldPeer.peerId)
       .execute();
 
-    const result = await applyRetention(db, t.server.context.dialect, now, 7);
+    const result = await applyRetention(db, t.server.context.store.name, now, 7);
     assert.equal(result.expiredPeers, 1);
     if (!pg) assert.ok(result.deletedChunks > 0);
 
@@ -97,9 +98,9 @@ describe('retention', () => {
       [oldPeer.peerId],
     );
     // A second pass finds nothing more.
-    assert.equal((await applyRetention(db, t.server.context.dialect, now, 7)).expiredPeers, 0);
+    assert.equal((await applyRetention(db, t.server.context.store.name, now, 7)).expiredPeers, 0);
     // Retention 0 keeps everything.
-    assert.deepEqual(await applyRetention(db, t.server.context.dialect, now + 365 * DAY, 0), {
+    assert.deepEqual(await applyRetention(db, t.server.context.store.name, now + 365 * DAY, 0), {
       droppedPartitions: [],
       deletedChunks: 0,
       expiredPeers: 0,
@@ -110,7 +111,7 @@ describe('retention', () => {
     'PostgreSQL: daily partitions exist ahead, and a partition past retention is dropped whole',
     { skip: pg ? false : 'PostgreSQL only' },
     async () => {
-      const db = t.server.context.db;
+      const db = databaseOf(t.server.context.store).db;
       const now = Date.now();
       const today = Math.floor(now / DAY) * DAY;
       await ensurePartitions(db, 'postgres', now, 3);
@@ -157,7 +158,7 @@ describe('distribution key', () => {
       peers: 1,
       seed: 3,
     });
-    const db = t.server.context.db;
+    const db = databaseOf(t.server.context.store).db;
     for (const table of [
       'peer_batches',
       'peer_events',

@@ -24,6 +24,7 @@ import { correctRollupDiagnosis } from '../../src/store/quality-rollups.ts';
 import { parseBucket } from '../../src/rollup/bucket-data.ts';
 import { issuesOfMask, VERDICTS } from '../../src/rollup/rollup-diagnosis.ts';
 import { seedPeer } from '../support/rollup-seed.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -44,8 +45,8 @@ async function reportDiagnosis(peerId: string): Promise<any> {
 }
 
 async function rollupOf(peerId: string) {
-  return t.server.context.db
-    .selectFrom('peer_rollups')
+  return databaseOf(t.server.context.store)
+    .db.selectFrom('peer_rollups')
     .selectAll()
     .where('peer_id', '=', peerId)
     .executeTakeFirstOrThrow();
@@ -53,8 +54,8 @@ async function rollupOf(peerId: string) {
 
 /** The app's `all` bucket of `day`: peers by verdict. */
 async function verdictCounts(day: string): Promise<Record<string, number>> {
-  const b = await t.server.context.db
-    .selectFrom('rollup_buckets')
+  const b = await databaseOf(t.server.context.store)
+    .db.selectFrom('rollup_buckets')
     .select('data')
     .where('app_id', '=', t.appId)
     .where('dim', '=', 'all')
@@ -66,7 +67,7 @@ async function verdictCounts(day: string): Promise<Record<string, number>> {
 
 describe('rollup verdict from the stored diagnosis', () => {
   test('compaction counts the diagnosis verdict; late telemetry changes the diagnosis and the rollup follows', async () => {
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     const { participants } = await meetingWithParticipants(t, 2, 'late');
     const [a, b] = participants;
     const cleanPeer = await joinPeer(t.url, a);
@@ -143,7 +144,7 @@ describe('rollup verdict from the stored diagnosis', () => {
   });
 
   test('a changed diagnosis after blame corrects the rollup and its buckets; an unchanged one is left alone', async () => {
-    const { db, dialect } = t.server.context;
+    const { db, dialect } = databaseOf(t.server.context.store);
     const id = randomUUID();
     const leftAt = Date.UTC(2026, 10, 2, 12);
     await seedPeer(db, dialect, {

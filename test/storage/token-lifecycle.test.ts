@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { binEnv, spawnServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { TOKEN_CACHE_TTL_MS } from '../../src/api/auth.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'bin/peer-report.js');
@@ -197,8 +198,8 @@ describe('tokens through the account API', () => {
     assert.equal(created.json.data.last_used_at, null);
     const lastUsed = async () =>
       (
-        await t.server.context.db
-          .selectFrom('api_tokens')
+        await databaseOf(t.server.context.store)
+          .db.selectFrom('api_tokens')
           .select('last_used_at')
           .where('id', '=', id)
           .executeTakeFirstOrThrow()

@@ -12,6 +12,7 @@ import { createApiToken } from '../../src/store/api-tokens.ts';
 import { createApp } from '../../src/store/apps.ts';
 import type { ServerConfig } from '../../src/config.ts';
 import { freshPostgresUrl, dropPostgresSchema } from './postgres.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 /** A running test server with credentials. */
 export interface TestServer {
@@ -51,7 +52,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     ...overrides,
   });
   const accountId = `acct${randomBytes(6).toString('hex')}`;
-  const db = server.context.db;
+  const db = databaseOf(server.context.store).db;
   const { token } = await createApiToken(db, accountId, 'Realtime Admin', 'test admin');
   const { token: readToken } = await createApiToken(db, accountId, 'Realtime', 'test read');
   const app = await createApp(db, accountId, 'test app');

@@ -15,8 +15,6 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { findApp } from '../../store/apps.ts';
-import { sessionsByDay } from '../../store/sessions-daywise.ts';
 import {
   dayStart,
   daysBetween,
@@ -109,7 +107,7 @@ function intParam(c: Context, name: string, def: number, min: number, max: numbe
 async function requireApp(c: Context<AppEnv>): Promise<{ accountId: string; appId: string }> {
   const accountId = c.req.param('account_id') ?? '';
   const appId = c.req.param('app_id') ?? '';
-  if (!(await findApp(c.get('ctx').db, accountId, appId))) throw notFound(`app '${appId}'`);
+  if (!(await c.get('ctx').store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
   return { accountId, appId };
 }
 
@@ -123,13 +121,9 @@ export function analyticsRoutes(): Hono<AppEnv> {
   r.get(`${base}/daywise`, async (c) => {
     const { accountId, appId } = await requireApp(c);
     const { fromDay, toDay } = dayRange(c, 31);
-    const byDay = await sessionsByDay(
-      c.get('ctx').db,
-      accountId,
-      appId,
-      dayStart(fromDay),
-      dayStart(toDay) + DAY_MS,
-    );
+    const byDay = await c
+      .get('ctx')
+      .store.sessions.byDay(accountId, appId, dayStart(fromDay), dayStart(toDay) + DAY_MS);
     const days = daysBetween(fromDay, toDay);
     const dayStats = days.map((day) => {
       const d = byDay.get(day);
@@ -169,13 +163,14 @@ export function analyticsRoutes(): Hono<AppEnv> {
     const daily = c.req.query('daily');
     if (daily !== undefined && daily !== '' && daily !== 'true' && daily !== 'false')
       throw badRequest('daily', `expected true or false, got '${daily.slice(0, 40)}'`);
-    const answer = await qualityByGroup(
-      c.get('ctx').db,
-      { accountId, appId, fromDay, toDay, filters },
-      groupBy,
-      limit,
-      daily === 'true',
-    );
+    const answer = await c
+      .get('ctx')
+      .store.fleet.qualityByGroup(
+        { accountId, appId, fromDay, toDay, filters },
+        groupBy,
+        limit,
+        daily === 'true',
+      );
     return c.json({
       success: true,
       data: { start_date: fromDay, end_date: toDay, group_by: groupBy, filters, ...answer },
@@ -190,7 +185,7 @@ export function analyticsRoutes(): Hono<AppEnv> {
     const kinds = listParam<IssueKind>(c, 'kind', ISSUE_KINDS);
     if (kinds.length > 1) throw badRequest('kind', 'one issue kind only');
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
-    const { rows, total } = await worstPeers(c.get('ctx').db, {
+    const { rows, total } = await c.get('ctx').store.fleet.worstPeers({
       accountId,
       appId,
       fromDay,

@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../context.ts';
 import { readJsonBody } from '../request-body.ts';
-import { createApp, listApps } from '../../store/apps.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
 import { badRequest } from '../errors.ts';
 import { iso } from '../../util/time.ts';
@@ -16,7 +15,7 @@ export function appsRoutes(): Hono<AppEnv> {
   r.post('/accounts/:account_id/realtime/kit/apps', async (c) => {
     const ctx = c.get('ctx');
     const body = await readJsonBody(c, createAppSchema, ctx.config.maxApiBodyBytes);
-    const app = await createApp(ctx.db, c.req.param('account_id'), body.name);
+    const app = await ctx.store.apps.create(c.req.param('account_id'), body.name);
     return c.json(
       {
         success: true,
@@ -31,7 +30,7 @@ export function appsRoutes(): Hono<AppEnv> {
     const order = (c.req.query('sort_order') ?? 'DESC').toUpperCase();
     if (order !== 'ASC' && order !== 'DESC')
       throw badRequest('sort_order', `expected ASC or DESC, got '${order}'`);
-    const { rows, total } = await listApps(ctx.db, c.req.param('account_id'), {
+    const { rows, total } = await ctx.store.apps.list(c.req.param('account_id'), {
       offset: page.offset,
       limit: page.perPage,
       search: c.req.query('search') || undefined,

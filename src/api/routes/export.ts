@@ -11,7 +11,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { findApp } from '../../store/apps.ts';
 import {
   ExportParamError,
   parseExportParams,
@@ -38,10 +37,10 @@ export function exportRoutes(): Hono<AppEnv> {
     const params = queryParams((name) => c.req.query(name));
     const accountId = c.req.param('account_id');
     const appId = c.req.param('app_id');
-    if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
+    if (!(await ctx.store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
     const format = params.format;
     const chunks = exportText(
-      exportPeerPages(ctx.db, ctx.dialect, { accountId, appId }, params),
+      exportPeerPages(ctx.store, { accountId, appId }, params),
       params,
       (rows) => ctx.metrics.exportRows(format, rows.length),
     );

@@ -16,7 +16,6 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { ApiError, ERROR_CODES, notFound } from '../errors.ts';
 import { DumpCompressionError } from '../../import/dump-compression-error.ts';
-import { findApp } from '../../store/apps.ts';
 import { importDump, type ImportResult } from '../../import/import-dump.ts';
 import { DumpFormatError } from '../../import/dump-format-error.ts';
 import { DumpTooLargeError } from '../../import/dump-source.ts';
@@ -57,7 +56,7 @@ export function importRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const accountId = c.req.param('account_id');
     const appId = c.req.param('app_id');
-    if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
+    if (!(await ctx.store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
     const limit = ctx.config.maxImportBodyBytes;
     const declared = Number(c.req.header('content-length') ?? NaN);
     if (Number.isFinite(declared) && declared > limit)

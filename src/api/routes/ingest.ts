@@ -19,9 +19,7 @@ import { bearerToken } from '../auth.ts';
 import type { ParticipantRecord } from '../../store/participants.ts';
 import { clientMetadata } from '../../ingest/client-metadata.ts';
 import { clientAddress } from '../../geo/ip-address.ts';
-import { joinPeer, closePeer, inheritStreamState } from '../../store/peer-lifecycle.ts';
 import { isUuid } from '../../util/uuid.ts';
-import { enforceLivePeerCap } from '../../ingest/live-peer-cap.ts';
 
 async function requireParticipant(c: Context<AppEnv>): Promise<ParticipantRecord> {
   // `access_token` in the query exists for navigator.sendBeacon, which cannot set headers.
@@ -111,28 +109,23 @@ export function ingestRoutes(): Hono<AppEnv> {
       body.joined_at && body.joined_at <= now + 60_000 && now - body.joined_at < 24 * 3_600_000
         ? Math.min(body.joined_at, now)
         : now;
-    const joined = await ctx.db.transaction().execute(async (tx) => {
-      const peer = await joinPeer(tx, ctx.dialect, participant, {
-        client: JSON.stringify(clientMetadata(body.client)),
-        ip_info: ipInfo ? JSON.stringify(ipInfo) : null,
-        precall: body.precall ? JSON.stringify(body.precall) : null,
-        source: 'live',
-        joinedAt,
-        previousPeerId: body.previous_peer_id,
-      });
-      if (body.previous_peer_id)
-        await inheritStreamState(tx, participant.id, body.previous_peer_id, peer.peerId);
-      return peer;
+    const joined = await ctx.store.peers.join(participant, {
+      client: JSON.stringify(clientMetadata(body.client)),
+      ip_info: ipInfo ? JSON.stringify(ipInfo) : null,
+      precall: body.precall ? JSON.stringify(body.precall) : null,
+      source: 'live',
+      joinedAt,
+      previousPeerId: body.previous_peer_id,
     });
     // The join has committed: a failure to close older peers must not fail it (the next join or the timeout sweeper closes them).
-    await enforceLivePeerCap(
-      ctx.db,
-      ctx.dialect,
-      participant.id,
-      joined.peerId,
-      ctx.config.maxLivePeersPerParticipant,
-      Date.now(),
-    ).catch((err: unknown) => console.error('live peer cap failed:', (err as Error).message));
+    await ctx.store.peers
+      .enforceLiveCap(
+        participant.id,
+        joined.peerId,
+        ctx.config.maxLivePeersPerParticipant,
+        Date.now(),
+      )
+      .catch((err: unknown) => console.error('live peer cap failed:', (err as Error).message));
     return c.json(
       {
         success: true,
@@ -196,24 +189,16 @@ export function ingestRoutes(): Hono<AppEnv> {
       allowEmpty: true,
       allowTextPlain: true,
     });
-    const peer = await ctx.db
-      .selectFrom('peers')
-      .select(['id', 'status'])
-      .where('id', '=', peerId)
-      .where('participant_id', '=', participant.id)
-      .executeTakeFirst();
-    if (!peer)
+    const now = Date.now();
+    const at = body.ts && body.ts <= now && now - body.ts < 24 * 3_600_000 ? body.ts : now;
+    const closed = await ctx.store.peers.leave(peerId, participant.id, at, body.reason ?? 'left');
+    if (closed === 'unknown')
       throw new ApiError(
         404,
         `peer '${peerId}' not found for this participant`,
         'peer_id',
         ERROR_CODES.not_found,
       );
-    const now = Date.now();
-    const at = body.ts && body.ts <= now && now - body.ts < 24 * 3_600_000 ? body.ts : now;
-    const closed = await ctx.db
-      .transaction()
-      .execute((tx) => closePeer(tx, ctx.dialect, peerId, at, body.reason ?? 'left'));
     return c.json({ success: true, data: { peer_id: peerId, closed, already_left: !closed } });
   });
   return r;

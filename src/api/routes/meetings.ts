@@ -8,17 +8,8 @@ import { z } from 'zod';
 import type { AppEnv } from '../context.ts';
 import { requireApp, uuidParam } from '../route-params.ts';
 import { readJsonBody } from '../request-body.ts';
-import { createMeeting, findMeeting, listMeetings, updateMeeting } from '../../store/meetings.ts';
 import type { MeetingsTable } from '../../store/schema.ts';
-import {
-  addParticipant,
-  deleteParticipant,
-  editParticipant,
-  findParticipant,
-  listParticipants,
-  refreshParticipantToken,
-  type ParticipantRecord,
-} from '../../store/participants.ts';
+import { type ParticipantRecord } from '../../store/participants.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { iso } from '../../util/time.ts';
@@ -70,7 +61,7 @@ export function participantJson(p: ParticipantRecord, token?: string): Record<st
 async function requireMeeting(c: Context<AppEnv>, param = 'meeting_id'): Promise<MeetingsTable> {
   const { accountId, appId } = await requireApp(c);
   const meetingId = uuidParam(c, param);
-  const m = await findMeeting(c.get('ctx').db, accountId, appId, meetingId);
+  const m = await c.get('ctx').store.meetings.find(accountId, appId, meetingId);
   if (!m) throw notFound(`meeting '${meetingId}'`);
   return m;
 }
@@ -93,7 +84,7 @@ export function meetingsRoutes(): Hono<AppEnv> {
     const body = splitMeetingBody(
       await readJsonBody(c, meetingBodySchema, ctx.config.maxApiBodyBytes, { allowEmpty: true }),
     );
-    const m = await createMeeting(ctx.db, { accountId, appId, ...body });
+    const m = await ctx.store.meetings.create({ accountId, appId, ...body });
     return c.json({ success: true, data: meetingJson(m) }, 201);
   });
 
@@ -111,7 +102,7 @@ export function meetingsRoutes(): Hono<AppEnv> {
     const status = c.req.query('status');
     if (status && status !== 'ACTIVE' && status !== 'INACTIVE')
       throw badRequest('status', `expected ACTIVE or INACTIVE, got '${status}'`);
-    const { rows, total } = await listMeetings(ctx.db, accountId, appId, {
+    const { rows, total } = await ctx.store.meetings.list(accountId, appId, {
       offset: page.offset,
       limit: page.perPage,
       search: c.req.query('search') || undefined,
@@ -137,7 +128,7 @@ export function meetingsRoutes(): Hono<AppEnv> {
       const body = splitMeetingBody(
         await readJsonBody(c, meetingBodySchema, ctx.config.maxApiBodyBytes, { allowEmpty: true }),
       );
-      const next = await updateMeeting(ctx.db, m, body, method === 'put');
+      const next = await ctx.store.meetings.update(m, body, method === 'put');
       return c.json({ success: true, data: meetingJson(next) });
     });
   }
@@ -146,7 +137,7 @@ export function meetingsRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const m = await requireMeeting(c);
     const body = await readJsonBody(c, addParticipantSchema, ctx.config.maxApiBodyBytes);
-    const { participant, token } = await addParticipant(ctx.db, {
+    const { participant, token } = await ctx.store.participants.add({
       accountId: m.account_id,
       appId: m.app_id,
       meetingId: m.id,
@@ -162,7 +153,7 @@ export function meetingsRoutes(): Hono<AppEnv> {
     const ctx = c.get('ctx');
     const m = await requireMeeting(c);
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
-    const { rows, total } = await listParticipants(ctx.db, m.id, {
+    const { rows, total } = await ctx.store.participants.list(m.id, {
       offset: page.offset,
       limit: page.perPage,
     });
@@ -176,11 +167,9 @@ export function meetingsRoutes(): Hono<AppEnv> {
   const participantOf = async (c: Context<AppEnv>) => {
     const m = await requireMeeting(c);
     const id = uuidParam(c, 'participant_id');
-    const p = await findParticipant(
-      c.get('ctx').db,
-      { accountId: m.account_id, appId: m.app_id, meetingId: m.id },
-      id,
-    );
+    const p = await c
+      .get('ctx')
+      .store.participants.find({ accountId: m.account_id, appId: m.app_id, meetingId: m.id }, id);
     if (!p) throw notFound(`participant '${id}'`);
     return p;
   };
@@ -195,12 +184,12 @@ export function meetingsRoutes(): Hono<AppEnv> {
     const body = await readJsonBody(c, editParticipantSchema, ctx.config.maxApiBodyBytes, {
       allowEmpty: true,
     });
-    const next = await editParticipant(ctx.db, p, {
+    const next = await ctx.store.participants.edit(p, {
       name: body.name,
       picture: body.picture,
       preset_name: body.preset_name,
     });
-    const token = await refreshParticipantToken(ctx.db, p.id);
+    const token = await ctx.store.participants.refreshToken(p.id);
     ctx.participantTokens.invalidate(p.id);
     return c.json({ success: true, data: participantJson(next, token) });
   });
@@ -208,7 +197,7 @@ export function meetingsRoutes(): Hono<AppEnv> {
   r.delete(`${base}/:meeting_id/participants/:participant_id`, async (c) => {
     const ctx = c.get('ctx');
     const p = await participantOf(c);
-    const at = await deleteParticipant(ctx.db, p.id);
+    const at = await ctx.store.participants.delete(p.id);
     ctx.participantTokens.invalidate(p.id);
     return c.json({
       success: true,
@@ -226,7 +215,7 @@ export function meetingsRoutes(): Hono<AppEnv> {
   r.post(`${base}/:meeting_id/participants/:participant_id/token`, async (c) => {
     const ctx = c.get('ctx');
     const p = await participantOf(c);
-    const token = await refreshParticipantToken(ctx.db, p.id);
+    const token = await ctx.store.participants.refreshToken(p.id);
     ctx.participantTokens.invalidate(p.id);
     return c.json({ success: true, data: { token } });
   });

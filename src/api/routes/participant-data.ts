@@ -14,9 +14,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { uuidParam } from '../route-params.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { findApp } from '../../store/apps.ts';
-import { findParticipant } from '../../store/participants.ts';
-import { eraseParticipants, type ErasureResult } from '../../store/participant-erasure.ts';
+import { type ErasureResult } from '../../store/participant-erasure.ts';
 
 function answer(result: ErasureResult): Record<string, unknown> {
   return {
@@ -36,10 +34,10 @@ export function participantDataRoutes(): Hono<AppEnv> {
     const appId = c.req.param('app_id');
     const meetingId = uuidParam(c, 'meeting_id');
     const participantId = uuidParam(c, 'participant_id');
-    if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
-    if (!(await findParticipant(ctx.db, { accountId, appId, meetingId }, participantId, true)))
+    if (!(await ctx.store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
+    if (!(await ctx.store.participants.find({ accountId, appId, meetingId }, participantId, true)))
       throw notFound(`participant '${participantId}'`);
-    const result = await eraseParticipants(ctx.db, ctx.dialect, {
+    const result = await ctx.store.participants.erase({
       accountId,
       appId,
       participantIds: [participantId],
@@ -58,8 +56,8 @@ export function participantDataRoutes(): Hono<AppEnv> {
         'required: the participant id your app gave at addParticipant',
       );
     if (custom.length > 256) throw badRequest('custom_participant_id', 'at most 256 characters');
-    if (!(await findApp(ctx.db, accountId, appId))) throw notFound(`app '${appId}'`);
-    const result = await eraseParticipants(ctx.db, ctx.dialect, {
+    if (!(await ctx.store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
+    const result = await ctx.store.participants.erase({
       accountId,
       appId,
       customParticipantId: custom,

@@ -4,13 +4,11 @@ import type { AppEnv } from '../context.ts';
 import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
-import { loadPeerData, peerVersion } from '../../report/load-peer-data.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
 import { preferredCoding, type ContentCoding } from '../content-encoding.ts';
 import { MIN_COMPRESSED_BYTES } from '../compression.ts';
 import { closeCompressedBody, openCompressedBody } from '../open-compressed-body.ts';
 import { qualityCohort, cohortTail } from '../../report/report-cohort.ts';
-import { readStoredReportBody, storeReportBody } from '../../store/stored-report-bodies.ts';
 
 /**
  * The format of stored report bodies: part of their key, so a release that changes what a report contains
@@ -45,7 +43,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
     );
     const accountId = c.req.param('account_id');
     const appId = c.req.param('app_id');
-    const version = await peerVersion(ctx.db, accountId, appId, peerId);
+    const version = await ctx.store.reports.version(accountId, appId, peerId);
     if (!version) throw notFound(`peer '${peerId}'`);
     if (version.expiredAt !== null) {
       throw new ApiError(
@@ -56,7 +54,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
       );
     }
     const assemble = async (): Promise<Buffer> => {
-      const data = await loadPeerData(ctx.db, ctx.dialect, accountId, appId, peerId, sections, {
+      const data = await ctx.store.reports.load(accountId, appId, peerId, sections, {
         diagnosis: ctx.config.diagnosis,
         liveDiagnosisRefreshMs: ctx.config.liveDiagnosisRefreshMs,
       });
@@ -72,7 +70,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
     // added per request after a body assembled (and compressed) once.
     const variant = `${[...sections].sort().join(',')}|${includePeerEvents}|${ctx.config.diagnosis}|${STORED_REPORT_FORMAT}`;
     const cohort = await qualityCohort(
-      ctx.db,
+      ctx.store,
       accountId,
       appId,
       peerId,
@@ -89,7 +87,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
       const openKey = `${key}|${coding}`;
       let open = ctx.reportCache.get(openKey);
       if (!open) {
-        open = await readStoredReportBody(ctx.db, storedKey, version.stamp);
+        open = await ctx.store.reports.readStoredBody(storedKey, version.stamp);
         if (open) ctx.reportCache.set(openKey, open);
       }
       if (open) return sendReport(c, closeCompressedBody(open, coding, tail), coding);
@@ -98,7 +96,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
         open = await openCompressedBody(body.subarray(0, body.byteLength - 2), coding);
         ctx.reportCache.set(openKey, open);
         try {
-          await storeReportBody(ctx.db, storedKey, version.stamp, open);
+          await ctx.store.reports.storeBody(storedKey, version.stamp, open);
         } catch {
           // Storing is a saving, not the answer: the next request compresses again.
         }

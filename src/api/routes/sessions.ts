@@ -9,21 +9,13 @@ import type { AppEnv } from '../context.ts';
 import { requireApp, uuidParam } from '../route-params.ts';
 import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
-import {
-  findSession,
-  listSessions,
-  liveMinutes,
-  sessionPeers,
-  type SessionPeerRow,
-  type SessionRow,
-} from '../../store/sessions-query.ts';
+import { liveMinutes, type SessionPeerRow, type SessionRow } from '../../store/sessions-query.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { iso, minutesBetween } from '../../util/time.ts';
 import { peerEventsOf } from '../../report/peer-events.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
-import { loadPeerData } from '../../report/load-peer-data.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
-import { verdictName, worstVerdicts } from '../../store/session-verdicts.ts';
+import { verdictName } from '../../store/session-verdicts.ts';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -152,7 +144,7 @@ function consolidate(
 async function requireSession(c: Context<AppEnv>): Promise<SessionRow> {
   const { accountId, appId } = await requireApp(c);
   const sessionId = uuidParam(c, 'session_id');
-  const s = await findSession(c.get('ctx').db, accountId, appId, sessionId);
+  const s = await c.get('ctx').store.sessions.find(accountId, appId, sessionId);
   if (!s) throw notFound(`session '${sessionId}'`);
   return s;
 }
@@ -182,32 +174,24 @@ export function sessionsRoutes(): Hono<AppEnv> {
     if (associated && !isUuid(associated)) {
       return c.json({ success: true, data: { sessions: [] }, paging: pagingBlock(page, 0, 0) });
     }
-    const { rows, total } = await listSessions(
-      ctx.db,
-      {
-        accountId,
-        appId,
-        meetingId: associated || undefined,
-        startTime,
-        endTime,
-        status,
-        search: c.req.query('search')?.trim() || undefined,
-        sortBy,
-        sortOrder: sortOrder === 'ASC' ? 'asc' : 'desc',
-        offset: page.offset,
-        limit: page.perPage,
-      },
-      ctx.dialect,
-    );
-    const live = await liveMinutes(
-      ctx.db,
+    const { rows, total } = await ctx.store.sessions.list({
+      accountId,
+      appId,
+      meetingId: associated || undefined,
+      startTime,
+      endTime,
+      status,
+      search: c.req.query('search')?.trim() || undefined,
+      sortBy,
+      sortOrder: sortOrder === 'ASC' ? 'asc' : 'desc',
+      offset: page.offset,
+      limit: page.perPage,
+    });
+    const live = await ctx.store.sessions.liveMinutes(
       rows.filter((s) => s.status === 'LIVE').map((s) => s.id),
       Date.now(),
     );
-    const worst = await worstVerdicts(
-      ctx.db,
-      rows.map((s) => s.id),
-    );
+    const worst = await ctx.store.sessions.worstVerdicts(rows.map((s) => s.id));
     return c.json({
       success: true,
       data: {
@@ -241,7 +225,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
     parseBooleanParam('include_breakout_rooms', c.req.query('include_breakout_rooms'));
     const live =
       s.status === 'LIVE'
-        ? await liveMinutes(ctx.db, [s.id], Date.now())
+        ? await ctx.store.sessions.liveMinutes([s.id], Date.now())
         : new Map<string, number>();
     return c.json({ success: true, data: sessionJson(s, live.get(s.id) ?? 0) });
   });
@@ -258,7 +242,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
     const sortOrder = enumParam(c, 'sort_order', ['ASC', 'DESC'] as const, 'ASC');
     const view = enumParam(c, 'view', ['raw', 'consolidated'] as const, 'raw');
     const now = Date.now();
-    const peers = await sessionPeers(ctx.db, s.id);
+    const peers = await ctx.store.sessions.peers(s.id);
     let list =
       view === 'consolidated'
         ? consolidate(peers, now, includeEvents, page.perPage)
@@ -294,9 +278,7 @@ export function sessionsRoutes(): Hono<AppEnv> {
     // 6.x sends `filters` here ("details along with call statistics"): honoured like the peer report's.
     const rawFilters = c.req.queries('filters') ?? [];
     const sections = parseReportFilters(rawFilters);
-    const data = await loadPeerData(
-      ctx.db,
-      ctx.dialect,
+    const data = await ctx.store.reports.load(
       s.account_id,
       s.app_id,
       peerId,

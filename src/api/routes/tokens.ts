@@ -10,13 +10,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../context.ts';
 import { readJsonBody } from '../request-body.ts';
 import { ApiError, badRequest, notFound, CF_AUTH_ERROR_CODE } from '../errors.ts';
-import {
-  createApiToken,
-  listApiTokens,
-  revokeApiToken,
-  type ApiTokenListing,
-  type TokenPermission,
-} from '../../store/api-tokens.ts';
+import { type ApiTokenListing, type TokenPermission } from '../../store/api-tokens.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { iso } from '../../util/time.ts';
 
@@ -58,7 +52,7 @@ export function tokensRoutes(): Hono<AppEnv> {
   const base = '/accounts/:account_id/realtime/kit/tokens';
   r.get(base, async (c) => {
     requireAdmin(c.get('token').permission);
-    const tokens = await listApiTokens(c.get('ctx').db, c.req.param('account_id'));
+    const tokens = await c.get('ctx').store.tokens.list(c.req.param('account_id'));
     return c.json({ success: true, data: tokens.map(tokenJson) });
   });
   r.post(base, async (c) => {
@@ -75,23 +69,20 @@ export function tokensRoutes(): Hono<AppEnv> {
         );
       expiresAt = Date.now() + ms;
     }
-    const created = await createApiToken(
-      ctx.db,
+    const created = await ctx.store.tokens.create(
       c.req.param('account_id'),
       body.permission ?? 'Realtime',
       body.name,
       expiresAt,
     );
-    const [listed] = await listApiTokens(ctx.db, c.req.param('account_id'), created.id);
+    const [listed] = await ctx.store.tokens.list(c.req.param('account_id'), created.id);
     return c.json({ success: true, data: { ...tokenJson(listed), token: created.token } }, 201);
   });
   r.delete(`${base}/:token_id`, async (c) => {
     requireAdmin(c.get('token').permission);
-    const revoked = await revokeApiToken(
-      c.get('ctx').db,
-      c.req.param('token_id'),
-      c.req.param('account_id'),
-    );
+    const revoked = await c
+      .get('ctx')
+      .store.tokens.revoke(c.req.param('token_id'), c.req.param('account_id'));
     if (!revoked) throw notFound(`token ${c.req.param('token_id')}`);
     return c.json({ success: true, data: tokenJson(revoked) });
   });

@@ -12,17 +12,7 @@ import type { AppEnv } from '../context.ts';
 import { readJsonBody } from '../request-body.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { parsePage, pagingBlock } from '../pagination.ts';
-import { findApp } from '../../store/apps.ts';
-import {
-  createWebhook,
-  deleteWebhook,
-  findWebhook,
-  listDeliveries,
-  listWebhooks,
-  updateWebhook,
-  type DeliveryLogRow,
-  type WebhookFields,
-} from '../../store/webhooks.ts';
+import { type DeliveryLogRow, type WebhookFields } from '../../store/webhooks.ts';
 import type { WebhooksTable } from '../../store/webhook-tables.ts';
 import { WEBHOOK_EVENTS } from '../../webhooks/webhook-events.ts';
 import {
@@ -84,7 +74,7 @@ const unique = (list: readonly string[]) => [...new Set(list)];
 async function requireApp(c: Context<AppEnv>): Promise<{ accountId: string; appId: string }> {
   const accountId = c.req.param('account_id') ?? '';
   const appId = c.req.param('app_id') ?? '';
-  if (!(await findApp(c.get('ctx').db, accountId, appId))) throw notFound(`app '${appId}'`);
+  if (!(await c.get('ctx').store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
   return { accountId, appId };
 }
 
@@ -128,21 +118,24 @@ export function webhooksRoutes(): Hono<AppEnv> {
       enabled: body.enabled ?? true,
     };
     return c.json(
-      { success: true, data: webhookJson(await createWebhook(ctx.db, accountId, appId, fields)) },
+      {
+        success: true,
+        data: webhookJson(await ctx.store.webhooks.create(accountId, appId, fields)),
+      },
       201,
     );
   });
 
   r.get(base, async (c) => {
     const { accountId, appId } = await requireApp(c);
-    const rows = await listWebhooks(c.get('ctx').db, accountId, appId);
+    const rows = await c.get('ctx').store.webhooks.list(accountId, appId);
     return c.json({ success: true, data: rows.map(webhookJson) });
   });
 
   r.get(`${base}/:webhook_id`, async (c) => {
     const { accountId, appId } = await requireApp(c);
     const id = webhookIdParam(c);
-    const w = await findWebhook(c.get('ctx').db, accountId, appId, id);
+    const w = await c.get('ctx').store.webhooks.find(accountId, appId, id);
     if (!w) throw notFound(`webhook '${id}'`);
     return c.json({ success: true, data: webhookJson(w) });
   });
@@ -152,9 +145,9 @@ export function webhooksRoutes(): Hono<AppEnv> {
     const { accountId, appId } = await requireApp(c);
     const id = webhookIdParam(c);
     const body = await readJsonBody(c, webhookRequestSchema, ctx.config.maxApiBodyBytes);
-    if (!(await findWebhook(ctx.db, accountId, appId, id))) throw notFound(`webhook '${id}'`);
+    if (!(await ctx.store.webhooks.find(accountId, appId, id))) throw notFound(`webhook '${id}'`);
     await checkUrl(c, body.url);
-    const w = await updateWebhook(ctx.db, accountId, appId, id, {
+    const w = await ctx.store.webhooks.update(accountId, appId, id, {
       name: body.name,
       url: body.url,
       events: unique(body.events),
@@ -171,9 +164,9 @@ export function webhooksRoutes(): Hono<AppEnv> {
     const body = await readJsonBody(c, webhookPatchSchema, ctx.config.maxApiBodyBytes, {
       allowEmpty: true,
     });
-    if (!(await findWebhook(ctx.db, accountId, appId, id))) throw notFound(`webhook '${id}'`);
+    if (!(await ctx.store.webhooks.find(accountId, appId, id))) throw notFound(`webhook '${id}'`);
     if (body.url !== undefined) await checkUrl(c, body.url);
-    const w = await updateWebhook(ctx.db, accountId, appId, id, {
+    const w = await ctx.store.webhooks.update(accountId, appId, id, {
       name: body.name,
       url: body.url,
       events: body.events ? unique(body.events) : undefined,
@@ -186,7 +179,7 @@ export function webhooksRoutes(): Hono<AppEnv> {
   r.delete(`${base}/:webhook_id`, async (c) => {
     const { accountId, appId } = await requireApp(c);
     const id = webhookIdParam(c);
-    const w = await deleteWebhook(c.get('ctx').db, accountId, appId, id);
+    const w = await c.get('ctx').store.webhooks.delete(accountId, appId, id);
     if (!w) throw notFound(`webhook '${id}'`);
     return c.json({ success: true, data: webhookJson(w) });
   });
@@ -205,8 +198,8 @@ export function webhooksRoutes(): Hono<AppEnv> {
       throw badRequest('status', `expected pending, delivered or failed, got '${status}'`);
     }
     const page = parsePage(c.req.query('page_no'), c.req.query('per_page'));
-    if (!(await findWebhook(ctx.db, accountId, appId, id))) throw notFound(`webhook '${id}'`);
-    const { rows, total } = await listDeliveries(ctx.db, id, {
+    if (!(await ctx.store.webhooks.find(accountId, appId, id))) throw notFound(`webhook '${id}'`);
+    const { rows, total } = await ctx.store.webhooks.deliveries(id, {
       status,
       offset: page.offset,
       limit: page.perPage,

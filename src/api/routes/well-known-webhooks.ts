@@ -13,7 +13,7 @@ export function wellKnownWebhooksRoutes(): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get('/.well-known/webhooks.json', async (c) => {
     const ctx = c.get('ctx');
-    const key = await signingKeyCache(ctx.db, ctx.dialect).current();
+    const key = await signingKeyCache(ctx.store).current();
     c.header('cache-control', 'public, max-age=60');
     return c.json({ success: true, data: { publicKey: key.publicKeyPem }, message: '' });
   });

@@ -1,8 +1,6 @@
 /** `peer-report delete-participant`: erases a person's data (participant records, peers, telemetry). */
 import { Command } from 'commander';
 import { dataOption, openConfiguredStore } from '../store-option.ts';
-import { findApp } from '../../store/apps.ts';
-import { eraseParticipants } from '../../store/participant-erasure.ts';
 
 /** The `delete-participant` command. */
 export function deleteParticipantCommand(): Command {
@@ -21,14 +19,12 @@ export function deleteParticipantCommand(): Command {
     .action(async (opts) => {
       if ((opts.participant === undefined) === (opts.customParticipantId === undefined))
         throw new Error('give exactly one of --participant and --custom-participant-id');
-      const db = await openConfiguredStore({ data: opts.data });
+      const store = await openConfiguredStore({ data: opts.data });
       try {
-        if (!(await findApp(db.db, opts.account, opts.app)))
+        if (!(await store.apps.find(opts.account, opts.app)))
           throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
         const scope = { accountId: String(opts.account), appId: String(opts.app) };
-        const result = await eraseParticipants(
-          db.db,
-          db.dialect,
+        const result = await store.participants.erase(
           opts.participant !== undefined
             ? { ...scope, participantIds: [String(opts.participant)] }
             : { ...scope, customParticipantId: String(opts.customParticipantId) },
@@ -38,7 +34,7 @@ export function deleteParticipantCommand(): Command {
           `${JSON.stringify({ participant_ids: result.participantIds, peer_ids: result.peerIds, deleted_rows: result.deleted })}\n`,
         );
       } finally {
-        await db.close();
+        await store.close();
       }
     });
 }

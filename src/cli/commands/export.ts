@@ -7,7 +7,6 @@
  * stderr (`next_cursor=<c>`), to resume with `--cursor`.
  */
 import { Command } from 'commander';
-import { findApp } from '../../store/apps.ts';
 import { dataOption, openConfiguredStore } from '../store-option.ts';
 import { ExportParamError, parseExportParams } from '../../export/export-params.ts';
 import { exportPeerPages, exportText } from '../../export/export-peers.ts';
@@ -56,18 +55,13 @@ export function exportCommand(): Command {
           });
         throw err;
       }
-      const db = await openConfiguredStore({ data: opts.data });
+      const store = await openConfiguredStore({ data: opts.data });
       let lastCursor = opts.cursor;
       let rows = 0;
       try {
-        if (!(await findApp(db.db, opts.account, opts.app)))
+        if (!(await store.apps.find(opts.account, opts.app)))
           throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
-        const pages = exportPeerPages(
-          db.db,
-          db.dialect,
-          { accountId: opts.account, appId: opts.app },
-          params,
-        );
+        const pages = exportPeerPages(store, { accountId: opts.account, appId: opts.app }, params);
         let pageRows = 0;
         let pageCursor: string | undefined;
         const text = exportText(pages, params, (page) => {
@@ -88,7 +82,7 @@ export function exportCommand(): Command {
       } finally {
         // Even after a failure: what was written ends at this cursor, so a rerun with it continues exactly there.
         process.stderr.write(`rows=${rows}\tnext_cursor=${lastCursor ?? ''}\n`);
-        await db.close();
+        await store.close();
       }
     });
 }

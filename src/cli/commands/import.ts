@@ -8,7 +8,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { importDump, type ImportResult } from '../../import/import-dump.ts';
-import { findApp } from '../../store/apps.ts';
 import { dataOption, openConfiguredStore } from '../store-option.ts';
 
 /** The tab-separated line of one created peer. */
@@ -43,14 +42,14 @@ export function importCommand(): Command {
     )
     .addOption(dataOption())
     .action(async (file: string, opts) => {
-      const db = await openConfiguredStore({ data: opts.data });
+      const store = await openConfiguredStore({ data: opts.data });
       try {
-        if (!(await findApp(db.db, opts.account, opts.app)))
+        if (!(await store.apps.find(opts.account, opts.app)))
           throw new Error(`--app: no app '${opts.app}' in account '${opts.account}'`);
         const title = opts.title ?? `Imported ${file.split('/').pop()}`;
         const result = await importDump(
           {
-            ...db,
+            store,
             config: {
               keepFullIp:
                 Boolean(opts.keepFullIp) ||
@@ -68,7 +67,7 @@ export function importCommand(): Command {
         }
         for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
       } finally {
-        await db.close();
+        await store.close();
       }
     });
 }

@@ -7,23 +7,19 @@
 import cluster from 'node:cluster';
 import { Command } from 'commander';
 import { startServer } from '../../server/start-server.ts';
-import { openDatabase } from '../../store/open-database.ts';
+import { openStore } from '../../store/open-store.ts';
 import { loadConfig, type ServerConfig } from '../../config.ts';
 
 async function runWorker(config: ServerConfig): Promise<void> {
   const server = await startServer(config);
-  const where =
-    server.database.dialect === 'sqlite'
-      ? ` ${server.database.location}`
-      : ` ${server.database.location}`;
+  const where = ` ${server.store.location}`;
   // The line tells where the socket is bound; the URL is where a client on this machine reaches it.
   const listening = `http://${server.boundTo}`;
   const local = server.url === listening ? '' : `; local URL ${server.url}`;
-  if (cluster.isWorker)
-    process.send?.({ listening, local, where, dialect: server.database.dialect });
+  if (cluster.isWorker) process.send?.({ listening, local, where, dialect: server.store.name });
   else
     console.log(
-      `peer-report listening on ${listening} (store: ${server.database.dialect}${where}${local})`,
+      `peer-report listening on ${listening} (store: ${server.store.name}${where}${local})`,
     );
   const stop = async () => {
     await server.close();
@@ -36,7 +32,7 @@ async function runWorker(config: ServerConfig): Promise<void> {
 async function runPrimary(config: ServerConfig): Promise<void> {
   const { workers } = config;
   // Migrate once, before any worker opens the database.
-  await (await openDatabase(config)).close();
+  await (await openStore(config)).close();
   let stopping = false;
   let announced = false;
   const fork = () => {

@@ -1,26 +1,17 @@
 /** `peer-report token create | list | revoke`: API tokens of an account. */
 import { Command, Option } from 'commander';
-import type { openDatabase } from '../../store/open-database.ts';
+import type { Store } from '../../store/store.ts';
 import { dataOption, openConfiguredStore } from '../store-option.ts';
-import {
-  createApiToken,
-  listApiTokens,
-  revokeApiToken,
-  type ApiTokenListing,
-  type TokenPermission,
-} from '../../store/api-tokens.ts';
+import { type ApiTokenListing, type TokenPermission } from '../../store/api-tokens.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { iso } from '../../util/time.ts';
 
-async function withDatabase<T>(
-  dataDir: string,
-  fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
-): Promise<T> {
-  const db = await openConfiguredStore({ data: dataDir });
+async function withDatabase<T>(dataDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openConfiguredStore({ data: dataDir });
   try {
-    return await fn(db);
+    return await fn(store);
   } finally {
-    await db.close();
+    await store.close();
   }
 }
 
@@ -77,8 +68,8 @@ export function tokenCommand(): Command {
           );
         expiresAt = Date.now() + ms;
       }
-      const created = await withDatabase(opts.data, (db) =>
-        createApiToken(db.db, account, opts.permission as TokenPermission, opts.name, expiresAt),
+      const created = await withDatabase(opts.data, (store) =>
+        store.tokens.create(account, opts.permission as TokenPermission, opts.name, expiresAt),
       );
       process.stdout.write(`${created.token}\n`);
     });
@@ -92,7 +83,7 @@ export function tokenCommand(): Command {
     .addOption(dataOption())
     .action(async (opts) => {
       const account = opts.account === undefined ? undefined : checkAccount(String(opts.account));
-      const tokens = await withDatabase(opts.data, (db) => listApiTokens(db.db, account));
+      const tokens = await withDatabase(opts.data, (store) => store.tokens.list(account));
       if (opts.json) process.stdout.write(`${JSON.stringify(tokens)}\n`);
       else for (const t of tokens) process.stdout.write(`${listingLine(t)}\n`);
     });
@@ -104,7 +95,7 @@ export function tokenCommand(): Command {
     .argument('<id>', 'token id')
     .addOption(dataOption())
     .action(async (id: string, opts) => {
-      const revoked = await withDatabase(opts.data, (db) => revokeApiToken(db.db, id));
+      const revoked = await withDatabase(opts.data, (store) => store.tokens.revoke(id));
       if (!revoked) throw new Error(`no token with id '${id}'`);
       process.stdout.write(`${listingLine(revoked)}\n`);
     });

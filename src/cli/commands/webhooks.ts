@@ -5,19 +5,16 @@
  * `/.well-known/webhooks.json` serves it.
  */
 import { Command } from 'commander';
-import type { openDatabase } from '../../store/open-database.ts';
+import type { Store } from '../../store/store.ts';
 import { dataOption, openConfiguredStore } from '../store-option.ts';
 import { ensureSigningKey, rotateSigningKey } from '../../webhooks/signing-key.ts';
 
-async function withDatabase<T>(
-  dataDir: string,
-  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
-): Promise<T> {
-  const db = await openConfiguredStore({ data: dataDir });
+async function withDatabase<T>(dataDir: string, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openConfiguredStore({ data: dataDir });
   try {
-    return await work(db);
+    return await work(store);
   } finally {
-    await db.close();
+    await store.close();
   }
 }
 
@@ -31,7 +28,7 @@ export function webhooksCommand(): Command {
     )
     .addOption(dataOption())
     .action(async (opts: { data: string }) => {
-      const key = await withDatabase(opts.data, (db) => rotateSigningKey(db.db, db.dialect));
+      const key = await withDatabase(opts.data, (store) => rotateSigningKey(store));
       process.stdout.write(
         key.publicKeyPem.endsWith('\n') ? key.publicKeyPem : `${key.publicKeyPem}\n`,
       );
@@ -41,7 +38,7 @@ export function webhooksCommand(): Command {
     .description('print the current public key (PEM), making the key pair if there is none yet')
     .addOption(dataOption())
     .action(async (opts: { data: string }) => {
-      const key = await withDatabase(opts.data, (db) => ensureSigningKey(db.db, db.dialect));
+      const key = await withDatabase(opts.data, (store) => ensureSigningKey(store));
       process.stdout.write(
         key.publicKeyPem.endsWith('\n') ? key.publicKeyPem : `${key.publicKeyPem}\n`,
       );

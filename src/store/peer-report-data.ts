@@ -3,16 +3,16 @@
  * token of another tenant can never reach another account's peer.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Database, PeersTable } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
-import { readQualityChunks, type StoredChunk } from '../store/quality-chunks-read.ts';
-import { readLastSamples } from '../store/stream-last-samples.ts';
+import type { Database, PeersTable } from './schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+import { readQualityChunks, type StoredChunk } from './quality-chunks-read.ts';
+import { readLastSamples } from './stream-last-samples.ts';
 import {
   storedQualityAggregates,
   type QualityAggregates,
 } from '../analytics/quality-aggregates.ts';
-import type { ReportFilter } from './report-filters.ts';
-import { peerDiagnosis } from '../store/peer-diagnosis.ts';
+
+import { peerDiagnosis } from './peer-diagnosis.ts';
 import type { DiagnosisReport } from '../analytics/diagnosis/engine.ts';
 
 /** Raw rows of one peer. */
@@ -101,7 +101,7 @@ export async function loadPeerData(
   accountId: string,
   appId: string,
   peerId: string,
-  sections: ReadonlySet<ReportFilter>,
+  sections: ReadonlySet<string>,
   options: { diagnosis?: boolean; liveDiagnosisRefreshMs?: number } = {},
 ): Promise<PeerReportData | undefined> {
   const peer = await db

@@ -5,7 +5,7 @@
  * those, not the rows, were the cost of a 20-sample batch (66–83 µs of server
  * CPU per sample, a single process taking ~8k samples/s).
  *
- * The decisions and rows are those of the per-batch path (batch-rows.ts), and
+ * The decisions and rows are those of the per-batch path (the ingest's BatchRules), and
  * so are the outcomes; the uncommon cases take the per-batch path inside the
  * same transaction: a peer with two batches in the group (the second derives
  * from the first's states), a closed peer, a batch with late samples, and a
@@ -13,40 +13,13 @@
  * stored ones.
  */
 import { sql, type Insertable, type Transaction } from 'kysely';
-import type { Database, QualityChunksTable, StreamStateTable } from '../store/schema.ts';
-import { upsertCandidatePairs } from '../store/candidate-pair-upsert.ts';
-import type { TelemetryBatch } from '../model/telemetry.ts';
-import type { DerivedChunks } from './derive-stream-chunks.ts';
-import {
-  batchAcceptance,
-  candidatePairRows,
-  deviceRows,
-  eventRows,
-  pcMetadataRows,
-  peerSpanChange,
-  peerUpdateOf,
-  sameStates,
-  type PeerForBatch,
-} from './batch-rows.ts';
+import type { Database, QualityChunksTable, StreamStateTable } from '../schema.ts';
+import { upsertCandidatePairs } from '../candidate-pair-upsert.ts';
+import type { PeerForBatch } from '../stored-stream-types.ts';
+import type { BatchJob, BatchOutcome, BatchRules } from '../telemetry-write-types.ts';
 
-/** What the group write needs of a queued batch. */
-export interface GroupJob {
-  peerId: string;
-  participantId: string;
-  batch: Omit<TelemetryBatch, 'samples'> & { samples?: TelemetryBatch['samples'] };
-  receivedAt: number;
-  /** Derived before the transaction; absent when the batch has no samples. */
-  pre?: DerivedChunks;
-  /** Set here: the stream states written (for the writer's state cache). */
-  written?: StreamStateTable[];
-}
-
-/** The outcome of one batch (as batch-writer's BatchOutcome). */
-export type GroupOutcome =
-  | { status: 'stored'; samples: number; skipped: number }
-  | { status: 'duplicate' }
-  | { status: 'peer_closed' }
-  | { status: 'unknown_peer' };
+type GroupJob = BatchJob;
+type GroupOutcome = BatchOutcome;
 
 /** Rows per multi-row INSERT (PostgreSQL binds at most 65,535 parameters; a chunk row has 12). */
 const ROWS_PER_INSERT = 2_000;
@@ -60,6 +33,7 @@ type Tx = Transaction<Database>;
 export async function writeGroupPostgres<J extends GroupJob>(
   tx: Tx,
   jobs: J[],
+  rules: BatchRules<J>,
   perBatch: (job: J) => Promise<GroupOutcome>,
 ): Promise<GroupOutcome[]> {
   const outcomes: (GroupOutcome | undefined)[] = new Array(jobs.length);
@@ -83,7 +57,7 @@ export async function writeGroupPostgres<J extends GroupJob>(
     }
     const simple =
       perPeer.get(job.peerId) === 1 &&
-      batchAcceptance(peer, job.receivedAt) !== 'closed' &&
+      rules.acceptance(peer, job.receivedAt) !== 'closed' &&
       (job.pre ? job.pre.late.length === 0 : !job.batch.samples?.length);
     (simple ? fast : slow).push(i);
   });
@@ -103,14 +77,14 @@ export async function writeGroupPostgres<J extends GroupJob>(
       const pre = jobs[i].pre!;
       const keys = new Set(pre.keys);
       const stored = (byPeer.get(jobs[i].peerId) ?? []).filter((t) => keys.has(t.stream_key));
-      if (!sameStates(pre.known, stored)) {
+      if (!rules.sameStates(pre.known, stored)) {
         fast.splice(fast.indexOf(i), 1);
         slow.push(i);
       }
     }
   }
 
-  if (fast.length > 0) await writeFast(tx, jobs, fast, peers, outcomes);
+  if (fast.length > 0) await writeFast(tx, jobs, fast, peers, outcomes, rules);
   for (const i of slow) outcomes[i] = await perBatch(jobs[i]);
   return outcomes as GroupOutcome[];
 }
@@ -121,6 +95,7 @@ async function writeFast(
   fast: number[],
   peers: Map<string, PeerForBatch>,
   outcomes: (GroupOutcome | undefined)[],
+  rules: BatchRules,
 ): Promise<void> {
   const inserted = await sql<{ peer_id: string }>`
     INSERT INTO peer_batches (peer_id, account_id, batch_id, received_at)
@@ -141,8 +116,8 @@ async function writeFast(
 
   const updates = stored.map((i) => {
     const job = jobs[i];
-    const late = batchAcceptance(peers.get(job.peerId)!, job.receivedAt) === 'late';
-    const u = peerUpdateOf(job.batch, job.receivedAt, late);
+    const late = rules.acceptance(peers.get(job.peerId)!, job.receivedAt) === 'late';
+    const u = rules.peerUpdate(job.batch, job.receivedAt, late);
     for (const k of Object.keys(u))
       if (!PEER_UPDATE_COLUMNS.has(k)) throw new Error(`unexpected peer column ${k}`);
     return u;
@@ -164,13 +139,13 @@ async function writeFast(
 
   const rowsOf = <R>(f: (b: GroupJob['batch'], peerId: string, account: string) => R[]): R[] =>
     stored.flatMap((i) => f(jobs[i].batch, jobs[i].peerId, peers.get(jobs[i].peerId)!.account_id));
-  for (const part of slices(rowsOf(eventRows)))
+  for (const part of slices(rowsOf(rules.events)))
     await tx.insertInto('peer_events').values(part).execute();
-  for (const part of slices(rowsOf(deviceRows)))
+  for (const part of slices(rowsOf(rules.devices)))
     await tx.insertInto('device_updates').values(part).execute();
-  for (const part of slices(rowsOf(pcMetadataRows)))
+  for (const part of slices(rowsOf(rules.pcMetadata)))
     await tx.insertInto('pc_metadata').values(part).execute();
-  for (const part of slices(rowsOf(candidatePairRows))) await upsertCandidatePairs(tx, part);
+  for (const part of slices(rowsOf(rules.candidatePairs))) await upsertCandidatePairs(tx, part);
 
   const chunks: Insertable<QualityChunksTable>[] = [];
   const states: StreamStateTable[] = [];
@@ -212,7 +187,7 @@ async function writeFast(
     const job = jobs[i];
     if (!job.pre) continue;
     const peer = peers.get(job.peerId)!;
-    const span = peerSpanChange(
+    const span = rules.spanChange(
       peer,
       job.pre.chunks as { first_ts: number; last_ts: number }[],
       job.receivedAt,

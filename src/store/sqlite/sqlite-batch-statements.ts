@@ -10,9 +10,9 @@
  * both take their rows from ingest/batch-rows.ts.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ChunkEdge, ChunkHead, KnownState, PeerForBatch } from './stored-stream-types.ts';
+import type { ChunkEdge, ChunkHead, KnownState, PeerForBatch } from '../stored-stream-types.ts';
 import type { Insertable } from 'kysely';
-import type { QualityChunksTable, StreamStateTable } from './schema.ts';
+import type { QualityChunksTable, StreamStateTable } from '../schema.ts';
 
 type Row = Record<string, unknown>;
 

@@ -8,9 +8,9 @@
  * stale peers time out.
  */
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
-import { closePeer } from '../store/peer-lifecycle.ts';
+import type { Database } from './schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+import { closePeer } from './peer-lifecycle.ts';
 
 /** Leave reason of a peer closed by the cap. */
 export const SUPERSEDED_REASON = 'superseded';

@@ -1,0 +1,39 @@
+/**
+ * What differs between the backends, as methods each backend folder supplies (sqlite/, postgres/), in the way
+ * Kysely keeps one folder per dialect: the shared query modules of src/store call these instead of checking a
+ * dialect name.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+import type { StoreDialect } from './store-dialect.ts';
+import type { ForUpdate } from './telemetry-batch-write.ts';
+import type { BatchJob, BatchOutcome, BatchRules } from './telemetry-write-types.ts';
+
+/** One backend's capabilities. */
+export interface DialectAdapter {
+  /** The backend's name, for display and for the query modules not yet moved to adapter methods. */
+  readonly name: StoreDialect;
+  /** Locks the rows `query` reads until the commit (`FOR UPDATE`), where the backend has row locks. */
+  lockRowsForUpdate<Q extends ForUpdate>(query: Q): Q;
+  /**
+   * Serialises transactions that take the lock `name` until their commit, between processes (PostgreSQL: an
+   * advisory lock per schema; SQLite: nothing, the write transaction itself is exclusive).
+   */
+  lockNamed(tx: Transaction<Database>, name: string): Promise<void>;
+  /** Writes a group of telemetry batches in a transaction of its own (the live ingest's group commit). */
+  writeTelemetryGroup<J extends BatchJob>(
+    db: Kysely<Database>,
+    jobs: J[],
+    rules: BatchRules<J>,
+  ): Promise<BatchOutcome[]>;
+  /** The same write inside a transaction the caller holds (an import's unit of work). */
+  writeTelemetryIn<J extends BatchJob>(
+    tx: Transaction<Database>,
+    jobs: J[],
+    rules: BatchRules<J>,
+  ): Promise<BatchOutcome[]>;
+  /** Group transactions in flight at once, given the configured number. */
+  concurrentGroups(configured: number): number;
+  /** Whether a process may cache peers' stream states between batches. */
+  readonly cachesStreamStates: boolean;
+}
