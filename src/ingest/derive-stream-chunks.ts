@@ -4,8 +4,6 @@
  * sample, serialised once as the JSON the report splices in, plus packed
  * metric columns for the aggregates.
  */
-import type { Insertable } from 'kysely';
-import type { QualityChunksTable, StreamStateTable } from '../store/schema.ts';
 import type { StreamSample } from '../model/telemetry.ts';
 import { streamKey } from '../model/telemetry.ts';
 import { deriveInterval } from '../analytics/stream-interval.ts';
@@ -13,7 +11,7 @@ import { withCarriedCounters } from '../analytics/carry-counters.ts';
 import { packMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 
-import type { DerivedChunks, KnownState } from '../store/stored-stream-types.ts';
+import type { DerivedChunks, KnownState, NewChunkRow } from '../store/stored-stream-types.ts';
 
 export type { DerivedChunks, KnownState };
 

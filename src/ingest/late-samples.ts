@@ -19,14 +19,18 @@
  * baseline of a rejoin can be there), and a sample before the first chunk when
  * that chunk did not start the stream (its first row has a baseline).
  */
-import type { Insertable } from 'kysely';
 import type { StreamSample } from '../model/telemetry.ts';
-import type { QualityChunksTable } from '../store/schema.ts';
 import { deriveInterval } from '../analytics/stream-interval.ts';
 import { withCarriedCounters } from '../analytics/carry-counters.ts';
 import { packMetricRows, unpackMetricRows } from '../analytics/metric-packing.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
-import type { ChunkEdge, ChunkHead, GapFill, GapGroup } from '../store/stored-stream-types.ts';
+import type {
+  ChunkEdge,
+  ChunkHead,
+  GapFill,
+  GapGroup,
+  NewChunkRow,
+} from '../store/stored-stream-types.ts';
 
 export type { ChunkEdge, ChunkHead, GapFill, GapGroup };
 

@@ -42,7 +42,6 @@ export interface KyselyStoreParts {
   destroy(): Promise<void>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
 
 /** Builds the store of `parts`. */

@@ -40,7 +40,6 @@ import type { readQualityChunks } from './quality-chunks-read.ts';
 import type { TelemetryVerbs } from './telemetry-write-types.ts';
 import type { StoreDialect } from './store-dialect.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => unknown;
 /** A store function `f(db, ...rest)` as a verb `(...rest)`. */
 export type Verb<F extends Fn> = F extends (db: never, ...rest: infer R) => infer O

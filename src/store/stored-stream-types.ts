@@ -71,3 +71,6 @@ export interface GapFill {
   chunk: Insertable<QualityChunksTable>;
   next: { id: number; rows_json: Buffer; metrics: Buffer };
 }
+
+/** A quality chunk row as written (its id is assigned by the database). */
+export type NewChunkRow = Insertable<QualityChunksTable>;

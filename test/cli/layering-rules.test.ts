@@ -36,11 +36,33 @@ test('storage importing ingest, report or api code fails the lint', async () => 
   }
 });
 
+test('a database driver, the query builder or store internals outside src/store fail the lint', async () => {
+  for (const [file, spec] of [
+    ['src/api/example.ts', 'kysely'],
+    ['src/cli/example.ts', 'better-sqlite3'],
+    ['src/report/example.ts', 'pg'],
+    ['src/ingest/example.ts', '../store/sqlite/sqlite-adapter.ts'],
+    ['src/server/example.ts', '../store/store-internals.ts'],
+    ['src/export/example.ts', '../store/postgres/open-postgres.ts'],
+    ['src/analytics/example.ts', 'kysely'],
+  ]) {
+    const errors = await importErrors(file, `import { x } from '${spec}';\nexport const y = x;\n`);
+    assert.equal(
+      errors.length,
+      1,
+      `${file} importing ${spec} should be refused, got ${JSON.stringify(errors)}`,
+    );
+  }
+});
+
 test('imports down the layers pass the lint', async () => {
   for (const [file, spec] of [
     ['src/ingest/example.ts', '../store/schema.ts'],
     ['src/report/example.ts', '../analytics/quality-aggregates.ts'],
     ['src/store/example.ts', '../analytics/quality-aggregates.ts'],
+    ['src/store/example.ts', 'kysely'],
+    ['src/api/example.ts', '../store/open-store.ts'],
+    ['src/ingest/example.ts', '../store/store.ts'],
   ]) {
     const errors = await importErrors(file, `import { x } from '${spec}';\nexport const y = x;\n`);
     assert.deepEqual(errors, [], `${file} importing ${spec} should be allowed`);
