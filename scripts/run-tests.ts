@@ -27,7 +27,14 @@ function findTests(dir: string): string[] {
 }
 
 /** Folders whose tests touch storage and so run on both backends. */
-const STORAGE_SUITES = ['test/api', 'test/storage', 'test/sessions', 'test/import', 'test/ingest'];
+const STORAGE_SUITES = [
+  'test/api',
+  'test/storage',
+  'test/sessions',
+  'test/import',
+  'test/ingest',
+  'test/store',
+];
 
 const totals = { pass: 0, fail: 0, skipped: 0 };
 

@@ -56,11 +56,11 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
   // `f(db, ...rest)` and `f(db, dialect, ...rest)` as verbs.
   const bind =
     <F extends Fn>(f: F) =>
-    (...rest: unknown[]) =>
+    async (...rest: unknown[]) =>
       f(open(), ...rest);
   const bindD =
     <F extends Fn>(f: F) =>
-    (...rest: unknown[]) =>
+    async (...rest: unknown[]) =>
       f(open(), dialect, ...rest);
 
   const joinInTransaction = async (
@@ -75,7 +75,7 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
   };
   const bindA =
     <F extends Fn>(f: F) =>
-    (...rest: unknown[]) =>
+    async (...rest: unknown[]) =>
       f(open(), adapter, ...rest);
 
   const unitOf = (tx: Transaction<Database>): StoreUnit => ({
@@ -116,7 +116,7 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
       erase: bindD(eraseParticipants),
     },
     peers: {
-      join: (participant, fields) =>
+      join: async (participant, fields) =>
         open()
           .transaction()
           .execute((tx) => joinInTransaction(tx, participant, fields)),
@@ -136,8 +136,8 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
       closeTimedOut: bindD(closeTimedOutPeers),
     },
     telemetry: {
-      streamStates: (peerId, keys) => loadStreamStates(open(), peerId, keys),
-      writeGroup: (jobs, rules) => adapter.writeTelemetryGroup(open(), jobs, rules),
+      streamStates: async (peerId, keys) => loadStreamStates(open(), peerId, keys),
+      writeGroup: async (jobs, rules) => adapter.writeTelemetryGroup(open(), jobs, rules),
       concurrentGroups: (configured) => adapter.concurrentGroups(configured),
       cachesStreamStates: adapter.cachesStreamStates,
     },
@@ -148,7 +148,7 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
       storeBody: bind(storeReportBody),
     },
     sessions: {
-      list: (q) => sessions.listSessions(open(), q, dialect),
+      list: async (q) => sessions.listSessions(open(), q, dialect),
       find: bind(sessions.findSession),
       liveMinutes: bind(sessions.liveMinutes),
       peers: bind(sessions.sessionPeers),
@@ -191,7 +191,7 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
       selectedPairs: bind(pages.selectedPairs),
       qualityChunks: bindD(readQualityChunks),
     },
-    unitOfWork: (work) =>
+    unitOfWork: async (work) =>
       open()
         .transaction()
         .execute((tx) => work(unitOf(tx))),
