@@ -35,6 +35,7 @@ import {
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { restAfterWork, yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 import { lockSessionVerdicts, storeFinishedPeerQuality } from './finished-peer-quality.ts';
+import { lockRows } from './row-locks.ts';
 
 /**
  * A live peer's chunks are merged only once they are this old: until then a
@@ -160,7 +161,7 @@ async function mergeRun(
 ): Promise<number> {
   return db.transaction().execute(async (tx) => {
     let lock = tx.selectFrom('peers').select('chunks_compacted_at').where('id', '=', peerId);
-    if (dialect === 'postgres') lock = lock.forUpdate();
+    lock = lockRows(dialect, lock);
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.chunks_compacted_at !== null) return 0;
     const chunks = await readQualityChunks(tx, dialect, peerId, { ids });
@@ -259,7 +260,7 @@ export async function compactPeerChunks(
       .selectFrom('peers')
       .select(['chunks_compacted_at', 'status'])
       .where('id', '=', peerId);
-    if (dialect === 'postgres') lock = lock.forUpdate();
+    lock = lockRows(dialect, lock);
     const current = await lock.executeTakeFirst();
     if (!current || current.chunks_compacted_at !== null || current.status === 'live') return;
     // A finished peer's aggregates and diagnosis no longer change: computed once, here, from the metric

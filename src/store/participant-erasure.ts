@@ -16,6 +16,7 @@ import { sql } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { closePeer, refreshSessionCounts } from './peer-lifecycle.ts';
+import { lockRows } from './row-locks.ts';
 
 /** The per-peer tables, children before the `peers` row. */
 export const PER_PEER_TABLES = [
@@ -89,7 +90,7 @@ export async function eraseParticipants(
       .select(['id', 'session_id', 'status'])
       .where('participant_id', 'in', participantIds)
       .orderBy('id');
-    if (dialect === 'postgres') peersQuery = peersQuery.forUpdate();
+    peersQuery = lockRows(dialect, peersQuery);
     const peers = await peersQuery.execute();
     for (const p of peers)
       if (p.status === 'live') await closePeer(tx, dialect, p.id, now, 'erased');

@@ -14,6 +14,7 @@ import type { StoreDialect } from './store-dialect.ts';
 import type { ParticipantRecord } from './participants.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
 import { recordPeerJoin, recordPeerLeave } from '../webhooks/outbox.ts';
+import { lockRows } from './row-locks.ts';
 
 type Tx = Transaction<Database> | Kysely<Database>;
 
@@ -38,7 +39,7 @@ export async function joinPeer(
 ): Promise<JoinedPeer> {
   const now = Date.now();
   let lockMeeting = tx.selectFrom('meetings').select('id').where('id', '=', participant.meeting_id);
-  if (dialect === 'postgres') lockMeeting = lockMeeting.forUpdate();
+  lockMeeting = lockRows(dialect, lockMeeting);
   await lockMeeting.executeTakeFirst();
 
   // Lock the live session too: a concurrent close of its last peer (another
@@ -51,7 +52,7 @@ export async function joinPeer(
     .where('meeting_id', '=', participant.meeting_id)
     .where('status', '=', 'LIVE')
     .orderBy('created_at', 'desc');
-  if (dialect === 'postgres') findSession = findSession.forUpdate();
+  findSession = lockRows(dialect, findSession);
   let session = await findSession.executeTakeFirst();
   const startsSession = !session;
   if (!session && fields.previousPeerId)
@@ -243,11 +244,11 @@ export async function closePeer(
     .selectFrom('peers')
     .select(['id', 'session_id', 'status', 'joined_at', 'last_seen_at'])
     .where('id', '=', peerId);
-  if (dialect === 'postgres') q = q.forUpdate();
+  q = lockRows(dialect, q);
   const peer = await q.executeTakeFirst();
   if (!peer || peer.status !== 'live') return false;
   let lockSession = tx.selectFrom('sessions').select('id').where('id', '=', peer.session_id);
-  if (dialect === 'postgres') lockSession = lockSession.forUpdate();
+  lockSession = lockRows(dialect, lockSession);
   await lockSession.executeTakeFirst();
   // The peer left no earlier than its last stored sample (a client clock ahead of the server's, a leave
   // dated before the last batch): its identity times enclose its telemetry.
@@ -324,7 +325,7 @@ export async function closeTimedOutPeers(
     const done = await db.transaction().execute(async (tx) => {
       // Re-check under the lock: a batch may have arrived since the scan.
       let q = tx.selectFrom('peers').select(['status', 'last_seen_at']).where('id', '=', p.id);
-      if (dialect === 'postgres') q = q.forUpdate();
+      q = lockRows(dialect, q);
       const cur = await q.executeTakeFirst();
       if (!cur || cur.status !== 'live' || cur.last_seen_at >= now - timeoutMs) return false;
       return closePeer(tx, dialect, p.id, cur.last_seen_at, 'timeout');

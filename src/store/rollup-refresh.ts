@@ -14,6 +14,7 @@ import type { StoreDialect } from './store-dialect.ts';
 import { staleRollupPeers } from './quality-rollups.ts';
 import { lockSessionVerdicts, storeFinishedPeerQuality } from './finished-peer-quality.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
+import { lockRows } from './row-locks.ts';
 
 /** How long after its rollup a peer is still checked for late telemetry (late batches arrive within seconds). */
 export const STALE_ROLLUP_WINDOW_MS = 30 * 60_000;
@@ -37,7 +38,7 @@ export async function refreshPeerRollup(
       .selectFrom('peers')
       .select(['status', 'chunks_compacted_at'])
       .where('id', '=', peerId);
-    if (dialect === 'postgres') lock = lock.forUpdate();
+    lock = lockRows(dialect, lock);
     const peer = await lock.executeTakeFirst();
     if (!peer || peer.status !== 'left' || peer.chunks_compacted_at === null) return;
     await storeFinishedPeerQuality(tx, dialect, peerId, Math.max(now, Date.now()), {

@@ -2,12 +2,13 @@
 import { sql } from 'kysely';
 import type { DialectAdapter } from '../dialect-adapter.ts';
 import { writeBatch } from '../telemetry-batch-write.ts';
+import { lockRows } from '../row-locks.ts';
 import { writeGroupPostgres } from './postgres-group-write.ts';
 
 /** The PostgreSQL adapter. */
 export const postgresAdapter: DialectAdapter = {
   name: 'postgres',
-  lockRowsForUpdate: (query) => query.forUpdate(),
+  lockRowsForUpdate: (query) => lockRows('postgres', query),
   lockNamed: async (tx, name) => {
     await sql`select pg_advisory_xact_lock(hashtext(${name} || ' ' || coalesce(current_schema(), '')))`.execute(
       tx,

@@ -7,6 +7,7 @@ import type { DialectAdapter } from '../dialect-adapter.ts';
 import type { BatchJob, BatchOutcome, BatchRules } from '../telemetry-write-types.ts';
 import { SqliteBatchStatements } from './sqlite-batch-statements.ts';
 import { writeBatchSqlite } from './sqlite-group-write.ts';
+import { lockRows } from '../row-locks.ts';
 
 /** The SQLite adapter of the connection `sqlite` (the one under the store's Kysely). */
 export function sqliteAdapter(sqlite: BetterSqlite3.Database): DialectAdapter {
@@ -22,7 +23,7 @@ export function sqliteAdapter(sqlite: BetterSqlite3.Database): DialectAdapter {
   }
   return {
     name: 'sqlite',
-    lockRowsForUpdate: (query) => query,
+    lockRowsForUpdate: (query) => lockRows('sqlite', query),
     lockNamed: async () => {},
     // Holding Kysely's connection keeps its other queries (joins, reports) off it meanwhile.
     writeTelemetryGroup: (db, jobs, rules) => db.connection().execute(() => write(jobs, rules)),
