@@ -39,6 +39,7 @@ export const MONOTONIC_COUNTERS: readonly NumericKey[] = [
   'quality_limitation_resolution_changes',
   'retransmitted_bytes',
   'fec_packets',
+  'fec_packets_discarded',
   // Diffed for the interval's RTT: backwards means the stream's counters restarted.
   'total_rtt_s',
   'rtt_measurements',

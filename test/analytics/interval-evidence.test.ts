@@ -42,6 +42,7 @@ describe('interval evidence: video consumer', () => {
     retransmitted_packets: 8,
     retransmitted_bytes: 9000,
     fec_packets: 2,
+    fec_packets_discarded: 1,
     freeze_count: 0,
     total_freezes_duration_s: 0,
     remote_peer_id: 'peer-A',
@@ -58,6 +59,7 @@ describe('interval evidence: video consumer', () => {
       retransmitted_packets: 35,
       retransmitted_bytes: 40_000,
       fec_packets: 6,
+      fec_packets_discarded: 4,
       freeze_count: 2,
       total_freezes_duration_s: 0.75,
     }),
@@ -76,14 +78,17 @@ describe('interval evidence: video consumer', () => {
         r.retransmitted_packets,
         r.retransmitted_bytes,
         r.fec_packets_received,
+        r.fec_packets_discarded,
         r.freeze_count,
         r.freeze_duration_ms,
       ],
-      ['pc-7', 'peer-A', 'peer-A', 30, 2, 0, 27, 31_000, 4, 2, 750],
+      ['pc-7', 'peer-A', 'peer-A', 30, 2, 0, 27, 31_000, 4, 3, 2, 750],
     );
+    const m = rows[1].metrics;
     assert.deepEqual(
-      [rows[1].metrics.nk, rows[1].metrics.rx, rows[1].metrics.fc, rows[1].metrics.fd],
-      [30, 27, 2, 750],
+      [m.nk, m.pli, m.fir, m.rx, m.rxb, m.fec, m.fecd, m.fc, m.fd],
+      [30, 2, 0, 27, 31_000, 4, 3, 2, 750],
+      'the stored metric row carries the same repair counters',
     );
     assert.equal(
       r.available_outgoing_bitrate_kbps,
@@ -120,6 +125,7 @@ describe('interval evidence: video consumer', () => {
       'retransmitted_packets',
       'retransmitted_bytes',
       'fec_packets_received',
+      'fec_packets_discarded',
       'freeze_count',
       'freeze_duration_ms',
       'remote_peer_id',
