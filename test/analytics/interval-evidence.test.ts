@@ -305,3 +305,22 @@ describe('interval evidence: producer bandwidth', () => {
     assert.equal(r.row.available_outgoing_bitrate_kbps, 500);
   });
 });
+
+describe('received loss over the stream own packets (W3C: packetsReceived includes retransmissions)', () => {
+  it('RTX packets (repairs and bandwidth probes) are taken out of the base: 30 lost of 301 own packets is 9 %, not 1.9 %', () => {
+    // The measured shape (scenario suite, 10 %-lossy P2P video): 1,556 received of which 1,255 RTX, 30 lost.
+    const [, r] = deriveAll([
+      sample(0, { packets: 0, packets_lost: 0, retransmitted_packets: 0, bytes: 0 }),
+      sample(1, { packets: 1556, packets_lost: 30, retransmitted_packets: 1255, bytes: 1e6 }),
+    ]);
+    assert.equal(r.row.loss_pct, 9.063);
+    assert.equal(r.metrics.loss, 9.06);
+  });
+  it('without a retransmission count (no RTX) the base stays every packet received', () => {
+    const [, r] = deriveAll([
+      sample(0, { packets: 0, packets_lost: 0, bytes: 0 }),
+      sample(1, { packets: 90, packets_lost: 10, bytes: 1e5 }),
+    ]);
+    assert.equal(r.row.loss_pct, 10);
+  });
+});
