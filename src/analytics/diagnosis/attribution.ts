@@ -130,7 +130,7 @@ function limitedOverMost(s: DiagnosisStream, range: { start: number; end: number
   for (let k = firstAfter(s.intervals, range.start - 1); k < s.intervals.length; k++) {
     const i = s.intervals[k];
     if (i.t > range.end) break;
-    const v = bandwidthSignal(i);
+    const v = bandwidthSignal(i, s.medium === 'video');
     if (v === undefined) continue;
     judged++;
     limited += v;

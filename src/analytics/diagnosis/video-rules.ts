@@ -94,9 +94,11 @@ function lossOfPicture(
  *   above the target (the target follows the estimate), and the stream sending at least half its
  *   target (not application-limited). Chrome says `none` here
  *   when the encoder cannot step its picture down any more and drops frames instead.
+ * The starved signal is for camera video only (`camera`): Vonage's need is fitted on camera pictures at
+ * 30 fps, and a screen share sends large pictures at a few frames per second by design.
  * Exported for the mesh attribution, which reads it on the peer's other connections.
  */
-export function bandwidthSignal(i: DiagnosisInterval): number | undefined {
+export function bandwidthSignal(i: DiagnosisInterval, camera = true): number | undefined {
   if (i.packets === 0) return undefined; // nothing sent (paused, muted): no picture to limit
   if (i.limitation === 'bandwidth') return 1;
   if (
@@ -107,7 +109,7 @@ export function bandwidthSignal(i: DiagnosisInterval): number | undefined {
   )
     return 1;
   const px = pixels(i);
-  if (i.targetKbps !== undefined && px !== undefined && i.bitrateBps !== undefined) {
+  if (camera && i.targetKbps !== undefined && px !== undefined && i.bitrateBps !== undefined) {
     const need = videoNeedKbps(px);
     if (
       i.targetKbps < LIMITATION.starvedShareOfNeed * need &&
@@ -129,7 +131,8 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
   const first = stream.intervals.find((i) => (i.packets ?? 0) > 0);
   if (!first) return [];
   const notBefore = intervalStart(first) + LIMITATION.rampUpMs;
-  const limited = bandwidthSignal;
+  const camera = stream.medium === 'video';
+  const limited = (i: DiagnosisInterval) => bandwidthSignal(i, camera);
   const found = findEpisodes(stream.intervals, limited, {
     enter: 1,
     exit: 1,

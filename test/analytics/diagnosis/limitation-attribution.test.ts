@@ -204,3 +204,24 @@ describe('a starved encoder that Chrome does not call limited', () => {
     assert.match(onB[0].attribution.reason, /without an issue of their own/);
   });
 });
+
+describe('the starved-encoder signal is for camera video only', () => {
+  it('a 1080p screen share sending its 1 Mbit/s target under a 1.5 Mbit/s estimate is not limited', () => {
+    const s = stream(
+      'pc|producer|7',
+      'send',
+      'screenshare',
+      intervals(50, () => ({
+        limitation: 'other',
+        width: 1920,
+        height: 1080,
+        fps: 5,
+        availableOutgoingKbps: 1500,
+        targetKbps: 1000,
+        bitrateBps: 900_000,
+      })),
+      { topology: 'sfu' },
+    );
+    assert.deepEqual(diagnoseOwn(peer([s])).issues, []);
+  });
+});
