@@ -159,8 +159,8 @@ function uplinkAtFault(
  * "This peer's downlink" needs the streams of every sender (at least two) to degrade together *while their
  * senders were clean*. `attributeOwn` counted the degraded senders from this peer's data alone; here a degraded
  * sender whose own reports show its uplink at fault at the time is taken out (its stream's trouble has its own
- * cause). Returns how many senders with data remain and whether they still number at least two (they all
- * degraded, or `attributeOwn` would not have said own_downlink).
+ * cause). Returns whether the senders left still number at least two (they all degraded, or `attributeOwn`
+ * would not have said own_downlink), and the peers taken out.
  */
 function downlinkStillShown(
   issue: Issue,
