@@ -9,7 +9,11 @@
  * - throughput: a backlog of events for one webhook, then for four, timed from
  *   the first to the last arrival (one webhook is sent to strictly in order,
  *   one request at a time);
- * - ingest impact: the ingest run of `ingest-report` alone, then the same run
+ * - rsa: the CPU of one RSA-2048 signature (the scheme's bound), in this process;
+ * - fixed load (the target's measurement, bench/webhook-fixed-load.ts): ingest at
+ *   a fixed offered load, alone and while 1,000 events/s are recorded and
+ *   delivered, alternating in one run: server CPU and batch latency;
+ * - ingest impact (saturated, context): the ingest run of `ingest-report` alone, then the same run
  *   while a backlog of events is delivered at full speed (the worst case:
  *   delivery as fast as it goes, not only 1,000/s); compared by samples/s;
  *   once with delivery in the ingest process, once in a process of its own.
@@ -23,6 +27,8 @@ import { ingestRun } from './ingest-report.ts';
 import { openDatabase, type OpenDatabase } from '../src/store/open-database.ts';
 import { createWebhook } from '../src/store/webhooks.ts';
 import { participantBody } from '../src/webhooks/event-payloads.ts';
+import { fixedLoadImpact } from './webhook-fixed-load.ts';
+import { rsaSignBound } from './rsa-sign-bound.ts';
 
 /** A receiver that answers 200 and counts distinct event ids. */
 async function startReceiver() {
@@ -171,8 +177,10 @@ export async function benchWebhookDelivery() {
     // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the delivering server.
     ...(process.env.BENCH_NODE_FLAGS ? { BENCH_NODE_FLAGS: process.env.BENCH_NODE_FLAGS } : {}),
   };
-  // `BENCH_WEBHOOK_PARTS=throughput` skips the (long) ingest-impact runs.
-  const parts = (process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,impact').split(',');
+  // Parts: `throughput` (delivery alone, full speed), `rsa` (the signing bound, in this process), `fixed-load`
+  // (ingest at a fixed offered load with and without 1,000 events/s delivered: the target's measurement),
+  // `impact` (saturating ingest with a backlog delivered at full speed: context; long).
+  const parts = (process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,rsa,fixed-load,impact').split(',');
   const s = await startBenchServer(env);
   const rx = await startReceiver();
   const db = await openDatabase({ dataDir: s.dataDir, databaseUrl: env.DATABASE_URL });
@@ -213,7 +221,19 @@ export async function benchWebhookDelivery() {
     const fourWebhooks = await throughput(hooks, 2_500);
     console.error('webhook-delivery: four webhooks', JSON.stringify(fourWebhooks));
 
-    if (!parts.includes('impact')) return { throughput: { oneWebhook, fourWebhooks } };
+    const rsa = parts.includes('rsa') ? rsaSignBound(body) : undefined;
+    if (rsa) console.error('webhook-delivery: RSA signing bound', JSON.stringify(rsa));
+    const fixedLoad = parts.includes('fixed-load')
+      ? await fixedLoadImpact(s, db, hooks[0], rx, body, {
+          peers: Number(process.env.BENCH_WEBHOOK_PEERS ?? 200),
+          batchIntervalMs: Number(process.env.BENCH_WEBHOOK_BATCH_INTERVAL_MS ?? 2_000),
+          phaseSeconds: Number(process.env.BENCH_WEBHOOK_PHASE_SECONDS ?? 20),
+          eventsPerSecond: Number(process.env.BENCH_WEBHOOK_EVENTS_PER_SECOND ?? 1_000),
+          enqueueEveryMs: Number(process.env.BENCH_WEBHOOK_ENQUEUE_MS ?? 1_000),
+        })
+      : undefined;
+    if (!parts.includes('impact'))
+      return { throughput: { oneWebhook, fourWebhooks }, rsa, fixedLoad };
     const sameProcess = await ingestImpact(s, db, hooks[0], rx);
     // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
     const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
@@ -237,6 +257,8 @@ export async function benchWebhookDelivery() {
     }
     return {
       throughput: { oneWebhook, fourWebhooks },
+      rsa,
+      fixedLoad,
       ingestImpact: { sameProcess, separateProcess },
     };
   } finally {
