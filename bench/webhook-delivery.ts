@@ -2,10 +2,12 @@
  * Issue 17 target: webhook delivery at ≥ 1,000 events/s to a local receiver
  * on 2 cores, without slowing ingest by more than 10 %.
  *
+ * The receiver runs in a child process of its own (its answers must not wait
+ * on this process's load generation).
  * The server runs in its own process (delivery on, loopback targets allowed).
  * Events are written straight into its outbox (the rows a join's transaction
- * writes, with a real `meeting.participantJoined` body), and a receiver in
- * this process answers 200 and counts them.
+ * writes, with a real `meeting.participantJoined` body), and the receiver
+ * answers 200 and counts them.
  * - throughput: a backlog of events for one webhook, then for four, timed from
  *   the first to the last arrival (one webhook is sent to strictly in order,
  *   one request at a time);
@@ -18,8 +20,8 @@
  *   delivery as fast as it goes, not only 1,000/s); compared by samples/s;
  *   once with delivery in the ingest process, once in a process of its own.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startBenchServer, round, processCpuSeconds, type BenchServer } from './support.ts';
 import { spawnServerProcess } from '../test/support/server-process.ts';
@@ -30,34 +32,40 @@ import { participantBody } from '../src/webhooks/event-payloads.ts';
 import { fixedLoadImpact } from './webhook-fixed-load.ts';
 import { rsaSignBound } from './rsa-sign-bound.ts';
 
-/** A receiver that answers 200 and counts distinct event ids. */
+/**
+ * A receiver that answers 200 and counts distinct event ids, in a child process
+ * (bench/webhook-receiver-child.ts): this process also generates the ingest load.
+ */
 async function startReceiver() {
-  const seen = new Set<string>();
-  let first = 0;
-  let last = 0;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const now = performance.now();
-      if (seen.size === 0) first = now;
-      seen.add(`${req.headers['rtk-webhook-id']} ${req.headers['rtk-uuid']}`);
-      last = now;
-      res.writeHead(200).end();
-    });
+  const child = fork(fileURLToPath(new URL('./webhook-receiver-child.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  let gen = 0;
+  let state = { count: 0, first: 0, last: 0 };
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.on(
+      'message',
+      (m: { port?: number; gen?: number; count: number; first: number; last: number }) => {
+        if (m.port !== undefined) resolve(m.port);
+        else if (m.gen === gen) state = m;
+      },
+    );
+  });
+  // The count lags by up to 50 ms (the child reports it periodically).
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    count: () => seen.size,
-    span: () => (last - first) / 1000,
+    url: `http://127.0.0.1:${port}/hook`,
+    count: () => state.count,
+    span: () => (state.last - state.first) / 1000,
     reset() {
-      seen.clear();
-      first = last = 0;
+      gen++;
+      state = { count: 0, first: 0, last: 0 };
+      child.send({ reset: gen });
     },
     close: () =>
       new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
+        child.once('exit', () => r());
+        child.send({ exit: true });
       }),
   };
 }

@@ -94,9 +94,9 @@ export async function fixedLoadImpact(
       if (stop) return;
       const at = performance.now();
       const url = `${s.url}/ingest/v1/peers/${p.peerId}/batches`;
-      const r = await post(url, p.token, b.body).catch((e: NodeJS.ErrnoException) =>
-        e.code === 'ECONNRESET' ? post(url, p.token, b.body) : Promise.reject(e),
-      );
+      // A kept-alive connection the server just closed ("socket hang up"): sent again, as the collector does
+      // (batches are idempotent by id).
+      const r = await post(url, p.token, b.body).catch(() => post(url, p.token, b.body));
       if (r.status !== 200) throw new Error(`ingest failed ${r.status}: ${r.text.slice(0, 200)}`);
       sent.push({ at, ms: performance.now() - at, samples: b.samples });
       due += opts.batchIntervalMs;
