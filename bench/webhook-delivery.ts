@@ -181,6 +181,8 @@ export async function benchWebhookDelivery() {
     PEER_REPORT_WEBHOOK_ALLOW_PRIVATE: 'loopback',
     PEER_REPORT_WEBHOOK_POLL_MS: '50',
     PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000',
+    // The fixed-load peers are created long before their last batch on a busy machine: they must not time out.
+    PEER_REPORT_PEER_TIMEOUT_MS: '3600000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the delivering server.
     ...(process.env.BENCH_NODE_FLAGS ? { BENCH_NODE_FLAGS: process.env.BENCH_NODE_FLAGS } : {}),
