@@ -189,6 +189,7 @@ export async function benchWebhookDelivery() {
   };
   // Parts: `throughput` (delivery alone, full speed), `rsa` (the signing bound, in this process), `fixed-load`
   // (ingest at a fixed offered load with and without 1,000 events/s delivered: the target's measurement),
+  // `fixed-load-separate` (the same with delivery in a second process on the same store),
   // `impact` (saturating ingest with a backlog delivered at full speed: context; long).
   const parts = (process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,rsa,fixed-load,impact').split(',');
   const s = await startBenchServer(env);
@@ -233,42 +234,58 @@ export async function benchWebhookDelivery() {
 
     const rsa = parts.includes('rsa') ? rsaSignBound(body) : undefined;
     if (rsa) console.error('webhook-delivery: RSA signing bound', JSON.stringify(rsa));
+    const fixedOpts = {
+      peers: Number(process.env.BENCH_WEBHOOK_PEERS ?? 200),
+      batchIntervalMs: Number(process.env.BENCH_WEBHOOK_BATCH_INTERVAL_MS ?? 2_000),
+      phaseSeconds: Number(process.env.BENCH_WEBHOOK_PHASE_SECONDS ?? 20),
+      eventsPerSecond: Number(process.env.BENCH_WEBHOOK_EVENTS_PER_SECOND ?? 1_000),
+      enqueueEveryMs: Number(process.env.BENCH_WEBHOOK_ENQUEUE_MS ?? 1_000),
+    };
     const fixedLoad = parts.includes('fixed-load')
-      ? await fixedLoadImpact(s, db, hooks[0], rx, body, {
-          peers: Number(process.env.BENCH_WEBHOOK_PEERS ?? 200),
-          batchIntervalMs: Number(process.env.BENCH_WEBHOOK_BATCH_INTERVAL_MS ?? 2_000),
-          phaseSeconds: Number(process.env.BENCH_WEBHOOK_PHASE_SECONDS ?? 20),
-          eventsPerSecond: Number(process.env.BENCH_WEBHOOK_EVENTS_PER_SECOND ?? 1_000),
-          enqueueEveryMs: Number(process.env.BENCH_WEBHOOK_ENQUEUE_MS ?? 1_000),
-        })
+      ? await fixedLoadImpact(s, db, hooks[0], rx, body, fixedOpts)
+      : undefined;
+
+    /** Runs `f` against an ingest server that does not deliver (`PEER_REPORT_WEBHOOK_DELIVER=0`) and a second process on the same store that does. */
+    const withSeparateDeliverer = async <T>(
+      f: (si: BenchServer, dbi: OpenDatabase, hook: string) => Promise<T>,
+    ): Promise<T> => {
+      const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
+      const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
+      const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
+      try {
+        const hook = (
+          await createWebhook(dbi.db, si.accountId, si.appId, {
+            name: 'bench',
+            url: `${rx.url}?sep`,
+            events: ['meeting.participantJoined'],
+            enabled: true,
+          })
+        ).id;
+        return await f(si, dbi, hook);
+      } finally {
+        await dbi.close();
+        await deliverer.stop();
+        await si.stop();
+      }
+    };
+    // The same fixed load with delivery in a process of its own (the ingest process's CPU is then ingest only).
+    const fixedLoadSeparate = parts.includes('fixed-load-separate')
+      ? await withSeparateDeliverer((si, dbi, hook) =>
+          fixedLoadImpact(si, dbi, hook, rx, body, fixedOpts),
+        )
       : undefined;
     if (!parts.includes('impact'))
-      return { throughput: { oneWebhook, fourWebhooks }, rsa, fixedLoad };
+      return { throughput: { oneWebhook, fourWebhooks }, rsa, fixedLoad, fixedLoadSeparate };
     const sameProcess = await ingestImpact(s, db, hooks[0], rx);
     // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
-    const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
-    const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
-    const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
-    let separateProcess;
-    try {
-      const hook = (
-        await createWebhook(dbi.db, si.accountId, si.appId, {
-          name: 'bench',
-          url: `${rx.url}?sep`,
-          events: ['meeting.participantJoined'],
-          enabled: true,
-        })
-      ).id;
-      separateProcess = await ingestImpact(si, dbi, hook, rx);
-    } finally {
-      await dbi.close();
-      await deliverer.stop();
-      await si.stop();
-    }
+    const separateProcess = await withSeparateDeliverer((si, dbi, hook) =>
+      ingestImpact(si, dbi, hook, rx),
+    );
     return {
       throughput: { oneWebhook, fourWebhooks },
       rsa,
       fixedLoad,
+      fixedLoadSeparate,
       ingestImpact: { sameProcess, separateProcess },
     };
   } finally {
