@@ -186,6 +186,10 @@ export async function benchWebhookDelivery() {
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the delivering server.
     ...(process.env.BENCH_NODE_FLAGS ? { BENCH_NODE_FLAGS: process.env.BENCH_NODE_FLAGS } : {}),
+    // e.g. `normal`: whether the commit's fsync on the server's main thread is what holds delivery back.
+    ...(process.env.PEER_REPORT_SQLITE_SYNCHRONOUS
+      ? { PEER_REPORT_SQLITE_SYNCHRONOUS: process.env.PEER_REPORT_SQLITE_SYNCHRONOUS }
+      : {}),
   };
   // Parts: `throughput` (delivery alone, full speed), `rsa` (the signing bound, in this process), `fixed-load`
   // (ingest at a fixed offered load with and without 1,000 events/s delivered: the target's measurement),
