@@ -2,20 +2,26 @@
  * Issue 17 target: webhook delivery at ≥ 1,000 events/s to a local receiver
  * on 2 cores, without slowing ingest by more than 10 %.
  *
+ * The receiver runs in a child process of its own (its answers must not wait
+ * on this process's load generation).
  * The server runs in its own process (delivery on, loopback targets allowed).
  * Events are written straight into its outbox (the rows a join's transaction
- * writes, with a real `meeting.participantJoined` body), and a receiver in
- * this process answers 200 and counts them.
+ * writes, with a real `meeting.participantJoined` body), and the receiver
+ * answers 200 and counts them.
  * - throughput: a backlog of events for one webhook, then for four, timed from
  *   the first to the last arrival (one webhook is sent to strictly in order,
  *   one request at a time);
- * - ingest impact: the ingest run of `ingest-report` alone, then the same run
+ * - rsa: the CPU of one RSA-2048 signature (the scheme's bound), in this process;
+ * - fixed load (the target's measurement, bench/webhook-fixed-load.ts): ingest at
+ *   a fixed offered load, alone and while 1,000 events/s are recorded and
+ *   delivered, alternating in one run: server CPU and batch latency;
+ * - ingest impact (saturated, context): the ingest run of `ingest-report` alone, then the same run
  *   while a backlog of events is delivered at full speed (the worst case:
  *   delivery as fast as it goes, not only 1,000/s); compared by samples/s;
  *   once with delivery in the ingest process, once in a process of its own.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startBenchServer, round, processCpuSeconds, type BenchServer } from './support.ts';
 import { spawnServerProcess } from '../test/support/server-process.ts';
@@ -23,35 +29,43 @@ import { ingestRun } from './ingest-report.ts';
 import { openDatabase, type OpenDatabase } from '../src/store/open-database.ts';
 import { createWebhook } from '../src/store/webhooks.ts';
 import { participantBody } from '../src/webhooks/event-payloads.ts';
+import { fixedLoadImpact } from './webhook-fixed-load.ts';
+import { rsaSignBound } from './rsa-sign-bound.ts';
 
-/** A receiver that answers 200 and counts distinct event ids. */
+/**
+ * A receiver that answers 200 and counts distinct event ids, in a child process
+ * (bench/webhook-receiver-child.ts): this process also generates the ingest load.
+ */
 async function startReceiver() {
-  const seen = new Set<string>();
-  let first = 0;
-  let last = 0;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const now = performance.now();
-      if (seen.size === 0) first = now;
-      seen.add(`${req.headers['rtk-webhook-id']} ${req.headers['rtk-uuid']}`);
-      last = now;
-      res.writeHead(200).end();
-    });
+  const child = fork(fileURLToPath(new URL('./webhook-receiver-child.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  let gen = 0;
+  let state = { count: 0, first: 0, last: 0 };
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.on(
+      'message',
+      (m: { port?: number; gen?: number; count: number; first: number; last: number }) => {
+        if (m.port !== undefined) resolve(m.port);
+        else if (m.gen === gen) state = m;
+      },
+    );
+  });
+  // The count lags by up to 50 ms (the child reports it periodically).
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    count: () => seen.size,
-    span: () => (last - first) / 1000,
+    url: `http://127.0.0.1:${port}/hook`,
+    count: () => state.count,
+    span: () => (state.last - state.first) / 1000,
     reset() {
-      seen.clear();
-      first = last = 0;
+      gen++;
+      state = { count: 0, first: 0, last: 0 };
+      child.send({ reset: gen });
     },
     close: () =>
       new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
+        child.once('exit', () => r());
+        child.send({ exit: true });
       }),
   };
 }
@@ -167,12 +181,21 @@ export async function benchWebhookDelivery() {
     PEER_REPORT_WEBHOOK_ALLOW_PRIVATE: 'loopback',
     PEER_REPORT_WEBHOOK_POLL_MS: '50',
     PEER_REPORT_MERGE_LIVE_EVERY_MS: '86400000',
+    // The fixed-load peers are created long before their last batch on a busy machine: they must not time out.
+    PEER_REPORT_PEER_TIMEOUT_MS: '3600000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the delivering server.
     ...(process.env.BENCH_NODE_FLAGS ? { BENCH_NODE_FLAGS: process.env.BENCH_NODE_FLAGS } : {}),
+    // e.g. `normal`: whether the commit's fsync on the server's main thread is what holds delivery back.
+    ...(process.env.PEER_REPORT_SQLITE_SYNCHRONOUS
+      ? { PEER_REPORT_SQLITE_SYNCHRONOUS: process.env.PEER_REPORT_SQLITE_SYNCHRONOUS }
+      : {}),
   };
-  // `BENCH_WEBHOOK_PARTS=throughput` skips the (long) ingest-impact runs.
-  const parts = (process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,impact').split(',');
+  // Parts: `throughput` (delivery alone, full speed), `rsa` (the signing bound, in this process), `fixed-load`
+  // (ingest at a fixed offered load with and without 1,000 events/s delivered: the target's measurement),
+  // `fixed-load-separate` (the same with delivery in a second process on the same store),
+  // `impact` (saturating ingest with a backlog delivered at full speed: context; long).
+  const parts = (process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,rsa,fixed-load,impact').split(',');
   const s = await startBenchServer(env);
   const rx = await startReceiver();
   const db = await openDatabase({ dataDir: s.dataDir, databaseUrl: env.DATABASE_URL });
@@ -213,30 +236,60 @@ export async function benchWebhookDelivery() {
     const fourWebhooks = await throughput(hooks, 2_500);
     console.error('webhook-delivery: four webhooks', JSON.stringify(fourWebhooks));
 
-    if (!parts.includes('impact')) return { throughput: { oneWebhook, fourWebhooks } };
+    const rsa = parts.includes('rsa') ? rsaSignBound(body) : undefined;
+    if (rsa) console.error('webhook-delivery: RSA signing bound', JSON.stringify(rsa));
+    const fixedOpts = {
+      peers: Number(process.env.BENCH_WEBHOOK_PEERS ?? 200),
+      batchIntervalMs: Number(process.env.BENCH_WEBHOOK_BATCH_INTERVAL_MS ?? 2_000),
+      phaseSeconds: Number(process.env.BENCH_WEBHOOK_PHASE_SECONDS ?? 20),
+      eventsPerSecond: Number(process.env.BENCH_WEBHOOK_EVENTS_PER_SECOND ?? 1_000),
+      enqueueEveryMs: Number(process.env.BENCH_WEBHOOK_ENQUEUE_MS ?? 1_000),
+    };
+    const fixedLoad = parts.includes('fixed-load')
+      ? await fixedLoadImpact(s, db, hooks[0], rx, body, fixedOpts)
+      : undefined;
+
+    /** Runs `f` against an ingest server that does not deliver (`PEER_REPORT_WEBHOOK_DELIVER=0`) and a second process on the same store that does. */
+    const withSeparateDeliverer = async <T>(
+      f: (si: BenchServer, dbi: OpenDatabase, hook: string) => Promise<T>,
+    ): Promise<T> => {
+      const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
+      const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
+      const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
+      try {
+        const hook = (
+          await createWebhook(dbi.db, si.accountId, si.appId, {
+            name: 'bench',
+            url: `${rx.url}?sep`,
+            events: ['meeting.participantJoined'],
+            enabled: true,
+          })
+        ).id;
+        return await f(si, dbi, hook);
+      } finally {
+        await dbi.close();
+        await deliverer.stop();
+        await si.stop();
+      }
+    };
+    // The same fixed load with delivery in a process of its own (the ingest process's CPU is then ingest only).
+    const fixedLoadSeparate = parts.includes('fixed-load-separate')
+      ? await withSeparateDeliverer((si, dbi, hook) =>
+          fixedLoadImpact(si, dbi, hook, rx, body, fixedOpts),
+        )
+      : undefined;
+    if (!parts.includes('impact'))
+      return { throughput: { oneWebhook, fourWebhooks }, rsa, fixedLoad, fixedLoadSeparate };
     const sameProcess = await ingestImpact(s, db, hooks[0], rx);
     // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
-    const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
-    const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
-    const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
-    let separateProcess;
-    try {
-      const hook = (
-        await createWebhook(dbi.db, si.accountId, si.appId, {
-          name: 'bench',
-          url: `${rx.url}?sep`,
-          events: ['meeting.participantJoined'],
-          enabled: true,
-        })
-      ).id;
-      separateProcess = await ingestImpact(si, dbi, hook, rx);
-    } finally {
-      await dbi.close();
-      await deliverer.stop();
-      await si.stop();
-    }
+    const separateProcess = await withSeparateDeliverer((si, dbi, hook) =>
+      ingestImpact(si, dbi, hook, rx),
+    );
     return {
       throughput: { oneWebhook, fourWebhooks },
+      rsa,
+      fixedLoad,
+      fixedLoadSeparate,
       ingestImpact: { sameProcess, separateProcess },
     };
   } finally {

@@ -2,7 +2,7 @@
  * The diagnosis evidence of one interval of one stream, added to its report
  * row and metric row (see docs/quality-model.md, "Diagnosis evidence"): which
  * connection and remote peer the stream belongs to, how much repair went on
- * (NACK, PLI, FIR, retransmissions, FEC), what the receiver suffered anyway
+ * (NACK, PLI, FIR, retransmissions, FEC received and discarded), what the receiver suffered anyway
  * (freezes, concealment), what the sender's bandwidth estimate and encoder
  * target were, and packets counted lost earlier that arrived after all.
  *
@@ -68,6 +68,7 @@ export const EVIDENCE_ROW_KEYS = [
   'retransmitted_packets',
   'retransmitted_bytes',
   'fec_packets_received',
+  'fec_packets_discarded',
   'freeze_count',
   'freeze_duration_ms',
   'concealed_samples_pct',
@@ -88,6 +89,8 @@ export interface IntervalEvidence {
   retransmitted_bytes: number | undefined;
   /** Consumer only. */
   fec_packets_received: number | undefined;
+  /** Consumer only: FEC packets received whose repair was not used (nothing to repair, or too late). */
+  fec_packets_discarded: number | undefined;
   /** Video consumer only. */
   freeze_count: number | undefined;
   freeze_duration_ms: number | undefined;
@@ -133,6 +136,7 @@ export function intervalEvidence(
     retransmitted_packets: counterDelta(cur, base, 'retransmitted_packets'),
     retransmitted_bytes: counterDelta(cur, base, 'retransmitted_bytes'),
     fec_packets_received: consumer ? counterDelta(cur, base, 'fec_packets') : undefined,
+    fec_packets_discarded: consumer ? counterDelta(cur, base, 'fec_packets_discarded') : undefined,
     freeze_count: !audio && consumer ? counterDelta(cur, base, 'freeze_count') : undefined,
     freeze_duration_ms: freezeS === undefined ? undefined : Math.round(freezeS * 1000),
     concealed_samples_pct: concealedPct,

@@ -167,6 +167,11 @@ export function intervalRows(
     ab: evidence.available_outgoing_bitrate_kbps,
     tb: evidence.target_bitrate_kbps,
     te: evidence.track_ended === true ? 1 : undefined,
+    pli: evidence.pli_count,
+    fir: evidence.fir_count,
+    rxb: evidence.retransmitted_bytes,
+    fec: evidence.fec_packets_received,
+    fecd: evidence.fec_packets_discarded,
   };
 
   return { row, metrics };

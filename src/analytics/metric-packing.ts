@@ -30,11 +30,17 @@ const COLUMNS_V1 = [
   'fb',
   'cr',
 ] as const;
-/** Version 2 appends the diagnosis evidence (interval-evidence.ts); version 1 chunks still decode (those columns absent). */
-const COLUMNS = [...COLUMNS_V1, 'nk', 'rx', 'rp', 'fc', 'fd', 'cs', 'ab', 'tb', 'te'] as const;
-const FORMAT_VERSION = 2;
-/** Column count of each format version this build reads. */
-const COLUMN_COUNTS: Record<number, number> = { 1: COLUMNS_V1.length, 2: COLUMNS.length };
+/** Version 2 appends the diagnosis evidence (interval-evidence.ts). */
+const COLUMNS_V2 = [...COLUMNS_V1, 'nk', 'rx', 'rp', 'fc', 'fd', 'cs', 'ab', 'tb', 'te'] as const;
+/** Version 3 appends the rest of the repair counters: PLI, FIR, retransmitted bytes, FEC received and discarded. */
+const COLUMNS = [...COLUMNS_V2, 'pli', 'fir', 'rxb', 'fec', 'fecd'] as const;
+const FORMAT_VERSION = 3;
+/** Column count of each format version this build reads (older chunks decode with the later columns absent). */
+const COLUMN_COUNTS: Record<number, number> = {
+  1: COLUMNS_V1.length,
+  2: COLUMNS_V2.length,
+  3: COLUMNS.length,
+};
 const QL_CODES: Record<string, number> = { b: 1, c: 2, o: 3 };
 const QL_NAMES = [undefined, 'b', 'c', 'o'] as const;
 
@@ -110,6 +116,11 @@ export function unpackMetricRows(bytes: Uint8Array, into: MetricRow[] = []): Met
       ab: col(27, i),
       tb: col(28, i),
       te: col(29, i) as 1 | undefined,
+      pli: col(30, i),
+      fir: col(31, i),
+      rxb: col(32, i),
+      fec: col(33, i),
+      fecd: col(34, i),
     });
   }
   return into;

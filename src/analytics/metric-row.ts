@@ -63,4 +63,13 @@ export interface MetricRow {
   tb?: number;
   /** 1 when the stream's track had ended. */
   te?: 1;
+  /** PLI and FIR in the interval (sent by a consumer, received by a producer); `fb` is NACK + PLI + FIR. */
+  pli?: number;
+  fir?: number;
+  /** Retransmitted payload bytes in the interval (sent by a producer, received by a consumer). */
+  rxb?: number;
+  /** Consumer: FEC packets received in the interval. */
+  fec?: number;
+  /** Consumer: FEC packets received whose repair was not used (nothing to repair, or too late). */
+  fecd?: number;
 }

@@ -17,8 +17,10 @@
  * `packets`, `packets_lost` (net of `packets_repaired`, never below 0),
  * `packets_repaired`, `loss_avg`, `loss_max`, `mos_avg`, `rtt_avg`,
  * `jitter_avg`, `jitter_buffer_avg`, `bitrate_kbps` (Σ bytes × 8 / Σ d),
- * `nack_count`, `retransmitted_packets`, `freeze_count`, `freeze_duration_ms`
- * (sums), `concealed_samples_pct_avg`, `available_outgoing_bitrate_kbps`
+ * `nack_count`, `pli_count`, `fir_count`, `retransmitted_packets`,
+ * `retransmitted_bytes`, `fec_packets_received`, `fec_packets_discarded`,
+ * `freeze_count`, `freeze_duration_ms` (sums; absent when no interval has the
+ * counter), `concealed_samples_pct_avg`, `available_outgoing_bitrate_kbps`
  * (`{avg, min}`), `target_bitrate_kbps_avg`, `no_media_s` (time of the
  * intervals that carried no packet) and `track_ended` (the track ended at
  * some point). Counts are sums of per-interval deltas.
@@ -74,6 +76,11 @@ function figures(rows: readonly MetricRow[]): Record<string, unknown> {
   let rx = NaN;
   let fc = NaN;
   let fd = NaN;
+  let pli = NaN;
+  let fir = NaN;
+  let rxb = NaN;
+  let fec = NaN;
+  let fecd = NaN;
   const loss = new Stat();
   const mos = new Stat();
   const rtt = new Stat();
@@ -103,6 +110,11 @@ function figures(rows: readonly MetricRow[]): Record<string, unknown> {
     if (r.rx !== undefined) rx = (rx === rx ? rx : 0) + r.rx;
     if (r.fc !== undefined) fc = (fc === fc ? fc : 0) + r.fc;
     if (r.fd !== undefined) fd = (fd === fd ? fd : 0) + r.fd;
+    if (r.pli !== undefined) pli = (pli === pli ? pli : 0) + r.pli;
+    if (r.fir !== undefined) fir = (fir === fir ? fir : 0) + r.fir;
+    if (r.rxb !== undefined) rxb = (rxb === rxb ? rxb : 0) + r.rxb;
+    if (r.fec !== undefined) fec = (fec === fec ? fec : 0) + r.fec;
+    if (r.fecd !== undefined) fecd = (fecd === fecd ? fecd : 0) + r.fecd;
     if (r.te === 1) ended = true;
     loss.add(r.loss);
     mos.add(r.mos);
@@ -132,6 +144,11 @@ function figures(rows: readonly MetricRow[]): Record<string, unknown> {
   if (byteSeconds > 0) out.bitrate_kbps = round((bytes * 8) / byteSeconds / 1000, 2);
   if (nk === nk) out.nack_count = nk;
   if (rx === rx) out.retransmitted_packets = rx;
+  if (pli === pli) out.pli_count = pli;
+  if (fir === fir) out.fir_count = fir;
+  if (rxb === rxb) out.retransmitted_bytes = rxb;
+  if (fec === fec) out.fec_packets_received = fec;
+  if (fecd === fecd) out.fec_packets_discarded = fecd;
   if (fc === fc) out.freeze_count = fc;
   if (fd === fd) out.freeze_duration_ms = fd;
   put(out, 'concealed_samples_pct_avg', cs.avg(2));

@@ -70,6 +70,8 @@ export const streamSampleSchema = z.object({
   /** `retransmittedBytesSent` (producer) or `retransmittedBytesReceived` (consumer), cumulative. */
   retransmitted_bytes: nonNeg.optional(),
   fec_packets: nonNeg.optional(),
+  /** Consumer: `inbound-rtp.fecPacketsDiscarded` (FEC packets received but not used: a subset of `fec_packets`), cumulative. */
+  fec_packets_discarded: nonNeg.optional(),
   /** Consumer: `jitterBufferDelay` (s, cumulative) and `jitterBufferEmittedCount`. */
   jitter_buffer_delay_s: nonNeg.optional(),
   jitter_buffer_emitted_count: nonNeg.optional(),

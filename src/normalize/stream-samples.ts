@@ -247,6 +247,7 @@ function consumerSample(
   setIfDefined(sample, 'retransmitted_packets', num(inb.retransmittedPacketsReceived));
   setIfDefined(sample, 'retransmitted_bytes', num(inb.retransmittedBytesReceived));
   setIfDefined(sample, 'fec_packets', num(inb.fecPacketsReceived));
+  setIfDefined(sample, 'fec_packets_discarded', num(inb.fecPacketsDiscarded));
   applyRtt(ctx, sample, inb, links.for(inb, 'remote-outbound-rtp'), 'remote-outbound-rtp');
   setIfDefined(sample, 'jitter_buffer_delay_s', field('jitterBufferDelay'));
   setIfDefined(sample, 'jitter_buffer_emitted_count', field('jitterBufferEmittedCount'));

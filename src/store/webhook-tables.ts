@@ -1,4 +1,4 @@
-/** Table types of webhooks (migrations 022 and 023), part of {@link import('./schema.ts').Database}. */
+/** Table types of webhooks (migrations 022, 023 and 060), part of {@link import('./schema.ts').Database}. */
 import type { Generated } from 'kysely';
 
 /** A webhook configuration (RealtimeKit's Webhook object) plus its delivery state. */
@@ -20,14 +20,21 @@ export interface WebhooksTable {
   /** The process delivering this webhook now, and until when its claim holds. */
   lease_owner: string | null;
   lease_until: number | null;
+  /** PostgreSQL: the highest delivery `position` handed out to this webhook (migration 060; 0 on SQLite). */
+  sequenced: number;
   created_at: number;
   updated_at: number;
 }
 
 /** One event for one webhook: the outbox row, then its log entry. */
 export interface WebhookDeliveriesTable {
-  /** Insertion order = delivery order within a webhook. */
+  /** Insertion order: the delivery order within a webhook on SQLite (one writer: ids are in commit order). */
   id: Generated<number>;
+  /**
+   * PostgreSQL: the delivery order within a webhook, numbered after commit by the lease holder (null until then;
+   * always null on SQLite). See migration 060 and webhook-order.ts.
+   */
+  position: number | null;
   webhook_id: string;
   account_id: string;
   app_id: string;

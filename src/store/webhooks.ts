@@ -33,6 +33,7 @@ export async function createWebhook(
     retry_at: null,
     lease_owner: null,
     lease_until: null,
+    sequenced: 0,
     created_at: now,
     updated_at: now,
   };

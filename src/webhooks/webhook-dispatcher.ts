@@ -25,19 +25,19 @@ import { signBody, type SigningKey, type SigningKeyCache } from './signing-key.t
 import { postWebhook, type PostOutcome } from './post-webhook.ts';
 import { attemptVerdict, retryDelayMs, withinRetryWindow } from './retry-policy.ts';
 import { onEventsRecorded } from './outbox.ts';
+import {
+  readPendingDeliveries,
+  sequenceDeliveries,
+  type PendingDelivery,
+} from '../store/webhook-order.ts';
 
 /** Deliveries read (and signed ahead) at a time: at most these go out after the webhook is disabled or deleted. */
 const READ_AHEAD = 32;
 
 /**
- * On PostgreSQL a delivery's id comes from a sequence when its row is inserted, not when its transaction commits:
- * two transactions recording events for one webhook can commit in the other order, and a delivery read past the
- * higher id would then go out after it. Deliveries are read only once they are this old (ms), so a transaction
- * that commits within it keeps its place. A mitigation, not a proof: a recording transaction open longer than this
- * after its insert can still be overtaken (measured: the two-process test saw an inversion in about 1 run in 6
- * without it). SQLite has one writer at a time, so its ids are in commit order.
+ * Deliveries numbered at a time on PostgreSQL (their send order, given after commit: src/store/webhook-order.ts).
  */
-const POSTGRES_SETTLE_MS = 1_000;
+const SEQUENCE_AHEAD = 1_024;
 /**
  * Finished deliveries recorded together (at most this many re-sent after a
  * crash): one transaction (one fsync on the embedded store) per group.
@@ -59,13 +59,7 @@ interface Claimed {
   leaseUntil: number;
 }
 
-interface PendingRow {
-  id: number;
-  event_id: string;
-  body: string;
-  attempts: number;
-  created_at: number;
-}
+type PendingRow = PendingDelivery;
 
 /** Hooks for the operator metrics (`peer_report_webhook_deliveries_total`). */
 export interface DispatcherHooks {
@@ -96,8 +90,6 @@ export class WebhookDispatcher {
   readonly #signatures = new Map<string, Promise<string>>();
   /** The lease, long enough for two attempts (an attempt must never outlive it). */
   readonly #leaseMs: number;
-  /** How old a delivery must be before it is read (PostgreSQL only, see POSTGRES_SETTLE_MS). */
-  readonly #settleMs: number;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -108,7 +100,6 @@ export class WebhookDispatcher {
   ) {
     this.#keys = keys;
     this.#leaseMs = Math.max(config.leaseMs, 2 * config.requestTimeoutMs);
-    this.#settleMs = dialect === 'postgres' ? POSTGRES_SETTLE_MS : 0;
     this.#unsubscribe = onEventsRecorded(() => this.poke());
   }
 
@@ -213,8 +204,7 @@ export class WebhookDispatcher {
             .selectFrom('webhook_deliveries as d')
             .select(sql`1`.as('one'))
             .whereRef('d.webhook_id', '=', 'w.id')
-            .where('d.status', '=', 'pending')
-            .$if(this.#settleMs > 0, (q) => q.where('d.created_at', '<=', now - this.#settleMs)),
+            .where('d.status', '=', 'pending'),
         ),
       )
       .orderBy('w.lease_until')
@@ -226,7 +216,7 @@ export class WebhookDispatcher {
     const sliceEnd = Date.now() + this.#leaseMs / 3;
     const finished: Finished[] = [];
     let recordedAt = Date.now();
-    let lastId = 0;
+    let lastSeq = 0;
     // Parsed once for the run (a bad URL fails each attempt in postWebhook, as before).
     let target: URL | string = w.url;
     try {
@@ -236,22 +226,15 @@ export class WebhookDispatcher {
     }
     try {
       while (!this.#closed && Date.now() < sliceEnd) {
+        // After the ones sent and not recorded yet (recorded in groups, not per read); in commit-safe order
+        // (PostgreSQL: numbered after commit, a batch at a time when the numbered ones run out).
         // Nothing when the webhook was disabled or deleted meanwhile.
-        const rows = (await this.db
-          .selectFrom('webhook_deliveries as d')
-          .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-          .select(['d.id', 'd.event_id', 'd.body', 'd.attempts', 'd.created_at'])
-          .where('d.webhook_id', '=', w.id)
-          .where('d.status', '=', 'pending')
-          // After the ones sent and not recorded yet (recorded in groups, not per read).
-          .where('d.id', '>', lastId)
-          .$if(this.#settleMs > 0, (q) =>
-            q.where('d.created_at', '<=', Date.now() - this.#settleMs),
-          )
-          .where('w.enabled', '=', 1)
-          .orderBy('d.id')
-          .limit(READ_AHEAD)
-          .execute()) as PendingRow[];
+        let rows = await readPendingDeliveries(this.db, this.dialect, w.id, lastSeq, READ_AHEAD);
+        if (
+          rows.length === 0 &&
+          (await sequenceDeliveries(this.db, this.dialect, w.id, this.owner, SEQUENCE_AHEAD)) > 0
+        )
+          rows = await readPendingDeliveries(this.db, this.dialect, w.id, lastSeq, READ_AHEAD);
         if (rows.length === 0) return;
         const key = await this.#keys.current();
         const bodies = rows.map((r) => Buffer.from(r.body, 'utf8'));
@@ -259,7 +242,7 @@ export class WebhookDispatcher {
         const signatures = rows.map((r, i) => this.#signature(key, r.event_id, bodies[i]));
         for (let i = 0; i < rows.length; i++) {
           const row = rows[i];
-          lastId = Number(row.id);
+          lastSeq = row.seq;
           // The lease must outlast this attempt: otherwise another process could send behind it.
           if (
             Date.now() + this.config.requestTimeoutMs >= w.leaseUntil - this.#leaseMs / 4 &&

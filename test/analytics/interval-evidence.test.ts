@@ -42,6 +42,7 @@ describe('interval evidence: video consumer', () => {
     retransmitted_packets: 8,
     retransmitted_bytes: 9000,
     fec_packets: 2,
+    fec_packets_discarded: 1,
     freeze_count: 0,
     total_freezes_duration_s: 0,
     remote_peer_id: 'peer-A',
@@ -58,6 +59,7 @@ describe('interval evidence: video consumer', () => {
       retransmitted_packets: 35,
       retransmitted_bytes: 40_000,
       fec_packets: 6,
+      fec_packets_discarded: 4,
       freeze_count: 2,
       total_freezes_duration_s: 0.75,
     }),
@@ -76,14 +78,17 @@ describe('interval evidence: video consumer', () => {
         r.retransmitted_packets,
         r.retransmitted_bytes,
         r.fec_packets_received,
+        r.fec_packets_discarded,
         r.freeze_count,
         r.freeze_duration_ms,
       ],
-      ['pc-7', 'peer-A', 'peer-A', 30, 2, 0, 27, 31_000, 4, 2, 750],
+      ['pc-7', 'peer-A', 'peer-A', 30, 2, 0, 27, 31_000, 4, 3, 2, 750],
     );
+    const m = rows[1].metrics;
     assert.deepEqual(
-      [rows[1].metrics.nk, rows[1].metrics.rx, rows[1].metrics.fc, rows[1].metrics.fd],
-      [30, 27, 2, 750],
+      [m.nk, m.pli, m.fir, m.rx, m.rxb, m.fec, m.fecd, m.fc, m.fd],
+      [30, 2, 0, 27, 31_000, 4, 3, 2, 750],
+      'the stored metric row carries the same repair counters',
     );
     assert.equal(
       r.available_outgoing_bitrate_kbps,
@@ -120,6 +125,7 @@ describe('interval evidence: video consumer', () => {
       'retransmitted_packets',
       'retransmitted_bytes',
       'fec_packets_received',
+      'fec_packets_discarded',
       'freeze_count',
       'freeze_duration_ms',
       'remote_peer_id',
@@ -297,5 +303,24 @@ describe('interval evidence: producer bandwidth', () => {
     ]);
     assert.equal(r.row.target_bitrate_kbps, undefined);
     assert.equal(r.row.available_outgoing_bitrate_kbps, 500);
+  });
+});
+
+describe('received loss over the stream own packets (W3C: packetsReceived includes retransmissions)', () => {
+  it('RTX packets (repairs and bandwidth probes) are taken out of the base: 30 lost of 301 own packets is 9 %, not 1.9 %', () => {
+    // The measured shape (scenario suite, 10 %-lossy P2P video): 1,556 received of which 1,255 RTX, 30 lost.
+    const [, r] = deriveAll([
+      sample(0, { packets: 0, packets_lost: 0, retransmitted_packets: 0, bytes: 0 }),
+      sample(1, { packets: 1556, packets_lost: 30, retransmitted_packets: 1255, bytes: 1e6 }),
+    ]);
+    assert.equal(r.row.loss_pct, 9.063);
+    assert.equal(r.metrics.loss, 9.06);
+  });
+  it('without a retransmission count (no RTX) the base stays every packet received', () => {
+    const [, r] = deriveAll([
+      sample(0, { packets: 0, packets_lost: 0, bytes: 0 }),
+      sample(1, { packets: 90, packets_lost: 10, bytes: 1e5 }),
+    ]);
+    assert.equal(r.row.loss_pct, 10);
   });
 });

@@ -38,6 +38,11 @@ const row: fc.Arbitrary<MetricRow> = fc.record(
     ab: num,
     tb: num,
     te: fc.constant(1 as const),
+    pli: num,
+    fir: num,
+    rxb: num,
+    fec: num,
+    fecd: num,
   },
   { requiredKeys: ['t'], noNullPrototype: true },
 );
@@ -121,4 +126,26 @@ test('chunks stored in format version 1 (before the diagnosis evidence) still de
   );
   f[2] = 22;
   assert.throws(() => unpackMetricRows(Buffer.from(f.buffer)), /columns/);
+});
+
+test('chunks stored in format version 2 (before PLI, FIR, retransmitted bytes and FEC) still decode, without those columns', () => {
+  // Version 2: the 21 columns of version 1, then nk rx rp fc fd cs ab tb te (30 in all).
+  const k = 30;
+  const f = new Float64Array(3 + k).fill(NaN);
+  f[0] = 2;
+  f[1] = 1;
+  f[2] = k;
+  f[3] = 1_700_000_000_000;
+  f[3 + 21] = 4; // nk
+  const [r] = unpackMetricRows(Buffer.from(f.buffer));
+  assert.deepEqual(present(r), { t: 1_700_000_000_000, nk: 4 });
+  assert.ok(
+    'pli' in r && r.pli === undefined && r.fecd === undefined,
+    'the version 3 columns are undefined keys',
+  );
+});
+
+test('version 3 carries PLI, FIR, retransmitted bytes and FEC received and discarded', () => {
+  const rows: MetricRow[] = [{ t: 1_700_000_000_000, pli: 2, fir: 1, rxb: 4800, fec: 12, fecd: 9 }];
+  assert.deepEqual(unpackMetricRows(packMetricRows(rows)).map(present), rows);
 });

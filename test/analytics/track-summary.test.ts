@@ -125,3 +125,28 @@ test('stream keys split from the right (a connection id may contain |)', () => {
     ssrc: 42,
   });
 });
+
+test('PLI, FIR, retransmitted bytes and FEC received and discarded are summed per track, absent when never reported', () => {
+  const r: MetricRow[] = [
+    { t: T0 + 2000, d: 2, pk: 100, pli: 1, fir: 0, rxb: 1200, fec: 10, fecd: 8 },
+    { t: T0 + 4000, d: 2, pk: 100, pli: 2, fir: 1, rxb: 600, fec: 5, fecd: 5 },
+    { t: T0 + 6000, d: 2, pk: 100 },
+  ];
+  const { track_stats } = trackSummaries([
+    { series: 'video_consumer', stream_key: 'pc|consumer|3', rows: r },
+    {
+      series: 'video_consumer',
+      stream_key: 'pc|consumer|4',
+      rows: [{ t: T0 + 2000, d: 2, pk: 9 }],
+    },
+  ]);
+  const pick = (t: Record<string, unknown>) => [
+    t.pli_count,
+    t.fir_count,
+    t.retransmitted_bytes,
+    t.fec_packets_received,
+    t.fec_packets_discarded,
+  ];
+  assert.deepEqual(pick(track_stats[0]), [3, 1, 1800, 15, 13]);
+  assert.deepEqual(pick(track_stats[1]), [undefined, undefined, undefined, undefined, undefined]);
+});

@@ -92,6 +92,7 @@ test('consumer samples carry received retransmissions and FEC; no bandwidth esti
       retransmittedPacketsReceived: 30,
       retransmittedBytesReceived: 31_000,
       fecPacketsReceived: 5,
+      fecPacketsDiscarded: 3,
       nackCount: 33,
       freezeCount: 1,
       totalFreezesDuration: 0.8,
@@ -104,12 +105,13 @@ test('consumer samples carry received retransmissions and FEC; no bandwidth esti
       s.retransmitted_packets,
       s.retransmitted_bytes,
       s.fec_packets,
+      s.fec_packets_discarded,
       s.nack_count,
       s.freeze_count,
       s.total_freezes_duration_s,
       s.available_outgoing_bitrate,
     ],
-    [30, 31_000, 5, 33, 1, 0.8, undefined],
+    [30, 31_000, 5, 3, 33, 1, 0.8, undefined],
   );
 });
 

@@ -68,12 +68,6 @@ const TABLE = {
     peers: {
       A: { top: { kind: 'bandwidth_limited', cause: 'own_uplink', direction: 'send' } },
     },
-    knownMiss: {
-      measured:
-        "5 runs: met once (09:28 UTC, bandwidth_limited/own_uplink, bad, 22 s, pixels down to 25 %). Twice A's encoder never said `bandwidth` (qualityLimitationReason none, 320 wide throughout) and the cap's queue drops made the top issue packet_loss/own_uplink (poor 14 %, bad 25 %): right peer and cause, other kind. With `availableOutgoingBitrate` mapped (h13d's `ab`, tried locally): once bandwidth_limited/own_uplink (but B and C were wrongly limited too, fixed since: usedShareOfAvailable), once bandwidth_limited on one of A's two connections only (network_path).",
-      reason:
-        "two connections share the capped uplink and each estimates on its own, so Chrome's reason and estimate on each connection do not reliably show the limit within a 50 s call on this loaded machine; the attribution needs both connections limited at once. Worth retrying on a quiet machine once from-metric-rows.ts maps `ab`",
-    },
   },
   '400 ms added delay': {
     description: "2 peers over TURN; one proxy delays each peer's outgoing datagrams by 200 ms",

@@ -8,10 +8,11 @@
  *
  * Run one scenario: `node --import tsx --test --test-name-pattern='bursty jitter'
  * test/scenarios/p2p-scenarios.test.ts`. `SCENARIO_VERBOSE=1` prints every
- * peer's issues.
+ * peer's issues; `SCENARIO_DUMP=dir` writes every peer's report there as JSON.
  */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startCoturn, type Coturn } from '../browser/support/coturn.ts';
@@ -198,6 +199,14 @@ async function runScenario(
   const described = diagnoses
     .map((d, i) => `${NAMES[i]} (${call.peerIds[i]}): ${describeIssues(d)}`)
     .join('\n');
+  if (process.env.SCENARIO_DUMP) {
+    // Every peer's report as read, for studying a rule offline (fixtures of the same shape).
+    mkdirSync(process.env.SCENARIO_DUMP, { recursive: true });
+    writeFileSync(
+      `${process.env.SCENARIO_DUMP}/${name.replace(/\W+/g, '-')}-${attempt}-${Date.now()}.json`,
+      JSON.stringify({ peerIds: call.peerIds, reports: call.reports }),
+    );
+  }
   if (process.env.SCENARIO_VERBOSE === '1') {
     // Packets counted lost, and those counted lost earlier that arrived later (late, not lost).
     const lossCounters = call.reports.map((r, i) => {

@@ -3,7 +3,8 @@
  * store (PostgreSQL when TEST_DATABASE_URL is set, else one embedded data
  * directory):
  * - two processes deliver every event of several webhooks exactly once
- *   between them, in order per webhook;
+ *   between them, in order per webhook (the store's commit order, and each
+ *   meeting's causal order: started, joins before leaves, ended);
  * - `kill -9` of the delivering process mid-delivery loses no event: another
  *   process takes the webhook over when its lease expires, and every event
  *   arrives at least once, in order of first arrival, de-duplicable by id.
@@ -102,7 +103,10 @@ async function createHook(url: string, s: Store, target: string): Promise<string
   ).data.id;
 }
 
-/** Event ids of a webhook in recording order, from the store. */
+/**
+ * Event ids of a webhook in delivery order, from the store: commit order, i.e. ids on SQLite (one writer), the
+ * positions numbered after commit on PostgreSQL (src/store/webhook-order.ts).
+ */
 async function recordedOrder(
   s: Store,
   webhookId: string,
@@ -111,8 +115,37 @@ async function recordedOrder(
     .selectFrom('webhook_deliveries')
     .select(['event_id', 'status'])
     .where('webhook_id', '=', webhookId)
+    .orderBy(s.db.dialect === 'postgres' ? 'position' : 'id')
     .orderBy('id')
     .execute();
+}
+
+/**
+ * The causal order of each meeting's events as `webhookId` received them (first arrivals): `meeting.started`
+ * first, each peer's join before its leave, `meeting.ended` last. Returns the violations.
+ */
+function causalViolations(rx: WebhookReceiver, webhookId: string): string[] {
+  const bySession = new Map<string, { event: string; peer?: string }[]>();
+  for (const w of rx.accepted()) {
+    if (w.headers['rtk-webhook-id'] !== webhookId) continue;
+    const session = String(w.body.meeting?.sessionId);
+    const list = bySession.get(session) ?? [];
+    list.push({ event: String(w.body.event), peer: w.body.participant?.peerId });
+    bySession.set(session, list);
+  }
+  const wrong: string[] = [];
+  for (const [session, events] of bySession) {
+    const names = events.map((e) => e.event);
+    if (names[0] !== 'meeting.started') wrong.push(`${session}: starts with ${names[0]}`);
+    if (names.at(-1) !== 'meeting.ended') wrong.push(`${session}: ends with ${names.at(-1)}`);
+    const joined = new Set<string>();
+    for (const e of events) {
+      if (e.event === 'meeting.participantJoined') joined.add(String(e.peer));
+      if (e.event === 'meeting.participantLeft' && !joined.has(String(e.peer)))
+        wrong.push(`${session}: ${e.peer} left before it joined`);
+    }
+  }
+  return wrong;
 }
 
 /** First arrivals at `rx` for `webhookId`, in arrival order. */
@@ -163,8 +196,9 @@ describe('webhook delivery from several processes', () => {
       assert.deepEqual(
         firstArrivals(rx, id),
         order.map((o) => o.event_id),
-        'in recording order',
+        'in recording (commit) order',
       );
+      assert.deepEqual(causalViolations(rx, id), [], 'each meeting in causal order');
     }
     const key = await fetchWebhookPublicKey(b.url);
     assert.equal(key, await fetchWebhookPublicKey(a.url), 'one key for every process');
@@ -205,6 +239,7 @@ describe('webhook delivery from several processes', () => {
       order.map((o) => o.event_id),
       'every event, first arrivals in order',
     );
+    assert.deepEqual(causalViolations(rx, hook), [], 'each meeting in causal order');
     await waitUntil('all recorded as delivered', async () =>
       (await recordedOrder(s, hook)).every((o) => o.status === 'delivered'),
     );

@@ -8,6 +8,8 @@
  * - otherwise the network path, with a low confidence and why.
  */
 import { firstAfter } from './episodes.ts';
+import { LIMITATION } from './thresholds.ts';
+import { bandwidthSignal } from './video-rules.ts';
 import type { DiagnosisStream, Issue, IssueKind } from './types.ts';
 
 /** Kinds whose cause may be either end's network. */
@@ -119,11 +121,33 @@ export function attributeOwn(issues: Issue[], streams: readonly DiagnosisStream[
 }
 
 /**
+ * Whether a sent stream showed bandwidth limitation over most of `range`: at least
+ * {@link LIMITATION.jointShare} of its judged intervals there (see {@link bandwidthSignal}).
+ */
+function limitedOverMost(s: DiagnosisStream, range: { start: number; end: number }): boolean {
+  let judged = 0;
+  let limited = 0;
+  for (let k = firstAfter(s.intervals, range.start - 1); k < s.intervals.length; k++) {
+    const i = s.intervals[k];
+    if (i.t > range.end) break;
+    const v = bandwidthSignal(i, s.medium === 'video');
+    if (v === undefined) continue;
+    judged++;
+    limited += v;
+  }
+  return judged > 0 && limited >= LIMITATION.jointShare * judged;
+}
+
+/**
  * Bandwidth limitation of a sent video on P2P: one connection's estimate
  * covers this peer's uplink and the receiver's downlink together, but when the
- * encoders of **every** connection (at least two, i.e. a mesh) were limited at
- * the same time, the common part is this peer's uplink. Sets the attribution of
- * those issues, in place.
+ * sent videos of **every** connection (at least two, i.e. a mesh) were limited
+ * at the same time, the common part is this peer's uplink. A connection counts
+ * as limited then when it has its own limitation issue overlapping, or when its
+ * intervals in the range show the limitation signal most of the time: two
+ * encoders behind one capped uplink share it, and each one's episode may start
+ * and end at other moments (or be too short to be an issue of its own). Sets
+ * the attribution of those issues, in place.
  */
 export function attributeLimitation(
   issues: readonly Issue[],
@@ -134,17 +158,14 @@ export function attributeLimitation(
   for (const issue of limited) {
     const stream = byKey.get(issue.streams[0].key);
     if (!stream || stream.topology !== 'p2p') continue;
-    const parties = new Set(
-      streams
-        .filter(
-          (s) =>
-            s.direction === 'send' &&
-            s.medium === stream.medium &&
-            s.topology === 'p2p' &&
-            hasDataIn(s, issue),
-        )
-        .map(partyOf),
+    const sent = streams.filter(
+      (s) =>
+        s.direction === 'send' &&
+        s.medium === stream.medium &&
+        s.topology === 'p2p' &&
+        hasDataIn(s, issue),
     );
+    const parties = new Set(sent.map(partyOf));
     const troubled = new Set(
       limited
         .filter((o) => overlaps(o, issue))
@@ -152,11 +173,21 @@ export function attributeLimitation(
         .filter((s): s is DiagnosisStream => s !== undefined && s.medium === stream.medium)
         .map(partyOf),
     );
+    let joint = 0;
+    for (const s of sent) {
+      const party = partyOf(s);
+      if (troubled.has(party) || !limitedOverMost(s, issue)) continue;
+      troubled.add(party);
+      joint++;
+    }
     if (parties.size >= 2 && [...parties].every((p) => troubled.has(p)))
       issue.attribution = {
         cause: 'own_uplink',
-        confidence: 'high',
-        reason: `the encoders of all ${parties.size} connections were limited by bandwidth at the same time: the part their paths share is this peer's uplink`,
+        confidence: joint === 0 ? 'high' : 'medium',
+        reason:
+          joint === 0
+            ? `the encoders of all ${parties.size} connections were limited by bandwidth at the same time: the part their paths share is this peer's uplink`
+            : `the sent videos of all ${parties.size} connections were held down by bandwidth at the same time (${joint} of them by their target and estimate most of that time, without an issue of their own): the part their paths share is this peer's uplink`,
       };
   }
 }

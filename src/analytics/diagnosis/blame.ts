@@ -116,6 +116,79 @@ function name(peer: SessionPeer): string {
   return peer.label ? `participant '${peer.label}'` : `peer ${peer.peerId}`;
 }
 
+function overlapsIssue(p: ProducerSummary, issue: Issue): boolean {
+  return (
+    overlap(issue.start, issue.end, p.first, p.last) > 0 ||
+    (p.first <= issue.end && p.last >= issue.start)
+  );
+}
+
+function lossyDuring(p: ProducerSummary, issue: Issue): boolean {
+  return p.loss.some(([s, e]) => s <= issue.end && e >= issue.start);
+}
+
+/**
+ * The sender's own sent streams that show, at the time of `issue`, the loss of its uplink (their receivers'
+ * remote-inbound reports): on an SFU its stream to the server (the first leg of this very stream); on P2P with
+ * three peers or more its streams to the *other* peers, all of them (its stream to this peer mirrors this peer's
+ * own loss). Undefined when the sender's reports do not show its uplink at fault (clean, or they cannot tell).
+ */
+function uplinkAtFault(
+  match: SenderMatch,
+  issue: Issue,
+  topology: Topology,
+  ctx: BlameContext,
+): ProducerSummary[] | undefined {
+  if (topology === 'sfu') {
+    const firstLeg = (match.exact.length ? match.exact : match.producers).filter((p) =>
+      overlapsIssue(p, issue),
+    );
+    const lossy = firstLeg.filter((p) => lossyDuring(p, issue));
+    return lossy.length > 0 ? lossy : undefined;
+  }
+  if (ctx.sessionPeers <= 2) return undefined;
+  const elsewhere = match.producers.filter(
+    (p) => overlapsIssue(p, issue) && !match.exact.includes(p),
+  );
+  return elsewhere.length > 0 && elsewhere.every((p) => lossyDuring(p, issue))
+    ? elsewhere
+    : undefined;
+}
+
+/**
+ * "This peer's downlink" needs the streams of every sender (at least two) to degrade together *while their
+ * senders were clean*. `attributeOwn` counted the degraded senders from this peer's data alone; here a degraded
+ * sender whose own reports show its uplink at fault at the time is taken out (its stream's trouble has its own
+ * cause). Returns whether the senders left still number at least two (they all degraded, or `attributeOwn`
+ * would not have said own_downlink), and the peers taken out.
+ */
+function downlinkStillShown(
+  issue: Issue,
+  issues: readonly Issue[],
+  refByKey: ReadonlyMap<string, ReceivedStreamRef>,
+  ctx: BlameContext,
+): { shown: boolean; explained: string[] } {
+  const withData = Number(issue.evidence.detail?.senders_with_data ?? 0);
+  const audio = issue.medium === 'audio';
+  const explained = new Set<string>();
+  for (const other of issues) {
+    if (
+      other.direction !== 'receive' ||
+      !PATH_KINDS.has(other.kind) ||
+      other.kind === 'no_media_received' ||
+      (other.medium === 'audio') !== audio ||
+      other.start > issue.end ||
+      issue.start > other.end
+    )
+      continue;
+    const ref = refByKey.get(other.streams[0]?.key ?? '');
+    const match = ref && findSender(ref, ctx);
+    if (!ref || !match || explained.has(match.peer.peerId)) continue;
+    if (uplinkAtFault(match, issue, ref.topology, ctx)) explained.add(match.peer.peerId);
+  }
+  return { shown: withData - explained.size >= 2, explained: [...explained] };
+}
+
 /**
  * Applies blame to the received-side issues (in place); returns the issues
  * kept (a "no media received" whose sender sent nothing is dropped).
@@ -177,24 +250,35 @@ export function applyBlame(
       kept.push(issue);
       continue;
     }
-    const lossyIn = (p: ProducerSummary) =>
-      p.loss.some(([s, e]) => s <= issue.end && e >= issue.start);
-    const active = (p: ProducerSummary) =>
-      overlap(issue.start, issue.end, p.first, p.last) > 0 ||
-      (p.first <= issue.end && p.last >= issue.start);
+    const lossyIn = (p: ProducerSummary) => lossyDuring(p, issue);
+    const active = (p: ProducerSummary) => overlapsIssue(p, issue);
+    // Own downlink only while it is still shown once the senders' own reports are heard (see downlinkStillShown).
+    let downlink = issue.attribution.cause === 'own_downlink';
+    let explainedNote = '';
+    if (downlink && !uplinkAtFault(match, issue, ref.topology, ctx)) {
+      const check = downlinkStillShown(issue, issues, refByKey, ctx);
+      if (!check.shown) {
+        downlink = false;
+        explainedNote = `; the other degraded sender${check.explained.length === 1 ? "'s" : "s'"} own reports put ${check.explained.length === 1 ? 'its' : 'their'} trouble on ${check.explained.length === 1 ? 'its' : 'their'} own uplink, so all streams degrading together does not show this peer's downlink`;
+        issue.attribution = { ...issue.attribution, cause: 'network_path' };
+      }
+    }
     if (ref.topology === 'sfu') {
       // The sender's stream to the SFU is the first leg of this very stream.
       const firstLeg = (match.exact.length ? match.exact : match.producers).filter(active);
       const lossy = firstLeg.filter(lossyIn);
       if (lossy.length > 0) issue.attribution = remoteUplink(who, lossy, 'high', base, '');
-      else if (issue.attribution.cause === 'own_downlink')
+      else if (downlink)
         issue.attribution = {
           ...issue.attribution,
           confidence: 'high',
           reason: `${issue.attribution.reason}, and ${who}'s uplink was clean`,
           ...base,
         };
-      else issue.attribution = { ...serverLeg(who, issue), ...base };
+      else {
+        const leg = serverLeg(who, issue);
+        issue.attribution = { ...leg, reason: leg.reason + explainedNote, ...base };
+      }
     } else {
       // P2P (or unknown): the sender's stream to this peer mirrors this peer's own loss (same packets);
       // only its streams to the other peers tell its uplink apart.
@@ -214,7 +298,7 @@ export function applyBlame(
           base,
           ' on its connections to the other peers',
         );
-      } else if (issue.attribution.cause === 'own_downlink') {
+      } else if (downlink) {
         issue.attribution = {
           ...issue.attribution,
           confidence: 'high',
@@ -225,7 +309,7 @@ export function applyBlame(
         issue.attribution = {
           cause: 'network_path',
           confidence: 'medium',
-          reason: `${who}'s streams to the other peers were clean, so not its uplink: the path from it to this peer`,
+          reason: `${who}'s streams to the other peers were clean, so not its uplink: the path from it to this peer${explainedNote}`,
           ...base,
         };
       }

@@ -1,11 +1,11 @@
 /**
  * Fills the rules' {@link DiagnosisInterval} from a stored {@link MetricRow},
- * with the repair and bandwidth evidence of the packed rows (format 2,
- * analytics/interval-evidence.ts): NACKs, retransmitted packets, freezes and
- * frozen time, concealment (not counting silence), available outgoing and
- * encoder target bitrate. PLI, FIR and FEC are not packed on their own (PLI +
- * FIR are in `fb` with the NACKs), so they stay undefined. The rules were
- * calibrated against the real dumps before reading these (docs/diagnosis.md).
+ * with the repair and bandwidth evidence of the packed rows (formats 2 and 3,
+ * analytics/interval-evidence.ts): NACKs, PLI, FIR, retransmitted packets, FEC
+ * received and discarded, freezes and frozen time, concealment (not counting
+ * silence), available outgoing and encoder target bitrate. Rows of format 2
+ * chunks have no PLI, FIR or FEC (undefined). The rules were calibrated against
+ * the real dumps before reading these (docs/diagnosis.md).
  */
 import type { MetricRow } from '../metric-row.ts';
 import type { DiagnosisInterval, Medium } from './types.ts';
@@ -35,15 +35,15 @@ export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
     limitation: r.ql === undefined ? undefined : LIMITATION[r.ql],
     freezeRatio: r.fz,
     feedback: r.fb,
-    // The repair and bandwidth evidence of the packed rows (format 2; analytics/interval-evidence.ts). PLI, FIR
-    // and FEC are not packed separately (PLI + FIR are in `fb` with the NACKs).
+    // The repair and bandwidth evidence of the packed rows (formats 2 and 3; analytics/interval-evidence.ts).
     nackCount: r.nk,
-    pliCount: undefined,
-    firCount: undefined,
+    pliCount: r.pli,
+    firCount: r.fir,
     retransmittedPackets: r.rx,
     // Packets counted lost earlier that arrived in this interval (reordered, late): the loss rule nets them out.
     repairedPackets: r.rp,
-    fecPacketsReceived: undefined,
+    fecPacketsReceived: r.fec,
+    fecPacketsDiscarded: r.fecd,
     freezeCount: r.fc,
     freezeDurationMs: r.fd,
     concealedPct: r.cs,

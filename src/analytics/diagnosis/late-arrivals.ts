@@ -9,6 +9,7 @@
  * scenario suite: 24 counted lost, 24 arrived late, 7–10 % "loss" per interval).
  * Pure.
  */
+import { lostPackets, ownPackets } from './received-counts.ts';
 import type { DiagnosisInterval } from './types.ts';
 
 /** How far back a late arrival may settle an earlier interval's loss, ms. */
@@ -26,12 +27,8 @@ export function lossNetOfLateArrivals(
 ): (number | undefined)[] | undefined {
   if (!intervals.some((i) => (i.repairedPackets ?? 0) > 0)) return undefined;
   const out = intervals.map((i) => i.lossPct);
-  // Lost packets per interval: loss % = lost / (received + lost).
-  const lost = intervals.map((i) =>
-    i.lossPct !== undefined && i.packets !== undefined && i.lossPct < 100
-      ? (i.lossPct * i.packets) / (100 - i.lossPct)
-      : undefined,
-  );
+  // Lost packets per interval: loss % = lost / (own packets received + lost), see received-counts.ts.
+  const lost = intervals.map(lostPackets);
   const net = [...lost];
   for (let k = 0; k < intervals.length; k++) {
     let late = intervals[k].repairedPackets ?? 0;
@@ -46,7 +43,7 @@ export function lossNetOfLateArrivals(
   }
   for (let k = 0; k < intervals.length; k++) {
     const n = net[k];
-    const packets = intervals[k].packets;
+    const packets = ownPackets(intervals[k]);
     if (n === undefined || packets === undefined || n === lost[k]) continue;
     out[k] = n + packets > 0 ? (n / (n + packets)) * 100 : 0;
   }

@@ -9,23 +9,29 @@
  */
 import { findEpisodes, median } from './episodes.ts';
 import { episodeIssue, pathUnknown } from './issue-builder.ts';
+import { lostPackets, ownPackets, repairedPackets } from './received-counts.ts';
 import { gradeHigh, LOSS, REPAIR } from './thresholds.ts';
 import type { DiagnosisInterval, DiagnosisStream, Issue, Severity } from './types.ts';
 
 /**
- * Packets repaired per 100 received in an interval: retransmissions received,
- * else NACKs sent (see {@link REPAIR} for why NACKs are only the fallback).
- * Undefined when unknown, on a stream's first sample, with too few packets to
- * judge, or when the loss counters already show the loss (the loss rule
- * reports it; counting it twice would double the issue).
+ * Packets lost and repaired per 100 packets the sender sent in an interval
+ * (the stream's own packets received plus those counted lost; see
+ * received-counts.ts for the W3C semantics). With RTX a repair is bounded by
+ * the packets counted lost (most RTX packets are bandwidth probes, and Chrome
+ * keeps an RTX-repaired packet counted lost, so the loss rule already judges
+ * it); without RTX the NACKs sent are the only trace. Undefined when unknown,
+ * on a stream's first sample, with too few packets to judge, or when the loss
+ * counters already show the loss (the loss rule reports it; counting it twice
+ * would double the issue).
  */
 export function repairedLossPct(i: DiagnosisInterval): number | undefined {
-  if (i.d === undefined || i.packets === undefined || i.packets < REPAIR.minPackets)
-    return undefined;
-  if (i.nackCount === undefined && i.retransmittedPackets === undefined) return undefined;
+  const own = ownPackets(i);
+  if (i.d === undefined || own === undefined || own < REPAIR.minPackets) return undefined;
   if (i.lossPct !== undefined && i.lossPct >= LOSS.enter) return undefined;
-  const repaired = i.retransmittedPackets ?? (i.nackCount as number);
-  return Math.round((repaired / i.packets) * 1000) / 10;
+  const repaired = repairedPackets(i);
+  if (repaired === undefined) return undefined;
+  const sent = own + (lostPackets(i) ?? 0);
+  return Math.round((repaired / sent) * 1000) / 10;
 }
 
 const MILDER: Record<Severity, Severity> = { fair: 'fair', poor: 'poor', bad: 'poor' };
@@ -49,6 +55,8 @@ export function repairedLossIssues(stream: DiagnosisStream): Issue[] {
         nacks: sum((i) => i.nackCount),
         retransmitted_packets: sum((i) => i.retransmittedPackets),
         packets_received: sum((i) => i.packets),
+        // Retransmissions are part of packets_received (W3C); the stream's own packets are the rest.
+        own_packets_received: sum(ownPackets),
       },
       attribution: pathUnknown('loss repaired by retransmission, seen on this stream only'),
     });

@@ -74,7 +74,37 @@ export const LIMITATION = {
    * 160x120 senders had estimates under 300 kbit/s and were graded "bad" without this).
    */
   usedShareOfAvailable: 0.5,
+  /**
+   * An encoder whose target bitrate is under this share of what its picture needs
+   * ({@link videoNeedKbps}), while the transport's estimate is under that need too and
+   * the stream sends at least {@link LIMITATION.usedShareOfTarget} of its target, is held
+   * down by bandwidth even when Chrome does not say so. Chrome names a reason only for
+   * resolution and frame-rate adaptation: an encoder already at its smallest picture drops
+   * frames instead and says `none` (measured in the scenario suite: a 320x240 sender behind a
+   * 300 kbit/s cap shared by two connections, targets 30–125 kbit/s, estimates 85–200 kbit/s,
+   * 6–15 fps, reason `none` throughout; an unimpaired 160x120 sender: target 600, estimate
+   * 1,300 kbit/s).
+   */
+  starvedShareOfNeed: 0.5,
+  /** A stream sending less than this share of its target is application-limited (it needs no more). */
+  usedShareOfTarget: 0.5,
+  /**
+   * P2P mesh: another connection's sent video counts as limited at the same time when at least
+   * this share of its judged intervals in the range show a limitation signal.
+   */
+  jointShare: 0.5,
 } as const;
+
+/**
+ * Bitrate a video picture of `pixels` needs, kbit/s: Vonage's power fit to its encoder
+ * configuration (opentok-network-test-js `subscriberMOS.ts`, r² = 0.98; quality-scoring.md
+ * §2.5 item 2): `10^(2.069924867 · (log10 px)^0.6250223771)` bit/s, so 160x120 ≈ 138,
+ * 320x240 ≈ 379, 640x360 ≈ 819 and 1280x720 ≈ 2,089 kbit/s.
+ */
+export function videoNeedKbps(pixels: number): number {
+  if (!(pixels > 1)) return 0;
+  return 10 ** (2.069924867 * Math.log10(pixels) ** 0.6250223771) / 1000;
+}
 
 /** No media received: at least 10 s without a packet (audio) or a frame (video). */
 export const NO_MEDIA = { minDurationMs: 10_000 } as const;

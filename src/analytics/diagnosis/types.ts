@@ -57,6 +57,8 @@ export interface DiagnosisInterval {
   firCount?: number;
   retransmittedPackets?: number;
   fecPacketsReceived?: number;
+  /** Receive: FEC packets whose repair was not used (a subset of `fecPacketsReceived`). */
+  fecPacketsDiscarded?: number;
   freezeCount?: number;
   freezeDurationMs?: number;
   /** Audio received: concealed samples, percent of samples played in the interval. */

@@ -18,7 +18,7 @@ import {
   type RawEpisode,
 } from './episodes.ts';
 import { episodeIssue, pathUnknown } from './issue-builder.ts';
-import { FREEZE, LIMITATION } from './thresholds.ts';
+import { FREEZE, LIMITATION, videoNeedKbps } from './thresholds.ts';
 import type { DiagnosisInterval, DiagnosisStream, Issue, Severity } from './types.ts';
 
 function pixels(i: DiagnosisInterval): number | undefined {
@@ -83,6 +83,47 @@ function lossOfPicture(
   return { severity, detail };
 }
 
+/**
+ * 1 when an interval of a sent video shows bandwidth limitation, 0 when it was judged clean,
+ * undefined when nothing tells (nothing sent, no figures). Limited when:
+ * - the encoder said `bandwidth` (`qualityLimitationReason`: it stepped resolution or fps down);
+ * - the transport's estimate was too low for video and the stream used most of it (a sender well
+ *   under its estimate, application-limited, keeps the estimate low because it never probes higher);
+ * - the encoder was starved: its target bitrate under half what its picture needs
+ *   ({@link videoNeedKbps}), the estimate under that need too (so not an app's own bitrate cap) and
+ *   above the target (the target follows the estimate), and the stream sending at least half its
+ *   target (not application-limited). Chrome says `none` here
+ *   when the encoder cannot step its picture down any more and drops frames instead.
+ * The starved signal is for camera video only (`camera`): Vonage's need is fitted on camera pictures at
+ * 30 fps, and a screen share sends large pictures at a few frames per second by design.
+ * Exported for the mesh attribution, which reads it on the peer's other connections.
+ */
+export function bandwidthSignal(i: DiagnosisInterval, camera = true): number | undefined {
+  if (i.packets === 0) return undefined; // nothing sent (paused, muted): no picture to limit
+  if (i.limitation === 'bandwidth') return 1;
+  if (
+    i.availableOutgoingKbps !== undefined &&
+    i.availableOutgoingKbps < LIMITATION.lowAvailableKbps &&
+    (i.bitrateBps === undefined ||
+      i.bitrateBps >= LIMITATION.usedShareOfAvailable * i.availableOutgoingKbps * 1000)
+  )
+    return 1;
+  const px = pixels(i);
+  if (camera && i.targetKbps !== undefined && px !== undefined && i.bitrateBps !== undefined) {
+    const need = videoNeedKbps(px);
+    if (
+      i.targetKbps < LIMITATION.starvedShareOfNeed * need &&
+      (i.availableOutgoingKbps === undefined ||
+        (i.availableOutgoingKbps < need && i.targetKbps <= i.availableOutgoingKbps)) &&
+      i.bitrateBps >= LIMITATION.usedShareOfTarget * i.targetKbps * 1000
+    )
+      return 1;
+  }
+  if (i.limitation !== undefined || i.availableOutgoingKbps !== undefined || i.fps !== undefined)
+    return 0;
+  return undefined;
+}
+
 /** Bandwidth-limitation issues of one sent video stream. */
 export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
   if (stream.direction !== 'send' || stream.medium === 'audio') return [];
@@ -90,24 +131,8 @@ export function bandwidthIssues(stream: DiagnosisStream): Issue[] {
   const first = stream.intervals.find((i) => (i.packets ?? 0) > 0);
   if (!first) return [];
   const notBefore = intervalStart(first) + LIMITATION.rampUpMs;
-  // 1 = the encoder said bandwidth, or the transport's estimate was too low for video.
-  const limited = (i: DiagnosisInterval): number | undefined => {
-    if (i.packets === 0) return undefined; // nothing sent (paused, muted): no picture to limit
-    if (i.limitation === 'bandwidth') return 1;
-    // A low estimate limits only a sender that uses most of it: one that sends well under it (a small
-    // picture, application-limited) keeps the estimate low because it never probes higher. Without the
-    // bitrate the estimate alone counts.
-    if (
-      i.availableOutgoingKbps !== undefined &&
-      i.availableOutgoingKbps < LIMITATION.lowAvailableKbps &&
-      (i.bitrateBps === undefined ||
-        i.bitrateBps >= LIMITATION.usedShareOfAvailable * i.availableOutgoingKbps * 1000)
-    )
-      return 1;
-    if (i.limitation !== undefined || i.availableOutgoingKbps !== undefined || i.fps !== undefined)
-      return 0;
-    return undefined;
-  };
+  const camera = stream.medium === 'video';
+  const limited = (i: DiagnosisInterval) => bandwidthSignal(i, camera);
   const found = findEpisodes(stream.intervals, limited, {
     enter: 1,
     exit: 1,

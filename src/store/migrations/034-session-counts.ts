@@ -10,6 +10,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { StoreDialect } from '../store-dialect.ts';
+import { createCounterTriggers } from './counter-triggers.ts';
 
 /** Milliseconds per day: `session_counts.day` is `floor(started_at / DAY_MS)`. */
 export const DAY_MS = 86_400_000;
@@ -32,46 +33,16 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
       `insert into session_counts (account_id, app_id, status, day, n) select account_id, app_id, status, ${day('started_at')}, count(*) from sessions group by account_id, app_id, status, ${day('started_at')}`,
     )
     .execute(db);
-  const add = (row: 'new' | 'old') =>
-    `insert into session_counts (account_id, app_id, status, day, n) values (${row}.account_id, ${row}.app_id, ${row}.status, ${day(`${row}.started_at`)}, 1) on conflict (account_id, app_id, status, day) do update set n = session_counts.n + 1`;
-  const remove = (row: 'new' | 'old') =>
-    `update session_counts set n = n - 1 where account_id = ${row}.account_id and app_id = ${row}.app_id and status = ${row}.status and day = ${day(`${row}.started_at`)}`;
-  const moved =
-    'old.status is distinct from new.status or old.account_id is distinct from new.account_id or old.app_id is distinct from new.app_id or old.started_at is distinct from new.started_at';
-  if (dialect === 'sqlite') {
-    await sql
-      .raw(`create trigger sessions_count_insert after insert on sessions begin ${add('new')}; end`)
-      .execute(db);
-    await sql
-      .raw(
-        `create trigger sessions_count_delete after delete on sessions begin ${remove('old')}; end`,
-      )
-      .execute(db);
-    await sql
-      .raw(
-        `create trigger sessions_count_update after update of status, account_id, app_id, started_at on sessions when ${moved.replaceAll('is distinct from', 'is not')} begin ${remove('old')}; ${add('new')}; end`,
-      )
-      .execute(db);
-    return;
-  }
-  await sql
-    .raw(
-      `create function sessions_count_change() returns trigger language plpgsql as $$
-begin
-  if tg_op in ('DELETE', 'UPDATE') then ${remove('old')}; end if;
-  if tg_op in ('INSERT', 'UPDATE') then ${add('new')}; end if;
-  return null;
-end $$`,
-    )
-    .execute(db);
-  await sql
-    .raw(
-      'create trigger sessions_count_insert_delete after insert or delete on sessions for each row execute function sessions_count_change()',
-    )
-    .execute(db);
-  await sql
-    .raw(
-      `create trigger sessions_count_update after update of status, account_id, app_id, started_at on sessions for each row when (${moved}) execute function sessions_count_change()`,
-    )
-    .execute(db);
+  await createCounterTriggers(db, dialect, {
+    name: 'sessions_count',
+    counted: 'sessions',
+    counts: 'session_counts',
+    keys: [
+      { column: 'account_id', of: (row) => `${row}.account_id` },
+      { column: 'app_id', of: (row) => `${row}.app_id` },
+      { column: 'status', of: (row) => `${row}.status` },
+      { column: 'day', of: (row) => day(`${row}.started_at`) },
+    ],
+    watched: ['status', 'account_id', 'app_id', 'started_at'],
+  });
 }

@@ -333,3 +333,88 @@ describe('verdicts and the stored own part', () => {
     assert.equal(own.issues[0].attribution.cause, 'network_path');
   });
 });
+
+/**
+ * "This peer's downlink when all its consumers degrade together while their senders are clean": the
+ * senders' own reports (their streams' remote-inbound loss) decide, on mesh and SFU shapes.
+ */
+describe("downlink blame against the senders' own reports", () => {
+  const lossFrom = (d: ReturnType<typeof diagnose>, from: string) => {
+    const found = d.issues.find(
+      (i) => i.kind === 'packet_loss' && i.streams.some((s) => s.remote_peer_id === from),
+    );
+    assert.ok(found, `a loss issue on the stream from ${from} in ${JSON.stringify(d.issues)}`);
+    return found;
+  };
+  const mesh = (id: string, others: string[], uplinkLossy: boolean) =>
+    sender(
+      id,
+      ['self', ...others].map((to) => ({ to, fill: to === 'self' || uplinkLossy ? LOSSY : CLEAN })),
+      'p2p',
+    );
+
+  it("mesh: both senders' streams lossy, A's uplink lossy (its stream to C too), C clean → A's uplink for A's stream, not this peer's downlink for C's", () => {
+    const input = peer([recv('A', LOSSY, 'p2p'), recv('C', LOSSY, 'p2p')]);
+    const own = diagnoseOwn(input);
+    assert.ok(
+      own.issues.every((i) => i.attribution.cause === 'own_downlink'),
+      'from its own data alone this peer sees every sender degrade: own downlink',
+    );
+    const d = diagnose(input, ctx([mesh('A', ['C'], true), mesh('C', ['A'], false)]));
+    assert.equal(lossFrom(d, 'A').attribution.cause, 'remote_peer');
+    assert.equal(lossFrom(d, 'A').attribution.peer_id, 'A');
+    const fromC = lossFrom(d, 'C').attribution;
+    assert.equal(fromC.cause, 'network_path', fromC.reason);
+    assert.equal(fromC.peer_id, 'C');
+    assert.match(fromC.reason, /own uplink, so all streams degrading together does not show/);
+  });
+  it("mesh of four: three senders lossy, one of them with a lossy uplink, the two others clean → still this peer's downlink for those two", () => {
+    const input = peer([recv('A', LOSSY, 'p2p'), recv('C', LOSSY, 'p2p'), recv('D', LOSSY, 'p2p')]);
+    const d = diagnose(
+      input,
+      ctx([
+        mesh('A', ['C', 'D'], true),
+        mesh('C', ['A', 'D'], false),
+        mesh('D', ['A', 'C'], false),
+      ]),
+    );
+    assert.equal(lossFrom(d, 'A').attribution.cause, 'remote_peer');
+    for (const from of ['C', 'D']) {
+      const a = lossFrom(d, from).attribution;
+      assert.equal(a.cause, 'own_downlink', a.reason);
+      assert.equal(a.confidence, 'high');
+    }
+  });
+  it('mesh: every sender clean elsewhere → own downlink, high; a sender without any report leaves it as found', () => {
+    const input = peer([recv('A', LOSSY, 'p2p'), recv('C', LOSSY, 'p2p')]);
+    const clean = diagnose(input, ctx([mesh('A', ['C'], false), mesh('C', ['A'], false)]));
+    assert.equal(lossFrom(clean, 'A').attribution.cause, 'own_downlink');
+    assert.equal(lossFrom(clean, 'A').attribution.confidence, 'high');
+    // No other peer reported (an import): this peer's own finding stands, at its own confidence.
+    const alone = diagnose(input);
+    assert.equal(lossFrom(alone, 'A').attribution.cause, 'own_downlink');
+    assert.equal(lossFrom(alone, 'A').attribution.confidence, 'medium');
+  });
+  it("SFU: both senders' streams lossy, A's uplink to the server lossy, C's clean → A for A's stream; C's stream is the server leg or this downlink, not shown to be the downlink", () => {
+    const input = peer([recv('A', LOSSY, 'sfu'), recv('C', LOSSY, 'sfu')]);
+    const d = diagnose(
+      input,
+      ctx([
+        sender('A', [{ to: 'sfu', fill: LOSSY }], 'sfu'),
+        sender('C', [{ to: 'sfu', fill: CLEAN }], 'sfu'),
+      ]),
+    );
+    assert.equal(lossFrom(d, 'A').attribution.cause, 'remote_peer');
+    const fromC = lossFrom(d, 'C').attribution;
+    assert.equal(fromC.cause, 'server', fromC.reason);
+    assert.equal(fromC.confidence, 'low');
+    assert.match(fromC.reason, /own uplink/);
+  });
+  it('two peers on P2P: the one sender reports the same loss on its stream to this peer → still ambiguous, never the sender nor this downlink', () => {
+    const d = diagnose(peer([recv('A', LOSSY, 'p2p')]), ctx([mesh('A', [], true)]));
+    const a = lossFrom(d, 'A').attribution;
+    assert.equal(a.cause, 'network_path');
+    assert.equal(a.confidence, 'low');
+    assert.match(a.reason, /ambiguous: two peers on P2P/);
+  });
+});

@@ -41,8 +41,47 @@ describe('packed evidence as rule input', () => {
   });
 });
 
+describe('lost and repaired against the W3C counters (packetsReceived includes RTX; RTX repairs stay counted lost)', () => {
+  // The shape measured on a 10 %-lossy P2P video in the scenario suite: per interval ~80 packets received of
+  // which ~70 RTX (mostly bandwidth probes), 1 counted lost, rarely a NACK. The old count (retransmitted /
+  // received) read 87.5 % "repaired" for it.
+  const probes = (k: number) => ({
+    packets: 80,
+    retransmittedPackets: 70,
+    // The row's loss is over the stream's own packets (10 received + 1 lost).
+    lossPct: k % 2 === 0 ? (1 / 11) * 100 : 0,
+    nackCount: k % 5 === 0 ? 1 : 0,
+  });
+  it('RTX probes are not repairs: a repair is at most a packet counted lost', () => {
+    assert.equal(
+      repairedLossPct({ t: at(2), d: 2, packets: 500, retransmittedPackets: 400, lossPct: 0 }),
+      0,
+      '400 RTX packets, nothing lost: nothing repaired',
+    );
+    // 2 lost of 100 own packets: at most 2 repaired whatever the RTX count.
+    assert.equal(
+      repairedLossPct({ t: at(2), d: 2, packets: 500, retransmittedPackets: 400, lossPct: 2 }),
+      2,
+    );
+  });
+  it("too few of the stream's own packets are not judged (the RTX packets do not count toward the minimum)", () => {
+    assert.equal(repairedLossPct({ t: at(2), d: 2, ...probes(0) }), undefined);
+  });
+  it('the measured shape gives no repaired-loss issue; its loss, over its own packets, is a loss issue', () => {
+    const s = stream('pc1|consumer|9', 'receive', 'video', intervals(30, probes), {
+      topology: 'p2p',
+    });
+    assert.deepEqual(repairedLossIssues(s), []);
+    const own = diagnoseOwn(peer([s]));
+    const loss = own.issues.find((i) => i.kind === 'packet_loss');
+    assert.ok(loss, `a loss issue in ${JSON.stringify(own.issues)}`);
+    assert.equal(loss.evidence.metric, 'packet_loss_pct');
+  });
+});
+
 describe('repaired loss (an SFU that retransmits)', () => {
-  // 10 % downlink loss on video, repaired: 0 % lost, 20 retransmissions per 200 packets, freezes.
+  // 10 % downlink loss on video, repaired by an SFU that retransmits on the same SSRC (no RTX, so no
+  // retransmission count, and each repaired packet counts as received): 0 % lost, 20 NACKs per 200 packets, freezes.
   const repaired = stream(
     'pc1|consumer|9',
     'receive',
@@ -52,12 +91,11 @@ describe('repaired loss (an SFU that retransmits)', () => {
         ? {
             packets: 200,
             lossPct: 0,
-            nackCount: 14,
-            retransmittedPackets: 20,
+            nackCount: 20,
             freezeDurationMs: 600,
             freezeCount: 1,
           }
-        : { packets: 200, lossPct: 0, nackCount: 0, retransmittedPackets: 0 },
+        : { packets: 200, lossPct: 0, nackCount: 0 },
     ),
     { topology: 'sfu' },
   );
@@ -72,9 +110,10 @@ describe('repaired loss (an SFU that retransmits)', () => {
     assert.equal(i.start, at(20));
     assert.equal(i.end, at(60));
     assert.deepEqual(i.evidence.detail, {
-      nacks: 14 * 20,
-      retransmitted_packets: 20 * 20,
+      nacks: 20 * 20,
+      retransmitted_packets: 0,
       packets_received: 200 * 20,
+      own_packets_received: 200 * 20,
     });
     const all = diagnoseOwn(peer([repaired]));
     assert.deepEqual(
@@ -88,16 +127,23 @@ describe('repaired loss (an SFU that retransmits)', () => {
       'pc1|consumer|9',
       'receive',
       'video',
-      intervals(20, () => ({ packets: 200, lossPct: 0, retransmittedPackets: 80 })),
+      intervals(20, () => ({ packets: 200, lossPct: 0, nackCount: 80 })),
     );
     assert.equal(repairedLossIssues(heavy)[0]?.severity, 'poor');
   });
   it('uses NACKs only without a retransmission count, and needs it sustained (≥ 3 samples, ≥ 6 s)', () => {
     assert.equal(repairedLossPct({ t: at(2), d: 2, packets: 100, nackCount: 10 }), 10);
     assert.equal(
-      repairedLossPct({ t: at(2), d: 2, packets: 100, nackCount: 10, retransmittedPackets: 1 }),
+      repairedLossPct({
+        t: at(2),
+        d: 2,
+        packets: 101,
+        lossPct: 2,
+        nackCount: 10,
+        retransmittedPackets: 1,
+      }),
       1,
-      'retransmissions win: NACKs repeat for one packet',
+      'with RTX the retransmissions count, not the NACKs (which repeat for one packet): 1 of 100 + 2 lost',
     );
     // Firefox's real pattern: 8–10 NACKs for one lost packet in one or two samples.
     const burst = stream(
