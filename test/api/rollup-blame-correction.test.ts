@@ -19,6 +19,7 @@ import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 import { compactPeerChunks } from '../../src/store/chunk-compaction.ts';
 import type { TelemetryBatch } from '../../src/model/telemetry.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
 before(async () => {
@@ -62,7 +63,7 @@ function silenceReceivedAudio(batches: TelemetryBatch[], from: number, to: numbe
 }
 
 test("another peer's later report changes an earlier peer's verdict, and the analytics quality API follows", async () => {
-  const { db, dialect } = t.server.context;
+  const { db, dialect } = databaseOf(t.server.context.store);
   const { participants } = await meetingWithParticipants(t, 2, 'blame');
   const [pa, pb] = participants;
   const a = await joinPeer(t.url, pa);

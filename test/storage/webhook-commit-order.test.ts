@@ -20,7 +20,9 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { openDatabase } from '../../src/store/open-database.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { databaseOf } from '../../src/store/store-internals.ts';
+import { signingKeyCache } from '../../src/webhooks/signing-key.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { createApp } from '../../src/store/apps.ts';
 import { createWebhook } from '../../src/store/webhooks.ts';
@@ -73,7 +75,8 @@ test('an event whose transaction commits late is sent after the ones committed b
   const base = process.env.TEST_DATABASE_URL;
   const pg = base ? await freshPostgresUrl(base) : undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-commit-order-'));
-  const store = await openDatabase({ dataDir, databaseUrl: pg?.url });
+  const opened = await openStore({ dataDir, databaseUrl: pg?.url });
+  const store = databaseOf(opened);
   cleanups.push(async () => {
     await store.close();
     if (pg) await dropPostgresSchema(base!, pg.schema);
@@ -109,6 +112,7 @@ test('an event whose transaction commits late is sent after the ones committed b
   const dispatcher = new WebhookDispatcher(
     store.db,
     store.dialect,
+    signingKeyCache(opened),
     // The held answer must not time out (a retry would send X twice).
     testWebhookConfig({ requestTimeoutMs: 15_000 }),
   );
