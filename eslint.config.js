@@ -31,12 +31,11 @@ const DATABASE = [
   'storage is reached through the Store interface (src/store/store.ts, openStore)',
 ];
 /**
- * Not behind store verbs yet (ARCHITECTURE.md, "Storage"): the webhook delivery loop, the live alert scan and the
+ * Not behind store verbs yet (ARCHITECTURE.md, "Storage behind one interface"): the webhook delivery loop and the
  * outbox written in the causing transaction still hold the database. Remove a file here once it uses verbs.
  */
 const DATABASE_PENDING = [
   'src/webhooks/webhook-dispatcher.ts',
-  'src/webhooks/live-alerts.ts',
   'src/webhooks/outbox.ts',
   'src/webhooks/start-webhooks.ts',
 ];

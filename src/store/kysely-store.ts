@@ -29,6 +29,8 @@ import { applySummaryRetention } from './summary-retention.ts';
 import * as counts from './peer-counts.ts';
 import * as webhooks from './webhooks.ts';
 import * as signingKeys from './webhook-signing-keys.ts';
+import * as alerts from './live-alert-marks.ts';
+import { liveDiagnosisInput } from './live-diagnosis-input.ts';
 import * as pages from './finished-peers-page.ts';
 import { readQualityChunks } from './quality-chunks-read.ts';
 import { loadStreamStates } from './telemetry-batch-write.ts';
@@ -184,6 +186,10 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
       currentSigningKey: bind(signingKeys.currentSigningKey),
       addFirstSigningKey: bindA(signingKeys.addFirstSigningKey),
       rotateSigningKey: bindA(signingKeys.rotateSigningKey),
+      alertedApps: bind(alerts.alertedApps),
+      livePeersSeenSince: bind(alerts.livePeersSeenSince),
+      liveDiagnosisInput: bindD(liveDiagnosisInput),
+      fireAlert: bind(alerts.fireAlert),
     },
     exports: {
       finishedPeersPage: bind(pages.finishedPeersPage),

@@ -35,6 +35,8 @@ import type { createWebhook, deleteWebhook, findWebhook, listDeliveries } from '
 import type { listWebhooks, updateWebhook } from './webhooks.ts';
 import type { addFirstSigningKey, currentSigningKey } from './webhook-signing-keys.ts';
 import type { rotateSigningKey } from './webhook-signing-keys.ts';
+import type { alertedApps, fireAlert, livePeersSeenSince } from './live-alert-marks.ts';
+import type { liveDiagnosisInput } from './live-diagnosis-input.ts';
 import type { finishedPeersPage, newestChunkIds, selectedPairs } from './finished-peers-page.ts';
 import type { readQualityChunks } from './quality-chunks-read.ts';
 import type { TelemetryVerbs } from './telemetry-write-types.ts';
@@ -168,6 +170,14 @@ export interface WebhookVerbs {
   addFirstSigningKey: DialectVerb<typeof addFirstSigningKey>;
   /** Retires the current signing key for a new one. */
   rotateSigningKey: DialectVerb<typeof rotateSigningKey>;
+  /** Apps whose webhooks subscribe to live quality alerts. */
+  alertedApps: Verb<typeof alertedApps>;
+  /** Their live peers seen recently (the alert scan's candidates). */
+  livePeersSeenSince: Verb<typeof livePeersSeenSince>;
+  /** A live peer's recent telemetry as the diagnosis engine's input. */
+  liveDiagnosisInput: DialectVerb<typeof liveDiagnosisInput>;
+  /** Takes the alert mark and records the alert event in one transaction; false when already fired. */
+  fireAlert: Verb<typeof fireAlert>;
 }
 
 /** The warehouse export's pages. */

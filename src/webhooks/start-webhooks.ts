@@ -34,7 +34,7 @@ export async function startWebhooks(
   let scanning: Promise<unknown> | undefined;
   const scan = setInterval(() => {
     if (scanning) return;
-    scanning = scanLiveAlerts(db, dialect, config.alerts, Date.now())
+    scanning = scanLiveAlerts(store, config.alerts, Date.now())
       .catch((err) => console.error('live alert scan failed:', (err as Error).message))
       .finally(() => (scanning = undefined));
   }, config.alerts.scanIntervalMs);

@@ -16,7 +16,7 @@ async function runWorker(config: ServerConfig): Promise<void> {
   // The line tells where the socket is bound; the URL is where a client on this machine reaches it.
   const listening = `http://${server.boundTo}`;
   const local = server.url === listening ? '' : `; local URL ${server.url}`;
-  if (cluster.isWorker) process.send?.({ listening, local, where, dialect: server.store.name });
+  if (cluster.isWorker) process.send?.({ listening, local, where, storeName: server.store.name });
   else
     console.log(
       `peer-report listening on ${listening} (store: ${server.store.name}${where}${local})`,
@@ -39,11 +39,11 @@ async function runPrimary(config: ServerConfig): Promise<void> {
     const w = cluster.fork();
     w.on(
       'message',
-      (m: { listening?: string; local?: string; where?: string; dialect?: string }) => {
+      (m: { listening?: string; local?: string; where?: string; storeName?: string }) => {
         if (m.listening && !announced) {
           announced = true;
           console.log(
-            `peer-report listening on ${m.listening} (store: ${m.dialect}${m.where}${m.local ?? ''}; ${workers} workers)`,
+            `peer-report listening on ${m.listening} (store: ${m.storeName}${m.where}${m.local ?? ''}; ${workers} workers)`,
           );
         }
       },
