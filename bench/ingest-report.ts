@@ -290,13 +290,18 @@ const cpuRatio = (a: number | undefined, b: number | undefined) =>
  * chunks (the state of every finished call a minute after it ends; the
  * server must run with PEER_REPORT_COMPACT_AFTER_MS=0 and a short sweep).
  */
-export async function reportRun(s: BenchServer, iterations: number, opts: { live?: boolean } = {}) {
-  const startMs = Date.now() - 60 * 60_000;
+export async function reportRun(
+  s: BenchServer,
+  iterations: number,
+  opts: { live?: boolean; minutes?: number } = {},
+) {
+  const minutes = opts.minutes ?? 60;
+  const startMs = Date.now() - minutes * 60_000;
   const [peer] = await createPeers(s, 1, startMs);
   for (const b of syntheticBatches({
     profile: CALL_PROFILES['lossy-wifi'],
     startMs,
-    minutes: 60,
+    minutes,
     batchSeconds: 10,
     seed: 42,
     batchIdPrefix: `${peer.peerId}-`,
