@@ -7,10 +7,13 @@
  * the server's CPU per request is read from /proc (the machine is shared: CPU
  * time is steadier than wall time).
  *
- * Options (environment): `SESSIONS` (default 100000), `STORES` (`sqlite,postgres`).
+ * Options (environment): `SESSIONS` (default 100000), `STORES` (`sqlite,postgres`), `REQUESTS` (60);
+ * `KEEP=1` keeps the seeded stores, `SQLITE_DIR`, `PG_URL` and `APP_ID` measure kept ones again.
  * Run alone: `node --import tsx bench/sessions-list.ts`.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
@@ -352,7 +355,10 @@ async function timeUrl(s: BenchServer, url: string, n: number) {
 
 /** Every filter and sort of the listing, timed. */
 async function measure(s: BenchServer, n: number, expected: number) {
-  const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions`;
+  // A kept store's measured app is the one it was seeded with (APP_ID), not the one the server start created.
+  const appId = process.env.APP_ID ?? s.appId;
+  if (process.env.KEEP) console.error(`measured app: APP_ID=${appId}`);
+  const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${appId}/sessions`;
   const weekAgo = new Date(Date.now() - 7 * DAY).toISOString();
   const q = (query: string) => timeUrl(s, `${base}${query}`, n);
   const all = await q('');
@@ -400,11 +406,18 @@ export async function benchSessionsList(): Promise<Record<string, unknown>> {
     inserted: 'random time order',
   };
   const now = Date.now();
+  // KEEP=1: the seeded stores stay (the SQLite data directory and the PostgreSQL schema are printed), to rerun
+  // or EXPLAIN the queries against them (`SQLITE_DIR` / `PG_URL` below skip the seeding).
+  const keep = Boolean(process.env.KEEP);
   if (stores.includes('sqlite')) {
-    const s = await startBenchServer(BENCH_ENV);
+    const keptDir =
+      process.env.SQLITE_DIR ??
+      (keep ? fs.mkdtempSync(path.join(os.tmpdir(), 'sessions-1m-')) : undefined);
+    const s = await startBenchServer(BENCH_ENV, keptDir);
     try {
       const t0 = performance.now();
-      seedSqlite(s.dataDir, tenantsOf(s, sessions), now);
+      if (!process.env.SQLITE_DIR) seedSqlite(s.dataDir, tenantsOf(s, sessions), now);
+      if (keep) console.error(`kept SQLite data directory ${s.dataDir}`);
       out.sqlite = {
         seed_seconds: round((performance.now() - t0) / 1000, 1),
         ...(await measure(s, requests, sessions)),
@@ -414,12 +427,15 @@ export async function benchSessionsList(): Promise<Record<string, unknown>> {
     }
   }
   if (stores.includes('postgres')) {
-    const { url, schema } = await freshPostgresUrl(PG_BASE_URL);
+    const { url, schema } = process.env.PG_URL
+      ? { url: process.env.PG_URL, schema: '' }
+      : await freshPostgresUrl(PG_BASE_URL);
     try {
       const s = await startBenchServer({ ...BENCH_ENV, DATABASE_URL: url });
       try {
         const t0 = performance.now();
-        await seedPostgres(url, tenantsOf(s, sessions), now);
+        if (!process.env.PG_URL) await seedPostgres(url, tenantsOf(s, sessions), now);
+        if (keep) console.error(`kept PostgreSQL schema: PG_URL='${url}'`);
         out.postgres = {
           seed_seconds: round((performance.now() - t0) / 1000, 1),
           ...(await measure(s, requests, sessions)),
@@ -428,7 +444,7 @@ export async function benchSessionsList(): Promise<Record<string, unknown>> {
         await s.stop();
       }
     } finally {
-      await dropPostgresSchema(PG_BASE_URL, schema);
+      if (!keep && !process.env.PG_URL) await dropPostgresSchema(PG_BASE_URL, schema);
     }
   }
   return out;
