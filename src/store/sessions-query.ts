@@ -80,7 +80,7 @@ export async function listSessions(
     ranged && q.sortBy === 'createdAt' && !q.search && !q.meetingId && total !== undefined;
   const walked = byCreationInRange
     ? await rangePageByCreation(db, q, total)
-    : (q.search || ranged) && total !== undefined && dialect === 'sqlite'
+    : (q.search || ranged) && total !== undefined
       ? await walkedPage(db, q, meetingIds, total)
       : undefined;
   const rows =
@@ -111,7 +111,9 @@ export async function listSessions(
  * the matches are spread over the order, a constant for a given share of the app. They may not be spread (last
  * week's sessions, oldest first, come after all the others), so the walk is bounded to 4× that many rows: when
  * they hold fewer matches than the page needs, the caller reads the matches from their index as before. The
- * bound is inside a subquery with its own LIMIT, which SQLite runs in index order and does not flatten.
+ * bound is inside a subquery with its own LIMIT, which SQLite and PostgreSQL run in index order and do not
+ * flatten (PostgreSQL at 1,000,000 sessions, a search matching 11 meetings: a bitmap scan of its 10,846 rows and
+ * a sort, 77 ms in the backend, against 1.9 ms for the walk).
  */
 async function walkedPage(
   db: Kysely<Database>,
