@@ -7,8 +7,8 @@
  * Seeding: the peers' rollups are computed by the store's own code
  * (`peerRollupOf` from per-interval rows and a seeded verdict and issue kinds
  * standing for the diagnosis compaction stores first) and stored by
- * `storeNewPeerRollups` (rows + bucket and cell deltas, a window of 20,000 peers a transaction),
- * straight into the database of a running `peer-report serve` process, the
+ * the bulk loader (`RollupBulkLoader`: rows inserted, bucket and cell sums
+ * written once each, a window of 20,000 peers a transaction), straight into the database of a running `peer-report serve` process, the
  * way real data arrives: out of order (peers finishing up to 2 days late,
  * shuffled), interleaved with 20 other tenants (10 % more peers). Queries are
  * then timed over HTTP (keep-alive, one at a time).
@@ -31,7 +31,8 @@ import { randomUUID } from 'node:crypto';
 import { startBenchServer, pct, round } from './support.ts';
 import { backendPids, processCpuMs } from './process-cpu.ts';
 import { openDatabase } from '../src/store/open-database.ts';
-import { storeNewPeerRollups, storePeerRollup } from '../src/store/quality-rollups.ts';
+import { storePeerRollup } from '../src/store/quality-rollups.ts';
+import { RollupBulkLoader } from '../src/store/rollup-bulk-load.ts';
 import { peerRollupOf, type PeerRollup } from '../src/rollup/peer-rollup.ts';
 import type { IssueKind, RollupDiagnosis } from '../src/rollup/rollup-diagnosis.ts';
 import { seededRandom } from '../src/simulate/seeded-random.ts';
@@ -166,7 +167,12 @@ function seededDiagnosis(rnd: () => number, quality: number): RollupDiagnosis {
   return { verdict, kinds };
 }
 
-/** Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 20,000 a transaction. Returns seconds. */
+/**
+ * Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 20,000 a transaction, through the
+ * bulk loader (rollup-bulk-load.ts: peer rows inserted as they come, buckets and cells summed in memory and each
+ * written once its days are past; test/storage/rollup-bulk-load.test.ts checks it stores what the one-by-one
+ * writer does). Returns seconds.
+ */
 async function seed(
   dbUrl: string | undefined,
   dataDir: string,
@@ -183,17 +189,25 @@ async function seed(
   const started = performance.now();
   const perDay = PEERS / DAYS;
   const WINDOW = 20_000;
+  const loader = new RollupBulkLoader(store.dialect, now);
+  const firstDay = Math.floor(now / DAY_MS) * DAY_MS - (DAYS - 1) * DAY_MS;
   let pending: PeerRollup[] = [];
-  const flush = async () => {
+  const flush = async (nextDay: number | undefined) => {
     // Out of order: a window of ~2 days of finishes, shuffled.
     for (let i = pending.length - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
       [pending[i], pending[j]] = [pending[j], pending[i]];
     }
     const part = pending;
-    await store.db
-      .transaction()
-      .execute((tx) => storeNewPeerRollups(tx, store.dialect, part, Date.now()));
+    // Later peers finish on `nextDay` or up to 2 days before it: the buckets of earlier days are complete.
+    const before =
+      nextDay === undefined
+        ? undefined
+        : new Date(firstDay + (nextDay - 2) * DAY_MS).toISOString().slice(0, 10);
+    await store.db.transaction().execute(async (tx) => {
+      await loader.add(tx, part);
+      await loader.flush(tx, before);
+    });
     pending = [];
   };
   for (let i = 0; i < PEERS; i++) {
@@ -205,13 +219,16 @@ async function seed(
       const o = others[Math.floor(rnd() * others.length)];
       pending.push(makeRollup(rnd, o.accountId, o.appId, now, late));
     }
-    if (pending.length >= WINDOW) await flush();
+    if (pending.length >= WINDOW) await flush(day);
     if (i % 100_000 === 99_999)
       console.error(
-        `  seeded ${i + 1} peers (${round((performance.now() - started) / 1000, 1)} s)`,
+        `  seeded ${i + 1} peers (${round((performance.now() - started) / 1000, 1)} s, load ${os
+          .loadavg()
+          .map((v) => round(v, 1))
+          .join(' ')})`,
       );
   }
-  await flush();
+  await flush(undefined);
   // PostgreSQL's planner statistics, as autovacuum's analyze would have them on a server that filled up over days.
   if (store.dialect === 'postgres') await sql`analyze`.execute(store.db);
   await store.close();

@@ -16,7 +16,13 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import type { PeerRollup } from '../rollup/peer-rollup.ts';
-import { addPeer, emptyBucket, parseBucket } from '../rollup/bucket-data.ts';
+import {
+  addPeer,
+  emptyBucket,
+  mergeBucket,
+  parseBucket,
+  type BucketData,
+} from '../rollup/bucket-data.ts';
 
 /** A bucket row's change: its key columns, and peers coming in (weight 1) or going out (−1). */
 export interface BucketChange {
@@ -75,6 +81,55 @@ async function applySlice(
   table: BucketTable,
   slice: readonly BucketChange[],
 ): Promise<void> {
+  await mergeSlice(tx, dialect, table, slice, (d, data) => {
+    let peers = 0;
+    let minutes = 0;
+    for (const c of d.changes) {
+      addPeer(data, c.peer, c.weight);
+      peers += c.weight;
+      minutes += c.weight * c.peer.minutes;
+    }
+    return { peers, minutes };
+  });
+}
+
+/** A bucket row's pre-summed contribution (many peers merged in memory): its key and what to add to it. */
+export interface BucketSum {
+  key: readonly string[];
+  account_id: string;
+  peers: number;
+  minutes: number;
+  data: BucketData;
+}
+
+/**
+ * Adds pre-summed contributions to `table` (any order, one per key), in the
+ * caller's transaction: the same statements, locks and merge as
+ * {@link applyBucketChanges}, for a bulk load that summed its peers with
+ * {@link addPeer} first (a bucket is a sum, so the result is the same).
+ */
+export async function applyBucketSums(
+  tx: Kysely<Database>,
+  dialect: StoreDialect,
+  table: BucketTable,
+  sums: readonly BucketSum[],
+): Promise<void> {
+  const sorted = [...sums].sort((x, y) => compareKeys(x.key, y.key));
+  for (let i = 0; i < sorted.length; i += SLICE)
+    await mergeSlice(tx, dialect, table, sorted.slice(i, i + SLICE), (d, data) => {
+      mergeBucket(data, d.data);
+      return { peers: d.peers, minutes: d.minutes };
+    });
+}
+
+/** Reads (locked on PostgreSQL) and rewrites the rows of `slice`, each merged by `merge` (which returns the peers and minutes it added). */
+async function mergeSlice<T extends { key: readonly string[]; account_id: string }>(
+  tx: Kysely<Database>,
+  dialect: StoreDialect,
+  table: BucketTable,
+  slice: readonly T[],
+  merge: (d: T, data: BucketData) => { peers: number; minutes: number },
+): Promise<void> {
   const keys = table.keyColumns.join(', ');
   const cols = `account_id, ${keys}, peers, minutes, data`;
   const width = table.keyColumns.length + 4;
@@ -104,13 +159,9 @@ async function applySlice(
     if (!r && dialect === 'postgres')
       throw new Error(`rollup bucket ${d.key.join('/')} vanished inside its transaction`);
     const data = !r || r.data === '{}' ? emptyBucket() : parseBucket(String(r.data));
-    let peers = r ? Number(r.peers) : 0;
-    let minutes = r ? Number(r.minutes) : 0;
-    for (const c of d.changes) {
-      addPeer(data, c.peer, c.weight);
-      peers += c.weight;
-      minutes += c.weight * c.peer.minutes;
-    }
+    const added = merge(d, data);
+    const peers = (r ? Number(r.peers) : 0) + added.peers;
+    const minutes = (r ? Number(r.minutes) : 0) + added.minutes;
     params.push(
       d.account_id,
       ...d.key,
