@@ -2,8 +2,8 @@
  * Loading many finished peers' rollups at once (a backfill, the fleet-quality
  * benchmark's million peers): the per-peer rows are inserted as they come, in
  * multi-row statements, while their day buckets and cells are summed in
- * memory with the writers' own code ({@link bucketChangesOf},
- * {@link cellChangesOf}, {@link addPeer}) and each written once, when no
+ * memory with the writers' own code ({@link bucketKeys},
+ * {@link cellKeys}, {@link addPeer}) and each written once, when no
  * more peers can fall in it ({@link RollupBulkLoader.flush}).
  *
  * A bucket is the sum of its peers' rollups, so the tables end as they would
@@ -18,13 +18,7 @@ import type { StoreDialect } from './store-dialect.ts';
 import type { PeerRollup } from '../rollup/peer-rollup.ts';
 import { addPeer, emptyBucket } from '../rollup/bucket-data.ts';
 import { applyBucketSums, type BucketSum, type BucketTable } from './rollup-bucket-write.ts';
-import {
-  BUCKETS_TABLE,
-  bucketChangesOf,
-  CELLS_TABLE,
-  cellChangesOf,
-  type PeerChange,
-} from './rollup-cells-write.ts';
+import { BUCKETS_TABLE, bucketKeys, CELLS_TABLE, cellKeys } from './rollup-cells-write.ts';
 import type { PeerRollupsTable } from './rollup-schema.ts';
 
 /** `peer_rollups` columns, in insert order. */
@@ -76,25 +70,26 @@ class PendingSums {
   readonly sums = new Map<string, BucketSum & { lastDay: string }>();
   constructor(readonly table: BucketTable) {}
 
-  add(changes: ReturnType<typeof bucketChangesOf>): void {
-    for (const c of changes) {
-      const id = c.key.join('\u0000');
-      let s = this.sums.get(id);
-      if (!s) {
-        s = {
-          key: c.key,
-          account_id: c.account_id,
-          peers: 0,
-          minutes: 0,
-          data: emptyBucket(),
-          lastDay: lastDayOf(this.table, c.key),
-        };
-        this.sums.set(id, s);
-      }
-      for (const ch of c.changes) {
-        addPeer(s.data, ch.peer, ch.weight);
-        s.peers += ch.weight;
-        s.minutes += ch.weight * ch.peer.minutes;
+  /** Adds each peer to the rows `keysOf` gives it (key column values, as the writers key them). */
+  add(rollups: readonly PeerRollup[], keysOf: (p: PeerRollup) => string[][]): void {
+    for (const peer of rollups) {
+      for (const key of keysOf(peer)) {
+        const id = key.join('\u0000');
+        let s = this.sums.get(id);
+        if (!s) {
+          s = {
+            key,
+            account_id: peer.account_id,
+            peers: 0,
+            minutes: 0,
+            data: emptyBucket(),
+            lastDay: lastDayOf(this.table, key),
+          };
+          this.sums.set(id, s);
+        }
+        addPeer(s.data, peer, 1);
+        s.peers += 1;
+        s.minutes += peer.minutes;
       }
     }
   }
@@ -130,9 +125,8 @@ export class RollupBulkLoader {
   async add(tx: Transaction<Database>, rollups: readonly PeerRollup[]): Promise<void> {
     for (let i = 0; i < rollups.length; i += ROWS_PER_INSERT)
       await this.insertRows(tx, rollups.slice(i, i + ROWS_PER_INSERT));
-    const changes: PeerChange[] = rollups.map((peer) => ({ peer, weight: 1 }));
-    this.buckets.add(bucketChangesOf(changes));
-    this.cells.add(cellChangesOf(changes));
+    this.buckets.add(rollups, bucketKeys);
+    this.cells.add(rollups, cellKeys);
   }
 
   /**
