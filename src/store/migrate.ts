@@ -34,6 +34,7 @@ import * as rollupDiagnosisKinds from './migrations/040-rollup-diagnosis-kinds.t
 import * as rollupCells from './migrations/045-rollup-cells.ts';
 import * as peerReportBodies from './migrations/055-peer-report-bodies.ts';
 import * as meetingSessionCounts from './migrations/056-meeting-session-counts.ts';
+import * as rollupDataLz4 from './migrations/065-rollup-data-lz4.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -60,6 +61,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '045-rollup-cells': rollupCells,
   '055-peer-report-bodies': peerReportBodies,
   '056-meeting-session-counts': meetingSessionCounts,
+  '065-rollup-data-lz4': rollupDataLz4,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

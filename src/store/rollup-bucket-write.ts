@@ -5,12 +5,13 @@
  * one statement each would cost more CPU than its whole rollup is allowed
  * (issue 15: ≤ 5 % of the peer's ingest).
  *
- * Per slice of ≤ {@link SLICE} keys, in key order: (1) on PostgreSQL, insert
- * the missing rows empty (`ON CONFLICT DO NOTHING`), (2) read them (`FOR
- * UPDATE` on PostgreSQL: rows are locked in key order, so concurrent writers
- * in several processes neither lose counts nor deadlock; SQLite has one
- * writer, whose transaction holds the lock), (3) write the merged rows back
- * (`ON CONFLICT DO UPDATE` with the new values).
+ * Per slice of ≤ {@link SLICE} keys, in key order: (1) read them: on
+ * PostgreSQL an upsert that inserts the missing rows empty and returns every
+ * row locked (`ON CONFLICT DO UPDATE` of its peer count to itself, rows
+ * taken in key order, so concurrent writers in several processes neither
+ * lose counts nor deadlock); on SQLite a select (one writer, whose
+ * transaction holds the lock); (2) write the merged rows back (`ON CONFLICT
+ * DO UPDATE` with the new values).
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
@@ -137,19 +138,20 @@ async function mergeSlice<T extends { key: readonly string[]; account_id: string
     tx.executeQuery<Record<string, unknown>>(
       CompiledQuery.raw(placeholders(dialect, text), params),
     );
-  if (dialect === 'postgres') {
-    // Missing rows first (empty), so that every row of the slice exists to be locked: a concurrent writer's
-    // new row is then waited for instead of overwritten. SQLite has one writer (the transaction holds the lock).
-    await run(
-      `insert into ${table.name} (${cols}) values ${tuples(slice.length, width)} on conflict (${keys}) do nothing`,
-      slice.flatMap((d) => [d.account_id, ...d.key, 0, 0, '{}']),
-    );
-  }
-  const lock = dialect === 'postgres' ? ` order by ${keys} for update` : '';
-  const current = await run(
-    `select ${keys}, peers, minutes, data from ${table.name} where (${keys}) in (values ${tuples(slice.length, table.keyColumns.length)})${lock}`,
-    slice.flatMap((d) => d.key),
-  );
+  // PostgreSQL: one upsert that inserts the missing rows empty and, for the others, rewrites their peer count
+  // unchanged, returning every row of the slice locked (in key order: rows are taken in VALUES order), at its
+  // latest committed version: a concurrent writer's new or changed row is waited for, never overwritten.
+  // SQLite has one writer (the transaction holds the lock): a plain read.
+  const current =
+    dialect === 'postgres'
+      ? await run(
+          `insert into ${table.name} (${cols}) values ${tuples(slice.length, width)} on conflict (${keys}) do update set peers = ${table.name}.peers returning ${keys}, peers, minutes, data`,
+          slice.flatMap((d) => [d.account_id, ...d.key, 0, 0, '{}']),
+        )
+      : await run(
+          `select ${keys}, peers, minutes, data from ${table.name} where (${keys}) in (values ${tuples(slice.length, table.keyColumns.length)})`,
+          slice.flatMap((d) => d.key),
+        );
   const byKey = new Map<string, Record<string, unknown>>();
   for (const r of current.rows)
     byKey.set(table.keyColumns.map((c) => String(r[c])).join('\u0000'), r);
