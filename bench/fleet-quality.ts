@@ -7,18 +7,18 @@
  * Seeding: the peers' rollups are computed by the store's own code
  * (`peerRollupOf` from per-interval rows and a seeded verdict and issue kinds
  * standing for the diagnosis compaction stores first) and stored by
- * `storeNewPeerRollups` (rows + bucket and cell deltas, a window of 20,000 peers a transaction),
- * straight into the database of a running `peer-report serve` process, the
+ * the bulk loader (`RollupBulkLoader`: rows inserted, bucket and cell sums
+ * written once each, a window of 20,000 peers a transaction), straight into the database of a running `peer-report serve` process, the
  * way real data arrives: out of order (peers finishing up to 2 days late,
  * shuffled), interleaved with 20 other tenants (10 % more peers). Queries are
  * then timed over HTTP (keep-alive, one at a time).
  *
- * Ingest CPU: the CPU time of one finished peer's rollup as compaction does it
- * (`peerRollupOf` over the metric rows of a 30-minute call, 4 streams, plus
- * `storePeerRollup` in its own transaction), over 300 peers, compared with the
- * server CPU the same peer's ingest costs (3,600 samples at the measured
- * 27 µs per sample with 60 s batches, BENCHMARKS.md "Ingest": the cheapest
- * ingest, so the largest share).
+ * Ingest CPU, in the same run on the same store: the server's CPU (and its
+ * PostgreSQL backends') for the ingest of 20 peers of 30 minutes at 60 s
+ * batches, against the CPU of one finished peer's rollup as compaction does
+ * it (`peerRollupOf` over the metric rows of a 30-minute call, 4 streams, plus
+ * `storePeerRollup` in its own transaction, and this process's backend), over
+ * 300 peers.
  *
  * `BENCH_FLEET_PEERS` (default 1,000,000) and `BENCH_FLEET_STORES`
  * (`sqlite,postgres`) tune a run; PostgreSQL at `BENCH_DATABASE_URL`
@@ -28,10 +28,12 @@ import http from 'node:http';
 import os from 'node:os';
 import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { startBenchServer, pct, round } from './support.ts';
+import { startBenchServer, pct, round, type BenchServer } from './support.ts';
+import { ingestRun } from './ingest-report.ts';
 import { backendPids, processCpuMs } from './process-cpu.ts';
 import { openDatabase } from '../src/store/open-database.ts';
-import { storeNewPeerRollups, storePeerRollup } from '../src/store/quality-rollups.ts';
+import { storePeerRollup } from '../src/store/quality-rollups.ts';
+import { RollupBulkLoader } from '../src/store/rollup-bulk-load.ts';
 import { peerRollupOf, type PeerRollup } from '../src/rollup/peer-rollup.ts';
 import type { IssueKind, RollupDiagnosis } from '../src/rollup/rollup-diagnosis.ts';
 import { seededRandom } from '../src/simulate/seeded-random.ts';
@@ -43,7 +45,6 @@ const PEERS = Number(process.env.BENCH_FLEET_PEERS ?? 1_000_000);
 const DAYS = 90;
 const DAY_MS = 86_400_000;
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const INGEST_CPU_PER_SAMPLE_MS = 3.2 / 120;
 
 const BROWSERS = ['Chrome', 'Chrome', 'Chrome', 'Safari', 'Firefox', 'Edge', 'Samsung Internet'];
 const OSES = ['Windows', 'Windows', 'macOS', 'Android', 'iOS', 'Linux'];
@@ -86,7 +87,7 @@ const PAIRS: (CandidatePairSample | undefined)[] = [
 ];
 
 /** A peer's metric rows: `n` intervals per stream of audio and video, both directions. */
-function rowsOf(
+export function rowsOf(
   rnd: () => number,
   n: number,
   quality: number,
@@ -110,7 +111,7 @@ function rowsOf(
 }
 
 /** A finished peer of `appId`, finishing on day `day` (0 = 89 days ago). */
-function makeRollup(
+export function makeRollup(
   rnd: () => number,
   accountId: string,
   appId: string,
@@ -166,8 +167,13 @@ function seededDiagnosis(rnd: () => number, quality: number): RollupDiagnosis {
   return { verdict, kinds };
 }
 
-/** Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 20,000 a transaction. Returns seconds. */
-async function seed(
+/**
+ * Seeds PEERS peers of the app plus 10 % of 20 other tenants, out of order, 20,000 a transaction, through the
+ * bulk loader (rollup-bulk-load.ts: peer rows inserted as they come, buckets and cells summed in memory and each
+ * written once its days are past; test/storage/rollup-bulk-load.test.ts checks it stores what the one-by-one
+ * writer does). Returns seconds.
+ */
+export async function seed(
   dbUrl: string | undefined,
   dataDir: string,
   accountId: string,
@@ -183,17 +189,25 @@ async function seed(
   const started = performance.now();
   const perDay = PEERS / DAYS;
   const WINDOW = 20_000;
+  const loader = new RollupBulkLoader(store.dialect, now);
+  const firstDay = Math.floor(now / DAY_MS) * DAY_MS - (DAYS - 1) * DAY_MS;
   let pending: PeerRollup[] = [];
-  const flush = async () => {
+  const flush = async (nextDay: number | undefined) => {
     // Out of order: a window of ~2 days of finishes, shuffled.
     for (let i = pending.length - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
       [pending[i], pending[j]] = [pending[j], pending[i]];
     }
     const part = pending;
-    await store.db
-      .transaction()
-      .execute((tx) => storeNewPeerRollups(tx, store.dialect, part, Date.now()));
+    // Later peers finish on `nextDay` or up to 2 days before it: the buckets of earlier days are complete.
+    const before =
+      nextDay === undefined
+        ? undefined
+        : new Date(firstDay + (nextDay - 2) * DAY_MS).toISOString().slice(0, 10);
+    await store.db.transaction().execute(async (tx) => {
+      await loader.add(tx, part);
+      await loader.flush(tx, before);
+    });
     pending = [];
   };
   for (let i = 0; i < PEERS; i++) {
@@ -205,15 +219,19 @@ async function seed(
       const o = others[Math.floor(rnd() * others.length)];
       pending.push(makeRollup(rnd, o.accountId, o.appId, now, late));
     }
-    if (pending.length >= WINDOW) await flush();
+    if (pending.length >= WINDOW) await flush(day);
     if (i % 100_000 === 99_999)
       console.error(
-        `  seeded ${i + 1} peers (${round((performance.now() - started) / 1000, 1)} s)`,
+        `  seeded ${i + 1} peers (${round((performance.now() - started) / 1000, 1)} s, load ${os
+          .loadavg()
+          .map((v) => round(v, 1))
+          .join(' ')})`,
       );
   }
-  await flush();
-  // PostgreSQL's planner statistics, as autovacuum's analyze would have them on a server that filled up over days.
-  if (store.dialect === 'postgres') await sql`analyze`.execute(store.db);
+  await flush(undefined);
+  // PostgreSQL's planner statistics and visibility map, as autovacuum would have them on a server that filled up
+  // over days (without the map, the peers query's index-only walk fetches every heap row it passes).
+  if (store.dialect === 'postgres') await sql`vacuum analyze`.execute(store.db);
   await store.close();
   return (performance.now() - started) / 1000;
 }
@@ -270,26 +288,67 @@ async function timeQuery(
   };
 }
 
-/** CPU of one finished 30-minute peer's rollup (pure part + its own transaction), ms, over `n` peers. */
+/**
+ * Rollup maintenance against ingest, CPU in the same run on the same store: (1) the ingest of 30-minute peers
+ * (60 s batches) through the server, the server process's CPU plus, on PostgreSQL, its backends'; (2) one
+ * finished 30-minute peer's rollup as compaction does it: `peerRollupOf` over its metric rows (4 streams × 900
+ * intervals) and `storePeerRollup` in its own transaction, over `n` peers, in this process, plus on PostgreSQL
+ * the CPU of this process's backend. The share is (2) ÷ (1) per peer: what the rollups add to a peer's ingest.
+ */
 async function rollupCpu(
+  s: BenchServer,
   dbUrl: string | undefined,
-  dataDir: string,
-  accountId: string,
-  appId: string,
   n = 300,
 ): Promise<Record<string, number>> {
-  const store = await openDatabase({ dataDir, databaseUrl: dbUrl });
+  // (1) Ingest without the rollup: 20 peers of 30 minutes (they stay joined, so nothing is compacted or rolled up).
+  const ingestPeers = 20;
+  const serverDb = dbUrl ? await backendPids(BASE_URL, s.child.pid!) : [];
+  const db0 = new Map(serverDb.map((pid) => [pid, processCpuMs(pid)]));
+  const ingest = await ingestRun(s, {
+    peers: ingestPeers,
+    minutes: 30,
+    batchSeconds: 60,
+    concurrency: ingestPeers,
+  });
+  // Backends the pool opened during the run count from their start (all their CPU is this run's).
+  const serverDbAfter = dbUrl ? await backendPids(BASE_URL, s.child.pid!) : [];
+  const ingestDbMs = serverDbAfter.reduce(
+    (t, pid) => t + processCpuMs(pid) - (db0.get(pid) ?? 0),
+    0,
+  );
+  const ingestServerMs = (ingest.serverCpuMsPerRequest * ingest.requests) / ingestPeers;
+  const ingestMs = ingestServerMs + ingestDbMs / ingestPeers;
+
+  // (2) The rollup of a finished peer.
+  const store = await openDatabase({ dataDir: s.dataDir, databaseUrl: dbUrl });
   const rnd = seededRandom(99);
   const now = Date.now();
+  // Today's buckets as full as at 1,000,000 peers over 90 days (their size is what a peer's rollup rewrites).
+  const topUp = Math.max(0, Math.round(1_000_000 / DAYS - PEERS / DAYS));
+  if (topUp > 0) {
+    const loader = new RollupBulkLoader(store.dialect, now);
+    const part = Array.from({ length: topUp }, () =>
+      makeRollup(rnd, s.accountId, s.appId, now, DAYS - 1),
+    );
+    await store.db.transaction().execute(async (tx) => {
+      await loader.add(tx, part);
+      await loader.flush(tx);
+    });
+  }
+  await sql`select 1`.execute(store.db);
+  const ownDb = dbUrl ? await backendPids(BASE_URL, process.pid) : [];
+  const ownDbMs = () => ownDb.reduce((t, pid) => t + processCpuMs(pid), 0);
   const rows = Array.from({ length: n }, () => rowsOf(rnd, 900, rnd(), now - 1_800_000));
-  const peers = Array.from({ length: n }, () => makeRollup(rnd, accountId, appId, now, DAYS - 1));
+  const peers = Array.from({ length: n }, () =>
+    makeRollup(rnd, s.accountId, s.appId, now, DAYS - 1),
+  );
   const cpu0 = process.cpuUsage();
   const pure = rows.map((r, i) =>
     peerRollupOf(
       {
         id: peers[i].peer_id,
-        account_id: accountId,
-        app_id: appId,
+        account_id: s.accountId,
+        app_id: s.appId,
         session_id: peers[i].session_id,
         joined_at: now - 1_800_000,
         left_at: now - 1000,
@@ -302,21 +361,39 @@ async function rollupCpu(
     ),
   );
   const cpu1 = process.cpuUsage(cpu0);
+  // The stored peers carry the seeded dimensions (so they touch the same 44 rows a real peer of the app does).
+  const stored = pure.map((p, i) => ({ ...peers[i], ...p, ...dimsOf(peers[i]) }));
   const cpu2 = process.cpuUsage();
-  for (const p of pure)
+  const dbBefore = ownDbMs();
+  for (const p of stored)
     await store.db
       .transaction()
       .execute((tx) => storePeerRollup(tx, store.dialect, p, 1, Date.now()));
   const cpu3 = process.cpuUsage(cpu2);
+  const storeDbMs = (ownDbMs() - dbBefore) / n;
   await store.close();
   const pureMs = (cpu1.user + cpu1.system) / 1000 / n;
   const storeMs = (cpu3.user + cpu3.system) / 1000 / n;
-  const ingestMs = 3600 * INGEST_CPU_PER_SAMPLE_MS;
   return {
     rollup_compute_ms_per_peer: round(pureMs, 3),
     rollup_store_ms_per_peer: round(storeMs, 3),
+    ...(dbUrl ? { rollup_store_database_ms_per_peer: round(storeDbMs, 3) } : {}),
     ingest_ms_per_30min_peer: round(ingestMs, 1),
-    added_ingest_cpu_percent: round(((pureMs + storeMs) / ingestMs) * 100, 2),
+    ...(dbUrl ? { ingest_database_ms_per_30min_peer: round(ingestDbMs / ingestPeers, 1) } : {}),
+    ingest_requests_per_peer: ingest.requests / ingestPeers,
+    added_ingest_cpu_percent: round(((pureMs + storeMs + storeDbMs) / ingestMs) * 100, 2),
+  };
+}
+
+/** A rollup's dimensions. */
+function dimsOf(p: PeerRollup) {
+  return {
+    hour: p.hour,
+    browser: p.browser,
+    os: p.os,
+    country: p.country,
+    asn: p.asn,
+    network: p.network,
   };
 }
 
@@ -372,7 +449,7 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
     }
     agent.destroy();
     const first = JSON.parse((await get(base, s.token, new http.Agent())).text);
-    const cpu = await rollupCpu(pg?.url, s.dataDir, s.accountId, s.appId);
+    const cpu = await rollupCpu(s, pg?.url);
     return {
       peers: PEERS,
       load_average: os.loadavg().map((v) => round(v, 1)),

@@ -290,13 +290,18 @@ const cpuRatio = (a: number | undefined, b: number | undefined) =>
  * chunks (the state of every finished call a minute after it ends; the
  * server must run with PEER_REPORT_COMPACT_AFTER_MS=0 and a short sweep).
  */
-export async function reportRun(s: BenchServer, iterations: number, opts: { live?: boolean } = {}) {
-  const startMs = Date.now() - 60 * 60_000;
+export async function reportRun(
+  s: BenchServer,
+  iterations: number,
+  opts: { live?: boolean; minutes?: number } = {},
+) {
+  const minutes = opts.minutes ?? 60;
+  const startMs = Date.now() - minutes * 60_000;
   const [peer] = await createPeers(s, 1, startMs);
   for (const b of syntheticBatches({
     profile: CALL_PROFILES['lossy-wifi'],
     startMs,
-    minutes: 60,
+    minutes,
     batchSeconds: 10,
     seed: 42,
     batchIdPrefix: `${peer.peerId}-`,
@@ -327,7 +332,9 @@ export async function reportRun(s: BenchServer, iterations: number, opts: { live
       : undefined;
   // The call ends: a finished peer's report is immutable (and cacheable when the cache is on).
   await post(`${s.url}/ingest/v1/peers/${peer.peerId}/leave`, peer.token, '{}');
-  await new Promise((r) => setTimeout(r, 2000)); // the sweeper compacts it
+  // The sweeper compacts it (REPORT_SETTLE_MS: longer on a loaded machine, where the compaction's steps, each a
+  // new version of the report, can still be running when the measurement starts).
+  await new Promise((r) => setTimeout(r, Number(process.env.REPORT_SETTLE_MS ?? 2000)));
   // The compressed answers first: measureReport ends with seconds of client-side JSON work, after which the
   // agent's idle keep-alive sockets are past the server's 5 s keep-alive timeout.
   const brotli = await measureCompressedReport(url, s.token, iterations, 'br', s.child.pid);

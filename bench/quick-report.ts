@@ -2,7 +2,7 @@
  * Developer aid: the uncached report figures alone (a 60-minute peer;
  * finished and compacted, and live first with LIVE=1), on the embedded store
  * or, with PG=1, on a fresh schema of the local PostgreSQL.
- * `node --import tsx bench/quick-report.ts [iterations]`; RUNS repeats.
+ * `node --import tsx bench/quick-report.ts [iterations]`; RUNS repeats, MINUTES sets the call's length (60).
  */
 import { startBenchServer } from './support.ts';
 import { reportRun } from './ingest-report.ts';
@@ -18,12 +18,17 @@ const s = await startBenchServer({
   PEER_REPORT_REPORT_CACHE_MB: '0',
   PEER_REPORT_PEER_TIMEOUT_MS: '86400000',
   ...(pg ? { DATABASE_URL: pg.url } : {}),
+  // e.g. `--cpu-prof --cpu-prof-dir=…` for a profile of the server.
+  ...(process.env.BENCH_NODE_FLAGS ? { BENCH_NODE_FLAGS: process.env.BENCH_NODE_FLAGS } : {}),
 });
 try {
   for (let i = 0; i < Number(process.env.RUNS ?? 1); i++)
     console.log(
       JSON.stringify(
-        await reportRun(s, Number(process.argv[2] ?? 200), { live: Boolean(process.env.LIVE) }),
+        await reportRun(s, Number(process.argv[2] ?? 200), {
+          live: Boolean(process.env.LIVE),
+          minutes: Number(process.env.MINUTES ?? 60),
+        }),
       ),
     );
 } finally {

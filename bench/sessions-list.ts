@@ -7,16 +7,20 @@
  * the server's CPU per request is read from /proc (the machine is shared: CPU
  * time is steadier than wall time).
  *
- * Options (environment): `SESSIONS` (default 100000), `STORES` (`sqlite,postgres`).
+ * Options (environment): `SESSIONS` (default 100000), `STORES` (`sqlite,postgres`), `REQUESTS` (60);
+ * `KEEP=1` keeps the seeded stores, `SQLITE_DIR`, `PG_URL` and `APP_ID` measure kept ones again.
  * Run alone: `node --import tsx bench/sessions-list.ts`.
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { startBenchServer, pct, round, processCpuSeconds, type BenchServer } from './support.ts';
 import { freshPostgresUrl, dropPostgresSchema } from '../test/support/postgres.ts';
+import { DAY_MS } from '../src/store/migrations/034-session-counts.ts';
 
 const PG_BASE_URL =
   process.env.PEER_REPORT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -106,9 +110,34 @@ const SESSION_COLUMNS =
 const PEER_COLUMNS =
   'id, account_id, app_id, meeting_id, session_id, participant_id, status, joined_at, left_at, last_seen_at, leave_reason, client, ip_info, precall, source, created_at, updated_at';
 
+/** The per-status-and-day and per-meeting totals of migrations 034 and 056, recomputed from `sessions` (their own fill statements). */
+const REBUILD_COUNTS = [
+  'delete from session_counts',
+  `insert into session_counts (account_id, app_id, status, day, n) select account_id, app_id, status, started_at / ${DAY_MS}, count(*) from sessions group by account_id, app_id, status, started_at / ${DAY_MS}`,
+  'delete from meeting_session_counts',
+  'insert into meeting_session_counts (account_id, app_id, meeting_id, status, n) select account_id, app_id, meeting_id, status, count(*) from sessions group by account_id, app_id, meeting_id, status',
+];
+
+/**
+ * Bulk load as a restore would do it, so 1,500,000 rows seed in a minute or two rather than hours: the
+ * sessions' secondary indexes and count triggers are dropped, the rows inserted (in random time order, as before),
+ * then the indexes are rebuilt from their own definitions, the totals recomputed and the triggers put back.
+ */
 function seedSqlite(dataDir: string, tenants: Tenant[], now: number): void {
   const db = new SQLite(path.join(dataDir, 'peer-report.sqlite'));
   db.pragma('busy_timeout = 10000');
+  db.pragma('cache_size = -1000000');
+  db.pragma('synchronous = OFF');
+  const schemaSql = (type: string) =>
+    db
+      .prepare(
+        `SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = 'sessions' AND sql IS NOT NULL`,
+      )
+      .all(type) as { name: string; sql: string }[];
+  const indexes = schemaSql('index');
+  const triggers = schemaSql('trigger');
+  for (const i of indexes) db.exec(`DROP INDEX ${i.name}`);
+  for (const t of triggers) db.exec(`DROP TRIGGER ${t.name}`);
   const insMeeting = db.prepare(
     'INSERT INTO meetings (id, account_id, app_id, title, status, config, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -152,10 +181,15 @@ function seedSqlite(dataDir: string, tenants: Tenant[], now: number): void {
     };
     for (const r of sessionRows(k, t.accountId, t.appId, t.sessions, now)) {
       rows.push(r);
-      if (rows.length === 10_000) flush();
+      if (rows.length === 50_000) flush();
     }
     flush();
   });
+  db.transaction(() => {
+    for (const i of indexes) db.exec(i.sql);
+    for (const q of REBUILD_COUNTS) db.exec(q);
+    for (const t of triggers) db.exec(t.sql);
+  })();
   db.exec('ANALYZE');
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
@@ -165,6 +199,37 @@ async function seedPostgres(url: string, tenants: Tenant[], now: number): Promis
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    // As the SQLite seeding: secondary indexes dropped and rebuilt, count triggers off (a superuser's
+    // `session_replication_role`) and the totals recomputed after.
+    const { rows: indexes } = await client.query<{ name: string; def: string }>(
+      `SELECT indexname AS name, indexdef AS def FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'sessions' AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'sessions'::regclass)`,
+    );
+    for (const i of indexes) await client.query(`DROP INDEX ${i.name}`);
+    await client.query('SET session_replication_role = replica');
+    await client.query('SET synchronous_commit = off');
+    /** Sessions through one `unnest` of column arrays per 20,000 rows (multi-row VALUES stop at 65,535 parameters). */
+    const insertSessions = async (rows: unknown[][]) => {
+      if (rows.length === 0) return;
+      const types = [
+        'text',
+        'text',
+        'text',
+        'text',
+        'text',
+        'int8',
+        'int8',
+        'int4',
+        'int4',
+        'float8',
+        'int8',
+        'int8',
+      ];
+      const columns = types.map((_, c) => rows.map((r) => r[c]));
+      await client.query(
+        `INSERT INTO sessions (${SESSION_COLUMNS}) SELECT * FROM unnest(${types.map((t, c) => `$${c + 1}::${t}[]`).join(', ')})`,
+        columns,
+      );
+    };
     const insertMany = async (table: string, columns: string, rows: unknown[][]) => {
       if (rows.length === 0) return;
       const width = rows[0].length;
@@ -197,7 +262,7 @@ async function seedPostgres(url: string, tenants: Tenant[], now: number): Promis
       let sessions: unknown[][] = [];
       let peers: unknown[][] = [];
       const flush = async () => {
-        await insertMany('sessions', SESSION_COLUMNS, sessions);
+        await insertSessions(sessions);
         await insertMany(
           'peers',
           'id, account_id, app_id, meeting_id, session_id, joined_at, last_seen_at, participant_id, status, client, source, created_at, updated_at',
@@ -218,10 +283,16 @@ async function seedPostgres(url: string, tenants: Tenant[], now: number): Promis
             r.livePeer[6],
             r.livePeer[6],
           ]);
-        if (sessions.length === 4000) await flush();
+        if (sessions.length === 20_000) await flush();
       }
       await flush();
     }
+    await client.query('SET session_replication_role = DEFAULT');
+    await client.query(`SET maintenance_work_mem = '256MB'`);
+    for (const i of indexes) await client.query(i.def);
+    await client.query('BEGIN');
+    for (const q of REBUILD_COUNTS) await client.query(q);
+    await client.query('COMMIT');
     // What autovacuum does after a bulk load: statistics and the visibility map (index-only scans).
     await client.query('VACUUM ANALYZE sessions');
     await client.query('VACUUM ANALYZE meetings');
@@ -283,10 +354,17 @@ async function timeUrl(s: BenchServer, url: string, n: number) {
 }
 
 /** Every filter and sort of the listing, timed. */
-async function measure(s: BenchServer, n: number) {
-  const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions`;
+async function measure(s: BenchServer, n: number, expected: number) {
+  // A kept store's measured app is the one it was seeded with (APP_ID), not the one the server start created.
+  const appId = process.env.APP_ID ?? s.appId;
+  if (process.env.KEEP) console.error(`measured app: APP_ID=${appId}`);
+  const base = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${appId}/sessions`;
   const weekAgo = new Date(Date.now() - 7 * DAY).toISOString();
   const q = (query: string) => timeUrl(s, `${base}${query}`, n);
+  const all = await q('');
+  // The seeding rebuilt the stored totals itself: the listing must count exactly what was inserted.
+  if (all.total !== expected)
+    throw new Error(`total_count ${all.total} after seeding ${expected} sessions`);
   return {
     default_newest_first: await q(''),
     per_page_100: await q('?per_page=100'),
@@ -328,35 +406,45 @@ export async function benchSessionsList(): Promise<Record<string, unknown>> {
     inserted: 'random time order',
   };
   const now = Date.now();
+  // KEEP=1: the seeded stores stay (the SQLite data directory and the PostgreSQL schema are printed), to rerun
+  // or EXPLAIN the queries against them (`SQLITE_DIR` / `PG_URL` below skip the seeding).
+  const keep = Boolean(process.env.KEEP);
   if (stores.includes('sqlite')) {
-    const s = await startBenchServer(BENCH_ENV);
+    const keptDir =
+      process.env.SQLITE_DIR ??
+      (keep ? fs.mkdtempSync(path.join(os.tmpdir(), 'sessions-1m-')) : undefined);
+    const s = await startBenchServer(BENCH_ENV, keptDir);
     try {
       const t0 = performance.now();
-      seedSqlite(s.dataDir, tenantsOf(s, sessions), now);
+      if (!process.env.SQLITE_DIR) seedSqlite(s.dataDir, tenantsOf(s, sessions), now);
+      if (keep) console.error(`kept SQLite data directory ${s.dataDir}`);
       out.sqlite = {
         seed_seconds: round((performance.now() - t0) / 1000, 1),
-        ...(await measure(s, requests)),
+        ...(await measure(s, requests, sessions)),
       };
     } finally {
       await s.stop();
     }
   }
   if (stores.includes('postgres')) {
-    const { url, schema } = await freshPostgresUrl(PG_BASE_URL);
+    const { url, schema } = process.env.PG_URL
+      ? { url: process.env.PG_URL, schema: '' }
+      : await freshPostgresUrl(PG_BASE_URL);
     try {
       const s = await startBenchServer({ ...BENCH_ENV, DATABASE_URL: url });
       try {
         const t0 = performance.now();
-        await seedPostgres(url, tenantsOf(s, sessions), now);
+        if (!process.env.PG_URL) await seedPostgres(url, tenantsOf(s, sessions), now);
+        if (keep) console.error(`kept PostgreSQL schema: PG_URL='${url}'`);
         out.postgres = {
           seed_seconds: round((performance.now() - t0) / 1000, 1),
-          ...(await measure(s, requests)),
+          ...(await measure(s, requests, sessions)),
         };
       } finally {
         await s.stop();
       }
     } finally {
-      await dropPostgresSchema(PG_BASE_URL, schema);
+      if (!keep && !process.env.PG_URL) await dropPostgresSchema(PG_BASE_URL, schema);
     }
   }
   return out;

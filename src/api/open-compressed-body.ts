@@ -54,6 +54,11 @@ export async function openCompressedBody(head: Uint8Array, coding: ContentCoding
   return Buffer.concat([stream, trailer]);
 }
 
+/** Bytes of the uncompressed beginning a packed open stream stands for (to size a decoder's output at once). */
+export function openBodyLength(packed: Buffer): number {
+  return packed.readUInt32LE(packed.length - 4);
+}
+
 /** The whole compressed body: the packed open stream of `coding` followed by `tail`, finished. */
 export function closeCompressedBody(
   packed: Buffer,

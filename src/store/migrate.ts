@@ -35,6 +35,8 @@ import * as rollupCells from './migrations/045-rollup-cells.ts';
 import * as peerReportBodies from './migrations/055-peer-report-bodies.ts';
 import * as meetingSessionCounts from './migrations/056-meeting-session-counts.ts';
 import * as webhookDeliveryOrder from './migrations/060-webhook-delivery-order.ts';
+import * as rollupDataLz4 from './migrations/065-rollup-data-lz4.ts';
+import * as sessionsRangeIndexes from './migrations/070-sessions-range-indexes.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -62,6 +64,8 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '055-peer-report-bodies': peerReportBodies,
   '056-meeting-session-counts': meetingSessionCounts,
   '060-webhook-delivery-order': webhookDeliveryOrder,
+  '065-rollup-data-lz4': rollupDataLz4,
+  '070-sessions-range-indexes': sessionsRangeIndexes,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

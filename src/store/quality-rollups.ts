@@ -88,15 +88,23 @@ export async function storePeerRollup(
   now: number,
 ): Promise<void> {
   const peerId = rollup.peer_id;
-  const previous = await tx
-    .selectFrom('peer_rollups')
-    .selectAll()
-    .where('peer_id', '=', peerId)
-    .executeTakeFirst();
   const row: PeerRollupsTable = { ...rollup, chunks_upto: chunksUpto, computed_at: now };
+  // A peer's first rollup (the usual case) in one statement; a replaced one is read, then updated.
+  const inserted = await tx
+    .insertInto('peer_rollups')
+    .values(row)
+    .onConflict((oc) => oc.column('peer_id').doNothing())
+    .returning('peer_id')
+    .executeTakeFirst();
+  const previous = inserted
+    ? undefined
+    : await tx
+        .selectFrom('peer_rollups')
+        .selectAll()
+        .where('peer_id', '=', peerId)
+        .executeTakeFirstOrThrow();
   if (previous)
     await tx.updateTable('peer_rollups').set(row).where('peer_id', '=', peerId).execute();
-  else await tx.insertInto('peer_rollups').values(row).execute();
   const changes: PeerChange[] = previous ? [{ peer: numericRollup(previous), weight: -1 }] : [];
   changes.push({ peer: rollup, weight: 1 });
   await applyToBuckets(tx, dialect, changes);

@@ -39,16 +39,30 @@ function grouped(
   return [...out.values()];
 }
 
+/** The keys (in {@link BUCKETS_TABLE}'s column order) of the day buckets a peer counts in. */
+export function bucketKeys(p: PeerRollup): string[][] {
+  return bucketKeysOf(p).map(({ dim, value }) => [p.app_id, dim, p.day, value]);
+}
+
+/** The keys (in {@link CELLS_TABLE}'s column order) of the cells a peer counts in. */
+export function cellKeys(p: PeerRollup): string[][] {
+  return cellKeysOf(p).map((k) => [
+    p.app_id,
+    k.grain,
+    k.a_dim,
+    k.b_dim,
+    k.a_value,
+    k.period,
+    k.b_value,
+  ]);
+}
+
 /** The day-bucket rows of `changes`. */
 export function bucketChangesOf(changes: readonly PeerChange[]): BucketChange[] {
-  return grouped(changes, (p) =>
-    bucketKeysOf(p).map(({ dim, value }) => [p.app_id, dim, p.day, value]),
-  );
+  return grouped(changes, bucketKeys);
 }
 
 /** The cell rows of `changes`. */
 export function cellChangesOf(changes: readonly PeerChange[]): BucketChange[] {
-  return grouped(changes, (p) =>
-    cellKeysOf(p).map((k) => [p.app_id, k.grain, k.a_dim, k.b_dim, k.a_value, k.period, k.b_value]),
-  );
+  return grouped(changes, cellKeys);
 }

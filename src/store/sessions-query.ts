@@ -76,8 +76,11 @@ export async function listSessions(
   }
   const sortColumn =
     q.sortBy === 'minutesConsumed' ? 'sessions.minutes_consumed' : 'sessions.created_at';
-  const walked =
-    (q.search || ranged) && total !== undefined && dialect === 'sqlite'
+  const byCreationInRange =
+    ranged && q.sortBy === 'createdAt' && !q.search && !q.meetingId && total !== undefined;
+  const walked = byCreationInRange
+    ? await rangePageByCreation(db, q, total)
+    : (q.search || ranged) && total !== undefined
       ? await walkedPage(db, q, meetingIds, total)
       : undefined;
   const rows =
@@ -108,7 +111,9 @@ export async function listSessions(
  * the matches are spread over the order, a constant for a given share of the app. They may not be spread (last
  * week's sessions, oldest first, come after all the others), so the walk is bounded to 4× that many rows: when
  * they hold fewer matches than the page needs, the caller reads the matches from their index as before. The
- * bound is inside a subquery with its own LIMIT, which SQLite runs in index order and does not flatten.
+ * bound is inside a subquery with its own LIMIT, which SQLite and PostgreSQL run in index order and do not
+ * flatten (PostgreSQL at 1,000,000 sessions, a search matching 11 meetings: a bitmap scan of its 10,846 rows and
+ * a sort, 77 ms in the backend, against 1.9 ms for the walk).
  */
 async function walkedPage(
   db: Kysely<Database>,
@@ -151,7 +156,72 @@ async function walkedPage(
     .limit(wanted)
     .execute();
   if (found.length < wanted) return undefined;
-  const pageIds = found.slice(q.offset).map((r) => r.id);
+  return rowsInOrder(
+    db,
+    found.slice(q.offset).map((r) => r.id),
+  );
+}
+
+/**
+ * The page of a `started_at` range in creation order, from the creation-order index alone (migration 070: it
+ * ends with `started_at`, so the range is tested on each entry without reading its row), and only the page's
+ * rows read. Where the matches are at most half the app, the walk starts at their first creation time in the
+ * sort order, read from the start-time index's range (its entries end with `created_at`): last week's sessions
+ * oldest first no longer walk the year before them. So the work is at most about min(matches, the others)
+ * index entries, never a table row per entry nor a sort.
+ */
+async function rangePageByCreation(
+  db: Kysely<Database>,
+  q: SessionListQuery,
+  total: number,
+): Promise<SessionRow[]> {
+  if (total <= q.offset) return [];
+  const all = await storedCount(db, { ...q, startTime: undefined, endTime: undefined });
+  let from: number | undefined;
+  if (2 * total <= all) {
+    let bound = db
+      .selectFrom('sessions')
+      .where('account_id', '=', q.accountId)
+      .where('app_id', '=', q.appId);
+    if (q.status) bound = bound.where('status', '=', q.status);
+    if (q.startTime !== undefined) bound = bound.where('started_at', '>=', q.startTime);
+    if (q.endTime !== undefined) bound = bound.where('started_at', '<=', q.endTime);
+    // `+created_at`: the bound is read from the start-time range (at most half the app); SQLite would rather
+    // walk the creation index for min/max and test the range on each entry (the whole app before last week).
+    const createdAt = sql<number>`+${sql.ref('created_at')}`;
+    const row = await bound
+      .select((eb) => (q.sortOrder === 'asc' ? eb.fn.min(createdAt) : eb.fn.max(createdAt)).as('b'))
+      .executeTakeFirst();
+    if (row?.b === null || row?.b === undefined) return [];
+    from = Number(row.b);
+  }
+  // `+started_at`: the range must not pick the start-time index (that would read every match and sort them).
+  const startedAt = sql<number>`+${sql.ref('started_at')}`;
+  let page = db
+    .selectFrom('sessions')
+    .select('id')
+    .where('account_id', '=', q.accountId)
+    .where('app_id', '=', q.appId);
+  if (q.status) page = page.where('status', '=', q.status);
+  if (q.startTime !== undefined) page = page.where(startedAt, '>=', q.startTime);
+  if (q.endTime !== undefined) page = page.where(startedAt, '<=', q.endTime);
+  if (from !== undefined)
+    page = page.where('created_at', q.sortOrder === 'asc' ? '>=' : '<=', from);
+  const ids = await page
+    .orderBy('created_at', q.sortOrder)
+    .orderBy('id', q.sortOrder)
+    .offset(q.offset)
+    .limit(q.limit)
+    .execute();
+  return rowsInOrder(
+    db,
+    ids.map((r) => r.id),
+  );
+}
+
+/** The sessions `pageIds` (with their meeting titles), in that order. */
+async function rowsInOrder(db: Kysely<Database>, pageIds: string[]): Promise<SessionRow[]> {
+  if (pageIds.length === 0) return [];
   const rows = (await db
     .selectFrom('sessions')
     .leftJoin('meetings', 'meetings.id', 'sessions.meeting_id')

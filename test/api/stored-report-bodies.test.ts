@@ -1,8 +1,9 @@
 /**
  * Finished reports stored compressed (issue 16, target 3), on the store TEST_DATABASE_URL selects: the open
  * compressed stream finished with any end decodes to the bytes it stands for (brotli and gzip); through the
- * real server with the memory cache off, a finished report's compressed answer is stored once, served from the
- * database afterwards, equals the identity answer (its `quality_cohort` included), is replaced when the peer's
+ * real server with the memory cache off, a finished report's compressed answer is stored once (by the first
+ * answer in that coding, or in brotli by the first identity answer), served from the database afterwards (an
+ * identity answer decodes the stored brotli body), equals the identity answer (its `quality_cohort` included), is replaced when the peer's
  * version moves, and goes with the peer's telemetry.
  */
 import { after, before, describe, test } from 'node:test';
@@ -118,7 +119,14 @@ describe('finished reports stored compressed', () => {
       JSON.parse(plain.toString()).data.quality_cohort,
       'the finished, rolled-up peer has a quality_cohort',
     );
-    assert.deepEqual(await storedRows(id), [], 'nothing stored for an identity answer');
+    assert.deepEqual(
+      (await storedRows(id)).map((r) => r.coding),
+      ['br'],
+      'the first identity answer stores the brotli body',
+    );
+    const again = await get(id, 'identity');
+    assert.equal(again.headers['content-encoding'], undefined, 'identity answered as identity');
+    assert.ok(again.body.equals(plain), 'decoded from the stored body: the same bytes');
     for (const coding of ['br', 'gzip'] as const) {
       const first = await get(id, coding);
       assert.equal(first.headers['content-encoding'], coding);
@@ -157,6 +165,16 @@ describe('finished reports stored compressed', () => {
         .toString()
         .startsWith('{"success":true ,'),
       'the answer is the stored body',
+    );
+    const identityFromStore = (await get(id, 'identity')).body.toString();
+    assert.ok(
+      identityFromStore.startsWith('{"success":true ,'),
+      'the identity answer is the stored body, decoded',
+    );
+    assert.deepEqual(
+      JSON.parse(identityFromStore).data.quality_cohort,
+      cohort,
+      'with the cohort of this request',
     );
 
     // The peer's version moves (as a late batch bumps it): the stored body is stale and replaced.

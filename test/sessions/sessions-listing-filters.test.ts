@@ -87,7 +87,9 @@ async function seed(
       title: m.title,
       status: rand() < 0.2 ? 'LIVE' : 'ENDED',
       started_at: started,
-      created_at: started,
+      // Created up to 10 h before (clock skew) or 20 h after it started (an import): the listing's range is
+      // on `started_at`, its order on `created_at`, and no plan may assume they agree.
+      created_at: started + (Math.floor(rand() * 4) - 1) * 600 * MIN,
       minutes_consumed: Math.floor(rand() * 8) * 5,
     });
   }
