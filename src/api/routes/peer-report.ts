@@ -129,7 +129,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
     const openKey = `${key}|br`;
     let open = ctx.reportCache.get(openKey);
     if (!open) {
-      open = await readStoredReportBody(ctx.db, storedKey, version.stamp);
+      open = await ctx.store.reports.readStoredBody(storedKey, version.stamp);
       if (open) ctx.reportCache.set(openKey, open);
     }
     if (open) {
@@ -151,7 +151,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
       try {
         open = await openCompressedBody(body.subarray(0, body.byteLength - 2), 'br');
         ctx.reportCache.set(openKey, open);
-        await storeReportBody(ctx.db, storedKey, version.stamp, open);
+        await ctx.store.reports.storeBody(storedKey, version.stamp, open);
       } catch {
         // Storing is a saving, not the answer: the next request assembles again.
       }
