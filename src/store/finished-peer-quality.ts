@@ -28,7 +28,7 @@ import { readQualityChunks } from './quality-chunks-read.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import { refreshSessionVerdicts, storeOwnDiagnosis } from './peer-diagnosis.ts';
 import { recordPeerRollup } from './quality-rollups.ts';
-import { recordPeerQualityReport } from '../webhooks/outbox.ts';
+import { recordPeerQualityReport } from './webhook-outbox.ts';
 
 /**
  * Serialises, on PostgreSQL, the transactions that store finished peers of

@@ -30,6 +30,8 @@ import * as counts from './peer-counts.ts';
 import * as webhooks from './webhooks.ts';
 import * as signingKeys from './webhook-signing-keys.ts';
 import * as alerts from './live-alert-marks.ts';
+import * as delivery from './webhook-delivery-queue.ts';
+import * as deliveryOrder from './webhook-order.ts';
 import { liveDiagnosisInput } from './live-diagnosis-input.ts';
 import * as pages from './finished-peers-page.ts';
 import { readQualityChunks } from './quality-chunks-read.ts';
@@ -190,6 +192,15 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
       livePeersSeenSince: bind(alerts.livePeersSeenSince),
       liveDiagnosisInput: bindD(liveDiagnosisInput),
       fireAlert: bind(alerts.fireAlert),
+      delivery: {
+        claim: bindD(delivery.claimWebhooks),
+        pending: bindD(deliveryOrder.readPendingDeliveries),
+        sequence: bindD(deliveryOrder.sequenceDeliveries),
+        record: bind(delivery.recordDeliveries),
+        release: bind(delivery.releaseWebhook),
+        retryOrDisable: bind(delivery.retryOrDisable),
+        prune: bind(delivery.pruneDeliveryLog),
+      },
     },
     exports: {
       finishedPeersPage: bind(pages.finishedPeersPage),

@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
-import { recordPeerQualityAlert } from '../webhooks/outbox.ts';
+import { recordPeerQualityAlert } from './webhook-outbox.ts';
 
 /** The alert an issue fires (as the outbox records it). */
 type AlertDescription = Parameters<typeof recordPeerQualityAlert>[2];

@@ -13,7 +13,7 @@ import type { Database, PeersTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import type { ParticipantRecord } from './participants.ts';
 import { yieldToEventLoop } from '../util/yield-to-event-loop.ts';
-import { recordPeerJoin, recordPeerLeave } from '../webhooks/outbox.ts';
+import { recordPeerJoin, recordPeerLeave } from './webhook-outbox.ts';
 import { lockRows } from './row-locks.ts';
 
 type Tx = Transaction<Database> | Kysely<Database>;

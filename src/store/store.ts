@@ -37,6 +37,13 @@ import type { addFirstSigningKey, currentSigningKey } from './webhook-signing-ke
 import type { rotateSigningKey } from './webhook-signing-keys.ts';
 import type { alertedApps, fireAlert, livePeersSeenSince } from './live-alert-marks.ts';
 import type { liveDiagnosisInput } from './live-diagnosis-input.ts';
+import type {
+  claimWebhooks,
+  pruneDeliveryLog,
+  recordDeliveries,
+} from './webhook-delivery-queue.ts';
+import type { releaseWebhook, retryOrDisable } from './webhook-delivery-queue.ts';
+import type { readPendingDeliveries, sequenceDeliveries } from './webhook-order.ts';
 import type { finishedPeersPage, newestChunkIds, selectedPairs } from './finished-peers-page.ts';
 import type { readQualityChunks } from './quality-chunks-read.ts';
 import type { TelemetryVerbs } from './telemetry-write-types.ts';
@@ -178,6 +185,26 @@ export interface WebhookVerbs {
   liveDiagnosisInput: DialectVerb<typeof liveDiagnosisInput>;
   /** Takes the alert mark and records the alert event in one transaction; false when already fired. */
   fireAlert: Verb<typeof fireAlert>;
+  /** The delivery loop's verbs (src/webhooks/webhook-dispatcher.ts). */
+  delivery: WebhookDeliveryVerbs;
+}
+
+/** Webhook delivery's storage: leases on webhooks, the pending deliveries in send order, outcomes, the log. */
+export interface WebhookDeliveryVerbs {
+  /** Claims up to n webhooks with pending deliveries (a lease on each; other processes pass them over). */
+  claim: DialectVerb<typeof claimWebhooks>;
+  /** A claimed webhook's pending deliveries after a position, in send order. */
+  pending: DialectVerb<typeof readPendingDeliveries>;
+  /** Gives committed, unnumbered deliveries their send positions (PostgreSQL; nothing to do on SQLite). */
+  sequence: DialectVerb<typeof sequenceDeliveries>;
+  /** Records finished deliveries and renews the lease; false when the lease was lost or the webhook disabled. */
+  record: Verb<typeof recordDeliveries>;
+  /** Lets go of a lease this process holds. */
+  release: Verb<typeof releaseWebhook>;
+  /** Pauses a webhook for its head delivery's retry, or fails the delivery and disables the webhook. */
+  retryOrDisable: Verb<typeof retryOrDisable>;
+  /** Drops old finished deliveries and old alert marks. */
+  prune: Verb<typeof pruneDeliveryLog>;
 }
 
 /** The warehouse export's pages. */

@@ -4,14 +4,11 @@
  * database shares the work out (see webhook-dispatcher.ts, live-alerts.ts).
  */
 import type { Store } from '../store/store.ts';
-// Not moved behind store verbs yet (see ARCHITECTURE.md): the delivery loop and the alert scan still run their
-// own queries, on the store's database.
-import { databaseOf } from '../store/store-internals.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 import { ensureSigningKey, signingKeyCache } from './signing-key.ts';
 import { WebhookDispatcher, type DispatcherHooks } from './webhook-dispatcher.ts';
 import { scanLiveAlerts } from './live-alerts.ts';
-import { setWebhookPublicUrl } from './outbox.ts';
+import { setWebhookPublicUrl } from '../store/webhook-outbox.ts';
 
 /** Running webhook machinery. */
 export interface RunningWebhooks {
@@ -28,8 +25,12 @@ export async function startWebhooks(
   await ensureSigningKey(store);
   setWebhookPublicUrl(config.publicUrl);
   if (!config.deliver) return { close: async () => {} };
-  const { db, dialect } = databaseOf(store);
-  const dispatcher = new WebhookDispatcher(db, dialect, signingKeyCache(store), config, hooks);
+  const dispatcher = new WebhookDispatcher(
+    store.webhooks.delivery,
+    signingKeyCache(store),
+    config,
+    hooks,
+  );
   dispatcher.start();
   let scanning: Promise<unknown> | undefined;
   const scan = setInterval(() => {

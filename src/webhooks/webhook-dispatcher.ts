@@ -2,9 +2,8 @@
  * The delivery loop: sends the outbox's pending deliveries, in order per
  * webhook, at least once, from any number of processes.
  *
- * Work is shared by webhook: a process claims a webhook (a lease on its row:
- * `FOR UPDATE SKIP LOCKED` on PostgreSQL, the single-writer transaction on
- * SQLite), sends that webhook's pending deliveries one after another in id
+ * Work is shared by webhook: a process claims a webhook (a lease on its row,
+ * src/store/webhook-delivery-queue.ts), sends that webhook's pending deliveries one after another in id
  * order, records the outcomes, and lets go. Only the lease holder sends to a
  * webhook, so each event is sent once between processes; a process that dies
  * mid-delivery leaves its lease to expire ({@link WebhookConfig.leaseMs}) and
@@ -17,19 +16,18 @@
  * good and the webhook is disabled (`enabled: false`, `disabled_reason`).
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
-import type { StoreDialect } from '../store/store-dialect.ts';
+import type { WebhookDeliveryVerbs } from '../store/store.ts';
+import type {
+  ClaimedWebhook,
+  FinishedDelivery,
+  RetryDecision,
+} from '../store/webhook-delivery-queue.ts';
 import type { WebhookConfig } from './webhook-config.ts';
 import { signBody, type SigningKey, type SigningKeyCache } from './signing-key.ts';
 import { postWebhook, type PostOutcome } from './post-webhook.ts';
 import { attemptVerdict, retryDelayMs, withinRetryWindow } from './retry-policy.ts';
-import { onEventsRecorded } from './outbox.ts';
-import {
-  readPendingDeliveries,
-  sequenceDeliveries,
-  type PendingDelivery,
-} from '../store/webhook-order.ts';
+import { onEventsRecorded } from '../store/webhook-outbox.ts';
+import type { PendingDelivery } from '../store/webhook-order.ts';
 
 /** Deliveries read (and signed ahead) at a time: at most these go out after the webhook is disabled or deleted. */
 const READ_AHEAD = 32;
@@ -52,12 +50,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 const USER_AGENT = 'peer-report-webhooks/1';
 
-interface Claimed {
-  id: string;
-  url: string;
-  /** When the lease ends unless renewed. */
-  leaseUntil: number;
-}
+type Claimed = ClaimedWebhook;
 
 type PendingRow = PendingDelivery;
 
@@ -67,13 +60,7 @@ export interface DispatcherHooks {
   onDelivery?(outcome: 'delivered' | 'failed' | 'disabled'): void;
 }
 
-interface Finished {
-  id: number;
-  status: 'delivered' | 'failed';
-  statusCode: number | null;
-  error: string | null;
-  at: number;
-}
+type Finished = FinishedDelivery;
 
 /** Delivers webhook events; one per process. */
 export class WebhookDispatcher {
@@ -92,8 +79,7 @@ export class WebhookDispatcher {
   readonly #leaseMs: number;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: StoreDialect,
+    private readonly queue: WebhookDeliveryVerbs,
     keys: SigningKeyCache,
     private readonly config: WebhookConfig,
     private readonly hooks: DispatcherHooks = {},
@@ -168,47 +154,8 @@ export class WebhookDispatcher {
   }
 
   /** Claims up to `n` enabled, unpaused, unleased webhooks that have pending deliveries. */
-  async #claim(n: number): Promise<Claimed[]> {
-    const now = Date.now();
-    // A plain read first: an idle poll never takes the write lock (SQLite) or row locks.
-    if ((await this.#claimable(this.db, now, 1).execute()).length === 0) return [];
-    return this.db.transaction().execute(async (tx) => {
-      let q = this.#claimable(tx, now, n);
-      if (this.dialect === 'postgres') q = q.forUpdate().skipLocked();
-      const rows = await q.execute();
-      if (rows.length === 0) return [];
-      await tx
-        .updateTable('webhooks')
-        .set({ lease_owner: this.owner, lease_until: now + this.#leaseMs })
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
-      return rows.map((r) => ({ ...r, leaseUntil: now + this.#leaseMs }));
-    });
-  }
-
-  /** Enabled, unpaused, unleased webhooks with pending deliveries. */
-  #claimable(db: Kysely<Database>, now: number, n: number) {
-    return db
-      .selectFrom('webhooks as w')
-      .select(['w.id', 'w.url'])
-      .where('w.enabled', '=', 1)
-      .where((eb) => eb.or([eb('w.retry_at', 'is', null), eb('w.retry_at', '<=', now)]))
-      .where((eb) => eb.or([eb('w.lease_until', 'is', null), eb('w.lease_until', '<', now)]))
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('webhook_deliveries as d')
-            .select(sql`1`.as('one'))
-            .whereRef('d.webhook_id', '=', 'w.id')
-            .where('d.status', '=', 'pending'),
-        ),
-      )
-      .orderBy('w.lease_until')
-      .limit(n);
+  #claim(n: number): Promise<Claimed[]> {
+    return this.queue.claim(this.owner, this.#leaseMs, n);
   }
 
   /** Sends `w`'s pending deliveries in order until it is empty, paused, or its time slice is used. */
@@ -229,12 +176,9 @@ export class WebhookDispatcher {
         // After the ones sent and not recorded yet (recorded in groups, not per read); in commit-safe order
         // (PostgreSQL: numbered after commit, a batch at a time when the numbered ones run out).
         // Nothing when the webhook was disabled or deleted meanwhile.
-        let rows = await readPendingDeliveries(this.db, this.dialect, w.id, lastSeq, READ_AHEAD);
-        if (
-          rows.length === 0 &&
-          (await sequenceDeliveries(this.db, this.dialect, w.id, this.owner, SEQUENCE_AHEAD)) > 0
-        )
-          rows = await readPendingDeliveries(this.db, this.dialect, w.id, lastSeq, READ_AHEAD);
+        let rows = await this.queue.pending(w.id, lastSeq, READ_AHEAD);
+        if (rows.length === 0 && (await this.queue.sequence(w.id, this.owner, SEQUENCE_AHEAD)) > 0)
+          rows = await this.queue.pending(w.id, lastSeq, READ_AHEAD);
         if (rows.length === 0) return;
         const key = await this.#keys.current();
         const bodies = rows.map((r) => Buffer.from(r.body, 'utf8'));
@@ -291,12 +235,7 @@ export class WebhookDispatcher {
       await this.#record(w, finished).catch((err) =>
         console.error(`webhook ${w.id}: recording deliveries failed:`, (err as Error).message),
       );
-      await this.db
-        .updateTable('webhooks')
-        .set({ lease_owner: null, lease_until: null })
-        .where('id', '=', w.id)
-        .where('lease_owner', '=', this.owner)
-        .execute();
+      await this.queue.release(w.id, this.owner);
     }
   }
 
@@ -323,48 +262,10 @@ export class WebhookDispatcher {
    */
   async #record(w: Claimed, finished: Finished[]): Promise<boolean> {
     const batch = finished.splice(0, finished.length);
-    const renewAt = Date.now();
-    return this.db.transaction().execute(async (tx) => {
-      // One statement per outcome (status, code): a run of 2xx answers is one UPDATE.
-      const groups = new Map<string, Finished[]>();
-      for (const f of batch) {
-        const key = `${f.status} ${f.statusCode} ${f.error ?? ''}`;
-        const g = groups.get(key);
-        if (g) g.push(f);
-        else groups.set(key, [f]);
-      }
-      for (const group of groups.values()) {
-        const f = group[group.length - 1];
-        await tx
-          .updateTable('webhook_deliveries')
-          .set((eb) => ({
-            status: f.status,
-            attempts: eb('attempts', '+', 1),
-            last_attempt_at: f.at,
-            next_attempt_at: null,
-            delivered_at: f.status === 'delivered' ? f.at : null,
-            last_status_code: f.statusCode,
-            last_error: f.error,
-          }))
-          .where(
-            'id',
-            'in',
-            group.map((g) => g.id),
-          )
-          .where('status', '=', 'pending')
-          .execute();
-      }
-      const renewed = await tx
-        .updateTable('webhooks')
-        .set({ lease_until: renewAt + this.#leaseMs })
-        .where('id', '=', w.id)
-        .where('lease_owner', '=', this.owner)
-        .where('enabled', '=', 1)
-        .executeTakeFirst();
-      if (Number(renewed.numUpdatedRows) === 0) return false;
-      w.leaseUntil = renewAt + this.#leaseMs;
-      return true;
-    });
+    const renewUntil = Date.now() + this.#leaseMs;
+    if (!(await this.queue.record(w.id, this.owner, batch, renewUntil))) return false;
+    w.leaseUntil = renewUntil;
+    return true;
   }
 
   /** Pauses the webhook until the head's next attempt, or fails it for good and disables the webhook. */
@@ -381,49 +282,25 @@ export class WebhookDispatcher {
     const error = describe(outcome);
     const giveUp = !withinRetryWindow(Number(row.created_at), next, this.config.retryForMs);
     if (giveUp) this.hooks.onDelivery?.('disabled');
-    await this.db.transaction().execute(async (tx) => {
-      await tx
-        .updateTable('webhook_deliveries')
-        .set({
-          status: giveUp ? 'failed' : 'pending',
-          attempts,
-          last_attempt_at: at,
-          next_attempt_at: giveUp ? null : next,
-          last_status_code: outcome.statusCode ?? null,
-          last_error: error,
-        })
-        .where('id', '=', row.id)
-        .execute();
-      await tx
-        .updateTable('webhooks')
-        .set(
-          giveUp
-            ? {
-                enabled: 0,
-                retry_at: null,
-                disabled_at: at,
-                disabled_reason: `delivery failed for ${Math.round(this.config.retryForMs / 60_000)} min (${attempts} attempts); last error: ${error}`,
-                updated_at: at,
-              }
-            : { retry_at: next },
-        )
-        .where('id', '=', webhookId)
-        .execute();
-    });
+    const decision: RetryDecision = {
+      deliveryId: row.id,
+      attempts,
+      at,
+      statusCode: outcome.statusCode ?? null,
+      error,
+      nextAttemptAt: giveUp ? null : next,
+      disabledReason: `delivery failed for ${Math.round(this.config.retryForMs / 60_000)} min (${attempts} attempts); last error: ${error}`,
+    };
+    await this.queue.retryOrDisable(webhookId, decision);
   }
 
   /** Drops finished deliveries older than the log's retention, and alert marks of long-gone windows. */
   async #prune(): Promise<void> {
     const now = Date.now();
-    await this.db
-      .deleteFrom('webhook_deliveries')
-      .where('status', '<>', 'pending')
-      .where('created_at', '<', now - this.config.logRetentionMs)
-      .execute();
-    await this.db
-      .deleteFrom('webhook_alerts')
-      .where('fired_at', '<', now - Math.max(this.config.alerts.windowMs * 2, 86_400_000))
-      .execute();
+    await this.queue.prune(
+      now - this.config.logRetentionMs,
+      now - Math.max(this.config.alerts.windowMs * 2, 86_400_000),
+    );
   }
 }
 

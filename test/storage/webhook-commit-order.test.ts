@@ -110,8 +110,7 @@ test('an event whose transaction commits late is sent after the ones committed b
       .executeTakeFirstOrThrow();
 
   const dispatcher = new WebhookDispatcher(
-    store.db,
-    store.dialect,
+    opened.webhooks.delivery,
     signingKeyCache(opened),
     // The held answer must not time out (a retry would send X twice).
     testWebhookConfig({ requestTimeoutMs: 15_000 }),

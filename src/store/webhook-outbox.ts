@@ -10,10 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type { Database } from './schema.ts';
 import type { QualityAggregates } from '../analytics/quality-aggregates.ts';
 import type { DiagnosisReport } from '../analytics/diagnosis/engine.ts';
-import type { WebhookEventName } from './webhook-events.ts';
+import type { WebhookEventName } from '../webhooks/webhook-events.ts';
 import {
   meetingEndedBody,
   meetingStartedBody,
@@ -23,8 +23,8 @@ import {
   qualityReportBody,
   type AlertDescription,
   type PeerEventRows,
-} from './event-payloads.ts';
-import { describePeerForWebhook } from './peer-quality-description.ts';
+} from '../webhooks/event-payloads.ts';
+import { describePeerForWebhook } from '../webhooks/peer-quality-description.ts';
 
 type Tx = Transaction<Database> | Kysely<Database>;
 
