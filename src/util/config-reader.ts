@@ -1,10 +1,12 @@
 /**
  * The one way configuration is read: a table of settings, each with its environment variable(s), its CLI flag
- * (if any), a zod schema and a default. A value comes from the first of: a programmatic override, the flag, the
- * environment, the default; whatever its source, it is validated, and a bad one is a {@link ConfigError} naming
- * the flag or variable it came from (the CLI exits 2 on it).
+ * (if any), a kind (how text becomes a value and which values are valid) and a default. A value comes from the
+ * first of: a programmatic override, the flag, the environment, the default; whatever its source, it is
+ * validated, and a bad one is a {@link ConfigError} naming the flag or variable it came from (the CLI exits 2 on it).
+ *
+ * The kinds' checks are one-line predicates rather than a schema library: every CLI command reads its settings
+ * here, and loading zod (~750 KB of JavaScript) was a tenth of the CPU of a whole-process `peer-report import`.
  */
-import { z } from 'zod';
 
 /** A configuration value that does not validate; `exitCode` 2 marks it a usage error for the CLI. */
 export class ConfigError extends Error {
@@ -17,9 +19,10 @@ export class ConfigError extends Error {
 
 /** How a setting's text (from a flag or a variable) becomes a value, and what a valid value is. */
 export interface SettingKind<T> {
-  /** Text to a candidate value (no validation beyond the shape; the schema decides). */
+  /** Text to a candidate value (no validation beyond the shape; `accepts` decides). */
   fromText(text: string): unknown;
-  schema: z.ZodType<T>;
+  /** Whether `value` is a valid value of this kind. */
+  accepts(value: unknown): value is T;
   /** For the message: "expected <this>, got '<text>'". */
   expected: string;
 }
@@ -57,10 +60,12 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
 export function numberKind(
   opts: { min?: number; max?: number; integer?: boolean } = {},
 ): SettingKind<number> {
-  let schema = z.number().finite();
-  if (opts.integer) schema = schema.int();
-  if (opts.min !== undefined) schema = schema.min(opts.min);
-  if (opts.max !== undefined) schema = schema.max(opts.max);
+  const accepts = (v: unknown): v is number =>
+    typeof v === 'number' &&
+    Number.isFinite(v) &&
+    (!opts.integer || Number.isInteger(v)) &&
+    (opts.min === undefined || v >= opts.min) &&
+    (opts.max === undefined || v <= opts.max);
   const what = opts.integer ? 'an integer' : 'a number';
   const range =
     opts.min !== undefined && opts.max !== undefined
@@ -70,7 +75,7 @@ export function numberKind(
         : '';
   return {
     fromText: (text) => (DECIMAL.test(text) ? Number(text) : Number.NaN),
-    schema,
+    accepts,
     expected: `${what}${range}`,
   };
 }
@@ -84,7 +89,7 @@ export const flagKind: SettingKind<boolean> = {
     const t = text.trim().toLowerCase();
     return TRUE.has(t) ? true : FALSE.has(t) ? false : text;
   },
-  schema: z.boolean(),
+  accepts: (v): v is boolean => typeof v === 'boolean',
   expected: '1/0, true/false, yes/no or on/off',
 };
 
@@ -92,7 +97,7 @@ export const flagKind: SettingKind<boolean> = {
 export function textKind(opts: { minLength?: number } = {}): SettingKind<string> {
   return {
     fromText: (text) => text,
-    schema: z.string().min(opts.minLength ?? 1),
+    accepts: (v): v is string => typeof v === 'string' && v.length >= (opts.minLength ?? 1),
     expected: opts.minLength ? `at least ${opts.minLength} characters` : 'a value',
   };
 }
@@ -102,14 +107,14 @@ export function optionalTextKind(
   opts: { minLength?: number } = {},
 ): SettingKind<string | undefined> {
   const inner = textKind(opts);
-  return { ...inner, schema: inner.schema.optional() };
+  return { ...inner, accepts: (v): v is string | undefined => v === undefined || inner.accepts(v) };
 }
 
 /** One of a few words (case-insensitive in text). */
 export function enumKind<T extends string>(values: readonly [T, ...T[]]): SettingKind<T> {
   return {
     fromText: (text) => text.trim().toLowerCase(),
-    schema: z.enum(values),
+    accepts: (v): v is T => (values as readonly unknown[]).includes(v),
     expected: values.join(', ').replace(/, ([^,]*)$/, ' or $1'),
   };
 }
@@ -121,7 +126,8 @@ export const listKind: SettingKind<string[]> = {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-  schema: z.array(z.string().min(1)),
+  accepts: (v): v is string[] =>
+    Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0),
   expected: 'a comma-separated list',
 };
 
@@ -129,10 +135,11 @@ export const listKind: SettingKind<string[]> = {
 export function urlKind(protocols: readonly string[]): SettingKind<string | undefined> {
   return {
     fromText: (text) => text.trim().replace(/\/+$/, ''),
-    schema: z
-      .string()
-      .refine((s) => URL.canParse(s) && protocols.includes(new URL(s).protocol.slice(0, -1)))
-      .optional(),
+    accepts: (v): v is string | undefined =>
+      v === undefined ||
+      (typeof v === 'string' &&
+        URL.canParse(v) &&
+        protocols.includes(new URL(v).protocol.slice(0, -1))),
     expected: `a ${protocols.join(' or ')} URL`,
   };
 }
@@ -146,12 +153,11 @@ export function readSettings<C>(table: SettingTable<C>, sources: ConfigSources<C
     const { kind } = setting;
     // `shown` is what the user wrote, for the message.
     const check = (from: string, candidate: unknown, shown: unknown) => {
-      const parsed = kind.schema.safeParse(candidate);
-      if (!parsed.success) {
+      if (!kind.accepts(candidate)) {
         const got = setting.secret ? 'another value' : `'${String(shown)}'`;
         throw new ConfigError(`${from}: expected ${kind.expected}, got ${got}`);
       }
-      return parsed.data;
+      return candidate;
     };
     const override = sources.overrides?.[key];
     const flagValue = setting.flag ? sources.flags?.[camelCase(setting.flag)] : undefined;
