@@ -12,6 +12,7 @@
  *   worst first, paged, each with the path of its report.
  * Dates are `YYYY-MM-DD`, UTC, inclusive at both ends.
  */
+import { requireApp } from '../route-params.ts';
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
 import { badRequest, notFound } from '../errors.ts';
@@ -102,13 +103,6 @@ function intParam(c: Context, name: string, def: number, min: number, max: numbe
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
     throw badRequest(name, `expected an integer from ${min} to ${max}, got '${raw.slice(0, 40)}'`);
   return Number(raw);
-}
-
-async function requireApp(c: Context<AppEnv>): Promise<{ accountId: string; appId: string }> {
-  const accountId = c.req.param('account_id') ?? '';
-  const appId = c.req.param('app_id') ?? '';
-  if (!(await c.get('ctx').store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
-  return { accountId, appId };
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;

@@ -6,6 +6,7 @@
  * Target URLs are checked when saved: absolute http(s), no credentials, and
  * resolving only to addresses the target policy allows (docs/webhooks.md).
  */
+import { requireApp } from '../route-params.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../context.ts';
@@ -70,13 +71,6 @@ function deliveryJson(d: DeliveryLogRow): Record<string, unknown> {
 
 /** Events without repeats, first occurrence kept. */
 const unique = (list: readonly string[]) => [...new Set(list)];
-
-async function requireApp(c: Context<AppEnv>): Promise<{ accountId: string; appId: string }> {
-  const accountId = c.req.param('account_id') ?? '';
-  const appId = c.req.param('app_id') ?? '';
-  if (!(await c.get('ctx').store.apps.find(accountId, appId))) throw notFound(`app '${appId}'`);
-  return { accountId, appId };
-}
 
 function webhookIdParam(c: Context): string {
   const id = c.req.param('webhook_id') ?? '';
