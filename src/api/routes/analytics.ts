@@ -15,7 +15,7 @@
 import { requireApp } from '../route-params.ts';
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import {
   dayStart,
   daysBetween,
