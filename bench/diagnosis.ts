@@ -128,7 +128,13 @@ export async function benchDiagnosis(
     }
     const url = (s: BenchServer) =>
       `${s.url}/client/v4/accounts/${accountId}/realtime/kit/${appId}/sessions/peer-report/${peers[0].peerId}`;
-    const live = await alternate(dir, common, url, token, 2);
+    const live = await alternate(
+      dir,
+      common,
+      url,
+      token,
+      Number(process.env.BENCH_DIAGNOSIS_LIVE_ROUNDS ?? 2),
+    );
     // Both leave; a server that compacts at once stores the aggregates and the diagnosis.
     const closer = await startBenchServer({ ...common, PEER_REPORT_COMPACT_AFTER_MS: '0' }, dir);
     try {
@@ -159,7 +165,13 @@ export async function benchDiagnosis(
     } finally {
       await closer.stop();
     }
-    const finished = await alternate(dir, common, url, token, 3);
+    const finished = await alternate(
+      dir,
+      common,
+      url,
+      token,
+      Number(process.env.BENCH_DIAGNOSIS_ROUNDS ?? 3),
+    );
     return { iterations: ITERATIONS, live_60min_peer: live, finished_60min_peer: finished };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

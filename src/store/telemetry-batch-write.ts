@@ -7,7 +7,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { upsertCandidatePairs } from './candidate-pair-upsert.ts';
 import type { Database } from './schema.ts';
 import { streamKey, type StreamSample } from '../model/telemetry.ts';
-import type { DerivedChunks, KnownState } from './stored-stream-types.ts';
+import type { DerivedChunks, KnownState, PeerSpanChange } from './stored-stream-types.ts';
 import type { BatchJob, BatchOutcome, BatchRules } from './telemetry-write-types.ts';
 
 /** A query that can lock the rows it reads (`SELECT ... FOR UPDATE`). */
@@ -142,27 +142,35 @@ export async function writeBatch<J extends BatchJob>(
     derived.chunks as { first_ts: number; last_ts: number }[],
     receivedAt,
   );
-  if (span) {
-    await tx.updateTable('peers').set(span.peer).where('id', '=', peerId).execute();
-    const startsBy = span.sessionStartsBy;
-    await tx
-      .updateTable('sessions')
-      .set((eb) => ({
-        minutes_consumed: eb('minutes_consumed', '+', span.addMinutes),
-        ...(startsBy !== undefined
-          ? {
-              started_at: sql<number>`CASE WHEN started_at > ${startsBy} THEN ${startsBy} ELSE started_at END`,
-            }
-          : {}),
-      }))
-      .where('id', '=', peer.session_id)
-      .execute();
-  }
+  if (span) await applySpanChange(tx, peerId, peer.session_id, span);
   return {
     status: 'stored',
     samples: derived.stored + lateStored,
     skipped: derived.skipped - lateStored,
   };
+}
+
+/** Moves a peer's span (samples before its join or after its leave) and its session's start and minutes. */
+export async function applySpanChange(
+  tx: Transaction<Database>,
+  peerId: string,
+  sessionId: string,
+  span: PeerSpanChange,
+): Promise<void> {
+  await tx.updateTable('peers').set(span.peer).where('id', '=', peerId).execute();
+  const startsBy = span.sessionStartsBy;
+  await tx
+    .updateTable('sessions')
+    .set((eb) => ({
+      minutes_consumed: eb('minutes_consumed', '+', span.addMinutes),
+      ...(startsBy !== undefined
+        ? {
+            started_at: sql<number>`CASE WHEN started_at > ${startsBy} THEN ${startsBy} ELSE started_at END`,
+          }
+        : {}),
+    }))
+    .where('id', '=', sessionId)
+    .execute();
 }
 
 /** A derivation's late samples (older than their stream's stored state), by stream. */

@@ -15,6 +15,7 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Database, QualityChunksTable, StreamStateTable } from '../schema.ts';
 import { upsertCandidatePairs } from '../candidate-pair-upsert.ts';
+import { applySpanChange } from '../telemetry-batch-write.ts';
 import type { PeerForBatch } from '../stored-stream-types.ts';
 import type { BatchJob, BatchOutcome, BatchRules } from '../telemetry-write-types.ts';
 
@@ -192,21 +193,7 @@ async function writeFast(
       job.pre.chunks as { first_ts: number; last_ts: number }[],
       job.receivedAt,
     );
-    if (!span) continue;
-    await tx.updateTable('peers').set(span.peer).where('id', '=', job.peerId).execute();
-    const startsBy = span.sessionStartsBy;
-    await tx
-      .updateTable('sessions')
-      .set((eb) => ({
-        minutes_consumed: eb('minutes_consumed', '+', span.addMinutes),
-        ...(startsBy !== undefined
-          ? {
-              started_at: sql<number>`CASE WHEN started_at > ${startsBy} THEN ${startsBy} ELSE started_at END`,
-            }
-          : {}),
-      }))
-      .where('id', '=', peer.session_id)
-      .execute();
+    if (span) await applySpanChange(tx, job.peerId, peer.session_id, span);
   }
 }
 
