@@ -12,6 +12,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
+import { lockRows } from './row-locks.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -114,9 +115,25 @@ export async function applyRetention(
     .where('updated_at', '<', cutoff)
     .limit(10_000)
     .execute();
-  const peerIds = expired.map((p) => p.id);
-  if (peerIds.length) {
-    await db.transaction().execute(async (tx) => {
+  if (expired.length) {
+    result.expiredPeers = await db.transaction().execute(async (tx) => {
+      // The peer rows first, in id order, as compaction and the ingest lock a peer before its telemetry: taking
+      // the telemetry first and the peers last deadlocked against them (and another process's sweep) on PostgreSQL.
+      const locked = await lockRows(
+        dialect,
+        tx
+          .selectFrom('peers')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            expired.map((p) => p.id),
+          )
+          .where('expired_at', 'is', null)
+          .orderBy('id'),
+      ).execute();
+      const peerIds = locked.map((p) => p.id);
+      if (peerIds.length === 0) return 0;
       for (const table of [
         'peer_events',
         'device_updates',
@@ -130,8 +147,8 @@ export async function applyRetention(
         await tx.deleteFrom(table).where('peer_id', 'in', peerIds).execute();
       }
       await tx.updateTable('peers').set({ expired_at: now }).where('id', 'in', peerIds).execute();
+      return peerIds.length;
     });
-    result.expiredPeers = peerIds.length;
   }
   return result;
 }
