@@ -23,7 +23,7 @@ import { issuesByImportance } from './importance.ts';
 import { bandwidthIssues, cpuIssues, freezeIssues } from './video-rules.ts';
 
 /** Method id, bumped when a rule changes what it finds (stored diagnoses of another version are recomputed). */
-export const DIAGNOSIS_METHOD = 'peer-report-diagnosis@3';
+export const DIAGNOSIS_METHOD = 'peer-report-diagnosis@4';
 
 /** At most this many issues are returned (most important first are kept). */
 export const MAX_ISSUES = 50;

@@ -40,7 +40,9 @@ export function intervalFromMetricRow(r: MetricRow): DiagnosisInterval {
     pliCount: r.pli,
     firCount: r.fir,
     retransmittedPackets: r.rx,
-    // Packets counted lost earlier that arrived in this interval (reordered, late): the loss rule nets them out.
+    // Packets counted lost in the interval, and those counted lost earlier that arrived in it (reordered,
+    // late): the loss rule nets them out (late-arrivals.ts).
+    countedLost: r.pl,
     repairedPackets: r.rp,
     fecPacketsReceived: r.fec,
     fecPacketsDiscarded: r.fecd,

@@ -11,9 +11,9 @@ import { median } from './episodes.ts';
 import { lossNetOfLateArrivals } from './late-arrivals.ts';
 import type { DiagnosisInterval, DiagnosisStream, Issue } from './types.ts';
 
-/** Packet-loss issues of one stream (received: net of packets that arrived late, see late-arrivals.ts). */
+/** Packet-loss issues of one stream, net of packets that arrived late (late-arrivals.ts). */
 export function lossIssues(stream: DiagnosisStream): Issue[] {
-  const net = stream.direction === 'receive' ? lossNetOfLateArrivals(stream.intervals) : undefined;
+  const net = lossNetOfLateArrivals(stream.intervals, stream.direction);
   const netOf = new Map(net?.map((v, k) => [stream.intervals[k], v]));
   const loss = net ? (i: DiagnosisInterval) => netOf.get(i) : (i: DiagnosisInterval) => i.lossPct;
   return findEpisodes(stream.intervals, loss, { ...LOSS, typicalPastEnter: true }).map((e) =>

@@ -67,9 +67,12 @@ export interface DiagnosisInterval {
   availableOutgoingKbps?: number;
   /** Send: the encoder's `targetBitrate`, kbit/s. */
   targetKbps?: number;
+  /** Packets counted lost in the interval: the counter's rise, clamped at 0 (row `pl`). */
+  countedLost?: number;
   /**
-   * Receive: packets counted lost in earlier intervals that arrived in this one
-   * (late or retransmitted; row `rp`). The loss rule nets them out.
+   * Packets counted lost in earlier intervals that arrived in this one (late or
+   * retransmitted; row `rp`): the counter's fall. Receive: this peer's counter;
+   * send: the receiver's, from its RTCP reports. The loss rule nets them out.
    */
   repairedPackets?: number;
 }
