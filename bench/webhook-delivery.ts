@@ -20,55 +20,16 @@
  *   delivery as fast as it goes, not only 1,000/s); compared by samples/s;
  *   once with delivery in the ingest process, once in a process of its own.
  */
-import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startBenchServer, round, processCpuSeconds, type BenchServer } from './support.ts';
 import { spawnServerProcess } from '../test/support/server-process.ts';
+import { startReceiverProcess, type ReceiverProcess } from '../test/support/receiver-process.ts';
 import { ingestRun } from './ingest-report.ts';
 import { openDatabase, type OpenDatabase } from '../src/store/open-database.ts';
 import { createWebhook } from '../src/store/webhooks.ts';
 import { participantBody } from '../src/webhooks/event-payloads.ts';
 import { fixedLoadImpact } from './webhook-fixed-load.ts';
 import { rsaSignBound } from './rsa-sign-bound.ts';
-
-/**
- * A receiver that answers 200 and counts distinct event ids, in a child process
- * (bench/webhook-receiver-child.ts): this process also generates the ingest load.
- */
-async function startReceiver() {
-  const child = fork(fileURLToPath(new URL('./webhook-receiver-child.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-  });
-  let gen = 0;
-  let state = { count: 0, first: 0, last: 0 };
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.on(
-      'message',
-      (m: { port?: number; gen?: number; count: number; first: number; last: number }) => {
-        if (m.port !== undefined) resolve(m.port);
-        else if (m.gen === gen) state = m;
-      },
-    );
-  });
-  // The count lags by up to 50 ms (the child reports it periodically).
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    count: () => state.count,
-    span: () => (state.last - state.first) / 1000,
-    reset() {
-      gen++;
-      state = { count: 0, first: 0, last: 0 };
-      child.send({ reset: gen });
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        child.once('exit', () => r());
-        child.send({ exit: true });
-      }),
-  };
-}
 
 const body = JSON.stringify(
   participantBody('meeting.participantJoined', {
@@ -127,12 +88,7 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
  * Ingest alone, then with a backlog of events delivered at full speed
  * meanwhile (one webhook), alternating, twice; compared by samples/s.
  */
-async function ingestImpact(
-  s: BenchServer,
-  db: OpenDatabase,
-  hook: string,
-  rx: Awaited<ReturnType<typeof startReceiver>>,
-) {
+async function ingestImpact(s: BenchServer, db: OpenDatabase, hook: string, rx: ReceiverProcess) {
   const ingestOpts = { peers: 100, minutes: 10, concurrency: 64, batchSeconds: 10 };
   // One retry of a run that lost a connection (a busy shared machine resets some).
   const ingest = async () =>
@@ -193,11 +149,14 @@ export async function benchWebhookDelivery() {
   };
   // Parts: `throughput` (delivery alone, full speed), `rsa` (the signing bound, in this process), `fixed-load`
   // (ingest at a fixed offered load with and without 1,000 events/s delivered: the target's measurement),
-  // `fixed-load-separate` (the same with delivery in a second process on the same store),
+  // `fixed-load-loop` (the same with delivery on the server's event loop, `PEER_REPORT_WEBHOOK_THREAD=0`: the
+  // baseline of the delivery thread, in the same run), `fixed-load-separate` (delivery in a second process),
   // `impact` (saturating ingest with a backlog delivered at full speed: context; long).
-  const parts = (process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,rsa,fixed-load,impact').split(',');
+  const parts = (
+    process.env.BENCH_WEBHOOK_PARTS ?? 'throughput,rsa,fixed-load,fixed-load-loop,impact'
+  ).split(',');
   const s = await startBenchServer(env);
-  const rx = await startReceiver();
+  const rx = await startReceiverProcess();
   const db = await openDatabase({ dataDir: s.dataDir, databaseUrl: env.DATABASE_URL });
   try {
     const hooks = [];
@@ -249,6 +208,28 @@ export async function benchWebhookDelivery() {
       ? await fixedLoadImpact(s, db, hooks[0], rx, body, fixedOpts)
       : undefined;
 
+    /** Runs `f` against a server of its own started with `serverEnv`, and one webhook to the receiver. */
+    const withServer = async <T>(
+      serverEnv: Record<string, string>,
+      f: (si: BenchServer, dbi: OpenDatabase, hook: string) => Promise<T>,
+    ): Promise<T> => {
+      const si = await startBenchServer(serverEnv);
+      const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
+      try {
+        const hook = (
+          await createWebhook(dbi.db, si.accountId, si.appId, {
+            name: 'bench',
+            url: `${rx.url}?loop`,
+            events: ['meeting.participantJoined'],
+            enabled: true,
+          })
+        ).id;
+        return await f(si, dbi, hook);
+      } finally {
+        await dbi.close();
+        await si.stop();
+      }
+    };
     /** Runs `f` against an ingest server that does not deliver (`PEER_REPORT_WEBHOOK_DELIVER=0`) and a second process on the same store that does. */
     const withSeparateDeliverer = async <T>(
       f: (si: BenchServer, dbi: OpenDatabase, hook: string) => Promise<T>,
@@ -273,13 +254,24 @@ export async function benchWebhookDelivery() {
       }
     };
     // The same fixed load with delivery in a process of its own (the ingest process's CPU is then ingest only).
+    const fixedLoadLoop = parts.includes('fixed-load-loop')
+      ? await withServer({ ...env, PEER_REPORT_WEBHOOK_THREAD: '0' }, (si, dbi, hook) =>
+          fixedLoadImpact(si, dbi, hook, rx, body, fixedOpts),
+        )
+      : undefined;
     const fixedLoadSeparate = parts.includes('fixed-load-separate')
       ? await withSeparateDeliverer((si, dbi, hook) =>
           fixedLoadImpact(si, dbi, hook, rx, body, fixedOpts),
         )
       : undefined;
     if (!parts.includes('impact'))
-      return { throughput: { oneWebhook, fourWebhooks }, rsa, fixedLoad, fixedLoadSeparate };
+      return {
+        throughput: { oneWebhook, fourWebhooks },
+        rsa,
+        fixedLoad,
+        fixedLoadLoop,
+        fixedLoadSeparate,
+      };
     const sameProcess = await ingestImpact(s, db, hooks[0], rx);
     // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
     const separateProcess = await withSeparateDeliverer((si, dbi, hook) =>
@@ -289,6 +281,7 @@ export async function benchWebhookDelivery() {
       throughput: { oneWebhook, fourWebhooks },
       rsa,
       fixedLoad,
+      fixedLoadLoop,
       fixedLoadSeparate,
       ingestImpact: { sameProcess, separateProcess },
     };

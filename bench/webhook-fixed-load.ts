@@ -116,7 +116,7 @@ export async function fixedLoadImpact(
       await db.db.updateTable('webhooks').set({ enabled: 1 }).where('id', '=', hook).execute();
       const perTick = Math.round((opts.eventsPerSecond * opts.enqueueEveryMs) / 1000);
       let writing = false;
-      enqueuer = setInterval(() => {
+      const tick = () => {
         if (writing) return; // a slow write skips a tick: `recorded` says what was offered
         writing = true;
         const rows = Array.from({ length: perTick }, () => ({
@@ -137,7 +137,11 @@ export async function fixedLoadImpact(
           .then(() => (recorded += rows.length))
           .catch((e: Error) => console.error('enqueue failed:', e.message))
           .finally(() => (writing = false));
-      }, opts.enqueueEveryMs);
+      };
+      // A group at the phase's start and one per interval after it: the phase offers the whole rate (ticks only
+      // after each interval left the first interval's events out: 950 of 1,000 a second in a 20 s phase).
+      tick();
+      enqueuer = setInterval(tick, opts.enqueueEveryMs);
     }
     await new Promise((r) => setTimeout(r, opts.phaseSeconds * 1000));
     clearInterval(enqueuer);

@@ -20,7 +20,7 @@ import type { AppContext } from '../api/context.ts';
 import { RateLimiter } from '../api/rate-limiter.ts';
 import { applyConnectionLimits, httpServerOptions } from './connection-limits.ts';
 import { ServerMetrics } from '../metrics/server-metrics.ts';
-import { startWebhooks } from '../webhooks/start-webhooks.ts';
+import { startWebhooks, type RunningWebhooks } from '../webhooks/start-webhooks.ts';
 
 /** A running server. */
 export interface RunningServer {
@@ -32,6 +32,8 @@ export interface RunningServer {
   config: ServerConfig;
   context: AppContext;
   store: Store;
+  /** Webhook delivery and live alerts of this process. */
+  webhooks: RunningWebhooks;
   close(): Promise<void>;
 }
 
@@ -82,9 +84,18 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
   };
   const app = createHttpApp(context);
   metrics.setWebhookBacklogSource(() => store.maintenance.countWebhookBacklog());
-  const webhooks = await startWebhooks(store, config.webhooks, {
-    onDelivery: (outcome) => metrics.webhookDelivery(outcome),
-  });
+  const webhooks = await startWebhooks(
+    store,
+    config.webhooks,
+    { onDelivery: (outcome) => metrics.webhookDelivery(outcome) },
+    // The delivery thread's own connection: a few are plenty for one loop.
+    {
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      pgPoolSize: Math.min(config.pgPoolSize, 4),
+      sqliteSynchronous: config.sqliteSynchronous,
+    },
+  );
 
   // The service is alive from now on; silence before now may be its own downtime (store/service-liveness.ts).
   const outageGap = outageGapMs(config.sweepIntervalMs, config.peerTimeoutMs);
@@ -155,6 +166,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     config,
     context,
     store,
+    webhooks,
     async close() {
       clearInterval(sweeper);
       clearInterval(maintenance);

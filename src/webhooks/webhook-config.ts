@@ -35,6 +35,11 @@ export interface AlertConfig {
 export interface WebhookConfig {
   /** Run the delivery loop in this process (every process by default; they share the work). */
   deliver: boolean;
+  /**
+   * Deliver from a worker thread with its own event loop and database connection (default), started at the
+   * first pending delivery; else on the server's event loop, where a busy ingest delays every request.
+   */
+  deliveryThread: boolean;
   /** Private, loopback or link-local targets: refused (`none`, default), loopback only, or all. */
   allowPrivate: PrivateTargetPolicy;
   /** One attempt's limit, connect to end of response (ms). */
@@ -91,6 +96,7 @@ const WEBHOOK_SETTINGS: SettingTable<
   }
 > = {
   deliver: { kind: flagKind, env: ['PEER_REPORT_WEBHOOK_DELIVER'], default: true },
+  deliveryThread: { kind: flagKind, env: ['PEER_REPORT_WEBHOOK_THREAD'], default: true },
   allowPrivate: {
     kind: privatePolicy,
     env: ['PEER_REPORT_WEBHOOK_ALLOW_PRIVATE'],
