@@ -419,6 +419,8 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
       'filtered: one ASN by day': `${base}?group_by=day&asn=${ASNS[50]}`,
       'filtered: os=Windows by hour': `${base}?group_by=hour&os=Windows`,
       'filtered: Chrome and Windows by day': `${base}?group_by=day&browser=Chrome&os=Windows`,
+      // Three dimensions (two filters, a third grouped): no bucket holds them, answered from the per-peer rows.
+      'filtered: Chrome and Windows by country': `${base}?group_by=country&browser=Chrome&os=Windows`,
       '90 days: by day': `${base}?${d90}`,
       '90 days: group_by browser': `${base}?${d90}&group_by=browser`,
       '90 days: group_by country': `${base}?${d90}&group_by=country`,

@@ -24,6 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { startBenchServer, round, processCpuSeconds, type BenchServer } from './support.ts';
 import { spawnServerProcess } from '../test/support/server-process.ts';
 import { startReceiverProcess, type ReceiverProcess } from '../test/support/receiver-process.ts';
+import { pendingDeliveries } from '../test/support/outbox-rows.ts';
 import { ingestRun } from './ingest-report.ts';
 import { openDatabase, type OpenDatabase } from '../src/store/open-database.ts';
 import { createWebhook } from '../src/store/webhooks.ts';
@@ -51,22 +52,7 @@ async function enqueue(
   for (let done = 0; done < n; done += 500) {
     const k = Math.min(500, n - done);
     await db.db.transaction().execute(async (tx) => {
-      const rows = [];
-      for (let i = 0; i < k; i++) {
-        const eventId = randomUUID();
-        for (const h of hooks)
-          rows.push({
-            webhook_id: h,
-            account_id: s.accountId,
-            app_id: s.appId,
-            event_id: eventId,
-            event: 'meeting.participantJoined',
-            body,
-            status: 'pending',
-            attempts: 0,
-            created_at: Date.now(),
-          });
-      }
+      const rows = pendingDeliveries(s, hooks, k, body);
       for (let i = 0; i < rows.length; i += 200)
         await tx
           .insertInto('webhook_deliveries')
@@ -219,7 +205,7 @@ export async function benchWebhookDelivery() {
         const hook = (
           await createWebhook(dbi.db, si.accountId, si.appId, {
             name: 'bench',
-            url: `${rx.url}?loop`,
+            url: rx.url,
             events: ['meeting.participantJoined'],
             enabled: true,
           })
@@ -231,60 +217,43 @@ export async function benchWebhookDelivery() {
       }
     };
     /** Runs `f` against an ingest server that does not deliver (`PEER_REPORT_WEBHOOK_DELIVER=0`) and a second process on the same store that does. */
-    const withSeparateDeliverer = async <T>(
+    const withSeparateDeliverer = <T>(
       f: (si: BenchServer, dbi: OpenDatabase, hook: string) => Promise<T>,
-    ): Promise<T> => {
-      const si = await startBenchServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' });
-      const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
-      const dbi = await openDatabase({ dataDir: si.dataDir, databaseUrl: env.DATABASE_URL });
-      try {
-        const hook = (
-          await createWebhook(dbi.db, si.accountId, si.appId, {
-            name: 'bench',
-            url: `${rx.url}?sep`,
-            events: ['meeting.participantJoined'],
-            enabled: true,
-          })
-        ).id;
-        return await f(si, dbi, hook);
-      } finally {
-        await dbi.close();
-        await deliverer.stop();
-        await si.stop();
-      }
-    };
-    // The same fixed load with delivery in a process of its own (the ingest process's CPU is then ingest only).
+    ): Promise<T> =>
+      withServer({ ...env, PEER_REPORT_WEBHOOK_DELIVER: '0' }, async (si, dbi, hook) => {
+        const deliverer = await spawnServerProcess({ dataDir: si.dataDir, env });
+        try {
+          return await f(si, dbi, hook);
+        } finally {
+          await deliverer.stop();
+        }
+      });
+    // The same fixed load with delivery on the server's event loop: the delivery thread's baseline.
     const fixedLoadLoop = parts.includes('fixed-load-loop')
       ? await withServer({ ...env, PEER_REPORT_WEBHOOK_THREAD: '0' }, (si, dbi, hook) =>
           fixedLoadImpact(si, dbi, hook, rx, body, fixedOpts),
         )
       : undefined;
+    // The same with delivery in a process of its own (the ingest process's CPU is then ingest only).
     const fixedLoadSeparate = parts.includes('fixed-load-separate')
       ? await withSeparateDeliverer((si, dbi, hook) =>
           fixedLoadImpact(si, dbi, hook, rx, body, fixedOpts),
         )
       : undefined;
-    if (!parts.includes('impact'))
-      return {
-        throughput: { oneWebhook, fourWebhooks },
-        rsa,
-        fixedLoad,
-        fixedLoadLoop,
-        fixedLoadSeparate,
-      };
-    const sameProcess = await ingestImpact(s, db, hooks[0], rx);
-    // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
-    const separateProcess = await withSeparateDeliverer((si, dbi, hook) =>
-      ingestImpact(si, dbi, hook, rx),
-    );
-    return {
+    const figures = {
       throughput: { oneWebhook, fourWebhooks },
       rsa,
       fixedLoad,
       fixedLoadLoop,
       fixedLoadSeparate,
-      ingestImpact: { sameProcess, separateProcess },
     };
+    if (!parts.includes('impact')) return figures;
+    const sameProcess = await ingestImpact(s, db, hooks[0], rx);
+    // The same with delivery in its own process (`PEER_REPORT_WEBHOOK_DELIVER=0` on the ingest process).
+    const separateProcess = await withSeparateDeliverer((si, dbi, hook) =>
+      ingestImpact(si, dbi, hook, rx),
+    );
+    return { ...figures, ingestImpact: { sameProcess, separateProcess } };
   } finally {
     await db.close();
     await rx.close();

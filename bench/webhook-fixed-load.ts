@@ -9,8 +9,8 @@
  * included), batch latency p50/p95/p99, samples ingested per second, and the events delivered. The server's CPU per
  * sample without delivery and its batch latency are the ingest figures the target compares.
  */
-import { randomUUID } from 'node:crypto';
 import { createPeers, post } from './ingest-report.ts';
+import { pendingDeliveries } from '../test/support/outbox-rows.ts';
 import { pct, processCpuSeconds, machineCpuSeconds, round, type BenchServer } from './support.ts';
 import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
@@ -119,17 +119,7 @@ export async function fixedLoadImpact(
       const tick = () => {
         if (writing) return; // a slow write skips a tick: `recorded` says what was offered
         writing = true;
-        const rows = Array.from({ length: perTick }, () => ({
-          webhook_id: hook,
-          account_id: s.accountId,
-          app_id: s.appId,
-          event_id: randomUUID(),
-          event: 'meeting.participantJoined',
-          body,
-          status: 'pending',
-          attempts: 0,
-          created_at: Date.now(),
-        }));
+        const rows = pendingDeliveries(s, [hook], perTick, body);
         db.db
           .insertInto('webhook_deliveries')
           .values(rows)

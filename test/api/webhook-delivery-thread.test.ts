@@ -7,13 +7,13 @@
  */
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { sdk7 } from '../support/sdk.ts';
 import { testWebhookConfig } from '../support/webhook-config.ts';
 import { startReceiverProcess, type ReceiverProcess } from '../support/receiver-process.ts';
 import { runMeeting } from '../support/meeting-traffic.ts';
 import { databaseOf } from '../../src/store/store-internals.ts';
+import { pendingDeliveries } from '../support/outbox-rows.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -62,19 +62,7 @@ async function enqueueThenBlock(
   const body = JSON.stringify({ event: 'meeting.participantJoined', test: true });
   await databaseOf(t.server.context.store)
     .db.insertInto('webhook_deliveries')
-    .values(
-      Array.from({ length: n }, () => ({
-        webhook_id: webhookId,
-        account_id: t.accountId,
-        app_id: t.appId,
-        event_id: randomUUID(),
-        event: 'meeting.participantJoined',
-        body,
-        status: 'pending',
-        attempts: 0,
-        created_at: Date.now(),
-      })),
-    )
+    .values(pendingDeliveries(t, [webhookId], n, body))
     .execute();
   const from = Date.now();
   while (Date.now() - from < blockMs) {
