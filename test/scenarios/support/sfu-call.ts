@@ -48,6 +48,8 @@ export interface SfuCallOptions {
   /** Impairments by peer name (absent: clean). */
   networks?: Record<string, PeerNetwork>;
   turn: Coturn;
+  /** The TURN server's responsiveness probe (`stun-probe.ts`), read over the talk time. */
+  probe?: { takeWorstMs(): Promise<number> };
   seed?: number;
 }
 
@@ -60,6 +62,11 @@ export interface SfuCallResult {
   counters: SfuCounters;
   /** Datagrams through each peer's proxy from the start of the impairments to the end of the call. */
   proxies: Record<string, ImpairProxy['counters']>;
+  /**
+   * Over the talk time: the SFU's worst event-loop delay and, when a probe was given, the TURN server's worst
+   * answer to it (ms). Either stalled means every leg's packets were held and released in a burst.
+   */
+  starvation: { sfuLoopMaxDelayMs: number; turnWorstMs?: number };
 }
 
 /** The part of the report's diagnosis the scenarios read. */
@@ -232,6 +239,8 @@ export async function runSfuCall(
   // The impairments start once every leg is up (werift's DTLS handshake does not always survive a lossy start),
   // after a short warm-up in which every subscriber has had its first keyframe.
   await sleep(WARMUP_MS);
+  await sfu.takeWorstDelay();
+  await o.probe?.takeWorstMs();
   const atStart = Object.fromEntries(
     o.peers.map((n) => [n, structuredClone(proxies[n].counters)] as const),
   );
@@ -241,6 +250,10 @@ export async function runSfuCall(
     if (net?.downlink) proxies[name].setImpairment('downstream', net.downlink);
   }
   await sleep(o.talkMs);
+  const starvation: SfuCallResult['starvation'] = {
+    sfuLoopMaxDelayMs: Math.round(await sfu.takeWorstDelay()),
+  };
+  if (o.probe) starvation.turnWorstMs = await o.probe.takeWorstMs();
   await Promise.all(o.peers.map((n) => browsers[n].call('stopSending')));
   await sleep(2500);
   await Promise.all(o.peers.map((n) => browsers[n].call('leave', 'call_ended')));
@@ -265,5 +278,6 @@ export async function runSfuCall(
     proxies: Object.fromEntries(
       o.peers.map((n) => [n, countersSince(proxies[n].counters, atStart[n])] as const),
     ),
+    starvation,
   };
 }

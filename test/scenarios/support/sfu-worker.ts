@@ -8,14 +8,23 @@
  * The worker side answers `{ id, method, args }` messages with `{ id, result }`
  * or `{ id, error }`; {@link SfuWorker} is the test's side.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { ForwardingSfu, type SfuCounters, type SfuOffer } from './sfu-forwarder.ts';
 
-type Method = 'offer' | 'accept' | 'counters' | 'states' | 'close';
+type Method = 'offer' | 'accept' | 'counters' | 'states' | 'takeWorstDelay' | 'close';
 
 if (!isMainThread && parentPort && (workerData as { sfuPeers?: string[] })?.sfuPeers) {
   const port = parentPort;
   const sfu = new ForwardingSfu((workerData as { sfuPeers: string[] }).sfuPeers);
+  // How late the packet loop ran: a stalled SFU holds every leg's packets and releases them in a burst.
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const takeWorstDelay = () => {
+    const worst = delay.max / 1e6;
+    delay.reset();
+    return worst;
+  };
   port.on('message', async (m: { id: number; method: Method; args: string[] }) => {
     try {
       const result =
@@ -27,7 +36,9 @@ if (!isMainThread && parentPort && (workerData as { sfuPeers?: string[] })?.sfuP
               ? sfu.counters
               : m.method === 'states'
                 ? sfu.states()
-                : await sfu.close();
+                : m.method === 'takeWorstDelay'
+                  ? takeWorstDelay()
+                  : await sfu.close();
       port.postMessage({ id: m.id, result });
     } catch (e) {
       port.postMessage({ id: m.id, error: String((e as Error)?.stack ?? e) });
@@ -80,6 +91,10 @@ export class SfuWorker {
   }
   states(): Promise<Record<string, string>> {
     return this.call('states');
+  }
+  /** The SFU's worst event-loop delay (ms) since the last call. */
+  takeWorstDelay(): Promise<number> {
+    return this.call('takeWorstDelay');
   }
   /** Closes every leg, then ends the worker. Safe to call twice. */
   async close(): Promise<void> {
