@@ -74,11 +74,11 @@ group('90 days, Chrome and Windows, by asn (3 dimensions)', 90, 'asn', {
   browser: ['Chrome'],
   os: ['Windows'],
 });
-const peers = (name: string, days: number, extra: Partial<Parameters<typeof worstPeers>[1]>) =>
+const peers = (name: string, days: number, extra: Partial<Parameters<typeof worstPeers>[2]>) =>
   cases.push([
     name,
     () =>
-      worstPeers(db, {
+      worstPeers(db, target ? 'postgres' : 'sqlite', {
         ...scope(days, {}),
         verdicts: [],
         offset: 0,
@@ -89,6 +89,7 @@ const peers = (name: string, days: number, extra: Partial<Parameters<typeof wors
 peers('peers, 7 days', 7, {});
 peers('peers, 7 days, page 20', 7, { offset: 19 * 25 });
 peers('peers, verdict=bad kind=packet_loss', 7, { verdicts: ['bad'], kind: 'packet_loss' });
+peers('peers, browser=Chrome', 7, { filters: { browser: ['Chrome'] } });
 peers('peers, browser=Edge verdict=good', 7, {
   filters: { browser: ['Edge'] },
   verdicts: ['good'],
@@ -101,14 +102,27 @@ for (const [name, run] of cases) {
   const ms = performance.now() - t0;
   const statements = [...captured];
   console.log(`\n## ${name} (${statements.length} statements, ${ms.toFixed(1)} ms)`);
+  // `set local` planner settings a query runs under (the PostgreSQL walk): explained under them too.
+  const settings: string[] = [];
   for (const q of statements) {
-    console.log(`\n${q.sql.replace(/\s+/g, ' ').slice(0, 400)}`);
+    if (/^(begin|commit|rollback)\b/i.test(q.sql)) continue;
+    if (/^set local /i.test(q.sql)) {
+      settings.push(q.sql);
+      continue;
+    }
+    console.log(
+      `\n${settings.join('; ')}${settings.length ? '; ' : ''}${q.sql.replace(/\s+/g, ' ').slice(0, 400)}`,
+    );
     const explain = target
       ? `explain (analyze, buffers, costs off) ${q.sql}`
       : `explain query plan ${q.sql}`;
-    const { rows } = await db.executeQuery<Record<string, unknown>>(
-      CompiledQuery.raw(explain, [...q.parameters]),
-    );
+    const { rows } = await db.transaction().execute(async (tx) => {
+      for (const setting of settings) await tx.executeQuery(CompiledQuery.raw(setting));
+      return tx.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(explain, [...q.parameters]),
+      );
+    });
+    settings.length = 0;
     for (const r of rows)
       console.log(`  ${target ? String(r['QUERY PLAN']) : `${String(r.detail)}`}`);
   }

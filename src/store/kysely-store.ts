@@ -161,7 +161,7 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
     },
     fleet: {
       qualityByGroup: bind(rollups.qualityByGroup),
-      worstPeers: bind(rollups.worstPeers),
+      worstPeers: bindD(rollups.worstPeers),
       cohortBuckets: bind(rollups.cohortBuckets),
       peerRollup: bind(rollups.peerRollupOfPeer),
       rankInAsnBrowser: bind(rollups.rankInAsnBrowser),

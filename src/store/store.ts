@@ -143,7 +143,7 @@ export interface SessionVerbs {
 /** The fleet's quality roll-ups (analytics API and report cohorts). */
 export interface FleetVerbs {
   qualityByGroup: Verb<typeof qualityByGroup>;
-  worstPeers: Verb<typeof worstPeers>;
+  worstPeers: DialectVerb<typeof worstPeers>;
   cohortBuckets: Verb<typeof cohortBuckets>;
   peerRollup: Verb<typeof peerRollupOfPeer>;
   rankInAsnBrowser: Verb<typeof rankInAsnBrowser>;
