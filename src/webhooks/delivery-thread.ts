@@ -23,11 +23,15 @@ import type {
 const IDLE_CHECK_MS = 5_000;
 /** How long closing waits for the thread to record what it sent (ms); then it is stopped. */
 const CLOSE_WAIT_MS = 10_000;
+/** After a thread failed, no new one starts for this long (ms): a thread that cannot start must not spin. */
+const RESTART_AFTER_MS = 5_000;
 
 /** The delivery loop of this process, on a worker thread. */
 export class DeliveryThread {
   #worker?: Worker;
   #closed = false;
+  /** No thread starts before this time (epoch ms): the last one failed. */
+  #restartAt = 0;
   #checking = false;
   readonly #timer: NodeJS.Timeout;
   readonly #unsubscribe: () => void;
@@ -81,6 +85,8 @@ export class DeliveryThread {
 
   #send(message: ToDeliveryWorker): void {
     if (this.#closed) return;
+    // Within the pause after a failure the poke is dropped: the idle check finds the backlog again.
+    if (!this.#worker && Date.now() < this.#restartAt) return;
     (this.#worker ??= this.#start()).postMessage(message);
   }
 
@@ -93,8 +99,9 @@ export class DeliveryThread {
       if (typeof m === 'object') this.hooks.onDelivery?.(m.delivery);
     });
     worker.on('error', (err) => console.error('webhook delivery thread failed:', err.message));
-    worker.on('exit', () => {
+    worker.on('exit', (code) => {
       if (this.#worker === worker) this.#worker = undefined;
+      if (code !== 0 && !this.#closed) this.#restartAt = Date.now() + RESTART_AFTER_MS;
     });
     return worker;
   }
