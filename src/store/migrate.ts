@@ -37,6 +37,7 @@ import * as meetingSessionCounts from './migrations/056-meeting-session-counts.t
 import * as webhookDeliveryOrder from './migrations/060-webhook-delivery-order.ts';
 import * as rollupDataLz4 from './migrations/065-rollup-data-lz4.ts';
 import * as sessionsRangeIndexes from './migrations/070-sessions-range-indexes.ts';
+import * as rollupFiguresIndex from './migrations/075-rollup-figures-index.ts';
 
 type DialectMigration = { up(db: Kysely<any>, dialect: StoreDialect): Promise<void> };
 
@@ -66,6 +67,7 @@ export const MIGRATIONS: Readonly<Record<string, DialectMigration>> = {
   '060-webhook-delivery-order': webhookDeliveryOrder,
   '065-rollup-data-lz4': rollupDataLz4,
   '070-sessions-range-indexes': sessionsRangeIndexes,
+  '075-rollup-figures-index': rollupFiguresIndex,
 };
 
 /** The bookkeeping table (Kysely's name and layout). */

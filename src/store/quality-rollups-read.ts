@@ -233,17 +233,28 @@ const FIGURE_COLUMNS = [
   'issue_mask',
 ] as const;
 
-/** The per-peer rows of a filtered scope (only the columns the buckets need). */
+/**
+ * The per-peer rows of a filtered scope (only the columns the buckets need), read from the index that covers
+ * them (`peer_rollups_app_time_figures`, migration 075): the range's entries in order, the filters tested on
+ * each entry, no table row read.
+ */
 async function peerRows(db: Kysely<Database>, scope: RollupScope): Promise<PeerRollup[]> {
-  const rows = await scopedPeers(db, scope).select(FIGURE_COLUMNS).execute();
+  const rows = await scopedPeers(db, scope, 'range').select(FIGURE_COLUMNS).execute();
   return rows.map((r) => numeric(r as unknown as PeerRollup));
 }
 
 /**
  * The peer rows of a scope. Not filtered by account: the caller has checked that the app (a UUID) belongs to
  * the account, and a condition on `account_id` would make every index-only scan read the table rows too.
+ * `through`: `dimension` lets the planner take a filtered dimension's index (few matches: a narrow cohort);
+ * `range` writes the filters so that no dimension index is chosen for them (`|| ''`), leaving the range's
+ * covering index (many matches: a dimension index would cost a table lookup per match).
  */
-function scopedPeers(db: Kysely<Database>, scope: RollupScope) {
+function scopedPeers(
+  db: Kysely<Database>,
+  scope: RollupScope,
+  through: 'dimension' | 'range' = 'dimension',
+) {
   let q = db
     .selectFrom('peer_rollups')
     .where('app_id', '=', scope.appId)
@@ -253,7 +264,11 @@ function scopedPeers(db: Kysely<Database>, scope: RollupScope) {
     RollupDimension,
     readonly string[] | undefined,
   ][]) {
-    if (values && values.length > 0) q = q.where(dim, 'in', values);
+    if (!values || values.length === 0) continue;
+    q =
+      through === 'range'
+        ? q.where(sql<string>`${sql.ref(dim)} || ''`, 'in', values)
+        : q.where(dim, 'in', values);
   }
   return q;
 }
