@@ -169,15 +169,21 @@ export async function qualityByGroup(
       }
     }
   } else {
-    // Three or more dimensions (two filters and a third grouped): no buckets; the matching per-peer rows.
+    // Three or more dimensions (two filters and a third grouped): no buckets; the matching per-peer rows, each
+    // added to its group once (the overall figure is the groups' merge: every peer is in exactly one group).
     for (const p of await peerRows(db, scope)) {
       const key =
         groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
-      for (const g of perDay ? [into(key), overall, dayOf(key, p.day)] : [into(key), overall]) {
+      for (const g of perDay ? [into(key), dayOf(key, p.day)] : [into(key)]) {
         addPeer(g.data, p);
         g.peers++;
         g.minutes += p.minutes;
       }
+    }
+    for (const g of groups.values()) {
+      mergeBucket(overall.data, g.data);
+      overall.peers += g.peers;
+      overall.minutes += g.minutes;
     }
   }
   if (groupBy === 'day') for (const day of daysBetween(scope.fromDay, scope.toDay)) into(day);
@@ -371,6 +377,9 @@ export async function worstPeers(
           await sql`set local enable_seqscan = off`.execute(tx);
           await sql`set local enable_bitmapscan = off`.execute(tx);
           await sql`set local enable_sort = off`.execute(tx);
+          // A walk stops after a page: starting parallel workers for it cost ~30 ms of wall time (44 ms p50 for
+          // 11 ms of CPU at 1,000,000 peers).
+          await sql`set local max_parallel_workers_per_gather = 0`.execute(tx);
           return tx.executeQuery(pageQuery.compile()).then((r) => r.rows);
         })
       : pageQuery.execute(),
