@@ -8,7 +8,7 @@
  */
 import {
   addToHistogram,
-  histogramPercentile,
+  histogramPercentiles,
   mergeHistogram,
   type Histogram,
   type HistogramMetric,
@@ -71,13 +71,14 @@ export function addPeer(b: BucketData, p: PeerRollup, weight = 1): void {
   }
 }
 
+const HISTOGRAM_KEYS = Object.keys(HISTOGRAMS) as HistogramKey[];
+
 /** Adds `from` into `into`. */
 export function mergeBucket(into: BucketData, from: BucketData): void {
-  from.v.forEach((n, i) => (into.v[i] += n));
-  from.vk.forEach((n, i) => (into.vk[i] += n));
+  for (let i = 0; i < from.v.length; i++) into.v[i] += from.v[i];
+  for (let i = 0; i < from.vk.length; i++) into.vk[i] += from.vk[i];
   for (const kind in from.k) into.k[kind] = (into.k[kind] ?? 0) + from.k[kind];
-  for (const key of Object.keys(HISTOGRAMS) as HistogramKey[])
-    mergeHistogram(into.h[key], from.h[key] ?? {});
+  for (const key of HISTOGRAM_KEYS) mergeHistogram(into.h[key], from.h[key] ?? {});
 }
 
 /** Parses a stored bucket (tolerating one written before a histogram or verdict was added; migration 045 rewrote those without `vk`). */
@@ -115,21 +116,26 @@ export function groupFigures(
   minutes: number,
   topIssues = 5,
 ): GroupFigures {
-  const p = (key: HistogramKey, q: number) =>
-    histogramPercentile(b.h[key], HISTOGRAMS[key], q) ?? null;
+  const p = (key: HistogramKey, qs: readonly number[]) =>
+    histogramPercentiles(b.h[key], HISTOGRAMS[key], qs).map((v) => v ?? null);
+  const [am10, am50, am90] = p('am', [0.1, 0.5, 0.9]);
+  const [vm10, vm50, vm90] = p('vm', [0.1, 0.5, 0.9]);
+  const [l50, l90] = p('l', [0.5, 0.9]);
+  const [r50, r90] = p('r', [0.5, 0.9]);
+  const [j50, j90] = p('j', [0.5, 0.9]);
   const share = (n: number) => (peers > 0 ? Math.round((n / peers) * 10_000) / 10_000 : 0);
   return {
     peers,
     peer_minutes: Math.round(minutes * 100) / 100,
-    audio_mos: { p10: p('am', 0.1), p50: p('am', 0.5), p90: p('am', 0.9) },
-    video_mos: { p10: p('vm', 0.1), p50: p('vm', 0.5), p90: p('vm', 0.9) },
+    audio_mos: { p10: am10, p50: am50, p90: am90 },
+    video_mos: { p10: vm10, p50: vm50, p90: vm90 },
     verdicts: Object.fromEntries(VERDICTS.map((v, i) => [v, share(b.v[i])])) as Record<
       Verdict,
       number
     >,
-    packet_loss: { p50: p('l', 0.5), p90: p('l', 0.9) },
-    rtt: { p50: p('r', 0.5), p90: p('r', 0.9) },
-    jitter: { p50: p('j', 0.5), p90: p('j', 0.9) },
+    packet_loss: { p50: l50, p90: l90 },
+    rtt: { p50: r50, p90: r90 },
+    jitter: { p50: j50, p90: j90 },
     top_issues: Object.entries(b.k)
       .filter(([, n]) => n > 0)
       .sort((a, c) => c[1] - a[1] || a[0].localeCompare(c[0]))

@@ -108,18 +108,35 @@ export function histogramPercentile(
   metric: HistogramMetric,
   p: number,
 ): number | undefined {
-  const total = histogramTotal(h);
-  if (total <= 0) return undefined;
-  const rank = Math.max(1, Math.ceil(p * total - 1e-9));
-  const buckets = Object.keys(h)
-    .map(Number)
-    .sort((a, b) => a - b);
-  let seen = 0;
-  for (const b of buckets) {
-    seen += h[b];
-    if (seen >= rank) return bucketValue(metric, b);
+  return histogramPercentiles(h, metric, [p])[0];
+}
+
+/**
+ * The nearest-rank percentiles `ps` (each 0 < p ≤ 1) of `h` in one walk, as {@link histogramPercentile} gives
+ * each; undefined when empty.
+ */
+export function histogramPercentiles(
+  h: Histogram,
+  metric: HistogramMetric,
+  ps: readonly number[],
+): (number | undefined)[] {
+  const buckets: number[] = [];
+  let total = 0;
+  for (const k in h) {
+    buckets.push(Number(k));
+    total += h[k];
   }
-  return bucketValue(metric, buckets[buckets.length - 1]);
+  if (total <= 0) return ps.map(() => undefined);
+  buckets.sort((a, b) => a - b);
+  return ps.map((p) => {
+    const rank = Math.max(1, Math.ceil(p * total - 1e-9));
+    let seen = 0;
+    for (const b of buckets) {
+      seen += h[b];
+      if (seen >= rank) return bucketValue(metric, b);
+    }
+    return bucketValue(metric, buckets[buckets.length - 1]);
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
  * Kysely keeps one folder per dialect: the shared query modules of src/store call these instead of checking a
  * dialect name.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import type { ForUpdate } from './telemetry-batch-write.ts';
@@ -36,4 +36,10 @@ export interface DialectAdapter {
   concurrentGroups(configured: number): number;
   /** Whether a process may cache peers' stream states between batches. */
   readonly cachesStreamStates: boolean;
+  /**
+   * The rows of a read-only `query` as arrays of column values in select order, with no object per row: for
+   * reads of many thousands of rows (the quality queries' per-peer path), where building row objects costs more
+   * than the database's own work.
+   */
+  selectArrays(db: Kysely<Database>, query: CompiledQuery): Promise<unknown[][]>;
 }

@@ -160,7 +160,7 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
       byDay: bind(sessionsByDay),
     },
     fleet: {
-      qualityByGroup: bind(rollups.qualityByGroup),
+      qualityByGroup: bindA(rollups.qualityByGroup),
       worstPeers: bindD(rollups.worstPeers),
       cohortBuckets: bind(rollups.cohortBuckets),
       peerRollup: bind(rollups.peerRollupOfPeer),

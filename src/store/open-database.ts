@@ -4,6 +4,7 @@
  * internal: everything outside src/store opens a {@link Store} with `openStore` (open-store.ts).
  */
 import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
 import type { Kysely, KyselyConfig } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
@@ -32,6 +33,8 @@ export interface OpenDatabase {
   dialect: StoreDialect;
   /** The embedded store's connection under `db` (absent on PostgreSQL), for the ingest's prepared statements. */
   sqlite?: SQLite.Database;
+  /** PostgreSQL's pool under `db` (absent on SQLite), for reads of rows as arrays. */
+  pool?: pg.Pool;
   /** Human-readable location, for logs (never includes credentials). */
   location: string;
   close(): Promise<void>;

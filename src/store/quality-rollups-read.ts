@@ -14,6 +14,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
+import type { DialectAdapter } from './dialect-adapter.ts';
+import { BucketAccumulator, FIGURE_ROW_COLUMNS } from '../rollup/bucket-accumulator.ts';
 import {
   addPeer,
   emptyBucket,
@@ -104,6 +106,7 @@ function accumulator(): Accumulator {
 /** Per-group figures of the scope, grouped by `groupBy`; at most `limit` groups (largest first) unless by time. */
 export async function qualityByGroup(
   db: Kysely<Database>,
+  adapter: DialectAdapter,
   scope: RollupScope,
   groupBy: GroupBy,
   limit: number,
@@ -169,17 +172,48 @@ export async function qualityByGroup(
       }
     }
   } else {
-    // Three or more dimensions (two filters and a third grouped): no buckets; the matching per-peer rows, each
-    // added to its group once (the overall figure is the groups' merge: every peer is in exactly one group).
-    for (const p of await peerRows(db, scope)) {
-      const key =
-        groupBy === 'day' ? p.day : groupBy === 'hour' ? `${p.day}T${p.hour}` : p[groupBy];
-      for (const g of perDay ? [into(key), dayOf(key, p.day)] : [into(key)]) {
-        addPeer(g.data, p);
-        g.peers++;
-        g.minutes += p.minutes;
+    // Three or more dimensions (two filters and a third grouped): no buckets; the matching per-peer rows, read as
+    // arrays and each added to its group once (the overall figure is the groups' merge: every peer is in exactly
+    // one group).
+    const keyColumns =
+      groupBy === 'hour'
+        ? ['day', 'hour']
+        : groupBy === 'day'
+          ? ['day']
+          : perDay
+            ? [groupBy, 'day']
+            : [groupBy];
+    const rows = await adapter.selectArrays(
+      db,
+      scopedPeers(db, scope, 'range')
+        .select([...keyColumns, ...FIGURE_ROW_COLUMNS] as (keyof PeerRollup)[])
+        .compile(),
+    );
+    const sums = new Map<string, BucketAccumulator>();
+    const daySums = new Map<string, Map<string, BucketAccumulator>>();
+    const offset = keyColumns.length;
+    for (const row of rows) {
+      const key = groupBy === 'hour' ? `${row[0]}T${row[1]}` : String(row[0]);
+      let g = sums.get(key);
+      if (!g) sums.set(key, (g = new BucketAccumulator()));
+      g.addRow(row, offset);
+      if (perDay) {
+        let m = daySums.get(key);
+        if (!m) daySums.set(key, (m = new Map()));
+        const day = String(row[1]);
+        let d = m.get(day);
+        if (!d) m.set(day, (d = new BucketAccumulator()));
+        d.addRow(row, offset);
       }
     }
+    const done = (a: BucketAccumulator): Accumulator => ({
+      data: a.bucket(),
+      peers: a.peers,
+      minutes: a.minutes,
+    });
+    for (const [key, a] of sums) groups.set(key, done(a));
+    for (const [key, m] of daySums)
+      byDay.set(key, new Map([...m].map(([day, a]) => [day, done(a)])));
     for (const g of groups.values()) {
       mergeBucket(overall.data, g.data);
       overall.peers += g.peers;
@@ -219,34 +253,6 @@ function dailyFigures(
       poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000,
     };
   });
-}
-
-const FIGURE_COLUMNS = [
-  'day',
-  'hour',
-  'browser',
-  'os',
-  'country',
-  'asn',
-  'network',
-  'minutes',
-  'audio_mos',
-  'video_mos',
-  'loss_p50',
-  'rtt_p50',
-  'jitter_p50',
-  'verdict',
-  'issue_mask',
-] as const;
-
-/**
- * The per-peer rows of a filtered scope (only the columns the buckets need), read from the index that covers
- * them (`peer_rollups_app_time_figures`, migration 075): the range's entries in order, the filters tested on
- * each entry, no table row read.
- */
-async function peerRows(db: Kysely<Database>, scope: RollupScope): Promise<PeerRollup[]> {
-  const rows = await scopedPeers(db, scope, 'range').select(FIGURE_COLUMNS).execute();
-  return rows.map((r) => numeric(r as unknown as PeerRollup));
 }
 
 /**

@@ -142,7 +142,7 @@ export interface SessionVerbs {
 
 /** The fleet's quality roll-ups (analytics API and report cohorts). */
 export interface FleetVerbs {
-  qualityByGroup: Verb<typeof qualityByGroup>;
+  qualityByGroup: DialectVerb<typeof qualityByGroup>;
   worstPeers: DialectVerb<typeof worstPeers>;
   cohortBuckets: Verb<typeof cohortBuckets>;
   peerRollup: Verb<typeof peerRollupOfPeer>;

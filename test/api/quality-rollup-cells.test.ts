@@ -175,6 +175,29 @@ describe('week and pair rollup cells', () => {
       await assertAnswer('browser=Chrome,Firefox&country=DE', match, groupBy);
   });
 
+  test('three dimensions with daily=true: per-peer rows give each group its days, the overall every group', async () => {
+    const match = inRange().filter((p) => p.os === 'macOS' && p.browser !== 'Safari');
+    assert.ok(match.length > 0, 'peers match both filters');
+    const browsers = [...new Set(inRange().map((p) => p.browser))].filter((b) => b !== 'Safari');
+    const { body } = await getJson(
+      `${kit()}/analytics/quality?${RANGE}&group_by=country&os=macOS&browser=${browsers.join(',')}&daily=true`,
+    );
+    assert.equal(body.data.groups_total, new Set(match.map((p) => p.country)).size);
+    assert.deepEqual(body.data.overall, directGroup(match));
+    for (const g of body.data.groups) {
+      const inGroup = match.filter((p) => p.country === g.key);
+      const { daily, ...figures } = g;
+      assert.deepEqual(figures, { key: g.key, ...directGroup(inGroup) }, `group ${g.key}`);
+      assert.equal(daily.length, 40);
+      for (const d of daily)
+        assert.equal(
+          d.peers,
+          inGroup.filter((p) => p.day === d.day).length,
+          `peers of ${g.key} on ${d.day}`,
+        );
+    }
+  });
+
   test('daily=true and the group limit over weeks: sparklines by day, overall over every group', async () => {
     const match = inRange().filter((p) => p.os === 'macOS');
     const { body } = await getJson(

@@ -28,6 +28,7 @@ export async function openPostgres(
   return {
     db,
     dialect: 'postgres',
+    pool,
     location: `postgres://${u.host}${u.pathname}`,
     close: () => db.destroy(),
   };

@@ -11,7 +11,7 @@ export async function openPostgresStore(url: string, options: DatabaseOptions): 
   const database = await openPostgres(url, options.pgPoolSize, options.onQuery);
   const store = kyselyStore({
     db: database.db,
-    adapter: postgresAdapter,
+    adapter: postgresAdapter(database.pool!, options.onQuery),
     location: database.location,
     destroy: () => database.close(),
   });

@@ -11,7 +11,7 @@ export async function openSqliteStore(options: DatabaseOptions): Promise<Store> 
   const database = await openSqlite(options);
   const store = kyselyStore({
     db: database.db,
-    adapter: sqliteAdapter(database.sqlite!),
+    adapter: sqliteAdapter(database.sqlite!, options.onQuery),
     location: database.location,
     destroy: () => database.close(),
   });
