@@ -143,30 +143,6 @@ export async function correctRollupDiagnosis(
 }
 
 /**
- * Stores the rollups of many peers that have none yet (a backfill, the
- * benchmark's seeding) in the caller's transaction: rows inserted in
- * multi-row statements, each touched bucket read and written once.
- */
-export async function storeNewPeerRollups(
-  tx: Transaction<Database>,
-  dialect: StoreDialect,
-  rollups: readonly PeerRollup[],
-  now: number,
-): Promise<void> {
-  const rows: PeerRollupsTable[] = rollups.map((r) => ({ ...r, chunks_upto: 0, computed_at: now }));
-  for (let i = 0; i < rows.length; i += 500)
-    await tx
-      .insertInto('peer_rollups')
-      .values(rows.slice(i, i + 500))
-      .execute();
-  await applyToBuckets(
-    tx,
-    dialect,
-    rollups.map((peer) => ({ peer, weight: 1 })),
-  );
-}
-
-/**
  * Applies peers' contributions (weight 1 in, −1 out) to their day buckets and
  * their week and pair cells (rollup-bucket-write.ts: a few multi-row
  * statements per table, rows locked in key order; buckets before cells in

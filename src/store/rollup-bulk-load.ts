@@ -149,7 +149,14 @@ export class RollupBulkLoader {
     if (rows.length === 0) return;
     const params: unknown[] = [];
     for (const r of rows) {
-      const row: PeerRollupsTable = { ...r, chunks_upto: 0, computed_at: this.now };
+      // Computed (for the stale-rollup sweep) when its peer finished, as compaction would have done then: a bulk
+      // load is of peers that finished earlier, and `now` on a million rows put them all inside the sweep's
+      // 30-minute window (staleRollupPeers), whose join then read every one of them each sweep.
+      const row: PeerRollupsTable = {
+        ...r,
+        chunks_upto: 0,
+        computed_at: Math.min(this.now, r.finished_at),
+      };
       for (const c of ROW_COLUMNS) params.push(row[c]);
     }
     const width = ROW_COLUMNS.length;
