@@ -168,7 +168,12 @@ export async function cellRows(
   return out;
 }
 
-/** The groups of `plan` over the scope with their peer counts (summed in the database), largest first, ties by value. */
+/**
+ * The groups of `plan` over the scope with their peer counts (summed in the database), largest first, ties by
+ * value. The group is an expression (`|| ''`) so that no index is chosen for its order: SQLite took the index by
+ * `b` (whose order is the group's) and read every day of the pair for the filtered value instead of seeking the
+ * range's days in the primary key (90 days grouped by ASN: 25 ms instead of 1 ms for that statement).
+ */
 export async function cellSizes(
   db: Kysely<Database>,
   scope: CellScope,
@@ -180,9 +185,7 @@ export async function cellSizes(
     const { rows } = await sql<{
       v: string;
       n: number | string;
-    }>`select ${sql.ref(col)} as v, sum(peers) as n from (${part}) s group by ${sql.ref(col)}`.execute(
-      db,
-    );
+    }>`select ${sql.ref(col)} || '' as v, sum(peers) as n from (${part}) s group by 1`.execute(db);
     for (const r of rows) sums.set(r.v, (sums.get(r.v) ?? 0) + Number(r.n));
   }
   return [...sums.entries()]
