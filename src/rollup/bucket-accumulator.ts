@@ -1,10 +1,10 @@
 /**
- * A rollup bucket built from per-peer figure rows (pure): the same counts as
- * adding each peer with `addPeer` (bucket-data.ts), kept in dense arrays
- * while the rows stream in and turned into a sparse {@link BucketData} once.
- * The quality queries' per-peer path (two filters grouped by a third) adds
- * tens of thousands of rows a query; `addPeer`'s sparse objects cost several
- * times the arithmetic there.
+ * A group's merged rollup bucket while a quality query builds it (pure):
+ * stored buckets merged as `mergeBucket` (bucket-data.ts) would, or per-peer
+ * figure rows added as `addPeer` would, kept in dense arrays and turned into a
+ * sparse {@link BucketData} once. A query merges up to thousands of stored
+ * buckets or adds tens of thousands of rows; the sparse objects' keyed
+ * updates cost several times the arithmetic.
  */
 import { bucketCount, bucketOf, type HistogramMetric } from './histogram.ts';
 import { HISTOGRAMS, type BucketData } from './bucket-data.ts';
@@ -32,6 +32,8 @@ export class BucketAccumulator {
   peers = 0;
   minutes = 0;
   readonly #verdicts = new Float64Array(VERDICTS.length);
+  /** Peers by issue kind, by name (a stored bucket may name a kind this version does not know). */
+  readonly #kinds: Record<string, number> = {};
   readonly #verdictKinds = new Float64Array(VERDICTS.length * KINDS);
   readonly #histograms = METRICS.map((m) => new Float64Array(bucketCount(m)));
 
@@ -52,17 +54,45 @@ export class BucketAccumulator {
     this.#verdicts[rank]++;
     let mask = Number(row[offset + 7]);
     for (let k = 0; mask !== 0 && k < KINDS; k++, mask >>>= 1)
-      if (mask & 1) this.#verdictKinds[rank * KINDS + k]++;
+      if (mask & 1) {
+        this.#verdictKinds[rank * KINDS + k]++;
+        this.#kinds[ISSUE_KINDS[k]] = (this.#kinds[ISSUE_KINDS[k]] ?? 0) + 1;
+      }
   }
 
-  /** The counts as a bucket, as `addPeer` would have built it from the same peers. */
+  /** Merges a stored bucket (as parsed from its JSON; any part may be missing) with its peer and minute counts. */
+  addBucket(b: Partial<BucketData>, peers: number, minutes: number): void {
+    this.peers += peers;
+    this.minutes += minutes;
+    if (Array.isArray(b.v))
+      for (let i = 0; i < this.#verdicts.length; i++) this.#verdicts[i] += Number(b.v[i]) || 0;
+    if (Array.isArray(b.vk))
+      for (let i = 0; i < this.#verdictKinds.length; i++)
+        this.#verdictKinds[i] += Number(b.vk[i]) || 0;
+    if (b.k) for (const kind in b.k) this.#kinds[kind] = (this.#kinds[kind] ?? 0) + b.k[kind];
+    if (b.h)
+      for (let i = 0; i < HISTOGRAM_KEYS.length; i++) {
+        const from = b.h[HISTOGRAM_KEYS[i]];
+        const into = this.#histograms[i];
+        if (from) for (const k in from) into[Number(k)] += from[k];
+      }
+  }
+
+  /** Merges another accumulator's counts. */
+  addAll(other: BucketAccumulator): void {
+    this.peers += other.peers;
+    this.minutes += other.minutes;
+    add(this.#verdicts, other.#verdicts);
+    add(this.#verdictKinds, other.#verdictKinds);
+    for (const kind in other.#kinds)
+      this.#kinds[kind] = (this.#kinds[kind] ?? 0) + other.#kinds[kind];
+    this.#histograms.forEach((h, i) => add(h, other.#histograms[i]));
+  }
+
+  /** The counts as a bucket, as `addPeer` and `mergeBucket` would have built it. */
   bucket(): BucketData {
     const k: Record<string, number> = {};
-    for (let i = 0; i < KINDS; i++) {
-      let n = 0;
-      for (let r = 0; r < VERDICTS.length; r++) n += this.#verdictKinds[r * KINDS + i];
-      if (n !== 0) k[ISSUE_KINDS[i]] = n;
-    }
+    for (const kind in this.#kinds) if (this.#kinds[kind] !== 0) k[kind] = this.#kinds[kind];
     const h = {} as BucketData['h'];
     HISTOGRAM_KEYS.forEach((key, i) => {
       const sparse: Record<number, number> = {};
@@ -73,4 +103,8 @@ export class BucketAccumulator {
     });
     return { v: [...this.#verdicts], k, vk: [...this.#verdictKinds], h };
   }
+}
+
+function add(into: Float64Array, from: Float64Array): void {
+  for (let i = 0; i < into.length; i++) into[i] += from[i];
 }

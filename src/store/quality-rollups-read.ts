@@ -93,16 +93,6 @@ function hasFilters(f: RollupFilters): boolean {
   return Object.values(f).some((v) => v !== undefined && v.length > 0);
 }
 
-interface Accumulator {
-  data: BucketData;
-  peers: number;
-  minutes: number;
-}
-
-function accumulator(): Accumulator {
-  return { data: emptyBucket(), peers: 0, minutes: 0 };
-}
-
 /** Per-group figures of the scope, grouped by `groupBy`; at most `limit` groups (largest first) unless by time. */
 export async function qualityByGroup(
   db: Kysely<Database>,
@@ -112,21 +102,21 @@ export async function qualityByGroup(
   limit: number,
   daily = false,
 ): Promise<QualityAnswer> {
-  const groups = new Map<string, Accumulator>();
+  const groups = new Map<string, BucketAccumulator>();
   // Per group and day (`daily`, for sparklines): the same buckets, kept apart by day.
-  const byDay = new Map<string, Map<string, Accumulator>>();
+  const byDay = new Map<string, Map<string, BucketAccumulator>>();
   const perDay = daily && groupBy !== 'day' && groupBy !== 'hour';
   const dayOf = (key: string, day: string) => {
     let m = byDay.get(key);
     if (!m) byDay.set(key, (m = new Map()));
     let a = m.get(day);
-    if (!a) m.set(day, (a = accumulator()));
+    if (!a) m.set(day, (a = new BucketAccumulator()));
     return a;
   };
-  const overall = accumulator();
+  const overall = new BucketAccumulator();
   const into = (key: string) => {
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = accumulator()));
+    if (!g) groups.set(key, (g = new BucketAccumulator()));
     return g;
   };
   let total: number | undefined;
@@ -151,30 +141,25 @@ export async function qualityByGroup(
       const value = plan.group === 'a' ? r.a_value : r.b_value;
       const key =
         plan.group === 'period' ? r.period : groupBy === 'hour' ? `${r.period}T${value}` : value;
-      const data = parseBucket(r.data);
-      for (const g of perDay ? [into(key), dayOf(key, r.period)] : [into(key)]) {
-        mergeBucket(g.data, data);
-        g.peers += Number(r.peers);
-        g.minutes += Number(r.minutes);
-      }
+      const data = JSON.parse(r.data) as Partial<BucketData>;
+      const [peers, minutes] = [Number(r.peers), Number(r.minutes)];
+      into(key).addBucket(data, peers, minutes);
+      if (perDay) dayOf(key, r.period).addBucket(data, peers, minutes);
     }
     if (plan.overall) {
-      for (const r of await cellRows(db, cells, plan.overall)) {
-        mergeBucket(overall.data, parseBucket(r.data));
-        overall.peers += Number(r.peers);
-        overall.minutes += Number(r.minutes);
-      }
+      for (const r of await cellRows(db, cells, plan.overall))
+        overall.addBucket(
+          JSON.parse(r.data) as Partial<BucketData>,
+          Number(r.peers),
+          Number(r.minutes),
+        );
     } else {
-      for (const g of groups.values()) {
-        mergeBucket(overall.data, g.data);
-        overall.peers += g.peers;
-        overall.minutes += g.minutes;
-      }
+      for (const g of groups.values()) overall.addAll(g);
     }
   } else {
     // Three or more dimensions (two filters and a third grouped): no buckets; the matching per-peer rows, read as
-    // arrays and each added to its group once (the overall figure is the groups' merge: every peer is in exactly
-    // one group).
+    // arrays with only the columns needed and each added to its group once (the overall figure is the groups'
+    // merge: every peer is in exactly one group).
     const keyColumns =
       groupBy === 'hour'
         ? ['day', 'hour']
@@ -189,36 +174,13 @@ export async function qualityByGroup(
         .select([...keyColumns, ...FIGURE_ROW_COLUMNS] as (keyof PeerRollup)[])
         .compile(),
     );
-    const sums = new Map<string, BucketAccumulator>();
-    const daySums = new Map<string, Map<string, BucketAccumulator>>();
     const offset = keyColumns.length;
     for (const row of rows) {
       const key = groupBy === 'hour' ? `${row[0]}T${row[1]}` : String(row[0]);
-      let g = sums.get(key);
-      if (!g) sums.set(key, (g = new BucketAccumulator()));
-      g.addRow(row, offset);
-      if (perDay) {
-        let m = daySums.get(key);
-        if (!m) daySums.set(key, (m = new Map()));
-        const day = String(row[1]);
-        let d = m.get(day);
-        if (!d) m.set(day, (d = new BucketAccumulator()));
-        d.addRow(row, offset);
-      }
+      into(key).addRow(row, offset);
+      if (perDay) dayOf(key, String(row[1])).addRow(row, offset);
     }
-    const done = (a: BucketAccumulator): Accumulator => ({
-      data: a.bucket(),
-      peers: a.peers,
-      minutes: a.minutes,
-    });
-    for (const [key, a] of sums) groups.set(key, done(a));
-    for (const [key, m] of daySums)
-      byDay.set(key, new Map([...m].map(([day, a]) => [day, done(a)])));
-    for (const g of groups.values()) {
-      mergeBucket(overall.data, g.data);
-      overall.peers += g.peers;
-      overall.minutes += g.minutes;
-    }
+    for (const g of groups.values()) overall.addAll(g);
   }
   if (groupBy === 'day') for (const day of daysBetween(scope.fromDay, scope.toDay)) into(day);
   let entries = [...groups.entries()];
@@ -227,24 +189,28 @@ export async function qualityByGroup(
   total ??= entries.length;
   if (groupBy !== 'day' && groupBy !== 'hour') entries = entries.slice(0, limit);
   return {
-    overall: groupFigures(overall.data, overall.peers, overall.minutes),
+    overall: figuresOf(overall),
     groups: entries.map(([key, g]) => ({
       key,
-      ...groupFigures(g.data, g.peers, g.minutes),
+      ...figuresOf(g),
       ...(perDay ? { daily: dailyFigures(scope, byDay.get(key)) } : {}),
     })),
     groups_total: total,
   };
 }
 
+function figuresOf(a: BucketAccumulator, topIssues?: number): GroupFigures {
+  return groupFigures(a.bucket(), a.peers, a.minutes, topIssues);
+}
+
 /** A group's figures per day of the range (zero-filled): peers, MOS p50, share of poor and bad peers. */
 function dailyFigures(
   scope: RollupScope,
-  days: Map<string, Accumulator> | undefined,
+  days: Map<string, BucketAccumulator> | undefined,
 ): DailyFigures[] {
   return daysBetween(scope.fromDay, scope.toDay).map((day) => {
-    const a = days?.get(day) ?? accumulator();
-    const f = groupFigures(a.data, a.peers, a.minutes, 0);
+    const a = days?.get(day) ?? new BucketAccumulator();
+    const f = figuresOf(a, 0);
     return {
       day,
       peers: a.peers,

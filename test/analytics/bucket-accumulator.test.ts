@@ -1,13 +1,19 @@
 /**
- * The dense accumulator of the quality queries' per-peer path builds the same bucket as adding each peer with
- * `addPeer`: verdicts, issue kinds, verdict × kind and every histogram, from rows as the databases return them
- * (numbers or numeric strings, nulls for missing figures), including scale ends and masks with every kind.
+ * The dense accumulator of the quality queries builds the same bucket as adding each peer with `addPeer` (rows as
+ * the databases return them: numbers or numeric strings, nulls for missing figures, scale ends, masks with every
+ * kind) and as merging stored buckets with `mergeBucket` (parsed from their JSON, a kind this version does not
+ * know, parts missing), and merges other accumulators.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { BucketAccumulator, FIGURE_ROW_COLUMNS } from '../../src/rollup/bucket-accumulator.ts';
-import { addPeer, emptyBucket } from '../../src/rollup/bucket-data.ts';
+import {
+  addPeer,
+  emptyBucket,
+  mergeBucket,
+  type BucketData,
+} from '../../src/rollup/bucket-data.ts';
 import { ISSUE_KINDS, VERDICTS } from '../../src/rollup/rollup-diagnosis.ts';
 import type { PeerRollup } from '../../src/rollup/peer-rollup.ts';
 
@@ -70,4 +76,48 @@ test('an unknown verdict in a row is an error, not a peer counted nowhere', () =
     () => acc.addRow([1, 4, 4, 0, 10, 1, 'terrible', 0], 0),
     /unknown verdict terrible/,
   );
+});
+
+/** `b` without the zero counts a sparse bucket may keep or drop (figures read them alike). */
+function nonZero(b: BucketData): BucketData {
+  return { ...b, k: Object.fromEntries(Object.entries(b.k).filter(([, n]) => n !== 0)) };
+}
+
+test('merging stored buckets and other accumulators gives what mergeBucket gives', () => {
+  fc.assert(
+    fc.property(fc.array(fc.array(peerFigures, { maxLength: 12 }), { maxLength: 8 }), (parts) => {
+      const expected = emptyBucket();
+      const merged = new BucketAccumulator();
+      const viaParts = new BucketAccumulator();
+      let peers = 0;
+      parts.forEach((part, i) => {
+        const b = emptyBucket();
+        for (const p of part) addPeer(b, p as PeerRollup);
+        // A kind written by a later version is carried, not dropped.
+        if (i === 1) b.k.future_kind = 2;
+        mergeBucket(expected, b);
+        peers += part.length;
+        const stored = JSON.parse(JSON.stringify(b)) as Partial<BucketData>;
+        merged.addBucket(stored, part.length, part.length * 10);
+        const other = new BucketAccumulator();
+        other.addBucket(stored, part.length, part.length * 10);
+        viaParts.addAll(other);
+      });
+      assert.deepEqual(merged.bucket(), nonZero(expected));
+      assert.deepEqual(viaParts.bucket(), nonZero(expected));
+      assert.equal(merged.peers, peers);
+      assert.equal(viaParts.minutes, peers * 10);
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('a stored bucket with parts missing merges what it has', () => {
+  const acc = new BucketAccumulator();
+  acc.addBucket({ v: [1, 0, 0, 2] }, 3, 7.5);
+  const b = acc.bucket();
+  assert.deepEqual(b.v, [1, 0, 0, 2]);
+  assert.deepEqual(b.k, {});
+  assert.deepEqual(b.h, { am: {}, vm: {}, l: {}, r: {}, j: {} });
+  assert.equal(acc.minutes, 7.5);
 });
