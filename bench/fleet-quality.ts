@@ -421,6 +421,8 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
       'filtered: Chrome and Windows by day': `${base}?group_by=day&browser=Chrome&os=Windows`,
       // Three dimensions (two filters, a third grouped): no bucket holds them, answered from the per-peer rows.
       'filtered: Chrome and Windows by country': `${base}?group_by=country&browser=Chrome&os=Windows`,
+      'filtered: Chrome and Windows by asn, daily': `${base}?group_by=asn&browser=Chrome&os=Windows&daily=true`,
+      'filtered: one country and relay-udp by browser': `${base}?group_by=browser&country=${COUNTRIES[0]}&network=relay-udp`,
       '90 days: by day': `${base}?${d90}`,
       '90 days: group_by browser': `${base}?${d90}&group_by=browser`,
       '90 days: group_by country': `${base}?${d90}&group_by=country`,
@@ -430,6 +432,8 @@ async function benchStore(kind: 'sqlite' | 'postgres'): Promise<Record<string, u
       '90 days: country by network': `${base}?${d90}&group_by=network&country=${COUNTRIES[0]}`,
       '90 days: network=relay-tcp by browser': `${base}?${d90}&group_by=browser&network=relay-tcp`,
       '90 days: Chrome and Windows by day': `${base}?${d90}&group_by=day&browser=Chrome&os=Windows`,
+      // Beyond the target (7 days): three dimensions over 90 days read every per-peer row of the range.
+      '90 days: Chrome and Windows by country': `${base}?${d90}&group_by=country&browser=Chrome&os=Windows`,
       'peers (7 days, worst first)': `${base}/peers`,
       'peers page 20': `${base}/peers?page_no=20`,
       'peers verdict=bad kind=packet_loss': `${base}/peers?verdict=bad&kind=packet_loss`,
