@@ -175,17 +175,27 @@ export async function qualityByGroup(
         .compile(),
     );
     const offset = keyColumns.length;
-    for (const row of rows) {
-      const key = groupBy === 'hour' ? `${row[0]}T${row[1]}` : String(row[0]);
-      into(key).addRow(row, offset);
-      if (perDay) dayOf(key, String(row[1])).addRow(row, offset);
+    const keyOf = (row: unknown[]) => (groupBy === 'hour' ? `${row[0]}T${row[1]}` : String(row[0]));
+    for (const row of rows) into(keyOf(row)).addRow(row, offset);
+    if (perDay) {
+      // Sparklines only for the groups answered (the largest `limit`): a day's accumulator for every group of a
+      // broad dimension (thousands of ASNs × days) cost more than the whole query.
+      const answered = new Set(
+        largestFirst([...groups.entries()])
+          .slice(0, limit)
+          .map(([k]) => k),
+      );
+      for (const row of rows) {
+        const key = keyOf(row);
+        if (answered.has(key)) dayOf(key, String(row[1])).addRow(row, offset);
+      }
     }
     for (const g of groups.values()) overall.addAll(g);
   }
   if (groupBy === 'day') for (const day of daysBetween(scope.fromDay, scope.toDay)) into(day);
   let entries = [...groups.entries()];
   if (groupBy === 'day' || groupBy === 'hour') entries.sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  else entries.sort((a, b) => b[1].peers - a[1].peers || (a[0] < b[0] ? -1 : 1));
+  else entries = largestFirst(entries);
   total ??= entries.length;
   if (groupBy !== 'day' && groupBy !== 'hour') entries = entries.slice(0, limit);
   return {
@@ -197,6 +207,11 @@ export async function qualityByGroup(
     })),
     groups_total: total,
   };
+}
+
+/** Groups by peer count, largest first, ties by key. */
+function largestFirst<T extends { peers: number }>(entries: [string, T][]): [string, T][] {
+  return entries.sort((a, b) => b[1].peers - a[1].peers || (a[0] < b[0] ? -1 : 1));
 }
 
 function figuresOf(a: BucketAccumulator, topIssues?: number): GroupFigures {

@@ -175,14 +175,25 @@ describe('week and pair rollup cells', () => {
       await assertAnswer('browser=Chrome,Firefox&country=DE', match, groupBy);
   });
 
-  test('three dimensions with daily=true: per-peer rows give each group its days, the overall every group', async () => {
+  test('three dimensions with daily=true and a limit: per-peer rows give each answered group its days, the overall every group', async () => {
     const match = inRange().filter((p) => p.os === 'macOS' && p.browser !== 'Safari');
     assert.ok(match.length > 0, 'peers match both filters');
     const browsers = [...new Set(inRange().map((p) => p.browser))].filter((b) => b !== 'Safari');
     const { body } = await getJson(
-      `${kit()}/analytics/quality?${RANGE}&group_by=country&os=macOS&browser=${browsers.join(',')}&daily=true`,
+      `${kit()}/analytics/quality?${RANGE}&group_by=country&os=macOS&browser=${browsers.join(',')}&daily=true&limit=2`,
     );
-    assert.equal(body.data.groups_total, new Set(match.map((p) => p.country)).size);
+    const countries = new Set(match.map((p) => p.country));
+    assert.ok(countries.size > 2, `more countries than the limit: ${countries.size}`);
+    assert.equal(body.data.groups_total, countries.size);
+    const count = (c: string) => match.filter((p) => p.country === c).length;
+    const largest = [...countries]
+      .sort((a, b) => count(b) - count(a) || (a < b ? -1 : 1))
+      .slice(0, 2);
+    assert.deepEqual(
+      body.data.groups.map((g: any) => g.key),
+      largest,
+      'the two largest groups',
+    );
     assert.deepEqual(body.data.overall, directGroup(match));
     for (const g of body.data.groups) {
       const inGroup = match.filter((p) => p.country === g.key);
