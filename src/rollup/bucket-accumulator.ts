@@ -6,7 +6,7 @@
  * buckets or adds tens of thousands of rows; the sparse objects' keyed
  * updates cost several times the arithmetic.
  */
-import { bucketCount, bucketOf, type HistogramMetric } from './histogram.ts';
+import { bucketCount, bucketOf, bucketValue, type HistogramMetric } from './histogram.ts';
 import { HISTOGRAMS, type BucketData } from './bucket-data.ts';
 import { ISSUE_KINDS, VERDICTS, type Verdict } from './rollup-diagnosis.ts';
 
@@ -87,6 +87,30 @@ export class BucketAccumulator {
     for (const kind in other.#kinds)
       this.#kinds[kind] = (this.#kinds[kind] ?? 0) + other.#kinds[kind];
     this.#histograms.forEach((h, i) => add(h, other.#histograms[i]));
+  }
+
+  /** Peers with `verdict`. */
+  verdictPeers(verdict: Verdict): number {
+    return this.#verdicts[RANK.get(verdict)!];
+  }
+
+  /**
+   * The nearest-rank `p` percentile of histogram `key`, as `histogramPercentile` reads it from {@link bucket}
+   * (null when empty), without building the bucket: a query's sparklines read two a day for each group.
+   */
+  percentile(key: keyof typeof HISTOGRAMS, p: number): number | null {
+    const i = HISTOGRAM_KEYS.indexOf(key);
+    const h = this.#histograms[i];
+    let total = 0;
+    for (let b = 0; b < h.length; b++) total += h[b];
+    if (total <= 0) return null;
+    const rank = Math.max(1, Math.ceil(p * total - 1e-9));
+    let seen = 0;
+    for (let b = 0; b < h.length; b++) {
+      seen += h[b];
+      if (h[b] !== 0 && seen >= rank) return bucketValue(METRICS[i], b);
+    }
+    return null;
   }
 
   /** The counts as a bucket, as `addPeer` and `mergeBucket` would have built it. */

@@ -224,14 +224,18 @@ function dailyFigures(
   days: Map<string, BucketAccumulator> | undefined,
 ): DailyFigures[] {
   return daysBetween(scope.fromDay, scope.toDay).map((day) => {
-    const a = days?.get(day) ?? new BucketAccumulator();
-    const f = figuresOf(a, 0);
+    const a = days?.get(day);
+    if (!a) return { day, peers: 0, audio_mos_p50: null, video_mos_p50: null, poor_bad_share: 0 };
+    // Shares rounded as groupFigures rounds each verdict's.
+    const share = (n: number) => (a.peers > 0 ? Math.round((n / a.peers) * 10_000) / 10_000 : 0);
     return {
       day,
       peers: a.peers,
-      audio_mos_p50: f.audio_mos.p50,
-      video_mos_p50: f.video_mos.p50,
-      poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000,
+      audio_mos_p50: a.percentile('am', 0.5),
+      video_mos_p50: a.percentile('vm', 0.5),
+      poor_bad_share:
+        Math.round((share(a.verdictPeers('poor')) + share(a.verdictPeers('bad'))) * 10_000) /
+        10_000,
     };
   });
 }

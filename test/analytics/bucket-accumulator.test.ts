@@ -12,8 +12,10 @@ import {
   addPeer,
   emptyBucket,
   mergeBucket,
+  HISTOGRAMS,
   type BucketData,
 } from '../../src/rollup/bucket-data.ts';
+import { histogramPercentile, type HistogramMetric } from '../../src/rollup/histogram.ts';
 import { ISSUE_KINDS, VERDICTS } from '../../src/rollup/rollup-diagnosis.ts';
 import type { PeerRollup } from '../../src/rollup/peer-rollup.ts';
 
@@ -62,6 +64,17 @@ test('the accumulator builds the bucket addPeer builds, from rows of numbers or 
           acc.addRow(row, offset);
         }
         assert.deepEqual(acc.bucket(), expected);
+        for (const [key, metric] of Object.entries(HISTOGRAMS) as [
+          keyof typeof HISTOGRAMS,
+          HistogramMetric,
+        ][])
+          for (const q of [0.1, 0.5, 0.9])
+            assert.equal(
+              acc.percentile(key, q),
+              histogramPercentile(expected.h[key], metric, q) ?? null,
+              `${key} p${q}`,
+            );
+        VERDICTS.forEach((v, i) => assert.equal(acc.verdictPeers(v), expected.v[i], v));
         assert.equal(acc.peers, peers.length);
         assert.ok(Math.abs(acc.minutes - minutes) < 1e-6, 'minutes');
       },

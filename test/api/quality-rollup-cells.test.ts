@@ -200,12 +200,21 @@ describe('week and pair rollup cells', () => {
       const { daily, ...figures } = g;
       assert.deepEqual(figures, { key: g.key, ...directGroup(inGroup) }, `group ${g.key}`);
       assert.equal(daily.length, 40);
-      for (const d of daily)
-        assert.equal(
-          d.peers,
-          inGroup.filter((p) => p.day === d.day).length,
-          `peers of ${g.key} on ${d.day}`,
+      for (const d of daily) {
+        const ofDay = inGroup.filter((p) => p.day === d.day);
+        const f = directGroup(ofDay) as any;
+        assert.deepEqual(
+          d,
+          {
+            day: d.day,
+            peers: ofDay.length,
+            audio_mos_p50: f.audio_mos.p50,
+            video_mos_p50: f.video_mos.p50,
+            poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000,
+          },
+          `${g.key} on ${d.day}`,
         );
+      }
     }
   });
 
