@@ -22,6 +22,15 @@ export const FIGURE_ROW_COLUMNS = [
   'issue_mask',
 ] as const;
 
+/**
+ * A packed figure row (see {@link BucketAccumulator.addPacked}): each histogram's bucket index takes this many
+ * bits, and its all-ones value stands for a peer without that figure. Five 7-bit indexes fit a double exactly.
+ */
+export const PACKED_BUCKET_BITS = 7;
+/** The packed bucket index of a peer without the figure. */
+export const PACKED_NO_FIGURE = 2 ** PACKED_BUCKET_BITS - 1;
+const PACKED_BASE = 2 ** PACKED_BUCKET_BITS;
+
 const HISTOGRAM_KEYS = Object.keys(HISTOGRAMS) as (keyof typeof HISTOGRAMS)[];
 const METRICS: HistogramMetric[] = HISTOGRAM_KEYS.map((k) => HISTOGRAMS[k]);
 const KINDS = ISSUE_KINDS.length;
@@ -51,8 +60,30 @@ export class BucketAccumulator {
     }
     const rank = RANK.get(row[offset + 6] as Verdict);
     if (rank === undefined) throw new Error(`unknown verdict ${String(row[offset + 6])}`);
+    this.#addVerdict(rank, Number(row[offset + 7]));
+  }
+
+  /**
+   * Adds one peer from a packed row, as {@link addRow} would from the plain one: `buckets` is
+   * Σ bucketᵢ · 2^(7·i) over the histograms in {@link HISTOGRAMS} order ({@link PACKED_NO_FIGURE} where the peer has
+   * no such figure), `verdictMask` is `issue_mask · 4 + verdict rank` (VERDICTS order). A database that sends rows
+   * as text (PostgreSQL) builds these two integers itself, so a row crosses as three values instead of eight.
+   */
+  addPacked(minutes: number, buckets: number, verdictMask: number): void {
+    this.peers++;
+    this.minutes += minutes;
+    // Above 2^32: division, not bit operations.
+    for (let i = 0; i < METRICS.length; i++) {
+      const b = buckets % PACKED_BASE;
+      buckets = (buckets - b) / PACKED_BASE;
+      if (b !== PACKED_NO_FIGURE) this.#histograms[i][b]++;
+    }
+    this.#addVerdict(verdictMask & 3, verdictMask >>> 2);
+  }
+
+  /** Counts one peer's verdict (its rank in VERDICTS) and issue kinds (bit k: ISSUE_KINDS[k]). */
+  #addVerdict(rank: number, mask: number): void {
     this.#verdicts[rank]++;
-    let mask = Number(row[offset + 7]);
     for (let k = 0; mask !== 0 && k < KINDS; k++, mask >>>= 1)
       if (mask & 1) {
         this.#verdictKinds[rank * KINDS + k]++;

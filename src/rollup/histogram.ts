@@ -169,3 +169,35 @@ function round(v: number, dp: number): number {
   const f = 10 ** dp;
   return Math.round(v * f) / f;
 }
+
+const thresholdCache = new Map<HistogramMetric, number[]>();
+
+/**
+ * The lower edges of `metric`'s buckets 1..last as doubles: element `n − 1` is the smallest double `v` with
+ * `bucketOf(metric, v) ≥ n`, found by bisecting the doubles' bit patterns (positive doubles sort as their bits).
+ * A database counts a value into the same bucket as {@link bucketOf} by counting the edges at or below it
+ * (PostgreSQL's `width_bucket(value, edges)`), with no logarithm of its own that could round differently.
+ */
+export function bucketThresholds(metric: HistogramMetric): number[] {
+  let edges = thresholdCache.get(metric);
+  if (edges) return edges;
+  const bits = new BigUint64Array(1);
+  const float = new Float64Array(bits.buffer);
+  const asDouble = (b: bigint) => ((bits[0] = b), float[0]);
+  float[0] = metric === 'mos' ? MOS_MIN + (MOS_BUCKETS + 1) * MOS_WIDTH : LOG_SCALES[metric].hi * 2;
+  const top = bits[0];
+  edges = [];
+  for (let n = 1; n < bucketCount(metric); n++) {
+    // Invariant: bucketOf(lo) < n ≤ bucketOf(hi); bit pattern 0 is +0, below every edge.
+    let lo = 0n;
+    let hi = top;
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) / 2n;
+      if (bucketOf(metric, asDouble(mid)) >= n) hi = mid;
+      else lo = mid;
+    }
+    edges.push(asDouble(hi));
+  }
+  thresholdCache.set(metric, edges);
+  return edges;
+}

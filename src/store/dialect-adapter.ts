@@ -42,4 +42,18 @@ export interface DialectAdapter {
    * than the database's own work.
    */
   selectArrays(db: Kysely<Database>, query: CompiledQuery): Promise<unknown[][]>;
+  /**
+   * Whether the per-peer figure rows are read packed (packed-figure-columns.ts): PostgreSQL sends every value as
+   * text, one string to make and parse per value, so the database packs a row's figures into two integers;
+   * SQLite hands over numbers directly and reads them plain.
+   */
+  readonly packsFigureRows: boolean;
+  /**
+   * Whether the planner picks indexes from the data's statistics (PostgreSQL, kept by autovacuum). Where it does
+   * not (SQLite, which has none unless `ANALYZE` ran), a read of a time range's rows writes its dimension filters
+   * so that no dimension index can serve them (`|| ''`), since the range's covering index is the right plan for
+   * a broad filter; PostgreSQL gets them plain and weighs both (at 1,000,000 peers the written-around filters
+   * cost it ~10 ms of a 7-day read, one string concatenation per row of the range).
+   */
+  readonly plansFromStatistics: boolean;
 }

@@ -28,6 +28,7 @@ import {
 import type { PeerRollup, RollupDimension } from '../rollup/peer-rollup.ts';
 import { dayPeriods, rangePeriods } from '../rollup/rollup-cells.ts';
 import { cellPlan, cellRows, cellSizes } from './rollup-cells-read.ts';
+import { packedFigureColumns } from './packed-figure-columns.ts';
 import { severityRange } from '../rollup/peer-rollup.ts';
 import {
   ISSUE_KINDS,
@@ -168,15 +169,26 @@ export async function qualityByGroup(
           : perDay
             ? [groupBy, 'day']
             : [groupBy];
+    const packed = adapter.packsFigureRows;
+    const keys = scopedPeers(db, scope, adapter.plansFromStatistics ? 'dimension' : 'range').select(
+      keyColumns as (keyof PeerRollup)[],
+    );
     const rows = await adapter.selectArrays(
       db,
-      scopedPeers(db, scope, 'range')
-        .select([...keyColumns, ...FIGURE_ROW_COLUMNS] as (keyof PeerRollup)[])
-        .compile(),
+      (packed
+        ? keys.select(packedFigureColumns())
+        : keys.select(FIGURE_ROW_COLUMNS as unknown as (keyof PeerRollup)[])
+      ).compile(),
     );
     const offset = keyColumns.length;
+    const add = packed
+      ? (a: BucketAccumulator, row: unknown[]) => {
+          if (row[offset + 2] === null) throw new Error('peer row with an unknown verdict');
+          a.addPacked(Number(row[offset]), Number(row[offset + 1]), Number(row[offset + 2]));
+        }
+      : (a: BucketAccumulator, row: unknown[]) => a.addRow(row, offset);
     const keyOf = (row: unknown[]) => (groupBy === 'hour' ? `${row[0]}T${row[1]}` : String(row[0]));
-    for (const row of rows) into(keyOf(row)).addRow(row, offset);
+    for (const row of rows) add(into(keyOf(row)), row);
     if (perDay) {
       // Sparklines only for the groups answered (the largest `limit`): a day's accumulator for every group of a
       // broad dimension (thousands of ASNs × days) cost more than the whole query.
@@ -187,7 +199,7 @@ export async function qualityByGroup(
       );
       for (const row of rows) {
         const key = keyOf(row);
-        if (answered.has(key)) dayOf(key, String(row[1])).addRow(row, offset);
+        if (answered.has(key)) add(dayOf(key, String(row[1])), row);
       }
     }
     for (const g of groups.values()) overall.addAll(g);
@@ -243,9 +255,10 @@ function dailyFigures(
 /**
  * The peer rows of a scope. Not filtered by account: the caller has checked that the app (a UUID) belongs to
  * the account, and a condition on `account_id` would make every index-only scan read the table rows too.
- * `through`: `dimension` lets the planner take a filtered dimension's index (few matches: a narrow cohort);
- * `range` writes the filters so that no dimension index is chosen for them (`|| ''`), leaving the range's
- * covering index (many matches: a dimension index would cost a table lookup per match).
+ * `through`: `dimension` lets the planner take a filtered dimension's index (few matches: a narrow cohort; or
+ * any plan, where the planner weighs them by statistics: `DialectAdapter.plansFromStatistics`); `range` writes
+ * the filters so that no dimension index is chosen for them (`|| ''`), leaving the range's covering index (many
+ * matches: a dimension index would cost a table lookup per match).
  */
 function scopedPeers(
   db: Kysely<Database>,

@@ -7,7 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BucketAccumulator, FIGURE_ROW_COLUMNS } from '../../src/rollup/bucket-accumulator.ts';
+import {
+  BucketAccumulator,
+  FIGURE_ROW_COLUMNS,
+  PACKED_NO_FIGURE,
+} from '../../src/rollup/bucket-accumulator.ts';
 import {
   addPeer,
   emptyBucket,
@@ -15,7 +19,7 @@ import {
   HISTOGRAMS,
   type BucketData,
 } from '../../src/rollup/bucket-data.ts';
-import { histogramPercentile, type HistogramMetric } from '../../src/rollup/histogram.ts';
+import { bucketOf, histogramPercentile, type HistogramMetric } from '../../src/rollup/histogram.ts';
 import { ISSUE_KINDS, VERDICTS } from '../../src/rollup/rollup-diagnosis.ts';
 import type { PeerRollup } from '../../src/rollup/peer-rollup.ts';
 
@@ -133,4 +137,32 @@ test('a stored bucket with parts missing merges what it has', () => {
   assert.deepEqual(b.k, {});
   assert.deepEqual(b.h, { am: {}, vm: {}, l: {}, r: {}, j: {} });
   assert.equal(acc.minutes, 7.5);
+});
+
+test('a packed row adds the peer its plain row adds', () => {
+  fc.assert(
+    fc.property(fc.array(peerFigures, { maxLength: 60 }), (peers) => {
+      const plain = new BucketAccumulator();
+      const packed = new BucketAccumulator();
+      for (const p of peers) {
+        plain.addRow(
+          FIGURE_ROW_COLUMNS.map((c) => p[c]),
+          0,
+        );
+        // As the database packs it (src/store/packed-figure-columns.ts), in HISTOGRAMS order.
+        let buckets = 0;
+        (Object.entries(HISTOGRAMS) as [keyof typeof HISTOGRAMS, HistogramMetric][]).forEach(
+          ([, metric], i) => {
+            const v = FIGURE_ROW_COLUMNS.slice(1, 6).map((c) => p[c])[i] as number | null;
+            buckets += (v === null ? PACKED_NO_FIGURE : bucketOf(metric, v)) * 128 ** i;
+          },
+        );
+        packed.addPacked(p.minutes, buckets, p.issue_mask * 4 + VERDICTS.indexOf(p.verdict));
+      }
+      assert.deepEqual(packed.bucket(), plain.bucket());
+      assert.equal(packed.peers, plain.peers);
+      assert.equal(packed.minutes, plain.minutes);
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   addToHistogram,
+  bucketCount,
   bucketOf,
+  bucketThresholds,
   bucketValue,
   histogramPercentile,
   histogramRank,
@@ -83,4 +85,35 @@ test('the mid-rank of a value: peers in lower buckets plus half of its own bucke
   assert.equal(histogramRank(h, 'mos', 1.0), 0);
   assert.equal(histogramRank(h, 'mos', 5.0), 1);
   assert.equal(histogramRank({}, 'mos', 3), undefined);
+});
+
+/** The double next below a positive `v`. */
+function below(v: number): number {
+  const f = new Float64Array([v]);
+  new BigInt64Array(f.buffer)[0] -= 1n;
+  return f[0];
+}
+
+test('bucket edges are the exact doubles where bucketOf steps, and counting them gives bucketOf', () => {
+  for (const metric of ['mos', 'loss', 'rtt', 'jitter'] as const) {
+    const edges = bucketThresholds(metric);
+    assert.equal(edges.length, bucketCount(metric) - 1, metric);
+    edges.forEach((edge, i) => {
+      assert.equal(bucketOf(metric, edge), i + 1, `${metric} edge ${i + 1}`);
+      assert.equal(bucketOf(metric, below(edge)), i, `${metric} below edge ${i + 1}`);
+    });
+    // What a database's width_bucket(value, edges) does: the number of edges at or below the value.
+    const counted = (v: number) => edges.filter((e) => e <= v).length;
+    const top = metric === 'mos' ? 5 : metric === 'loss' ? 100 : metric === 'rtt' ? 10_000 : 1_000;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.double({ min: -1, max: top * 2, noNaN: true }),
+          fc.constantFrom(...edges).map((e) => Number(e.toFixed(3))),
+        ),
+        (v) => counted(v) === bucketOf(metric, v),
+      ),
+      { numRuns: 2000 },
+    );
+  }
 });

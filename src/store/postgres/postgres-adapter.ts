@@ -29,6 +29,8 @@ export function postgresAdapter(
     // A group spends most of its time waiting on round trips: several in flight, each on its own connection.
     concurrentGroups: (configured) => configured,
     cachesStreamStates: false,
+    packsFigureRows: true,
+    plansFromStatistics: true,
     selectArrays: async (_db, query) => {
       const t0 = performance.now();
       const { rows } = await pool.query<unknown[]>({

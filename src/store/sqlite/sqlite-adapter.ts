@@ -37,6 +37,8 @@ export function sqliteAdapter(
     writeTelemetryIn: (_tx, jobs, rules) => write(jobs, rules),
     concurrentGroups: () => 1,
     cachesStreamStates: true,
+    packsFigureRows: false,
+    plansFromStatistics: false,
     // On the connection under Kysely, held meanwhile; a statement of its own (raw mode is the statement's).
     selectArrays: (db, query) =>
       db.connection().execute(async () => {
