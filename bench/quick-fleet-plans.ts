@@ -114,11 +114,11 @@ for (const [name, run] of cases) {
   const ms = performance.now() - t0;
   const statements = [...captured];
   console.log(`\n## ${name} (${statements.length} statements, ${ms.toFixed(1)} ms)`);
-  // `set local` planner settings a query runs under (the PostgreSQL walk): explained under them too.
+  // Planner settings a query runs under (the PostgreSQL walk's `set_config(…, true)`): explained under them too.
   const settings: string[] = [];
   for (const q of statements) {
     if (/^(begin|commit|rollback)\b/i.test(q.sql)) continue;
-    if (/^set local /i.test(q.sql)) {
+    if (/^(set local |select set_config\()/i.test(q.sql)) {
       settings.push(q.sql);
       continue;
     }
