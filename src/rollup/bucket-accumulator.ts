@@ -35,6 +35,18 @@ const HISTOGRAM_KEYS = Object.keys(HISTOGRAMS) as (keyof typeof HISTOGRAMS)[];
 const METRICS: HistogramMetric[] = HISTOGRAM_KEYS.map((k) => HISTOGRAMS[k]);
 const KINDS = ISSUE_KINDS.length;
 const RANK = new Map<string, number>(VERDICTS.map((v, i) => [v, i]));
+// The packed layout's limits: a bucket index below the no-figure value, a verdict rank in two bits, five indexes
+// and the mask within a double's exact integers. A later scale or verdict that breaks them fails at load, not in
+// the counts.
+if (
+  METRICS.some((m) => bucketCount(m) > PACKED_NO_FIGURE) ||
+  VERDICTS.length > 4 ||
+  METRICS.length * PACKED_BUCKET_BITS > 53 ||
+  KINDS > 29
+)
+  throw new Error(
+    'the packed figure row layout no longer fits the histograms, verdicts or issue kinds',
+  );
 
 /** One group's counts while its rows are added. */
 export class BucketAccumulator {
