@@ -13,6 +13,12 @@ import zlib from 'node:zlib';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { runSimulation, type SimulatedPeer } from '../../src/simulate/simulate-run.ts';
 import { preferredCoding } from '../../src/api/content-encoding.ts';
+import {
+  brotliQuality,
+  compressBody,
+  HUGE_BODY_BYTES,
+  LARGE_BODY_BYTES,
+} from '../../src/api/compression.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -40,6 +46,27 @@ function decode(body: Buffer, coding: string | undefined): Buffer {
   assert.equal(coding, undefined, `unexpected coding ${coding}`);
   return body;
 }
+
+describe('per-request compression by body size', () => {
+  test('brotli 3, then 4 from 1 MB (the 60-minute live report), then 1 from 8 MB, and every size decodes', async () => {
+    assert.equal(brotliQuality(LARGE_BODY_BYTES - 1), 3);
+    assert.equal(brotliQuality(LARGE_BODY_BYTES), 4);
+    assert.equal(brotliQuality(HUGE_BODY_BYTES - 1), 4);
+    assert.equal(brotliQuality(HUGE_BODY_BYTES), 1);
+    // Report-like rows, past the largest threshold.
+    const row = (i: number) =>
+      `{"timestamp":"2026-11-30T10:${String(i % 60).padStart(2, '0')}:00.000Z","jitter":${i % 17},"rtt":${40 + (i % 23)},"packet_loss":${(i % 7) / 10}}`;
+    const rows: string[] = [];
+    let bytes = 0;
+    for (let i = 0; bytes <= HUGE_BODY_BYTES; i++) bytes += (rows[rows.length] = row(i)).length + 1;
+    const body = Buffer.from(`[${rows.join(',')}]`);
+    for (const coding of ['br', 'gzip'] as const) {
+      const packed = await compressBody(body, coding);
+      assert.ok(packed.byteLength < body.byteLength / 5, `${coding} compresses`);
+      assert.ok(decode(packed, coding).equals(body), `${coding} decodes to the body`);
+    }
+  });
+});
 
 describe('Accept-Encoding negotiation (pure)', () => {
   test('q-values rank the codings, q=0 refuses one, * stands for the others, brotli wins a tie', () => {
