@@ -6,7 +6,13 @@
  * buckets or adds tens of thousands of rows; the sparse objects' keyed
  * updates cost several times the arithmetic.
  */
-import { bucketCount, bucketOf, bucketValue, type HistogramMetric } from './histogram.ts';
+import {
+  bucketCount,
+  bucketOf,
+  bucketValue,
+  nearestRank,
+  type HistogramMetric,
+} from './histogram.ts';
 import { HISTOGRAMS, type BucketData } from './bucket-data.ts';
 import { ISSUE_KINDS, VERDICTS, type Verdict } from './rollup-diagnosis.ts';
 
@@ -147,7 +153,7 @@ export class BucketAccumulator {
     let total = 0;
     for (let b = 0; b < h.length; b++) total += h[b];
     if (total <= 0) return null;
-    const rank = Math.max(1, Math.ceil(p * total - 1e-9));
+    const rank = nearestRank(p, total);
     let seen = 0;
     for (let b = 0; b < h.length; b++) {
       seen += h[b];

@@ -109,6 +109,11 @@ export interface GroupFigures {
 type Percentiles3 = { p10: number | null; p50: number | null; p90: number | null };
 type Percentiles2 = { p50: number | null; p90: number | null };
 
+/** `n` of `peers` as a share rounded to 4 places (0 for no peers): how a group's verdict shares are reported. */
+export function shareOf(n: number, peers: number): number {
+  return peers > 0 ? Math.round((n / peers) * 10_000) / 10_000 : 0;
+}
+
 /** The figures of a group from its merged bucket (peers, minutes counted alongside). */
 export function groupFigures(
   b: BucketData,
@@ -123,13 +128,12 @@ export function groupFigures(
   const [l50, l90] = p('l', [0.5, 0.9]);
   const [r50, r90] = p('r', [0.5, 0.9]);
   const [j50, j90] = p('j', [0.5, 0.9]);
-  const share = (n: number) => (peers > 0 ? Math.round((n / peers) * 10_000) / 10_000 : 0);
   return {
     peers,
     peer_minutes: Math.round(minutes * 100) / 100,
     audio_mos: { p10: am10, p50: am50, p90: am90 },
     video_mos: { p10: vm10, p50: vm50, p90: vm90 },
-    verdicts: Object.fromEntries(VERDICTS.map((v, i) => [v, share(b.v[i])])) as Record<
+    verdicts: Object.fromEntries(VERDICTS.map((v, i) => [v, shareOf(b.v[i], peers)])) as Record<
       Verdict,
       number
     >,

@@ -102,6 +102,11 @@ export function histogramTotal(h: Histogram): number {
   return n;
 }
 
+/** The 1-based rank of the nearest-rank `p` percentile among `total` values (ε: 0.9 × 10 is 9, not 10). */
+export function nearestRank(p: number, total: number): number {
+  return Math.max(1, Math.ceil(p * total - 1e-9));
+}
+
 /** The nearest-rank `p` percentile (0 < p ≤ 1) of `h`, as its bucket's value; undefined when empty. */
 export function histogramPercentile(
   h: Histogram,
@@ -129,7 +134,7 @@ export function histogramPercentiles(
   if (total <= 0) return ps.map(() => undefined);
   buckets.sort((a, b) => a - b);
   return ps.map((p) => {
-    const rank = Math.max(1, Math.ceil(p * total - 1e-9));
+    const rank = nearestRank(p, total);
     let seen = 0;
     for (const b of buckets) {
       seen += h[b];

@@ -21,6 +21,7 @@ import {
   emptyBucket,
   groupFigures,
   mergeBucket,
+  shareOf,
   parseBucket,
   type BucketData,
   type GroupFigures,
@@ -239,15 +240,16 @@ function dailyFigures(
     const a = days?.get(day);
     if (!a) return { day, peers: 0, audio_mos_p50: null, video_mos_p50: null, poor_bad_share: 0 };
     // Shares rounded as groupFigures rounds each verdict's.
-    const share = (n: number) => (a.peers > 0 ? Math.round((n / a.peers) * 10_000) / 10_000 : 0);
     return {
       day,
       peers: a.peers,
       audio_mos_p50: a.percentile('am', 0.5),
       video_mos_p50: a.percentile('vm', 0.5),
       poor_bad_share:
-        Math.round((share(a.verdictPeers('poor')) + share(a.verdictPeers('bad'))) * 10_000) /
-        10_000,
+        Math.round(
+          (shareOf(a.verdictPeers('poor'), a.peers) + shareOf(a.verdictPeers('bad'), a.peers)) *
+            10_000,
+        ) / 10_000,
     };
   });
 }

@@ -16,6 +16,7 @@ import { createApp } from '../../src/store/apps.ts';
 import { createApiToken } from '../../src/store/api-tokens.ts';
 import { seededRandom } from '../../src/simulate/seeded-random.ts';
 import {
+  directDay,
   directFigures,
   directGroup,
   seedPeer,
@@ -240,19 +241,7 @@ describe('quality analytics', () => {
         );
         for (const d of g.daily) {
           const peers = match.filter((p) => p[dim] === g.key && p.day === d.day);
-          const direct = directGroup(peers) as any;
-          assert.deepEqual(
-            d,
-            {
-              day: d.day,
-              peers: peers.length,
-              audio_mos_p50: direct.audio_mos.p50,
-              video_mos_p50: direct.video_mos.p50,
-              poor_bad_share:
-                Math.round((direct.verdicts.poor + direct.verdicts.bad) * 10_000) / 10_000,
-            },
-            `${query} ${g.key} ${d.day}`,
-          );
+          assert.deepEqual(d, directDay(d.day, peers), `${query} ${g.key} ${d.day}`);
         }
       }
     }

@@ -238,6 +238,22 @@ function bucketed(metric: HistogramMetric, values: (number | null)[], p: number)
   return bucketValue(metric, bucketOf(metric, v[Math.max(1, Math.ceil(p * v.length - 1e-9)) - 1]));
 }
 
+/** A group's sparkline point for `day` (`daily=true`), computed directly from that day's peers. */
+export function directDay(day: string, peers: DirectFigures[]): Record<string, unknown> {
+  const f = directGroup(peers) as {
+    audio_mos: { p50: number | null };
+    video_mos: { p50: number | null };
+    verdicts: Record<string, number>;
+  };
+  return {
+    day,
+    peers: peers.length,
+    audio_mos_p50: f.audio_mos.p50,
+    video_mos_p50: f.video_mos.p50,
+    poor_bad_share: Math.round((f.verdicts.poor + f.verdicts.bad) * 10_000) / 10_000,
+  };
+}
+
 /** The figures of a group of peers, computed directly from their per-peer figures. */
 export function directGroup(peers: DirectFigures[]): Record<string, unknown> {
   const n = peers.length;
