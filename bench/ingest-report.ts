@@ -239,20 +239,34 @@ export async function ingestRun(
 }
 
 /** Latency of `iterations` report requests, against JSON.stringify of the same object. */
-export async function measureReport(url: string, token: string, iterations: number, pid?: number) {
-  for (let i = 0; i < 20; i++) await get(url, token); // warm-up
+export async function measureReport(
+  url: string,
+  token: string,
+  iterations: number,
+  pid?: number,
+  /** Runs (untimed, its CPU not counted) before each request, warm-up included. */
+  before?: () => Promise<void>,
+) {
+  for (let i = 0; i < 20; i++) {
+    await before?.();
+    await get(url, token); // warm-up
+  }
   const times: number[] = [];
-  const cpu0 = pid ? processCpuSeconds(pid) : 0;
+  // The server's CPU over the whole loop (background work included); with `before`, over the requests alone.
+  let cpuSeconds = 0;
+  const loop0 = pid ? processCpuSeconds(pid) : 0;
   let text = '';
   for (let i = 0; i < iterations; i++) {
+    await before?.();
+    const cpu0 = pid ? processCpuSeconds(pid) : 0;
     const r = await get(url, token);
+    if (pid) cpuSeconds += processCpuSeconds(pid) - cpu0;
     if (r.status !== 200) throw new Error(`report failed ${r.status}`);
     times.push(r.ms);
     text = r.text;
   }
-  const serverCpuMs = pid
-    ? round(((processCpuSeconds(pid) - cpu0) * 1000) / iterations)
-    : undefined;
+  if (pid && !before) cpuSeconds = processCpuSeconds(pid) - loop0;
+  const serverCpuMs = pid ? round((cpuSeconds * 1000) / iterations) : undefined;
   const obj = JSON.parse(text);
   const q = obj.data.participant.peer_report.quality;
   const stringifyTimes: number[] = [];
@@ -293,27 +307,38 @@ const cpuRatio = (a: number | undefined, b: number | undefined) =>
 export async function reportRun(
   s: BenchServer,
   iterations: number,
-  opts: { live?: boolean; minutes?: number } = {},
+  opts: { live?: boolean; minutes?: number; batchBetween?: boolean } = {},
 ) {
   const minutes = opts.minutes ?? 60;
   const startMs = Date.now() - minutes * 60_000;
   const [peer] = await createPeers(s, 1, startMs);
-  for (const b of syntheticBatches({
-    profile: CALL_PROFILES['lossy-wifi'],
-    startMs,
-    minutes,
-    batchSeconds: 10,
-    seed: 42,
-    batchIdPrefix: `${peer.peerId}-`,
-  })) {
+  const batches = [
+    ...syntheticBatches({
+      profile: CALL_PROFILES['lossy-wifi'],
+      startMs,
+      minutes,
+      batchSeconds: 10,
+      seed: 42,
+      batchIdPrefix: `${peer.peerId}-`,
+    }),
+  ];
+  // batchBetween: the call's last batches are held back, one sent before each live request (a report cache
+  // never answers those requests from before the batch).
+  const held = opts.live && opts.batchBetween ? batches.splice(-(iterations + 20)) : [];
+  const postBatch = async (b: (typeof batches)[number]) => {
     const r = await post(
       `${s.url}/ingest/v1/peers/${peer.peerId}/batches`,
       peer.token,
       JSON.stringify(b),
     );
     if (r.status !== 200) throw new Error(`ingest failed ${r.status}`);
-  }
+  };
+  for (const b of batches) await postBatch(b);
   const url = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${peer.peerId}`;
+  const liveAfterBatch =
+    held.length > 0
+      ? await measureReport(url, s.token, iterations, s.child.pid, () => postBatch(held.shift()!))
+      : undefined;
   // A live report is assembled and compressed per request (brotli at the per-request quality).
   const liveBrotli = opts.live
     ? await measureCompressedReport(url, s.token, iterations, 'br', s.child.pid)
@@ -347,7 +372,7 @@ export async function reportRun(
     brotliP50RatioToIdentity: round(brotli.p50Ms / identity.p50Ms),
     brotliCpuRatioToIdentity: cpuRatio(brotli.serverCpuMs, identity.serverCpuMs),
   };
-  return live ? { live, finished } : finished;
+  return live ? { live, ...(liveAfterBatch ? { liveAfterBatch } : {}), finished } : finished;
 }
 
 /** Runs the issue-2 benchmarks on the embedded store (or `env.DATABASE_URL`). */

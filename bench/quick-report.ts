@@ -2,7 +2,8 @@
  * Developer aid: the uncached report figures alone (a 60-minute peer;
  * finished and compacted, and live first with LIVE=1), on the embedded store
  * or, with PG=1, on a fresh schema of the local PostgreSQL.
- * `node --import tsx bench/quick-report.ts [iterations]`; RUNS repeats, MINUTES sets the call's length (60).
+ * `node --import tsx bench/quick-report.ts [iterations]`; RUNS repeats, MINUTES sets the call's length (60),
+ * CACHE=1 keeps the report cache on, BATCH_BETWEEN=1 adds a live run with a new batch before each request.
  */
 import { startBenchServer } from './support.ts';
 import { reportRun } from './ingest-report.ts';
@@ -15,7 +16,8 @@ const s = await startBenchServer({
   PEER_REPORT_COMPACT_AFTER_MS: '0',
   PEER_REPORT_SWEEP_INTERVAL_MS: '500',
   PEER_REPORT_MERGE_LIVE_EVERY_MS: '1000',
-  PEER_REPORT_REPORT_CACHE_MB: '0',
+  // CACHE=1: the report cache on (the default of a server), off otherwise (every answer assembled).
+  PEER_REPORT_REPORT_CACHE_MB: process.env.CACHE ? '128' : '0',
   PEER_REPORT_PEER_TIMEOUT_MS: '86400000',
   ...(pg ? { DATABASE_URL: pg.url } : {}),
   // e.g. `--cpu-prof --cpu-prof-dir=…` for a profile of the server.
@@ -28,6 +30,8 @@ try {
         await reportRun(s, Number(process.argv[2] ?? 200), {
           live: Boolean(process.env.LIVE),
           minutes: Number(process.env.MINUTES ?? 60),
+          // BATCH_BETWEEN=1: also a live run with a new batch of the call before each request.
+          batchBetween: Boolean(process.env.BATCH_BETWEEN),
         }),
       ),
     );

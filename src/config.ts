@@ -56,7 +56,10 @@ export interface ServerConfig extends StoreConfig {
   summaryRetentionDays: number;
   /** How often partitions and retention are maintained (ms). */
   maintenanceIntervalMs: number;
-  /** Memory for cached reports of finished peers, MiB (0 disables the cache). */
+  /**
+   * Memory for cached reports of finished peers and live peers' aggregates, MiB (0 disables the cache); live
+   * peers' chunk contents get up to half as much again (store/live-chunk-cache.ts), off with it.
+   */
   reportCacheMb: number;
   /** Log requests to stdout. */
   logRequests: boolean;

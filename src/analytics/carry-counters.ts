@@ -11,9 +11,21 @@
  */
 import type { StreamSample } from '../model/telemetry.ts';
 import { MONOTONIC_COUNTERS, resetReason } from './stream-interval.ts';
+import { compileFieldScan } from './compile-field-scan.ts';
 
 /** Cumulative figures diffed per interval, besides the monotonic counters. */
 const OTHER_CUMULATIVE = ['packets_lost', 'total_rtt_s', 'rtt_measurements'] as const;
+
+const CARRIED = [...MONOTONIC_COUNTERS, ...OTHER_CUMULATIVE, 'quality_limitation_durations'];
+
+/** True when `prev` has a carried field that `cur` lacks (the rare case: most samples repeat every counter). */
+const lacksCarriedField = compileFieldScan<
+  (prev: StreamSample, cur: StreamSample) => true | undefined
+>(CARRIED, (f) =>
+  f === 'quality_limitation_durations'
+    ? `if (cur.${f} === undefined && prev.${f} !== undefined) return true;`
+    : `if (cur.${f} === undefined && typeof prev.${f} === 'number') return true;`,
+);
 
 /**
  * `cur` with the cumulative counters it lacks taken from `prev`, when `cur`
@@ -24,6 +36,7 @@ export function withCarriedCounters(
   cur: StreamSample,
 ): StreamSample {
   if (prev === undefined || resetReason(prev, cur) !== undefined) return cur;
+  if (lacksCarriedField(prev, cur) === undefined) return cur;
   let out: StreamSample | undefined;
   for (const key of [...MONOTONIC_COUNTERS, ...OTHER_CUMULATIVE]) {
     if (cur[key] === undefined && typeof prev[key] === 'number') {

@@ -23,16 +23,19 @@ function finite(value: number | undefined): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** cur − base of a cumulative counter (zero baseline without a base); undefined when unknown or negative. */
+/**
+ * cur − base of a cumulative counter (zero baseline without a base); undefined when unknown or negative. Takes
+ * the values (`cur.x`, `base?.x`), not a key: see interval-figures.ts `delta`.
+ */
 function counterDelta(
-  cur: StreamSample,
-  base: StreamSample | undefined,
-  key: NumericKey,
+  current: number | undefined,
+  baseValue: number | undefined,
+  hasBase: boolean,
 ): number | undefined {
-  const c = finite(cur[key]);
+  const c = finite(current);
   if (c === undefined) return undefined;
-  if (base === undefined) return c;
-  const b = finite(base[key]);
+  if (!hasBase) return c;
+  const b = finite(baseValue);
   return b === undefined || c < b ? undefined : c - b;
 }
 
@@ -113,31 +116,44 @@ export function intervalEvidence(
   audio: boolean,
   consumer: boolean,
 ): IntervalEvidence {
+  const hasBase = base !== undefined;
   let concealedPct: number | undefined;
   if (audio && consumer) {
-    const concealed = counterDelta(cur, base, 'concealed_samples');
+    const concealed = counterDelta(cur.concealed_samples, base?.concealed_samples, hasBase);
     // Silent concealment is comfort noise played while the sender sends nothing (Opus DTX, a muted
     // or inactive speaker on an SFU): not a loss the listener hears. Chrome counts it in
     // `concealedSamples` too; a clean real SFU call conceals up to 67 % of an interval that way.
-    const silent = counterDelta(cur, base, 'silent_concealed_samples') ?? 0;
-    const total = counterDelta(cur, base, 'total_samples_received');
+    const silent =
+      counterDelta(cur.silent_concealed_samples, base?.silent_concealed_samples, hasBase) ?? 0;
+    const total = counterDelta(cur.total_samples_received, base?.total_samples_received, hasBase);
     if (concealed !== undefined && total !== undefined && total > 0)
       concealedPct = round(clamp((Math.max(0, concealed - silent) / total) * 100, 0, 100), 2);
   }
   const freezeS =
-    !audio && consumer ? counterDelta(cur, base, 'total_freezes_duration_s') : undefined;
+    !audio && consumer
+      ? counterDelta(cur.total_freezes_duration_s, base?.total_freezes_duration_s, hasBase)
+      : undefined;
   // Fixed key order: the rows of one series keep one shape.
   return {
     pc_id: cur.pc,
     remote_peer_id: cur.remote_peer_id,
-    nack_count: counterDelta(cur, base, 'nack_count'),
-    pli_count: counterDelta(cur, base, 'pli_count'),
-    fir_count: counterDelta(cur, base, 'fir_count'),
-    retransmitted_packets: counterDelta(cur, base, 'retransmitted_packets'),
-    retransmitted_bytes: counterDelta(cur, base, 'retransmitted_bytes'),
-    fec_packets_received: consumer ? counterDelta(cur, base, 'fec_packets') : undefined,
-    fec_packets_discarded: consumer ? counterDelta(cur, base, 'fec_packets_discarded') : undefined,
-    freeze_count: !audio && consumer ? counterDelta(cur, base, 'freeze_count') : undefined,
+    nack_count: counterDelta(cur.nack_count, base?.nack_count, hasBase),
+    pli_count: counterDelta(cur.pli_count, base?.pli_count, hasBase),
+    fir_count: counterDelta(cur.fir_count, base?.fir_count, hasBase),
+    retransmitted_packets: counterDelta(
+      cur.retransmitted_packets,
+      base?.retransmitted_packets,
+      hasBase,
+    ),
+    retransmitted_bytes: counterDelta(cur.retransmitted_bytes, base?.retransmitted_bytes, hasBase),
+    fec_packets_received: consumer
+      ? counterDelta(cur.fec_packets, base?.fec_packets, hasBase)
+      : undefined,
+    fec_packets_discarded: consumer
+      ? counterDelta(cur.fec_packets_discarded, base?.fec_packets_discarded, hasBase)
+      : undefined,
+    freeze_count:
+      !audio && consumer ? counterDelta(cur.freeze_count, base?.freeze_count, hasBase) : undefined,
     freeze_duration_ms: freezeS === undefined ? undefined : Math.round(freezeS * 1000),
     concealed_samples_pct: concealedPct,
     available_outgoing_bitrate_kbps: consumer ? undefined : kbps(cur.available_outgoing_bitrate),

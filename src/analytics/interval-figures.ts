@@ -7,6 +7,7 @@
 import type { MediaType, StreamSample } from '../model/telemetry.ts';
 import type { MetricRow } from './metric-row.ts';
 import { clamp } from './mos-result.ts';
+import { compileFieldScan } from './compile-field-scan.ts';
 
 /** Numeric fields of a sample. */
 export type NumericKey = {
@@ -45,18 +46,23 @@ export const MONOTONIC_COUNTERS: readonly NumericKey[] = [
   'rtt_measurements',
 ];
 
+/** The first monotonic counter that went down from `prev` to `cur` (both numbers), or undefined. */
+const firstDecreasedCounter = compileFieldScan<
+  (prev: StreamSample, cur: StreamSample) => string | undefined
+>(
+  MONOTONIC_COUNTERS,
+  (f) =>
+    `{ const c = cur.${f}, p = prev.${f}; if (typeof c === 'number' && typeof p === 'number' && c < p) return '${f}'; }`,
+);
+
 /** Why `cur` cannot be diffed against `prev`, or undefined when it can. */
 export function resetReason(prev: StreamSample, cur: StreamSample): string | undefined {
   if (prev.ssrc !== cur.ssrc) return 'ssrc';
   if (cur.ts < prev.ts) return 'timestamp';
   if (prev.codec !== undefined && cur.codec !== undefined && prev.codec !== cur.codec)
     return 'codec';
-  for (const key of MONOTONIC_COUNTERS) {
-    const c = cur[key];
-    const p = prev[key];
-    if (typeof c === 'number' && typeof p === 'number' && c < p) return `counter:${key}`;
-  }
-  return undefined;
+  const counter = firstDecreasedCounter(prev, cur);
+  return counter === undefined ? undefined : `counter:${counter}`;
 }
 
 /** `value` if it is a finite number, else undefined. */
@@ -72,14 +78,14 @@ export function num(value: number | undefined): number | undefined {
  * `packetsSent`) counts from 0. Undefined when `cur` lacks it.
  */
 export function delta(
-  cur: StreamSample,
-  base: StreamSample | undefined,
-  key: NumericKey,
+  current: number | undefined,
+  baseValue: number | undefined,
 ): number | undefined {
-  const c = num(cur[key]);
+  // Values, not (sample, key): a read `sample[key]` here would be one keyed site for every counter on every
+  // sample shape, V8's slow generic lookup (see compile-field-scan.ts). Callers read `cur.x` and `base?.x`.
+  const c = num(current);
   if (c === undefined) return undefined;
-  if (base === undefined) return c;
-  const b = num(base[key]);
+  const b = num(baseValue);
   return b === undefined ? c : c - b;
 }
 
@@ -223,9 +229,9 @@ export function intervalFigures(
   const rateDt = base !== undefined ? dtS : undefined;
 
   // Counters for the interval.
-  const dPackets = delta(cur, base, 'packets');
-  const dBytes = delta(cur, base, 'bytes');
-  const dLostRaw = delta(cur, base, 'packets_lost');
+  const dPackets = delta(cur.packets, base?.packets);
+  const dBytes = delta(cur.bytes, base?.bytes);
+  const dLostRaw = delta(cur.packets_lost, base?.packets_lost);
   const dLost = dLostRaw === undefined ? undefined : Math.max(0, dLostRaw);
 
   // Loss percent.
@@ -237,7 +243,7 @@ export function intervalFigures(
     // packets — Chrome keeps counting a packet repaired over RTX in `packetsLost`, and most of its RTX
     // packets are bandwidth probes that repair nothing (measured: 1,255 of 1,556 packets of a 10 %-lossy
     // P2P video were RTX, so lost / (received + lost) read 1.9 % for 9 % lost).
-    const dRtx = delta(cur, base, 'retransmitted_packets');
+    const dRtx = delta(cur.retransmitted_packets, base?.retransmitted_packets);
     const own = dPackets === undefined ? undefined : dPackets - Math.min(dRtx ?? 0, dPackets);
     if (own !== undefined && dLost !== undefined && own + dLost > 0) {
       loss = (dLost / (own + dLost)) * 100;
@@ -257,26 +263,28 @@ export function intervalFigures(
     : cur.frames_encoded !== undefined
       ? 'frames_encoded'
       : 'frames_sent';
-  const dFrames = audio ? undefined : delta(cur, base, framesKey);
+  const dFrames = audio ? undefined : delta(cur[framesKey], base?.[framesKey]);
   const fps = audio
     ? undefined
     : (num(cur.frames_per_second) ??
       (rateDt !== undefined && rateDt > 0 && dFrames !== undefined ? dFrames / rateDt : undefined));
   const dKeyFrames = audio
     ? undefined
-    : delta(cur, base, consumer ? 'key_frames_decoded' : 'key_frames_encoded');
+    : consumer
+      ? delta(cur.key_frames_decoded, base?.key_frames_decoded)
+      : delta(cur.key_frames_encoded, base?.key_frames_encoded);
 
   // Jitter buffer: delay per emitted sample/frame within the interval, ms.
-  const dJbDelay = delta(cur, base, 'jitter_buffer_delay_s');
-  const dEmitted = delta(cur, base, 'jitter_buffer_emitted_count');
+  const dJbDelay = delta(cur.jitter_buffer_delay_s, base?.jitter_buffer_delay_s);
+  const dEmitted = delta(cur.jitter_buffer_emitted_count, base?.jitter_buffer_emitted_count);
   const jbMs =
     dJbDelay !== undefined && dEmitted !== undefined && dEmitted > 0
       ? (dJbDelay / dEmitted) * 1000
       : undefined;
 
   // RTT: mean of the RTCP measurements of the interval when available.
-  const dTotalRtt = delta(cur, base, 'total_rtt_s');
-  const dRttCount = delta(cur, base, 'rtt_measurements');
+  const dTotalRtt = delta(cur.total_rtt_s, base?.total_rtt_s);
+  const dRttCount = delta(cur.rtt_measurements, base?.rtt_measurements);
   let rtt: number | undefined;
   let rttSource: string | undefined;
   if (dTotalRtt !== undefined && dRttCount !== undefined && dRttCount > 0 && dTotalRtt >= 0) {
@@ -289,7 +297,7 @@ export function intervalFigures(
   const jitter = num(cur.jitter_ms);
 
   // Freezes, limitation, negative feedback.
-  const dFreeze = delta(cur, base, 'total_freezes_duration_s');
+  const dFreeze = delta(cur.total_freezes_duration_s, base?.total_freezes_duration_s);
   const freezeRatio =
     !audio && rateDt !== undefined && rateDt > 0 && dFreeze !== undefined
       ? clamp(dFreeze / rateDt, 0, 1)
@@ -297,9 +305,9 @@ export function intervalFigures(
   const durations = audio || consumer ? undefined : limitationDeltas(cur, base);
   const ql =
     audio || consumer ? undefined : limitationCode(durations, cur.quality_limitation_reason);
-  const dNack = delta(cur, base, 'nack_count');
-  const dPli = delta(cur, base, 'pli_count');
-  const dFir = delta(cur, base, 'fir_count');
+  const dNack = delta(cur.nack_count, base?.nack_count);
+  const dPli = delta(cur.pli_count, base?.pli_count);
+  const dFir = delta(cur.fir_count, base?.fir_count);
   const feedback = sumDefined(dNack, dPli, dFir);
   let noVideo: 1 | undefined;
   if (!audio) {

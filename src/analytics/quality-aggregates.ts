@@ -29,7 +29,13 @@ export interface QualityAggregates {
  * fleet rollups read them without decoding the chunks again).
  */
 export function computeQualityAggregates(
-  chunks: readonly { series: string; stream_key?: string; metrics: Uint8Array }[],
+  chunks: readonly {
+    series: string;
+    stream_key?: string;
+    metrics: Uint8Array;
+    /** `metrics` already decoded (a live peer's remembered chunk, store/live-chunk-cache.ts): never mutated. */
+    decoded?: readonly MetricRow[];
+  }[],
   lastSamples: ReadonlyMap<string, string> = new Map(),
   rowsOut?: Map<string, MetricRow[]>,
 ): QualityAggregates {
@@ -39,7 +45,8 @@ export function computeQualityAggregates(
     let m = metricsBySeries.get(c.series);
     if (!m) metricsBySeries.set(c.series, (m = []));
     const from = m.length;
-    unpackMetricRows(c.metrics, m);
+    if (c.decoded) for (const row of c.decoded) m.push(row);
+    else unpackMetricRows(c.metrics, m);
     if (c.stream_key === undefined) continue;
     const trackKey = `${c.series}\u0000${c.stream_key}`;
     let t = tracks.get(trackKey);

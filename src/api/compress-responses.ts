@@ -17,9 +17,12 @@ export function compressResponses(): MiddlewareHandler<AppEnv> {
     if (!(res.headers.get('content-type') ?? '').startsWith('application/json')) return;
     if (!res.headers.get('vary')?.toLowerCase().includes('accept-encoding'))
       res.headers.append('vary', 'Accept-Encoding');
-    if (res.headers.has('content-encoding') || !res.body || c.req.method === 'HEAD') return;
+    if (res.headers.has('content-encoding') || c.req.method === 'HEAD') return;
+    // The coding is chosen before the body is touched: reading `res.body` turns Hono's light answer into a
+    // full web Response, which copies the body and makes the server read it back as a stream (a 12 MB live
+    // report: two extra copies and ~20 % of its CPU). An identity answer passes untouched.
     const coding = preferredCoding(c.req.header('accept-encoding'));
-    if (!coding) return;
+    if (!coding || !res.body) return;
     const body = new Uint8Array(await res.arrayBuffer());
     const headers = new Headers(res.headers);
     // Hono copies the replaced answer's headers onto the new one: its length must not outlive its body.

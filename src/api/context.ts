@@ -7,6 +7,7 @@ import type { BatchWriter } from '../ingest/batch-writer.ts';
 import type { ParticipantRecord } from '../store/participants.ts';
 import type { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import type { ReportCache } from '../report/report-cache.ts';
+import type { LiveChunkCache } from '../store/live-chunk-cache.ts';
 import type { CohortCache } from '../report/cohort-cache.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
@@ -20,6 +21,8 @@ export interface AppContext {
   writer: BatchWriter;
   participantTokens: ParticipantTokenCache;
   reportCache: ReportCache;
+  /** Live peers' chunk contents between their reports' requests (half of the report cache's bound, off with it). */
+  liveChunks: LiveChunkCache;
   /** The reads behind finished reports' `quality_cohort`, shared for a few seconds. */
   cohortCache: CohortCache;
   /** Ingest requests per participant (absent: unlimited). */

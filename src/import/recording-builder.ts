@@ -318,7 +318,9 @@ export class RecordingBuilder {
       if (dropped < 0) continue;
       this.droppedFields += dropped;
       this.checkReset(pc, sample);
-      pc.samples.push(sample);
+      // A field dropped with `delete` leaves the object in V8's slow hash-table layout: a copy is fast again
+      // (see streamSamples).
+      pc.samples.push(dropped > 0 ? { ...sample } : sample);
     }
     for (const pair of normalized.candidate_pairs) {
       this.droppedFields += sanitizeCandidatePair(pair);

@@ -11,6 +11,7 @@ import { defaultScreenshare, mediaKindOf, mediaTypeOf, screenshareProbe } from '
 import type { StatIndex } from './stat-index.ts';
 import type { NormalizeOptions, RawStat } from './types.ts';
 import { bool, firstDefined, num, secondsToMs, setIfDefined, str } from './values.ts';
+import { setSampleField } from './sample-field-setters.ts';
 
 const LIMITATION_REASONS = new Set(['cpu', 'bandwidth', 'none', 'other']);
 
@@ -106,26 +107,26 @@ function baseSample(
     media: mediaTypeOf(kind, isScreenshare),
     ssrc,
   };
-  setIfDefined(sample, 'mid', str(stat.mid));
+  setSampleField(sample, 'mid', str(stat.mid));
   const codec = ctx.index.ref(stat.codecId, 'codec');
   const mime = str(codec?.mimeType);
   if (codec && mime !== undefined) {
     sample.codec = mime;
     ctx.codecs[codec.id] = mime;
-    setIfDefined(sample, 'clock_rate', num(codec.clockRate));
+    setSampleField(sample, 'clock_rate', num(codec.clockRate));
     if (kind === 'audio') {
       const fmtp = str(codec.sdpFmtpLine);
-      setIfDefined(sample, 'fec', fmtpFlag(fmtp, 'useinbandfec'));
-      if (direction === 'producer') setIfDefined(sample, 'dtx', fmtpFlag(fmtp, 'usedtx'));
+      setSampleField(sample, 'fec', fmtpFlag(fmtp, 'useinbandfec'));
+      if (direction === 'producer') setSampleField(sample, 'dtx', fmtpFlag(fmtp, 'usedtx'));
     }
   }
-  setIfDefined(sample, 'track_id', trackId);
+  setSampleField(sample, 'track_id', trackId);
   // Chrome < 110 and Safari report the track's state on their `track` stat; a live report's caller may also stamp it.
   if (bool(track?.ended) === true) sample.track_ended = true;
-  setIfDefined(sample, 'nack_count', num(stat.nackCount));
-  setIfDefined(sample, 'pli_count', num(stat.pliCount));
-  setIfDefined(sample, 'fir_count', num(stat.firCount));
-  setIfDefined(sample, 'qp_sum', num(stat.qpSum));
+  setSampleField(sample, 'nack_count', num(stat.nackCount));
+  setSampleField(sample, 'pli_count', num(stat.pliCount));
+  setSampleField(sample, 'fir_count', num(stat.firCount));
+  setSampleField(sample, 'qp_sum', num(stat.qpSum));
   return sample;
 }
 
@@ -140,8 +141,8 @@ function applyRtt(
   // Firefox before 66 reported `mozRtt` in milliseconds instead of `roundTripTime` in seconds.
   const remoteRtt = firstDefined(secondsToMs(num(remote?.roundTripTime)), num(remote?.mozRtt));
   if (remote) {
-    setIfDefined(sample, 'total_rtt_s', num(remote.totalRoundTripTime));
-    setIfDefined(sample, 'rtt_measurements', num(remote.roundTripTimeMeasurements));
+    setSampleField(sample, 'total_rtt_s', num(remote.totalRoundTripTime));
+    setSampleField(sample, 'rtt_measurements', num(remote.roundTripTimeMeasurements));
   }
   if (remoteRtt !== undefined) {
     sample.rtt_ms = remoteRtt;
@@ -170,60 +171,64 @@ function producerSample(
   const sample = baseSample(ctx, out, 'producer', track, source);
   if (!sample) return undefined;
   const rib = links.for(out, 'remote-inbound-rtp');
-  setIfDefined(sample, 'packets', num(out.packetsSent));
-  setIfDefined(sample, 'bytes', num(out.bytesSent));
-  setIfDefined(sample, 'header_bytes', num(out.headerBytesSent));
-  setIfDefined(sample, 'retransmitted_packets', num(out.retransmittedPacketsSent));
-  setIfDefined(sample, 'retransmitted_bytes', num(out.retransmittedBytesSent));
-  setIfDefined(sample, 'fec_packets', num(out.fecPacketsSent));
+  setSampleField(sample, 'packets', num(out.packetsSent));
+  setSampleField(sample, 'bytes', num(out.bytesSent));
+  setSampleField(sample, 'header_bytes', num(out.headerBytesSent));
+  setSampleField(sample, 'retransmitted_packets', num(out.retransmittedPacketsSent));
+  setSampleField(sample, 'retransmitted_bytes', num(out.retransmittedBytesSent));
+  setSampleField(sample, 'fec_packets', num(out.fecPacketsSent));
   // The bandwidth estimate at this instant, so each interval carries its own value (not one last value per pair).
-  setIfDefined(
+  setSampleField(
     sample,
     'available_outgoing_bitrate',
     num(selectedPairFor(ctx.selected, out.transportId)?.availableOutgoingBitrate),
   );
   if (rib) {
-    setIfDefined(sample, 'packets_lost', num(rib.packetsLost));
-    setIfDefined(sample, 'fraction_lost', num(rib.fractionLost));
-    setIfDefined(sample, 'jitter_ms', secondsToMs(num(rib.jitter)));
+    setSampleField(sample, 'packets_lost', num(rib.packetsLost));
+    setSampleField(sample, 'fraction_lost', num(rib.fractionLost));
+    setSampleField(sample, 'jitter_ms', secondsToMs(num(rib.jitter)));
   }
   applyRtt(ctx, sample, out, rib, 'remote-inbound-rtp');
-  setIfDefined(
+  setSampleField(
     sample,
     'audio_level',
     firstDefined(num(source?.audioLevel), num(track?.audioLevel)),
   );
-  setIfDefined(
+  setSampleField(
     sample,
     'total_audio_energy',
     firstDefined(num(source?.totalAudioEnergy), num(track?.totalAudioEnergy)),
   );
-  setIfDefined(sample, 'frame_width', firstDefined(num(out.frameWidth), num(track?.frameWidth)));
-  setIfDefined(sample, 'frame_height', firstDefined(num(out.frameHeight), num(track?.frameHeight)));
-  setIfDefined(sample, 'frames_per_second', num(out.framesPerSecond));
-  setIfDefined(sample, 'frames_encoded', num(out.framesEncoded));
-  setIfDefined(sample, 'frames_sent', firstDefined(num(out.framesSent), num(track?.framesSent)));
-  setIfDefined(sample, 'key_frames_encoded', num(out.keyFramesEncoded));
+  setSampleField(sample, 'frame_width', firstDefined(num(out.frameWidth), num(track?.frameWidth)));
+  setSampleField(
+    sample,
+    'frame_height',
+    firstDefined(num(out.frameHeight), num(track?.frameHeight)),
+  );
+  setSampleField(sample, 'frames_per_second', num(out.framesPerSecond));
+  setSampleField(sample, 'frames_encoded', num(out.framesEncoded));
+  setSampleField(sample, 'frames_sent', firstDefined(num(out.framesSent), num(track?.framesSent)));
+  setSampleField(sample, 'key_frames_encoded', num(out.keyFramesEncoded));
   // Not mapped: Firefox's non-standard outbound `droppedFrames` goes up and down (not a counter).
-  setIfDefined(sample, 'total_encode_time_s', num(out.totalEncodeTime));
+  setSampleField(sample, 'total_encode_time_s', num(out.totalEncodeTime));
   const reason = str(out.qualityLimitationReason);
   if (reason !== undefined && LIMITATION_REASONS.has(reason))
     sample.quality_limitation_reason = reason as StreamSample['quality_limitation_reason'];
-  setIfDefined(
+  setSampleField(
     sample,
     'quality_limitation_durations',
     limitationDurations(out.qualityLimitationDurations),
   );
-  setIfDefined(
+  setSampleField(
     sample,
     'quality_limitation_resolution_changes',
     num(out.qualityLimitationResolutionChanges),
   );
-  setIfDefined(sample, 'target_bitrate', num(out.targetBitrate));
-  setIfDefined(sample, 'rid', str(out.rid));
-  setIfDefined(sample, 'scalability_mode', str(out.scalabilityMode));
-  setIfDefined(sample, 'encoder_implementation', str(out.encoderImplementation));
-  setIfDefined(sample, 'active', bool(out.active));
+  setSampleField(sample, 'target_bitrate', num(out.targetBitrate));
+  setSampleField(sample, 'rid', str(out.rid));
+  setSampleField(sample, 'scalability_mode', str(out.scalabilityMode));
+  setSampleField(sample, 'encoder_implementation', str(out.encoderImplementation));
+  setSampleField(sample, 'active', bool(out.active));
   return sample;
 }
 
@@ -239,44 +244,48 @@ function consumerSample(
   /** Newer browsers put a field on inbound-rtp; Chrome < 110 and Safari kept it on the receiver track. */
   const field = (name: string): number | undefined =>
     firstDefined(num(inb[name]), num(track?.[name]));
-  setIfDefined(sample, 'packets', num(inb.packetsReceived));
-  setIfDefined(sample, 'bytes', num(inb.bytesReceived));
-  setIfDefined(sample, 'header_bytes', num(inb.headerBytesReceived));
-  setIfDefined(sample, 'packets_lost', num(inb.packetsLost));
-  setIfDefined(sample, 'jitter_ms', secondsToMs(num(inb.jitter)));
-  setIfDefined(sample, 'retransmitted_packets', num(inb.retransmittedPacketsReceived));
-  setIfDefined(sample, 'retransmitted_bytes', num(inb.retransmittedBytesReceived));
-  setIfDefined(sample, 'fec_packets', num(inb.fecPacketsReceived));
-  setIfDefined(sample, 'fec_packets_discarded', num(inb.fecPacketsDiscarded));
+  setSampleField(sample, 'packets', num(inb.packetsReceived));
+  setSampleField(sample, 'bytes', num(inb.bytesReceived));
+  setSampleField(sample, 'header_bytes', num(inb.headerBytesReceived));
+  setSampleField(sample, 'packets_lost', num(inb.packetsLost));
+  setSampleField(sample, 'jitter_ms', secondsToMs(num(inb.jitter)));
+  setSampleField(sample, 'retransmitted_packets', num(inb.retransmittedPacketsReceived));
+  setSampleField(sample, 'retransmitted_bytes', num(inb.retransmittedBytesReceived));
+  setSampleField(sample, 'fec_packets', num(inb.fecPacketsReceived));
+  setSampleField(sample, 'fec_packets_discarded', num(inb.fecPacketsDiscarded));
   applyRtt(ctx, sample, inb, links.for(inb, 'remote-outbound-rtp'), 'remote-outbound-rtp');
-  setIfDefined(sample, 'jitter_buffer_delay_s', field('jitterBufferDelay'));
-  setIfDefined(sample, 'jitter_buffer_emitted_count', field('jitterBufferEmittedCount'));
-  setIfDefined(sample, 'jitter_buffer_target_delay_s', field('jitterBufferTargetDelay'));
-  setIfDefined(sample, 'concealment_events', field('concealmentEvents'));
-  setIfDefined(sample, 'concealed_samples', field('concealedSamples'));
-  setIfDefined(sample, 'silent_concealed_samples', field('silentConcealedSamples'));
-  setIfDefined(sample, 'total_samples_received', field('totalSamplesReceived'));
-  setIfDefined(
+  setSampleField(sample, 'jitter_buffer_delay_s', field('jitterBufferDelay'));
+  setSampleField(sample, 'jitter_buffer_emitted_count', field('jitterBufferEmittedCount'));
+  setSampleField(sample, 'jitter_buffer_target_delay_s', field('jitterBufferTargetDelay'));
+  setSampleField(sample, 'concealment_events', field('concealmentEvents'));
+  setSampleField(sample, 'concealed_samples', field('concealedSamples'));
+  setSampleField(sample, 'silent_concealed_samples', field('silentConcealedSamples'));
+  setSampleField(sample, 'total_samples_received', field('totalSamplesReceived'));
+  setSampleField(
     sample,
     'inserted_samples_for_deceleration',
     field('insertedSamplesForDeceleration'),
   );
-  setIfDefined(sample, 'removed_samples_for_acceleration', field('removedSamplesForAcceleration'));
-  setIfDefined(sample, 'audio_level', field('audioLevel'));
-  setIfDefined(sample, 'total_audio_energy', field('totalAudioEnergy'));
-  setIfDefined(sample, 'frame_width', field('frameWidth'));
-  setIfDefined(sample, 'frame_height', field('frameHeight'));
-  setIfDefined(sample, 'frames_per_second', field('framesPerSecond'));
-  setIfDefined(sample, 'frames_decoded', field('framesDecoded'));
-  setIfDefined(sample, 'frames_dropped', field('framesDropped'));
-  setIfDefined(sample, 'frames_received', field('framesReceived'));
-  setIfDefined(sample, 'key_frames_decoded', field('keyFramesDecoded'));
-  setIfDefined(sample, 'freeze_count', field('freezeCount'));
-  setIfDefined(sample, 'total_freezes_duration_s', field('totalFreezesDuration'));
-  setIfDefined(sample, 'pause_count', field('pauseCount'));
-  setIfDefined(sample, 'total_pauses_duration_s', field('totalPausesDuration'));
-  setIfDefined(sample, 'total_decode_time_s', field('totalDecodeTime'));
-  setIfDefined(sample, 'decoder_implementation', str(inb.decoderImplementation));
+  setSampleField(
+    sample,
+    'removed_samples_for_acceleration',
+    field('removedSamplesForAcceleration'),
+  );
+  setSampleField(sample, 'audio_level', field('audioLevel'));
+  setSampleField(sample, 'total_audio_energy', field('totalAudioEnergy'));
+  setSampleField(sample, 'frame_width', field('frameWidth'));
+  setSampleField(sample, 'frame_height', field('frameHeight'));
+  setSampleField(sample, 'frames_per_second', field('framesPerSecond'));
+  setSampleField(sample, 'frames_decoded', field('framesDecoded'));
+  setSampleField(sample, 'frames_dropped', field('framesDropped'));
+  setSampleField(sample, 'frames_received', field('framesReceived'));
+  setSampleField(sample, 'key_frames_decoded', field('keyFramesDecoded'));
+  setSampleField(sample, 'freeze_count', field('freezeCount'));
+  setSampleField(sample, 'total_freezes_duration_s', field('totalFreezesDuration'));
+  setSampleField(sample, 'pause_count', field('pauseCount'));
+  setSampleField(sample, 'total_pauses_duration_s', field('totalPausesDuration'));
+  setSampleField(sample, 'total_decode_time_s', field('totalDecodeTime'));
+  setSampleField(sample, 'decoder_implementation', str(inb.decoderImplementation));
   return sample;
 }
 

@@ -12,6 +12,7 @@ import { GeoLookup } from '../geo/geo-lookup.ts';
 import { BatchWriter } from '../ingest/batch-writer.ts';
 import { PreparePool } from '../ingest/prepare-pool.ts';
 import { CohortCache } from '../report/cohort-cache.ts';
+import { LiveChunkCache } from '../store/live-chunk-cache.ts';
 import { ReportCache } from '../report/report-cache.ts';
 import { ParticipantTokenCache } from '../ingest/participant-token-cache.ts';
 import { outageGapMs } from '../store/service-liveness.ts';
@@ -77,6 +78,7 @@ export async function startServer(overrides: Partial<ServerConfig> = {}): Promis
     writer,
     participantTokens: new ParticipantTokenCache(store),
     reportCache: new ReportCache(config.reportCacheMb * 1024 * 1024),
+    liveChunks: new LiveChunkCache((config.reportCacheMb * 1024 * 1024) / 2),
     cohortCache: new CohortCache(),
     ingestLimiter: new RateLimiter(config.ingestRatePerSecond, config.ingestBurst),
     joinLimiter: new RateLimiter(config.joinRatePerSecond, config.joinBurst),

@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, PeersTable } from './schema.ts';
 import type { StoreDialect } from './store-dialect.ts';
 import { readQualityChunks, type StoredChunk } from './quality-chunks-read.ts';
+import { readLiveQualityChunks, type LiveChunkCache } from './live-chunk-cache.ts';
 import { readLastSamples } from './stream-last-samples.ts';
 import {
   storedQualityAggregates,
@@ -102,7 +103,12 @@ export async function loadPeerData(
   appId: string,
   peerId: string,
   sections: ReadonlySet<string>,
-  options: { diagnosis?: boolean; liveDiagnosisRefreshMs?: number } = {},
+  options: {
+    diagnosis?: boolean;
+    liveDiagnosisRefreshMs?: number;
+    /** A live peer's chunk contents are taken from here where unchanged (live-chunk-cache.ts). */
+    liveChunks?: LiveChunkCache;
+  } = {},
 ): Promise<PeerReportData | undefined> {
   const peer = await db
     .selectFrom('peers')
@@ -172,9 +178,13 @@ export async function loadPeerData(
           .orderBy('pair_id')
           .execute()
       : [],
-    wantQuality
-      ? readQualityChunks(db, dialect, peerId, { withoutMetrics: peer.quality_aggregates !== null })
-      : [],
+    !wantQuality
+      ? []
+      : peer.status === 'live' && options.liveChunks
+        ? readLiveQualityChunks(db, dialect, peerId, options.liveChunks)
+        : readQualityChunks(db, dialect, peerId, {
+            withoutMetrics: peer.quality_aggregates !== null,
+          }),
     wantNetwork
       ? db.selectFrom('stream_state').select('stream_key').where('peer_id', '=', peerId).execute()
       : [],

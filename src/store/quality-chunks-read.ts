@@ -93,6 +93,30 @@ export async function readQualityChunks(
   return rows;
 }
 
+/** A chunk's identity without its contents (see live-chunk-cache.ts). */
+export type ListedChunk = Pick<
+  StoredChunk,
+  'id' | 'series' | 'stream_key' | 'n' | 'first_ts' | 'last_ts'
+>;
+
+/**
+ * The chunks of `peerId` without their contents, in report order. Only columns stored before the contents:
+ * a column after them (`received_at`) makes SQLite walk each row's overflow pages.
+ */
+export async function readChunkList(
+  db: Kysely<Database>,
+  dialect: StoreDialect,
+  peerId: string,
+): Promise<ListedChunk[]> {
+  const q = db
+    .selectFrom('quality_chunks')
+    .select(['id', 'series', 'stream_key', 'first_ts', 'last_ts', 'n'])
+    .where('peer_id', '=', peerId);
+  if (dialect === 'sqlite')
+    return q.orderBy('series').orderBy('stream_key').orderBy('first_ts').orderBy('id').execute();
+  return (await q.execute()).sort(reportOrder);
+}
+
 /** What compaction plans its merges from: a chunk without its contents. */
 export interface ChunkSummary {
   id: number;

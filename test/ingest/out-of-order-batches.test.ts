@@ -18,10 +18,20 @@ import type { TelemetryBatch } from '../../src/model/telemetry.ts';
 import { databaseOf } from '../../src/store/store-internals.ts';
 
 let t: TestServer;
+/** The same server without the report cache: what every answer of `t` must equal, cached or not. */
+let uncached: TestServer;
 before(async () => {
   t = await startTestServer({ peerTimeoutMs: 600_000, mergeLiveEveryMs: 3_600_000 });
+  uncached = await startTestServer({
+    peerTimeoutMs: 600_000,
+    mergeLiveEveryMs: 3_600_000,
+    reportCacheMb: 0,
+  });
 });
-after(() => t.close());
+after(async () => {
+  await t.close();
+  await uncached.close();
+});
 
 const startMs = Date.now() - 5 * 60_000;
 
@@ -39,7 +49,8 @@ function batchesOf(seed: number, prefix: string): TelemetryBatch[] {
   ];
 }
 
-async function newPeer(label: string): Promise<{ peerId: string; token: string }> {
+async function newPeer(label: string, srv = t): Promise<{ peerId: string; token: string }> {
+  const t = srv;
   const api = `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}`;
   const meeting = await postJson(`${api}/meetings`, t.token, { title: label });
   const p = await postJson(`${api}/meetings/${meeting.id}/participants`, t.token, {
@@ -54,14 +65,18 @@ async function newPeer(label: string): Promise<{ peerId: string; token: string }
 async function send(
   peer: { peerId: string; token: string },
   batch: TelemetryBatch,
+  srv = t,
 ): Promise<Record<string, any>> {
+  const t = srv;
   return postJson(`${t.url}/ingest/v1/peers/${peer.peerId}/batches`, peer.token, batch);
 }
 
 /** The report's quality part (per-sample arrays and aggregates) and summary, as text. */
 async function quality(
   peerId: string,
+  srv = t,
 ): Promise<{ quality: string; stats: string; arrays: Record<string, { timestamp: string }[]> }> {
+  const t = srv;
   const res = await fetch(
     `${t.baseURL}/accounts/${t.accountId}/realtime/kit/${t.appId}/sessions/peer-report/${peerId}?filters=quality_stats`,
     { headers: { authorization: `Bearer ${t.token}` } },
@@ -170,5 +185,38 @@ describe('a batch that arrives after newer ones', () => {
       Date.now(),
     );
     assert.equal((await quality(peer.peerId)).quality, reference.quality);
+  });
+});
+
+describe('a live report asked after every write', () => {
+  test('never answers from a cache the write outdated (late batches, merges), and equals the uncached answer', async () => {
+    const batches = batchesOf(12, 'asked-batch-');
+    const cached = await newPeer('asked');
+    const plain = await newPeer('asked', uncached);
+    const merge = async (srv: TestServer, peerId: string) =>
+      mergeLivePeerChunks(
+        databaseOf(srv.server.context.store).db,
+        srv.server.context.store.name,
+        peerId,
+        Date.now(),
+      );
+    // In order, late into a gap (which rewrites the head of the chunk after it), merged, late again.
+    const steps: (number | 'merge')[] = [0, 1, 3, 2, 'merge', 5, 4, 6, 8, 'merge', 7, 9, 11, 10];
+    for (const [i, step] of steps.entries()) {
+      if (step === 'merge') {
+        await merge(t, cached.peerId);
+        await merge(uncached, plain.peerId);
+      } else {
+        await send(cached, batches[step]);
+        await send(plain, batches[step], uncached);
+      }
+      const expected = await quality(plain.peerId, uncached);
+      // The first answer after a write computes the aggregates; the second is served from the cache.
+      for (const attempt of ['first', 'again']) {
+        const got = await quality(cached.peerId);
+        assert.equal(got.quality, expected.quality, `step ${i} (${step}), ${attempt}`);
+        assert.equal(got.stats, expected.stats, `step ${i} (${step}), ${attempt}`);
+      }
+    }
   });
 });

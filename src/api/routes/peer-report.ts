@@ -7,8 +7,9 @@ import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
 import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
+import { cachedAggregates } from '../../report/cached-aggregates.ts';
 import { preferredCoding, type ContentCoding } from '../content-encoding.ts';
-import { MIN_COMPRESSED_BYTES } from '../compression.ts';
+import { compressBody, MIN_COMPRESSED_BYTES } from '../compression.ts';
 import {
   closeCompressedBody,
   openBodyLength,
@@ -68,13 +69,21 @@ export function peerReportRoutes(): Hono<AppEnv> {
       const data = await ctx.store.reports.load(accountId, appId, peerId, sections, {
         diagnosis: ctx.config.diagnosis,
         liveDiagnosisRefreshMs: ctx.config.liveDiagnosisRefreshMs,
+        liveChunks: ctx.liveChunks,
       });
       if (!data) throw notFound(`peer '${peerId}'`);
+      if (!data.aggregates && sections.has('quality_stats'))
+        data.aggregates = cachedAggregates(ctx.reportCache, peerId, data.chunks, data.lastSamples);
       return assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
     };
-    // A live peer's report moves with every batch and with the clock: assembled per request, compressed by the
-    // compression middleware.
-    if (version.live) return sendReport(c, await assemble(), undefined);
+    // A live peer's report moves with every batch and with the clock: assembled and compressed per request,
+    // here rather than in the compression middleware, which would first copy the body out of the answer.
+    if (version.live) {
+      const body = await assemble();
+      const coding = preferredCoding(c.req.header('accept-encoding'));
+      if (!coding || body.byteLength < MIN_COMPRESSED_BYTES) return sendReport(c, body, undefined);
+      return sendReport(c, await compressBody(body, coding), coding);
+    }
 
     // A finished peer's report is immutable until its version changes. Its body ends `}}` (data, root); where
     // the peer sits among the app's peers (`quality_cohort`) moves as others finish, so it is the body's end,
