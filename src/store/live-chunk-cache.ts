@@ -21,7 +21,12 @@ import type { Database } from './schema.ts';
 import type { MetricRow } from '../analytics/metric-row.ts';
 import { unpackMetricRows } from '../analytics/metric-packing.ts';
 import type { StoreDialect } from './store-dialect.ts';
-import { readChunkList, readQualityChunks, type StoredChunk } from './quality-chunks-read.ts';
+import {
+  readChunkCount,
+  readChunkList,
+  readQualityChunks,
+  type StoredChunk,
+} from './quality-chunks-read.ts';
 
 type ChunkIdentity = Pick<
   StoredChunk,
@@ -129,16 +134,26 @@ export async function readLiveQualityChunks(
   const read = await readQualityChunks(db, dialect, peerId, {
     ids: missing.map((c) => Number(c.id)),
   });
+  // A write between the list and this read changes the peer's chunk count or newest id. One that rewrote the head
+  // of a chunk read here (a late batch's gap) would otherwise pair that head with a list without the gap's chunk.
+  // Then, as when a chunk changed (merged or expired meanwhile): one read of all, consistent in itself.
+  const changed = async () => {
+    const now = await readChunkCount(db, peerId);
+    return now.count !== list.length || now.newest !== Math.max(...list.map((c) => Number(c.id)));
+  };
   const byId = new Map(read.map((c) => [Number(c.id), c]));
   const out: StoredChunk[] = [];
   for (const [i, c] of list.entries()) {
     const chunk = known[i] ?? byId.get(Number(c.id));
-    // Changed between the two reads (merged or expired meanwhile): one read of all instead, consistent in itself.
-    if (!chunk || !sameChunk(chunk, c))
-      return remembered(peerId, cache, await readQualityChunks(db, dialect, peerId));
-    out.push(known[i] ? chunk : cache.set(peerId, chunk));
+    if (!chunk || !sameChunk(chunk, c)) return readAll();
+    out.push(chunk);
   }
-  return out;
+  if (await changed()) return readAll();
+  return out.map((c, i) => (known[i] ? c : cache.set(peerId, c)));
+
+  async function readAll(): Promise<StoredChunk[]> {
+    return remembered(peerId, cache, await readQualityChunks(db, dialect, peerId));
+  }
 }
 
 /** `chunks`, each remembered (with its metric columns decoded). */

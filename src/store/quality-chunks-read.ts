@@ -117,6 +117,19 @@ export async function readChunkList(
   return (await q.execute()).sort(reportOrder);
 }
 
+/** How many chunks `peerId` has, and the newest one's id (0 when none). */
+export async function readChunkCount(
+  db: Kysely<Database>,
+  peerId: string,
+): Promise<{ count: number; newest: number }> {
+  const row = await db
+    .selectFrom('quality_chunks')
+    .select((eb) => [eb.fn.countAll<number | string>().as('count'), eb.fn.max('id').as('newest')])
+    .where('peer_id', '=', peerId)
+    .executeTakeFirst();
+  return { count: Number(row?.count ?? 0), newest: Number(row?.newest ?? 0) };
+}
+
 /** What compaction plans its merges from: a chunk without its contents. */
 export interface ChunkSummary {
   id: number;
