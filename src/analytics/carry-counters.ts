@@ -16,12 +16,13 @@ import { compileFieldScan } from './compile-field-scan.ts';
 /** Cumulative figures diffed per interval, besides the monotonic counters. */
 const OTHER_CUMULATIVE = ['packets_lost', 'total_rtt_s', 'rtt_measurements'] as const;
 
-const CARRIED = [...MONOTONIC_COUNTERS, ...OTHER_CUMULATIVE, 'quality_limitation_durations'];
+/** The counters carried forward (`quality_limitation_durations`, an object, is carried too). */
+const CARRIED_COUNTERS = [...MONOTONIC_COUNTERS, ...OTHER_CUMULATIVE];
 
 /** True when `prev` has a carried field that `cur` lacks (the rare case: most samples repeat every counter). */
 const lacksCarriedField = compileFieldScan<
   (prev: StreamSample, cur: StreamSample) => true | undefined
->(CARRIED, (f) =>
+>([...CARRIED_COUNTERS, 'quality_limitation_durations'], (f) =>
   f === 'quality_limitation_durations'
     ? `if (cur.${f} === undefined && prev.${f} !== undefined) return true;`
     : `if (cur.${f} === undefined && typeof prev.${f} === 'number') return true;`,
@@ -38,7 +39,7 @@ export function withCarriedCounters(
   if (prev === undefined || resetReason(prev, cur) !== undefined) return cur;
   if (lacksCarriedField(prev, cur) === undefined) return cur;
   let out: StreamSample | undefined;
-  for (const key of [...MONOTONIC_COUNTERS, ...OTHER_CUMULATIVE]) {
+  for (const key of CARRIED_COUNTERS) {
     if (cur[key] === undefined && typeof prev[key] === 'number') {
       out ??= { ...cur };
       out[key] = prev[key];

@@ -12,16 +12,13 @@ import {
   computeQualityAggregates,
   type QualityAggregates,
 } from '../analytics/quality-aggregates.ts';
-import type { StoredChunk } from '../store/quality-chunks-read.ts';
+import type { ListedChunk, StoredChunk } from '../store/quality-chunks-read.ts';
 import type { ReportCache } from './report-cache.ts';
 
 /** The cache key of the aggregates of `chunks` with `lastSamples`, for `peerId`. */
 export function aggregatesKey(
   peerId: string,
-  chunks: readonly Pick<
-    StoredChunk,
-    'id' | 'series' | 'stream_key' | 'n' | 'first_ts' | 'last_ts'
-  >[],
+  chunks: readonly ListedChunk[],
   lastSamples: ReadonlyMap<string, string>,
 ): string {
   const hash = createHash('sha256');

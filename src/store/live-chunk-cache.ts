@@ -25,13 +25,9 @@ import {
   readChunkCount,
   readChunkList,
   readQualityChunks,
+  type ListedChunk,
   type StoredChunk,
 } from './quality-chunks-read.ts';
-
-type ChunkIdentity = Pick<
-  StoredChunk,
-  'id' | 'series' | 'stream_key' | 'n' | 'first_ts' | 'last_ts'
->;
 
 /** A remembered chunk, with its metric columns decoded once (a third of its aggregates' cost at each request). */
 export type RememberedChunk = StoredChunk & { decoded: readonly MetricRow[] };
@@ -66,7 +62,7 @@ export class LiveChunkCache {
   }
 
   /** The remembered contents of `chunk` of `peerId`, when they are of this very chunk. */
-  get(peerId: string, chunk: ChunkIdentity): RememberedChunk | undefined {
+  get(peerId: string, chunk: ListedChunk): RememberedChunk | undefined {
     const hit = this.#entries?.get(`${peerId}|${chunk.id}`);
     return hit && sameChunk(hit, chunk) ? hit : undefined;
   }
@@ -85,7 +81,7 @@ export class LiveChunkCache {
   }
 }
 
-function sameChunk(a: ChunkIdentity, b: ChunkIdentity): boolean {
+function sameChunk(a: ListedChunk, b: ListedChunk): boolean {
   return (
     Number(a.n) === Number(b.n) &&
     Number(a.first_ts) === Number(b.first_ts) &&
