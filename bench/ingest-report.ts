@@ -18,6 +18,10 @@ import {
 import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
 import type { TelemetryBatch } from '../src/model/telemetry.ts';
+import { LATE_BATCH_SETTLE_MS } from '../src/store/chunk-compaction.ts';
+
+/** A settled live peer's unmerged tail: 11 minutes of 10 s batches (10 between merges + the minute's settle). */
+const SETTLED_TAIL_BATCHES = 66;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -307,7 +311,7 @@ const cpuRatio = (a: number | undefined, b: number | undefined) =>
 export async function reportRun(
   s: BenchServer,
   iterations: number,
-  opts: { live?: boolean; minutes?: number; batchBetween?: boolean } = {},
+  opts: { live?: boolean; minutes?: number; batchBetween?: boolean; settled?: boolean } = {},
 ) {
   const minutes = opts.minutes ?? 60;
   const startMs = Date.now() - minutes * 60_000;
@@ -324,7 +328,17 @@ export async function reportRun(
   ];
   // batchBetween: the call's last batches are held back, one sent before each live request (a report cache
   // never answers those requests from before the batch).
-  const held = opts.live && opts.batchBetween ? batches.splice(-(iterations + 20)) : [];
+  // settled: the live peer's chunks as a real call leaves them. The bench sends a call in seconds, so no chunk is
+  // old enough to merge (LATE_BATCH_SETTLE_MS) and a live 120-minute peer would be read as 2,880 chunk rows. A real
+  // call is merged every PEER_REPORT_MERGE_LIVE_EVERY_MS (10 minutes) once chunks are a minute old, so it carries
+  // at most the last 11 minutes unmerged, just before a merge (its worst case): the call but those minutes is sent,
+  // the bench waits out the settle time for the server's merge, then sends the rest.
+  const tail =
+    opts.live && opts.settled
+      ? batches.splice(-Math.max(SETTLED_TAIL_BATCHES, iterations + 20))
+      : [];
+  const pending = tail.length > 0 ? tail : batches;
+  const held = opts.live && opts.batchBetween ? pending.splice(-(iterations + 20)) : [];
   const postBatch = async (b: (typeof batches)[number]) => {
     const r = await post(
       `${s.url}/ingest/v1/peers/${peer.peerId}/batches`,
@@ -334,6 +348,10 @@ export async function reportRun(
     if (r.status !== 200) throw new Error(`ingest failed ${r.status}`);
   };
   for (const b of batches) await postBatch(b);
+  if (tail.length > 0) {
+    await new Promise((r) => setTimeout(r, LATE_BATCH_SETTLE_MS + 5_000));
+    for (const b of tail) await postBatch(b);
+  }
   const url = `${s.url}/client/v4/accounts/${s.accountId}/realtime/kit/${s.appId}/sessions/peer-report/${peer.peerId}`;
   const liveAfterBatch =
     held.length > 0

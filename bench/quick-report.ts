@@ -3,7 +3,8 @@
  * finished and compacted, and live first with LIVE=1), on the embedded store
  * or, with PG=1, on a fresh schema of the local PostgreSQL.
  * `node --import tsx bench/quick-report.ts [iterations]`; RUNS repeats, MINUTES sets the call's length (60),
- * CACHE=1 keeps the report cache on, BATCH_BETWEEN=1 adds a live run with a new batch before each request.
+ * CACHE=1 keeps the report cache on, BATCH_BETWEEN=1 adds a live run with a new batch before each request,
+ * SETTLED=1 reads the live peer with its chunks merged as a real call's are (all but the last 11 minutes).
  */
 import { startBenchServer } from './support.ts';
 import { reportRun } from './ingest-report.ts';
@@ -32,6 +33,8 @@ try {
           minutes: Number(process.env.MINUTES ?? 60),
           // BATCH_BETWEEN=1: also a live run with a new batch of the call before each request.
           batchBetween: Boolean(process.env.BATCH_BETWEEN),
+          // SETTLED=1: the live peer merged as a real call leaves it (all but its last 11 minutes), not as sent.
+          settled: Boolean(process.env.SETTLED),
         }),
       ),
     );

@@ -52,16 +52,54 @@ export function packMetricRows(rows: readonly MetricRow[]): Buffer {
   out[0] = FORMAT_VERSION;
   out[1] = n;
   out[2] = k;
-  for (let c = 0; c < k; c++) {
-    const key = COLUMNS[c];
-    const base = 3 + c * n;
-    for (let i = 0; i < n; i++) {
-      const v = (rows[i] as unknown as Record<string, unknown>)[key];
-      out[base + i] =
-        v === undefined ? NaN : key === 'ql' ? (QL_CODES[v as string] ?? NaN) : (v as number);
-    }
-  }
+  for (let i = 0; i < n; i++) packRow(out, 3 + i, n, rows[i]);
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+const orNaN = (v: number | undefined): number => (v === undefined ? NaN : v);
+
+/**
+ * One row into its column slots (`at` = the row's slot in the first column; columns are `n` apart), in
+ * {@link COLUMNS} order. One named read per field, as {@link unpackMetricRows} writes one literal: a loop over the
+ * column names reading `row[key]` was one keyed read site meeting 35 names, which V8 serves from its slow generic
+ * lookup (~1 µs a row, 3× this).
+ */
+function packRow(out: Float64Array, at: number, n: number, r: MetricRow): void {
+  out[at] = r.t;
+  out[at + 1 * n] = orNaN(r.d);
+  out[at + 2 * n] = orNaN(r.mos);
+  out[at + 3 * n] = orNaN(r.loss);
+  out[at + 4 * n] = orNaN(r.rtt);
+  out[at + 5 * n] = orNaN(r.jit);
+  out[at + 6 * n] = orNaN(r.jb);
+  out[at + 7 * n] = orNaN(r.fps);
+  out[at + 8 * n] = orNaN(r.w);
+  out[at + 9 * n] = orNaN(r.h);
+  out[at + 10 * n] = orNaN(r.br);
+  out[at + 11 * n] = orNaN(r.pk);
+  out[at + 12 * n] = orNaN(r.pl);
+  out[at + 13 * n] = orNaN(r.by);
+  out[at + 14 * n] = orNaN(r.kf);
+  out[at + 15 * n] = orNaN(r.fr);
+  out[at + 16 * n] = r.ql === undefined ? NaN : (QL_CODES[r.ql] ?? NaN);
+  out[at + 17 * n] = orNaN(r.nv);
+  out[at + 18 * n] = orNaN(r.fz);
+  out[at + 19 * n] = orNaN(r.fb);
+  out[at + 20 * n] = orNaN(r.cr);
+  out[at + 21 * n] = orNaN(r.nk);
+  out[at + 22 * n] = orNaN(r.rx);
+  out[at + 23 * n] = orNaN(r.rp);
+  out[at + 24 * n] = orNaN(r.fc);
+  out[at + 25 * n] = orNaN(r.fd);
+  out[at + 26 * n] = orNaN(r.cs);
+  out[at + 27 * n] = orNaN(r.ab);
+  out[at + 28 * n] = orNaN(r.tb);
+  out[at + 29 * n] = orNaN(r.te);
+  out[at + 30 * n] = orNaN(r.pli);
+  out[at + 31 * n] = orNaN(r.fir);
+  out[at + 32 * n] = orNaN(r.rxb);
+  out[at + 33 * n] = orNaN(r.fec);
+  out[at + 34 * n] = orNaN(r.fecd);
 }
 
 /** Unpacks bytes made by {@link packMetricRows}, appending the rows to `into`. */

@@ -35,13 +35,17 @@ export function percentileOfSorted(
 }
 
 /**
- * Percentile `p` (0..1) of unsorted values (copied and sorted once).
- * For several percentiles of the same data, sort a Float64Array yourself and
- * call {@link percentileOfSorted}.
+ * Percentile `p` (0..1) of unsorted values (copied, then the ranks around it selected).
+ * For several percentiles of the same data, use {@link percentilesInPlace} on one scratch copy.
  */
 export function percentile(values: readonly number[], p: number): number | undefined {
-  const sorted = Float64Array.from(values).sort();
-  return percentileOfSorted(sorted, p);
+  const scratch = Float64Array.from(values);
+  // Quickselect (several times cheaper than the sort it replaced: a live 120-minute report took ~3 ms a request
+  // sorting) is exact for ordered values; a NaN has no rank under `<`, so data holding one is sorted as before.
+  for (let i = 0; i < scratch.length; i++)
+    if (scratch[i] !== scratch[i]) return percentileOfSorted(scratch.sort(), p);
+  const out = [0];
+  return percentilesInPlace(scratch, scratch.length, [p], out) ? out[0] : undefined;
 }
 
 /** Sorts a[left..right] in place by insertion (small ranges). */

@@ -163,6 +163,20 @@ function convertSsrc(stat: RawStat, out: RawStat[], codecs: Map<string, RawStat>
   out.push(base);
 }
 
+/** Counters a legacy candidate pair carries under their standard names. */
+const PAIR_COUNTERS = [
+  'bytesSent',
+  'bytesReceived',
+  'packetsSent',
+  'packetsReceived',
+  'packetsDiscardedOnSend',
+  'requestsSent',
+  'requestsReceived',
+  'responsesSent',
+  'responsesReceived',
+  'consentRequestsSent',
+] as const;
+
 function convertPair(stat: RawStat, bwe: RawStat | undefined): RawStat {
   const active = stat.googActiveConnection === 'true';
   const pair: RawStat = { id: stat.id, type: 'candidate-pair', selected: active };
@@ -172,20 +186,7 @@ function convertPair(stat: RawStat, bwe: RawStat | undefined): RawStat {
   putText(pair, 'remoteCandidateId', stat.remoteCandidateId);
   if (active || stat.googWritable === 'true') pair.state = 'succeeded';
   if (active) pair.nominated = true;
-  for (const field of [
-    'bytesSent',
-    'bytesReceived',
-    'packetsSent',
-    'packetsReceived',
-    'packetsDiscardedOnSend',
-    'requestsSent',
-    'requestsReceived',
-    'responsesSent',
-    'responsesReceived',
-    'consentRequestsSent',
-  ]) {
-    put(pair, field, stat[field]);
-  }
+  for (const field of PAIR_COUNTERS) put(pair, field, stat[field]);
   // An unchecked pair reports googRtt 3000 (the initial estimate); only the active pair's value is a measurement.
   const rtt = measuredMs(stat.googRtt);
   if (active && rtt !== undefined) pair.currentRoundTripTime = rtt / 1000;

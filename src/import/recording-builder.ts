@@ -69,7 +69,10 @@ export class PcRecord {
   readonly notes: string[] = [];
   /** Latest counters per stream, to detect resets. */
   readonly last_by_stream = new Map<string, StreamSample>();
+  /** The first 30 intervals between reports: their median is the PC's usual interval. */
   readonly intervals: number[] = [];
+  /** That median once all 30 are in (it no longer changes; sorting them again for every report cost more). */
+  usual_interval?: number;
   readonly reset_streams = new Set<string>();
 
   constructor(readonly id: string) {}
@@ -281,7 +284,7 @@ export class RecordingBuilder {
         return;
       }
       if (pc.intervals.length >= 2) {
-        const usual = median(pc.intervals);
+        const usual = pc.usual_interval ?? median(pc.intervals);
         if (interval > 3 * usual && interval - usual > 5000) {
           this.notePc(
             pc,
@@ -295,7 +298,10 @@ export class RecordingBuilder {
           });
         }
       }
-      if (pc.intervals.length < 30) pc.intervals.push(interval);
+      if (pc.intervals.length < 30) {
+        pc.intervals.push(interval);
+        if (pc.intervals.length === 30) pc.usual_interval = median(pc.intervals);
+      }
     }
     pc.first_stats ??= at;
     pc.last_stats = at;

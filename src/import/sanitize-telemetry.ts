@@ -9,10 +9,13 @@ import { MAX_COUNTER, fieldMax } from '../ingest/physical-bounds.ts';
 import { scrubUnstorable } from '../util/storable-text.ts';
 
 /** Sample fields that may legitimately be negative (duplicated packets make `packetsLost` negative). */
-const SIGNED_FIELDS = new Set(['packets_lost', 'ts', 'ssrc']);
+const SIGNED_FIELDS: ReadonlySet<string> = new Set(['packets_lost', 'ts', 'ssrc']);
+/** Of a candidate pair, only its time. */
+const SIGNED_PAIR_FIELDS: ReadonlySet<string> = new Set(['ts']);
+const NO_SIGNED_FIELDS: ReadonlySet<string> = new Set();
 const MAX_TEXT = 256;
 
-function cleanNumbers(obj: Record<string, unknown>, signed: Set<string>): number {
+function cleanNumbers(obj: Record<string, unknown>, signed: ReadonlySet<string>): number {
   let dropped = 0;
   // for-in without intermediate arrays: this runs for every sample of a dump.
   for (const key in obj) {
@@ -31,7 +34,9 @@ function cleanNumbers(obj: Record<string, unknown>, signed: Set<string>): number
     } else if (typeof value === 'string') {
       const text = value.length > MAX_TEXT ? value.slice(0, MAX_TEXT) : value;
       // A recording is taken as it is: text a store cannot keep is replaced (U+FFFD), not refused.
-      obj[key] = scrubUnstorable(text);
+      const kept = scrubUnstorable(text);
+      // Written back only when changed: a keyed store per text field of every sample cost more than the check.
+      if (kept !== value) obj[key] = kept;
     }
   }
   return dropped;
@@ -43,7 +48,7 @@ function validPort(port: number | undefined): boolean {
 
 function cleanCandidate(c: CandidateInfo | undefined): number {
   if (!c) return 0;
-  let dropped = cleanNumbers(c as Record<string, unknown>, new Set());
+  let dropped = cleanNumbers(c as Record<string, unknown>, NO_SIGNED_FIELDS);
   if (!validPort(c.port)) {
     delete c.port;
     dropped++;
@@ -65,13 +70,13 @@ export function sanitizeStreamSample(sample: StreamSample): number {
     dropped++;
   }
   if (sample.quality_limitation_durations)
-    dropped += cleanNumbers(sample.quality_limitation_durations, new Set());
+    dropped += cleanNumbers(sample.quality_limitation_durations, NO_SIGNED_FIELDS);
   return dropped;
 }
 
 /** Same for a candidate-pair sample. */
 export function sanitizeCandidatePair(pair: CandidatePairSample): number {
-  let dropped = cleanNumbers(pair as unknown as Record<string, unknown>, new Set(['ts']));
+  let dropped = cleanNumbers(pair as unknown as Record<string, unknown>, SIGNED_PAIR_FIELDS);
   dropped += cleanCandidate(pair.local);
   dropped += cleanCandidate(pair.remote);
   if (pair.id.length > 128) pair.id = pair.id.slice(0, 128);

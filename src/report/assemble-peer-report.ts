@@ -142,11 +142,11 @@ const OPEN = Buffer.from('[');
 const CLOSE = Buffer.from(']');
 
 /**
- * Replaces each quoted placeholder of `splices` in `json` by its stored bytes,
- * producing the UTF-8 body in one copy: the stored rows are never decoded.
+ * Replaces each quoted placeholder of `splices` in `json` by its stored bytes: the UTF-8 body as its parts, in
+ * order (the stored rows are never decoded, nor copied).
  */
-function spliceJson(json: string, splices: ReadonlyMap<string, Buffer[]>): Buffer {
-  if (splices.size === 0) return Buffer.from(json, 'utf8');
+function spliceJson(json: string, splices: ReadonlyMap<string, Buffer[]>): Buffer[] {
+  if (splices.size === 0) return [Buffer.from(json, 'utf8')];
   const found: { at: number; token: string }[] = [];
   for (const token of splices.keys()) {
     const at = json.indexOf(token);
@@ -160,11 +160,15 @@ function spliceJson(json: string, splices: ReadonlyMap<string, Buffer[]>): Buffe
     pos = at + token.length;
   }
   parts.push(Buffer.from(json.slice(pos), 'utf8'));
-  return Buffer.concat(parts);
+  return parts;
 }
 
-/** Assembles the response body (`{ success, data: { participant } }`) as UTF-8 JSON bytes. */
-export function assemblePeerReport(data: PeerReportData, opts: AssembleOptions): Buffer {
+/**
+ * Assembles the response body (`{ success, data: { participant } }`, UTF-8 JSON) as its parts, in order: the
+ * JSON around the per-sample arrays and the stored rows of those arrays, uncopied. An answer sent as parts
+ * (api/body-parts.ts) skips joining them: for a 120-minute peer that was a fresh 12 MB buffer per request.
+ */
+export function assemblePeerReportParts(data: PeerReportData, opts: AssembleOptions): Buffer[] {
   const { peer, participant } = data;
   const { sections } = opts;
   const meta = parseJson<PeerClientMetadata>(peer.client) ?? {

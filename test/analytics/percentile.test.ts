@@ -42,6 +42,23 @@ describe('percentile (Hyndman–Fan type 7 / Excel PERCENTILE.INC)', () => {
     );
   });
 
+  it('percentile gives exactly the sort-based value, NaN included (sorted last, as before)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ min: -5, max: 5 }), fc.constantFrom(0, -0, 1, NaN)), {
+          maxLength: 200,
+        }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (values, p) => {
+          assert.equal(
+            percentile(values, p),
+            percentileOfSorted(Float64Array.from(values).sort(), p),
+          );
+        },
+      ),
+    );
+  });
+
   it('quickselect (percentilesInPlace) gives exactly the sort-based values', () => {
     fc.assert(
       fc.property(

@@ -6,7 +6,8 @@ import type { AppEnv } from '../context.ts';
 import { ApiError, badRequest, ERROR_CODES, notFound } from '../errors.ts';
 import { isUuid } from '../../util/uuid.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
-import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
+import { assemblePeerReportParts } from '../../report/assemble-peer-report.ts';
+import { partsBody } from '../body-parts.ts';
 import { cachedAggregates } from '../../report/cached-aggregates.ts';
 import { preferredCoding, type ContentCoding } from '../content-encoding.ts';
 import { compressBody, MIN_COMPRESSED_BYTES } from '../compression.ts';
@@ -28,17 +29,20 @@ const CLOSING = Buffer.from('}}');
 
 const brotliDecompress = promisify(zlib.brotliDecompress);
 
-function sendReport(c: Context<AppEnv>, body: Buffer, coding: ContentCoding | undefined): Response {
+/** The answer: `body` as it is, or its parts in order without joining them (body-parts.ts). */
+function sendReport(
+  c: Context<AppEnv>,
+  body: Buffer | readonly Buffer[],
+  coding: ContentCoding | undefined,
+): Response {
+  const { body: sent, length } = partsBody(Buffer.isBuffer(body) ? [body] : body);
   const headers: Record<string, string> = {
     'content-type': 'application/json; charset=utf-8',
     vary: 'Accept-Encoding',
+    'content-length': String(length),
   };
   if (coding) headers['content-encoding'] = coding;
-  return c.body(
-    new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
-    200,
-    headers,
-  );
+  return c.body(sent, 200, headers);
 }
 
 /** Routes of the peer report. */
@@ -65,7 +69,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
         ERROR_CODES.peer_expired,
       );
     }
-    const assemble = async (): Promise<Buffer> => {
+    const assembleParts = async (): Promise<Buffer[]> => {
       const data = await ctx.store.reports.load(accountId, appId, peerId, sections, {
         diagnosis: ctx.config.diagnosis,
         liveDiagnosisRefreshMs: ctx.config.liveDiagnosisRefreshMs,
@@ -74,15 +78,21 @@ export function peerReportRoutes(): Hono<AppEnv> {
       if (!data) throw notFound(`peer '${peerId}'`);
       if (!data.aggregates && sections.has('quality_stats'))
         data.aggregates = cachedAggregates(ctx.reportCache, peerId, data.chunks, data.lastSamples);
-      return assemblePeerReport(data, { sections, includePeerEvents, now: Date.now() });
+      return assemblePeerReportParts(data, { sections, includePeerEvents, now: Date.now() });
+    };
+    const assemble = async (): Promise<Buffer> => {
+      const parts = await assembleParts();
+      return parts.length === 1 ? parts[0] : Buffer.concat(parts);
     };
     // A live peer's report moves with every batch and with the clock: assembled and compressed per request,
-    // here rather than in the compression middleware, which would first copy the body out of the answer.
+    // here rather than in the compression middleware, which would first copy the body out of the answer. An
+    // identity answer goes out as its parts.
     if (version.live) {
-      const body = await assemble();
       const coding = preferredCoding(c.req.header('accept-encoding'));
-      if (!coding || body.byteLength < MIN_COMPRESSED_BYTES) return sendReport(c, body, undefined);
-      return sendReport(c, await compressBody(body, coding), coding);
+      const parts = await assembleParts();
+      const length = parts.reduce((n, p) => n + p.byteLength, 0);
+      if (!coding || length < MIN_COMPRESSED_BYTES) return sendReport(c, parts, undefined);
+      return sendReport(c, await compressBody(Buffer.concat(parts, length), coding), coding);
     }
 
     // A finished peer's report is immutable until its version changes. Its body ends `}}` (data, root); where
@@ -122,15 +132,10 @@ export function peerReportRoutes(): Hono<AppEnv> {
         }
         return sendReport(c, closeCompressedBody(open, coding, tail), coding);
       }
-      return sendReport(c, Buffer.concat([body.subarray(0, body.byteLength - 2), tail]), undefined);
+      return sendReport(c, [body.subarray(0, body.byteLength - 2), tail], undefined);
     }
     const cached = ctx.reportCache.get(key);
-    if (cached)
-      return sendReport(
-        c,
-        Buffer.concat([cached.subarray(0, cached.byteLength - 2), tail]),
-        undefined,
-      );
+    if (cached) return sendReport(c, [cached.subarray(0, cached.byteLength - 2), tail], undefined);
     // Not in memory: the stored brotli body decoded costs about a quarter of assembling the report (a 60-minute
     // peer: ~6 ms of CPU against ~25 on PostgreSQL, whose 5 MB of chunk rows no longer cross the socket), so an
     // identity answer is decoded from it, and the first one stores it (BENCHMARKS.md, issue 16 target 4).
@@ -152,7 +157,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
       // Kept in memory as assembled (ending `}}`), as the branch above serves it.
       const body = await decode(CLOSING);
       ctx.reportCache.set(key, body);
-      return sendReport(c, Buffer.concat([body.subarray(0, body.byteLength - 2), tail]), undefined);
+      return sendReport(c, [body.subarray(0, body.byteLength - 2), tail], undefined);
     }
     const body = await assemble();
     ctx.reportCache.set(key, body);
@@ -165,7 +170,7 @@ export function peerReportRoutes(): Hono<AppEnv> {
         // Storing is a saving, not the answer: the next request assembles again.
       }
     }
-    return sendReport(c, Buffer.concat([body.subarray(0, body.byteLength - 2), tail]), undefined);
+    return sendReport(c, [body.subarray(0, body.byteLength - 2), tail], undefined);
   });
   return r;
 }

@@ -14,7 +14,8 @@ import { isUuid } from '../../util/uuid.ts';
 import { iso, minutesBetween } from '../../util/time.ts';
 import { peerEventsOf } from '../../report/peer-events.ts';
 import { parseBooleanParam, parseReportFilters } from '../../report/report-filters.ts';
-import { assemblePeerReport } from '../../report/assemble-peer-report.ts';
+import { assemblePeerReportParts } from '../../report/assemble-peer-report.ts';
+import { partsBody } from '../body-parts.ts';
 import { verdictName } from '../../store/session-verdicts.ts';
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
@@ -290,16 +291,18 @@ export function sessionsRoutes(): Hono<AppEnv> {
     );
     if (!data || data.peer.session_id !== s.id)
       throw notFound(`participant '${peerId}' in session '${s.id}'`);
-    const body = assemblePeerReport(data, {
-      sections: rawFilters.length ? sections : new Set(),
-      includePeerEvents,
-      now: Date.now(),
-    });
-    return c.body(
-      new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength),
-      200,
-      { 'content-type': 'application/json; charset=utf-8' },
+    // Sent as its parts (body-parts.ts): the stored rows are not joined into one buffer first.
+    const { body, length } = partsBody(
+      assemblePeerReportParts(data, {
+        sections: rawFilters.length ? sections : new Set(),
+        includePeerEvents,
+        now: Date.now(),
+      }),
     );
+    return c.body(body, 200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(length),
+    });
   });
 
   return r;
