@@ -41,9 +41,11 @@ export function percentileOfSorted(
 export function percentile(values: readonly number[], p: number): number | undefined {
   const scratch = Float64Array.from(values);
   // Quickselect (several times cheaper than the sort it replaced: a live 120-minute report took ~3 ms a request
-  // sorting) is exact for ordered values; a NaN has no rank under `<`, so data holding one is sorted as before.
+  // sorting) gives the sort's value when equal values are identical: a NaN has no rank under `<`, and -0 equals 0
+  // under it but sorts before it, so data holding either is sorted as before.
   for (let i = 0; i < scratch.length; i++)
-    if (scratch[i] !== scratch[i]) return percentileOfSorted(scratch.sort(), p);
+    if (scratch[i] !== scratch[i] || Object.is(scratch[i], -0))
+      return percentileOfSorted(scratch.sort(), p);
   const out = [0];
   return percentilesInPlace(scratch, scratch.length, [p], out) ? out[0] : undefined;
 }
