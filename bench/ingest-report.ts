@@ -179,9 +179,12 @@ export async function ingestRun(
     batchSeconds: number;
     concurrency: number;
     urls?: string[];
+    /** Each peer's batches all to one process (a sticky balancer) instead of to each in turn. */
+    sticky?: boolean;
   },
 ) {
-  // With several server processes (`urls`), a peer's batches go to each in turn, as behind a round-robin load balancer.
+  // With several server processes (`urls`), a peer's batches go to each in turn, as behind a round-robin load
+  // balancer (or, `sticky`, all to one).
   const urls = opts.urls ?? [s.url];
   const startMs = Date.now() - opts.minutes * 60_000;
   // Bodies first: generating them takes longer than the server keeps idle connections.
@@ -209,7 +212,7 @@ export async function ingestRun(
   await pool(
     peers.map((p, i) => async () => {
       for (const [k, b] of bodies[i].entries()) {
-        const url = `${urls[(i + k) % urls.length]}/ingest/v1/peers/${p.peerId}/batches`;
+        const url = `${urls[(opts.sticky ? i : i + k) % urls.length]}/ingest/v1/peers/${p.peerId}/batches`;
         // A kept-alive connection the server just closed: resend, as the collector does (batches are idempotent).
         const r = await post(url, p.token, b.body).catch((e: NodeJS.ErrnoException) =>
           e.code === 'ECONNRESET' ? post(url, p.token, b.body) : Promise.reject(e),

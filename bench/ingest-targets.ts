@@ -14,7 +14,9 @@
  * Server CPU per sample (from /proc, the server processes only) is the figure
  * that survives a shared machine; the load average is printed with each run.
  * `npm run bench ingest-targets` (both), or `node --import tsx
- * bench/ingest-targets.ts [embedded|postgres|postgres-processes N]` (env PEERS: calls, default 200).
+ * bench/ingest-targets.ts [embedded|postgres|postgres-processes N]`. Env: PEERS (calls, default 200),
+ * CONCURRENCY (requests in flight, default 128), STICKY=1 (each peer's batches to one process, for telling
+ * what round-robin costs from what a second process costs).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,12 +45,13 @@ const SERVER_ENV = {
   PEER_REPORT_KEEP_ALIVE_TIMEOUT_MS: '120000',
 };
 
-/** The load of every run: 10 s batches, `peers` 10-minute calls, 128 in flight. */
+/** The load of every run: 10 s batches, `peers` 10-minute calls, 128 in flight, round-robin. */
 const LOAD = {
   peers: Number(process.env.PEERS ?? 200),
   minutes: 10,
   batchSeconds: 10,
-  concurrency: 128,
+  concurrency: Number(process.env.CONCURRENCY ?? 128),
+  sticky: process.env.STICKY === '1',
 };
 
 type Run = Awaited<ReturnType<typeof ingestRun>>;
@@ -223,13 +226,18 @@ async function postgresRun(processes: number) {
 async function timedRun(servers: BenchServer[]) {
   const urls = servers.map((s) => s.url);
   const cpu = () => servers.map((s) => cpuSeconds(s.child.pid!)).reduce((a, b) => a + b, 0);
+  const sys = () =>
+    servers.map((s) => cpuSeconds(s.child.pid!, 'system')).reduce((a, b) => a + b, 0);
   await ingestRun(servers[0], { ...LOAD, peers: 40, urls }); // warm-up: pools, JIT, plans
   const idle = await idleCpuMsPerSecond(cpu);
   const before = cpu();
+  const sysBefore = sys();
   const r = await ingestRun(servers[0], { ...LOAD, urls });
   const ms = (cpu() - before) * 1000;
   return {
     ...withPerSample(r, servers.length, ms),
+    // The kernel's share (socket writes and reads, fsync): on a loopback socket a write also runs the receiver's side.
+    serverSystemCpuUsPerSample: round(((sys() - sysBefore) * 1e6) / r.samples, 1),
     idleCpuMsPerSecond: round(idle, 1),
     serverCpuUsPerSampleLessIdle: round(((ms - idle * r.seconds) * 1000) / r.samples, 1),
   };
@@ -243,10 +251,11 @@ async function idleCpuMsPerSecond(cpu: () => number): Promise<number> {
   return ((cpu() - before) * 1000 * 1000) / (performance.now() - started);
 }
 
-function cpuSeconds(pid: number): number {
+/** CPU seconds of process `pid` so far: user and system, or the system (kernel) part alone. */
+function cpuSeconds(pid: number, part: 'all' | 'system' = 'all'): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return ((part === 'all' ? Number(f[11]) : 0) + Number(f[12])) / 100;
 }
 
 /** Target 2: PostgreSQL, one and two processes, against the multi-row INSERT, same run. */

@@ -3,7 +3,8 @@
  * validation, derivation, MOS, serialising the rows), alone in one thread,
  * on the `simulate` generator's batches. `node --import tsx
  * bench/quick-prepare.ts` with optional env B (seconds of call per batch,
- * default 10) and RUNS (default 5).
+ * default 10) and RUNS (default 5). FOREIGN=1: every other batch starts from
+ * states this thread did not write, as behind round-robin over two processes.
  */
 import { syntheticBatches } from '../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../src/simulate/call-profiles.ts';
@@ -11,6 +12,7 @@ import { prepareBatch } from '../src/ingest/batch-preparation.ts';
 import type { KnownState } from '../src/ingest/derive-stream-chunks.ts';
 
 const batchSeconds = Number(process.env.B ?? 10);
+const foreign = process.env.FOREIGN === '1';
 const peers = Array.from({ length: 20 }, (_, p) =>
   [
     ...syntheticBatches({
@@ -29,7 +31,7 @@ for (let run = 0; run < Number(process.env.RUNS ?? 5); run++) {
   const cpu0 = process.cpuUsage();
   for (const texts of peers) {
     let known: KnownState[] = [];
-    for (const text of texts) {
+    for (const [k, text] of texts.entries()) {
       const out = prepareBatch(text, 'bench-peer', known);
       if (!out.ok) throw new Error(`${out.field}: ${out.message}`);
       if (!out.derived) continue;
@@ -37,7 +39,8 @@ for (let run = 0; run < Number(process.env.RUNS ?? 5); run++) {
       known = out.derived.states.map((s) => ({
         stream_key: s.stream_key,
         last_ts: s.last_ts,
-        last_sample: s.last_sample,
+        // A leading space: the same state, but not the text this thread kept parsed.
+        last_sample: foreign && k % 2 === 0 ? ' ' + s.last_sample : s.last_sample,
       }));
     }
   }

@@ -39,7 +39,7 @@ export async function startBenchServer(
     dataDir: dir,
     env,
     workers,
-    nodeFlags: env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(' ') : [],
+    nodeFlags: (env.BENCH_NODE_FLAGS ?? process.env.BENCH_NODE_FLAGS)?.split(' ') ?? [],
   });
   server.child.stderr!.pipe(process.stderr);
   // Let the server finish loading its GeoIP/ASN tables (background work at start) before measuring.

@@ -16,7 +16,8 @@ import type { Store } from '../store/store.ts';
 import type { StreamStateTable } from '../store/schema.ts';
 import type { BatchOutcome } from '../store/telemetry-write-types.ts';
 import type { TelemetryBatch } from '../model/telemetry.ts';
-import { deriveStreamChunks, type DerivedChunks } from './derive-stream-chunks.ts';
+import { deriveStreamChunks, type DerivedChunks, type KnownState } from './derive-stream-chunks.ts';
+import { CoalescedReads } from './coalesced-reads.ts';
 import { PreparePool } from './prepare-pool.ts';
 import { StreamStateCache } from './stream-state-cache.ts';
 import { redactBatchAddresses } from './redact-addresses.ts';
@@ -82,6 +83,7 @@ export class BatchWriter {
   readonly #concurrentGroups: number;
   readonly #pool: PreparePool;
   readonly #states = new StreamStateCache();
+  readonly #freshStates: CoalescedReads<KnownState[]>;
   readonly #keepFullIp: boolean;
   readonly #observer?: IngestObserver;
 
@@ -93,6 +95,9 @@ export class BatchWriter {
     this.#pool = options.pool ?? new PreparePool(0);
     this.#keepFullIp = options.keepFullIp ?? false;
     this.#observer = options.observer;
+    this.#freshStates = new CoalescedReads((peerIds) =>
+      store.telemetry.streamStatesOfPeers(peerIds),
+    );
   }
 
   /**
@@ -109,12 +114,15 @@ export class BatchWriter {
     const submittedAt = performance.now();
     // PostgreSQL may be shared by several processes (behind a round-robin balancer each sees every
     // other batch of a peer), so a cached state is stale there as often as not and the batch would be
-    // derived twice: the states are read fresh, one small query outside the transaction.
-    const cached = this.store.telemetry.cachesStreamStates;
-    let known = cached ? this.#states.get(peerId) : undefined;
-    if (!known) {
-      known = await this.store.telemetry.streamStates(peerId);
-      if (cached) this.#states.set(peerId, known);
+    // derived twice: the states are read fresh outside the transaction, the reads of the requests that
+    // arrive together coalesced into one query.
+    let known: KnownState[] | undefined;
+    if (this.store.telemetry.cachesStreamStates) {
+      known = this.#states.get(peerId);
+      if (!known)
+        this.#states.set(peerId, (known = await this.store.telemetry.streamStates(peerId)));
+    } else {
+      known = (await this.#freshStates.get(peerId)) ?? [];
     }
     const prepared = await this.#pool.prepare(text, peerId, known);
     if (!prepared.ok) {

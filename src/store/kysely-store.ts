@@ -35,7 +35,7 @@ import * as deliveryOrder from './webhook-order.ts';
 import { liveDiagnosisInput } from './live-diagnosis-input.ts';
 import * as pages from './finished-peers-page.ts';
 import { readQualityChunks } from './quality-chunks-read.ts';
-import { loadStreamStates } from './telemetry-batch-write.ts';
+import { loadStreamStates, loadStreamStatesOfPeers } from './telemetry-batch-write.ts';
 
 /** How the backend opened the database. */
 export interface KyselyStoreParts {
@@ -141,6 +141,7 @@ export function kyselyStore(parts: KyselyStoreParts): Store {
     },
     telemetry: {
       streamStates: async (peerId, keys) => loadStreamStates(open(), peerId, keys),
+      streamStatesOfPeers: async (peerIds) => loadStreamStatesOfPeers(open(), peerIds),
       writeGroup: async (jobs, rules) => adapter.writeTelemetryGroup(open(), jobs, rules),
       concurrentGroups: (configured) => adapter.concurrentGroups(configured),
       cachesStreamStates: adapter.cachesStreamStates,

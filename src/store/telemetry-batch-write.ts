@@ -215,3 +215,23 @@ export async function loadStreamStates(
   const rows = await q.execute();
   return rows.map((r) => ({ ...r, last_ts: Number(r.last_ts) }));
 }
+
+/** The stored stream states of several peers in one query, by peer id (a peer with none has no entry). */
+export async function loadStreamStatesOfPeers(
+  db: Kysely<Database>,
+  peerIds: readonly string[],
+): Promise<Map<string, KnownState[]>> {
+  const byPeer = new Map<string, KnownState[]>();
+  if (peerIds.length === 0) return byPeer;
+  const rows = await db
+    .selectFrom('stream_state')
+    .select(['peer_id', 'stream_key', 'last_ts', 'last_sample'])
+    .where('peer_id', 'in', peerIds)
+    .execute();
+  for (const r of rows) {
+    let list = byPeer.get(r.peer_id);
+    if (!list) byPeer.set(r.peer_id, (list = []));
+    list.push({ stream_key: r.stream_key, last_ts: Number(r.last_ts), last_sample: r.last_sample });
+  }
+  return byPeer;
+}

@@ -79,6 +79,8 @@ export interface BatchRules<J extends BatchJob = BatchJob> {
 export interface TelemetryVerbs {
   /** A peer's stored stream states: of the streams `keys` when given, else all. */
   streamStates(peerId: string, keys?: string[]): Promise<KnownState[]>;
+  /** The stored stream states of several peers in one read, by peer id (a peer with none has no entry). */
+  streamStatesOfPeers(peerIds: readonly string[]): Promise<Map<string, KnownState[]>>;
   /** Writes `jobs` (sorted by peer id: the lock order) in one transaction; outcomes in their order. */
   writeGroup<J extends BatchJob>(jobs: J[], rules: BatchRules<J>): Promise<BatchOutcome[]>;
   /**

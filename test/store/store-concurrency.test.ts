@@ -61,6 +61,33 @@ test('a batch is stored once: a retry is a duplicate, its samples are not counte
   assert.deepEqual(await f.store.telemetry.streamStates(peer.peerId, []), [], 'no keys, no states');
 });
 
+test('the stream states of several peers in one read equal each peer read alone', async () => {
+  const participant = await participantIn(f.store);
+  const a = await f.store.peers.join(participant, liveJoin(T0));
+  const b = await f.store.peers.join(participant, liveJoin(T0));
+  const quiet = await f.store.peers.join(participant, liveJoin(T0));
+  const [first, second] = call('m-');
+  await write(f.store, a.peerId, participant.id, first);
+  await write(f.store, b.peerId, participant.id, first);
+  await write(f.store, b.peerId, participant.id, second);
+  const byStream = (states: { stream_key: string }[]) =>
+    [...states].sort((x, y) => x.stream_key.localeCompare(y.stream_key));
+  const read = await f.store.telemetry.streamStatesOfPeers([
+    a.peerId,
+    b.peerId,
+    quiet.peerId,
+    randomUUID(),
+  ]);
+  assert.deepEqual([...read.keys()].sort(), [a.peerId, b.peerId].sort(), 'only peers with states');
+  for (const peer of [a, b])
+    assert.deepEqual(
+      byStream(read.get(peer.peerId)!),
+      byStream(await f.store.telemetry.streamStates(peer.peerId)),
+    );
+  assert.notDeepEqual(read.get(a.peerId), read.get(b.peerId), 'each peer its own states');
+  assert.equal((await f.store.telemetry.streamStatesOfPeers([])).size, 0);
+});
+
 test('a batch for an unknown peer, another participant or a timed-out peer is refused', async () => {
   const participant = await participantIn(f.store);
   const other = await participantIn(f.store, 'u2');

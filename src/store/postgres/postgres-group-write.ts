@@ -13,8 +13,13 @@
  * stored ones.
  */
 import { sql, type Insertable, type Transaction } from 'kysely';
-import type { Database, QualityChunksTable, StreamStateTable } from '../schema.ts';
-import { upsertCandidatePairs } from '../candidate-pair-upsert.ts';
+import type {
+  CandidatePairsTable,
+  Database,
+  QualityChunksTable,
+  StreamStateTable,
+} from '../schema.ts';
+import { insertRows } from './postgres-rows-insert.ts';
 import { applySpanChange } from '../telemetry-batch-write.ts';
 import type { PeerForBatch } from '../stored-stream-types.ts';
 import type { BatchJob, BatchOutcome, BatchRules } from '../telemetry-write-types.ts';
@@ -146,7 +151,8 @@ async function writeFast(
     await tx.insertInto('device_updates').values(part).execute();
   for (const part of slices(rowsOf(rules.pcMetadata)))
     await tx.insertInto('pc_metadata').values(part).execute();
-  for (const part of slices(rowsOf(rules.candidatePairs))) await upsertCandidatePairs(tx, part);
+  for (const part of slices(rowsOf(rules.candidatePairs)))
+    await insertRows(tx, 'candidate_pairs', CANDIDATE_PAIR_COLUMNS, part, CANDIDATE_PAIR_UPSERT);
 
   const chunks: Insertable<QualityChunksTable>[] = [];
   const states: StreamStateTable[] = [];
@@ -170,19 +176,9 @@ async function writeFast(
     job.written = derived.states;
     outcomes[i] = { status: 'stored', samples: derived.stored, skipped: derived.skipped };
   }
-  for (const part of slices(chunks)) await tx.insertInto('quality_chunks').values(part).execute();
-  for (const part of slices(states)) {
-    await tx
-      .insertInto('stream_state')
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(['peer_id', 'stream_key']).doUpdateSet((eb) => ({
-          last_ts: eb.ref('excluded.last_ts'),
-          last_sample: eb.ref('excluded.last_sample'),
-        })),
-      )
-      .execute();
-  }
+  for (const part of slices(chunks)) await insertRows(tx, 'quality_chunks', CHUNK_COLUMNS, part);
+  for (const part of slices(states))
+    await insertRows(tx, 'stream_state', STATE_COLUMNS, part, STATE_UPSERT);
   // A peer's span moves only when samples predate its join or follow its leave: rare, one batch at a time.
   for (const i of stored) {
     const job = jobs[i];
@@ -196,6 +192,50 @@ async function writeFast(
     if (span) await applySpanChange(tx, job.peerId, peer.session_id, span);
   }
 }
+
+/** Every column of a derived chunk row (migration order does not matter: the INSERT names them). */
+const CHUNK_COLUMNS = [
+  'account_id',
+  'received_at',
+  'peer_id',
+  'series',
+  'stream_key',
+  'first_ts',
+  'last_ts',
+  'n',
+  'rows_json',
+  'metrics',
+  'first_sample',
+  'last_sample',
+] as const satisfies readonly (keyof Insertable<QualityChunksTable>)[];
+
+const STATE_COLUMNS = [
+  'account_id',
+  'peer_id',
+  'stream_key',
+  'series',
+  'last_ts',
+  'last_sample',
+] as const satisfies readonly (keyof StreamStateTable)[];
+
+/** A stream's state is replaced by the one the batch derived, as the per-batch write replaces it. */
+const STATE_UPSERT =
+  'ON CONFLICT (peer_id, stream_key) DO UPDATE SET last_ts = excluded.last_ts, last_sample = excluded.last_sample';
+
+const CANDIDATE_PAIR_COLUMNS = [
+  'account_id',
+  'peer_id',
+  'pc',
+  'pair_id',
+  'ts',
+  'selected',
+  'roles',
+  'payload',
+] as const satisfies readonly (keyof CandidatePairsTable)[];
+
+/** As upsertCandidatePairs: the newest sample of a pair wins, a late one leaves it. */
+const CANDIDATE_PAIR_UPSERT =
+  'ON CONFLICT (peer_id, pc, pair_id) DO UPDATE SET ts = excluded.ts, selected = excluded.selected, payload = excluded.payload WHERE candidate_pairs.ts <= excluded.ts';
 
 /** The peer columns peerUpdateOf sets (the set-based UPDATE names each). */
 const PEER_UPDATE_COLUMNS = new Set(['updated_at', 'last_seen_at', 'client', 'precall']);

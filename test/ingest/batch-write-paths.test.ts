@@ -1,8 +1,12 @@
 /**
- * The embedded store writes telemetry batches through prepared statements
- * (src/store/sqlite/sqlite-batch-statements.ts) rather than Kysely. Both writes must
- * store exactly the same rows; and the in-memory stream-state cache must never
- * change what is stored when another writer moved a peer's streams on.
+ * Each backend writes a group of telemetry batches its own fast way: the
+ * embedded store through prepared statements
+ * (src/store/sqlite/sqlite-batch-statements.ts), PostgreSQL through set-based
+ * statements and precompiled multi-row inserts
+ * (src/store/postgres/postgres-group-write.ts). Either must store exactly the
+ * rows of the shared per-batch Kysely write; and on the embedded store the
+ * in-memory stream-state cache must never change what is stored when another
+ * writer moved a peer's streams on.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,22 +21,31 @@ import { closePeer, joinPeer } from '../../src/store/peer-lifecycle.ts';
 import { BatchWriter, type SubmitOutcome } from '../../src/ingest/batch-writer.ts';
 import { kyselyStore } from '../../src/store/kysely-store.ts';
 import { sqliteAdapter } from '../../src/store/sqlite/sqlite-adapter.ts';
+import { postgresAdapter } from '../../src/store/postgres/postgres-adapter.ts';
 import { writeBatch } from '../../src/store/telemetry-batch-write.ts';
+import { freshPostgresUrl, dropPostgresSchema } from '../support/postgres.ts';
 import type { Store } from '../../src/store/store.ts';
 import { syntheticBatches } from '../../src/simulate/synthetic-call.ts';
 import { CALL_PROFILES } from '../../src/simulate/call-profiles.ts';
 import type { TelemetryBatch } from '../../src/model/telemetry.ts';
 
-const pg = Boolean(process.env.TEST_DATABASE_URL);
-const skip = pg ? 'embedded store only (PostgreSQL has no prepared-statement path)' : false;
+const pgBase = process.env.TEST_DATABASE_URL;
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const schemas: string[] = [];
+after(async () => {
+  dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
+  for (const schema of schemas) await dropPostgresSchema(pgBase!, schema);
+});
 
+/** A fresh database of the backend under test (on SQLite, `dir` may be another's, as a second process). */
 async function freshStore(
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-sqlite-writes-')),
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peer-report-batch-writes-')),
 ): Promise<OpenDatabase & { dir: string }> {
   dirs.push(dir);
-  return { ...(await openDatabase({ dataDir: dir })), dir };
+  if (!pgBase) return { ...(await openDatabase({ dataDir: dir })), dir };
+  const { url, schema } = await freshPostgresUrl(pgBase);
+  schemas.push(schema);
+  return { ...(await openDatabase({ databaseUrl: url })), dir };
 }
 
 /** A participant with `n` peers joined at `joinedAt`. */
@@ -120,84 +133,84 @@ const call = (seed: number, prefix: string): TelemetryBatch[] => [
 ];
 
 /**
- * A store over `database`: the embedded store's own (prepared statements), or, with `prepared` false, one whose
- * batch write is the shared Kysely path (the PostgreSQL per-batch write) on the same SQLite file.
+ * A store over `database`: the backend's own group write (prepared statements, set-based statements), or, with
+ * `fast` false, one whose group write is the shared per-batch Kysely path, batch after batch.
  */
-function storeOf(database: OpenDatabase, prepared = true): Store {
-  const adapter = sqliteAdapter(database.sqlite!);
+function storeOf(database: OpenDatabase, fast = true): Store {
+  const adapter = pgBase ? postgresAdapter(database.pool!) : sqliteAdapter(database.sqlite!);
   return kyselyStore({
     db: database.db,
     location: database.location,
     destroy: async () => {},
-    adapter: prepared
+    adapter: fast
       ? adapter
       : {
           ...adapter,
           writeTelemetryGroup: (db, jobs, rules) =>
             db.transaction().execute(async (tx) => {
               const out = [];
-              for (const job of jobs) out.push(await writeBatch(tx, (q) => q, job, rules));
+              for (const job of jobs)
+                out.push(await writeBatch(tx, adapter.lockRowsForUpdate, job, rules));
               return out;
             }),
         },
   });
 }
 
-test(
-  'prepared statements and Kysely store the same rows: retries, stale samples, late and refused batches',
-  { skip },
-  async () => {
-    const results: { outcomes: SubmitOutcome['status'][]; tables: Record<string, unknown[]> }[] =
-      [];
-    for (const prepared of [true, false]) {
-      const store = await freshStore();
-      const writer = new BatchWriter(storeOf(store, prepared));
-      const { participant, peers } = await peersIn(store, 3, T0);
-      const [a, b, c] = peers.map((p) => p.peerId);
-      const outcomes: SubmitOutcome['status'][] = [];
-      const send = async (peerId: string, batch: TelemetryBatch) =>
-        outcomes.push((await writer.submit(peerId, participant.id, JSON.stringify(batch))).status);
-      const callA = call(1, 'batch-of-a-');
-      const callB = call(2, 'batch-of-b-');
-      for (const batch of callA) await send(a, batch);
-      await send(a, callA[3]); // a retry: duplicate
-      await send(a, { ...callA[2], batch_id: 'batch-of-a-again' }); // samples already stored: skipped
-      for (const batch of [...callB.slice(0, 2), callB[3], callB[2], ...callB.slice(4, 6)])
-        await send(b, batch); // one late batch, placed in its gap
-      // b leaves; a batch right after its leave still lands, c timed out and is refused.
-      await store.db
-        .transaction()
-        .execute((tx) => closePeer(tx, store.dialect, b, Date.now(), 'left'));
-      await send(b, callB[6]);
-      await store.db
-        .transaction()
-        .execute((tx) => closePeer(tx, store.dialect, c, Date.now(), 'timeout'));
-      await send(c, call(3, 'batch-of-c-')[0]);
-      await writer.close();
-      results.push({ outcomes, tables: await dump(store, [a, b, c]) });
-      await store.close();
-    }
-    const [viaStatements, viaKysely] = results;
-    assert.deepEqual(viaStatements.outcomes, viaKysely.outcomes);
-    assert.equal(viaStatements.outcomes.filter((o) => o === 'duplicate').length, 1);
-    assert.equal(viaStatements.outcomes.at(-1), 'peer_closed');
-    assert.equal(
-      viaStatements.outcomes.at(-2),
-      'stored',
-      'a batch just after an explicit leave is kept',
-    );
-    assert.ok(
-      viaStatements.tables.quality_chunks.length > 40,
-      'viaStatements.tables.quality_chunks.length > 40',
-    );
-    for (const table of Object.keys(viaKysely.tables))
-      assert.deepEqual(viaStatements.tables[table], viaKysely.tables[table], table);
-  },
-);
+test("the backend's group write and the per-batch Kysely write store the same rows: retries, stale samples, late and refused batches", async () => {
+  const results: { outcomes: SubmitOutcome['status'][]; tables: Record<string, unknown[]> }[] = [];
+  for (const fast of [true, false]) {
+    const store = await freshStore();
+    const writer = new BatchWriter(storeOf(store, fast));
+    const { participant, peers } = await peersIn(store, 3, T0);
+    const [a, b, c] = peers.map((p) => p.peerId);
+    const outcomes: SubmitOutcome['status'][] = [];
+    const send = async (peerId: string, batch: TelemetryBatch) =>
+      outcomes.push((await writer.submit(peerId, participant.id, JSON.stringify(batch))).status);
+    const callA = call(1, 'batch-of-a-');
+    const callB = call(2, 'batch-of-b-');
+    for (const batch of callA) await send(a, batch);
+    await send(a, callA[3]); // a retry: duplicate
+    await send(a, { ...callA[2], batch_id: 'batch-of-a-again' }); // samples already stored: skipped
+    for (const batch of [...callB.slice(0, 2), callB[3], callB[2], ...callB.slice(4, 6)])
+      await send(b, batch); // one late batch, placed in its gap
+    // b leaves; a batch right after its leave still lands, c timed out and is refused.
+    await store.db
+      .transaction()
+      .execute((tx) => closePeer(tx, store.dialect, b, Date.now(), 'left'));
+    await send(b, callB[6]);
+    await store.db
+      .transaction()
+      .execute((tx) => closePeer(tx, store.dialect, c, Date.now(), 'timeout'));
+    await send(c, call(3, 'batch-of-c-')[0]);
+    await writer.close();
+    results.push({ outcomes, tables: await dump(store, [a, b, c]) });
+    await store.close();
+  }
+  const [viaStatements, viaKysely] = results; // the backend's own write, the per-batch one
+  assert.deepEqual(viaStatements.outcomes, viaKysely.outcomes);
+  assert.equal(viaStatements.outcomes.filter((o) => o === 'duplicate').length, 1);
+  assert.equal(viaStatements.outcomes.at(-1), 'peer_closed');
+  assert.equal(
+    viaStatements.outcomes.at(-2),
+    'stored',
+    'a batch just after an explicit leave is kept',
+  );
+  assert.ok(
+    viaStatements.tables.quality_chunks.length > 40,
+    'viaStatements.tables.quality_chunks.length > 40',
+  );
+  for (const table of Object.keys(viaKysely.tables))
+    assert.deepEqual(viaStatements.tables[table], viaKysely.tables[table], table);
+});
 
 test(
   'a writer whose cached stream states went stale (another writer moved the peer on) stores what one writer would',
-  { skip },
+  {
+    skip: pgBase
+      ? 'embedded store only (PostgreSQL reads the states fresh, and its processes are the multi-process suites)'
+      : false,
+  },
   async () => {
     const batches = call(5, 'batch-of-p-');
     // Reference: one writer sends the whole call.
