@@ -20,6 +20,7 @@ import type {
   StreamStateTable,
 } from '../schema.ts';
 import { insertRows } from './postgres-rows-insert.ts';
+import { CHUNK_COLUMNS, STATE_COLUMNS } from '../telemetry-columns.ts';
 import { applySpanChange } from '../telemetry-batch-write.ts';
 import type { PeerForBatch } from '../stored-stream-types.ts';
 import type { BatchJob, BatchOutcome, BatchRules } from '../telemetry-write-types.ts';
@@ -192,31 +193,6 @@ async function writeFast(
     if (span) await applySpanChange(tx, job.peerId, peer.session_id, span);
   }
 }
-
-/** Every column of a derived chunk row (migration order does not matter: the INSERT names them). */
-const CHUNK_COLUMNS = [
-  'account_id',
-  'received_at',
-  'peer_id',
-  'series',
-  'stream_key',
-  'first_ts',
-  'last_ts',
-  'n',
-  'rows_json',
-  'metrics',
-  'first_sample',
-  'last_sample',
-] as const satisfies readonly (keyof Insertable<QualityChunksTable>)[];
-
-const STATE_COLUMNS = [
-  'account_id',
-  'peer_id',
-  'stream_key',
-  'series',
-  'last_ts',
-  'last_sample',
-] as const satisfies readonly (keyof StreamStateTable)[];
 
 /** A stream's state is replaced by the one the batch derived, as the per-batch write replaces it. */
 const STATE_UPSERT =

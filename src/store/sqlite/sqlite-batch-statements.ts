@@ -13,39 +13,18 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { ChunkEdge, ChunkHead, KnownState, PeerForBatch } from '../stored-stream-types.ts';
 import type { Insertable } from 'kysely';
 import type { QualityChunksTable, StreamStateTable } from '../schema.ts';
+import { CHUNK_COLUMNS, STATE_COLUMNS } from '../telemetry-columns.ts';
 
 type Row = Record<string, unknown>;
 
 /** Rows bound in one multi-row statement (12 columns each: far below SQLite's 32,766 parameters). */
 const MAX_ROWS_PER_STATEMENT = 64;
 
-const CHUNK_COLUMNS = [
-  'account_id',
-  'received_at',
-  'peer_id',
-  'series',
-  'stream_key',
-  'first_ts',
-  'last_ts',
-  'n',
-  'rows_json',
-  'metrics',
-  'first_sample',
-  'last_sample',
-] as const;
 const CHUNK_INSERT = {
   head: `INSERT INTO quality_chunks (${CHUNK_COLUMNS.join(', ')})`,
   tail: '',
 };
 
-const STATE_COLUMNS = [
-  'account_id',
-  'peer_id',
-  'stream_key',
-  'series',
-  'last_ts',
-  'last_sample',
-] as const;
 const STATE_UPSERT = {
   head: `INSERT INTO stream_state (${STATE_COLUMNS.join(', ')})`,
   tail: ' ON CONFLICT (peer_id, stream_key) DO UPDATE SET last_ts = excluded.last_ts, last_sample = excluded.last_sample',
